@@ -1,0 +1,1 @@
+//! Authentication: HTTP Basic against argon2id hashes, login resolution per context.

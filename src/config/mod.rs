@@ -1,0 +1,1 @@
+//! The property cascade: registry, server scope, contextSets, context and user attributes.

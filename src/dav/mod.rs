@@ -1,0 +1,1 @@
+//! WebDAV protocol: request parsing, multistatus writing, preconditions. No database here.

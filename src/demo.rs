@@ -1,0 +1,1 @@
+//! Demo data: a context with two users, their folders and sample objects.

@@ -1,0 +1,3 @@
+//! The axum router, the prefix paths and the middleware stack.
+
+pub mod paths;

@@ -1,0 +1,1 @@
+//! Internal and external DAV paths: prefixPath / proxyPrefixPath.

@@ -1,0 +1,11 @@
+//! davgate: a CalDAV/CardDAV gateway that projects groupware folders from a
+//! PostgreSQL (or embedded SQLite) store into DAV collections.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod dav;
+pub mod demo;
+pub mod http;
+pub mod principals;
+pub mod store;

@@ -1,0 +1,1 @@
+//! Principal resources and the DAV root.

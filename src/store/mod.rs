@@ -1,0 +1,1 @@
+//! The groupware store: contexts, users, folders, objects, change log.
