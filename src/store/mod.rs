@@ -1,1 +1,249 @@
-//! The groupware store: contexts, users, folders, objects, change log.
+//! The groupware store: contexts, users, groups, resources, folders, objects, change log.
+//! One trait, two backends (PostgreSQL, embedded SQLite) sharing their SQL text.
+
+mod model;
+mod postgres;
+mod sql;
+mod sqlite;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+pub use model::*;
+
+/// A shared handle to whichever backend the process runs on.
+pub type DynStore = Arc<dyn Store>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// A conditional write or delete found another version (or none, or one already there).
+    #[error("precondition failed")]
+    PreconditionFailed,
+    /// Another member of the same folder already has this UID.
+    #[error("UID already used by {resource_name}")]
+    UidConflict { resource_name: String },
+    /// A name that must be unique is taken (login, mail, context name, mapping, ...).
+    #[error("already exists: {0}")]
+    AlreadyExists(String),
+    /// The sync token names a sequence below the pruned change log, or one never handed out.
+    #[error("sync token {0} is not valid for this context")]
+    InvalidSyncToken(i64),
+    #[error("invalid: {0}")]
+    Invalid(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Which kind of database a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn backend(&self) -> Backend;
+    /// Applies pending migrations.
+    async fn migrate(&self) -> StoreResult<()>;
+    /// Whether the database answers (readiness).
+    async fn ping(&self) -> StoreResult<()>;
+
+    // contexts
+    async fn create_context(&self, new: NewContext) -> StoreResult<Context>;
+    async fn context(&self, id: ContextId) -> StoreResult<Context>;
+    async fn context_by_name(&self, name: &str) -> StoreResult<Context>;
+    async fn contexts(&self) -> StoreResult<Vec<Context>>;
+    async fn delete_context(&self, id: ContextId) -> StoreResult<()>;
+    async fn add_login_mapping(&self, context: ContextId, mapping: &str) -> StoreResult<()>;
+    async fn remove_login_mapping(&self, context: ContextId, mapping: &str) -> StoreResult<()>;
+    /// The context a login mapping (a domain, or the context name) selects.
+    async fn context_for_mapping(&self, mapping: &str) -> StoreResult<Option<ContextId>>;
+
+    // attributes of a context (user None) or a user: taxonomy/types, config/<property>
+    async fn set_attribute(
+        &self,
+        context: ContextId,
+        user: Option<UserId>,
+        attribute: &Attribute,
+    ) -> StoreResult<()>;
+    async fn remove_attribute(
+        &self,
+        context: ContextId,
+        user: Option<UserId>,
+        name: &str,
+    ) -> StoreResult<()>;
+    async fn attributes(
+        &self,
+        context: ContextId,
+        user: Option<UserId>,
+    ) -> StoreResult<Vec<Attribute>>;
+
+    // users
+    async fn create_user(&self, context: ContextId, new: NewUser) -> StoreResult<User>;
+    async fn user(&self, context: ContextId, id: UserId) -> StoreResult<User>;
+    async fn user_by_login(&self, context: ContextId, login: &str) -> StoreResult<Option<User>>;
+    /// Users whose primary mail or an alias is `address`, in any context.
+    async fn users_by_mail(&self, address: &str) -> StoreResult<Vec<User>>;
+    async fn users(&self, context: ContextId) -> StoreResult<Vec<User>>;
+    async fn update_user(
+        &self,
+        context: ContextId,
+        id: UserId,
+        update: UserUpdate,
+    ) -> StoreResult<User>;
+    async fn delete_user(&self, context: ContextId, id: UserId) -> StoreResult<()>;
+
+    // groups and resources
+    async fn create_group(
+        &self,
+        context: ContextId,
+        name: &str,
+        display_name: &str,
+        members: &[UserId],
+    ) -> StoreResult<Group>;
+    async fn set_group_members(
+        &self,
+        context: ContextId,
+        group: i64,
+        members: &[UserId],
+    ) -> StoreResult<()>;
+    async fn groups(&self, context: ContextId) -> StoreResult<Vec<Group>>;
+    async fn group_by_name(&self, context: ContextId, name: &str) -> StoreResult<Option<Group>>;
+    /// Ids of the groups `user` belongs to.
+    async fn groups_of(&self, context: ContextId, user: UserId) -> StoreResult<Vec<i64>>;
+    async fn create_resource(
+        &self,
+        context: ContextId,
+        name: &str,
+        display_name: &str,
+        mail: &str,
+        kind: ResourceKind,
+    ) -> StoreResult<Resource>;
+    async fn resources(&self, context: ContextId) -> StoreResult<Vec<Resource>>;
+
+    // folders
+    async fn create_folder(&self, context: ContextId, new: NewFolder) -> StoreResult<Folder>;
+    async fn folder(&self, context: ContextId, id: FolderId) -> StoreResult<Folder>;
+    async fn folders(&self, context: ContextId) -> StoreResult<Vec<Folder>>;
+    /// Folders `user` may see: a permission for the user, for one of the user's groups
+    /// or for all users, with at least the "see folder" level.
+    async fn visible_folders(&self, context: ContextId, user: UserId) -> StoreResult<Vec<Folder>>;
+    async fn update_folder(
+        &self,
+        context: ContextId,
+        id: FolderId,
+        update: FolderUpdate,
+    ) -> StoreResult<Folder>;
+    /// Adds or replaces the permission of `permission.entity`.
+    async fn set_permission(
+        &self,
+        context: ContextId,
+        folder: FolderId,
+        permission: Permission,
+    ) -> StoreResult<()>;
+    async fn remove_permission(
+        &self,
+        context: ContextId,
+        folder: FolderId,
+        entity: i64,
+        is_group: bool,
+    ) -> StoreResult<()>;
+    async fn delete_folder(&self, context: ContextId, id: FolderId) -> StoreResult<()>;
+
+    // calendar objects and contacts
+    /// Writes `object` under `condition`, checked atomically with the write.
+    async fn put_object(
+        &self,
+        context: ContextId,
+        folder: FolderId,
+        object: &WriteObject,
+        condition: WriteCondition,
+    ) -> StoreResult<WriteOutcome>;
+    async fn object(
+        &self,
+        context: ContextId,
+        folder: FolderId,
+        resource_name: &str,
+    ) -> StoreResult<Option<StoredObject>>;
+    async fn object_by_uid(
+        &self,
+        context: ContextId,
+        folder: FolderId,
+        uid: &str,
+    ) -> StoreResult<Option<StoredObject>>;
+    async fn object_summaries(
+        &self,
+        context: ContextId,
+        folder: FolderId,
+    ) -> StoreResult<Vec<ObjectSummary>>;
+    /// Deletes a member; `IfMatch` deletes only that version.
+    async fn delete_object(
+        &self,
+        context: ContextId,
+        folder: FolderId,
+        resource_name: &str,
+        condition: WriteCondition,
+    ) -> StoreResult<()>;
+
+    // change log
+    /// The context's current sequence: a sync token valid on every replica.
+    async fn current_seq(&self, context: ContextId) -> StoreResult<i64>;
+    /// The sequence of the latest change in a folder (members or the folder itself).
+    async fn folder_seq(&self, context: ContextId, folder: FolderId) -> StoreResult<i64>;
+    /// Latest change per member of `folder` after `since`; InvalidSyncToken below the floor.
+    async fn changes_since(
+        &self,
+        context: ContextId,
+        folder: FolderId,
+        since: i64,
+    ) -> StoreResult<Vec<Change>>;
+    /// Drops tombstones changed before `before` (epoch seconds) and raises the floor.
+    async fn prune_changes(&self, context: ContextId, before: i64) -> StoreResult<u64>;
+}
+
+/// Opens the store named by `database_url`, or the embedded SQLite file in `data_dir`.
+pub async fn open(database_url: Option<&str>, data_dir: &Path) -> StoreResult<DynStore> {
+    match database_url {
+        Some(url) if url.starts_with("postgres:") || url.starts_with("postgresql:") => {
+            Ok(Arc::new(postgres::PgStore::connect(url).await?))
+        }
+        Some(url) if url.starts_with("sqlite:") => {
+            Ok(Arc::new(sqlite::SqliteStore::connect(url).await?))
+        }
+        Some(other) => Err(StoreError::Invalid(format!(
+            "unsupported database URL {other:?}: expected postgres://... or sqlite:..."
+        ))),
+        None => {
+            std::fs::create_dir_all(data_dir).map_err(|e| {
+                StoreError::Invalid(format!(
+                    "cannot create data directory {}: {e}",
+                    data_dir.display()
+                ))
+            })?;
+            let file = data_dir.join("davgate.sqlite");
+            Ok(Arc::new(sqlite::SqliteStore::open_file(&file).await?))
+        }
+    }
+}
+
+/// The strong ETag of stored bytes: hex SHA-256 (the PostgreSQL trigger computes the same).
+pub fn etag_of(data: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(data))
+}
+
+pub(crate) fn now_epoch() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,1321 @@
+//! The SQL both backends run: one text, expanded once per sqlx driver, so PostgreSQL and
+//! SQLite share every statement and differ only in migrations and connection setup.
+
+/// Implements `Store` for `$store` (a struct with `pool: sqlx::Pool<$db>`).
+macro_rules! impl_sql_store {
+    ($store:ty, $db:ty, $backend:expr, $migrator:expr) => {
+        const CONTEXT_COLUMNS: &str = "id, name, enabled";
+        const USER_COLUMNS: &str =
+            "context_id, id, login, mail, display_name, password_hash, enabled";
+        const FOLDER_COLUMNS: &str = "context_id, id, parent_id, module, folder_type, owner_id, \
+             name, color, description, is_default, subscribed, used_for_sync";
+        const OBJECT_COLUMNS: &str = "folder_id, resource_name, uid, component, etag, data, \
+             start_at, end_at, display_name, user_id, modified_at";
+
+        type Row = <$db as sqlx::Database>::Row;
+
+        fn unique_or(err: sqlx::Error, what: impl Into<String>) -> StoreError {
+            match err.as_database_error() {
+                Some(db) if db.is_unique_violation() => StoreError::AlreadyExists(what.into()),
+                Some(db) if db.is_foreign_key_violation() => StoreError::NotFound,
+                _ => StoreError::Database(err),
+            }
+        }
+
+        fn parse_text<T: std::str::FromStr<Err = String>>(text: String) -> StoreResult<T> {
+            text.parse().map_err(StoreError::Invalid)
+        }
+
+        fn context_from(row: &Row) -> StoreResult<Context> {
+            Ok(Context {
+                id: row.try_get("id")?,
+                name: row.try_get("name")?,
+                enabled: row.try_get("enabled")?,
+                login_mappings: Vec::new(),
+            })
+        }
+
+        fn user_from(row: &Row) -> StoreResult<User> {
+            Ok(User {
+                context_id: row.try_get("context_id")?,
+                id: row.try_get("id")?,
+                login: row.try_get("login")?,
+                mail: row.try_get("mail")?,
+                aliases: Vec::new(),
+                display_name: row.try_get("display_name")?,
+                password_hash: row.try_get("password_hash")?,
+                enabled: row.try_get("enabled")?,
+                permissions: Vec::new(),
+            })
+        }
+
+        fn folder_from(row: &Row) -> StoreResult<Folder> {
+            Ok(Folder {
+                context_id: row.try_get("context_id")?,
+                id: row.try_get("id")?,
+                parent_id: row.try_get("parent_id")?,
+                module: parse_text(row.try_get("module")?)?,
+                folder_type: parse_text(row.try_get("folder_type")?)?,
+                owner_id: row.try_get("owner_id")?,
+                name: row.try_get("name")?,
+                color: row.try_get("color")?,
+                description: row.try_get("description")?,
+                is_default: row.try_get("is_default")?,
+                subscribed: row.try_get("subscribed")?,
+                used_for_sync: row.try_get("used_for_sync")?,
+                permissions: Vec::new(),
+            })
+        }
+
+        fn permission_from(row: &Row) -> StoreResult<(FolderId, Permission)> {
+            Ok((
+                row.try_get("folder_id")?,
+                Permission {
+                    entity: row.try_get("entity")?,
+                    is_group: row.try_get("is_group")?,
+                    folder: row.try_get("folder_perm")?,
+                    read: row.try_get("read_perm")?,
+                    write: row.try_get("write_perm")?,
+                    delete: row.try_get("delete_perm")?,
+                    admin: row.try_get("is_admin")?,
+                },
+            ))
+        }
+
+        fn object_from(row: &Row) -> StoreResult<StoredObject> {
+            Ok(StoredObject {
+                folder_id: row.try_get("folder_id")?,
+                resource_name: row.try_get("resource_name")?,
+                uid: row.try_get("uid")?,
+                component: row.try_get("component")?,
+                etag: row.try_get("etag")?,
+                data: row.try_get("data")?,
+                start_at: row.try_get("start_at")?,
+                end_at: row.try_get("end_at")?,
+                display_name: row.try_get("display_name")?,
+                user_id: row.try_get("user_id")?,
+                modified_at: row.try_get("modified_at")?,
+            })
+        }
+
+        impl $store {
+            async fn attach_user_details(&self, users: &mut [User]) -> StoreResult<()> {
+                let Some(context) = users.first().map(|u| u.context_id) else {
+                    return Ok(());
+                };
+                let aliases = sqlx::query(
+                    "SELECT user_id, alias FROM user_aliases WHERE context_id = $1 ORDER BY alias",
+                )
+                .bind(context)
+                .fetch_all(&self.pool)
+                .await?;
+                let modules = sqlx::query(
+                    "SELECT user_id, module FROM user_permissions WHERE context_id = $1 ORDER BY module",
+                )
+                .bind(context)
+                .fetch_all(&self.pool)
+                .await?;
+                for user in users.iter_mut() {
+                    for row in &aliases {
+                        if row.try_get::<i64, _>("user_id")? == user.id {
+                            user.aliases.push(row.try_get("alias")?);
+                        }
+                    }
+                    for row in &modules {
+                        if row.try_get::<i64, _>("user_id")? == user.id {
+                            user.permissions.push(row.try_get("module")?);
+                        }
+                    }
+                }
+                Ok(())
+            }
+
+            async fn attach_permissions(
+                &self,
+                context: ContextId,
+                folders: &mut [Folder],
+            ) -> StoreResult<()> {
+                let rows = sqlx::query(
+                    "SELECT folder_id, entity, is_group, folder_perm, read_perm, write_perm, \
+                     delete_perm, is_admin FROM folder_permissions WHERE context_id = $1 \
+                     ORDER BY folder_id, is_group, entity",
+                )
+                .bind(context)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut by_folder: std::collections::HashMap<FolderId, Vec<Permission>> =
+                    std::collections::HashMap::new();
+                for row in &rows {
+                    let (folder, permission) = permission_from(row)?;
+                    by_folder.entry(folder).or_default().push(permission);
+                }
+                for folder in folders.iter_mut() {
+                    folder.permissions = by_folder.remove(&folder.id).unwrap_or_default();
+                }
+                Ok(())
+            }
+
+            async fn uid_conflict(
+                &self,
+                context: ContextId,
+                folder: FolderId,
+                uid: &str,
+            ) -> StoreError {
+                match self.object_by_uid(context, folder, uid).await {
+                    Ok(Some(other)) => StoreError::UidConflict {
+                        resource_name: other.resource_name,
+                    },
+                    Ok(None) => StoreError::PreconditionFailed,
+                    Err(e) => e,
+                }
+            }
+
+            async fn write_error(
+                &self,
+                err: sqlx::Error,
+                context: ContextId,
+                folder: FolderId,
+                uid: &str,
+            ) -> StoreError {
+                match err.as_database_error() {
+                    Some(db) if db.is_unique_violation() => {
+                        self.uid_conflict(context, folder, uid).await
+                    }
+                    Some(db) if db.is_foreign_key_violation() => StoreError::NotFound,
+                    _ => StoreError::Database(err),
+                }
+            }
+
+            async fn object_exists(
+                &self,
+                context: ContextId,
+                folder: FolderId,
+                name: &str,
+            ) -> StoreResult<bool> {
+                let found: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM objects WHERE context_id = $1 AND folder_id = $2 AND resource_name = $3",
+                )
+                .bind(context)
+                .bind(folder)
+                .bind(name)
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(found > 0)
+            }
+
+            /// Replaces the named member; `expected_etag` None means any version.
+            async fn update_object(
+                &self,
+                context: ContextId,
+                folder: FolderId,
+                object: &WriteObject,
+                etag: &str,
+                expected_etag: Option<&str>,
+            ) -> Result<Option<String>, sqlx::Error> {
+                sqlx::query_scalar(
+                    "UPDATE objects SET uid = $4, component = $5, data = $6, etag = $7, \
+                     start_at = $8, end_at = $9, display_name = $10, user_id = $11, modified_at = $12 \
+                     WHERE context_id = $1 AND folder_id = $2 AND resource_name = $3 \
+                     AND ($13 IS NULL OR etag = $13) RETURNING etag",
+                )
+                .bind(context)
+                .bind(folder)
+                .bind(&object.resource_name)
+                .bind(&object.uid)
+                .bind(&object.component)
+                .bind(&object.data)
+                .bind(etag)
+                .bind(object.start_at)
+                .bind(object.end_at)
+                .bind(&object.display_name)
+                .bind(object.user_id)
+                .bind(now_epoch())
+                .bind(expected_etag)
+                .fetch_optional(&self.pool)
+                .await
+            }
+
+            /// Creates the named member unless it exists.
+            async fn insert_object<'e, E>(
+                executor: E,
+                context: ContextId,
+                folder: FolderId,
+                object: &WriteObject,
+                etag: &str,
+            ) -> Result<Option<String>, sqlx::Error>
+            where
+                E: sqlx::Executor<'e, Database = $db>,
+            {
+                let now = now_epoch();
+                sqlx::query_scalar(
+                    "INSERT INTO objects (context_id, folder_id, resource_name, uid, component, data, \
+                     etag, start_at, end_at, display_name, user_id, created_at, modified_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) \
+                     ON CONFLICT (context_id, folder_id, resource_name) DO NOTHING RETURNING etag",
+                )
+                .bind(context)
+                .bind(folder)
+                .bind(&object.resource_name)
+                .bind(&object.uid)
+                .bind(&object.component)
+                .bind(&object.data)
+                .bind(etag)
+                .bind(object.start_at)
+                .bind(object.end_at)
+                .bind(&object.display_name)
+                .bind(object.user_id)
+                .bind(now)
+                .fetch_optional(executor)
+                .await
+            }
+
+            async fn next_id<'e, E>(executor: E, context: ContextId, column: &str) -> StoreResult<i64>
+            where
+                E: sqlx::Executor<'e, Database = $db>,
+            {
+                // `column` is one of two fixed names, never input.
+                let sql = format!(
+                    "UPDATE context_counters SET {column} = {column} + 1 WHERE context_id = $1 RETURNING {column} - 1"
+                );
+                sqlx::query_scalar(&sql)
+                    .bind(context)
+                    .fetch_optional(executor)
+                    .await?
+                    .ok_or(StoreError::NotFound)
+            }
+
+            async fn insert_folder(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                context: ContextId,
+                id: FolderId,
+                new: &NewFolder,
+                is_default: bool,
+            ) -> StoreResult<()> {
+                let now = now_epoch();
+                sqlx::query(
+                    "INSERT INTO folders (context_id, id, parent_id, module, folder_type, owner_id, name, \
+                     color, description, is_default, subscribed, used_for_sync, created_at, modified_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, TRUE, TRUE, $11, $11)",
+                )
+                .bind(context)
+                .bind(id)
+                .bind(new.parent_id)
+                .bind(new.module.as_str())
+                .bind(new.folder_type.as_str())
+                .bind(new.owner_id)
+                .bind(&new.name)
+                .bind(&new.color)
+                .bind(&new.description)
+                .bind(is_default)
+                .bind(now)
+                .execute(&mut **tx)
+                .await
+                .map_err(|e| unique_or(e, format!("folder {id}")))?;
+                for permission in &new.permissions {
+                    Self::upsert_permission(&mut **tx, context, id, permission).await?;
+                }
+                Ok(())
+            }
+
+            async fn upsert_permission<'e, E>(
+                executor: E,
+                context: ContextId,
+                folder: FolderId,
+                p: &Permission,
+            ) -> StoreResult<()>
+            where
+                E: sqlx::Executor<'e, Database = $db>,
+            {
+                sqlx::query(
+                    "INSERT INTO folder_permissions (context_id, folder_id, entity, is_group, \
+                     folder_perm, read_perm, write_perm, delete_perm, is_admin) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                     ON CONFLICT (context_id, folder_id, entity, is_group) DO UPDATE SET \
+                     folder_perm = excluded.folder_perm, read_perm = excluded.read_perm, \
+                     write_perm = excluded.write_perm, delete_perm = excluded.delete_perm, \
+                     is_admin = excluded.is_admin",
+                )
+                .bind(context)
+                .bind(folder)
+                .bind(p.entity)
+                .bind(p.is_group)
+                .bind(p.folder)
+                .bind(p.read)
+                .bind(p.write)
+                .bind(p.delete)
+                .bind(p.admin)
+                .execute(executor)
+                .await
+                .map_err(|e| unique_or(e, format!("permission on folder {folder}")))?;
+                Ok(())
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl Store for $store {
+            fn backend(&self) -> Backend {
+                $backend
+            }
+
+            async fn migrate(&self) -> StoreResult<()> {
+                $migrator.run(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn ping(&self) -> StoreResult<()> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn create_context(&self, new: NewContext) -> StoreResult<Context> {
+                let mut tx = self.pool.begin().await?;
+                let id = match new.id {
+                    Some(id) => id,
+                    None => sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(id), 0) + 1 FROM contexts")
+                        .fetch_one(&mut *tx)
+                        .await?,
+                };
+                if id <= 0 {
+                    return Err(StoreError::Invalid(format!("context id {id} must be positive")));
+                }
+                sqlx::query("INSERT INTO contexts (id, name, enabled, created_at) VALUES ($1, $2, TRUE, $3)")
+                    .bind(id)
+                    .bind(&new.name)
+                    .bind(now_epoch())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| unique_or(e, format!("context {} or id {id}", new.name)))?;
+                for mapping in &new.login_mappings {
+                    sqlx::query("INSERT INTO login_mappings (mapping, context_id) VALUES ($1, $2)")
+                        .bind(mapping)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| unique_or(e, format!("login mapping {mapping}")))?;
+                }
+                let all_users_read = Permission {
+                    entity: ALL_USERS_GROUP,
+                    is_group: true,
+                    folder: level::SEE_FOLDER,
+                    read: level::ALL,
+                    write: level::NONE,
+                    delete: level::NONE,
+                    admin: false,
+                };
+                let system = [
+                    (PRIVATE_ROOT, 0, FolderModule::System, FolderType::Private, "Private folders"),
+                    (PUBLIC_ROOT, 0, FolderModule::System, FolderType::Public, "Public folders"),
+                    (GLOBAL_ADDRESS_BOOK, PUBLIC_ROOT, FolderModule::Contacts, FolderType::Public, "Global Address Book"),
+                ];
+                for (folder_id, parent_id, module, folder_type, name) in system {
+                    let folder = NewFolder {
+                        parent_id,
+                        module,
+                        folder_type,
+                        owner_id: None,
+                        name: name.to_string(),
+                        color: None,
+                        description: None,
+                        permissions: vec![all_users_read],
+                    };
+                    Self::insert_folder(&mut tx, id, folder_id, &folder, false).await?;
+                }
+                tx.commit().await?;
+                self.context(id).await
+            }
+
+            async fn context(&self, id: ContextId) -> StoreResult<Context> {
+                let sql = format!("SELECT {CONTEXT_COLUMNS} FROM contexts WHERE id = $1");
+                let row = sqlx::query(&sql)
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+                let mut context = context_from(&row)?;
+                context.login_mappings = sqlx::query_scalar(
+                    "SELECT mapping FROM login_mappings WHERE context_id = $1 ORDER BY mapping",
+                )
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(context)
+            }
+
+            async fn context_by_name(&self, name: &str) -> StoreResult<Context> {
+                let id: i64 = sqlx::query_scalar("SELECT id FROM contexts WHERE name = $1")
+                    .bind(name)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+                self.context(id).await
+            }
+
+            async fn contexts(&self) -> StoreResult<Vec<Context>> {
+                let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM contexts ORDER BY id")
+                    .fetch_all(&self.pool)
+                    .await?;
+                let mut contexts = Vec::with_capacity(ids.len());
+                for id in ids {
+                    contexts.push(self.context(id).await?);
+                }
+                Ok(contexts)
+            }
+
+            async fn delete_context(&self, id: ContextId) -> StoreResult<()> {
+                let mut tx = self.pool.begin().await?;
+                // Counters go first so the change triggers of the cascade record nothing.
+                sqlx::query("DELETE FROM context_counters WHERE context_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                let deleted = sqlx::query("DELETE FROM contexts WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                if deleted.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                sqlx::query("DELETE FROM changes WHERE context_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn add_login_mapping(&self, context: ContextId, mapping: &str) -> StoreResult<()> {
+                sqlx::query("INSERT INTO login_mappings (mapping, context_id) VALUES ($1, $2)")
+                    .bind(mapping)
+                    .bind(context)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(|e| unique_or(e, format!("login mapping {mapping}")))?;
+                Ok(())
+            }
+
+            async fn remove_login_mapping(&self, context: ContextId, mapping: &str) -> StoreResult<()> {
+                let done = sqlx::query("DELETE FROM login_mappings WHERE mapping = $1 AND context_id = $2")
+                    .bind(mapping)
+                    .bind(context)
+                    .execute(&self.pool)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                Ok(())
+            }
+
+            async fn context_for_mapping(&self, mapping: &str) -> StoreResult<Option<ContextId>> {
+                Ok(sqlx::query_scalar("SELECT context_id FROM login_mappings WHERE mapping = $1")
+                    .bind(mapping)
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
+            async fn set_attribute(
+                &self,
+                context: ContextId,
+                user: Option<UserId>,
+                attribute: &Attribute,
+            ) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO attributes (context_id, user_id, name, value, is_final) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (context_id, user_id, name) \
+                     DO UPDATE SET value = excluded.value, is_final = excluded.is_final",
+                )
+                .bind(context)
+                .bind(user.unwrap_or(0))
+                .bind(&attribute.name)
+                .bind(&attribute.value)
+                .bind(attribute.is_final)
+                .execute(&self.pool)
+                .await
+                .map_err(|e| unique_or(e, attribute.name.clone()))?;
+                Ok(())
+            }
+
+            async fn remove_attribute(
+                &self,
+                context: ContextId,
+                user: Option<UserId>,
+                name: &str,
+            ) -> StoreResult<()> {
+                let done = sqlx::query(
+                    "DELETE FROM attributes WHERE context_id = $1 AND user_id = $2 AND name = $3",
+                )
+                .bind(context)
+                .bind(user.unwrap_or(0))
+                .bind(name)
+                .execute(&self.pool)
+                .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                Ok(())
+            }
+
+            async fn attributes(
+                &self,
+                context: ContextId,
+                user: Option<UserId>,
+            ) -> StoreResult<Vec<Attribute>> {
+                let rows = sqlx::query(
+                    "SELECT name, value, is_final FROM attributes \
+                     WHERE context_id = $1 AND user_id = $2 ORDER BY name",
+                )
+                .bind(context)
+                .bind(user.unwrap_or(0))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(Attribute {
+                            name: row.try_get("name")?,
+                            value: row.try_get("value")?,
+                            is_final: row.try_get("is_final")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn create_user(&self, context: ContextId, new: NewUser) -> StoreResult<User> {
+                let mut tx = self.pool.begin().await?;
+                let id = Self::next_id(&mut *tx, context, "next_entity_id").await?;
+                sqlx::query(
+                    "INSERT INTO users (context_id, id, login, mail, display_name, password_hash, enabled) \
+                     VALUES ($1, $2, $3, $4, $5, $6, TRUE)",
+                )
+                .bind(context)
+                .bind(id)
+                .bind(&new.login)
+                .bind(&new.mail)
+                .bind(&new.display_name)
+                .bind(&new.password_hash)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| unique_or(e, format!("user {} or mail {}", new.login, new.mail)))?;
+                for alias in &new.aliases {
+                    sqlx::query("INSERT INTO user_aliases (context_id, user_id, alias) VALUES ($1, $2, $3)")
+                        .bind(context)
+                        .bind(id)
+                        .bind(alias)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| unique_or(e, format!("alias {alias}")))?;
+                }
+                for module in &new.permissions {
+                    sqlx::query("INSERT INTO user_permissions (context_id, user_id, module) VALUES ($1, $2, $3)")
+                        .bind(context)
+                        .bind(id)
+                        .bind(module.to_ascii_lowercase())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| unique_or(e, format!("module {module}")))?;
+                }
+                for default in &new.default_folders {
+                    let folder_id = Self::next_id(&mut *tx, context, "next_folder_id").await?;
+                    let folder = NewFolder {
+                        parent_id: PRIVATE_ROOT,
+                        module: default.module,
+                        folder_type: FolderType::Private,
+                        owner_id: Some(id),
+                        name: default.name.clone(),
+                        color: None,
+                        description: None,
+                        permissions: vec![Permission::for_role(id, false, Role::Administrator)],
+                    };
+                    Self::insert_folder(&mut tx, context, folder_id, &folder, true).await?;
+                }
+                if let Some(entry) = &new.address_book_entry {
+                    let entry = WriteObject { user_id: Some(id), ..entry.clone() };
+                    let etag = etag_of(&entry.data);
+                    Self::insert_object(&mut *tx, context, GLOBAL_ADDRESS_BOOK, &entry, &etag)
+                        .await
+                        .map_err(|e| unique_or(e, format!("address book entry {}", entry.uid)))?;
+                }
+                tx.commit().await?;
+                self.user(context, id).await
+            }
+
+            async fn user(&self, context: ContextId, id: UserId) -> StoreResult<User> {
+                let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE context_id = $1 AND id = $2");
+                let row = sqlx::query(&sql)
+                    .bind(context)
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+                let mut users = [user_from(&row)?];
+                self.attach_user_details(&mut users).await?;
+                let [user] = users;
+                Ok(user)
+            }
+
+            async fn user_by_login(&self, context: ContextId, login: &str) -> StoreResult<Option<User>> {
+                let id: Option<i64> =
+                    sqlx::query_scalar("SELECT id FROM users WHERE context_id = $1 AND login = $2")
+                        .bind(context)
+                        .bind(login)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                match id {
+                    Some(id) => Ok(Some(self.user(context, id).await?)),
+                    None => Ok(None),
+                }
+            }
+
+            async fn users_by_mail(&self, address: &str) -> StoreResult<Vec<User>> {
+                let rows = sqlx::query(
+                    "SELECT context_id, id FROM users WHERE LOWER(mail) = LOWER($1) \
+                     UNION SELECT context_id, user_id AS id FROM user_aliases WHERE LOWER(alias) = LOWER($1)",
+                )
+                .bind(address)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut users = Vec::new();
+                for row in rows {
+                    users.push(self.user(row.try_get("context_id")?, row.try_get("id")?).await?);
+                }
+                users.sort_by_key(|u| (u.context_id, u.id));
+                users.dedup_by_key(|u| (u.context_id, u.id));
+                Ok(users)
+            }
+
+            async fn users(&self, context: ContextId) -> StoreResult<Vec<User>> {
+                let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE context_id = $1 ORDER BY id");
+                let rows = sqlx::query(&sql).bind(context).fetch_all(&self.pool).await?;
+                let mut users = rows.iter().map(user_from).collect::<StoreResult<Vec<_>>>()?;
+                self.attach_user_details(&mut users).await?;
+                Ok(users)
+            }
+
+            async fn update_user(
+                &self,
+                context: ContextId,
+                id: UserId,
+                update: UserUpdate,
+            ) -> StoreResult<User> {
+                let mut tx = self.pool.begin().await?;
+                let done = sqlx::query(
+                    "UPDATE users SET display_name = COALESCE($3, display_name), mail = COALESCE($4, mail), \
+                     password_hash = COALESCE($5, password_hash), enabled = COALESCE($6, enabled) \
+                     WHERE context_id = $1 AND id = $2",
+                )
+                .bind(context)
+                .bind(id)
+                .bind(&update.display_name)
+                .bind(&update.mail)
+                .bind(&update.password_hash)
+                .bind(update.enabled)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| unique_or(e, format!("mail {:?}", update.mail)))?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                if let Some(aliases) = &update.aliases {
+                    sqlx::query("DELETE FROM user_aliases WHERE context_id = $1 AND user_id = $2")
+                        .bind(context)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    for alias in aliases {
+                        sqlx::query("INSERT INTO user_aliases (context_id, user_id, alias) VALUES ($1, $2, $3)")
+                            .bind(context)
+                            .bind(id)
+                            .bind(alias)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(|e| unique_or(e, format!("alias {alias}")))?;
+                    }
+                }
+                if let Some(modules) = &update.permissions {
+                    sqlx::query("DELETE FROM user_permissions WHERE context_id = $1 AND user_id = $2")
+                        .bind(context)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    for module in modules {
+                        sqlx::query("INSERT INTO user_permissions (context_id, user_id, module) VALUES ($1, $2, $3)")
+                            .bind(context)
+                            .bind(id)
+                            .bind(module.to_ascii_lowercase())
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(|e| unique_or(e, format!("module {module}")))?;
+                    }
+                }
+                tx.commit().await?;
+                self.user(context, id).await
+            }
+
+            async fn delete_user(&self, context: ContextId, id: UserId) -> StoreResult<()> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("DELETE FROM objects WHERE context_id = $1 AND folder_id = $2 AND user_id = $3")
+                    .bind(context)
+                    .bind(GLOBAL_ADDRESS_BOOK)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM folders WHERE context_id = $1 AND owner_id = $2 AND folder_type = 'private'")
+                    .bind(context)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM folder_permissions WHERE context_id = $1 AND entity = $2 AND is_group = FALSE")
+                    .bind(context)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM attributes WHERE context_id = $1 AND user_id = $2")
+                    .bind(context)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                let done = sqlx::query("DELETE FROM users WHERE context_id = $1 AND id = $2")
+                    .bind(context)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn create_group(
+                &self,
+                context: ContextId,
+                name: &str,
+                display_name: &str,
+                members: &[UserId],
+            ) -> StoreResult<Group> {
+                let mut tx = self.pool.begin().await?;
+                let id = Self::next_id(&mut *tx, context, "next_entity_id").await?;
+                sqlx::query("INSERT INTO user_groups (context_id, id, name, display_name) VALUES ($1, $2, $3, $4)")
+                    .bind(context)
+                    .bind(id)
+                    .bind(name)
+                    .bind(display_name)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| unique_or(e, format!("group {name}")))?;
+                for member in members {
+                    sqlx::query("INSERT INTO group_members (context_id, group_id, user_id) VALUES ($1, $2, $3)")
+                        .bind(context)
+                        .bind(id)
+                        .bind(member)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| unique_or(e, format!("member {member}")))?;
+                }
+                tx.commit().await?;
+                Ok(Group {
+                    context_id: context,
+                    id,
+                    name: name.to_string(),
+                    display_name: display_name.to_string(),
+                    members: members.to_vec(),
+                })
+            }
+
+            async fn set_group_members(
+                &self,
+                context: ContextId,
+                group: i64,
+                members: &[UserId],
+            ) -> StoreResult<()> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("DELETE FROM group_members WHERE context_id = $1 AND group_id = $2")
+                    .bind(context)
+                    .bind(group)
+                    .execute(&mut *tx)
+                    .await?;
+                for member in members {
+                    sqlx::query("INSERT INTO group_members (context_id, group_id, user_id) VALUES ($1, $2, $3)")
+                        .bind(context)
+                        .bind(group)
+                        .bind(member)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| unique_or(e, format!("member {member}")))?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn groups(&self, context: ContextId) -> StoreResult<Vec<Group>> {
+                let rows = sqlx::query(
+                    "SELECT id, name, display_name FROM user_groups WHERE context_id = $1 ORDER BY id",
+                )
+                .bind(context)
+                .fetch_all(&self.pool)
+                .await?;
+                let members = sqlx::query(
+                    "SELECT group_id, user_id FROM group_members WHERE context_id = $1 ORDER BY user_id",
+                )
+                .bind(context)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut groups = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    let id: i64 = row.try_get("id")?;
+                    let mut group = Group {
+                        context_id: context,
+                        id,
+                        name: row.try_get("name")?,
+                        display_name: row.try_get("display_name")?,
+                        members: Vec::new(),
+                    };
+                    for m in &members {
+                        if m.try_get::<i64, _>("group_id")? == id {
+                            group.members.push(m.try_get("user_id")?);
+                        }
+                    }
+                    groups.push(group);
+                }
+                Ok(groups)
+            }
+
+            async fn group_by_name(&self, context: ContextId, name: &str) -> StoreResult<Option<Group>> {
+                Ok(self.groups(context).await?.into_iter().find(|g| g.name == name))
+            }
+
+            async fn groups_of(&self, context: ContextId, user: UserId) -> StoreResult<Vec<i64>> {
+                Ok(sqlx::query_scalar(
+                    "SELECT group_id FROM group_members WHERE context_id = $1 AND user_id = $2 ORDER BY group_id",
+                )
+                .bind(context)
+                .bind(user)
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn create_resource(
+                &self,
+                context: ContextId,
+                name: &str,
+                display_name: &str,
+                mail: &str,
+                kind: ResourceKind,
+            ) -> StoreResult<Resource> {
+                let mut tx = self.pool.begin().await?;
+                let id = Self::next_id(&mut *tx, context, "next_entity_id").await?;
+                sqlx::query(
+                    "INSERT INTO resources (context_id, id, name, display_name, mail, kind) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(context)
+                .bind(id)
+                .bind(name)
+                .bind(display_name)
+                .bind(mail)
+                .bind(kind.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| unique_or(e, format!("resource {name}")))?;
+                tx.commit().await?;
+                Ok(Resource {
+                    context_id: context,
+                    id,
+                    name: name.to_string(),
+                    display_name: display_name.to_string(),
+                    mail: mail.to_string(),
+                    kind,
+                })
+            }
+
+            async fn resources(&self, context: ContextId) -> StoreResult<Vec<Resource>> {
+                let rows = sqlx::query(
+                    "SELECT id, name, display_name, mail, kind FROM resources WHERE context_id = $1 ORDER BY id",
+                )
+                .bind(context)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(Resource {
+                            context_id: context,
+                            id: row.try_get("id")?,
+                            name: row.try_get("name")?,
+                            display_name: row.try_get("display_name")?,
+                            mail: row.try_get("mail")?,
+                            kind: parse_text(row.try_get("kind")?)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn create_folder(&self, context: ContextId, new: NewFolder) -> StoreResult<Folder> {
+                let mut tx = self.pool.begin().await?;
+                let id = Self::next_id(&mut *tx, context, "next_folder_id").await?;
+                let parent: Option<i64> =
+                    sqlx::query_scalar("SELECT id FROM folders WHERE context_id = $1 AND id = $2")
+                        .bind(context)
+                        .bind(new.parent_id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                if parent.is_none() {
+                    return Err(StoreError::Invalid(format!("parent folder {} does not exist", new.parent_id)));
+                }
+                Self::insert_folder(&mut tx, context, id, &new, false).await?;
+                tx.commit().await?;
+                self.folder(context, id).await
+            }
+
+            async fn folder(&self, context: ContextId, id: FolderId) -> StoreResult<Folder> {
+                let sql = format!("SELECT {FOLDER_COLUMNS} FROM folders WHERE context_id = $1 AND id = $2");
+                let row = sqlx::query(&sql)
+                    .bind(context)
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+                let mut folder = folder_from(&row)?;
+                let rows = sqlx::query(
+                    "SELECT folder_id, entity, is_group, folder_perm, read_perm, write_perm, delete_perm, is_admin \
+                     FROM folder_permissions WHERE context_id = $1 AND folder_id = $2 ORDER BY is_group, entity",
+                )
+                .bind(context)
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?;
+                folder.permissions = rows
+                    .iter()
+                    .map(|row| permission_from(row).map(|(_, p)| p))
+                    .collect::<StoreResult<_>>()?;
+                Ok(folder)
+            }
+
+            async fn folders(&self, context: ContextId) -> StoreResult<Vec<Folder>> {
+                let sql = format!("SELECT {FOLDER_COLUMNS} FROM folders WHERE context_id = $1 ORDER BY id");
+                let rows = sqlx::query(&sql).bind(context).fetch_all(&self.pool).await?;
+                let mut folders = rows.iter().map(folder_from).collect::<StoreResult<Vec<_>>>()?;
+                self.attach_permissions(context, &mut folders).await?;
+                Ok(folders)
+            }
+
+            async fn visible_folders(&self, context: ContextId, user: UserId) -> StoreResult<Vec<Folder>> {
+                let sql = format!(
+                    "SELECT {FOLDER_COLUMNS} FROM folders f WHERE f.context_id = $1 AND EXISTS ( \
+                     SELECT 1 FROM folder_permissions p WHERE p.context_id = f.context_id \
+                     AND p.folder_id = f.id AND (p.folder_perm >= 1 OR p.is_admin) AND ( \
+                       (p.is_group = FALSE AND p.entity = $2) \
+                       OR (p.is_group AND p.entity = {ALL_USERS_GROUP}) \
+                       OR (p.is_group AND EXISTS (SELECT 1 FROM group_members g WHERE g.context_id = p.context_id \
+                           AND g.group_id = p.entity AND g.user_id = $2)))) ORDER BY f.id"
+                );
+                let rows = sqlx::query(&sql).bind(context).bind(user).fetch_all(&self.pool).await?;
+                let mut folders = rows.iter().map(folder_from).collect::<StoreResult<Vec<_>>>()?;
+                self.attach_permissions(context, &mut folders).await?;
+                Ok(folders)
+            }
+
+            async fn update_folder(
+                &self,
+                context: ContextId,
+                id: FolderId,
+                update: FolderUpdate,
+            ) -> StoreResult<Folder> {
+                let current = self.folder(context, id).await?;
+                let color = update.color.unwrap_or(current.color);
+                let description = update.description.unwrap_or(current.description);
+                sqlx::query(
+                    "UPDATE folders SET name = $3, color = $4, description = $5, subscribed = $6, \
+                     used_for_sync = $7, modified_at = $8 WHERE context_id = $1 AND id = $2",
+                )
+                .bind(context)
+                .bind(id)
+                .bind(update.name.unwrap_or(current.name))
+                .bind(color)
+                .bind(description)
+                .bind(update.subscribed.unwrap_or(current.subscribed))
+                .bind(update.used_for_sync.unwrap_or(current.used_for_sync))
+                .bind(now_epoch())
+                .execute(&self.pool)
+                .await?;
+                self.folder(context, id).await
+            }
+
+            async fn set_permission(
+                &self,
+                context: ContextId,
+                folder: FolderId,
+                permission: Permission,
+            ) -> StoreResult<()> {
+                Self::upsert_permission(&self.pool, context, folder, &permission).await
+            }
+
+            async fn remove_permission(
+                &self,
+                context: ContextId,
+                folder: FolderId,
+                entity: i64,
+                is_group: bool,
+            ) -> StoreResult<()> {
+                let done = sqlx::query(
+                    "DELETE FROM folder_permissions WHERE context_id = $1 AND folder_id = $2 \
+                     AND entity = $3 AND is_group = $4",
+                )
+                .bind(context)
+                .bind(folder)
+                .bind(entity)
+                .bind(is_group)
+                .execute(&self.pool)
+                .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                Ok(())
+            }
+
+            async fn delete_folder(&self, context: ContextId, id: FolderId) -> StoreResult<()> {
+                let done = sqlx::query("DELETE FROM folders WHERE context_id = $1 AND id = $2")
+                    .bind(context)
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                Ok(())
+            }
+
+            async fn put_object(
+                &self,
+                context: ContextId,
+                folder: FolderId,
+                object: &WriteObject,
+                condition: WriteCondition,
+            ) -> StoreResult<WriteOutcome> {
+                let etag = etag_of(&object.data);
+                let conflict = |e| self.write_error(e, context, folder, &object.uid);
+                match condition {
+                    WriteCondition::MustNotExist => {
+                        match Self::insert_object(&self.pool, context, folder, object, &etag).await {
+                            Ok(Some(etag)) => Ok(WriteOutcome { etag, created: true }),
+                            Ok(None) => Err(StoreError::PreconditionFailed),
+                            Err(e) => Err(conflict(e).await),
+                        }
+                    }
+                    WriteCondition::IfMatch(expected) => {
+                        match self.update_object(context, folder, object, &etag, Some(&expected)).await {
+                            Ok(Some(etag)) => Ok(WriteOutcome { etag, created: false }),
+                            Ok(None) => Err(StoreError::PreconditionFailed),
+                            Err(e) => Err(conflict(e).await),
+                        }
+                    }
+                    WriteCondition::Unconditional => {
+                        // Replace, else create; a create that loses a race replaces instead.
+                        for _ in 0..3 {
+                            match self.update_object(context, folder, object, &etag, None).await {
+                                Ok(Some(etag)) => return Ok(WriteOutcome { etag, created: false }),
+                                Ok(None) => {}
+                                Err(e) => return Err(conflict(e).await),
+                            }
+                            match Self::insert_object(&self.pool, context, folder, object, &etag).await {
+                                Ok(Some(etag)) => return Ok(WriteOutcome { etag, created: true }),
+                                Ok(None) => {}
+                                Err(e) => return Err(conflict(e).await),
+                            }
+                        }
+                        Err(StoreError::PreconditionFailed)
+                    }
+                }
+            }
+
+            async fn object(
+                &self,
+                context: ContextId,
+                folder: FolderId,
+                resource_name: &str,
+            ) -> StoreResult<Option<StoredObject>> {
+                let sql = format!(
+                    "SELECT {OBJECT_COLUMNS} FROM objects WHERE context_id = $1 AND folder_id = $2 AND resource_name = $3"
+                );
+                let row = sqlx::query(&sql)
+                    .bind(context)
+                    .bind(folder)
+                    .bind(resource_name)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.as_ref().map(object_from).transpose()
+            }
+
+            async fn object_by_uid(
+                &self,
+                context: ContextId,
+                folder: FolderId,
+                uid: &str,
+            ) -> StoreResult<Option<StoredObject>> {
+                let sql = format!(
+                    "SELECT {OBJECT_COLUMNS} FROM objects WHERE context_id = $1 AND folder_id = $2 AND uid = $3"
+                );
+                let row = sqlx::query(&sql)
+                    .bind(context)
+                    .bind(folder)
+                    .bind(uid)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.as_ref().map(object_from).transpose()
+            }
+
+            async fn object_summaries(
+                &self,
+                context: ContextId,
+                folder: FolderId,
+            ) -> StoreResult<Vec<ObjectSummary>> {
+                let rows = sqlx::query(
+                    "SELECT resource_name, uid, etag, LENGTH(data) AS size, modified_at FROM objects \
+                     WHERE context_id = $1 AND folder_id = $2 ORDER BY resource_name",
+                )
+                .bind(context)
+                .bind(folder)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(ObjectSummary {
+                            resource_name: row.try_get("resource_name")?,
+                            uid: row.try_get("uid")?,
+                            etag: row.try_get("etag")?,
+                            size: row.try_get::<i64, _>("size").or_else(|_| {
+                                row.try_get::<i32, _>("size").map(i64::from)
+                            })?,
+                            modified_at: row.try_get("modified_at")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn delete_object(
+                &self,
+                context: ContextId,
+                folder: FolderId,
+                resource_name: &str,
+                condition: WriteCondition,
+            ) -> StoreResult<()> {
+                let expected = match &condition {
+                    WriteCondition::IfMatch(etag) => Some(etag.as_str()),
+                    WriteCondition::Unconditional => None,
+                    WriteCondition::MustNotExist => {
+                        return if self.object_exists(context, folder, resource_name).await? {
+                            Err(StoreError::PreconditionFailed)
+                        } else {
+                            Err(StoreError::NotFound)
+                        };
+                    }
+                };
+                let done = sqlx::query(
+                    "DELETE FROM objects WHERE context_id = $1 AND folder_id = $2 AND resource_name = $3 \
+                     AND ($4 IS NULL OR etag = $4)",
+                )
+                .bind(context)
+                .bind(folder)
+                .bind(resource_name)
+                .bind(expected)
+                .execute(&self.pool)
+                .await?;
+                if done.rows_affected() == 1 {
+                    Ok(())
+                } else if expected.is_some() && self.object_exists(context, folder, resource_name).await? {
+                    Err(StoreError::PreconditionFailed)
+                } else {
+                    Err(StoreError::NotFound)
+                }
+            }
+
+            async fn current_seq(&self, context: ContextId) -> StoreResult<i64> {
+                sqlx::query_scalar("SELECT seq FROM context_counters WHERE context_id = $1")
+                    .bind(context)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .ok_or(StoreError::NotFound)
+            }
+
+            async fn folder_seq(&self, context: ContextId, folder: FolderId) -> StoreResult<i64> {
+                let seq: Option<i64> = sqlx::query_scalar(
+                    "SELECT MAX(seq) FROM changes WHERE context_id = $1 AND folder_id = $2",
+                )
+                .bind(context)
+                .bind(folder)
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(seq.unwrap_or(0))
+            }
+
+            async fn changes_since(
+                &self,
+                context: ContextId,
+                folder: FolderId,
+                since: i64,
+            ) -> StoreResult<Vec<Change>> {
+                let row = sqlx::query("SELECT seq, floor_seq FROM context_counters WHERE context_id = $1")
+                    .bind(context)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+                let (current, floor): (i64, i64) = (row.try_get("seq")?, row.try_get("floor_seq")?);
+                if since < floor || since > current || since < 0 {
+                    return Err(StoreError::InvalidSyncToken(since));
+                }
+                let rows = sqlx::query(
+                    "SELECT resource_name, seq, deleted FROM changes \
+                     WHERE context_id = $1 AND folder_id = $2 AND seq > $3 ORDER BY seq",
+                )
+                .bind(context)
+                .bind(folder)
+                .bind(since)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(Change {
+                            resource_name: row.try_get("resource_name")?,
+                            seq: row.try_get("seq")?,
+                            deleted: row.try_get("deleted")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn prune_changes(&self, context: ContextId, before: i64) -> StoreResult<u64> {
+                let mut tx = self.pool.begin().await?;
+                // Take the context's write lock first, so the floor and the delete agree.
+                let floor: Option<i64> = sqlx::query_scalar(
+                    "UPDATE context_counters SET floor_seq = floor_seq WHERE context_id = $1 RETURNING floor_seq",
+                )
+                .bind(context)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let floor = floor.ok_or(StoreError::NotFound)?;
+                let newest_pruned: Option<i64> = sqlx::query_scalar(
+                    "SELECT MAX(seq) FROM changes WHERE context_id = $1 AND deleted AND changed_at < $2",
+                )
+                .bind(context)
+                .bind(before)
+                .fetch_one(&mut *tx)
+                .await?;
+                let Some(newest_pruned) = newest_pruned else {
+                    return Ok(0);
+                };
+                let done = sqlx::query(
+                    "DELETE FROM changes WHERE context_id = $1 AND deleted AND seq <= $2",
+                )
+                .bind(context)
+                .bind(newest_pruned)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("UPDATE context_counters SET floor_seq = $2 WHERE context_id = $1")
+                    .bind(context)
+                    .bind(newest_pruned.max(floor))
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(done.rows_affected())
+            }
+        }
+    };
+}
+
+pub(crate) use impl_sql_store;

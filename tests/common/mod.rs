@@ -1,0 +1,124 @@
+//! Test databases: a fresh SQLite file always, and a fresh PostgreSQL database when
+//! DAVGATE_TEST_DATABASE_URL names a server (CI sets it).
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use davgate::store::{self, DynStore};
+use sqlx::Connection;
+
+pub struct TestDb {
+    pub label: &'static str,
+    pub url: String,
+    pub store: DynStore,
+    admin: Option<(String, String)>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    /// A connection of its own, as another writer of the groupware tables would have.
+    pub async fn raw_sql(&self, sql: &str) {
+        if self.url.starts_with("sqlite:") {
+            let mut conn = sqlx::SqliteConnection::connect(&self.url).await.unwrap();
+            sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
+        } else {
+            let mut conn = sqlx::PgConnection::connect(&self.url).await.unwrap();
+            sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
+        }
+    }
+
+    /// A binary literal in this backend's SQL dialect.
+    pub fn blob_literal(&self, bytes: &[u8]) -> String {
+        if self.url.starts_with("sqlite:") {
+            format!("X'{}'", hex::encode(bytes))
+        } else {
+            format!("decode('{}', 'hex')", hex::encode(bytes))
+        }
+    }
+
+    pub async fn drop_database(self) {
+        let TestDb { store, admin, .. } = self;
+        drop(store);
+        if let Some((admin_url, name)) = admin {
+            let mut conn = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+pub fn postgres_url() -> Option<String> {
+    std::env::var("DAVGATE_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+/// Every database the suite runs against, each fresh and migrated.
+pub async fn databases() -> Vec<TestDb> {
+    let mut dbs = vec![sqlite().await];
+    if let Some(url) = postgres_url() {
+        dbs.push(postgres(&url).await);
+    }
+    dbs
+}
+
+pub async fn sqlite() -> TestDb {
+    let dir = tempfile::tempdir().unwrap();
+    let path: PathBuf = dir.path().join("test.sqlite");
+    let url = format!("sqlite://{}", path.display());
+    let store = store::open(Some(&format!("{url}?mode=rwc")), dir.path())
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    TestDb {
+        label: "sqlite",
+        url,
+        store,
+        admin: None,
+        _dir: Some(dir),
+    }
+}
+
+pub async fn postgres(base_url: &str) -> TestDb {
+    let name = format!("davgate_t_{}", rand_suffix());
+    let mut conn = sqlx::PgConnection::connect(base_url).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let url = with_database(base_url, &name);
+    let store = store::open(Some(&url), std::path::Path::new("."))
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    TestDb {
+        label: "postgres",
+        url,
+        store,
+        admin: Some((base_url.to_string(), name)),
+        _dir: None,
+    }
+}
+
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (url, String::new()),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let host_part = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    format!("{host_part}/{name}{query}")
+}
+
+fn rand_suffix() -> String {
+    use rand::Rng;
+    let mut rng = rand::thread_rng();
+    (0..12)
+        .map(|_| char::from(b'a' + rng.gen_range(0..26u8)))
+        .collect()
+}
