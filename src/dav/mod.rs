@@ -3,6 +3,8 @@
 
 pub mod document;
 pub mod names;
+pub mod propfind;
 
 pub use document::{parse_document, Element, XmlError};
 pub use names::{ElementName, KnownProp, Namespace, PropName};
+pub use propfind::{PropfindError, PropfindRequest};
