@@ -2,6 +2,7 @@
 //! Pure protocol: no database and no axum, only the `http` crate's types.
 
 pub mod document;
+pub mod headers;
 pub mod multistatus;
 pub mod names;
 pub mod precondition;
@@ -9,6 +10,7 @@ pub mod propfind;
 mod xml_writer;
 
 pub use document::{parse_document, Element, XmlError};
+pub use headers::{Depth, EntityTag, EtagCondition, HeaderError};
 pub use multistatus::{
     status_line, Multistatus, PropValue, Property, Propstat, Response, ResponseBody, XmlElement,
 };
