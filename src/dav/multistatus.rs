@@ -421,6 +421,66 @@ mod tests {
     }
 
     #[test]
+    fn client_corpus_unknown_props_land_in_a_404_propstat_by_namespace() {
+        use crate::dav::propfind::PropfindRequest;
+        let body = include_str!("../../tests/fixtures/clients/apple-addressbook-home-propfind.xml");
+        let PropfindRequest::Prop(requested) = PropfindRequest::parse(body.as_bytes()).unwrap()
+        else {
+            panic!("expected a prop request");
+        };
+        let mut response = Response::with_props("/carddav/");
+        let mut unknown = Vec::new();
+        for name in &requested {
+            match name.known() {
+                Some(KnownProp::DisplayName) => {
+                    response.found(name.clone(), PropValue::Text("Contacts".into()));
+                }
+                Some(_) => {
+                    response.found(name.clone(), PropValue::Empty);
+                }
+                None => {
+                    unknown.push(name.clone());
+                    response.not_found(name.clone());
+                }
+            }
+        }
+        let mut multistatus = Multistatus::new();
+        multistatus.push(response);
+        let root = reparse(&multistatus);
+        let in_status = |code: &str| -> Vec<ElementName> {
+            root.children[0]
+                .children_named(&Namespace::Dav, "propstat")
+                .filter(|p| {
+                    p.child(&Namespace::Dav, "status")
+                        .unwrap()
+                        .text
+                        .contains(code)
+                })
+                .flat_map(|p| p.children[0].children.iter().map(|e| e.name.clone()))
+                .collect()
+        };
+        assert_eq!(
+            unknown.iter().map(|n| n.local.as_str()).collect::<Vec<_>>(),
+            vec![
+                "bulk-requests",
+                "max-image-size",
+                "me-card",
+                "push-transports",
+                "pushkey"
+            ]
+        );
+        assert_eq!(in_status(" 404 "), unknown);
+        let found = in_status(" 200 ");
+        assert_eq!(found.len() + unknown.len(), requested.len());
+        assert!(found.contains(&PropName::carddav("max-resource-size")));
+        assert!(unknown.contains(&PropName::carddav("max-image-size")));
+        assert!(unknown.contains(&PropName::new(
+            Namespace::Other("http://me.com/_namespace/".into()),
+            "bulk-requests"
+        )));
+    }
+
+    #[test]
     fn an_empty_multistatus_is_still_a_document() {
         let root = reparse(&Multistatus::new());
         assert_eq!(root.name, ElementName::dav("multistatus"));
