@@ -145,6 +145,8 @@ impl std::fmt::Display for Precondition {
     }
 }
 
+impl std::error::Error for Precondition {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
