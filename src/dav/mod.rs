@@ -1,1 +1,19 @@
-//! WebDAV protocol: request parsing, multistatus writing, preconditions. No database here.
+//! WebDAV protocol: request parsing, multistatus writing, headers and preconditions.
+//! Pure protocol: no database and no axum, only the `http` crate's types.
+
+pub mod document;
+pub mod headers;
+pub mod multistatus;
+pub mod names;
+pub mod precondition;
+pub mod propfind;
+mod xml_writer;
+
+pub use document::{parse_document, Element, XmlError};
+pub use headers::{Depth, EntityTag, EtagCondition, HeaderError};
+pub use multistatus::{
+    status_line, Multistatus, PropValue, Property, Propstat, Response, ResponseBody, XmlElement,
+};
+pub use names::{ElementName, KnownProp, Namespace, PropName};
+pub use precondition::{NeededPrivilege, Precondition};
+pub use propfind::{PropfindError, PropfindRequest};

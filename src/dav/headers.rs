@@ -1,0 +1,425 @@
+//! The request headers WebDAV adds or leans on: Depth, If-Match / If-None-Match,
+//! Overwrite, Destination, and the Prefer / Brief hints for minimal multistatus bodies.
+
+use http::header::{HeaderMap, HeaderName, IF_MATCH, IF_NONE_MATCH};
+
+pub const DEPTH: HeaderName = HeaderName::from_static("depth");
+pub const OVERWRITE: HeaderName = HeaderName::from_static("overwrite");
+pub const DESTINATION: HeaderName = HeaderName::from_static("destination");
+pub const PREFER: HeaderName = HeaderName::from_static("prefer");
+pub const BRIEF: HeaderName = HeaderName::from_static("brief");
+
+/// A header the request carries but that cannot be understood; the HTTP layer answers
+/// 400 with this as the reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HeaderError {
+    #[error("Depth must be 0, 1 or infinity, got {0:?}")]
+    Depth(String),
+    #[error("malformed entity tag list in {header}: {value:?}")]
+    EntityTags { header: &'static str, value: String },
+    #[error("Overwrite must be T or F, got {0:?}")]
+    Overwrite(String),
+    #[error("Destination must be an absolute URL or path, got {0:?}")]
+    Destination(String),
+    #[error("{0} is sent more than once")]
+    Repeated(&'static str),
+    #[error("{0} is not visible ASCII")]
+    NotAscii(&'static str),
+}
+
+/// The value of a header that may appear once, as text.
+fn single<'a>(
+    headers: &'a HeaderMap,
+    name: &HeaderName,
+    label: &'static str,
+) -> Result<Option<&'a str>, HeaderError> {
+    let mut values = headers.get_all(name).iter();
+    let Some(value) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(HeaderError::Repeated(label));
+    }
+    value
+        .to_str()
+        .map(|value| Some(value.trim()))
+        .map_err(|_| HeaderError::NotAscii(label))
+}
+
+/// How far a PROPFIND, REPORT, COPY or DELETE reaches below the request target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Depth {
+    Zero,
+    One,
+    Infinity,
+}
+
+impl Depth {
+    /// The request's Depth, or `default` when there is none (each method has its own
+    /// default: infinity for PROPFIND per RFC 4918, 0 for most REPORTs).
+    pub fn from_headers(headers: &HeaderMap, default: Depth) -> Result<Depth, HeaderError> {
+        match single(headers, &DEPTH, "Depth")? {
+            None => Ok(default),
+            Some(value) => Self::parse(value),
+        }
+    }
+
+    pub fn parse(value: &str) -> Result<Depth, HeaderError> {
+        match value.trim() {
+            "0" => Ok(Self::Zero),
+            "1" => Ok(Self::One),
+            other if other.eq_ignore_ascii_case("infinity") => Ok(Self::Infinity),
+            other => Err(HeaderError::Depth(other.to_owned())),
+        }
+    }
+}
+
+/// An entity tag as sent in a conditional header, without its quotes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntityTag {
+    pub weak: bool,
+    pub opaque: String,
+}
+
+impl EntityTag {
+    pub fn strong(opaque: impl Into<String>) -> Self {
+        Self {
+            weak: false,
+            opaque: opaque.into(),
+        }
+    }
+
+    /// The strong comparison of RFC 9110 8.8.3.2 against the resource's current etag,
+    /// given quoted (as in `DAV:getetag`) or bare.
+    pub fn strong_matches(&self, current: &str) -> bool {
+        !self.weak && self.opaque == unquote(current)
+    }
+
+    /// The weak comparison: opaque tags equal, weakness ignored.
+    pub fn weak_matches(&self, current: &str) -> bool {
+        self.opaque == unquote(current)
+    }
+}
+
+fn unquote(etag: &str) -> &str {
+    let etag = etag.strip_prefix("W/").unwrap_or(etag);
+    etag.strip_prefix('"')
+        .and_then(|rest| rest.strip_suffix('"'))
+        .unwrap_or(etag)
+}
+
+/// The value of `If-Match` or `If-None-Match`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EtagCondition {
+    /// `*`: any current representation.
+    Any,
+    Tags(Vec<EntityTag>),
+}
+
+impl EtagCondition {
+    /// Whether an `If-Match` with this value lets the request proceed, given the
+    /// target's current etag (`None` when the target does not exist).
+    pub fn if_match_passes(&self, current: Option<&str>) -> bool {
+        match (self, current) {
+            (_, None) => false,
+            (Self::Any, Some(_)) => true,
+            (Self::Tags(tags), Some(current)) => tags.iter().any(|t| t.strong_matches(current)),
+        }
+    }
+
+    /// Whether an `If-None-Match` with this value lets the request proceed;
+    /// `If-None-Match: *` is how clients ask to create without overwriting.
+    pub fn if_none_match_passes(&self, current: Option<&str>) -> bool {
+        match (self, current) {
+            (_, None) => true,
+            (Self::Any, Some(_)) => false,
+            (Self::Tags(tags), Some(current)) => !tags.iter().any(|t| t.weak_matches(current)),
+        }
+    }
+}
+
+/// The request's `If-Match`, if any.
+pub fn if_match(headers: &HeaderMap) -> Result<Option<EtagCondition>, HeaderError> {
+    etag_condition(headers, &IF_MATCH, "If-Match")
+}
+
+/// The request's `If-None-Match`, if any.
+pub fn if_none_match(headers: &HeaderMap) -> Result<Option<EtagCondition>, HeaderError> {
+    etag_condition(headers, &IF_NONE_MATCH, "If-None-Match")
+}
+
+/// Joins every occurrence of the header (a list may be split over several lines) and
+/// parses `*` or a comma-separated list of entity tags.
+fn etag_condition(
+    headers: &HeaderMap,
+    name: &HeaderName,
+    label: &'static str,
+) -> Result<Option<EtagCondition>, HeaderError> {
+    let mut joined: Option<String> = None;
+    for value in headers.get_all(name) {
+        let value = value.to_str().map_err(|_| HeaderError::NotAscii(label))?;
+        match &mut joined {
+            Some(all) => {
+                all.push(',');
+                all.push_str(value);
+            }
+            None => joined = Some(value.to_owned()),
+        }
+    }
+    let Some(value) = joined else {
+        return Ok(None);
+    };
+    let malformed = || HeaderError::EntityTags {
+        header: label,
+        value: value.clone(),
+    };
+    if value.trim() == "*" {
+        return Ok(Some(EtagCondition::Any));
+    }
+    let mut tags = Vec::new();
+    let mut rest = value.as_str();
+    loop {
+        rest = rest.trim_start_matches([' ', '\t', ',']);
+        if rest.is_empty() {
+            break;
+        }
+        let (weak, after_weak) = match rest.strip_prefix("W/") {
+            Some(after) => (true, after),
+            None => (false, rest),
+        };
+        let quoted = after_weak.strip_prefix('"').ok_or_else(malformed)?;
+        let end = quoted.find('"').ok_or_else(malformed)?;
+        tags.push(EntityTag {
+            weak,
+            opaque: quoted[..end].to_owned(),
+        });
+        rest = &quoted[end + 1..];
+        let next = rest.trim_start_matches([' ', '\t']);
+        if !(next.is_empty() || next.starts_with(',')) {
+            return Err(malformed());
+        }
+    }
+    if tags.is_empty() {
+        return Err(malformed());
+    }
+    Ok(Some(EtagCondition::Tags(tags)))
+}
+
+/// `Overwrite` for COPY and MOVE: true unless the client sent `F` (RFC 4918 10.6).
+pub fn overwrite(headers: &HeaderMap) -> Result<bool, HeaderError> {
+    match single(headers, &OVERWRITE, "Overwrite")? {
+        None => Ok(true),
+        Some("T" | "t") => Ok(true),
+        Some("F" | "f") => Ok(false),
+        Some(other) => Err(HeaderError::Overwrite(other.to_owned())),
+    }
+}
+
+/// The path of the `Destination` of a COPY or MOVE, still percent-encoded; an absolute
+/// URL is reduced to its path, and a query is dropped.
+pub fn destination(headers: &HeaderMap) -> Result<Option<String>, HeaderError> {
+    let Some(value) = single(headers, &DESTINATION, "Destination")? else {
+        return Ok(None);
+    };
+    let invalid = || HeaderError::Destination(value.to_owned());
+    let uri: http::Uri = value.parse().map_err(|_| invalid())?;
+    if uri.scheme().is_none() && !value.starts_with('/') {
+        return Err(invalid());
+    }
+    let path = uri.path();
+    Ok(Some(if path.is_empty() { "/" } else { path }.to_owned()))
+}
+
+/// Whether the client asked for a multistatus without 404 propstats and bodies it did
+/// not need: `Prefer: return=minimal` (RFC 7240 4.2, RFC 8144) or the older `Brief: t`.
+pub fn prefers_minimal(headers: &HeaderMap) -> bool {
+    let brief = headers.get_all(BRIEF).iter().any(|value| {
+        value
+            .to_str()
+            .is_ok_and(|value| value.trim().eq_ignore_ascii_case("t"))
+    });
+    brief
+        || headers
+            .get_all(PREFER)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .any(|preference| {
+                let token = preference.split(';').next().unwrap_or_default();
+                let mut parts = token.splitn(2, '=');
+                let key = parts.next().unwrap_or_default().trim();
+                let value = parts.next().unwrap_or_default().trim().trim_matches('"');
+                key.eq_ignore_ascii_case("return") && value.eq_ignore_ascii_case("minimal")
+            })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+
+    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(
+                HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                HeaderValue::from_str(value).unwrap(),
+            );
+        }
+        map
+    }
+
+    #[test]
+    fn depth_values_and_default() {
+        let get = |value: &str| Depth::from_headers(&headers(&[("Depth", value)]), Depth::Zero);
+        assert_eq!(get("0"), Ok(Depth::Zero));
+        assert_eq!(get("1"), Ok(Depth::One));
+        assert_eq!(get("infinity"), Ok(Depth::Infinity));
+        assert_eq!(get("Infinity "), Ok(Depth::Infinity));
+        assert_eq!(get("2"), Err(HeaderError::Depth("2".into())));
+        assert_eq!(get(""), Err(HeaderError::Depth("".into())));
+        assert_eq!(
+            Depth::from_headers(&HeaderMap::new(), Depth::Infinity),
+            Ok(Depth::Infinity)
+        );
+        assert_eq!(
+            Depth::from_headers(&headers(&[("Depth", "0"), ("Depth", "1")]), Depth::Zero),
+            Err(HeaderError::Repeated("Depth"))
+        );
+    }
+
+    #[test]
+    fn if_match_lists_and_star() {
+        assert_eq!(if_match(&HeaderMap::new()), Ok(None));
+        assert_eq!(
+            if_match(&headers(&[("If-Match", "*")])),
+            Ok(Some(EtagCondition::Any))
+        );
+        assert_eq!(
+            if_match(&headers(&[("If-Match", r#""a1", W/"b2" ,"c,3""#)])),
+            Ok(Some(EtagCondition::Tags(vec![
+                EntityTag::strong("a1"),
+                EntityTag {
+                    weak: true,
+                    opaque: "b2".into()
+                },
+                EntityTag::strong("c,3"),
+            ])))
+        );
+        assert_eq!(
+            if_none_match(&headers(&[
+                ("If-None-Match", r#""a""#),
+                ("If-None-Match", r#""b""#)
+            ])),
+            Ok(Some(EtagCondition::Tags(vec![
+                EntityTag::strong("a"),
+                EntityTag::strong("b"),
+            ])))
+        );
+    }
+
+    #[test]
+    fn malformed_etag_lists_are_errors() {
+        for value in [
+            "abc",
+            r#""unterminated"#,
+            r#""a" "b""#,
+            ",",
+            r#"*, "a""#,
+            r#"W/a"#,
+        ] {
+            assert!(
+                matches!(
+                    if_match(&headers(&[("If-Match", value)])),
+                    Err(HeaderError::EntityTags { .. })
+                ),
+                "{value}"
+            );
+        }
+    }
+
+    #[test]
+    fn if_match_uses_strong_comparison() {
+        let condition = EtagCondition::Tags(vec![
+            EntityTag::strong("v1"),
+            EntityTag {
+                weak: true,
+                opaque: "v2".into(),
+            },
+        ]);
+        assert!(condition.if_match_passes(Some("\"v1\"")));
+        assert!(condition.if_match_passes(Some("v1")));
+        assert!(!condition.if_match_passes(Some("\"v2\"")));
+        assert!(!condition.if_match_passes(Some("\"v3\"")));
+        assert!(!condition.if_match_passes(None));
+        assert!(EtagCondition::Any.if_match_passes(Some("\"x\"")));
+        assert!(!EtagCondition::Any.if_match_passes(None));
+    }
+
+    #[test]
+    fn if_none_match_uses_weak_comparison() {
+        let condition = EtagCondition::Tags(vec![EntityTag {
+            weak: true,
+            opaque: "v2".into(),
+        }]);
+        assert!(!condition.if_none_match_passes(Some("\"v2\"")));
+        assert!(condition.if_none_match_passes(Some("\"v1\"")));
+        assert!(condition.if_none_match_passes(None));
+        assert!(!EtagCondition::Any.if_none_match_passes(Some("\"x\"")));
+        assert!(EtagCondition::Any.if_none_match_passes(None));
+    }
+
+    #[test]
+    fn overwrite_defaults_to_true() {
+        assert_eq!(overwrite(&HeaderMap::new()), Ok(true));
+        assert_eq!(overwrite(&headers(&[("Overwrite", "T")])), Ok(true));
+        assert_eq!(overwrite(&headers(&[("Overwrite", "F")])), Ok(false));
+        assert_eq!(
+            overwrite(&headers(&[("Overwrite", "no")])),
+            Err(HeaderError::Overwrite("no".into()))
+        );
+    }
+
+    #[test]
+    fn destination_is_reduced_to_a_path() {
+        let get = |value: &str| destination(&headers(&[("Destination", value)]));
+        assert_eq!(
+            get("https://dav.example.com/dav/caldav/7/a%20b.ics"),
+            Ok(Some("/dav/caldav/7/a%20b.ics".into()))
+        );
+        assert_eq!(
+            get("http://[::1]:8080/caldav/7/?x=1"),
+            Ok(Some("/caldav/7/".into()))
+        );
+        assert_eq!(get("https://dav.example.com"), Ok(Some("/".into())));
+        assert_eq!(get("/caldav/8/b.ics"), Ok(Some("/caldav/8/b.ics".into())));
+        assert_eq!(
+            get("caldav/8/b.ics"),
+            Err(HeaderError::Destination("caldav/8/b.ics".into()))
+        );
+        assert!(get("http://bad host/").is_err());
+        assert_eq!(destination(&HeaderMap::new()), Ok(None));
+    }
+
+    #[test]
+    fn minimal_return_preference() {
+        assert!(prefers_minimal(&headers(&[("Prefer", "return=minimal")])));
+        assert!(prefers_minimal(&headers(&[(
+            "Prefer",
+            "handling=lenient, return = \"minimal\"; foo=bar"
+        )])));
+        assert!(prefers_minimal(&headers(&[
+            ("Prefer", "respond-async"),
+            ("Prefer", "return=minimal")
+        ])));
+        assert!(prefers_minimal(&headers(&[("Brief", "t")])));
+        assert!(prefers_minimal(&headers(&[("Brief", "T")])));
+        assert!(!prefers_minimal(&headers(&[("Brief", "f")])));
+        assert!(!prefers_minimal(&headers(&[(
+            "Prefer",
+            "return=representation"
+        )])));
+        assert!(!prefers_minimal(&headers(&[("Prefer", "minimal")])));
+        assert!(!prefers_minimal(&HeaderMap::new()));
+    }
+}

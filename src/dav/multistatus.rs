@@ -1,0 +1,502 @@
+//! The 207 Multi-Status body (RFC 4918 section 13, RFC 6578 sync-token): responses with
+//! propstats grouped by status, or a bare status, written with quick-xml.
+
+use http::StatusCode;
+
+use super::names::{ElementName, PropName};
+use super::precondition::Precondition;
+use super::xml_writer::DavXmlWriter;
+pub use super::xml_writer::{PropValue, XmlElement};
+
+/// A whole multistatus document.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Multistatus {
+    pub responses: Vec<Response>,
+    /// The collection's new `DAV:sync-token`, for a sync-collection REPORT.
+    pub sync_token: Option<String>,
+}
+
+/// One `DAV:response`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    /// Already external and percent-encoded (see `http::paths::DavPaths`).
+    pub href: String,
+    pub body: ResponseBody,
+    /// A precondition that failed for this resource, rendered as `DAV:error`.
+    pub error: Option<Precondition>,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResponseBody {
+    /// Property results, one group per status, in the order the statuses first occurred.
+    Propstats(Vec<Propstat>),
+    /// A status for the resource as a whole, e.g. 404 for a missing multiget href.
+    Status(StatusCode),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Propstat {
+    pub status: StatusCode,
+    pub props: Vec<Property>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Property {
+    pub name: PropName,
+    pub value: PropValue,
+}
+
+impl Property {
+    pub fn new(name: impl Into<PropName>, value: PropValue) -> Self {
+        Self {
+            name: name.into(),
+            value,
+        }
+    }
+}
+
+impl Response {
+    /// A response that will carry propstats.
+    pub fn with_props(href: impl Into<String>) -> Self {
+        Self {
+            href: href.into(),
+            body: ResponseBody::Propstats(Vec::new()),
+            error: None,
+            description: None,
+        }
+    }
+
+    /// A response for the resource as a whole.
+    pub fn with_status(href: impl Into<String>, status: StatusCode) -> Self {
+        Self {
+            href: href.into(),
+            body: ResponseBody::Status(status),
+            error: None,
+            description: None,
+        }
+    }
+
+    /// Adds a property under `status`, joining the propstat of that status if there is
+    /// one. A response built with a bare status turns into a propstat response.
+    pub fn add(&mut self, status: StatusCode, property: Property) -> &mut Self {
+        if let ResponseBody::Status(_) = self.body {
+            self.body = ResponseBody::Propstats(Vec::new());
+        }
+        if let ResponseBody::Propstats(propstats) = &mut self.body {
+            match propstats.iter_mut().find(|p| p.status == status) {
+                Some(propstat) => propstat.props.push(property),
+                None => propstats.push(Propstat {
+                    status,
+                    props: vec![property],
+                }),
+            }
+        }
+        self
+    }
+
+    /// A property found, with its value (200).
+    pub fn found(&mut self, name: impl Into<PropName>, value: PropValue) -> &mut Self {
+        self.add(StatusCode::OK, Property::new(name, value))
+    }
+
+    /// A property this resource does not have (404), listed as an empty element.
+    pub fn not_found(&mut self, name: impl Into<PropName>) -> &mut Self {
+        self.add(StatusCode::NOT_FOUND, Property::new(name, PropValue::Empty))
+    }
+
+    /// A property the user may not read or change (403).
+    pub fn forbidden(&mut self, name: impl Into<PropName>) -> &mut Self {
+        self.add(StatusCode::FORBIDDEN, Property::new(name, PropValue::Empty))
+    }
+
+    /// A property not changed because another one in the same PROPPATCH failed (424).
+    pub fn failed_dependency(&mut self, name: impl Into<PropName>) -> &mut Self {
+        self.add(
+            StatusCode::FAILED_DEPENDENCY,
+            Property::new(name, PropValue::Empty),
+        )
+    }
+
+    pub fn with_error(mut self, error: Precondition) -> Self {
+        self.error = Some(error);
+        self
+    }
+
+    pub fn with_description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+}
+
+impl Multistatus {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn push(&mut self, response: Response) -> &mut Self {
+        self.responses.push(response);
+        self
+    }
+
+    pub fn with_sync_token(mut self, token: impl Into<String>) -> Self {
+        self.sync_token = Some(token.into());
+        self
+    }
+
+    /// The UTF-8 document, with XML declaration.
+    pub fn to_xml(&self) -> Vec<u8> {
+        let mut out = DavXmlWriter::new();
+        let root = ElementName::dav("multistatus");
+        out.start_root(&root);
+        for response in &self.responses {
+            write_response(&mut out, response);
+        }
+        if let Some(token) = &self.sync_token {
+            out.text_element(&ElementName::dav("sync-token"), token);
+        }
+        out.end(&root);
+        out.finish()
+    }
+}
+
+fn write_response(out: &mut DavXmlWriter, response: &Response) {
+    let name = ElementName::dav("response");
+    out.start(&name);
+    out.text_element(&ElementName::dav("href"), &response.href);
+    match &response.body {
+        ResponseBody::Status(status) => write_status(out, *status),
+        ResponseBody::Propstats(propstats) => {
+            for propstat in propstats {
+                let propstat_name = ElementName::dav("propstat");
+                let prop_name = ElementName::dav("prop");
+                out.start(&propstat_name);
+                out.start(&prop_name);
+                for property in &propstat.props {
+                    out.value(&property.name, &property.value);
+                }
+                out.end(&prop_name);
+                write_status(out, propstat.status);
+                out.end(&propstat_name);
+            }
+        }
+    }
+    if let Some(error) = &response.error {
+        let error_name = ElementName::dav("error");
+        out.start(&error_name);
+        out.element(&error.element());
+        out.end(&error_name);
+    }
+    if let Some(description) = &response.description {
+        out.text_element(&ElementName::dav("responsedescription"), description);
+    }
+    out.end(&name);
+}
+
+fn write_status(out: &mut DavXmlWriter, status: StatusCode) {
+    out.text_element(&ElementName::dav("status"), &status_line(status));
+}
+
+/// `HTTP/1.1 404 Not Found`, the form RFC 4918 gives `DAV:status`.
+pub fn status_line(status: StatusCode) -> String {
+    format!(
+        "HTTP/1.1 {} {}",
+        status.as_str(),
+        status.canonical_reason().unwrap_or("")
+    )
+    .trim_end()
+    .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dav::document::{parse_document, Element};
+    use crate::dav::names::{KnownProp, Namespace};
+
+    fn render(multistatus: &Multistatus) -> String {
+        String::from_utf8(multistatus.to_xml()).unwrap()
+    }
+
+    fn reparse(multistatus: &Multistatus) -> Element {
+        parse_document(&multistatus.to_xml()).unwrap().unwrap()
+    }
+
+    #[test]
+    fn principal_discovery_response_is_exact() {
+        let mut response = Response::with_props("/dav/principals/users/3/");
+        response
+            .found(
+                KnownProp::CurrentUserPrincipal,
+                PropValue::Href("/dav/principals/users/3/".into()),
+            )
+            .found(
+                KnownProp::ResourceType,
+                PropValue::Elements(vec![
+                    XmlElement::empty(ElementName::dav("collection")),
+                    XmlElement::empty(ElementName::caldav("calendar")),
+                ]),
+            )
+            .not_found(PropName::calendarserver("me-card"));
+        let mut multistatus = Multistatus::new();
+        multistatus.push(response);
+        assert_eq!(
+            render(&multistatus),
+            concat!(
+                r#"<?xml version="1.0" encoding="UTF-8"?>"#,
+                r#"<D:multistatus xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav" xmlns:CARD="urn:ietf:params:xml:ns:carddav" xmlns:CS="http://calendarserver.org/ns/" xmlns:ICAL="http://apple.com/ns/ical/">"#,
+                "<D:response><D:href>/dav/principals/users/3/</D:href>",
+                "<D:propstat><D:prop>",
+                "<D:current-user-principal><D:href>/dav/principals/users/3/</D:href></D:current-user-principal>",
+                "<D:resourcetype><D:collection/><C:calendar/></D:resourcetype>",
+                "</D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat>",
+                "<D:propstat><D:prop><CS:me-card/></D:prop>",
+                "<D:status>HTTP/1.1 404 Not Found</D:status></D:propstat>",
+                "</D:response></D:multistatus>",
+            )
+        );
+    }
+
+    #[test]
+    fn propstats_are_grouped_by_status() {
+        let mut response = Response::with_props("/a/");
+        response
+            .not_found(PropName::dav("x"))
+            .found(KnownProp::DisplayName, PropValue::Text("A".into()))
+            .forbidden(PropName::dav("y"))
+            .not_found(PropName::dav("z"))
+            .failed_dependency(PropName::dav("w"))
+            .found(KnownProp::GetEtag, PropValue::Text("\"1\"".into()));
+        let ResponseBody::Propstats(propstats) = &response.body else {
+            panic!("expected propstats");
+        };
+        let groups: Vec<(u16, Vec<&str>)> = propstats
+            .iter()
+            .map(|p| {
+                (
+                    p.status.as_u16(),
+                    p.props.iter().map(|p| p.name.local.as_str()).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            groups,
+            vec![
+                (404, vec!["x", "z"]),
+                (200, vec!["displayname", "getetag"]),
+                (403, vec!["y"]),
+                (424, vec!["w"]),
+            ]
+        );
+    }
+
+    #[test]
+    fn text_is_escaped_and_round_trips() {
+        let nasty = "<&>\"' Grüße 日本 🎉";
+        let mut response = Response::with_props("/caldav/a&b/");
+        response.found(KnownProp::DisplayName, PropValue::Text(nasty.into()));
+        let mut multistatus = Multistatus::new();
+        multistatus.push(response);
+        let xml = render(&multistatus);
+        assert!(
+            xml.contains("&lt;&amp;&gt;&quot;&apos; Grüße 日本 🎉"),
+            "{xml}"
+        );
+        assert!(xml.contains("<D:href>/caldav/a&amp;b/</D:href>"), "{xml}");
+        let root = reparse(&multistatus);
+        let response = root.child(&Namespace::Dav, "response").unwrap();
+        assert_eq!(
+            response.child(&Namespace::Dav, "href").unwrap().text,
+            "/caldav/a&b/"
+        );
+        let displayname = response
+            .child(&Namespace::Dav, "propstat")
+            .and_then(|p| p.child(&Namespace::Dav, "prop"))
+            .and_then(|p| p.child(&Namespace::Dav, "displayname"))
+            .unwrap();
+        assert_eq!(displayname.text, nasty);
+    }
+
+    #[test]
+    fn attribute_values_are_escaped() {
+        let mut response = Response::with_props("/c/");
+        response.found(
+            KnownProp::SupportedCalendarComponentSet,
+            PropValue::Elements(vec![
+                XmlElement::empty(ElementName::caldav("comp")).with_attribute("name", "V\"<&>")
+            ]),
+        );
+        let mut multistatus = Multistatus::new();
+        multistatus.push(response);
+        let root = reparse(&multistatus);
+        let comp = &root.children[0].children[1].children[0].children[0].children[0];
+        assert_eq!(comp.name, ElementName::caldav("comp"));
+        assert_eq!(comp.attribute("name"), Some("V\"<&>"));
+    }
+
+    #[test]
+    fn unknown_namespaces_get_generated_prefixes_where_needed() {
+        let other = Namespace::Other("http://me.com/_namespace/".into());
+        let third = Namespace::Other("urn:third".into());
+        let mut response = Response::with_props("/a/");
+        response
+            .not_found(PropName::new(other.clone(), "bulk-requests"))
+            .not_found(PropName::new(third.clone(), "t"))
+            .not_found(PropName::new(other.clone(), "again"))
+            .found(
+                PropName::new(third.clone(), "wrapper"),
+                PropValue::Elements(vec![
+                    XmlElement::text(PropName::new(third.clone(), "inner"), "v"),
+                    XmlElement::empty(PropName::new(Namespace::Other(String::new()), "bare")),
+                ]),
+            );
+        let mut multistatus = Multistatus::new();
+        multistatus.push(response);
+        let xml = render(&multistatus);
+        assert!(
+            xml.contains(
+                r#"<x0:bulk-requests xmlns:x0="http://me.com/_namespace/"/><x1:t xmlns:x1="urn:third"/><x0:again xmlns:x0="http://me.com/_namespace/"/>"#
+            ),
+            "{xml}"
+        );
+        assert!(
+            xml.contains(
+                r#"<x1:wrapper xmlns:x1="urn:third"><x1:inner>v</x1:inner><bare/></x1:wrapper>"#
+            ),
+            "{xml}"
+        );
+        // Parsing back by namespace gives the names we put in.
+        let root = reparse(&multistatus);
+        let names: Vec<ElementName> = root.children[0]
+            .children
+            .iter()
+            .filter(|c| c.name.local == "propstat")
+            .flat_map(|p| p.children[0].children.iter().map(|e| e.name.clone()))
+            .collect();
+        assert_eq!(
+            names,
+            vec![
+                PropName::new(other.clone(), "bulk-requests"),
+                PropName::new(third.clone(), "t"),
+                PropName::new(other, "again"),
+                PropName::new(third, "wrapper"),
+            ]
+        );
+    }
+
+    #[test]
+    fn status_responses_errors_and_sync_token() {
+        let mut multistatus = Multistatus::new().with_sync_token("http://davgate/sync/42");
+        multistatus
+            .push(Response::with_status("/c/gone.ics", StatusCode::NOT_FOUND))
+            .push(
+                Response::with_status("/c/big.ics", StatusCode::INSUFFICIENT_STORAGE)
+                    .with_error(Precondition::NumberOfMatchesWithinLimits)
+                    .with_description("too many"),
+            );
+        let xml = render(&multistatus);
+        assert!(xml.ends_with(
+            concat!(
+                "<D:response><D:href>/c/gone.ics</D:href><D:status>HTTP/1.1 404 Not Found</D:status></D:response>",
+                "<D:response><D:href>/c/big.ics</D:href><D:status>HTTP/1.1 507 Insufficient Storage</D:status>",
+                "<D:error><D:number-of-matches-within-limits/></D:error>",
+                "<D:responsedescription>too many</D:responsedescription></D:response>",
+                "<D:sync-token>http://davgate/sync/42</D:sync-token></D:multistatus>",
+            )
+        ), "{xml}");
+    }
+
+    #[test]
+    fn hrefs_value_lists_every_href() {
+        let mut response = Response::with_props("/p/");
+        response.found(
+            KnownProp::CalendarUserAddressSet,
+            PropValue::Hrefs(vec!["mailto:a@example.com".into(), "/p/".into()]),
+        );
+        let mut multistatus = Multistatus::new();
+        multistatus.push(response);
+        assert!(render(&multistatus).contains(
+            "<C:calendar-user-address-set><D:href>mailto:a@example.com</D:href><D:href>/p/</D:href></C:calendar-user-address-set>"
+        ));
+    }
+
+    #[test]
+    fn client_corpus_unknown_props_land_in_a_404_propstat_by_namespace() {
+        use crate::dav::propfind::PropfindRequest;
+        let body = include_str!("../../tests/fixtures/clients/apple-addressbook-home-propfind.xml");
+        let PropfindRequest::Prop(requested) = PropfindRequest::parse(body.as_bytes()).unwrap()
+        else {
+            panic!("expected a prop request");
+        };
+        let mut response = Response::with_props("/carddav/");
+        let mut unknown = Vec::new();
+        for name in &requested {
+            match name.known() {
+                Some(KnownProp::DisplayName) => {
+                    response.found(name.clone(), PropValue::Text("Contacts".into()));
+                }
+                Some(_) => {
+                    response.found(name.clone(), PropValue::Empty);
+                }
+                None => {
+                    unknown.push(name.clone());
+                    response.not_found(name.clone());
+                }
+            }
+        }
+        let mut multistatus = Multistatus::new();
+        multistatus.push(response);
+        let root = reparse(&multistatus);
+        let in_status = |code: &str| -> Vec<ElementName> {
+            root.children[0]
+                .children_named(&Namespace::Dav, "propstat")
+                .filter(|p| {
+                    p.child(&Namespace::Dav, "status")
+                        .unwrap()
+                        .text
+                        .contains(code)
+                })
+                .flat_map(|p| p.children[0].children.iter().map(|e| e.name.clone()))
+                .collect()
+        };
+        assert_eq!(
+            unknown.iter().map(|n| n.local.as_str()).collect::<Vec<_>>(),
+            vec![
+                "bulk-requests",
+                "max-image-size",
+                "me-card",
+                "push-transports",
+                "pushkey"
+            ]
+        );
+        assert_eq!(in_status(" 404 "), unknown);
+        let found = in_status(" 200 ");
+        assert_eq!(found.len() + unknown.len(), requested.len());
+        assert!(found.contains(&PropName::carddav("max-resource-size")));
+        assert!(unknown.contains(&PropName::carddav("max-image-size")));
+        assert!(unknown.contains(&PropName::new(
+            Namespace::Other("http://me.com/_namespace/".into()),
+            "bulk-requests"
+        )));
+    }
+
+    #[test]
+    fn an_empty_multistatus_is_still_a_document() {
+        let root = reparse(&Multistatus::new());
+        assert_eq!(root.name, ElementName::dav("multistatus"));
+        assert!(root.children.is_empty());
+    }
+
+    #[test]
+    fn status_line_has_reason_phrase() {
+        assert_eq!(status_line(StatusCode::FORBIDDEN), "HTTP/1.1 403 Forbidden");
+        assert_eq!(
+            status_line(StatusCode::FAILED_DEPENDENCY),
+            "HTTP/1.1 424 Failed Dependency"
+        );
+        assert_eq!(
+            status_line(StatusCode::from_u16(599).unwrap()),
+            "HTTP/1.1 599"
+        );
+    }
+}

@@ -1,0 +1,221 @@
+//! Namespace-aware XML output over quick-xml's `Writer`: property values as a small tree,
+//! fixed prefixes declared once on the root, generated ones declared where first needed.
+
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+use quick_xml::Writer;
+
+use super::names::{ElementName, Namespace};
+
+/// The value of a property, or the content of any element in a response.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum PropValue {
+    /// No content: `<D:displayname/>`, also how 404/403/424 propstats list names.
+    #[default]
+    Empty,
+    /// Character data, escaped on output.
+    Text(String),
+    /// One `<D:href>` child, e.g. for `current-user-principal`.
+    Href(String),
+    /// Zero or more `<D:href>` children, e.g. for `calendar-user-address-set`.
+    Hrefs(Vec<String>),
+    /// Child elements, e.g. `<D:collection/><C:calendar/>` inside `resourcetype`.
+    Elements(Vec<XmlElement>),
+}
+
+/// One element of a response tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct XmlElement {
+    pub name: ElementName,
+    /// Attributes without a namespace, such as `name="VEVENT"`.
+    pub attributes: Vec<(String, String)>,
+    pub content: PropValue,
+}
+
+impl XmlElement {
+    pub fn new(name: ElementName, content: PropValue) -> Self {
+        Self {
+            name,
+            attributes: Vec::new(),
+            content,
+        }
+    }
+
+    /// An element without content, like `<D:collection/>`.
+    pub fn empty(name: ElementName) -> Self {
+        Self::new(name, PropValue::Empty)
+    }
+
+    pub fn text(name: ElementName, text: impl Into<String>) -> Self {
+        Self::new(name, PropValue::Text(text.into()))
+    }
+
+    pub fn with_attribute(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.attributes.push((name.into(), value.into()));
+        self
+    }
+}
+
+/// Writes one XML document. The well-known namespaces get the prefixes D, C, CARD, CS
+/// and ICAL on the root element; any other namespace gets `x0`, `x1`, ... declared on
+/// the element that first uses it within the current scope.
+pub(crate) struct DavXmlWriter {
+    writer: Writer<Vec<u8>>,
+    /// Generated prefixes: the namespace URI at index n has prefix `xn`.
+    generated: Vec<String>,
+    /// Namespace URIs whose generated prefix is declared in the open element scopes.
+    declared: Vec<String>,
+    /// For every open element, how many entries it added to `declared`.
+    scopes: Vec<usize>,
+}
+
+const FIXED: [Namespace; 5] = [
+    Namespace::Dav,
+    Namespace::CalDav,
+    Namespace::CardDav,
+    Namespace::CalendarServer,
+    Namespace::AppleIcal,
+];
+
+impl DavXmlWriter {
+    pub(crate) fn new() -> Self {
+        let mut this = Self {
+            writer: Writer::new(Vec::new()),
+            generated: Vec::new(),
+            declared: Vec::new(),
+            scopes: Vec::new(),
+        };
+        this.emit(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)));
+        this
+    }
+
+    /// Opens the root element and declares the fixed prefixes on it.
+    pub(crate) fn start_root(&mut self, name: &ElementName) {
+        let (qualified, declaration) = self.qualify(name);
+        let mut start = BytesStart::new(qualified);
+        for ns in FIXED {
+            let prefix = ns.fixed_prefix().unwrap_or_default();
+            start.push_attribute((format!("xmlns:{prefix}").as_str(), ns.uri()));
+        }
+        self.open(start, declaration);
+    }
+
+    pub(crate) fn start(&mut self, name: &ElementName) {
+        self.start_with_attributes(name, &[]);
+    }
+
+    fn start_with_attributes(&mut self, name: &ElementName, attributes: &[(String, String)]) {
+        let (qualified, declaration) = self.qualify(name);
+        let mut start = BytesStart::new(qualified);
+        for (key, value) in attributes {
+            start.push_attribute((key.as_str(), value.as_str()));
+        }
+        self.open(start, declaration);
+    }
+
+    pub(crate) fn end(&mut self, name: &ElementName) {
+        let (qualified, _) = self.qualify(name);
+        self.emit(Event::End(BytesEnd::new(qualified)));
+        let added = self.scopes.pop().unwrap_or(0);
+        self.declared.truncate(self.declared.len() - added);
+    }
+
+    pub(crate) fn text_element(&mut self, name: &ElementName, text: &str) {
+        self.start(name);
+        self.emit(Event::Text(BytesText::new(text)));
+        self.end(name);
+    }
+
+    /// Writes `name` with `value` as its content.
+    pub(crate) fn value(&mut self, name: &ElementName, value: &PropValue) {
+        self.element_with(name, &[], value);
+    }
+
+    pub(crate) fn element(&mut self, element: &XmlElement) {
+        self.element_with(&element.name, &element.attributes, &element.content);
+    }
+
+    fn element_with(
+        &mut self,
+        name: &ElementName,
+        attributes: &[(String, String)],
+        value: &PropValue,
+    ) {
+        if *value == PropValue::Empty || *value == PropValue::Elements(Vec::new()) {
+            let (qualified, declaration) = self.qualify(name);
+            let mut start = BytesStart::new(qualified);
+            if let Some((key, uri)) = &declaration {
+                start.push_attribute((key.as_str(), uri.as_str()));
+            }
+            for (key, value) in attributes {
+                start.push_attribute((key.as_str(), value.as_str()));
+            }
+            self.emit(Event::Empty(start));
+            return;
+        }
+        self.start_with_attributes(name, attributes);
+        match value {
+            PropValue::Empty => {}
+            PropValue::Text(text) => self.emit(Event::Text(BytesText::new(text))),
+            PropValue::Href(href) => self.text_element(&ElementName::dav("href"), href),
+            PropValue::Hrefs(hrefs) => {
+                for href in hrefs {
+                    self.text_element(&ElementName::dav("href"), href);
+                }
+            }
+            PropValue::Elements(children) => {
+                for child in children {
+                    self.element(child);
+                }
+            }
+        }
+        self.end(name);
+    }
+
+    pub(crate) fn finish(self) -> Vec<u8> {
+        self.writer.into_inner()
+    }
+
+    fn open(&mut self, mut start: BytesStart<'static>, declaration: Option<(String, String)>) {
+        let mut added = 0;
+        if let Some((key, uri)) = declaration {
+            start.push_attribute((key.as_str(), uri.as_str()));
+            self.declared.push(uri);
+            added = 1;
+        }
+        self.scopes.push(added);
+        self.emit(Event::Start(start));
+    }
+
+    /// The qualified name for an element, and the `xmlns:xN` declaration it needs when
+    /// its generated prefix is not yet in scope.
+    fn qualify(&mut self, name: &ElementName) -> (String, Option<(String, String)>) {
+        if let Some(prefix) = name.ns.fixed_prefix() {
+            return (format!("{prefix}:{}", name.local), None);
+        }
+        let uri = name.ns.uri();
+        if uri.is_empty() {
+            // The writer never declares a default namespace, so a bare name has none.
+            return (name.local.clone(), None);
+        }
+        let index = match self.generated.iter().position(|known| known == uri) {
+            Some(index) => index,
+            None => {
+                self.generated.push(uri.to_owned());
+                self.generated.len() - 1
+            }
+        };
+        let qualified = format!("x{index}:{}", name.local);
+        if self.declared.iter().any(|declared| declared == uri) {
+            (qualified, None)
+        } else {
+            (qualified, Some((format!("xmlns:x{index}"), uri.to_owned())))
+        }
+    }
+
+    fn emit(&mut self, event: Event<'_>) {
+        // The target is a Vec, whose writes cannot fail.
+        self.writer
+            .write_event(event)
+            .expect("writing XML into memory");
+    }
+}
