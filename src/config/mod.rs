@@ -1,1 +1,13 @@
 //! The property cascade: registry, server scope, contextSets, context and user attributes.
+//! Property names and semantics follow the Open-Xchange middleware so its configuration works unchanged.
+
+mod error;
+pub mod props;
+mod registry;
+mod scope;
+pub mod values;
+
+pub use error::ConfigError;
+pub use registry::{lookup, registry, Kind, Property, PropertyDef};
+pub use scope::{Resolved, Scope};
+pub use values::ValueError;
