@@ -2,10 +2,12 @@
 //! Property names and semantics follow the Open-Xchange middleware so its configuration works unchanged.
 
 mod error;
+mod properties_file;
 pub mod props;
 mod registry;
 mod scope;
 pub mod values;
+mod yaml;
 
 pub use error::ConfigError;
 pub use registry::{lookup, registry, Kind, Property, PropertyDef};
