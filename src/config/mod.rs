@@ -6,10 +6,12 @@ mod properties_file;
 pub mod props;
 mod registry;
 mod scope;
+mod tag_expr;
 pub mod values;
 mod yaml;
 
 pub use error::ConfigError;
 pub use registry::{lookup, registry, Kind, Property, PropertyDef};
 pub use scope::{Resolved, Scope};
+pub use tag_expr::{TagExpr, TagExprError};
 pub use values::ValueError;
