@@ -1,6 +1,7 @@
 //! The property cascade: registry, server scope, contextSets, context and user attributes.
 //! Property names and semantics follow the Open-Xchange middleware so its configuration works unchanged.
 
+mod context_sets;
 mod error;
 mod properties_file;
 pub mod props;
