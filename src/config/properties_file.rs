@@ -183,11 +183,6 @@ impl PropertiesFile {
             entries,
         })
     }
-
-    /// The parsed entries in file order.
-    pub fn entries(&self) -> &[Entry] {
-        &self.entries
-    }
 }
 
 impl Provider for PropertiesFile {

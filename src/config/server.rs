@@ -234,6 +234,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail's closure must return figment::Error
     fn later_files_win_then_yaml_then_environment() {
         Jail::expect_with(|jail| {
             jail.create_dir("config")?;
