@@ -18,5 +18,4 @@ pub use error::ConfigError;
 pub use registry::{lookup, registry, Kind, Property, PropertyDef};
 pub use scope::{Resolved, Scope};
 pub use server::ServerConfig;
-pub use tag_expr::{TagExpr, TagExprError};
 pub use values::ValueError;
