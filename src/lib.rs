@@ -8,4 +8,5 @@ pub mod dav;
 pub mod demo;
 pub mod http;
 pub mod principals;
+pub mod provision;
 pub mod store;

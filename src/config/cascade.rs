@@ -10,17 +10,10 @@ use super::scope::{Resolved, Scope};
 use super::server::ServerConfig;
 use super::values::ValueError;
 
-/// An attribute of a context or user. Only `config/<property>` attributes take part
-/// in the cascade.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Attribute {
-    /// The attribute's name, e.g. `config/com.openexchange.caldav.enabled`.
-    pub name: String,
-    /// Its value in string form.
-    pub value: String,
-    /// On a context attribute: users of the context cannot override it.
-    pub is_final: bool,
-}
+/// An attribute of a context or user (the store's type). Only `config/<property>`
+/// attributes take part in the cascade; `is_final` on a context attribute stops users
+/// from overriding it.
+pub use crate::store::Attribute;
 
 impl Attribute {
     /// A `config/<property>` attribute.

@@ -1,3 +1,70 @@
-//! The axum router, the prefix paths and the middleware stack.
+//! The axum router: DAV endpoints under the configured prefix, `/.well-known/*` and
+//! health at the root, and the whole middleware stack in one visible place.
 
+mod authn;
+mod dav_service;
+mod error;
+mod health;
 pub mod paths;
+mod well_known;
+
+use std::time::Duration;
+
+use axum::routing::{any, get};
+use axum::{middleware, Router};
+use http::header::HeaderName;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::config::{props, ServerConfig};
+use crate::store::DynStore;
+
+pub use error::DavError;
+pub use paths::DavPaths;
+
+/// Largest request body accepted: room for a 4 MiB vCard or calendar object plus XML.
+const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// What every request handler shares. Holds no per-user state: any replica serves any request.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: DynStore,
+    pub config: ServerConfig,
+    pub paths: DavPaths,
+}
+
+impl AppState {
+    pub fn new(store: DynStore, config: ServerConfig) -> Self {
+        let paths = DavPaths::new(
+            &config.get::<props::PrefixPath>(),
+            &config.get::<props::ProxyPrefixPath>(),
+        );
+        AppState { store, config, paths }
+    }
+}
+
+/// The one application, used by `davgate serve` and by every integration test.
+pub fn build_app(state: AppState) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    let dav = Router::new()
+        .fallback(dav_service::handle)
+        .layer(middleware::from_fn_with_state(state.clone(), authn::require_user))
+        .with_state(state.clone());
+    Router::new()
+        .route("/.well-known/caldav", any(well_known::caldav))
+        .route("/.well-known/carddav", any(well_known::carddav))
+        .route("/health/live", get(health::live))
+        .route("/health/ready", get(health::ready))
+        .with_state(state)
+        .fallback_service(dav)
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .layer(CatchPanicLayer::new())
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http())
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}

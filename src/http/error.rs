@@ -1,0 +1,71 @@
+//! The one place errors become responses: preconditions with their `DAV:error` body,
+//! client errors with a plain reason, server errors logged and never shown in detail.
+
+use axum::response::{IntoResponse, Response};
+use http::{header, HeaderValue, StatusCode};
+
+use crate::dav::Precondition;
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DavError {
+    #[error("precondition {0:?}")]
+    Precondition(Precondition),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("not found")]
+    NotFound,
+    #[error("method {method} is not supported here")]
+    MethodNotAllowed { method: String, allow: &'static str },
+    #[error("authentication required")]
+    Unauthorized,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<Precondition> for DavError {
+    fn from(p: Precondition) -> Self {
+        DavError::Precondition(p)
+    }
+}
+
+pub(super) fn www_authenticate() -> HeaderValue {
+    HeaderValue::from_static("Basic realm=\"davgate\", charset=\"UTF-8\"")
+}
+
+fn text(status: StatusCode, message: String) -> Response {
+    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], message + "\n").into_response()
+}
+
+impl IntoResponse for DavError {
+    fn into_response(self) -> Response {
+        match self {
+            DavError::Precondition(p) => (
+                p.status(),
+                [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
+                p.to_xml(),
+            )
+                .into_response(),
+            DavError::BadRequest(reason) => text(StatusCode::BAD_REQUEST, reason),
+            DavError::NotFound => text(StatusCode::NOT_FOUND, "no such resource".into()),
+            DavError::MethodNotAllowed { method, allow } => {
+                let mut response = text(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    format!("{method} is not supported on this resource"),
+                );
+                response.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allow));
+                response
+            }
+            DavError::Unauthorized => {
+                let mut response = text(StatusCode::UNAUTHORIZED, "authentication required".into());
+                response.headers_mut().insert(header::WWW_AUTHENTICATE, www_authenticate());
+                response
+            }
+            DavError::Store(StoreError::NotFound) => DavError::NotFound.into_response(),
+            DavError::Store(err) => {
+                tracing::error!(error = %err, "request failed in the store");
+                text(StatusCode::INTERNAL_SERVER_ERROR, "internal error".into())
+            }
+        }
+    }
+}
