@@ -1,1 +1,244 @@
-//! Demo data: a context with two users, their folders and sample objects.
+//! Demo data for a first run: context `example.com` with users alice and bob, their
+//! default folders, a public calendar, the global address list and a few samples.
+
+use time::{Duration, OffsetDateTime, Time};
+
+use crate::provision::{self, random_uid, UserSpec};
+use crate::store::*;
+
+pub const DEMO_CONTEXT: &str = "example.com";
+pub const DEMO_USERS: [&str; 2] = ["alice", "bob"];
+
+/// What a first run created, or that the demo was already there.
+#[derive(Debug)]
+pub enum DemoOutcome {
+    Created { password: String, generated: bool },
+    AlreadyPresent,
+}
+
+/// Creates the demo context unless a context of that name exists (then keeps it as is).
+pub async fn ensure_demo(store: &DynStore, password: Option<String>) -> StoreResult<DemoOutcome> {
+    match store.context_by_name(DEMO_CONTEXT).await {
+        Ok(_) => return Ok(DemoOutcome::AlreadyPresent),
+        Err(StoreError::NotFound) => {}
+        Err(other) => return Err(other),
+    }
+    let generated = password.is_none();
+    let password = password.unwrap_or_else(generate_password);
+    let mappings = vec![
+        DEMO_CONTEXT.to_string(),
+        crate::auth::DEFAULT_CONTEXT_MAPPING.to_string(),
+    ];
+    let context =
+        provision::create_context(store, None, DEMO_CONTEXT, &mappings, &["demo".to_string()])
+            .await?;
+    let mut users = Vec::new();
+    for (login, name) in [("alice", "Alice Adams"), ("bob", "Bob Brown")] {
+        let user = provision::create_user(
+            store,
+            context.id,
+            UserSpec {
+                login: login.into(),
+                mail: format!("{login}@{DEMO_CONTEXT}"),
+                aliases: vec![],
+                display_name: name.into(),
+                password: password.clone(),
+                modules: vec![],
+            },
+        )
+        .await?;
+        users.push(user);
+    }
+    let (alice, bob) = (&users[0], &users[1]);
+
+    let company = store
+        .create_folder(
+            context.id,
+            NewFolder {
+                parent_id: PUBLIC_ROOT,
+                module: FolderModule::Calendar,
+                folder_type: FolderType::Public,
+                owner_id: Some(alice.id),
+                name: "Company Events".into(),
+                color: Some("#2E7D32".into()),
+                description: Some("Events for everyone at example.com".into()),
+                permissions: vec![
+                    Permission::for_role(alice.id, false, Role::Administrator),
+                    Permission::for_role(ALL_USERS_GROUP, true, Role::Viewer),
+                ],
+            },
+        )
+        .await?;
+
+    let today = OffsetDateTime::now_utc().date();
+    let at = |days: i64, hour: u8| {
+        (today + Duration::days(days))
+            .with_time(Time::from_hms(hour, 0, 0).expect("valid hour"))
+            .assume_utc()
+    };
+    let samples = [
+        (alice, "Project kickoff", at(1, 9), at(1, 10), None),
+        (alice, "Lunch with Bob", at(2, 12), at(2, 13), None),
+        (
+            alice,
+            "Team stand-up",
+            at(0, 8),
+            at(0, 8) + Duration::minutes(15),
+            Some("FREQ=WEEKLY;BYDAY=MO,WE,FR"),
+        ),
+        (bob, "Dentist", at(3, 15), at(3, 16), None),
+    ];
+    for (owner, summary, start, end, rrule) in samples {
+        let calendar = default_folder(store, context.id, owner.id, FolderModule::Calendar).await?;
+        store
+            .put_object(
+                context.id,
+                calendar,
+                &sample_event(summary, start, end, rrule),
+                WriteCondition::MustNotExist,
+            )
+            .await?;
+    }
+    store
+        .put_object(
+            context.id,
+            company.id,
+            &sample_event("Summer party", at(30, 17), at(30, 22), None),
+            WriteCondition::MustNotExist,
+        )
+        .await?;
+    for owner in [alice, bob] {
+        let tasks = default_folder(store, context.id, owner.id, FolderModule::Tasks).await?;
+        store
+            .put_object(
+                context.id,
+                tasks,
+                &sample_task("Prepare the quarterly report", at(7, 17)),
+                WriteCondition::MustNotExist,
+            )
+            .await?;
+    }
+    let contacts = default_folder(store, context.id, alice.id, FolderModule::Contacts).await?;
+    for (name, mail) in [
+        ("Carol Clark", "carol@example.org"),
+        ("Dave Davis", "dave@example.net"),
+    ] {
+        store
+            .put_object(
+                context.id,
+                contacts,
+                &sample_contact(name, mail),
+                WriteCondition::MustNotExist,
+            )
+            .await?;
+    }
+    Ok(DemoOutcome::Created {
+        password,
+        generated,
+    })
+}
+
+async fn default_folder(
+    store: &DynStore,
+    context: ContextId,
+    user: UserId,
+    module: FolderModule,
+) -> StoreResult<FolderId> {
+    store
+        .visible_folders(context, user)
+        .await?
+        .into_iter()
+        .find(|f| f.module == module && f.is_default && f.owner_id == Some(user))
+        .map(|f| f.id)
+        .ok_or(StoreError::NotFound)
+}
+
+fn generate_password() -> String {
+    use rand::distributions::Alphanumeric;
+    use rand::Rng;
+    rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(16)
+        .map(char::from)
+        .collect()
+}
+
+fn ical_utc(t: OffsetDateTime) -> String {
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+fn sample_event(
+    summary: &str,
+    start: OffsetDateTime,
+    end: OffsetDateTime,
+    rrule: Option<&str>,
+) -> WriteObject {
+    let uid = random_uid();
+    let rrule = rrule.map(|r| format!("RRULE:{r}\r\n")).unwrap_or_default();
+    let body = format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//davgate//demo//EN\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:{}\r\nDTSTART:{}\r\nDTEND:{}\r\n{rrule}SUMMARY:{summary}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        ical_utc(OffsetDateTime::now_utc()),
+        ical_utc(start),
+        ical_utc(end),
+    );
+    WriteObject {
+        resource_name: format!("{uid}.ics"),
+        uid,
+        component: "VEVENT".into(),
+        data: body.into_bytes(),
+        start_at: Some(start.unix_timestamp()),
+        // A recurring series without an end reaches past any window.
+        end_at: if rrule.is_empty() {
+            Some(end.unix_timestamp())
+        } else {
+            None
+        },
+        display_name: None,
+        user_id: None,
+    }
+}
+
+fn sample_task(summary: &str, due: OffsetDateTime) -> WriteObject {
+    let uid = random_uid();
+    let body = format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//davgate//demo//EN\r\nBEGIN:VTODO\r\nUID:{uid}\r\nDTSTAMP:{}\r\nDUE:{}\r\nSUMMARY:{summary}\r\nSTATUS:NEEDS-ACTION\r\nEND:VTODO\r\nEND:VCALENDAR\r\n",
+        ical_utc(OffsetDateTime::now_utc()),
+        ical_utc(due),
+    );
+    WriteObject {
+        resource_name: format!("{uid}.ics"),
+        uid,
+        component: "VTODO".into(),
+        data: body.into_bytes(),
+        start_at: None,
+        end_at: Some(due.unix_timestamp()),
+        display_name: None,
+        user_id: None,
+    }
+}
+
+fn sample_contact(name: &str, mail: &str) -> WriteObject {
+    let uid = random_uid();
+    let (given, family) = name.split_once(' ').unwrap_or((name, ""));
+    let body = format!(
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:{uid}\r\nFN:{name}\r\nN:{family};{given};;;\r\nEMAIL;TYPE=INTERNET:{mail}\r\nEND:VCARD\r\n"
+    );
+    WriteObject {
+        resource_name: format!("{uid}.vcf"),
+        uid,
+        component: "VCARD".into(),
+        data: body.into_bytes(),
+        start_at: None,
+        end_at: None,
+        display_name: Some(name.to_string()),
+        user_id: None,
+    }
+}

@@ -9,7 +9,13 @@ pub const TAGS_ATTRIBUTE: &str = "taxonomy/types";
 
 /// The modules a user gets when none are named: the full groupware set.
 pub const DEFAULT_MODULES: &[&str] = &[
-    "calendar", "contacts", "tasks", "infostore", "caldav", "carddav", "webdav",
+    "calendar",
+    "contacts",
+    "tasks",
+    "infostore",
+    "caldav",
+    "carddav",
+    "webdav",
 ];
 
 #[derive(Debug, Clone)]
@@ -46,7 +52,11 @@ pub async fn create_context(
     Ok(context)
 }
 
-pub async fn set_context_tags(store: &DynStore, context: ContextId, tags: &[String]) -> StoreResult<()> {
+pub async fn set_context_tags(
+    store: &DynStore,
+    context: ContextId,
+    tags: &[String],
+) -> StoreResult<()> {
     let value = tags
         .iter()
         .map(|t| t.trim())
@@ -61,12 +71,22 @@ pub async fn set_context_tags(store: &DynStore, context: ContextId, tags: &[Stri
     store.set_attribute(context, None, &attribute).await
 }
 
-pub async fn create_user(store: &DynStore, context: ContextId, spec: UserSpec) -> StoreResult<User> {
+pub async fn create_user(
+    store: &DynStore,
+    context: ContextId,
+    spec: UserSpec,
+) -> StoreResult<User> {
     if spec.login.trim().is_empty() || spec.login.contains(char::is_whitespace) {
-        return Err(StoreError::Invalid(format!("login {:?} must be non-empty without spaces", spec.login)));
+        return Err(StoreError::Invalid(format!(
+            "login {:?} must be non-empty without spaces",
+            spec.login
+        )));
     }
     if !spec.mail.contains('@') {
-        return Err(StoreError::Invalid(format!("mail {:?} is not an address", spec.mail)));
+        return Err(StoreError::Invalid(format!(
+            "mail {:?} is not an address",
+            spec.mail
+        )));
     }
     let modules = if spec.modules.is_empty() {
         DEFAULT_MODULES.iter().map(|m| m.to_string()).collect()
@@ -89,9 +109,18 @@ pub async fn create_user(store: &DynStore, context: ContextId, spec: UserSpec) -
                 password_hash,
                 permissions: modules,
                 default_folders: vec![
-                    DefaultFolder { module: FolderModule::Calendar, name: "Calendar".into() },
-                    DefaultFolder { module: FolderModule::Tasks, name: "Tasks".into() },
-                    DefaultFolder { module: FolderModule::Contacts, name: "Contacts".into() },
+                    DefaultFolder {
+                        module: FolderModule::Calendar,
+                        name: "Calendar".into(),
+                    },
+                    DefaultFolder {
+                        module: FolderModule::Tasks,
+                        name: "Tasks".into(),
+                    },
+                    DefaultFolder {
+                        module: FolderModule::Contacts,
+                        name: "Contacts".into(),
+                    },
                 ],
                 address_book_entry: Some(entry),
             },
@@ -145,7 +174,14 @@ pub fn random_uid() -> String {
     use rand::Rng;
     let bytes: [u8; 16] = rand::thread_rng().gen();
     let h = hex::encode(bytes);
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 #[cfg(test)]

@@ -24,7 +24,11 @@ pub async fn resolve_login(store: &DynStore, login: &str) -> StoreResult<Option<
         }
         // No mapping: a mail address is unique enough only if one user has it.
         let mut by_mail = store.users_by_mail(login).await?;
-        return Ok(if by_mail.len() == 1 { by_mail.pop() } else { None });
+        return Ok(if by_mail.len() == 1 {
+            by_mail.pop()
+        } else {
+            None
+        });
     }
     let context = match store.context_for_mapping(DEFAULT_CONTEXT_MAPPING).await? {
         Some(context) => Some(context),

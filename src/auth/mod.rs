@@ -41,7 +41,8 @@ pub fn parse_basic(header: &str) -> Result<(String, String), AuthError> {
     let decoded = base64::engine::general_purpose::STANDARD
         .decode(payload.trim())
         .map_err(|_| AuthError::Malformed("credentials are not base64"))?;
-    let text = String::from_utf8(decoded).map_err(|_| AuthError::Malformed("credentials are not UTF-8"))?;
+    let text = String::from_utf8(decoded)
+        .map_err(|_| AuthError::Malformed("credentials are not UTF-8"))?;
     let (login, password) = text
         .split_once(':')
         .ok_or(AuthError::Malformed("credentials lack a colon"))?;
@@ -49,7 +50,10 @@ pub fn parse_basic(header: &str) -> Result<(String, String), AuthError> {
 }
 
 /// Checks Basic credentials against the store.
-pub async fn authenticate(store: &DynStore, header: Option<&str>) -> Result<Authenticated, AuthError> {
+pub async fn authenticate(
+    store: &DynStore,
+    header: Option<&str>,
+) -> Result<Authenticated, AuthError> {
     let header = header.ok_or(AuthError::Missing)?;
     let (login, password) = parse_basic(header)?;
     let Some(user) = resolve_login(store, &login).await? else {
@@ -76,9 +80,21 @@ mod tests {
         let (login, password) = parse_basic(&header).unwrap();
         assert_eq!(login, "alice@example.com");
         assert_eq!(password, "pa:ss wörd");
-        assert!(matches!(parse_basic("Bearer abc"), Err(AuthError::Malformed(_))));
-        assert!(matches!(parse_basic("Basic !!!"), Err(AuthError::Malformed(_))));
-        let no_colon = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode("alice"));
-        assert!(matches!(parse_basic(&no_colon), Err(AuthError::Malformed(_))));
+        assert!(matches!(
+            parse_basic("Bearer abc"),
+            Err(AuthError::Malformed(_))
+        ));
+        assert!(matches!(
+            parse_basic("Basic !!!"),
+            Err(AuthError::Malformed(_))
+        ));
+        let no_colon = format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode("alice")
+        );
+        assert!(matches!(
+            parse_basic(&no_colon),
+            Err(AuthError::Malformed(_))
+        ));
     }
 }

@@ -1,5 +1,122 @@
-//! The `davgate` command line: serve, migrate, provisioning, config explain.
+//! The `davgate` command line: serve, migrate, provisioning like an OX administrator
+//! (contexts, users, groups, resources, folders, config attributes) and config explain.
 
-pub fn main() -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
+mod admin;
+mod serve;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::ServerConfig;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "davgate",
+    version,
+    about = "CalDAV/CardDAV gateway for groupware folders"
+)]
+pub struct Cli {
+    /// Directory with *.properties, *.yml and contextSets/.
+    #[arg(
+        long,
+        global = true,
+        default_value = "./config",
+        env = "DAVGATE_CONFIG_DIR"
+    )]
+    pub config_dir: PathBuf,
+    /// Directory for the embedded SQLite store (overrides davgate.dataDir).
+    #[arg(long, global = true)]
+    pub data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the DAV server.
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Contexts (tenants): create, list, delete, login mappings, tags.
+    #[command(subcommand)]
+    Context(admin::ContextCommand),
+    /// Users of a context.
+    #[command(subcommand)]
+    User(admin::UserCommand),
+    /// Groups of a context.
+    #[command(subcommand)]
+    Group(admin::GroupCommand),
+    /// Resources (rooms, equipment) of a context.
+    #[command(subcommand)]
+    Resource(admin::ResourceCommand),
+    /// Folders: create, rename, share, unshare, delete, list.
+    #[command(subcommand)]
+    Folder(admin::FolderCommand),
+    /// Config attributes on contexts and users, and where a value comes from.
+    #[command(subcommand)]
+    Config(admin::ConfigCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (overrides davgate.listen; default 127.0.0.1:8080).
+    #[arg(long)]
+    pub listen: Option<String>,
+    /// Create the demo context (example.com, users alice and bob) if it is missing.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("davgate: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("davgate: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut flags: Vec<(&str, String)> = Vec::new();
+    if let Some(dir) = &cli.data_dir {
+        flags.push(("davgate.dataDir", dir.display().to_string()));
+    }
+    if let Command::Serve(ServeArgs {
+        listen: Some(listen),
+        ..
+    }) = &cli.command
+    {
+        flags.push(("davgate.listen", listen.clone()));
+    }
+    let flags: Vec<(&str, &str)> = flags.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let config = ServerConfig::load_with_flags(&cli.config_dir, &flags)?;
+    match cli.command {
+        Command::Serve(args) => serve::serve(config, args.demo).await,
+        Command::Migrate => {
+            let store = serve::open_store(&config).await?;
+            store.migrate().await?;
+            println!("migrations applied ({:?} store)", store.backend());
+            Ok(())
+        }
+        Command::Context(cmd) => admin::context(&config, cmd).await,
+        Command::User(cmd) => admin::user(&config, cmd).await,
+        Command::Group(cmd) => admin::group(&config, cmd).await,
+        Command::Resource(cmd) => admin::resource(&config, cmd).await,
+        Command::Folder(cmd) => admin::folder(&config, cmd).await,
+        Command::Config(cmd) => admin::config(&config, cmd).await,
+    }
 }

@@ -493,10 +493,16 @@ mod tests {
                 .scope,
             Scope::ServerFile(dir.join("caldav.properties"))
         );
-        assert_eq!(config.get::<props::PrefixPath>(), "/servlet/dav");
-        // Apart from the two switches, the shipped files spell out the built-in defaults.
+        // Shipped: the /dav prefix passed through by the proxy (OX's recommended style),
+        // which also serves clients that talk to davgate directly.
+        assert_eq!(config.get::<props::PrefixPath>(), "/dav");
+        assert_eq!(config.get::<props::ProxyPrefixPath>(), "/");
+        // Apart from these, the shipped files spell out the built-in defaults.
         for def in crate::config::registry() {
             let shipped = config.explain(def.name).unwrap();
+            if def.name.to_ascii_lowercase().ends_with("prefixpath") {
+                continue;
+            }
             if def.name.ends_with(".enabled") {
                 assert_eq!(shipped.value, "false", "{}", def.name);
             } else {

@@ -118,6 +118,23 @@ impl ServerConfig {
         Self::build(config_dir, env)
     }
 
+    /// Loads `config_dir`, the `DAVGATE_*` environment, then `overrides` (command-line
+    /// flags), each later one winning.
+    pub fn load_with_flags(
+        config_dir: &Path,
+        overrides: &[(&str, &str)],
+    ) -> Result<Self, ConfigError> {
+        let mut env: Vec<(String, String)> = std::env::vars()
+            .filter(|(var, _)| lookup_env(var).is_some())
+            .collect();
+        env.extend(
+            overrides
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string())),
+        );
+        Self::build(config_dir, env)
+    }
+
     /// Loads `config_dir` with `overrides` in place of the process environment, which is
     /// not read. A key is an environment alias (`DAVGATE_LISTEN`) or a property name.
     pub fn load_with(config_dir: &Path, overrides: &[(&str, &str)]) -> Result<Self, ConfigError> {

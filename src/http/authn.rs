@@ -10,7 +10,11 @@ use super::error::DavError;
 use super::AppState;
 use crate::auth::{authenticate, AuthError};
 
-pub(super) async fn require_user(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+pub(super) async fn require_user(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     if request.method() == Method::OPTIONS {
         return next.run(request).await;
     }

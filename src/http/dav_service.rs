@@ -10,7 +10,10 @@ use super::error::DavError;
 use super::paths::decode_path;
 use super::AppState;
 use crate::auth::Authenticated;
-use crate::dav::{Depth, KnownProp, Multistatus, PropValue, Precondition, PropfindRequest, Response as DavResponse};
+use crate::dav::{
+    Depth, KnownProp, Multistatus, Precondition, PropValue, PropfindRequest,
+    Response as DavResponse,
+};
 use crate::principals::EntryResource;
 
 /// The DAV compliance classes davgate answers in OPTIONS.
@@ -39,7 +42,10 @@ async fn dispatch(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Response, DavError> {
-    let sub = state.paths.strip_internal(uri.path()).ok_or(DavError::NotFound)?;
+    let sub = state
+        .paths
+        .strip_internal(uri.path())
+        .ok_or(DavError::NotFound)?;
     let sub = decode_path(sub).map_err(|e| DavError::BadRequest(format!("request path: {e}")))?;
     if method == Method::OPTIONS {
         return Ok(options());
@@ -50,7 +56,10 @@ async fn dispatch(
         .ok_or(DavError::NotFound)?;
     match method.as_str() {
         "PROPFIND" => propfind(state, &me, resource, headers, body).await,
-        other => Err(DavError::MethodNotAllowed { method: other.to_string(), allow: ALLOW }),
+        other => Err(DavError::MethodNotAllowed {
+            method: other.to_string(),
+            allow: ALLOW,
+        }),
     }
 }
 
@@ -58,7 +67,10 @@ fn options() -> Response {
     (
         StatusCode::OK,
         [
-            (header::HeaderName::from_static("dav"), HeaderValue::from_static(DAV_CLASSES)),
+            (
+                header::HeaderName::from_static("dav"),
+                HeaderValue::from_static(DAV_CLASSES),
+            ),
             (header::ALLOW, HeaderValue::from_static(ALLOW)),
         ],
     )
@@ -72,11 +84,13 @@ async fn propfind(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Response, DavError> {
-    let depth = Depth::from_headers(headers, Depth::Infinity).map_err(|e| DavError::BadRequest(e.to_string()))?;
+    let depth = Depth::from_headers(headers, Depth::Infinity)
+        .map_err(|e| DavError::BadRequest(e.to_string()))?;
     if depth == Depth::Infinity {
         return Err(Precondition::PropfindFiniteDepth.into());
     }
-    let request = PropfindRequest::parse(body).map_err(|e| DavError::BadRequest(format!("PROPFIND body: {e}")))?;
+    let request = PropfindRequest::parse(body)
+        .map_err(|e| DavError::BadRequest(format!("PROPFIND body: {e}")))?;
     let mut resources = vec![resource];
     if depth == Depth::One {
         let children = resources[0].children(&state.store, me).await?;
@@ -98,7 +112,11 @@ async fn propfind(
 
 /// Answers what `request` asks of a resource with these live properties: known ones in a
 /// 200 propstat, the rest in a 404 propstat.
-fn propstat_response(href: String, props: &[(KnownProp, PropValue)], request: &PropfindRequest) -> DavResponse {
+fn propstat_response(
+    href: String,
+    props: &[(KnownProp, PropValue)],
+    request: &PropfindRequest,
+) -> DavResponse {
     let mut response = DavResponse::with_props(href);
     match request {
         PropfindRequest::PropName => {

@@ -34,7 +34,12 @@ pub(super) fn www_authenticate() -> HeaderValue {
 }
 
 fn text(status: StatusCode, message: String) -> Response {
-    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], message + "\n").into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        message + "\n",
+    )
+        .into_response()
 }
 
 impl IntoResponse for DavError {
@@ -53,12 +58,16 @@ impl IntoResponse for DavError {
                     StatusCode::METHOD_NOT_ALLOWED,
                     format!("{method} is not supported on this resource"),
                 );
-                response.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allow));
+                response
+                    .headers_mut()
+                    .insert(header::ALLOW, HeaderValue::from_static(allow));
                 response
             }
             DavError::Unauthorized => {
                 let mut response = text(StatusCode::UNAUTHORIZED, "authentication required".into());
-                response.headers_mut().insert(header::WWW_AUTHENTICATE, www_authenticate());
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, www_authenticate());
                 response
             }
             DavError::Store(StoreError::NotFound) => DavError::NotFound.into_response(),

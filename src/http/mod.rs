@@ -43,7 +43,11 @@ impl AppState {
             &config.get::<props::PrefixPath>(),
             &config.get::<props::ProxyPrefixPath>(),
         );
-        AppState { store, config, paths }
+        AppState {
+            store,
+            config,
+            paths,
+        }
     }
 }
 
@@ -52,7 +56,10 @@ pub fn build_app(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let dav = Router::new()
         .fallback(dav_service::handle)
-        .layer(middleware::from_fn_with_state(state.clone(), authn::require_user))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            authn::require_user,
+        ))
         .with_state(state.clone());
     Router::new()
         .route("/.well-known/caldav", any(well_known::caldav))
@@ -62,7 +69,10 @@ pub fn build_app(state: AppState) -> Router {
         .with_state(state)
         .fallback_service(dav)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(TimeoutLayer::with_status_code(http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .layer(TimeoutLayer::with_status_code(
+            http::StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
         .layer(CatchPanicLayer::new())
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http())

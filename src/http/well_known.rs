@@ -16,5 +16,9 @@ pub(super) async fn carddav(State(state): State<AppState>) -> Response {
 }
 
 fn redirect(state: &AppState) -> Response {
-    (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, state.paths.external("/"))]).into_response()
+    (
+        StatusCode::MOVED_PERMANENTLY,
+        [(header::LOCATION, state.paths.external("/"))],
+    )
+        .into_response()
 }

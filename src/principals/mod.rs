@@ -75,7 +75,10 @@ impl EntryResource {
     pub fn properties(&self, me: &User, paths: &DavPaths) -> Vec<(KnownProp, PropValue)> {
         let me_href = paths.external(&principal_path(me));
         let mut props = vec![
-            (KnownProp::CurrentUserPrincipal, PropValue::Href(me_href.clone())),
+            (
+                KnownProp::CurrentUserPrincipal,
+                PropValue::Href(me_href.clone()),
+            ),
             (
                 KnownProp::PrincipalCollectionSet,
                 PropValue::Href(paths.external("/principals/")),
@@ -85,8 +88,14 @@ impl EntryResource {
             (KnownProp::SupportedReportSet, PropValue::Empty),
         ];
         let homes = [
-            (KnownProp::CalendarHomeSet, PropValue::Href(paths.external("/caldav/"))),
-            (KnownProp::AddressbookHomeSet, PropValue::Href(paths.external("/carddav/"))),
+            (
+                KnownProp::CalendarHomeSet,
+                PropValue::Href(paths.external("/caldav/")),
+            ),
+            (
+                KnownProp::AddressbookHomeSet,
+                PropValue::Href(paths.external("/carddav/")),
+            ),
         ];
         match self {
             Self::Root => props.extend(homes),
@@ -99,7 +108,10 @@ impl EntryResource {
                     .map(|mail| format!("mailto:{mail}"))
                     .collect();
                 addresses.push(href);
-                props.push((KnownProp::CalendarUserAddressSet, PropValue::Hrefs(addresses)));
+                props.push((
+                    KnownProp::CalendarUserAddressSet,
+                    PropValue::Hrefs(addresses),
+                ));
                 let mails = std::iter::once(&user.mail)
                     .chain(&user.aliases)
                     .map(|mail| {
