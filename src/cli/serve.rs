@@ -78,11 +78,12 @@ pub async fn serve(config: ServerConfig, demo: bool) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
-    println!("davgate listening on http://{listen}");
-    println!("  DAV root:    {root}");
+    println!("DAV root: {root}");
     println!(
-        "  CalDAV/CardDAV discovery: http://{listen}/.well-known/caldav, /.well-known/carddav"
+        "CalDAV/CardDAV discovery: http://{listen}/.well-known/caldav and /.well-known/carddav"
     );
+    // The last line: tools and tests wait for it before they connect.
+    println!("davgate listening on http://{listen}");
     tracing::info!(%listen, "serving");
     axum::serve(listener, build_app(state))
         .with_graceful_shutdown(shutdown_signal())

@@ -1,0 +1,624 @@
+//! The `davgate` binary as an operator uses it: provisioning, config explain, migrate,
+//! and `serve --demo` answering a client, on SQLite and (when configured) PostgreSQL.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+
+const BIN: &str = env!("CARGO_BIN_EXE_davgate");
+
+/// Where a command's store lives: an embedded data dir, or a PostgreSQL URL.
+struct Target {
+    data_dir: tempfile::TempDir,
+    database_url: Option<String>,
+    db: Option<common::TestDb>,
+}
+
+async fn targets() -> Vec<Target> {
+    let mut targets = vec![Target {
+        data_dir: tempfile::tempdir().unwrap(),
+        database_url: None,
+        db: None,
+    }];
+    if let Some(url) = common::postgres_url() {
+        let db = common::postgres(&url).await;
+        targets.push(Target {
+            data_dir: tempfile::tempdir().unwrap(),
+            database_url: Some(db.url.clone()),
+            db: Some(db),
+        });
+    }
+    targets
+}
+
+impl Target {
+    fn command(&self, config_dir: &Path) -> Command {
+        let mut cmd = Command::new(BIN);
+        cmd.arg("--config-dir")
+            .arg(config_dir)
+            .arg("--data-dir")
+            .arg(self.data_dir.path());
+        cmd.env_remove("DAVGATE_DATABASE_URL")
+            .env_remove("DAVGATE_DEMO_PASSWORD");
+        if let Some(url) = &self.database_url {
+            cmd.env("DAVGATE_DATABASE_URL", url);
+        }
+        cmd
+    }
+
+    /// Runs a subcommand that must succeed and returns its standard output.
+    fn run(&self, config_dir: &Path, args: &[&str]) -> String {
+        let out = self.command(config_dir).args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "davgate {args:?} failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Runs a subcommand that must fail and returns its standard error.
+    fn fail(&self, config_dir: &Path, args: &[&str]) -> String {
+        let out = self.command(config_dir).args(args).output().unwrap();
+        assert!(!out.status.success(), "davgate {args:?} should fail");
+        String::from_utf8(out.stderr).unwrap()
+    }
+
+    fn label(&self) -> &'static str {
+        if self.database_url.is_some() {
+            "postgres"
+        } else {
+            "sqlite"
+        }
+    }
+
+    async fn finish(self) {
+        if let Some(db) = self.db {
+            db.drop_database().await;
+        }
+    }
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+#[tokio::test]
+async fn provisioning_and_config_explain() {
+    let config = tempfile::tempdir().unwrap();
+    let c = config.path();
+    write(
+        c,
+        "carddav.properties",
+        "com.openexchange.carddav.exposedCollections=1\n",
+    );
+    write(
+        c,
+        "contextSets/premium.yml",
+        "premium:\n  withTags: premium & ucCardDAV\n  com.openexchange.carddav.exposedCollections: 2\n",
+    );
+    for t in targets().await {
+        let label = t.label();
+        let out = t.run(
+            c,
+            &[
+                "context",
+                "create",
+                "--name",
+                "acme",
+                "--id",
+                "7",
+                "--mapping",
+                "acme.test",
+                "--tags",
+                "premium,eu",
+            ],
+        );
+        assert!(out.contains("context 7 created"), "{label}: {out}");
+        t.run(
+            c,
+            &[
+                "context",
+                "create",
+                "--name",
+                "other",
+                "--mapping",
+                "other.test",
+            ],
+        );
+        let list = t.run(c, &["context", "list"]);
+        assert!(
+            list.lines()
+                .any(|l| l.starts_with("7\tacme\tmappings=acme.test\ttags=premium,eu")),
+            "{label}: {list}"
+        );
+
+        for (login, modules) in [
+            ("alice", "calendar,contacts,carddav"),
+            ("bob", "calendar,contacts"),
+        ] {
+            t.run(
+                c,
+                &[
+                    "user",
+                    "create",
+                    "-c",
+                    "acme",
+                    "--login",
+                    login,
+                    "--mail",
+                    &format!("{login}@acme.test"),
+                    "--display-name",
+                    &format!("{login} Example"),
+                    "--password",
+                    "pw-1",
+                    "--modules",
+                    modules,
+                ],
+            );
+        }
+        t.run(
+            c,
+            &[
+                "user",
+                "create",
+                "-c",
+                "other",
+                "--login",
+                "alice",
+                "--mail",
+                "alice@other.test",
+                "--display-name",
+                "Other Alice",
+                "--password",
+                "pw-2",
+            ],
+        );
+        let err = t.fail(
+            c,
+            &[
+                "user",
+                "create",
+                "-c",
+                "acme",
+                "--login",
+                "alice",
+                "--mail",
+                "x@acme.test",
+                "--display-name",
+                "Dup",
+                "--password",
+                "pw",
+            ],
+        );
+        assert!(err.contains("already exists"), "{label}: {err}");
+        let users = t.run(c, &["user", "list", "-c", "7"]);
+        assert_eq!(users.lines().count(), 2, "{label}: {users}");
+        t.run(
+            c,
+            &[
+                "user",
+                "update",
+                "-c",
+                "acme",
+                "alice",
+                "--aliases",
+                "al@acme.test",
+                "--display-name",
+                "Alice A.",
+            ],
+        );
+        assert!(t
+            .run(c, &["user", "list", "-c", "acme"])
+            .contains("Alice A.\taliases=al@acme.test"));
+
+        t.run(
+            c,
+            &[
+                "group", "create", "-c", "acme", "--name", "team", "--member", "alice", "--member",
+                "bob",
+            ],
+        );
+        assert!(t
+            .run(c, &["group", "list", "-c", "acme"])
+            .contains("\tteam\tteam\tmembers="));
+        t.run(
+            c,
+            &[
+                "resource",
+                "create",
+                "-c",
+                "acme",
+                "--name",
+                "room1",
+                "--mail",
+                "room1@acme.test",
+                "--kind",
+                "room",
+            ],
+        );
+        assert!(t
+            .run(c, &["resource", "list", "-c", "acme"])
+            .contains("room1@acme.test\troom"));
+        let err = t.fail(
+            c,
+            &[
+                "resource",
+                "create",
+                "-c",
+                "acme",
+                "--name",
+                "r2",
+                "--mail",
+                "r2@acme.test",
+                "--kind",
+                "car",
+            ],
+        );
+        assert!(err.contains("car"), "{label}: {err}");
+
+        // Folders: create, rename, share with a user and a group, unshare.
+        let out = t.run(
+            c,
+            &[
+                "folder", "create", "-c", "acme", "--owner", "alice", "--module", "calendar",
+                "--name", "Trips",
+            ],
+        );
+        let id: String = out.split_whitespace().nth(1).unwrap().to_string();
+        t.run(c, &["folder", "rename", "-c", "acme", &id, "Travel"]);
+        let bobs = t.run(c, &["folder", "list", "-c", "acme", "--user", "bob"]);
+        assert!(!bobs.contains("Travel"), "{label}: not shared yet: {bobs}");
+        t.run(
+            c,
+            &[
+                "folder", "share", "-c", "acme", &id, "--user", "bob", "--level", "author",
+            ],
+        );
+        let bobs = t.run(c, &["folder", "list", "-c", "acme", "--user", "bob"]);
+        let line = bobs
+            .lines()
+            .find(|l| l.contains("\tTravel\t"))
+            .unwrap_or_else(|| panic!("{label}: {bobs}"));
+        assert!(line.contains(":4/2/2/2"), "{label}: author level: {line}");
+        t.run(
+            c,
+            &[
+                "folder", "share", "-c", "acme", &id, "--group", "team", "--level", "1/2/0/0",
+            ],
+        );
+        t.run(
+            c,
+            &["folder", "unshare", "-c", "acme", &id, "--user", "bob"],
+        );
+        assert!(
+            t.run(c, &["folder", "list", "-c", "acme", "--user", "bob"])
+                .contains("\tTravel\t"),
+            "{label}: still through the group"
+        );
+        let err = t.fail(
+            c,
+            &[
+                "folder", "share", "-c", "acme", &id, "--user", "bob", "--level", "boss",
+            ],
+        );
+        assert!(err.contains("boss"), "{label}: {err}");
+        t.run(
+            c,
+            &[
+                "folder", "create", "-c", "acme", "--public", "--module", "contacts", "--name",
+                "Partners",
+            ],
+        );
+        assert!(t
+            .run(c, &["folder", "list", "-c", "acme"])
+            .lines()
+            .any(|l| l.contains("\tPartners\tcontacts\tpublic\t")));
+
+        // The cascade, scope by scope, through the real store.
+        let prop = "com.openexchange.carddav.exposedCollections";
+        let explain = |login: &str| t.run(c, &["config", "explain", prop, "--user", login]);
+        let out = explain("alice@acme.test");
+        assert!(
+            out.contains(&format!("{prop} = 2")) && out.contains("contextSet \"premium\""),
+            "{label}: {out}"
+        );
+        let out = explain("bob@acme.test");
+        assert!(
+            out.contains(&format!("{prop} = 1")) && out.contains("carddav.properties"),
+            "{label}: bob lacks ucCardDAV: {out}"
+        );
+        let out = explain("alice@other.test");
+        assert!(
+            out.contains(&format!("{prop} = 1")),
+            "{label}: other context is not premium: {out}"
+        );
+        t.run(c, &["config", "set", prop, "0", "-c", "acme"]);
+        assert!(
+            explain("alice@acme.test").contains("= 0 (from context"),
+            "{label}"
+        );
+        t.run(
+            c,
+            &["config", "set", prop, "1", "-c", "acme", "--user", "alice"],
+        );
+        assert!(
+            explain("alice@acme.test").contains("= 1 (from user"),
+            "{label}"
+        );
+        t.run(c, &["config", "set", prop, "2", "-c", "acme", "--final"]);
+        assert!(
+            explain("alice@acme.test").contains("= 2 (from context"),
+            "{label}: final context value wins"
+        );
+        let err = t.fail(c, &["config", "set", prop, "7", "-c", "acme"]);
+        assert!(err.contains("not valid"), "{label}: {err}");
+        let attrs = t.run(c, &["config", "list", "-c", "acme"]);
+        assert!(
+            attrs.contains(&format!("config/{prop} = 2 (final)")),
+            "{label}: {attrs}"
+        );
+        let out = t.run(c, &["config", "explain", "com.openexchange.dav.prefixPath"]);
+        assert!(
+            out.contains("/servlet/dav") && out.contains("built-in default"),
+            "{label}: {out}"
+        );
+        let err = t.fail(c, &["config", "explain", "com.example.nothing"]);
+        assert!(err.contains("com.example.nothing"), "{label}: {err}");
+
+        t.run(c, &["user", "delete", "-c", "acme", "bob"]);
+        assert_eq!(t.run(c, &["user", "list", "-c", "acme"]).lines().count(), 1);
+        t.run(c, &["context", "delete", "other"]);
+        assert!(!t.run(c, &["context", "list"]).contains("other"));
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn an_invalid_server_value_stops_the_start_with_its_source() {
+    let config = tempfile::tempdir().unwrap();
+    write(
+        config.path(),
+        "carddav.properties",
+        "com.openexchange.carddav.exposedCollections=9\n",
+    );
+    let t = Target {
+        data_dir: tempfile::tempdir().unwrap(),
+        database_url: None,
+        db: None,
+    };
+    let err = t.fail(config.path(), &["serve"]);
+    assert!(
+        err.contains("com.openexchange.carddav.exposedCollections"),
+        "{err}"
+    );
+    assert!(err.contains("carddav.properties"), "{err}");
+}
+
+struct Server {
+    child: Child,
+    port: u16,
+    output: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts `davgate serve --demo` with the shipped config and waits for it to listen.
+fn start_demo(t: &Target, password: &str) -> Server {
+    let port = free_port();
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+    let mut child = t
+        .command(&shipped)
+        .args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
+        .env("DAVGATE_DEMO_PASSWORD", password)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut output = String::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap() == 0 {
+            panic!("davgate exited: {output}");
+        }
+        output.push_str(&line);
+        if line.starts_with("davgate listening") {
+            return Server {
+                child,
+                port,
+                output,
+            };
+        }
+    }
+    panic!("davgate did not start: {output}");
+}
+
+/// One HTTP/1.1 exchange over a plain socket; returns status and body.
+fn request(
+    port: u16,
+    method: &str,
+    path: &str,
+    auth: Option<(&str, &str)>,
+    body: &str,
+) -> (u16, String) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nDepth: 0\r\nContent-Type: application/xml\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if let Some((user, password)) = auth {
+        let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+        head.push_str(&format!("Authorization: Basic {token}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response[9..12].parse().unwrap();
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+const PRINCIPAL_PROPFIND: &str = r#"<?xml version="1.0"?><propfind xmlns="DAV:"><prop><current-user-principal/></prop></propfind>"#;
+
+fn current_user_principal(body: &str) -> String {
+    let doc = davgate::dav::parse_document(body.as_bytes())
+        .unwrap()
+        .unwrap();
+    fn find(e: &davgate::dav::Element, local: &str) -> Option<String> {
+        if e.name.local == local {
+            return e
+                .child(&davgate::dav::Namespace::Dav, "href")
+                .map(|h| h.text.clone());
+        }
+        e.children.iter().find_map(|c| find(c, local))
+    }
+    find(&doc, "current-user-principal").expect("current-user-principal in the answer")
+}
+
+#[tokio::test]
+async fn serve_demo_answers_clients_and_keeps_data_on_restart() {
+    for t in targets().await {
+        let label = t.label();
+        let server = start_demo(&t, "first-password");
+        assert!(
+            server.output.contains("alice@example.com") && server.output.contains("first-password"),
+            "{label}: {}",
+            server.output
+        );
+        assert!(
+            server
+                .output
+                .contains(&format!("http://127.0.0.1:{}/dav/", server.port)),
+            "{label}: {}",
+            server.output
+        );
+        let (status, body) = request(
+            server.port,
+            "PROPFIND",
+            "/dav/",
+            Some(("alice@example.com", "first-password")),
+            PRINCIPAL_PROPFIND,
+        );
+        assert_eq!(status, 207, "{label}: {body}");
+        let principal = current_user_principal(&body);
+        assert!(
+            principal.starts_with("/dav/principals/users/"),
+            "{label}: {principal}"
+        );
+        let (status, _) = request(
+            server.port,
+            "PROPFIND",
+            &principal,
+            Some(("alice", "first-password")),
+            PRINCIPAL_PROPFIND,
+        );
+        assert_eq!(
+            status, 207,
+            "{label}: login without domain through the default context"
+        );
+        let (status, _) = request(
+            server.port,
+            "PROPFIND",
+            "/dav/",
+            Some(("bob@example.com", "wrong")),
+            PRINCIPAL_PROPFIND,
+        );
+        assert_eq!(status, 401, "{label}");
+        let (status, _) = request(server.port, "GET", "/health/ready", None, "");
+        assert_eq!(status, 200, "{label}");
+        drop(server);
+
+        let server = start_demo(&t, "second-password");
+        assert!(
+            server.output.contains("already present"),
+            "{label}: {}",
+            server.output
+        );
+        let (status, _) = request(
+            server.port,
+            "PROPFIND",
+            "/dav/",
+            Some(("bob@example.com", "first-password")),
+            PRINCIPAL_PROPFIND,
+        );
+        assert_eq!(
+            status, 207,
+            "{label}: the first run's users and passwords are kept"
+        );
+        drop(server);
+
+        let out = t.run(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("config")
+                .as_path(),
+            &["folder", "list", "-c", "example.com", "--user", "bob"],
+        );
+        for expected in [
+            "Global Address Book",
+            "Company Events",
+            "Calendar",
+            "Tasks",
+            "Contacts",
+        ] {
+            assert!(
+                out.contains(&format!("\t{expected}\t")),
+                "{label}: bob sees {expected}: {out}"
+            );
+        }
+        t.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn migrate_applies_the_schema_for_operators() {
+    for t in targets().await {
+        let out = t.run(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("config")
+                .as_path(),
+            &["migrate"],
+        );
+        assert!(out.contains("migrations applied"), "{}: {out}", t.label());
+        let again = t.run(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("config")
+                .as_path(),
+            &["migrate"],
+        );
+        assert!(again.contains("migrations applied"), "idempotent");
+        t.finish().await;
+    }
+}
