@@ -438,24 +438,26 @@ fn start_demo(t: &Target, password: &str) -> Server {
         .stderr(Stdio::inherit())
         .spawn()
         .unwrap();
-    let mut reader = BufReader::new(child.stdout.take().unwrap());
-    let mut output = String::new();
+    let stdout = child.stdout.take().unwrap();
+    // Owned by the guard from here on, so a failed start still ends the process.
+    let mut server = Server {
+        child,
+        port,
+        output: String::new(),
+    };
+    let mut reader = BufReader::new(stdout);
     let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
         let mut line = String::new();
         if reader.read_line(&mut line).unwrap() == 0 {
-            panic!("davgate exited: {output}");
+            panic!("davgate exited: {}", server.output);
         }
-        output.push_str(&line);
+        server.output.push_str(&line);
         if line.starts_with("davgate listening") {
-            return Server {
-                child,
-                port,
-                output,
-            };
+            return server;
         }
     }
-    panic!("davgate did not start: {output}");
+    panic!("davgate did not start: {}", server.output);
 }
 
 /// One HTTP/1.1 exchange over a plain socket; returns status and body.
