@@ -297,6 +297,73 @@ async fn root_answers_the_discovery_properties() {
             "{}: root is no principal",
             db.label
         );
+
+        // No body means allprop (RFC 4918 9.1): the discovery properties come unasked.
+        let answer = send(
+            &site.app,
+            Call::new("PROPFIND", ROOT)
+                .auth("alice", ALICE_PASSWORD)
+                .depth("0"),
+        )
+        .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::MULTI_STATUS,
+            "{}: allprop",
+            db.label
+        );
+        let root = &answer.multistatus()[0];
+        assert_alice_entry_props(root, &site, db.label);
+        assert!(
+            root.props.iter().all(|(status, _)| *status == 200),
+            "{}: allprop",
+            db.label
+        );
+
+        // propname: names only, no values.
+        let body = br#"<propname-request:propfind xmlns:propname-request="DAV:"><propname-request:propname/></propname-request:propfind>"#;
+        let answer = send(
+            &site.app,
+            Call::new("PROPFIND", ROOT)
+                .auth("alice", ALICE_PASSWORD)
+                .depth("0")
+                .body(&body[..]),
+        )
+        .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::MULTI_STATUS,
+            "{}: propname",
+            db.label
+        );
+        let root = &answer.multistatus()[0];
+        let (_, name) = root
+            .prop(DAV, "current-user-principal")
+            .expect("propname lists it");
+        assert!(
+            name.children.is_empty() && name.text.trim().is_empty(),
+            "{}: {name:?}",
+            db.label
+        );
+
+        // A method the entry points do not take is 405 with the ones they do.
+        let answer = send(
+            &site.app,
+            Call::new("DELETE", ROOT).auth("alice", ALICE_PASSWORD),
+        )
+        .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{}",
+            db.label
+        );
+        let allow = answer.header("allow").expect("405 names what is allowed");
+        assert!(
+            allow.split(',').any(|m| m.trim() == "PROPFIND"),
+            "{}: {allow}",
+            db.label
+        );
         db.drop_database().await;
     }
 }
