@@ -174,7 +174,13 @@ fn start_element(
 
 fn namespace(resolved: ResolveResult<'_>) -> Result<Namespace, XmlError> {
     match resolved {
-        ResolveResult::Bound(ns) => Ok(Namespace::from_uri(&utf8(ns.as_ref())?)),
+        // quick-xml hands over the binding's raw attribute text: `&amp;` still escaped.
+        ResolveResult::Bound(ns) => {
+            let raw = utf8(ns.as_ref())?;
+            let uri = quick_xml::escape::unescape(&raw)
+                .map_err(|err| XmlError::Malformed(err.to_string()))?;
+            Ok(Namespace::from_uri(&uri))
+        }
         ResolveResult::Unbound => Ok(Namespace::Other(String::new())),
         ResolveResult::Unknown(prefix) => Err(XmlError::UnknownPrefix(
             String::from_utf8_lossy(&prefix).into_owned(),
@@ -194,6 +200,13 @@ mod tests {
 
     fn parse(body: &str) -> Element {
         parse_document(body.as_bytes()).unwrap().unwrap()
+    }
+
+    #[test]
+    fn namespace_uris_are_unescaped() {
+        let root = parse(r#"<a:x xmlns:a="urn:a&amp;b"><y xmlns="urn:&#99;"/></a:x>"#);
+        assert_eq!(root.name.ns.uri(), "urn:a&b");
+        assert_eq!(root.children[0].name.ns.uri(), "urn:c");
     }
 
     #[test]

@@ -4,6 +4,8 @@
 
 use std::path::PathBuf;
 
+pub mod http;
+
 use davgate::store::{self, DynStore};
 use sqlx::Connection;
 
