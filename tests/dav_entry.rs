@@ -1029,3 +1029,48 @@ async fn health_needs_no_credentials_whatever_the_prefix() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_changed_password_takes_effect_at_once() {
+    for db in common::databases().await {
+        let site = site(&db.store, OX_DEFAULT).await;
+        let propfind = |login: &'static str, password: &'static str| {
+            Call::new("PROPFIND", ROOT)
+                .auth(login, password)
+                .depth("0")
+                .body(fixture("apple-wellknown-propfind.xml"))
+        };
+        // Verified once, so later requests are answered from memory.
+        for _ in 0..2 {
+            let answer = send(&site.app, propfind("alice", ALICE_PASSWORD)).await;
+            assert_eq!(answer.status, StatusCode::MULTI_STATUS, "{}", db.label);
+        }
+        let update = davgate::store::UserUpdate {
+            password_hash: Some(davgate::auth::hash_password("alice-New-2")),
+            ..Default::default()
+        };
+        db.store
+            .update_user(site.alice.context_id, site.alice.id, update)
+            .await
+            .unwrap();
+        let old = send(&site.app, propfind("alice", ALICE_PASSWORD)).await;
+        assert_basic_challenge(
+            &old,
+            &format!("{}: the old password after a change", db.label),
+        );
+        let new = send(&site.app, propfind("alice", "alice-New-2")).await;
+        assert_eq!(new.status, StatusCode::MULTI_STATUS, "{}", db.label);
+
+        let disable = davgate::store::UserUpdate {
+            enabled: Some(false),
+            ..Default::default()
+        };
+        db.store
+            .update_user(site.alice.context_id, site.alice.id, disable)
+            .await
+            .unwrap();
+        let disabled = send(&site.app, propfind("alice", "alice-New-2")).await;
+        assert_basic_challenge(&disabled, &format!("{}: a disabled user", db.label));
+        db.drop_database().await;
+    }
+}

@@ -3,9 +3,11 @@
 
 mod login;
 mod password;
+mod verified;
 
 pub use login::{resolve_login, DEFAULT_CONTEXT_MAPPING};
 pub use password::{hash_password, verify_password};
+pub use verified::VerifiedCredentials;
 
 use base64::Engine;
 
@@ -49,9 +51,10 @@ pub fn parse_basic(header: &str) -> Result<(String, String), AuthError> {
     Ok((login.to_string(), password.to_string()))
 }
 
-/// Checks Basic credentials against the store.
+/// Checks Basic credentials against the store; `remembered` spares repeated argon2 work.
 pub async fn authenticate(
     store: &DynStore,
+    remembered: &VerifiedCredentials,
     header: Option<&str>,
 ) -> Result<Authenticated, AuthError> {
     let header = header.ok_or(AuthError::Missing)?;
@@ -61,8 +64,14 @@ pub async fn authenticate(
         let _ = verify_password(&password, password::DECOY_HASH).await;
         return Err(AuthError::Rejected);
     };
-    if !user.enabled || !verify_password(&password, &user.password_hash).await {
+    if !user.enabled {
         return Err(AuthError::Rejected);
+    }
+    if !remembered.contains(&login, &password, &user.password_hash) {
+        if !verify_password(&password, &user.password_hash).await {
+            return Err(AuthError::Rejected);
+        }
+        remembered.remember(&login, &password, &user.password_hash);
     }
     Ok(Authenticated { user })
 }

@@ -23,7 +23,7 @@ pub(super) async fn require_user(
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    match authenticate(&state.store, header.as_deref()).await {
+    match authenticate(&state.store, &state.verified, header.as_deref()).await {
         Ok(user) => {
             request.extensions_mut().insert(user);
             next.run(request).await

@@ -19,6 +19,9 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use std::sync::Arc;
+
+use crate::auth::VerifiedCredentials;
 use crate::config::{props, ServerConfig};
 use crate::store::DynStore;
 
@@ -35,6 +38,8 @@ pub struct AppState {
     pub store: DynStore,
     pub config: ServerConfig,
     pub paths: DavPaths,
+    /// Per-process memory of verified passwords; the store stays the truth.
+    pub verified: Arc<VerifiedCredentials>,
 }
 
 impl AppState {
@@ -47,6 +52,7 @@ impl AppState {
             store,
             config,
             paths,
+            verified: Arc::new(VerifiedCredentials::default()),
         }
     }
 }
