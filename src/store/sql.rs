@@ -1,6 +1,25 @@
 //! The SQL both backends run: one text, expanded once per sqlx driver, so PostgreSQL and
 //! SQLite share every statement and differ only in migrations and connection setup.
 
+/// The tables that link an entity to a list of values.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Link {
+    Aliases,
+    Modules,
+    Members,
+}
+
+impl Link {
+    /// Table, owner column and value column; fixed names, never input.
+    pub(crate) fn columns(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Link::Aliases => ("user_aliases", "user_id", "alias"),
+            Link::Modules => ("user_permissions", "user_id", "module"),
+            Link::Members => ("group_members", "group_id", "user_id"),
+        }
+    }
+}
+
 /// Implements `Store` for `$store` (a struct with `pool: sqlx::Pool<$db>`).
 macro_rules! impl_sql_store {
     ($store:ty, $db:ty, $backend:expr, $migrator:expr) => {
@@ -267,6 +286,59 @@ macro_rules! impl_sql_store {
                 .bind(now)
                 .fetch_optional(executor)
                 .await
+            }
+
+            /// Replaces the values linked to `owner` in one of the link tables (aliases,
+            /// module permissions, group members) inside the caller's transaction.
+            async fn replace_links<T>(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                link: Link,
+                context: ContextId,
+                owner: i64,
+                values: &[T],
+            ) -> StoreResult<()>
+            where
+                T: for<'q> sqlx::Encode<'q, $db> + sqlx::Type<$db> + std::fmt::Display + Sync,
+            {
+                let (table, owner_column, value_column) = link.columns();
+                sqlx::query(&format!("DELETE FROM {table} WHERE context_id = $1 AND {owner_column} = $2"))
+                    .bind(context)
+                    .bind(owner)
+                    .execute(&mut **tx)
+                    .await?;
+                let insert = format!(
+                    "INSERT INTO {table} (context_id, {owner_column}, {value_column}) VALUES ($1, $2, $3)"
+                );
+                for value in values {
+                    sqlx::query(&insert)
+                        .bind(context)
+                        .bind(owner)
+                        .bind(value)
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(|e| unique_or(e, format!("{value_column} {value}")))?;
+                }
+                Ok(())
+            }
+
+            /// The member of `folder` whose `column` (resource_name or uid, both unique) is `key`.
+            async fn object_where(
+                &self,
+                context: ContextId,
+                folder: FolderId,
+                column: &'static str,
+                key: &str,
+            ) -> StoreResult<Option<StoredObject>> {
+                let sql = format!(
+                    "SELECT {OBJECT_COLUMNS} FROM objects WHERE context_id = $1 AND folder_id = $2 AND {column} = $3"
+                );
+                let row = sqlx::query(&sql)
+                    .bind(context)
+                    .bind(folder)
+                    .bind(key)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.as_ref().map(object_from).transpose()
             }
 
             async fn next_id<'e, E>(executor: E, context: ContextId, column: &str) -> StoreResult<i64>
@@ -594,24 +666,9 @@ macro_rules! impl_sql_store {
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| unique_or(e, format!("user {} or mail {}", new.login, new.mail)))?;
-                for alias in &new.aliases {
-                    sqlx::query("INSERT INTO user_aliases (context_id, user_id, alias) VALUES ($1, $2, $3)")
-                        .bind(context)
-                        .bind(id)
-                        .bind(alias)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(|e| unique_or(e, format!("alias {alias}")))?;
-                }
-                for module in &new.permissions {
-                    sqlx::query("INSERT INTO user_permissions (context_id, user_id, module) VALUES ($1, $2, $3)")
-                        .bind(context)
-                        .bind(id)
-                        .bind(module.to_ascii_lowercase())
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(|e| unique_or(e, format!("module {module}")))?;
-                }
+                Self::replace_links(&mut tx, Link::Aliases, context, id, &new.aliases).await?;
+                let modules: Vec<String> = new.permissions.iter().map(|m| m.to_ascii_lowercase()).collect();
+                Self::replace_links(&mut tx, Link::Modules, context, id, &modules).await?;
                 for default in &new.default_folders {
                     let folder_id = Self::next_id(&mut *tx, context, "next_folder_id").await?;
                     let folder = NewFolder {
@@ -714,36 +771,11 @@ macro_rules! impl_sql_store {
                     return Err(StoreError::NotFound);
                 }
                 if let Some(aliases) = &update.aliases {
-                    sqlx::query("DELETE FROM user_aliases WHERE context_id = $1 AND user_id = $2")
-                        .bind(context)
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await?;
-                    for alias in aliases {
-                        sqlx::query("INSERT INTO user_aliases (context_id, user_id, alias) VALUES ($1, $2, $3)")
-                            .bind(context)
-                            .bind(id)
-                            .bind(alias)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(|e| unique_or(e, format!("alias {alias}")))?;
-                    }
+                    Self::replace_links(&mut tx, Link::Aliases, context, id, aliases).await?;
                 }
                 if let Some(modules) = &update.permissions {
-                    sqlx::query("DELETE FROM user_permissions WHERE context_id = $1 AND user_id = $2")
-                        .bind(context)
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await?;
-                    for module in modules {
-                        sqlx::query("INSERT INTO user_permissions (context_id, user_id, module) VALUES ($1, $2, $3)")
-                            .bind(context)
-                            .bind(id)
-                            .bind(module.to_ascii_lowercase())
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(|e| unique_or(e, format!("module {module}")))?;
-                    }
+                    let modules: Vec<String> = modules.iter().map(|m| m.to_ascii_lowercase()).collect();
+                    Self::replace_links(&mut tx, Link::Modules, context, id, &modules).await?;
                 }
                 tx.commit().await?;
                 self.user(context, id).await
@@ -801,15 +833,7 @@ macro_rules! impl_sql_store {
                     .execute(&mut *tx)
                     .await
                     .map_err(|e| unique_or(e, format!("group {name}")))?;
-                for member in members {
-                    sqlx::query("INSERT INTO group_members (context_id, group_id, user_id) VALUES ($1, $2, $3)")
-                        .bind(context)
-                        .bind(id)
-                        .bind(member)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(|e| unique_or(e, format!("member {member}")))?;
-                }
+                Self::replace_links(&mut tx, Link::Members, context, id, members).await?;
                 tx.commit().await?;
                 Ok(Group {
                     context_id: context,
@@ -827,20 +851,7 @@ macro_rules! impl_sql_store {
                 members: &[UserId],
             ) -> StoreResult<()> {
                 let mut tx = self.pool.begin().await?;
-                sqlx::query("DELETE FROM group_members WHERE context_id = $1 AND group_id = $2")
-                    .bind(context)
-                    .bind(group)
-                    .execute(&mut *tx)
-                    .await?;
-                for member in members {
-                    sqlx::query("INSERT INTO group_members (context_id, group_id, user_id) VALUES ($1, $2, $3)")
-                        .bind(context)
-                        .bind(group)
-                        .bind(member)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(|e| unique_or(e, format!("member {member}")))?;
-                }
+                Self::replace_links(&mut tx, Link::Members, context, group, members).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -1130,16 +1141,7 @@ macro_rules! impl_sql_store {
                 folder: FolderId,
                 resource_name: &str,
             ) -> StoreResult<Option<StoredObject>> {
-                let sql = format!(
-                    "SELECT {OBJECT_COLUMNS} FROM objects WHERE context_id = $1 AND folder_id = $2 AND resource_name = $3"
-                );
-                let row = sqlx::query(&sql)
-                    .bind(context)
-                    .bind(folder)
-                    .bind(resource_name)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                row.as_ref().map(object_from).transpose()
+                self.object_where(context, folder, "resource_name", resource_name).await
             }
 
             async fn object_by_uid(
@@ -1148,16 +1150,7 @@ macro_rules! impl_sql_store {
                 folder: FolderId,
                 uid: &str,
             ) -> StoreResult<Option<StoredObject>> {
-                let sql = format!(
-                    "SELECT {OBJECT_COLUMNS} FROM objects WHERE context_id = $1 AND folder_id = $2 AND uid = $3"
-                );
-                let row = sqlx::query(&sql)
-                    .bind(context)
-                    .bind(folder)
-                    .bind(uid)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                row.as_ref().map(object_from).transpose()
+                self.object_where(context, folder, "uid", uid).await
             }
 
             async fn object_summaries(
