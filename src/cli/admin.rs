@@ -282,6 +282,18 @@ async fn find_user(store: &DynStore, context: &Context, login: &str) -> anyhow::
         .ok_or_else(|| anyhow!("no user {login:?} in context {}", context.name))
 }
 
+/// The user named by an optional `--user` flag: a user's attributes, else the context's.
+async fn optional_user(
+    store: &DynStore,
+    context: &Context,
+    login: Option<&str>,
+) -> anyhow::Result<Option<UserId>> {
+    match login {
+        Some(login) => Ok(Some(find_user(store, context, login).await?.id)),
+        None => Ok(None),
+    }
+}
+
 async fn find_group(store: &DynStore, context: &Context, name: &str) -> anyhow::Result<Group> {
     store
         .group_by_name(context.id, name)
@@ -722,10 +734,7 @@ pub async fn config(config: &ServerConfig, cmd: ConfigCommand) -> anyhow::Result
                 }
             }
             let c = find_context(&store, &context.context).await?;
-            let user_id = match &user {
-                Some(login) => Some(find_user(&store, &c, login).await?.id),
-                None => None,
-            };
+            let user_id = optional_user(&store, &c, user.as_deref()).await?;
             let attribute = Attribute {
                 name: format!("config/{property}"),
                 value,
@@ -744,10 +753,7 @@ pub async fn config(config: &ServerConfig, cmd: ConfigCommand) -> anyhow::Result
             user,
         } => {
             let c = find_context(&store, &context.context).await?;
-            let user_id = match &user {
-                Some(login) => Some(find_user(&store, &c, login).await?.id),
-                None => None,
-            };
+            let user_id = optional_user(&store, &c, user.as_deref()).await?;
             store
                 .remove_attribute(c.id, user_id, &format!("config/{property}"))
                 .await
@@ -756,10 +762,7 @@ pub async fn config(config: &ServerConfig, cmd: ConfigCommand) -> anyhow::Result
         }
         ConfigCommand::List { context, user } => {
             let c = find_context(&store, &context.context).await?;
-            let user_id = match &user {
-                Some(login) => Some(find_user(&store, &c, login).await?.id),
-                None => None,
-            };
+            let user_id = optional_user(&store, &c, user.as_deref()).await?;
             for a in store.attributes(c.id, user_id).await? {
                 println!(
                     "{} = {}{}",
