@@ -404,6 +404,35 @@ async fn an_invalid_server_value_stops_the_start_with_its_source() {
     assert!(err.contains("carddav.properties"), "{err}");
 }
 
+#[test]
+fn without_a_config_directory_the_built_in_defaults_apply() {
+    let cwd = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        Command::new(BIN)
+            .current_dir(cwd.path())
+            .env_remove("DAVGATE_DATABASE_URL")
+            .env_remove("DAVGATE_CONFIG_DIR")
+            .arg("--data-dir")
+            .arg(data.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["config", "explain", "com.openexchange.dav.prefixPath"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("built-in defaults"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("/servlet/dav (from built-in default)"));
+    // A directory named explicitly must exist.
+    let out = run(&["--config-dir", "missing", "migrate"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read missing"));
+}
+
 struct Server {
     child: Child,
     port: u16,

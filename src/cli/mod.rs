@@ -18,14 +18,10 @@ use crate::config::ServerConfig;
     about = "CalDAV/CardDAV gateway for groupware folders"
 )]
 pub struct Cli {
-    /// Directory with *.properties, *.yml and contextSets/.
-    #[arg(
-        long,
-        global = true,
-        default_value = "./config",
-        env = "DAVGATE_CONFIG_DIR"
-    )]
-    pub config_dir: PathBuf,
+    /// Directory with *.properties, *.yml and contextSets/ [default: ./config, or the
+    /// built-in defaults when there is no ./config].
+    #[arg(long, global = true, env = "DAVGATE_CONFIG_DIR")]
+    pub config_dir: Option<PathBuf>,
     /// Directory for the embedded SQLite store (overrides davgate.dataDir).
     #[arg(long, global = true)]
     pub data_dir: Option<PathBuf>,
@@ -103,7 +99,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         flags.push(("davgate.listen", listen.clone()));
     }
     let flags: Vec<(&str, &str)> = flags.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let config = ServerConfig::load_with_flags(&cli.config_dir, &flags)?;
+    let (config_dir, implicit) = match &cli.config_dir {
+        Some(dir) => (dir.clone(), false),
+        None => (PathBuf::from("./config"), true),
+    };
+    if implicit && !config_dir.exists() {
+        eprintln!("davgate: no ./config directory; using the built-in defaults");
+    }
+    let config = ServerConfig::load_with_flags(&config_dir, &flags, implicit)?;
     match cli.command {
         Command::Serve(args) => serve::serve(config, args.demo).await,
         Command::Migrate => {

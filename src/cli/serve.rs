@@ -79,6 +79,11 @@ pub async fn serve(config: ServerConfig, demo: bool) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
     println!("DAV root: {root}");
+    let mounted = state.paths.internal("/");
+    if mounted != state.paths.external("/") {
+        // prefixPath and proxyPrefixPath say a proxy strips part of the path.
+        println!("  (hrefs assume a proxy; davgate itself serves it at http://{listen}{mounted})");
+    }
     println!(
         "CalDAV/CardDAV discovery: http://{listen}/.well-known/caldav and /.well-known/carddav"
     );

@@ -119,11 +119,24 @@ impl ServerConfig {
     }
 
     /// Loads `config_dir`, the `DAVGATE_*` environment, then `overrides` (command-line
-    /// flags), each later one winning.
+    /// flags), each later one winning. With `missing_dir_ok`, an absent directory means
+    /// built-in defaults only (the command line's implicit `./config`).
     pub fn load_with_flags(
         config_dir: &Path,
         overrides: &[(&str, &str)],
+        missing_dir_ok: bool,
     ) -> Result<Self, ConfigError> {
+        if missing_dir_ok && !config_dir.exists() {
+            let env = std::env::vars()
+                .filter(|(var, _)| lookup_env(var).is_some())
+                .chain(
+                    overrides
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.to_string())),
+                )
+                .collect();
+            return Self::build_from(config_dir, env, false);
+        }
         let mut env: Vec<(String, String)> = std::env::vars()
             .filter(|(var, _)| lookup_env(var).is_some())
             .collect();
@@ -146,12 +159,22 @@ impl ServerConfig {
     }
 
     fn build(dir: &Path, env: Vec<(String, String)>) -> Result<Self, ConfigError> {
+        Self::build_from(dir, env, true)
+    }
+
+    fn build_from(
+        dir: &Path,
+        env: Vec<(String, String)>,
+        read_files: bool,
+    ) -> Result<Self, ConfigError> {
         let mut figment = Figment::from(Defaults);
-        for path in files_with_extension(dir, &["properties"])? {
-            figment = figment.merge(PropertiesFile::open(&path)?);
-        }
-        for path in files_with_extension(dir, &["yml", "yaml"])? {
-            figment = figment.merge(YamlFile::open(&path)?);
+        if read_files {
+            for path in files_with_extension(dir, &["properties"])? {
+                figment = figment.merge(PropertiesFile::open(&path)?);
+            }
+            for path in files_with_extension(dir, &["yml", "yaml"])? {
+                figment = figment.merge(YamlFile::open(&path)?);
+            }
         }
         for (var, value) in env {
             let key = lookup_env(&var).map_or_else(|| var.clone(), |d| d.name.to_owned());
