@@ -5,7 +5,7 @@ use std::time::Duration;
 use sqlx::postgres::{PgPool, PgPoolOptions, Postgres};
 use sqlx::Row as _;
 
-use super::sql::{impl_sql_store, Link};
+use super::sql::{impl_sql_store, FolderScope, Link, UserScope};
 use super::*;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");

@@ -20,6 +20,61 @@ impl Link {
     }
 }
 
+/// Which users a load covers; `$2` carries the id or login.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum UserScope<'a> {
+    All,
+    Id(i64),
+    Login(&'a str),
+}
+
+impl UserScope<'_> {
+    /// The filter on `users` and on the tables keyed by `user_id`.
+    pub(crate) fn clauses(self) -> (&'static str, &'static str) {
+        match self {
+            UserScope::All => ("", ""),
+            UserScope::Id(_) => (" AND id = $2", " AND user_id = $2"),
+            UserScope::Login(_) => (
+                " AND login = $2",
+                " AND user_id IN (SELECT id FROM users WHERE context_id = $1 AND login = $2)",
+            ),
+        }
+    }
+}
+
+/// Which folders a load covers; `$2` carries the folder or user id.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum FolderScope {
+    All,
+    Id(i64),
+    /// Folders with a permission of at least "see folder" for the user, one of the
+    /// user's groups, or all users.
+    VisibleTo(i64),
+}
+
+/// The visibility test on a folder row `f`; entity 0 is `ALL_USERS_GROUP`.
+const _: () = assert!(super::ALL_USERS_GROUP == 0);
+const VISIBLE_TO_USER: &str = " AND EXISTS (SELECT 1 FROM folder_permissions p \
+     WHERE p.context_id = f.context_id AND p.folder_id = f.id AND (p.folder_perm >= 1 OR p.is_admin) AND ( \
+       (p.is_group = FALSE AND p.entity = $2) \
+       OR (p.is_group AND p.entity = 0) \
+       OR (p.is_group AND EXISTS (SELECT 1 FROM group_members g WHERE g.context_id = p.context_id \
+           AND g.group_id = p.entity AND g.user_id = $2))))";
+
+impl FolderScope {
+    /// The filter on `folders f` and on `folder_permissions`.
+    pub(crate) fn clauses(self) -> (String, String) {
+        match self {
+            FolderScope::All => (String::new(), String::new()),
+            FolderScope::Id(_) => (" AND f.id = $2".into(), " AND folder_id = $2".into()),
+            FolderScope::VisibleTo(_) => (
+                VISIBLE_TO_USER.into(),
+                format!(" AND folder_id IN (SELECT f.id FROM folders f WHERE f.context_id = $1{VISIBLE_TO_USER})"),
+            ),
+        }
+    }
+}
+
 /// Implements `Store` for `$store` (a struct with `pool: sqlx::Pool<$db>`).
 macro_rules! impl_sql_store {
     ($store:ty, $db:ty, $backend:expr, $migrator:expr) => {
@@ -32,6 +87,31 @@ macro_rules! impl_sql_store {
              start_at, end_at, display_name, user_id, modified_at";
 
         type Row = <$db as sqlx::Database>::Row;
+        type Query<'q> = sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments<'q>>;
+
+        /// Binds a scope's `$2`.
+        trait BindScope<'q> {
+            fn bind(self, query: Query<'q>) -> Query<'q>;
+        }
+
+        impl<'q> BindScope<'q> for UserScope<'q> {
+            fn bind(self, query: Query<'q>) -> Query<'q> {
+                match self {
+                    UserScope::All => query,
+                    UserScope::Id(id) => query.bind(id),
+                    UserScope::Login(login) => query.bind(login),
+                }
+            }
+        }
+
+        impl<'q> BindScope<'q> for FolderScope {
+            fn bind(self, query: Query<'q>) -> Query<'q> {
+                match self {
+                    FolderScope::All => query,
+                    FolderScope::Id(id) | FolderScope::VisibleTo(id) => query.bind(id),
+                }
+            }
+        }
 
         fn unique_or(err: sqlx::Error, what: impl Into<String>) -> StoreError {
             match err.as_database_error() {
@@ -118,60 +198,71 @@ macro_rules! impl_sql_store {
         }
 
         impl $store {
-            async fn attach_user_details(&self, users: &mut [User]) -> StoreResult<()> {
-                let Some(context) = users.first().map(|u| u.context_id) else {
-                    return Ok(());
-                };
-                let aliases = sqlx::query(
-                    "SELECT user_id, alias FROM user_aliases WHERE context_id = $1 ORDER BY alias",
-                )
-                .bind(context)
-                .fetch_all(&self.pool)
-                .await?;
-                let modules = sqlx::query(
-                    "SELECT user_id, module FROM user_permissions WHERE context_id = $1 ORDER BY module",
-                )
-                .bind(context)
-                .fetch_all(&self.pool)
-                .await?;
-                for user in users.iter_mut() {
-                    for row in &aliases {
-                        if row.try_get::<i64, _>("user_id")? == user.id {
-                            user.aliases.push(row.try_get("alias")?);
-                        }
-                    }
-                    for row in &modules {
-                        if row.try_get::<i64, _>("user_id")? == user.id {
-                            user.permissions.push(row.try_get("module")?);
-                        }
-                    }
+            /// Users of a context with their aliases and modules: three queries whatever
+            /// the count, each limited to the users in `scope`.
+            async fn load_users(&self, context: ContextId, scope: UserScope<'_>) -> StoreResult<Vec<User>> {
+                let (users_clause, links_clause) = scope.clauses();
+                let users_sql =
+                    format!("SELECT {USER_COLUMNS} FROM users WHERE context_id = $1{users_clause} ORDER BY id");
+                let rows = scope.bind(sqlx::query(&users_sql).bind(context)).fetch_all(&self.pool).await?;
+                let mut users = rows.iter().map(user_from).collect::<StoreResult<Vec<_>>>()?;
+                if users.is_empty() {
+                    return Ok(users);
                 }
-                Ok(())
+                let aliases_sql = format!(
+                    "SELECT user_id, alias AS value FROM user_aliases WHERE context_id = $1{links_clause} ORDER BY alias"
+                );
+                let modules_sql = format!(
+                    "SELECT user_id, module AS value FROM user_permissions WHERE context_id = $1{links_clause} ORDER BY module"
+                );
+                let mut aliases = self.values_by_user(context, &aliases_sql, scope).await?;
+                let mut modules = self.values_by_user(context, &modules_sql, scope).await?;
+                for user in &mut users {
+                    user.aliases = aliases.remove(&user.id).unwrap_or_default();
+                    user.permissions = modules.remove(&user.id).unwrap_or_default();
+                }
+                Ok(users)
             }
 
-            async fn attach_permissions(
+            async fn values_by_user(
                 &self,
                 context: ContextId,
-                folders: &mut [Folder],
-            ) -> StoreResult<()> {
-                let rows = sqlx::query(
-                    "SELECT folder_id, entity, is_group, folder_perm, read_perm, write_perm, \
-                     delete_perm, is_admin FROM folder_permissions WHERE context_id = $1 \
-                     ORDER BY folder_id, is_group, entity",
-                )
-                .bind(context)
-                .fetch_all(&self.pool)
-                .await?;
-                let mut by_folder: std::collections::HashMap<FolderId, Vec<Permission>> =
-                    std::collections::HashMap::new();
+                sql: &str,
+                scope: UserScope<'_>,
+            ) -> StoreResult<std::collections::HashMap<UserId, Vec<String>>> {
+                let rows = scope.bind(sqlx::query(sql).bind(context)).fetch_all(&self.pool).await?;
+                let mut by_user: std::collections::HashMap<UserId, Vec<String>> = Default::default();
+                for row in &rows {
+                    by_user.entry(row.try_get("user_id")?).or_default().push(row.try_get("value")?);
+                }
+                Ok(by_user)
+            }
+
+            /// Folders of a context with their permissions: two queries, each limited to
+            /// the folders in `scope`.
+            async fn load_folders(&self, context: ContextId, scope: FolderScope) -> StoreResult<Vec<Folder>> {
+                let (folders_clause, permissions_clause) = scope.clauses();
+                let folders_sql =
+                    format!("SELECT {FOLDER_COLUMNS} FROM folders f WHERE f.context_id = $1{folders_clause} ORDER BY f.id");
+                let rows = scope.bind(sqlx::query(&folders_sql).bind(context)).fetch_all(&self.pool).await?;
+                let mut folders = rows.iter().map(folder_from).collect::<StoreResult<Vec<_>>>()?;
+                if folders.is_empty() {
+                    return Ok(folders);
+                }
+                let permissions_sql = format!(
+                    "SELECT folder_id, entity, is_group, folder_perm, read_perm, write_perm, delete_perm, is_admin \
+                     FROM folder_permissions WHERE context_id = $1{permissions_clause} ORDER BY folder_id, is_group, entity"
+                );
+                let rows = scope.bind(sqlx::query(&permissions_sql).bind(context)).fetch_all(&self.pool).await?;
+                let mut by_folder: std::collections::HashMap<FolderId, Vec<Permission>> = Default::default();
                 for row in &rows {
                     let (folder, permission) = permission_from(row)?;
                     by_folder.entry(folder).or_default().push(permission);
                 }
-                for folder in folders.iter_mut() {
+                for folder in &mut folders {
                     folder.permissions = by_folder.remove(&folder.id).unwrap_or_default();
                 }
-                Ok(())
+                Ok(folders)
             }
 
             async fn uid_conflict(
@@ -523,12 +614,17 @@ macro_rules! impl_sql_store {
             }
 
             async fn contexts(&self) -> StoreResult<Vec<Context>> {
-                let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM contexts ORDER BY id")
+                let sql = format!("SELECT {CONTEXT_COLUMNS} FROM contexts ORDER BY id");
+                let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
+                let mut contexts = rows.iter().map(context_from).collect::<StoreResult<Vec<_>>>()?;
+                let mappings = sqlx::query("SELECT context_id, mapping FROM login_mappings ORDER BY mapping")
                     .fetch_all(&self.pool)
                     .await?;
-                let mut contexts = Vec::with_capacity(ids.len());
-                for id in ids {
-                    contexts.push(self.context(id).await?);
+                for row in &mappings {
+                    let id: ContextId = row.try_get("context_id")?;
+                    if let Some(context) = contexts.iter_mut().find(|c| c.id == id) {
+                        context.login_mappings.push(row.try_get("mapping")?);
+                    }
                 }
                 Ok(contexts)
             }
@@ -695,55 +791,32 @@ macro_rules! impl_sql_store {
             }
 
             async fn user(&self, context: ContextId, id: UserId) -> StoreResult<User> {
-                let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE context_id = $1 AND id = $2");
-                let row = sqlx::query(&sql)
-                    .bind(context)
-                    .bind(id)
-                    .fetch_optional(&self.pool)
-                    .await?
-                    .ok_or(StoreError::NotFound)?;
-                let mut users = [user_from(&row)?];
-                self.attach_user_details(&mut users).await?;
-                let [user] = users;
-                Ok(user)
+                self.load_users(context, UserScope::Id(id)).await?.pop().ok_or(StoreError::NotFound)
             }
 
             async fn user_by_login(&self, context: ContextId, login: &str) -> StoreResult<Option<User>> {
-                let id: Option<i64> =
-                    sqlx::query_scalar("SELECT id FROM users WHERE context_id = $1 AND login = $2")
-                        .bind(context)
-                        .bind(login)
-                        .fetch_optional(&self.pool)
-                        .await?;
-                match id {
-                    Some(id) => Ok(Some(self.user(context, id).await?)),
-                    None => Ok(None),
-                }
+                Ok(self.load_users(context, UserScope::Login(login)).await?.pop())
             }
 
             async fn users_by_mail(&self, address: &str) -> StoreResult<Vec<User>> {
                 let rows = sqlx::query(
                     "SELECT context_id, id FROM users WHERE LOWER(mail) = LOWER($1) \
-                     UNION SELECT context_id, user_id AS id FROM user_aliases WHERE LOWER(alias) = LOWER($1)",
+                     UNION SELECT context_id, user_id AS id FROM user_aliases WHERE LOWER(alias) = LOWER($1) \
+                     ORDER BY context_id, id",
                 )
                 .bind(address)
                 .fetch_all(&self.pool)
                 .await?;
-                let mut users = Vec::new();
+                // Usually one match: a mail address or alias names one user per context.
+                let mut users = Vec::with_capacity(rows.len());
                 for row in rows {
                     users.push(self.user(row.try_get("context_id")?, row.try_get("id")?).await?);
                 }
-                users.sort_by_key(|u| (u.context_id, u.id));
-                users.dedup_by_key(|u| (u.context_id, u.id));
                 Ok(users)
             }
 
             async fn users(&self, context: ContextId) -> StoreResult<Vec<User>> {
-                let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE context_id = $1 ORDER BY id");
-                let rows = sqlx::query(&sql).bind(context).fetch_all(&self.pool).await?;
-                let mut users = rows.iter().map(user_from).collect::<StoreResult<Vec<_>>>()?;
-                self.attach_user_details(&mut users).await?;
-                Ok(users)
+                self.load_users(context, UserScope::All).await
             }
 
             async fn update_user(
@@ -975,51 +1048,15 @@ macro_rules! impl_sql_store {
             }
 
             async fn folder(&self, context: ContextId, id: FolderId) -> StoreResult<Folder> {
-                let sql = format!("SELECT {FOLDER_COLUMNS} FROM folders WHERE context_id = $1 AND id = $2");
-                let row = sqlx::query(&sql)
-                    .bind(context)
-                    .bind(id)
-                    .fetch_optional(&self.pool)
-                    .await?
-                    .ok_or(StoreError::NotFound)?;
-                let mut folder = folder_from(&row)?;
-                let rows = sqlx::query(
-                    "SELECT folder_id, entity, is_group, folder_perm, read_perm, write_perm, delete_perm, is_admin \
-                     FROM folder_permissions WHERE context_id = $1 AND folder_id = $2 ORDER BY is_group, entity",
-                )
-                .bind(context)
-                .bind(id)
-                .fetch_all(&self.pool)
-                .await?;
-                folder.permissions = rows
-                    .iter()
-                    .map(|row| permission_from(row).map(|(_, p)| p))
-                    .collect::<StoreResult<_>>()?;
-                Ok(folder)
+                self.load_folders(context, FolderScope::Id(id)).await?.pop().ok_or(StoreError::NotFound)
             }
 
             async fn folders(&self, context: ContextId) -> StoreResult<Vec<Folder>> {
-                let sql = format!("SELECT {FOLDER_COLUMNS} FROM folders WHERE context_id = $1 ORDER BY id");
-                let rows = sqlx::query(&sql).bind(context).fetch_all(&self.pool).await?;
-                let mut folders = rows.iter().map(folder_from).collect::<StoreResult<Vec<_>>>()?;
-                self.attach_permissions(context, &mut folders).await?;
-                Ok(folders)
+                self.load_folders(context, FolderScope::All).await
             }
 
             async fn visible_folders(&self, context: ContextId, user: UserId) -> StoreResult<Vec<Folder>> {
-                let sql = format!(
-                    "SELECT {FOLDER_COLUMNS} FROM folders f WHERE f.context_id = $1 AND EXISTS ( \
-                     SELECT 1 FROM folder_permissions p WHERE p.context_id = f.context_id \
-                     AND p.folder_id = f.id AND (p.folder_perm >= 1 OR p.is_admin) AND ( \
-                       (p.is_group = FALSE AND p.entity = $2) \
-                       OR (p.is_group AND p.entity = {ALL_USERS_GROUP}) \
-                       OR (p.is_group AND EXISTS (SELECT 1 FROM group_members g WHERE g.context_id = p.context_id \
-                           AND g.group_id = p.entity AND g.user_id = $2)))) ORDER BY f.id"
-                );
-                let rows = sqlx::query(&sql).bind(context).bind(user).fetch_all(&self.pool).await?;
-                let mut folders = rows.iter().map(folder_from).collect::<StoreResult<Vec<_>>>()?;
-                self.attach_permissions(context, &mut folders).await?;
-                Ok(folders)
+                self.load_folders(context, FolderScope::VisibleTo(user)).await
             }
 
             async fn update_folder(
@@ -1159,7 +1196,7 @@ macro_rules! impl_sql_store {
                 folder: FolderId,
             ) -> StoreResult<Vec<ObjectSummary>> {
                 let rows = sqlx::query(
-                    "SELECT resource_name, uid, etag, LENGTH(data) AS size, modified_at FROM objects \
+                    "SELECT resource_name, uid, etag, CAST(LENGTH(data) AS BIGINT) AS size, modified_at FROM objects \
                      WHERE context_id = $1 AND folder_id = $2 ORDER BY resource_name",
                 )
                 .bind(context)
@@ -1172,9 +1209,7 @@ macro_rules! impl_sql_store {
                             resource_name: row.try_get("resource_name")?,
                             uid: row.try_get("uid")?,
                             etag: row.try_get("etag")?,
-                            size: row.try_get::<i64, _>("size").or_else(|_| {
-                                row.try_get::<i32, _>("size").map(i64::from)
-                            })?,
+                            size: row.try_get("size")?,
                             modified_at: row.try_get("modified_at")?,
                         })
                     })

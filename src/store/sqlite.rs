@@ -9,7 +9,7 @@ use sqlx::sqlite::{
 };
 use sqlx::Row as _;
 
-use super::sql::{impl_sql_store, Link};
+use super::sql::{impl_sql_store, FolderScope, Link, UserScope};
 use super::*;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
