@@ -129,14 +129,16 @@ fn propstat_response(
                 response.found(name.name(), value.clone());
             }
             for extra in include {
-                if !props.iter().any(|(known, _)| known.name() == *extra) {
+                let extra_known = KnownProp::from_name(extra);
+                if !props.iter().any(|(known, _)| Some(*known) == extra_known) {
                     response.not_found(extra.clone());
                 }
             }
         }
         PropfindRequest::Prop(names) => {
             for wanted in names {
-                match props.iter().find(|(known, _)| known.name() == *wanted) {
+                let wanted_known = KnownProp::from_name(wanted);
+                match props.iter().find(|(known, _)| Some(*known) == wanted_known) {
                     Some((_, value)) => response.found(wanted.clone(), value.clone()),
                     None => response.not_found(wanted.clone()),
                 };

@@ -68,8 +68,8 @@ pub fn build_app(state: AppState) -> Router {
         ))
         .with_state(state.clone());
     Router::new()
-        .route("/.well-known/caldav", any(well_known::caldav))
-        .route("/.well-known/carddav", any(well_known::carddav))
+        .route("/.well-known/caldav", any(well_known::redirect))
+        .route("/.well-known/carddav", any(well_known::redirect))
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
         .with_state(state)

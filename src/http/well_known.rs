@@ -7,15 +7,8 @@ use http::{header, StatusCode};
 
 use super::AppState;
 
-pub(super) async fn caldav(State(state): State<AppState>) -> Response {
-    redirect(&state)
-}
-
-pub(super) async fn carddav(State(state): State<AppState>) -> Response {
-    redirect(&state)
-}
-
-fn redirect(state: &AppState) -> Response {
+/// Both well-known names lead to the same DAV root, which answers both home sets.
+pub(super) async fn redirect(State(state): State<AppState>) -> Response {
     (
         StatusCode::MOVED_PERMANENTLY,
         [(header::LOCATION, state.paths.external("/"))],

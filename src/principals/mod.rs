@@ -3,7 +3,7 @@
 
 use crate::dav::{ElementName, KnownProp, PropValue, XmlElement};
 use crate::http::paths::DavPaths;
-use crate::store::{DynStore, StoreResult, User};
+use crate::store::{DynStore, StoreError, StoreResult, User};
 
 /// A resource of the entry-point tree, resolved from a path below the DAV prefix.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,7 +28,11 @@ impl EntryResource {
             ["principals", "users", who] => {
                 let by_id = match who.parse::<i64>() {
                     Ok(id) if id == me.id => Some(me.clone()),
-                    Ok(id) => store.user(me.context_id, id).await.ok(),
+                    Ok(id) => match store.user(me.context_id, id).await {
+                        Ok(user) => Some(user),
+                        Err(StoreError::NotFound) => None,
+                        Err(other) => return Err(other),
+                    },
                     Err(_) => None,
                 };
                 let found = match by_id {
