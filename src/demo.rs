@@ -144,13 +144,8 @@ async fn default_folder(
     user: UserId,
     module: FolderModule,
 ) -> StoreResult<FolderId> {
-    store
-        .visible_folders(context, user)
-        .await?
-        .into_iter()
-        .find(|f| f.module == module && f.is_default && f.owner_id == Some(user))
-        .map(|f| f.id)
-        .ok_or(StoreError::NotFound)
+    let folder = store.default_folder(context, user, module).await?;
+    folder.map(|f| f.id).ok_or(StoreError::NotFound)
 }
 
 fn generate_password() -> String {

@@ -76,11 +76,9 @@ async fn default_folder(
     module: FolderModule,
 ) -> Folder {
     store
-        .visible_folders(ctx, user)
+        .default_folder(ctx, user, module)
         .await
         .unwrap()
-        .into_iter()
-        .find(|f| f.module == module && f.owner_id == Some(user) && f.is_default)
         .expect("default folder")
 }
 
@@ -204,6 +202,30 @@ async fn users_default_folders_and_address_book_entry() {
                 "{module}"
             );
         }
+        for module in [
+            FolderModule::Calendar,
+            FolderModule::Contacts,
+            FolderModule::Tasks,
+        ] {
+            let default = s
+                .default_folder(ctx, alice.id, module)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(
+                (default.module, default.owner_id, default.is_default),
+                (module, Some(alice.id), true)
+            );
+            assert!(
+                visible.contains(&default),
+                "{module}: the default folder is visible"
+            );
+        }
+        assert!(s
+            .default_folder(ctx, alice.id, FolderModule::System)
+            .await
+            .unwrap()
+            .is_none());
         assert!(
             visible.iter().all(|f| f.owner_id != Some(bob.id)),
             "bob's private folders are not alice's"

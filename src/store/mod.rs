@@ -137,6 +137,13 @@ pub trait Store: Send + Sync + 'static {
     /// Folders `user` may see: a permission for the user, for one of the user's groups
     /// or for all users, with at least the "see folder" level.
     async fn visible_folders(&self, context: ContextId, user: UserId) -> StoreResult<Vec<Folder>>;
+    /// The user's default folder of a module (where new objects land when no folder is named).
+    async fn default_folder(
+        &self,
+        context: ContextId,
+        user: UserId,
+        module: FolderModule,
+    ) -> StoreResult<Option<Folder>>;
     async fn update_folder(
         &self,
         context: ContextId,

@@ -1059,6 +1059,27 @@ macro_rules! impl_sql_store {
                 self.load_folders(context, FolderScope::VisibleTo(user)).await
             }
 
+            async fn default_folder(
+                &self,
+                context: ContextId,
+                user: UserId,
+                module: FolderModule,
+            ) -> StoreResult<Option<Folder>> {
+                let id: Option<FolderId> = sqlx::query_scalar(
+                    "SELECT id FROM folders WHERE context_id = $1 AND owner_id = $2 AND module = $3 \
+                     AND is_default ORDER BY id LIMIT 1",
+                )
+                .bind(context)
+                .bind(user)
+                .bind(module.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+                match id {
+                    Some(id) => Ok(self.load_folders(context, FolderScope::Id(id)).await?.pop()),
+                    None => Ok(None),
+                }
+            }
+
             async fn update_folder(
                 &self,
                 context: ContextId,
