@@ -228,9 +228,20 @@ async fn provisioning_and_config_explain() {
                 "bob",
             ],
         );
-        assert!(t
-            .run(c, &["group", "list", "-c", "acme"])
-            .contains("\tteam\tteam\tmembers="));
+        let user_list = t.run(c, &["user", "list", "-c", "acme"]);
+        let id_of = |login: &str| {
+            let line = user_list
+                .lines()
+                .find(|l| l.split('\t').nth(1) == Some(login))
+                .unwrap();
+            line.split('\t').next().unwrap().to_string()
+        };
+        let members = format!("\tteam\tteam\tmembers={},{}", id_of("alice"), id_of("bob"));
+        let groups = t.run(c, &["group", "list", "-c", "acme"]);
+        assert!(
+            groups.lines().any(|l| l.ends_with(&members)),
+            "{label}: {groups}"
+        );
         t.run(
             c,
             &[

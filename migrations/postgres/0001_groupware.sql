@@ -48,7 +48,7 @@ CREATE TABLE users (
     UNIQUE (context_id, login),
     UNIQUE (context_id, mail)
 );
-CREATE INDEX users_mail ON users (mail);
+CREATE INDEX users_mail ON users (LOWER(mail));
 
 CREATE TABLE user_aliases (
     context_id  BIGINT NOT NULL,
@@ -57,7 +57,7 @@ CREATE TABLE user_aliases (
     PRIMARY KEY (context_id, alias),
     FOREIGN KEY (context_id, user_id) REFERENCES users (context_id, id) ON DELETE CASCADE
 );
-CREATE INDEX user_aliases_alias ON user_aliases (alias);
+CREATE INDEX user_aliases_alias ON user_aliases (LOWER(alias));
 
 -- Module permissions (calendar, contacts, tasks, infostore, caldav, carddav, ...).
 CREATE TABLE user_permissions (
