@@ -82,6 +82,19 @@ async fn default_folder(
         .expect("default folder")
 }
 
+/// Context example.com with alice, and her default calendar.
+async fn alice_and_calendar(store: &DynStore) -> (ContextId, User, FolderId) {
+    let ctx = context(store, "example.com").await.id;
+    let alice = store
+        .create_user(ctx, new_user("alice", "example.com"))
+        .await
+        .unwrap();
+    let cal = default_folder(store, ctx, alice.id, FolderModule::Calendar)
+        .await
+        .id;
+    (ctx, alice, cal)
+}
+
 #[tokio::test]
 async fn contexts_mappings_and_system_folders() {
     for db in common::databases().await {
@@ -519,14 +532,7 @@ async fn folders_share_rename_and_delete() {
 async fn conditional_object_writes() {
     for db in common::databases().await {
         let s = &db.store;
-        let ctx = context(s, "example.com").await.id;
-        let alice = s
-            .create_user(ctx, new_user("alice", "example.com"))
-            .await
-            .unwrap();
-        let cal = default_folder(s, ctx, alice.id, FolderModule::Calendar)
-            .await
-            .id;
+        let (ctx, _, cal) = alice_and_calendar(s).await;
 
         let v1 = event("meeting.ics", "uid-1", "v1");
         let created = s
@@ -681,14 +687,7 @@ async fn conditional_object_writes() {
 async fn unicode_and_one_mebibyte_payloads_round_trip() {
     for db in common::databases().await {
         let s = &db.store;
-        let ctx = context(s, "example.com").await.id;
-        let alice = s
-            .create_user(ctx, new_user("alice", "example.com"))
-            .await
-            .unwrap();
-        let cal = default_folder(s, ctx, alice.id, FolderModule::Calendar)
-            .await
-            .id;
+        let (ctx, _, cal) = alice_and_calendar(s).await;
 
         let unicode = event("Tëst 日本語 🎉.ics", "uid-ü-🎉", "Zürich — 東京 🎉 \u{0}");
         s.put_object(ctx, cal, &unicode, WriteCondition::MustNotExist)
@@ -729,14 +728,7 @@ async fn unicode_and_one_mebibyte_payloads_round_trip() {
 async fn change_log_follows_writes_and_tombstones() {
     for db in common::databases().await {
         let s = &db.store;
-        let ctx = context(s, "example.com").await.id;
-        let alice = s
-            .create_user(ctx, new_user("alice", "example.com"))
-            .await
-            .unwrap();
-        let cal = default_folder(s, ctx, alice.id, FolderModule::Calendar)
-            .await
-            .id;
+        let (ctx, _, cal) = alice_and_calendar(s).await;
         let start = s.current_seq(ctx).await.unwrap();
         let ctag0 = s.folder_seq(ctx, cal).await.unwrap();
 
@@ -837,14 +829,7 @@ async fn change_log_follows_writes_and_tombstones() {
 async fn writes_through_plain_sql_move_the_change_log() {
     for db in common::databases().await {
         let s = &db.store;
-        let ctx = context(s, "example.com").await.id;
-        let alice = s
-            .create_user(ctx, new_user("alice", "example.com"))
-            .await
-            .unwrap();
-        let cal = default_folder(s, ctx, alice.id, FolderModule::Calendar)
-            .await
-            .id;
+        let (ctx, alice, cal) = alice_and_calendar(s).await;
         let token = s.current_seq(ctx).await.unwrap();
 
         db.raw_sql(&format!(
@@ -932,14 +917,7 @@ async fn writes_through_plain_sql_move_the_change_log() {
 async fn racing_conditional_writes_have_exactly_one_winner() {
     for db in common::databases().await {
         let s = db.store.clone();
-        let ctx = context(&s, "example.com").await.id;
-        let alice = s
-            .create_user(ctx, new_user("alice", "example.com"))
-            .await
-            .unwrap();
-        let cal = default_folder(&s, ctx, alice.id, FolderModule::Calendar)
-            .await
-            .id;
+        let (ctx, _, cal) = alice_and_calendar(&s).await;
 
         let racers = 24;
         let barrier = Arc::new(tokio::sync::Barrier::new(racers));
