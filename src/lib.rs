@@ -1,9 +1,11 @@
 //! davgate: a CalDAV/CardDAV gateway that projects groupware folders from a
 //! PostgreSQL (or embedded SQLite) store into DAV collections.
 
+pub mod access;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod caldav;
 pub mod content;
 pub mod dav;
 pub mod demo;

@@ -2,10 +2,18 @@
 //! health at the root, and the whole middleware stack in one visible place.
 
 mod authn;
+mod copy_move;
 mod dav_service;
 mod error;
 mod health;
+mod mkcalendar;
+mod object;
 pub mod paths;
+mod propfind;
+mod proppatch;
+mod report;
+mod resource;
+mod streaming;
 mod well_known;
 
 use std::time::Duration;
