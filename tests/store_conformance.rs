@@ -434,6 +434,7 @@ async fn folders_share_rename_and_delete() {
                     name: "Trips ✈".into(),
                     color: Some("#ff0000".into()),
                     description: None,
+                    sort_order: Some(3),
                     permissions: vec![Permission::for_role(alice.id, false, Role::Administrator)],
                 },
             )
