@@ -281,12 +281,12 @@ pub trait Store: Send + Sync + 'static {
     /// Fails with InvalidSyncToken when `since` is below the floor or above the current
     /// sequence.
     async fn check_sync_token(&self, context: ContextId, since: i64) -> StoreResult<()>;
-    /// Members of `folder` changed after `since`, ordered by sequence, read lazily. Since 0
-    /// (initial sync) lists every live member and no tombstones; later tokens list live
+    /// Members of `folder` changed after `since`, ordered by sequence, read lazily: live
     /// members matching `filter` with their current etag and size, and every tombstone.
-    /// An invalid token is the stream's first and only item (InvalidSyncToken). Take the
-    /// next token with `current_seq` before opening the stream: a change racing with it
-    /// is then reported again rather than missed.
+    /// Since 0 (initial sync, always accepted) lists live members only. Any other invalid
+    /// token is the stream's first and only item (InvalidSyncToken). Take the next token
+    /// with `current_seq` before opening the stream: a change racing with it is then
+    /// reported again rather than missed.
     fn sync_stream(
         &self,
         context: ContextId,

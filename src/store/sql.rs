@@ -1731,7 +1731,8 @@ macro_rules! impl_sql_store {
                     sql,
                     args,
                     SUMMARIES_AHEAD,
-                    Some((context, since)),
+                    // An initial sync names no token, so no floor applies to it.
+                    (since != 0).then_some((context, since)),
                     sync_member_from,
                 )
             }
