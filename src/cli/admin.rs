@@ -604,6 +604,7 @@ pub async fn folder(config: &ServerConfig, cmd: FolderCommand) -> anyhow::Result
                         name,
                         color,
                         description,
+                        sort_order: None,
                         permissions,
                     },
                 )
