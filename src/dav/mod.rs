@@ -1,6 +1,7 @@
 //! WebDAV protocol: request parsing, multistatus writing, headers and preconditions.
 //! Pure protocol: no database and no axum, only the `http` crate's types.
 
+pub mod dead_value;
 pub mod document;
 pub mod headers;
 pub mod multistatus;
@@ -9,7 +10,8 @@ pub mod precondition;
 pub mod propfind;
 mod xml_writer;
 
-pub use document::{parse_document, Element, XmlError};
+pub use dead_value::DeadValue;
+pub use document::{parse_document, Element, Node, XmlError};
 pub use headers::{Depth, EntityTag, EtagCondition, HeaderError};
 pub use multistatus::{
     status_line, Multistatus, PropValue, Property, Propstat, Response, ResponseBody, XmlElement,

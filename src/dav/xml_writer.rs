@@ -20,6 +20,9 @@ pub enum PropValue {
     Hrefs(Vec<String>),
     /// Child elements, e.g. `<D:collection/><C:calendar/>` inside `resourcetype`.
     Elements(Vec<XmlElement>),
+    /// A stored dead-property fragment, written verbatim. Only fragments that came from
+    /// `DeadValue` (which checks them) keep the document well-formed.
+    Xml(String),
 }
 
 /// One element of a response tree.
@@ -140,7 +143,13 @@ impl DavXmlWriter {
         attributes: &[(String, String)],
         value: &PropValue,
     ) {
-        if *value == PropValue::Empty || *value == PropValue::Elements(Vec::new()) {
+        let empty = match value {
+            PropValue::Empty => true,
+            PropValue::Elements(children) => children.is_empty(),
+            PropValue::Xml(xml) => xml.is_empty(),
+            _ => false,
+        };
+        if empty {
             let (qualified, declaration) = self.qualify(name);
             let mut start = BytesStart::new(qualified);
             if let Some((key, uri)) = &declaration {
@@ -167,6 +176,7 @@ impl DavXmlWriter {
                     self.element(child);
                 }
             }
+            PropValue::Xml(xml) => self.emit(Event::Text(BytesText::from_escaped(xml.as_str()))),
         }
         self.end(name);
     }
