@@ -8,6 +8,7 @@ pub mod multistatus;
 pub mod names;
 pub mod precondition;
 pub mod propfind;
+pub mod report;
 mod xml_writer;
 
 pub use dead_value::DeadValue;
@@ -19,3 +20,6 @@ pub use multistatus::{
 pub use names::{ElementName, KnownProp, Namespace, PropName};
 pub use precondition::{NeededPrivilege, Precondition};
 pub use propfind::{PropfindError, PropfindRequest};
+pub use report::{
+    parse_calendar_data, parse_report, ReportError, ReportProps, ReportRequest, SyncLevel,
+};
