@@ -4,22 +4,26 @@
 pub mod dead_value;
 pub mod document;
 pub mod headers;
+pub mod mkcol;
 pub mod multistatus;
 pub mod names;
 pub mod precondition;
 pub mod propfind;
+pub mod proppatch;
 pub mod report;
 mod xml_writer;
 
 pub use dead_value::DeadValue;
 pub use document::{parse_document, Element, Node, XmlError};
 pub use headers::{Depth, EntityTag, EtagCondition, HeaderError};
+pub use mkcol::{component_set, parse_mkcalendar, parse_mkcol, MkcolRequest};
 pub use multistatus::{
     status_line, Multistatus, PropValue, Property, Propstat, Response, ResponseBody, XmlElement,
 };
 pub use names::{ElementName, KnownProp, Namespace, PropName};
 pub use precondition::{NeededPrivilege, Precondition};
 pub use propfind::{PropfindError, PropfindRequest};
+pub use proppatch::{BodyError, PropOperation, ProppatchRequest};
 pub use report::{
     parse_calendar_data, parse_report, ReportError, ReportProps, ReportRequest, SyncLevel,
 };
