@@ -18,7 +18,8 @@ pub use document::{parse_document, Element, Node, XmlError};
 pub use headers::{Depth, EntityTag, EtagCondition, HeaderError};
 pub use mkcol::{component_set, parse_mkcalendar, parse_mkcol, MkcolRequest};
 pub use multistatus::{
-    status_line, Multistatus, PropValue, Property, Propstat, Response, ResponseBody, XmlElement,
+    status_line, Multistatus, MultistatusStream, PropValue, Property, Propstat, Response,
+    ResponseBody, XmlElement,
 };
 pub use names::{ElementName, KnownProp, Namespace, PropName};
 pub use precondition::{NeededPrivilege, Precondition};

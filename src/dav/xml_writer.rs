@@ -81,14 +81,20 @@ const FIXED: [Namespace; 5] = [
 
 impl DavXmlWriter {
     pub(crate) fn new() -> Self {
-        let mut this = Self {
+        let mut this = Self::fragment();
+        this.emit(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)));
+        this
+    }
+
+    /// A writer for a piece of a document whose root (written elsewhere) declares the
+    /// fixed prefixes; generated prefixes are declared inside the piece.
+    pub(crate) fn fragment() -> Self {
+        Self {
             writer: Writer::new(Vec::new()),
             generated: Vec::new(),
             declared: Vec::new(),
             scopes: Vec::new(),
-        };
-        this.emit(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)));
-        this
+        }
     }
 
     /// Opens the root element and declares the fixed prefixes on it.
