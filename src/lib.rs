@@ -3,9 +3,9 @@
 
 pub mod access;
 pub mod auth;
+pub mod caldav;
 pub mod cli;
 pub mod config;
-pub mod caldav;
 pub mod content;
 pub mod dav;
 pub mod demo;

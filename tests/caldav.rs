@@ -7,8 +7,8 @@ mod common;
 use common::caldav::*;
 use common::http::*;
 use davgate::store::{
-    Attribute, DynStore, Folder, FolderModule, FolderType, NewFolder, Permission, Role, User,
-    ALL_USERS_GROUP, PRIVATE_ROOT, PUBLIC_ROOT,
+    Attribute, FolderModule, FolderType, NewFolder, Permission, Role, ALL_USERS_GROUP,
+    PRIVATE_ROOT, PUBLIC_ROOT,
 };
 use http::StatusCode;
 
@@ -95,7 +95,11 @@ async fn the_calendar_home_lists_own_public_and_shared_folders_with_their_rights
             .unwrap();
         let bobs = default_folder(&db.store, bob, FolderModule::Calendar).await;
         db.store
-            .set_permission(ctx, bobs.id, Permission::for_role(alice.id, false, Role::Viewer))
+            .set_permission(
+                ctx,
+                bobs.id,
+                Permission::for_role(alice.id, false, Role::Viewer),
+            )
             .await
             .unwrap();
         let bobs_tasks = default_folder(&db.store, bob, FolderModule::Tasks).await;
@@ -134,8 +138,14 @@ async fn the_calendar_home_lists_own_public_and_shared_folders_with_their_rights
         assert_eq!(answer.status, StatusCode::MULTI_STATUS, "{:?}", answer.body);
         let responses = answer.multistatus();
         let hrefs: Vec<&str> = responses.iter().map(|r| r.href.as_str()).collect();
-        assert!(!hrefs.contains(&calendar_path(&hidden).as_str()), "{hrefs:?}");
-        assert!(!hrefs.contains(&calendar_path(&bobs_tasks).as_str()), "{hrefs:?}");
+        assert!(
+            !hrefs.contains(&calendar_path(&hidden).as_str()),
+            "{hrefs:?}"
+        );
+        assert!(
+            !hrefs.contains(&calendar_path(&bobs_tasks).as_str()),
+            "{hrefs:?}"
+        );
         assert_eq!(responses.len(), 5, "home + 4 collections: {hrefs:?}");
 
         let own = find(&responses, &calendar_path(&calendar));
@@ -145,17 +155,37 @@ async fn the_calendar_home_lists_own_public_and_shared_folders_with_their_rights
         for wanted in ["read", "write", "bind", "unbind", "write-content"] {
             assert!(privileges(own).contains(&wanted.to_string()), "{wanted}");
         }
-        assert!(own.found(CALDAV, "min-date-time").text.ends_with("T000000Z"));
-        assert!(own.found(CALDAV, "max-date-time").text.ends_with("T000000Z"));
+        assert!(own
+            .found(CALDAV, "min-date-time")
+            .text
+            .ends_with("T000000Z"));
+        assert!(own
+            .found(CALDAV, "max-date-time")
+            .text
+            .ends_with("T000000Z"));
         assert!(own.found(DAV, "sync-token").text.starts_with("http"));
         assert_eq!(own.found(CALDAV, "max-resource-size").text, "4194304");
         let reports: Vec<String> = own
             .found(DAV, "supported-report-set")
             .children_named(DAV, "supported-report")
-            .flat_map(|r| r.child(DAV, "report").unwrap().children.iter().map(|c| c.local.clone()))
+            .flat_map(|r| {
+                r.child(DAV, "report")
+                    .unwrap()
+                    .children
+                    .iter()
+                    .map(|c| c.local.clone())
+            })
             .collect();
-        for wanted in ["calendar-multiget", "calendar-query", "sync-collection", "free-busy-query"] {
-            assert!(reports.contains(&wanted.to_string()), "{wanted} in {reports:?}");
+        for wanted in [
+            "calendar-multiget",
+            "calendar-query",
+            "sync-collection",
+            "free-busy-query",
+        ] {
+            assert!(
+                reports.contains(&wanted.to_string()),
+                "{wanted} in {reports:?}"
+            );
         }
 
         let todo = find(&responses, &calendar_path(&tasks));
@@ -163,10 +193,16 @@ async fn the_calendar_home_lists_own_public_and_shared_folders_with_their_rights
 
         let company = find(&responses, &calendar_path(&public));
         assert_eq!(company.found(DAV, "displayname").text, "Company Events");
-        assert_eq!(privileges(company), ["read-current-user-privilege-set", "read"]);
+        assert_eq!(
+            privileges(company),
+            ["read-current-user-privilege-set", "read"]
+        );
 
         let shared = find(&responses, &calendar_path(&bobs));
-        assert_eq!(shared.found(DAV, "displayname").text, "Bob Builder: Calendar");
+        assert_eq!(
+            shared.found(DAV, "displayname").text,
+            "Bob Builder: Calendar"
+        );
         assert!(resource_types(shared).contains(&"shared".to_string()));
         assert!(!privileges(shared).contains(&"bind".to_string()));
 
@@ -219,14 +255,27 @@ async fn objects_are_written_read_and_deleted_with_strong_etags() {
         assert_eq!(fetched.status, StatusCode::OK);
         assert_eq!(fetched.body.as_ref(), body.as_bytes(), "served as stored");
         assert_eq!(fetched.header("etag"), Some(etag.as_str()));
-        assert!(fetched.header("content-type").unwrap().starts_with("text/calendar"));
+        assert!(fetched
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/calendar"));
 
         let again = put(&site, &path, &body, &[("if-none-match", "*")]).await;
         assert_eq!(again.status, StatusCode::PRECONDITION_FAILED);
 
-        let stale = put(&site, &path, &event("uid-etag-1", "Changed", 3), &[("if-match", "\"0000\"")]).await;
+        let stale = put(
+            &site,
+            &path,
+            &event("uid-etag-1", "Changed", 3),
+            &[("if-match", "\"0000\"")],
+        )
+        .await;
         assert_eq!(stale.status, StatusCode::PRECONDITION_FAILED);
-        assert_eq!(get(&site, &path).await.body.as_ref(), body.as_bytes(), "unchanged");
+        assert_eq!(
+            get(&site, &path).await.body.as_ref(),
+            body.as_bytes(),
+            "unchanged"
+        );
 
         let changed_body = event("uid-etag-1", "Changed", 3);
         let changed = put(&site, &path, &changed_body, &[("if-match", &etag)]).await;
@@ -261,25 +310,73 @@ async fn bad_objects_get_the_precondition_rfc_4791_names() {
         let site = site(&db.store, LAYOUT).await;
         let calendar = default_folder(&db.store, &site.alice, FolderModule::Calendar).await;
         let base = calendar_path(&calendar);
-        let first = put(&site, &format!("{base}first.ics"), &event("shared-uid", "One", 2), &[]).await;
+        let first = put(
+            &site,
+            &format!("{base}first.ics"),
+            &event("shared-uid", "One", 2),
+            &[],
+        )
+        .await;
         assert_eq!(first.status, StatusCode::CREATED);
 
-        let garbage = put(&site, &format!("{base}garbage.ics"), "this is not iCalendar", &[]).await;
-        assert_precondition(&garbage, StatusCode::FORBIDDEN, CALDAV, "valid-calendar-data", "garbage");
+        let garbage = put(
+            &site,
+            &format!("{base}garbage.ics"),
+            "this is not iCalendar",
+            &[],
+        )
+        .await;
+        assert_precondition(
+            &garbage,
+            StatusCode::FORBIDDEN,
+            CALDAV,
+            "valid-calendar-data",
+            "garbage",
+        );
 
-        let two_uids = format!(
+        let two_uids =
             "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:a\r\nDTSTAMP:20260101T000000Z\r\n\
              DTSTART:20261201T100000Z\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:b\r\nDTSTAMP:20260101T000000Z\r\n\
              DTSTART:20261202T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
-        );
+                .to_string();
         let answer = put(&site, &format!("{base}two.ics"), &two_uids, &[]).await;
-        assert_precondition(&answer, StatusCode::FORBIDDEN, CALDAV, "valid-calendar-object-resource", "two UIDs");
+        assert_precondition(
+            &answer,
+            StatusCode::FORBIDDEN,
+            CALDAV,
+            "valid-calendar-object-resource",
+            "two UIDs",
+        );
 
-        let answer = put(&site, &format!("{base}task.ics"), &task("t1", "A task"), &[]).await;
-        assert_precondition(&answer, StatusCode::FORBIDDEN, CALDAV, "supported-calendar-component", "task in a calendar");
+        let answer = put(
+            &site,
+            &format!("{base}task.ics"),
+            &task("t1", "A task"),
+            &[],
+        )
+        .await;
+        assert_precondition(
+            &answer,
+            StatusCode::FORBIDDEN,
+            CALDAV,
+            "supported-calendar-component",
+            "task in a calendar",
+        );
 
-        let answer = put(&site, &format!("{base}other-name.ics"), &event("shared-uid", "Two", 2), &[]).await;
-        assert_precondition(&answer, StatusCode::CONFLICT, CALDAV, "no-uid-conflict", "same UID");
+        let answer = put(
+            &site,
+            &format!("{base}other-name.ics"),
+            &event("shared-uid", "Two", 2),
+            &[],
+        )
+        .await;
+        assert_precondition(
+            &answer,
+            StatusCode::CONFLICT,
+            CALDAV,
+            "no-uid-conflict",
+            "same UID",
+        );
         let conflict = parse_xml(&answer.body);
         assert_eq!(
             conflict.children[0].hrefs(),
@@ -288,9 +385,18 @@ async fn bad_objects_get_the_precondition_rfc_4791_names() {
         );
 
         let mut big = event("big", "Big", 2);
-        big.insert_str(big.find("SUMMARY").unwrap(), &"X-FILL:0123456789\r\n".repeat(240_000));
+        big.insert_str(
+            big.find("SUMMARY").unwrap(),
+            &"X-FILL:0123456789\r\n".repeat(240_000),
+        );
         let answer = put(&site, &format!("{base}big.ics"), &big, &[]).await;
-        assert_precondition(&answer, StatusCode::FORBIDDEN, CALDAV, "max-resource-size", "5 MB");
+        assert_precondition(
+            &answer,
+            StatusCode::FORBIDDEN,
+            CALDAV,
+            "max-resource-size",
+            "5 MB",
+        );
 
         let answer = send(
             &site.app,
@@ -300,11 +406,21 @@ async fn bad_objects_get_the_precondition_rfc_4791_names() {
                 .body(b"{}".to_vec()),
         )
         .await;
-        assert_precondition(&answer, StatusCode::FORBIDDEN, CALDAV, "supported-calendar-data", "JSON");
+        assert_precondition(
+            &answer,
+            StatusCode::FORBIDDEN,
+            CALDAV,
+            "supported-calendar-data",
+            "JSON",
+        );
 
         // Nothing of the refused writes was stored.
         for name in ["garbage", "two", "task", "other-name", "big", "json"] {
-            assert_eq!(get(&site, &format!("{base}{name}.ics")).await.status, StatusCode::NOT_FOUND, "{name}");
+            assert_eq!(
+                get(&site, &format!("{base}{name}.ics")).await.status,
+                StatusCode::NOT_FOUND,
+                "{name}"
+            );
         }
         db.drop_database().await;
     }
@@ -313,15 +429,43 @@ async fn bad_objects_get_the_precondition_rfc_4791_names() {
 #[tokio::test]
 async fn a_strict_window_refuses_events_outside_it() {
     for db in common::databases().await {
-        let overrides = [LAYOUT, &[("com.openexchange.caldav.interval.strict", "true")]].concat();
+        let overrides = [
+            LAYOUT,
+            &[("com.openexchange.caldav.interval.strict", "true")],
+        ]
+        .concat();
         let site = site(&db.store, &overrides).await;
         let calendar = default_folder(&db.store, &site.alice, FolderModule::Calendar).await;
         let base = calendar_path(&calendar);
-        let old = put(&site, &format!("{base}old.ics"), &event("old", "Long ago", -800), &[]).await;
+        let old = put(
+            &site,
+            &format!("{base}old.ics"),
+            &event("old", "Long ago", -800),
+            &[],
+        )
+        .await;
         assert_precondition(&old, StatusCode::FORBIDDEN, CALDAV, "min-date-time", "past");
-        let far = put(&site, &format!("{base}far.ics"), &event("far", "Far ahead", 1500), &[]).await;
-        assert_precondition(&far, StatusCode::FORBIDDEN, CALDAV, "max-date-time", "future");
-        let now = put(&site, &format!("{base}now.ics"), &event("now", "Soon", 1), &[]).await;
+        let far = put(
+            &site,
+            &format!("{base}far.ics"),
+            &event("far", "Far ahead", 1500),
+            &[],
+        )
+        .await;
+        assert_precondition(
+            &far,
+            StatusCode::FORBIDDEN,
+            CALDAV,
+            "max-date-time",
+            "future",
+        );
+        let now = put(
+            &site,
+            &format!("{base}now.ics"),
+            &event("now", "Soon", 1),
+            &[],
+        )
+        .await;
         assert_eq!(now.status, StatusCode::CREATED);
         db.drop_database().await;
     }
@@ -342,7 +486,13 @@ async fn a_viewer_cannot_write_and_is_told_which_privilege_is_missing() {
             .unwrap();
         let path = format!("{}intrude.ics", calendar_path(&bobs));
         let answer = put(&site, &path, &event("intrude", "Mine now", 1), &[]).await;
-        assert_precondition(&answer, StatusCode::FORBIDDEN, DAV, "need-privileges", "viewer PUT");
+        assert_precondition(
+            &answer,
+            StatusCode::FORBIDDEN,
+            DAV,
+            "need-privileges",
+            "viewer PUT",
+        );
         db.drop_database().await;
     }
 }
@@ -366,7 +516,9 @@ async fn proppatch_stores_folder_properties_and_dead_properties_all_or_nothing()
         let path = calendar_path(&calendar);
         let answer = send(
             &site.app,
-            Call::new("PROPPATCH", &path).auth("alice", ALICE_PASSWORD).body(PROPPATCH),
+            Call::new("PROPPATCH", &path)
+                .auth("alice", ALICE_PASSWORD)
+                .body(PROPPATCH),
         )
         .await;
         assert_eq!(answer.status, StatusCode::MULTI_STATUS);
@@ -380,7 +532,11 @@ async fn proppatch_stores_folder_properties_and_dead_properties_all_or_nothing()
         ] {
             assert_eq!(result.status_of(ns, local), Some(200), "{local}");
         }
-        let folder = db.store.folder(calendar.context_id, calendar.id).await.unwrap();
+        let folder = db
+            .store
+            .folder(calendar.context_id, calendar.id)
+            .await
+            .unwrap();
         assert_eq!(folder.name, "Work");
         assert_eq!(folder.color.as_deref(), Some("#FF2968FF"));
         assert_eq!(folder.sort_order, Some(4));
@@ -389,14 +545,19 @@ async fn proppatch_stores_folder_properties_and_dead_properties_all_or_nothing()
             <D:prop><D:displayname/><X:note/><A:calendar-color/><A:calendar-order/></D:prop></D:propfind>"#;
         let answer = send(
             &site.app,
-            Call::new("PROPFIND", &path).auth("alice", ALICE_PASSWORD).depth("0").body(body),
+            Call::new("PROPFIND", &path)
+                .auth("alice", ALICE_PASSWORD)
+                .depth("0")
+                .body(body),
         )
         .await;
         let props = &answer.multistatus()[0];
         assert_eq!(props.found(DAV, "displayname").text, "Work");
         assert_eq!(props.found(ICAL_NS, "calendar-order").text, "4");
         let note = props.found("urn:example:custom", "note");
-        let inner = note.child("urn:example:custom", "inner").expect("dead value kept as XML");
+        let inner = note
+            .child("urn:example:custom", "inner")
+            .expect("dead value kept as XML");
         assert_eq!(inner.text, "kept & returned");
         assert_eq!(inner.attribute("kind"), Some("a"));
 
@@ -406,23 +567,34 @@ async fn proppatch_stores_folder_properties_and_dead_properties_all_or_nothing()
             </D:prop></D:set></D:propertyupdate>"#;
         let answer = send(
             &site.app,
-            Call::new("PROPPATCH", &path).auth("alice", ALICE_PASSWORD).body(body),
+            Call::new("PROPPATCH", &path)
+                .auth("alice", ALICE_PASSWORD)
+                .body(body),
         )
         .await;
         let result = &answer.multistatus()[0];
         assert_eq!(result.status_of(DAV, "getetag"), Some(403));
         assert_eq!(result.status_of(DAV, "displayname"), Some(424));
-        let folder = db.store.folder(calendar.context_id, calendar.id).await.unwrap();
+        let folder = db
+            .store
+            .folder(calendar.context_id, calendar.id)
+            .await
+            .unwrap();
         assert_eq!(folder.name, "Work", "nothing applied");
 
         // Removing a dead property.
         let body = r#"<D:propertyupdate xmlns:D="DAV:" xmlns:X="urn:example:custom"><D:remove><D:prop><X:note/></D:prop></D:remove></D:propertyupdate>"#;
         let answer = send(
             &site.app,
-            Call::new("PROPPATCH", &path).auth("alice", ALICE_PASSWORD).body(body),
+            Call::new("PROPPATCH", &path)
+                .auth("alice", ALICE_PASSWORD)
+                .body(body),
         )
         .await;
-        assert_eq!(answer.multistatus()[0].status_of("urn:example:custom", "note"), Some(200));
+        assert_eq!(
+            answer.multistatus()[0].status_of("urn:example:custom", "note"),
+            Some(200)
+        );
         let props = db
             .store
             .dead_properties(calendar.context_id, calendar.id, "")
@@ -449,7 +621,9 @@ async fn mkcalendar_creates_a_task_list_at_the_clients_url_and_delete_removes_it
         let path = "/dav/caldav/3F2504E0-4F89-11D3-9A0C-0305E82C3301/";
         let created = send(
             &site.app,
-            Call::new("MKCALENDAR", path).auth("alice", ALICE_PASSWORD).body(MKCALENDAR),
+            Call::new("MKCALENDAR", path)
+                .auth("alice", ALICE_PASSWORD)
+                .body(MKCALENDAR),
         )
         .await;
         assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
@@ -462,22 +636,43 @@ async fn mkcalendar_creates_a_task_list_at_the_clients_url_and_delete_removes_it
         assert_eq!(components(collection), ["VTODO"]);
 
         let task_path = format!("{path}buy-milk.ics");
-        assert_eq!(put(&site, &task_path, &task("milk", "Buy milk"), &[]).await.status, StatusCode::CREATED);
+        assert_eq!(
+            put(&site, &task_path, &task("milk", "Buy milk"), &[])
+                .await
+                .status,
+            StatusCode::CREATED
+        );
         let event_path = format!("{path}party.ics");
         let answer = put(&site, &event_path, &event("party", "Party", 4), &[]).await;
-        assert_precondition(&answer, StatusCode::FORBIDDEN, CALDAV, "supported-calendar-component", "event in a task list");
+        assert_precondition(
+            &answer,
+            StatusCode::FORBIDDEN,
+            CALDAV,
+            "supported-calendar-component",
+            "event in a task list",
+        );
 
         let again = send(
             &site.app,
-            Call::new("MKCALENDAR", path).auth("alice", ALICE_PASSWORD).body(MKCALENDAR),
+            Call::new("MKCALENDAR", path)
+                .auth("alice", ALICE_PASSWORD)
+                .body(MKCALENDAR),
         )
         .await;
-        assert_eq!(again.status, StatusCode::METHOD_NOT_ALLOWED, "the URL is taken");
+        assert_eq!(
+            again.status,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "the URL is taken"
+        );
 
         let home = propfind(&site, "alice", ALICE_PASSWORD, "/dav/caldav/", "1").await;
         assert!(home.multistatus().iter().any(|r| r.href == path));
 
-        let deleted = send(&site.app, Call::new("DELETE", path).auth("alice", ALICE_PASSWORD)).await;
+        let deleted = send(
+            &site.app,
+            Call::new("DELETE", path).auth("alice", ALICE_PASSWORD),
+        )
+        .await;
         assert_eq!(deleted.status, StatusCode::NO_CONTENT);
         let gone = propfind(&site, "alice", ALICE_PASSWORD, path, "0").await;
         assert_eq!(gone.status, StatusCode::NOT_FOUND);
@@ -500,11 +695,18 @@ async fn copy_and_move_between_calendars_keep_one_copy_each() {
         let site = site(&db.store, LAYOUT).await;
         let calendar = default_folder(&db.store, &site.alice, FolderModule::Calendar).await;
         let other_path = "/dav/caldav/second/";
-        let made = send(&site.app, Call::new("MKCALENDAR", other_path).auth("alice", ALICE_PASSWORD)).await;
+        let made = send(
+            &site.app,
+            Call::new("MKCALENDAR", other_path).auth("alice", ALICE_PASSWORD),
+        )
+        .await;
         assert_eq!(made.status, StatusCode::CREATED);
         let source = format!("{}trip.ics", calendar_path(&calendar));
         let body = event("trip", "Trip", 5);
-        assert_eq!(put(&site, &source, &body, &[]).await.status, StatusCode::CREATED);
+        assert_eq!(
+            put(&site, &source, &body, &[]).await.status,
+            StatusCode::CREATED
+        );
 
         let copied_to = format!("{other_path}trip-copy.ics");
         let copy = send(
@@ -529,9 +731,17 @@ async fn copy_and_move_between_calendars_keep_one_copy_each() {
         )
         .await;
         assert_eq!(refused.status, StatusCode::PRECONDITION_FAILED);
-        assert_eq!(get(&site, &source).await.status, StatusCode::OK, "source kept");
+        assert_eq!(
+            get(&site, &source).await.status,
+            StatusCode::OK,
+            "source kept"
+        );
 
-        let delete_copy = send(&site.app, Call::new("DELETE", &copied_to).auth("alice", ALICE_PASSWORD)).await;
+        let delete_copy = send(
+            &site.app,
+            Call::new("DELETE", &copied_to).auth("alice", ALICE_PASSWORD),
+        )
+        .await;
         assert_eq!(delete_copy.status, StatusCode::NO_CONTENT);
         let moved = send(
             &site.app,
@@ -542,12 +752,23 @@ async fn copy_and_move_between_calendars_keep_one_copy_each() {
         .await;
         assert_eq!(moved.status, StatusCode::CREATED, "{:?}", moved.body);
         assert_eq!(get(&site, &source).await.status, StatusCode::NOT_FOUND);
-        assert_eq!(get(&site, &format!("{other_path}trip.ics")).await.body.as_ref(), body.as_bytes());
+        assert_eq!(
+            get(&site, &format!("{other_path}trip.ics"))
+                .await
+                .body
+                .as_ref(),
+            body.as_bytes()
+        );
 
         // A task cannot be moved into a calendar.
         let tasks = default_folder(&db.store, &site.alice, FolderModule::Tasks).await;
         let task_path = format!("{}todo.ics", calendar_path(&tasks));
-        assert_eq!(put(&site, &task_path, &task("todo", "Todo"), &[]).await.status, StatusCode::CREATED);
+        assert_eq!(
+            put(&site, &task_path, &task("todo", "Todo"), &[])
+                .await
+                .status,
+            StatusCode::CREATED
+        );
         let answer = send(
             &site.app,
             Call::new("MOVE", &task_path)
@@ -555,7 +776,13 @@ async fn copy_and_move_between_calendars_keep_one_copy_each() {
                 .header("destination", format!("{other_path}todo.ics")),
         )
         .await;
-        assert_precondition(&answer, StatusCode::FORBIDDEN, CALDAV, "supported-calendar-component", "task into a calendar");
+        assert_precondition(
+            &answer,
+            StatusCode::FORBIDDEN,
+            CALDAV,
+            "supported-calendar-component",
+            "task into a calendar",
+        );
         assert_eq!(get(&site, &task_path).await.status, StatusCode::OK);
         db.drop_database().await;
     }

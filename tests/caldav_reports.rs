@@ -57,9 +57,16 @@ async fn multiget_returns_each_href_with_its_data_and_404_for_missing_ones() {
         let site = site(&db.store, LAYOUT).await;
         let calendar = default_folder(&db.store, &site.alice, FolderModule::Calendar).await;
         let base = calendar_path(&calendar);
-        let bodies: Vec<String> = (0..3).map(|i| event(&format!("mg{i}"), &format!("E{i}"), i + 1)).collect();
+        let bodies: Vec<String> = (0..3)
+            .map(|i| event(&format!("mg{i}"), &format!("E{i}"), i + 1))
+            .collect();
         for (i, body) in bodies.iter().enumerate() {
-            assert_eq!(put(&site, &format!("{base}e{i}.ics"), body, &[]).await.status, StatusCode::CREATED);
+            assert_eq!(
+                put(&site, &format!("{base}e{i}.ics"), body, &[])
+                    .await
+                    .status,
+                StatusCode::CREATED
+            );
         }
         let body = format!(
             r#"<C:calendar-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
@@ -71,12 +78,23 @@ async fn multiget_returns_each_href_with_its_data_and_404_for_missing_ones() {
         assert_eq!(answer.status, StatusCode::MULTI_STATUS);
         let responses = answer.multistatus();
         let order: Vec<&str> = responses.iter().map(|r| r.href.as_str()).collect();
-        let expected = [format!("{base}e2.ics"), format!("{base}missing.ics"), format!("{base}e0.ics")];
-        assert_eq!(order, expected.iter().map(String::as_str).collect::<Vec<_>>());
+        let expected = [
+            format!("{base}e2.ics"),
+            format!("{base}missing.ics"),
+            format!("{base}e0.ics"),
+        ];
+        assert_eq!(
+            order,
+            expected.iter().map(String::as_str).collect::<Vec<_>>()
+        );
         assert_eq!(responses[0].found(CALDAV, "calendar-data").text, bodies[2]);
         assert_eq!(responses[1].status, Some(404));
         assert_eq!(responses[2].found(CALDAV, "calendar-data").text, bodies[0]);
-        let etag = get(&site, &format!("{base}e0.ics")).await.header("etag").unwrap().to_string();
+        let etag = get(&site, &format!("{base}e0.ics"))
+            .await
+            .header("etag")
+            .unwrap()
+            .to_string();
         assert_eq!(responses[2].found(DAV, "getetag").text, etag);
         db.drop_database().await;
     }
@@ -89,32 +107,60 @@ async fn sync_collection_reports_exactly_what_changed() {
         let calendar = default_folder(&db.store, &site.alice, FolderModule::Calendar).await;
         let base = calendar_path(&calendar);
         for i in 0..4 {
-            let answer = put(&site, &format!("{base}s{i}.ics"), &event(&format!("s{i}"), "S", i + 1), &[]).await;
+            let answer = put(
+                &site,
+                &format!("{base}s{i}.ics"),
+                &event(&format!("s{i}"), "S", i + 1),
+                &[],
+            )
+            .await;
             assert_eq!(answer.status, StatusCode::CREATED);
         }
         // Outside the default window (from the first of last month): never listed.
-        let old = put(&site, &format!("{base}old.ics"), &event("old", "Old", -400), &[]).await;
+        let old = put(
+            &site,
+            &format!("{base}old.ics"),
+            &event("old", "Old", -400),
+            &[],
+        )
+        .await;
         assert_eq!(old.status, StatusCode::CREATED);
 
         let (initial, token) = sync_result(&report(&site, &base, &sync_body("", None)).await);
         let expected: Vec<String> = (0..4).map(|i| format!("{base}s{i}.ics")).collect();
         assert_eq!(hrefs(&initial), expected);
-        assert!(initial.iter().all(|r| r.status_of(DAV, "getetag") == Some(200)));
+        assert!(initial
+            .iter()
+            .all(|r| r.status_of(DAV, "getetag") == Some(200)));
 
         // Nothing changed: nothing reported, same token.
         let (none, same) = sync_result(&report(&site, &base, &sync_body(&token, None)).await);
         assert!(none.is_empty(), "{:?}", hrefs(&none));
         assert_eq!(same, token);
 
-        put(&site, &format!("{base}s0.ics"), &event("s0", "Changed", 1), &[]).await;
-        let deleted = send(&site.app, Call::new("DELETE", &format!("{base}s1.ics")).auth("alice", ALICE_PASSWORD)).await;
+        put(
+            &site,
+            &format!("{base}s0.ics"),
+            &event("s0", "Changed", 1),
+            &[],
+        )
+        .await;
+        let deleted = send(
+            &site.app,
+            Call::new("DELETE", &format!("{base}s1.ics")).auth("alice", ALICE_PASSWORD),
+        )
+        .await;
         assert_eq!(deleted.status, StatusCode::NO_CONTENT);
         put(&site, &format!("{base}s9.ics"), &event("s9", "New", 9), &[]).await;
 
         let (changes, next) = sync_result(&report(&site, &base, &sync_body(&token, None)).await);
         assert_eq!(
             hrefs(&changes),
-            vec![format!("{base}s0.ics"), format!("{base}s1.ics"), format!("{base}s9.ics")]
+            vec![
+                format!("{base}s0.ics"),
+                format!("{base}s1.ics"),
+                format!("{base}s9.ics")
+            ]
         );
         let gone = changes.iter().find(|r| r.href.ends_with("s1.ics")).unwrap();
         assert_eq!(gone.status, Some(404));
@@ -145,14 +191,24 @@ async fn a_limited_sync_ends_with_507_and_resumes_from_its_token() {
         let calendar = default_folder(&db.store, &site.alice, FolderModule::Calendar).await;
         let base = calendar_path(&calendar);
         for i in 0..5 {
-            put(&site, &format!("{base}l{i}.ics"), &event(&format!("l{i}"), "L", i + 1), &[]).await;
+            put(
+                &site,
+                &format!("{base}l{i}.ics"),
+                &event(&format!("l{i}"), "L", i + 1),
+                &[],
+            )
+            .await;
         }
         let mut seen = Vec::new();
         let mut token = String::new();
         for round in 0..3 {
-            let (responses, next) = sync_result(&report(&site, &base, &sync_body(&token, Some(2))).await);
+            let (responses, next) =
+                sync_result(&report(&site, &base, &sync_body(&token, Some(2))).await);
             let truncated = responses.iter().any(|r| r.status == Some(507));
-            let members: Vec<_> = responses.into_iter().filter(|r| r.status != Some(507)).collect();
+            let members: Vec<_> = responses
+                .into_iter()
+                .filter(|r| r.status != Some(507))
+                .collect();
             assert!(members.len() <= 2, "round {round}: {}", members.len());
             seen.extend(members.into_iter().map(|r| r.href));
             token = next;
@@ -171,9 +227,19 @@ async fn unknown_and_foreign_sync_tokens_get_valid_sync_token() {
         let site = site(&db.store, LAYOUT).await;
         let calendar = default_folder(&db.store, &site.alice, FolderModule::Calendar).await;
         let base = calendar_path(&calendar);
-        for token in ["http://example.com/other-server/5", "http://davgate.org/ns/sync/999999", "garbage"] {
+        for token in [
+            "http://example.com/other-server/5",
+            "http://davgate.org/ns/sync/999999",
+            "garbage",
+        ] {
             let answer = report(&site, &base, &sync_body(token, None)).await;
-            assert_precondition(&answer, StatusCode::FORBIDDEN, DAV, "valid-sync-token", token);
+            assert_precondition(
+                &answer,
+                StatusCode::FORBIDDEN,
+                DAV,
+                "valid-sync-token",
+                token,
+            );
         }
         db.drop_database().await;
     }
@@ -185,15 +251,32 @@ async fn calendar_query_finds_events_in_a_range_and_expands_recurrences() {
         let site = site(&db.store, LAYOUT).await;
         let calendar = default_folder(&db.store, &site.alice, FolderModule::Calendar).await;
         let base = calendar_path(&calendar);
-        put(&site, &format!("{base}near.ics"), &event("near", "Dentist", 2), &[]).await;
-        put(&site, &format!("{base}later.ics"), &event("later", "Holiday", 40), &[]).await;
+        put(
+            &site,
+            &format!("{base}near.ics"),
+            &event("near", "Dentist", 2),
+            &[],
+        )
+        .await;
+        put(
+            &site,
+            &format!("{base}later.ics"),
+            &event("later", "Holiday", 40),
+            &[],
+        )
+        .await;
         let start = day(1);
         let weekly = format!(
             "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:weekly\r\nDTSTAMP:20260101T000000Z\r\n\
              DTSTART:{start}T080000Z\r\nDTEND:{start}T083000Z\r\nRRULE:FREQ=WEEKLY;COUNT=10\r\nSUMMARY:Standup\r\n\
              END:VEVENT\r\nEND:VCALENDAR\r\n"
         );
-        assert_eq!(put(&site, &format!("{base}weekly.ics"), &weekly, &[]).await.status, StatusCode::CREATED);
+        assert_eq!(
+            put(&site, &format!("{base}weekly.ics"), &weekly, &[])
+                .await
+                .status,
+            StatusCode::CREATED
+        );
 
         // Days 0..15 hold "near" and two instances of "weekly" (days 1 and 8; day 15 at 08:00 is past the end).
         let (from, to) = (day(0), day(15));
@@ -205,16 +288,39 @@ async fn calendar_query_finds_events_in_a_range_and_expands_recurrences() {
                 </C:comp-filter></C:comp-filter></C:filter></C:calendar-query>"#
         );
         let answer = report(&site, &base, &query).await;
-        assert_eq!(answer.status, StatusCode::MULTI_STATUS, "{}", String::from_utf8_lossy(&answer.body));
+        assert_eq!(
+            answer.status,
+            StatusCode::MULTI_STATUS,
+            "{}",
+            String::from_utf8_lossy(&answer.body)
+        );
         let responses = answer.multistatus();
-        assert_eq!(hrefs(&responses), vec![format!("{base}near.ics"), format!("{base}weekly.ics")]);
-        let expanded = &responses.iter().find(|r| r.href.ends_with("weekly.ics")).unwrap();
+        assert_eq!(
+            hrefs(&responses),
+            vec![format!("{base}near.ics"), format!("{base}weekly.ics")]
+        );
+        let expanded = &responses
+            .iter()
+            .find(|r| r.href.ends_with("weekly.ics"))
+            .unwrap();
         let data = &expanded.found(CALDAV, "calendar-data").text;
-        assert!(!data.contains("RRULE"), "expanded data has no RRULE: {data}");
-        let instances: Vec<&str> = data.lines().filter(|l| l.starts_with("RECURRENCE-ID")).collect();
+        assert!(
+            !data.contains("RRULE"),
+            "expanded data has no RRULE: {data}"
+        );
+        let instances: Vec<&str> = data
+            .lines()
+            .filter(|l| l.starts_with("RECURRENCE-ID"))
+            .collect();
         assert_eq!(instances.len(), 2, "{data}");
-        assert!(data.contains(&format!("RECURRENCE-ID:{}T080000Z", day(1))), "{data}");
-        assert!(data.contains(&format!("RECURRENCE-ID:{}T080000Z", day(8))), "{data}");
+        assert!(
+            data.contains(&format!("RECURRENCE-ID:{}T080000Z", day(1))),
+            "{data}"
+        );
+        assert!(
+            data.contains(&format!("RECURRENCE-ID:{}T080000Z", day(8))),
+            "{data}"
+        );
 
         // text-match on SUMMARY, no time range.
         let query = r#"<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
@@ -228,7 +334,13 @@ async fn calendar_query_finds_events_in_a_range_and_expands_recurrences() {
         let bad = r#"<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
             <D:prop><D:getetag/></D:prop><C:filter><C:comp-filter name="VEVENT"/></C:filter></C:calendar-query>"#;
         let answer = report(&site, &base, bad).await;
-        assert_precondition(&answer, StatusCode::FORBIDDEN, CALDAV, "valid-filter", "no VCALENDAR");
+        assert_precondition(
+            &answer,
+            StatusCode::FORBIDDEN,
+            CALDAV,
+            "valid-filter",
+            "no VCALENDAR",
+        );
         db.drop_database().await;
     }
 }
@@ -239,9 +351,27 @@ async fn propfind_depth_1_lists_members_inside_the_window_only() {
         let site = site(&db.store, LAYOUT).await;
         let calendar = default_folder(&db.store, &site.alice, FolderModule::Calendar).await;
         let base = calendar_path(&calendar);
-        put(&site, &format!("{base}soon.ics"), &event("soon", "Soon", 3), &[]).await;
-        put(&site, &format!("{base}ancient.ics"), &event("ancient", "Ancient", -900), &[]).await;
-        put(&site, &format!("{base}distant.ics"), &event("distant", "Distant", 1200), &[]).await;
+        put(
+            &site,
+            &format!("{base}soon.ics"),
+            &event("soon", "Soon", 3),
+            &[],
+        )
+        .await;
+        put(
+            &site,
+            &format!("{base}ancient.ics"),
+            &event("ancient", "Ancient", -900),
+            &[],
+        )
+        .await;
+        put(
+            &site,
+            &format!("{base}distant.ics"),
+            &event("distant", "Distant", 1200),
+            &[],
+        )
+        .await;
         let answer = send(
             &site.app,
             Call::new("PROPFIND", &base)
@@ -251,11 +381,23 @@ async fn propfind_depth_1_lists_members_inside_the_window_only() {
         )
         .await;
         let responses = answer.multistatus();
-        assert_eq!(hrefs(&responses), vec![base.clone(), format!("{base}soon.ics")]);
-        let member = responses.iter().find(|r| r.href.ends_with("soon.ics")).unwrap();
-        assert!(member.found(DAV, "getcontenttype").text.starts_with("text/calendar"));
+        assert_eq!(
+            hrefs(&responses),
+            vec![base.clone(), format!("{base}soon.ics")]
+        );
+        let member = responses
+            .iter()
+            .find(|r| r.href.ends_with("soon.ics"))
+            .unwrap();
+        assert!(member
+            .found(DAV, "getcontenttype")
+            .text
+            .starts_with("text/calendar"));
         // Outside the window, still reachable by its URL.
-        assert_eq!(get(&site, &format!("{base}ancient.ics")).await.status, StatusCode::OK);
+        assert_eq!(
+            get(&site, &format!("{base}ancient.ics")).await.status,
+            StatusCode::OK
+        );
         db.drop_database().await;
     }
 }
@@ -266,8 +408,15 @@ async fn free_busy_query_merges_busy_time_in_the_range() {
         let site = site(&db.store, LAYOUT).await;
         let calendar = default_folder(&db.store, &site.alice, FolderModule::Calendar).await;
         let base = calendar_path(&calendar);
-        put(&site, &format!("{base}busy.ics"), &event("busy", "Busy", 2), &[]).await;
-        let transparent = event("free", "Free", 2).replace("SUMMARY:Free", "SUMMARY:Free\r\nTRANSP:TRANSPARENT");
+        put(
+            &site,
+            &format!("{base}busy.ics"),
+            &event("busy", "Busy", 2),
+            &[],
+        )
+        .await;
+        let transparent =
+            event("free", "Free", 2).replace("SUMMARY:Free", "SUMMARY:Free\r\nTRANSP:TRANSPARENT");
         put(&site, &format!("{base}free.ics"), &transparent, &[]).await;
         let (from, to) = (day(0), day(7));
         let body = format!(
@@ -275,13 +424,20 @@ async fn free_busy_query_merges_busy_time_in_the_range() {
         );
         let answer = report(&site, &base, &body).await;
         assert_eq!(answer.status, StatusCode::OK);
-        assert!(answer.header("content-type").unwrap().starts_with("text/calendar"));
+        assert!(answer
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/calendar"));
         let text = String::from_utf8_lossy(&answer.body);
         assert!(text.contains("BEGIN:VFREEBUSY"), "{text}");
         let busy: Vec<&str> = text.lines().filter(|l| l.starts_with("FREEBUSY")).collect();
         assert_eq!(busy.len(), 1, "{text}");
         let d = day(2);
-        assert!(busy[0].contains(&format!("{d}T100000Z/{d}T110000Z")) || busy[0].contains(&format!("{d}T100000Z/PT1H")), "{text}");
+        assert!(
+            busy[0].contains(&format!("{d}T100000Z/{d}T110000Z"))
+                || busy[0].contains(&format!("{d}T100000Z/PT1H")),
+            "{text}"
+        );
         db.drop_database().await;
     }
 }

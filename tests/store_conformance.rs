@@ -435,6 +435,7 @@ async fn folders_share_rename_and_delete() {
                     color: Some("#ff0000".into()),
                     description: None,
                     sort_order: Some(3),
+                    dav_name: None,
                     permissions: vec![Permission::for_role(alice.id, false, Role::Administrator)],
                 },
             )
@@ -1617,6 +1618,7 @@ async fn move_object_checks_conditions_and_logs_both_folders() {
                     color: None,
                     description: None,
                     sort_order: None,
+                    dav_name: None,
                     permissions: vec![Permission::for_role(alice.id, false, Role::Administrator)],
                 },
             )

@@ -151,6 +151,7 @@ mod tests {
             subscribed: true,
             used_for_sync: true,
             sort_order: None,
+            dav_name: None,
             permissions,
         }
     }
@@ -195,7 +196,14 @@ mod tests {
     fn the_owner_has_every_privilege() {
         let f = folder(3, vec![Permission::for_role(3, false, Role::Administrator)]);
         let names = FolderRights::of(&f, 3, &[]).privilege_names();
-        for wanted in ["read", "write", "write-content", "bind", "unbind", "write-properties"] {
+        for wanted in [
+            "read",
+            "write",
+            "write-content",
+            "bind",
+            "unbind",
+            "write-properties",
+        ] {
             assert!(names.contains(&wanted), "{wanted} missing from {names:?}");
         }
     }

@@ -4,7 +4,7 @@
 use crate::access::FolderRights;
 use crate::caldav::window::{ical_utc, SyncWindow};
 use crate::dav::{ElementName, KnownProp, PropValue, XmlElement};
-use crate::http::paths::DavPaths;
+use crate::http::paths::{encode_segment, DavPaths};
 use crate::store::{Folder, FolderModule, FolderType, User, UserId};
 
 /// Largest calendar object accepted (CALDAV:max-resource-size).
@@ -98,17 +98,25 @@ impl CalendarCollection {
         self.folder.id
     }
 
-    /// `/caldav/<folder id>/`, below the DAV prefix.
-    pub fn sub_path(&self) -> String {
-        format!("/caldav/{}/", self.folder.id)
+    /// The collection's path segment: the name a client gave it, else the folder id.
+    pub fn path_segment(&self) -> String {
+        self.folder
+            .dav_name
+            .clone()
+            .unwrap_or_else(|| self.folder.id.to_string())
     }
 
-    /// `/caldav/<folder id>/<resource name>`.
+    /// `/caldav/<segment>/`, below the DAV prefix, percent-encoded.
+    pub fn sub_path(&self) -> String {
+        format!("/caldav/{}/", encode_segment(&self.path_segment()))
+    }
+
+    /// `/caldav/<segment>/<resource name>`, percent-encoded.
     pub fn member_sub_path(&self, resource_name: &str) -> String {
         format!(
             "/caldav/{}/{}",
-            self.folder.id,
-            crate::http::paths::encode_segment(resource_name)
+            encode_segment(&self.path_segment()),
+            encode_segment(resource_name)
         )
     }
 
@@ -147,7 +155,10 @@ impl CalendarCollection {
                 KnownProp::GetCtag,
                 PropValue::Text(format!("{}-{}", self.folder.id, folder_seq)),
             ),
-            (KnownProp::SyncToken, PropValue::Text(sync_token(folder_seq))),
+            (
+                KnownProp::SyncToken,
+                PropValue::Text(sync_token(folder_seq)),
+            ),
             (
                 KnownProp::CurrentUserPrivilegeSet,
                 self.rights.privilege_set(),
@@ -187,9 +198,9 @@ impl CalendarCollection {
             XmlElement::empty(ElementName::caldav("calendar")),
         ];
         match self.sharing {
-            Sharing::SharedByMe => {
-                types.push(XmlElement::empty(ElementName::calendarserver("shared-owner")))
-            }
+            Sharing::SharedByMe => types.push(XmlElement::empty(ElementName::calendarserver(
+                "shared-owner",
+            ))),
             Sharing::SharedWithMe => {
                 types.push(XmlElement::empty(ElementName::calendarserver("shared")))
             }
@@ -287,6 +298,7 @@ mod tests {
             subscribed: true,
             used_for_sync: true,
             sort_order: Some(3),
+            dav_name: None,
             permissions,
         }
     }
@@ -321,8 +333,8 @@ mod tests {
                 Permission::for_role(4, false, Role::Viewer),
             ],
         );
-        let c = CalendarCollection::project(f, &user(3), &[], None, "[owner]: [foldername]")
-            .unwrap();
+        let c =
+            CalendarCollection::project(f, &user(3), &[], None, "[owner]: [foldername]").unwrap();
         assert_eq!(c.sharing, Sharing::SharedByMe);
         assert_eq!(c.display_name, "Holidays");
     }

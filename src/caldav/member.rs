@@ -38,7 +38,10 @@ pub fn member_properties(etag: &str, size: i64, modified_at: i64) -> Vec<(KnownP
             KnownProp::GetContentType,
             PropValue::Text(CALENDAR_CONTENT_TYPE.into()),
         ),
-        (KnownProp::GetContentLength, PropValue::Text(size.to_string())),
+        (
+            KnownProp::GetContentLength,
+            PropValue::Text(size.to_string()),
+        ),
         (
             KnownProp::GetLastModified,
             PropValue::Text(http_date(modified_at)),

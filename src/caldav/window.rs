@@ -142,9 +142,15 @@ mod tests {
             start: Some(100),
             end: Some(200),
         };
-        assert!(!window.touches(Some(50), Some(100)), "ends exactly at the start");
+        assert!(
+            !window.touches(Some(50), Some(100)),
+            "ends exactly at the start"
+        );
         assert!(window.touches(Some(50), Some(101)));
-        assert!(!window.touches(Some(200), Some(300)), "starts exactly at the end");
+        assert!(
+            !window.touches(Some(200), Some(300)),
+            "starts exactly at the end"
+        );
         assert!(window.touches(None, None), "a task without dates");
         assert!(window.touches(Some(10), None), "an endless series");
     }

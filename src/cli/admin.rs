@@ -605,6 +605,7 @@ pub async fn folder(config: &ServerConfig, cmd: FolderCommand) -> anyhow::Result
                         color,
                         description,
                         sort_order: None,
+                        dav_name: None,
                         permissions,
                     },
                 )

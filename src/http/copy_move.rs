@@ -25,12 +25,14 @@ pub(super) async fn copy_or_move(
 ) -> Result<Response, DavError> {
     let target_path = destination(headers)?
         .ok_or_else(|| DavError::BadRequest("COPY and MOVE need a Destination header".into()))?;
-    let target_sub = state
-        .paths
-        .strip_external(&target_path)
-        .ok_or_else(|| DavError::Status(StatusCode::BAD_GATEWAY, "the Destination is not on this server".into()))?;
-    let target_sub = decode_path(&target_sub)
-        .map_err(|e| DavError::BadRequest(format!("Destination: {e}")))?;
+    let target_sub = state.paths.strip_external(&target_path).ok_or_else(|| {
+        DavError::Status(
+            StatusCode::BAD_GATEWAY,
+            "the Destination is not on this server".into(),
+        )
+    })?;
+    let target_sub =
+        decode_path(&target_sub).map_err(|e| DavError::BadRequest(format!("Destination: {e}")))?;
     let DavResource::CalendarMember {
         collection: target,
         name: target_name,
@@ -42,7 +44,9 @@ pub(super) async fn copy_or_move(
         ));
     };
     if target.id() == source.id() && target_name == name {
-        return Err(DavError::Forbidden("source and destination are the same".into()));
+        return Err(DavError::Forbidden(
+            "source and destination are the same".into(),
+        ));
     }
     let context = me.user.context_id;
     let object = state
@@ -53,12 +57,21 @@ pub(super) async fn copy_or_move(
     let readable = source.rights.can_read_all()
         || (source.rights.can_read() && object.user_id == Some(me.user.id));
     if !readable {
-        return Err(need_privilege(state.paths.external(&source.member_sub_path(name)), "read"));
+        return Err(need_privilege(
+            state.paths.external(&source.member_sub_path(name)),
+            "read",
+        ));
     }
     if is_move && !source.rights.can_delete(object.user_id, me.user.id) {
-        return Err(need_privilege(state.paths.external(&source.member_sub_path(name)), "unbind"));
+        return Err(need_privilege(
+            state.paths.external(&source.member_sub_path(name)),
+            "unbind",
+        ));
     }
-    let existing = state.store.object(context, target.id(), &target_name).await?;
+    let existing = state
+        .store
+        .object(context, target.id(), &target_name)
+        .await?;
     let overwrite = overwrite(headers)?;
     if existing.is_some() && !overwrite {
         return Err(DavError::PreconditionFailed(
@@ -67,7 +80,10 @@ pub(super) async fn copy_or_move(
     }
     match &existing {
         None if !target.rights.can_create() => {
-            return Err(need_privilege(state.paths.external(&target.sub_path()), "bind"))
+            return Err(need_privilege(
+                state.paths.external(&target.sub_path()),
+                "bind",
+            ))
         }
         Some(e) if !target.rights.can_modify(e.user_id, me.user.id) => {
             return Err(need_privilege(
@@ -81,7 +97,9 @@ pub(super) async fn copy_or_move(
     let prepared = write::prepare(&target, &target_name, &object.data, None, None, me.user.id)?;
     let uid_conflict = |resource_name: String| -> DavError {
         Precondition::CalendarNoUidConflict(
-            state.paths.external(&target.member_sub_path(&resource_name)),
+            state
+                .paths
+                .external(&target.member_sub_path(&resource_name)),
         )
         .into()
     };
@@ -89,7 +107,15 @@ pub(super) async fn copy_or_move(
         let condition = write_condition(headers, Some(&object))?;
         state
             .store
-            .move_object(context, source.id(), name, target.id(), &target_name, condition, overwrite)
+            .move_object(
+                context,
+                source.id(),
+                name,
+                target.id(),
+                &target_name,
+                condition,
+                overwrite,
+            )
             .await
     } else {
         let condition = match &existing {

@@ -86,8 +86,15 @@ async fn dispatch(
             object::delete_member(state, &me, collection, name, headers).await
         }
         ("COPY" | "MOVE", DavResource::CalendarMember { collection, name }) => {
-            copy_move::copy_or_move(state, &me, collection, name, headers, method.as_str() == "MOVE")
-                .await
+            copy_move::copy_or_move(
+                state,
+                &me,
+                collection,
+                name,
+                headers,
+                method.as_str() == "MOVE",
+            )
+            .await
         }
         (_, DavResource::Calendar(_)) => Err(not_allowed(ALLOW_COLLECTION)),
         (_, DavResource::CalendarMember { .. }) => Err(not_allowed(ALLOW_MEMBER)),
@@ -109,4 +116,3 @@ fn options() -> Response {
     )
         .into_response()
 }
-

@@ -9,9 +9,11 @@ use super::proppatch::apply_to_folder;
 use super::AppState;
 use crate::access::DavUser;
 use crate::caldav::CalendarKind;
-use crate::dav::mkcol::MkcolRequest;
+use crate::dav::{parse_mkcalendar, parse_mkcol};
 use crate::dav::{ElementName, KnownProp, Namespace, Precondition};
-use crate::store::{FolderModule, FolderType, NewFolder, Permission, Role, PRIVATE_ROOT};
+use crate::store::{
+    FolderModule, FolderType, NewFolder, Permission, Role, StoreError, PRIVATE_ROOT,
+};
 
 pub(super) async fn mkcalendar(
     state: &AppState,
@@ -20,11 +22,12 @@ pub(super) async fn mkcalendar(
     body: &[u8],
     extended_mkcol: bool,
 ) -> Result<Response, DavError> {
-    let request = if body.iter().all(u8::is_ascii_whitespace) {
-        MkcolRequest::default()
+    let parsed = if extended_mkcol {
+        parse_mkcol(body)
     } else {
-        MkcolRequest::parse(body).map_err(|e| DavError::BadRequest(format!("request body: {e}")))?
+        parse_mkcalendar(body)
     };
+    let request = parsed.map_err(|e| DavError::BadRequest(format!("request body: {e}")))?;
     if extended_mkcol {
         let calendar = request
             .resource_types
@@ -81,7 +84,14 @@ pub(super) async fn mkcalendar(
                 dav_name: Some(segment.to_owned()),
             },
         )
-        .await?;
+        .await
+        .map_err(|e| match e {
+            StoreError::AlreadyExists(_) => DavError::Status(
+                StatusCode::CONFLICT,
+                format!("the name {segment:?} is taken by another collection"),
+            ),
+            other => other.into(),
+        })?;
     let settable: Vec<_> = request
         .props
         .into_iter()
@@ -96,7 +106,10 @@ pub(super) async fn mkcalendar(
         .collect();
     if let Err(err) = apply_to_folder(state, me, folder.id, &settable).await {
         // A property the body could not set leaves no half-made calendar behind.
-        state.store.delete_folder(me.user.context_id, folder.id).await?;
+        state
+            .store
+            .delete_folder(me.user.context_id, folder.id)
+            .await?;
         return Err(err);
     }
     let location = state.paths.external(&format!(

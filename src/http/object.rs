@@ -100,10 +100,7 @@ pub(super) async fn put(
         }
         _ => {}
     }
-    let strict = me
-        .config
-        .get::<props::IntervalStrict>()
-        .then(|| window(me));
+    let strict = me.config.get::<props::IntervalStrict>().then(|| window(me));
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());

@@ -16,8 +16,7 @@ use crate::caldav::member::member_properties;
 use crate::caldav::{home, CalendarCollection, SyncWindow};
 use crate::config::props;
 use crate::dav::{
-    Depth, KnownProp, Precondition, PropName, PropValue, PropfindRequest,
-    Response as DavResponse,
+    Depth, KnownProp, Precondition, PropName, PropValue, PropfindRequest, Response as DavResponse,
 };
 use crate::principals::EntryResource;
 use crate::store::{MemberFilter, ObjectSummary};
@@ -39,11 +38,10 @@ pub(super) async fn propfind(
         DavResource::Entry(entry) => {
             let mut responses = vec![entry_response(state, me, &entry, &request)];
             if depth == Depth::One {
-                if entry == EntryResource::CalendarHome
-                    && me.config.get::<props::CaldavEnabled>()
-                {
+                if entry == EntryResource::CalendarHome && me.config.get::<props::CaldavEnabled>() {
                     for collection in home::calendars(&state.store, me).await? {
-                        responses.push(collection_response(state, me, &collection, &request).await?);
+                        responses
+                            .push(collection_response(state, me, &collection, &request).await?);
                     }
                 } else {
                     for child in entry.children(&state.store, &me.user).await? {
@@ -64,7 +62,11 @@ pub(super) async fn propfind(
             } else {
                 stream::empty().boxed()
             };
-            Ok(streaming::multistatus(first, members, streaming::no_token()))
+            Ok(streaming::multistatus(
+                first,
+                members,
+                streaming::no_token(),
+            ))
         }
         DavResource::CalendarMember { collection, name } => {
             let object = state
@@ -73,7 +75,8 @@ pub(super) async fn propfind(
                 .await?
                 .ok_or(DavError::NotFound)?;
             let href = state.paths.external(&collection.member_sub_path(&name));
-            let live = member_properties(&object.etag, object.data.len() as i64, object.modified_at);
+            let live =
+                member_properties(&object.etag, object.data.len() as i64, object.modified_at);
             let response = answer(href, &live, &[], &request);
             Ok(streaming::multistatus(
                 vec![response],
@@ -92,7 +95,12 @@ fn entry_response(
     request: &PropfindRequest,
 ) -> DavResponse {
     let href = state.paths.external(&entry.sub_path());
-    answer(href, &entry.properties(&me.user, &state.paths), &[], request)
+    answer(
+        href,
+        &entry.properties(&me.user, &state.paths),
+        &[],
+        request,
+    )
 }
 
 /// The collection's own response: live properties, then its dead properties.

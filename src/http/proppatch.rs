@@ -10,7 +10,7 @@ use super::object::need_privilege;
 use super::AppState;
 use crate::access::DavUser;
 use crate::caldav::CalendarCollection;
-use crate::dav::proppatch::{DeadValue, PropOperation, ProppatchRequest};
+use crate::dav::{DeadValue, PropOperation, ProppatchRequest};
 use crate::dav::{KnownProp, Multistatus, PropName, PropValue, Response as DavResponse};
 use crate::store::{DeadProperty, FolderUpdate};
 

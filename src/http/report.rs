@@ -46,7 +46,10 @@ pub(super) async fn report(
         ReportRequest::CalendarMultiget { props, hrefs } => Ok(multiget(ctx, props, hrefs)),
         ReportRequest::CalendarQuery { props, filter, .. } => Ok(query(ctx, props, filter)),
         ReportRequest::SyncCollection {
-            sync_token, limit, props, ..
+            sync_token,
+            limit,
+            props,
+            ..
         } => sync(ctx, sync_token, limit, props).await,
         ReportRequest::FreeBusyQuery { range } => free_busy(ctx, range).await,
         ReportRequest::Unsupported(_)
@@ -163,7 +166,9 @@ fn multiget(ctx: ReportContext, props: ReportProps, hrefs: Vec<String>) -> Respo
                     .into_iter()
                     .map(|(href, name)| {
                         let object = name.and_then(|name| {
-                            found.iter().find(|o| o.resource_name == name && ctx.may_read(o))
+                            found
+                                .iter()
+                                .find(|o| o.resource_name == name && ctx.may_read(o))
                         });
                         Ok(match object {
                             Some(object) => ctx.member_response(object, None, &props),
@@ -297,7 +302,11 @@ async fn sync(
         Err(StoreError::InvalidSyncToken(_)) => return Err(Precondition::ValidSyncToken.into()),
         Err(other) => return Err(other.into()),
     }
-    let current = ctx.store.folder_seq(ctx.context, ctx.folder).await?.max(since);
+    let current = ctx
+        .store
+        .folder_seq(ctx.context, ctx.folder)
+        .await?
+        .max(since);
     let limit = limit.map(|l| l as usize).unwrap_or(usize::MAX);
     let props = Arc::new(props);
     let progress = Arc::new(Mutex::new(SyncProgress {
@@ -337,15 +346,16 @@ async fn sync(
             futures::future::ready(out)
         })
         .filter_map(|item| futures::future::ready(item.transpose()));
+    let ending = {
+        let progress = progress.clone();
+        stream::once(async move {
+            let truncated = progress.lock().expect("sync progress").truncated;
+            truncated.then(|| Ok(too_many(collection_href)))
+        })
+        .filter_map(futures::future::ready)
+    };
     let rest = member_batches(ctx.clone(), limited, props)
-        .chain(stream::once({
-            let progress = progress.clone();
-            async move {
-                let truncated = progress.lock().expect("sync progress").truncated;
-                Ok(truncated.then(|| too_many(collection_href)))
-            }
-        }))
-        .filter_map(|item| futures::future::ready(item.transpose()))
+        .chain(ending)
         .boxed();
     let tail = stream::once(async move {
         let progress = progress.lock().expect("sync progress");
@@ -400,18 +410,22 @@ fn member_batches(
                         continue;
                     }
                     if needs_objects {
-                        match objects.iter().find(|o| o.resource_name == member.resource_name) {
+                        match objects
+                            .iter()
+                            .find(|o| o.resource_name == member.resource_name)
+                        {
                             Some(object) if ctx.may_read(object) => {
                                 responses.push(ctx.member_response(object, None, &props))
                             }
                             // Gone since the change was read, or not the user's to read.
-                            _ => responses.push(DavResponse::with_status(href, StatusCode::NOT_FOUND)),
+                            _ => responses
+                                .push(DavResponse::with_status(href, StatusCode::NOT_FOUND)),
                         }
                     } else {
                         let live = member_properties(
                             member.etag.as_deref().unwrap_or(""),
                             member.size.unwrap_or(0),
-                            member.modified_at,
+                            member.modified_at.unwrap_or(0),
                         );
                         responses.push(answer(href, &live, &[], &props.request));
                     }

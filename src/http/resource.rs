@@ -54,14 +54,24 @@ impl DavResource {
     }
 }
 
-/// The collection a path segment names: a folder id.
+/// The collection a path segment names: the name a client gave it on creation, or a
+/// folder id.
 async fn calendar_by_segment(
     store: &DynStore,
     me: &DavUser,
     segment: &str,
 ) -> Result<Option<CalendarCollection>, DavError> {
-    let Ok(id) = segment.parse::<i64>() else {
-        return Ok(None);
+    let id = match store
+        .folder_by_dav_name(me.user.context_id, segment)
+        .await?
+    {
+        Some(id) => id,
+        None => match segment.parse::<i64>() {
+            Ok(id) => id,
+            Err(_) => return Ok(None),
+        },
     };
-    Ok(home::calendar(store, me, id).await?)
+    let collection = home::calendar(store, me, id).await?;
+    // A folder with a client-given name is only reachable under that name.
+    Ok(collection.filter(|c| c.path_segment() == segment))
 }

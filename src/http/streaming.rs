@@ -17,7 +17,8 @@ pub fn multistatus(
     rest: BoxStream<'static, Result<DavResponse, DavError>>,
     sync_token: BoxStream<'static, Result<Option<String>, DavError>>,
 ) -> Response {
-    let head = stream::once(async { Ok::<_, std::io::Error>(Bytes::from(MultistatusStream::head())) });
+    let head =
+        stream::once(async { Ok::<_, std::io::Error>(Bytes::from(MultistatusStream::head())) });
     let first = stream::iter(
         first
             .into_iter()

@@ -135,6 +135,12 @@ pub trait Store: Send + Sync + 'static {
     async fn create_folder(&self, context: ContextId, new: NewFolder) -> StoreResult<Folder>;
     async fn folder(&self, context: ContextId, id: FolderId) -> StoreResult<Folder>;
     async fn folders(&self, context: ContextId) -> StoreResult<Vec<Folder>>;
+    /// The folder a DAV client created under the path segment `dav_name`.
+    async fn folder_by_dav_name(
+        &self,
+        context: ContextId,
+        dav_name: &str,
+    ) -> StoreResult<Option<FolderId>>;
     /// Folders `user` may see: a permission for the user, for one of the user's groups
     /// or for all users, with at least the "see folder" level.
     async fn visible_folders(&self, context: ContextId, user: UserId) -> StoreResult<Vec<Folder>>;

@@ -143,6 +143,9 @@ pub struct Folder {
     pub used_for_sync: bool,
     /// Where the folder sorts among the user's calendars (Apple's calendar-order); None = unset.
     pub sort_order: Option<i32>,
+    /// The path segment a DAV client chose when it created the folder (MKCALENDAR);
+    /// None for folders made otherwise, which are addressed by id.
+    pub dav_name: Option<String>,
     pub permissions: Vec<Permission>,
 }
 
@@ -156,6 +159,7 @@ pub struct NewFolder {
     pub color: Option<String>,
     pub description: Option<String>,
     pub sort_order: Option<i32>,
+    pub dav_name: Option<String>,
     pub permissions: Vec<Permission>,
 }
 
@@ -351,6 +355,8 @@ pub struct SyncMember {
     pub deleted: bool,
     pub etag: Option<String>,
     pub size: Option<i64>,
+    /// When a live member was last written; None for a tombstone.
+    pub modified_at: Option<i64>,
 }
 
 /// A WebDAV dead property: stored as the client sent it, `value` being the XML content.

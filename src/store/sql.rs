@@ -129,7 +129,7 @@ macro_rules! impl_sql_store {
         const USER_COLUMNS: &str =
             "context_id, id, login, mail, display_name, password_hash, enabled";
         const FOLDER_COLUMNS: &str = "context_id, id, parent_id, module, folder_type, owner_id, \
-             name, color, description, is_default, subscribed, used_for_sync, sort_order";
+             name, color, description, is_default, subscribed, used_for_sync, sort_order, dav_name";
         const OBJECT_COLUMNS: &str = "folder_id, resource_name, uid, component, etag, data, \
              start_at, end_at, display_name, user_id, modified_at";
 
@@ -210,6 +210,7 @@ macro_rules! impl_sql_store {
                 subscribed: row.try_get("subscribed")?,
                 used_for_sync: row.try_get("used_for_sync")?,
                 sort_order: row.try_get("sort_order")?,
+                dav_name: row.try_get("dav_name")?,
                 permissions: Vec::new(),
             })
         }
@@ -262,6 +263,7 @@ macro_rules! impl_sql_store {
                 deleted: row.try_get("deleted")?,
                 etag: row.try_get("etag")?,
                 size: row.try_get("size")?,
+                modified_at: row.try_get("modified_at")?,
             })
         }
 
@@ -712,8 +714,8 @@ macro_rules! impl_sql_store {
                 let now = now_epoch();
                 sqlx::query(
                     "INSERT INTO folders (context_id, id, parent_id, module, folder_type, owner_id, name, \
-                     color, description, is_default, subscribed, used_for_sync, sort_order, created_at, modified_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, TRUE, TRUE, $11, $12, $12)",
+                     color, description, is_default, subscribed, used_for_sync, sort_order, dav_name, created_at, modified_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, TRUE, TRUE, $11, $13, $12, $12)",
                 )
                 .bind(context)
                 .bind(id)
@@ -727,6 +729,7 @@ macro_rules! impl_sql_store {
                 .bind(is_default)
                 .bind(new.sort_order)
                 .bind(now)
+                .bind(&new.dav_name)
                 .execute(&mut **tx)
                 .await
                 .map_err(|e| unique_or(e, format!("folder {id}")))?;
@@ -836,6 +839,7 @@ macro_rules! impl_sql_store {
                         color: None,
                         description: None,
                         sort_order: None,
+                        dav_name: None,
                         permissions: vec![all_users_read],
                     };
                     Self::insert_folder(&mut tx, id, folder_id, &folder, false).await?;
@@ -1033,6 +1037,7 @@ macro_rules! impl_sql_store {
                         color: None,
                         description: None,
                         sort_order: None,
+                        dav_name: None,
                         permissions: vec![Permission::for_role(id, false, Role::Administrator)],
                     };
                     Self::insert_folder(&mut tx, context, folder_id, &folder, true).await?;
@@ -1311,6 +1316,20 @@ macro_rules! impl_sql_store {
 
             async fn folders(&self, context: ContextId) -> StoreResult<Vec<Folder>> {
                 self.load_folders(context, FolderScope::All).await
+            }
+
+            async fn folder_by_dav_name(
+                &self,
+                context: ContextId,
+                dav_name: &str,
+            ) -> StoreResult<Option<FolderId>> {
+                Ok(sqlx::query_scalar(
+                    "SELECT id FROM folders WHERE context_id = $1 AND dav_name = $2",
+                )
+                .bind(context)
+                .bind(dav_name)
+                .fetch_optional(&self.pool)
+                .await?)
             }
 
             async fn visible_folders(&self, context: ContextId, user: UserId) -> StoreResult<Vec<Folder>> {
@@ -1705,7 +1724,7 @@ macro_rules! impl_sql_store {
                     let conditions = member_filter_sql(&filter, &mut args);
                     format!(
                         "SELECT o.resource_name, COALESCE(c.seq, 0) AS seq, FALSE AS deleted, \
-                         o.etag, CAST(LENGTH(o.data) AS BIGINT) AS size \
+                         o.etag, CAST(LENGTH(o.data) AS BIGINT) AS size, o.modified_at \
                          FROM objects o LEFT JOIN changes c ON c.context_id = o.context_id \
                          AND c.folder_id = o.folder_id AND c.resource_name = o.resource_name \
                          WHERE o.context_id = $1 AND o.folder_id = $2{conditions} \
@@ -1718,7 +1737,7 @@ macro_rules! impl_sql_store {
                     format!(
                         "SELECT c.resource_name, c.seq, \
                          CASE WHEN o.resource_name IS NULL THEN TRUE ELSE FALSE END AS deleted, \
-                         o.etag, CAST(LENGTH(o.data) AS BIGINT) AS size \
+                         o.etag, CAST(LENGTH(o.data) AS BIGINT) AS size, o.modified_at \
                          FROM changes c LEFT JOIN objects o ON o.context_id = c.context_id \
                          AND o.folder_id = c.folder_id AND o.resource_name = c.resource_name \
                          WHERE c.context_id = $1 AND c.folder_id = $2 AND c.seq > $3 AND c.resource_name <> '' \

@@ -61,7 +61,11 @@ pub async fn put(site: &Site, path: &str, body: &str, headers: &[(&'static str, 
 }
 
 pub async fn get(site: &Site, path: &str) -> Answer {
-    send(&site.app, Call::new("GET", path).auth("alice", ALICE_PASSWORD)).await
+    send(
+        &site.app,
+        Call::new("GET", path).auth("alice", ALICE_PASSWORD),
+    )
+    .await
 }
 
 pub fn error_element(answer: &Answer) -> (String, String) {
@@ -88,4 +92,3 @@ pub fn assert_precondition(answer: &Answer, status: StatusCode, ns: &str, local:
         "{what}"
     );
 }
-
