@@ -448,7 +448,8 @@ async fn free_busy(ctx: ReportContext, range: TimeRange) -> Result<Response, Dav
         ctx.folder,
         MemberFilter {
             window: window.bounds(),
-            component: Some("VEVENT".into()),
+            // Events and VFREEBUSY objects both hold busy time.
+            component: None,
         },
     );
     let mut periods = Vec::new();
