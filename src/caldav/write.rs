@@ -8,6 +8,11 @@ use crate::content::ical::{CalendarError, CalendarObject};
 use crate::dav::Precondition;
 use crate::store::{UserId, WriteObject};
 
+/// How far the stored span is widened on each side: floating times and dates are indexed
+/// as UTC, but a query may evaluate them in the client's zone (UTC-12 to UTC+14), and the
+/// span only serves to skip objects that cannot match.
+const FLOATING_SLACK: i64 = 14 * 3600;
+
 /// Checks `data` for `collection` and gives the row to store under `resource_name`.
 pub fn prepare(
     collection: &CalendarCollection,
@@ -51,8 +56,8 @@ pub fn prepare(
         uid: index.uid.clone(),
         component: index.component.as_str().to_owned(),
         data: data.to_vec(),
-        start_at: index.first_start,
-        end_at: index.last_end,
+        start_at: index.first_start.map(|t| t - FLOATING_SLACK),
+        end_at: index.last_end.map(|t| t + FLOATING_SLACK),
         display_name: index.summary.clone(),
         user_id: Some(author),
     })

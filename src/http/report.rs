@@ -44,7 +44,17 @@ pub(super) async fn report(
     let ctx = ReportContext::new(state, me, collection);
     match request {
         ReportRequest::CalendarMultiget { props, hrefs } => Ok(multiget(ctx, props, hrefs)),
-        ReportRequest::CalendarQuery { props, filter, .. } => Ok(query(ctx, props, filter)),
+        ReportRequest::CalendarQuery {
+            props,
+            filter,
+            timezone,
+        } => {
+            let floating = match timezone {
+                Some(text) => tzid_of(&text),
+                None => collection_timezone(state, me, collection).await?,
+            };
+            Ok(query(ctx, props, filter, floating))
+        }
         ReportRequest::SyncCollection {
             sync_token,
             limit,
@@ -205,7 +215,12 @@ fn member_name(ctx: &ReportContext, href: &str) -> Option<String> {
 
 /// calendar-query: candidates narrowed by SQL to the sync window and the filter's time
 /// range, then each parsed once and tested; at most `maxEventResults` matches, then 507.
-fn query(ctx: ReportContext, props: ReportProps, filter: CompFilter) -> Response {
+fn query(
+    ctx: ReportContext,
+    props: ReportProps,
+    filter: CompFilter,
+    floating: Option<String>,
+) -> Response {
     let (component, range) = main_component(&filter);
     let window = intersect(ctx.window, range);
     let member_filter = MemberFilter {
@@ -214,6 +229,7 @@ fn query(ctx: ReportContext, props: ReportProps, filter: CompFilter) -> Response
     };
     let props = Arc::new(props);
     let filter = Arc::new(filter);
+    let floating = Arc::new(floating);
     let limit = ctx.max_results;
     let collection_href = ctx.collection_href();
     let objects = ctx
@@ -224,6 +240,7 @@ fn query(ctx: ReportContext, props: ReportProps, filter: CompFilter) -> Response
             let ctx = ctx.clone();
             let props = props.clone();
             let filter = filter.clone();
+            let floating = floating.clone();
             async move {
                 let object = match object {
                     Ok(object) => object,
@@ -232,7 +249,10 @@ fn query(ctx: ReportContext, props: ReportProps, filter: CompFilter) -> Response
                 if !ctx.may_read(&object) {
                     return None;
                 }
-                let parsed = CalendarObject::parse(&object.data).ok()?;
+                let mut parsed = CalendarObject::parse(&object.data).ok()?;
+                if let Some(tzid) = floating.as_deref() {
+                    parsed = parsed.with_floating_zone(tzid);
+                }
                 if !parsed.matches(&filter) {
                     return None;
                 }
@@ -253,6 +273,34 @@ fn query(ctx: ReportContext, props: ReportProps, filter: CompFilter) -> Response
         })
         .boxed();
     streaming::multistatus(Vec::new(), rest, streaming::no_token())
+}
+
+/// The TZID of the VTIMEZONE in a CALDAV:timezone or calendar-timezone value: the zone
+/// in which floating times and dates are evaluated (RFC 4791 7.3).
+fn tzid_of(vtimezone: &str) -> Option<String> {
+    vtimezone
+        .lines()
+        .find_map(|line| line.trim_end().strip_prefix("TZID:"))
+        .map(|tzid| tzid.trim().to_owned())
+        .filter(|tzid| !tzid.is_empty())
+}
+
+/// The zone of the collection's `CALDAV:calendar-timezone`, when a client set one.
+async fn collection_timezone(
+    state: &AppState,
+    me: &DavUser,
+    collection: &CalendarCollection,
+) -> Result<Option<String>, DavError> {
+    let props = state
+        .store
+        .dead_properties(me.user.context_id, collection.id(), "")
+        .await?;
+    let caldav = crate::dav::Namespace::CalDav;
+    Ok(props
+        .iter()
+        .find(|p| p.namespace == caldav.uri() && p.name == "calendar-timezone")
+        .and_then(|p| crate::dav::DeadValue::from_stored(&p.value).ok())
+        .and_then(|value| tzid_of(value.text())))
 }
 
 /// The 507 response that ends a truncated result (RFC 5323 / RFC 6578 3.6).
