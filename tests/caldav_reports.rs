@@ -241,6 +241,45 @@ async fn unknown_and_foreign_sync_tokens_get_valid_sync_token() {
                 token,
             );
         }
+
+        // A token from before the pruned part of the change log must start over, and an
+        // initial sync still works after pruning.
+        put(
+            &site,
+            &format!("{base}keep.ics"),
+            &event("keep", "Keep", 1),
+            &[],
+        )
+        .await;
+        put(
+            &site,
+            &format!("{base}drop.ics"),
+            &event("drop", "Drop", 1),
+            &[],
+        )
+        .await;
+        let (_, old_token) = sync_result(&report(&site, &base, &sync_body("", None)).await);
+        let drop = format!("{base}drop.ics");
+        let deleted = send(
+            &site.app,
+            Call::new("DELETE", &drop).auth("alice", ALICE_PASSWORD),
+        )
+        .await;
+        assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+        db.store
+            .prune_changes(calendar.context_id, i64::MAX)
+            .await
+            .unwrap();
+        let answer = report(&site, &base, &sync_body(&old_token, None)).await;
+        assert_precondition(
+            &answer,
+            StatusCode::FORBIDDEN,
+            DAV,
+            "valid-sync-token",
+            "pruned",
+        );
+        let (fresh, _) = sync_result(&report(&site, &base, &sync_body("", None)).await);
+        assert_eq!(hrefs(&fresh), vec![format!("{base}keep.ics")]);
         db.drop_database().await;
     }
 }

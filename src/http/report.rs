@@ -345,7 +345,13 @@ async fn sync(
         None => 0,
         Some(token) => parse_sync_token(token).ok_or(Precondition::ValidSyncToken)?,
     };
-    match ctx.store.check_sync_token(ctx.context, since).await {
+    // An initial sync (no token) is always possible, even after the log was pruned.
+    let check = if since == 0 {
+        Ok(())
+    } else {
+        ctx.store.check_sync_token(ctx.context, since).await
+    };
+    match check {
         Ok(()) => {}
         Err(StoreError::InvalidSyncToken(_)) => return Err(Precondition::ValidSyncToken.into()),
         Err(other) => return Err(other.into()),
