@@ -62,6 +62,8 @@ pub async fn ensure_demo(store: &DynStore, password: Option<String>) -> StoreRes
                 name: "Company Events".into(),
                 color: Some("#2E7D32".into()),
                 description: Some("Events for everyone at example.com".into()),
+                sort_order: None,
+                dav_name: None,
                 permissions: vec![
                     Permission::for_role(alice.id, false, Role::Administrator),
                     Permission::for_role(ALL_USERS_GROUP, true, Role::Viewer),

@@ -1,7 +1,9 @@
 //! davgate: a CalDAV/CardDAV gateway that projects groupware folders from a
 //! PostgreSQL (or embedded SQLite) store into DAV collections.
 
+pub mod access;
 pub mod auth;
+pub mod caldav;
 pub mod cli;
 pub mod config;
 pub mod content;

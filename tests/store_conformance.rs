@@ -434,6 +434,8 @@ async fn folders_share_rename_and_delete() {
                     name: "Trips ✈".into(),
                     color: Some("#ff0000".into()),
                     description: None,
+                    sort_order: Some(3),
+                    dav_name: None,
                     permissions: vec![Permission::for_role(alice.id, false, Role::Administrator)],
                 },
             )
@@ -443,6 +445,7 @@ async fn folders_share_rename_and_delete() {
             trips.id >= 20,
             "folder ids start where OX's user folders do"
         );
+        assert_eq!(trips.sort_order, Some(3), "{}", db.label);
         assert!(!s
             .visible_folders(ctx, bob.id)
             .await
@@ -494,6 +497,35 @@ async fn folders_share_rename_and_delete() {
         assert_eq!(
             (renamed.name.as_str(), renamed.color.clone()),
             ("Travel", None)
+        );
+        assert_eq!(renamed.sort_order, Some(3), "untouched when not named");
+        let reordered = s
+            .update_folder(
+                ctx,
+                trips.id,
+                FolderUpdate {
+                    sort_order: Some(Some(7)),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(reordered.sort_order, Some(7));
+        assert_eq!(s.folder(ctx, trips.id).await.unwrap().sort_order, Some(7));
+        let cleared = s
+            .update_folder(
+                ctx,
+                trips.id,
+                FolderUpdate {
+                    sort_order: Some(None),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            (cleared.sort_order, cleared.name.as_str()),
+            (None, "Travel")
         );
 
         s.remove_permission(ctx, trips.id, bob.id, false)
@@ -972,6 +1004,914 @@ async fn racing_conditional_writes_have_exactly_one_winner() {
             stored.data,
             event("race.ics", "race", &format!("update {}", winners[0].0)).data
         );
+        db.drop_database().await;
+    }
+}
+
+/// A member with the given recurrence-set bounds; its UID is its name.
+fn timed(name: &str, component: &str, start: Option<i64>, end: Option<i64>) -> WriteObject {
+    WriteObject {
+        start_at: start,
+        end_at: end,
+        ..event_like(component, name, name, &format!("{component} {name}"))
+    }
+}
+
+/// `count` members named m10001.ics, m10002.ics, ... written in one plain SQL statement.
+async fn bulk_members(db: &common::TestDb, ctx: ContextId, folder: FolderId, count: usize) {
+    db.raw_sql(&format!(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count}) \
+         INSERT INTO objects (context_id, folder_id, resource_name, uid, component, data, created_at, modified_at) \
+         SELECT {ctx}, {folder}, 'm' || CAST(10000 + i AS TEXT) || '.ics', 'u' || CAST(i AS TEXT), 'VEVENT', {}, 0, 0 FROM n",
+        db.blob_literal(b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
+    ))
+    .await;
+}
+
+fn bulk_name(i: usize) -> String {
+    format!("m{}.ics", 10000 + i)
+}
+
+async fn names_of<T>(
+    stream: futures::stream::BoxStream<'static, StoreResult<T>>,
+    name: fn(&T) -> &str,
+) -> Vec<String> {
+    use futures::TryStreamExt;
+    let items: Vec<T> = stream.try_collect().await.unwrap();
+    items.iter().map(|i| name(i).to_string()).collect()
+}
+
+fn window(start: i64, end: i64) -> MemberFilter {
+    MemberFilter {
+        window: Some((start, end)),
+        component: None,
+    }
+}
+
+#[tokio::test]
+async fn member_streams_cover_exactly_the_window_and_component() {
+    for db in common::databases().await {
+        let s = &db.store;
+        let (ctx, alice, cal) = alice_and_calendar(s).await;
+        let members = [
+            timed("a-ends-at-window-start.ics", "VEVENT", Some(100), Some(200)),
+            timed("b-overlaps-start.ics", "VEVENT", Some(150), Some(250)),
+            timed("c-inside.ics", "VEVENT", Some(300), Some(400)),
+            timed("d-open-start.ics", "VEVENT", None, Some(250)),
+            timed("e-open-end.ics", "VEVENT", Some(350), None),
+            timed("f-starts-at-window-end.ics", "VEVENT", Some(500), Some(600)),
+            timed("g-undated-task.ics", "VTODO", None, None),
+            timed(
+                "h-instant-at-window-start.ics",
+                "VEVENT",
+                Some(200),
+                Some(200),
+            ),
+            timed("i-open-end-after.ics", "VEVENT", Some(600), None),
+            timed("j-open-start-before.ics", "VEVENT", None, Some(150)),
+            timed("k-covers-window.ics", "VTODO", Some(0), Some(1000)),
+        ];
+        // Written out of order: the streams sort by name.
+        for m in members.iter().rev() {
+            s.put_object(ctx, cal, m, WriteCondition::MustNotExist)
+                .await
+                .unwrap();
+        }
+        let tasks = default_folder(s, ctx, alice.id, FolderModule::Tasks)
+            .await
+            .id;
+        s.put_object(
+            ctx,
+            tasks,
+            &timed("c-inside.ics", "VTODO", Some(300), Some(400)),
+            WriteCondition::MustNotExist,
+        )
+        .await
+        .unwrap();
+
+        fn summary_name(o: &ObjectSummary) -> &str {
+            &o.resource_name
+        }
+        fn object_name(o: &StoredObject) -> &str {
+            &o.resource_name
+        }
+        let all: Vec<String> = members.iter().map(|m| m.resource_name.clone()).collect();
+        assert_eq!(
+            names_of(
+                s.object_summary_stream(ctx, cal, MemberFilter::default()),
+                summary_name
+            )
+            .await,
+            all,
+            "{}",
+            db.label
+        );
+        let in_window = vec![
+            "b-overlaps-start.ics",
+            "c-inside.ics",
+            "d-open-start.ics",
+            "e-open-end.ics",
+            "g-undated-task.ics",
+            "h-instant-at-window-start.ics",
+            "k-covers-window.ics",
+        ];
+        assert_eq!(
+            names_of(
+                s.object_summary_stream(ctx, cal, window(200, 500)),
+                summary_name
+            )
+            .await,
+            in_window,
+            "{}",
+            db.label
+        );
+        assert_eq!(
+            names_of(s.object_stream(ctx, cal, window(200, 500)), object_name).await,
+            in_window,
+            "{}",
+            db.label
+        );
+        let tasks_in_window = MemberFilter {
+            window: Some((200, 500)),
+            component: Some("VTODO".into()),
+        };
+        assert_eq!(
+            names_of(s.object_stream(ctx, cal, tasks_in_window), object_name).await,
+            vec!["g-undated-task.ics", "k-covers-window.ics"]
+        );
+        let events = MemberFilter {
+            window: None,
+            component: Some("VEVENT".into()),
+        };
+        assert_eq!(
+            names_of(s.object_summary_stream(ctx, cal, events), summary_name)
+                .await
+                .len(),
+            9
+        );
+
+        // The streamed values are the stored ones.
+        use futures::TryStreamExt;
+        let objects: Vec<StoredObject> = s
+            .object_stream(ctx, cal, MemberFilter::default())
+            .try_collect()
+            .await
+            .unwrap();
+        let summaries: Vec<ObjectSummary> = s
+            .object_summary_stream(ctx, cal, MemberFilter::default())
+            .try_collect()
+            .await
+            .unwrap();
+        for (object, summary) in objects.iter().zip(&summaries) {
+            let written = members
+                .iter()
+                .find(|m| m.resource_name == object.resource_name)
+                .unwrap();
+            assert_eq!(object.data, written.data);
+            assert_eq!(
+                (object.start_at, object.end_at),
+                (written.start_at, written.end_at)
+            );
+            assert_eq!(summary.etag, etag_of(&written.data));
+            assert_eq!(summary.size, written.data.len() as i64);
+            assert_eq!(summary.uid, written.uid);
+        }
+        assert!(
+            names_of(
+                s.object_stream(ctx, 9999, MemberFilter::default()),
+                object_name
+            )
+            .await
+            .is_empty(),
+            "a missing folder has no members"
+        );
+        db.drop_database().await;
+    }
+}
+
+#[tokio::test]
+async fn large_streams_are_read_as_consumed_and_stop_when_dropped() {
+    use futures::StreamExt;
+    for db in common::databases().await {
+        let s = &db.store;
+        let (ctx, _, cal) = alice_and_calendar(s).await;
+        bulk_members(&db, ctx, cal, 2000).await;
+
+        let mut count = 0;
+        let mut previous = String::new();
+        let mut stream = s.object_summary_stream(ctx, cal, MemberFilter::default());
+        while let Some(summary) = stream.next().await {
+            let summary = summary.unwrap();
+            assert!(summary.resource_name > previous, "{}: ordered", db.label);
+            assert!(!summary.etag.is_empty());
+            previous = summary.resource_name;
+            count += 1;
+        }
+        assert_eq!(count, 2000, "{}", db.label);
+
+        // More abandoned streams than the pool has connections: each must give its
+        // connection back when dropped, or the store would stall.
+        let abandon = async {
+            for _ in 0..24 {
+                let first: Vec<String> = s
+                    .object_stream(ctx, cal, MemberFilter::default())
+                    .take(3)
+                    .map(|o| o.unwrap().resource_name)
+                    .collect()
+                    .await;
+                assert_eq!(first, vec![bulk_name(1), bulk_name(2), bulk_name(3)]);
+                let mut held = s.object_stream(ctx, cal, MemberFilter::default());
+                held.next().await.unwrap().unwrap();
+                drop(held);
+            }
+            s.object(ctx, cal, &bulk_name(2000)).await.unwrap().unwrap()
+        };
+        let last = tokio::time::timeout(std::time::Duration::from_secs(60), abandon)
+            .await
+            .unwrap_or_else(|_| panic!("{}: dropped streams kept their connections", db.label));
+        assert_eq!(last.resource_name, bulk_name(2000));
+        db.drop_database().await;
+    }
+}
+
+#[tokio::test]
+async fn objects_by_names_reads_in_batches_and_skips_missing_names() {
+    for db in common::databases().await {
+        let s = &db.store;
+        let (ctx, _, cal) = alice_and_calendar(s).await;
+        bulk_members(&db, ctx, cal, 1200).await;
+
+        let mut names: Vec<String> = (1..=1200).rev().map(bulk_name).collect();
+        names.extend((1..=60).map(|i| format!("missing-{i}.ics")));
+        names.push(bulk_name(7));
+        let found = s.objects_by_names(ctx, cal, &names).await.unwrap();
+        let expected: Vec<String> = (1..=1200).map(bulk_name).collect();
+        assert_eq!(
+            found
+                .iter()
+                .map(|o| o.resource_name.clone())
+                .collect::<Vec<_>>(),
+            expected,
+            "{}",
+            db.label
+        );
+        assert_eq!(found[0].data, b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n");
+
+        let few = s
+            .objects_by_names(ctx, cal, &[bulk_name(5), "nope.ics".into(), bulk_name(3)])
+            .await
+            .unwrap();
+        assert_eq!(
+            few.iter()
+                .map(|o| o.resource_name.as_str())
+                .collect::<Vec<_>>(),
+            vec![bulk_name(3), bulk_name(5)]
+        );
+        assert!(s.objects_by_names(ctx, cal, &[]).await.unwrap().is_empty());
+        db.drop_database().await;
+    }
+}
+
+async fn sync(
+    s: &DynStore,
+    ctx: ContextId,
+    folder: FolderId,
+    since: i64,
+    filter: MemberFilter,
+) -> Vec<SyncMember> {
+    use futures::TryStreamExt;
+    s.sync_stream(ctx, folder, since, filter)
+        .try_collect()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn sync_stream_initial_and_incremental() {
+    for db in common::databases().await {
+        let s = &db.store;
+        let (ctx, alice, cal) = alice_and_calendar(s).await;
+        let tasks = default_folder(s, ctx, alice.id, FolderModule::Tasks)
+            .await
+            .id;
+        let a = timed("a.ics", "VEVENT", Some(100), Some(200));
+        let b = timed("b.ics", "VEVENT", Some(100), Some(200));
+        let gone = timed("gone.ics", "VEVENT", Some(100), Some(200));
+        for m in [&gone, &b, &a] {
+            s.put_object(ctx, cal, m, WriteCondition::MustNotExist)
+                .await
+                .unwrap();
+        }
+        s.delete_object(ctx, cal, "gone.ics", WriteCondition::Unconditional)
+            .await
+            .unwrap();
+        s.put_object(
+            ctx,
+            tasks,
+            &timed("moving.ics", "VTODO", None, None),
+            WriteCondition::MustNotExist,
+        )
+        .await
+        .unwrap();
+
+        let token = s.current_seq(ctx).await.unwrap();
+        let initial = sync(s, ctx, cal, 0, MemberFilter::default()).await;
+        assert_eq!(
+            initial
+                .iter()
+                .map(|m| m.resource_name.as_str())
+                .collect::<Vec<_>>(),
+            vec!["b.ics", "a.ics"],
+            "{}: live members in change order, no tombstones",
+            db.label
+        );
+        for (member, written) in initial.iter().zip([&b, &a]) {
+            assert!(!member.deleted && member.seq > 0 && member.seq <= token);
+            assert_eq!(member.etag, Some(etag_of(&written.data)));
+            assert_eq!(member.size, Some(written.data.len() as i64));
+        }
+
+        // Changes after the token: an update, a delete, a move in, a member outside the
+        // window, and a rename of the folder (not a member).
+        let a2 = WriteObject {
+            data: b"VEVENT a.ics, second version".to_vec(),
+            ..a.clone()
+        };
+        let updated = s
+            .put_object(ctx, cal, &a2, WriteCondition::Unconditional)
+            .await
+            .unwrap();
+        s.delete_object(ctx, cal, "b.ics", WriteCondition::Unconditional)
+            .await
+            .unwrap();
+        s.move_object(
+            ctx,
+            tasks,
+            "moving.ics",
+            cal,
+            "moved.ics",
+            WriteCondition::Unconditional,
+            false,
+        )
+        .await
+        .unwrap();
+        s.put_object(
+            ctx,
+            cal,
+            &timed("late.ics", "VEVENT", Some(5000), Some(6000)),
+            WriteCondition::MustNotExist,
+        )
+        .await
+        .unwrap();
+        s.update_folder(
+            ctx,
+            cal,
+            FolderUpdate {
+                name: Some("Renamed".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+
+        let later = sync(s, ctx, cal, token, MemberFilter::default()).await;
+        let seen: Vec<(&str, bool, Option<&str>)> = later
+            .iter()
+            .map(|m| (m.resource_name.as_str(), m.deleted, m.etag.as_deref()))
+            .collect();
+        let moved_etag = etag_of(&timed("moving.ics", "VTODO", None, None).data);
+        let late_etag = etag_of(&timed("late.ics", "VEVENT", Some(5000), Some(6000)).data);
+        assert_eq!(
+            seen,
+            vec![
+                ("a.ics", false, Some(updated.etag.as_str())),
+                ("b.ics", true, None),
+                ("moved.ics", false, Some(moved_etag.as_str())),
+                ("late.ics", false, Some(late_etag.as_str())),
+            ],
+            "{}",
+            db.label
+        );
+        assert!(later.windows(2).all(|w| w[0].seq < w[1].seq));
+        assert_eq!(later[0].size, Some(a2.data.len() as i64));
+        assert_eq!(later[1].size, None);
+
+        let windowed = sync(s, ctx, cal, token, window(0, 1000)).await;
+        assert_eq!(
+            windowed
+                .iter()
+                .map(|m| m.resource_name.as_str())
+                .collect::<Vec<_>>(),
+            vec!["a.ics", "b.ics", "moved.ics"],
+            "{}: live members outside the filter left out, tombstones kept",
+            db.label
+        );
+        let initial_windowed = sync(s, ctx, cal, 0, window(0, 1000)).await;
+        assert_eq!(
+            initial_windowed
+                .iter()
+                .map(|m| m.resource_name.as_str())
+                .collect::<Vec<_>>(),
+            vec!["a.ics", "moved.ics"]
+        );
+        let left = sync(s, ctx, tasks, token, MemberFilter::default()).await;
+        assert_eq!(
+            left.iter()
+                .map(|m| (m.resource_name.as_str(), m.deleted))
+                .collect::<Vec<_>>(),
+            vec![("moving.ics", true)],
+            "{}: a member moved away is a tombstone where it was",
+            db.label
+        );
+
+        // Tokens: the current one is valid and empty; beyond it or below the floor is not.
+        let now = s.current_seq(ctx).await.unwrap();
+        s.check_sync_token(ctx, now).await.unwrap();
+        assert!(sync(s, ctx, cal, now, MemberFilter::default())
+            .await
+            .is_empty());
+        for bad in [now + 1, -1] {
+            assert!(matches!(
+                s.check_sync_token(ctx, bad).await,
+                Err(StoreError::InvalidSyncToken(t)) if t == bad
+            ));
+            use futures::StreamExt;
+            let items: Vec<_> = s
+                .sync_stream(ctx, cal, bad, MemberFilter::default())
+                .collect()
+                .await;
+            assert!(
+                matches!(items.as_slice(), [Err(StoreError::InvalidSyncToken(_))]),
+                "{}: {items:?}",
+                db.label
+            );
+        }
+        s.prune_changes(ctx, i64::MAX).await.unwrap();
+        assert!(matches!(
+            s.check_sync_token(ctx, token).await,
+            Err(StoreError::InvalidSyncToken(_))
+        ));
+        s.check_sync_token(ctx, now).await.unwrap();
+        s.check_sync_token(ctx, 0).await.unwrap_err();
+        assert_eq!(
+            sync(s, ctx, cal, 0, MemberFilter::default()).await.len(),
+            3,
+            "{}: an initial sync needs no token, pruned or not",
+            db.label
+        );
+        db.drop_database().await;
+    }
+}
+
+fn prop(namespace: &str, name: &str, value: &str) -> DeadProperty {
+    DeadProperty {
+        namespace: namespace.into(),
+        name: name.into(),
+        value: value.into(),
+    }
+}
+
+#[tokio::test]
+async fn dead_properties_set_replace_remove_and_follow_their_member() {
+    for db in common::databases().await {
+        let s = &db.store;
+        let (ctx, alice, cal) = alice_and_calendar(s).await;
+        const APPLE: &str = "http://apple.com/ns/ical/";
+        const MINE: &str = "urn:example:x";
+
+        let ctag = s.folder_seq(ctx, cal).await.unwrap();
+        s.update_dead_properties(
+            ctx,
+            cal,
+            "",
+            &[
+                prop(MINE, "note", "<b>ünïcode</b>"),
+                prop(APPLE, "refreshrate", "P1D"),
+            ],
+            &[],
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            s.dead_properties(ctx, cal, "").await.unwrap(),
+            vec![
+                prop(APPLE, "refreshrate", "P1D"),
+                prop(MINE, "note", "<b>ünïcode</b>")
+            ],
+            "{}",
+            db.label
+        );
+        assert!(
+            s.folder_seq(ctx, cal).await.unwrap() > ctag,
+            "{}: a collection's properties move its ctag",
+            db.label
+        );
+
+        s.update_dead_properties(
+            ctx,
+            cal,
+            "",
+            &[prop(APPLE, "refreshrate", "PT1H")],
+            &[
+                (MINE.to_string(), "note".to_string()),
+                (MINE.to_string(), "never-set".to_string()),
+            ],
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            s.dead_properties(ctx, cal, "").await.unwrap(),
+            vec![prop(APPLE, "refreshrate", "PT1H")]
+        );
+
+        // A member's properties: only for a member that exists, kept apart from the
+        // collection's, carried along by a move, gone with the member.
+        assert!(matches!(
+            s.update_dead_properties(ctx, cal, "nobody.ics", &[prop(MINE, "a", "1")], &[])
+                .await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(
+            s.update_dead_properties(ctx, 9999, "", &[prop(MINE, "a", "1")], &[])
+                .await,
+            Err(StoreError::NotFound)
+        ));
+        s.put_object(
+            ctx,
+            cal,
+            &event("p.ics", "p", "P"),
+            WriteCondition::MustNotExist,
+        )
+        .await
+        .unwrap();
+        s.update_dead_properties(ctx, cal, "p.ics", &[prop(MINE, "tag", "red")], &[])
+            .await
+            .unwrap();
+        assert_eq!(
+            s.dead_properties(ctx, cal, "p.ics").await.unwrap(),
+            vec![prop(MINE, "tag", "red")]
+        );
+        assert_eq!(s.dead_properties(ctx, cal, "").await.unwrap().len(), 1);
+
+        let tasks = default_folder(s, ctx, alice.id, FolderModule::Tasks)
+            .await
+            .id;
+        s.move_object(
+            ctx,
+            cal,
+            "p.ics",
+            tasks,
+            "q.ics",
+            WriteCondition::Unconditional,
+            false,
+        )
+        .await
+        .unwrap();
+        assert!(s
+            .dead_properties(ctx, cal, "p.ics")
+            .await
+            .unwrap()
+            .is_empty());
+        assert_eq!(
+            s.dead_properties(ctx, tasks, "q.ics").await.unwrap(),
+            vec![prop(MINE, "tag", "red")],
+            "{}: properties move with their member",
+            db.label
+        );
+        s.delete_object(ctx, tasks, "q.ics", WriteCondition::Unconditional)
+            .await
+            .unwrap();
+        s.put_object(
+            ctx,
+            tasks,
+            &event("q.ics", "q", "Q"),
+            WriteCondition::MustNotExist,
+        )
+        .await
+        .unwrap();
+        assert!(
+            s.dead_properties(ctx, tasks, "q.ics")
+                .await
+                .unwrap()
+                .is_empty(),
+            "{}: a new member under an old name starts without properties",
+            db.label
+        );
+        db.drop_database().await;
+    }
+}
+
+#[tokio::test]
+async fn move_object_checks_conditions_and_logs_both_folders() {
+    for db in common::databases().await {
+        let s = &db.store;
+        let (ctx, alice, cal) = alice_and_calendar(s).await;
+        let work = s
+            .create_folder(
+                ctx,
+                NewFolder {
+                    parent_id: PRIVATE_ROOT,
+                    module: FolderModule::Calendar,
+                    folder_type: FolderType::Private,
+                    owner_id: Some(alice.id),
+                    name: "Work".into(),
+                    color: None,
+                    description: None,
+                    sort_order: None,
+                    dav_name: None,
+                    permissions: vec![Permission::for_role(alice.id, false, Role::Administrator)],
+                },
+            )
+            .await
+            .unwrap()
+            .id;
+        let m = event("m.ics", "m", "M");
+        let written = s
+            .put_object(ctx, cal, &m, WriteCondition::MustNotExist)
+            .await
+            .unwrap();
+        s.put_object(
+            ctx,
+            work,
+            &event("taken.ics", "t", "T"),
+            WriteCondition::MustNotExist,
+        )
+        .await
+        .unwrap();
+        let still_there = |label: &'static str| async move {
+            let src = s.object(ctx, cal, "m.ics").await.unwrap();
+            assert!(src.is_some(), "{}: {label}: source kept", db.label);
+        };
+
+        let moving = |to_name: &'static str, condition: WriteCondition, overwrite: bool| {
+            s.move_object(ctx, cal, "m.ics", work, to_name, condition, overwrite)
+        };
+        assert!(matches!(
+            moving("x.ics", WriteCondition::IfMatch("stale".into()), true).await,
+            Err(StoreError::PreconditionFailed)
+        ));
+        still_there("stale etag").await;
+        assert!(matches!(
+            moving("x.ics", WriteCondition::MustNotExist, true).await,
+            Err(StoreError::PreconditionFailed)
+        ));
+        assert!(matches!(
+            moving("taken.ics", WriteCondition::Unconditional, false).await,
+            Err(StoreError::PreconditionFailed)
+        ));
+        still_there("no overwrite").await;
+        assert_eq!(
+            s.object(ctx, work, "taken.ics").await.unwrap().unwrap().uid,
+            "t",
+            "{}: the target is untouched",
+            db.label
+        );
+
+        s.put_object(
+            ctx,
+            work,
+            &event("same-uid.ics", "m", "M elsewhere"),
+            WriteCondition::MustNotExist,
+        )
+        .await
+        .unwrap();
+        match moving("x.ics", WriteCondition::Unconditional, true).await {
+            Err(StoreError::UidConflict { resource_name }) => {
+                assert_eq!(resource_name, "same-uid.ics")
+            }
+            other => panic!("{}: expected a UID conflict, got {other:?}", db.label),
+        }
+        still_there("UID conflict").await;
+        s.delete_object(ctx, work, "same-uid.ics", WriteCondition::Unconditional)
+            .await
+            .unwrap();
+
+        let before = s.current_seq(ctx).await.unwrap();
+        let moved = moving(
+            "taken.ics",
+            WriteCondition::IfMatch(written.etag.clone()),
+            true,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            moved,
+            WriteOutcome {
+                etag: written.etag.clone(),
+                created: false
+            },
+            "{}: replaced the target, same bytes, same etag",
+            db.label
+        );
+        assert!(s.object(ctx, cal, "m.ics").await.unwrap().is_none());
+        let target = s.object(ctx, work, "taken.ics").await.unwrap().unwrap();
+        assert_eq!((target.uid.as_str(), &target.data), ("m", &m.data));
+        let source_log = s.changes_since(ctx, cal, before).await.unwrap();
+        assert_eq!(
+            source_log
+                .iter()
+                .map(|c| (c.resource_name.as_str(), c.deleted))
+                .collect::<Vec<_>>(),
+            vec![("m.ics", true)],
+            "{}",
+            db.label
+        );
+        assert!(s
+            .changes_since(ctx, work, before)
+            .await
+            .unwrap()
+            .iter()
+            .any(|c| c.resource_name == "taken.ics" && !c.deleted));
+
+        // A rename within one folder creates the new name.
+        let renamed = s
+            .move_object(
+                ctx,
+                work,
+                "taken.ics",
+                work,
+                "renamed.ics",
+                WriteCondition::Unconditional,
+                false,
+            )
+            .await
+            .unwrap();
+        assert!(renamed.created);
+        assert!(s.object(ctx, work, "renamed.ics").await.unwrap().is_some());
+        assert!(matches!(
+            s.move_object(
+                ctx,
+                work,
+                "renamed.ics",
+                work,
+                "renamed.ics",
+                WriteCondition::Unconditional,
+                true
+            )
+            .await,
+            Err(StoreError::Invalid(_))
+        ));
+        assert!(matches!(
+            s.move_object(
+                ctx,
+                work,
+                "absent.ics",
+                cal,
+                "x.ics",
+                WriteCondition::Unconditional,
+                true
+            )
+            .await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(
+            matches!(
+                s.move_object(
+                    ctx,
+                    work,
+                    "renamed.ics",
+                    9999,
+                    "x.ics",
+                    WriteCondition::Unconditional,
+                    true
+                )
+                .await,
+                Err(StoreError::NotFound)
+            ),
+            "{}: into a missing folder",
+            db.label
+        );
+        assert!(s.object(ctx, work, "renamed.ics").await.unwrap().is_some());
+        db.drop_database().await;
+    }
+}
+
+#[tokio::test]
+async fn deleting_a_folder_logs_its_tombstone_and_removes_its_content() {
+    for db in common::databases().await {
+        let s = &db.store;
+        let (ctx, _, cal) = alice_and_calendar(s).await;
+        for name in ["a.ics", "b.ics"] {
+            s.put_object(
+                ctx,
+                cal,
+                &event(name, name, name),
+                WriteCondition::MustNotExist,
+            )
+            .await
+            .unwrap();
+        }
+        s.update_dead_properties(ctx, cal, "", &[prop("urn:x", "p", "1")], &[])
+            .await
+            .unwrap();
+        s.update_dead_properties(ctx, cal, "a.ics", &[prop("urn:x", "p", "2")], &[])
+            .await
+            .unwrap();
+        let before = s.current_seq(ctx).await.unwrap();
+
+        s.delete_folder(ctx, cal).await.unwrap();
+        let log = s.changes_since(ctx, cal, before).await.unwrap();
+        let folder_row = log.iter().find(|c| c.resource_name.is_empty());
+        assert!(
+            matches!(folder_row, Some(Change { deleted: true, .. })),
+            "{}: {log:?}",
+            db.label
+        );
+        assert_eq!(
+            log.iter().map(|c| c.seq).max(),
+            folder_row.map(|c| c.seq),
+            "the folder's tombstone is its last change"
+        );
+        for name in ["a.ics", "b.ics"] {
+            assert!(log.iter().any(|c| c.resource_name == name && c.deleted));
+            assert!(s.object(ctx, cal, name).await.unwrap().is_none());
+        }
+        for name in ["", "a.ics"] {
+            assert!(
+                s.dead_properties(ctx, cal, name).await.unwrap().is_empty(),
+                "{}: dead properties of {name:?} left behind",
+                db.label
+            );
+        }
+        db.drop_database().await;
+    }
+}
+
+/// Whether the store's database still runs a statement for a stream: on PostgreSQL an
+/// active query reading objects; on SQLite a read snapshot that keeps a checkpoint from
+/// copying the whole write-ahead log.
+async fn stream_query_open(db: &common::TestDb, ctx: ContextId, folder: FolderId) -> bool {
+    use sqlx::{Connection, Row};
+    if db.url.starts_with("sqlite:") {
+        // A fresh write after the stream's snapshot, then a checkpoint that cannot wait.
+        db.raw_sql(&format!(
+            "UPDATE folders SET modified_at = modified_at + 1 WHERE context_id = {ctx} AND id = {folder}"
+        ))
+        .await;
+        let mut conn = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+        let row = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        let (log, copied): (i64, i64) = (row.get(1), row.get(2));
+        copied < log
+    } else {
+        let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+        let active: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() \
+             AND pid <> pg_backend_pid() AND state = 'active' AND query LIKE '%FROM objects o%'",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        active > 0
+    }
+}
+
+#[tokio::test]
+async fn a_held_stream_reads_no_further_than_its_consumer() {
+    use futures::StreamExt;
+    for db in common::databases().await {
+        let s = &db.store;
+        let (ctx, _, cal) = alice_and_calendar(s).await;
+        // 2,000 members of 16 KiB: far more than socket buffers and the read-ahead hold.
+        let payload = if db.url.starts_with("sqlite:") {
+            "zeroblob(16384)".to_string()
+        } else {
+            "decode(repeat('00', 16384), 'hex')".to_string()
+        };
+        db.raw_sql(&format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) \
+             INSERT INTO objects (context_id, folder_id, resource_name, uid, component, data, created_at, modified_at) \
+             SELECT {ctx}, {cal}, 'm' || CAST(10000 + i AS TEXT) || '.ics', 'u' || CAST(i AS TEXT), 'VEVENT', {payload}, 0, 0 FROM n"
+        ))
+        .await;
+
+        let mut held = s.object_stream(ctx, cal, MemberFilter::default());
+        for i in 1..=3 {
+            let object = held.next().await.unwrap().unwrap();
+            assert_eq!(
+                (object.resource_name, object.data.len()),
+                (bulk_name(i), 16384)
+            );
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        assert!(
+            stream_query_open(&db, ctx, cal).await,
+            "{}: the query is still open while the consumer pauses",
+            db.label
+        );
+
+        drop(held);
+        let mut closed = false;
+        for _ in 0..50 {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            if !stream_query_open(&db, ctx, cal).await {
+                closed = true;
+                break;
+            }
+        }
+        assert!(closed, "{}: dropping the stream ends its query", db.label);
         db.drop_database().await;
     }
 }

@@ -604,6 +604,8 @@ pub async fn folder(config: &ServerConfig, cmd: FolderCommand) -> anyhow::Result
                         name,
                         color,
                         description,
+                        sort_order: None,
+                        dav_name: None,
                         permissions,
                     },
                 )

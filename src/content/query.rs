@@ -1,5 +1,5 @@
 //! The calendar-query model (RFC 4791 9.7 and 9.6): what a REPORT body asks, parsed by
-//! `dav::reports` and evaluated by `content::ical`. Times are UTC epoch seconds.
+//! `dav::report` and evaluated by `content::ical`. Times are UTC epoch seconds.
 
 use super::text_match::TextMatch;
 

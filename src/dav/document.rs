@@ -12,12 +12,23 @@ const MAX_DEPTH: usize = 64;
 
 /// One element of a request body. Text is the concatenation of the element's own
 /// character data (entities unescaped, CDATA included); children are elements only.
+/// `content` keeps both in document order, for values that are stored as sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Element {
     pub name: ElementName,
     pub attributes: Vec<(ElementName, String)>,
     pub children: Vec<Element>,
     pub text: String,
+    pub content: Vec<Node>,
+}
+
+/// A piece of an element's content in document order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Node {
+    /// Character data, unescaped; adjacent text and CDATA are joined.
+    Text(String),
+    /// The child element at this index of `children`.
+    Child(usize),
 }
 
 impl Element {
@@ -104,7 +115,7 @@ pub fn parse_document(body: &[u8]) -> Result<Option<Element>, XmlError> {
                     .unescape()
                     .map_err(|err| XmlError::Malformed(err.to_string()))?;
                 match open.last_mut() {
-                    Some(parent) => parent.text.push_str(&text),
+                    Some(parent) => parent.push_text(&text),
                     None if text.trim().is_empty() => {}
                     None => return Err(XmlError::Malformed("text outside the root".into())),
                 }
@@ -114,7 +125,7 @@ pub fn parse_document(body: &[u8]) -> Result<Option<Element>, XmlError> {
                     .map_err(|_| XmlError::NotUtf8)?
                     .to_owned();
                 match open.last_mut() {
-                    Some(parent) => parent.text.push_str(&data),
+                    Some(parent) => parent.push_text(&data),
                     None => return Err(XmlError::Malformed("CDATA outside the root".into())),
                 }
             }
@@ -136,8 +147,21 @@ pub fn parse_document(body: &[u8]) -> Result<Option<Element>, XmlError> {
 
 fn close(element: Element, open: &mut [Element], root: &mut Option<Element>) {
     match open.last_mut() {
-        Some(parent) => parent.children.push(element),
+        Some(parent) => {
+            parent.content.push(Node::Child(parent.children.len()));
+            parent.children.push(element);
+        }
         None => *root = Some(element),
+    }
+}
+
+impl Element {
+    fn push_text(&mut self, text: &str) {
+        self.text.push_str(text);
+        match self.content.last_mut() {
+            Some(Node::Text(last)) => last.push_str(text),
+            _ => self.content.push(Node::Text(text.to_owned())),
+        }
     }
 }
 
@@ -169,6 +193,7 @@ fn start_element(
         attributes,
         children: Vec::new(),
         text: String::new(),
+        content: Vec::new(),
     })
 }
 
@@ -236,6 +261,22 @@ mod tests {
         );
         assert_eq!(root.text, "/a%20b/<c><raw>");
         assert_eq!(root.attribute("x"), Some("a&b"));
+    }
+
+    #[test]
+    fn mixed_content_keeps_document_order() {
+        let root = parse(r#"<a>one<b/>two<![CDATA[<3>]]><c>x</c></a>"#);
+        assert_eq!(root.text, "onetwo<3>");
+        assert_eq!(
+            root.content,
+            vec![
+                Node::Text("one".into()),
+                Node::Child(0),
+                Node::Text("two<3>".into()),
+                Node::Child(1),
+            ]
+        );
+        assert_eq!(root.children[1].content, vec![Node::Text("x".into())]);
     }
 
     #[test]

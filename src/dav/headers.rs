@@ -1,5 +1,5 @@
-//! The request headers WebDAV adds or leans on: Depth, If-Match / If-None-Match,
-//! Overwrite, Destination, and the Prefer / Brief hints for minimal multistatus bodies.
+//! The request headers WebDAV adds or leans on: Depth, If-Match / If-None-Match /
+//! If-Schedule-Tag-Match, Overwrite, Destination, and the Prefer / Brief hints.
 
 use http::header::{HeaderMap, HeaderName, IF_MATCH, IF_NONE_MATCH};
 
@@ -8,6 +8,7 @@ pub const OVERWRITE: HeaderName = HeaderName::from_static("overwrite");
 pub const DESTINATION: HeaderName = HeaderName::from_static("destination");
 pub const PREFER: HeaderName = HeaderName::from_static("prefer");
 pub const BRIEF: HeaderName = HeaderName::from_static("brief");
+pub const IF_SCHEDULE_TAG_MATCH: HeaderName = HeaderName::from_static("if-schedule-tag-match");
 
 /// A header the request carries but that cannot be understood; the HTTP layer answers
 /// 400 with this as the reason.
@@ -148,6 +149,25 @@ pub fn if_none_match(headers: &HeaderMap) -> Result<Option<EtagCondition>, Heade
     etag_condition(headers, &IF_NONE_MATCH, "If-None-Match")
 }
 
+/// The request's `If-Schedule-Tag-Match` (RFC 6638 3.2.10 and 8.3): exactly one strong
+/// tag, to compare with [`EntityTag::strong_matches`] against the resource's current
+/// `Schedule-Tag`. `*`, weak tags and lists are malformed.
+pub fn if_schedule_tag_match(headers: &HeaderMap) -> Result<Option<EntityTag>, HeaderError> {
+    let label = "If-Schedule-Tag-Match";
+    let Some(value) = single(headers, &IF_SCHEDULE_TAG_MATCH, label)? else {
+        return Ok(None);
+    };
+    let opaque = value
+        .strip_prefix('"')
+        .and_then(|rest| rest.strip_suffix('"'))
+        .filter(|opaque| !opaque.contains('"'))
+        .ok_or_else(|| HeaderError::EntityTags {
+            header: label,
+            value: value.to_owned(),
+        })?;
+    Ok(Some(EntityTag::strong(opaque)))
+}
+
 /// Joins every occurrence of the header (a list may be split over several lines) and
 /// parses `*` or a comma-separated list of entity tags.
 fn etag_condition(
@@ -285,6 +305,36 @@ mod tests {
         assert_eq!(
             Depth::from_headers(&headers(&[("Depth", "0"), ("Depth", "1")]), Depth::Zero),
             Err(HeaderError::Repeated("Depth"))
+        );
+    }
+
+    #[test]
+    fn if_schedule_tag_match_is_one_strong_tag() {
+        let get = |values: &[&str]| {
+            let pairs: Vec<(&str, &str)> = values
+                .iter()
+                .map(|value| ("If-Schedule-Tag-Match", *value))
+                .collect();
+            if_schedule_tag_match(&headers(&pairs))
+        };
+        assert_eq!(get(&[]), Ok(None));
+        let tag = get(&[r#" "sched-12" "#]).unwrap().unwrap();
+        assert_eq!(tag, EntityTag::strong("sched-12"));
+        assert!(tag.strong_matches(r#""sched-12""#));
+        assert!(!tag.strong_matches(r#""sched-13""#));
+        for bad in ["*", r#"W/"a""#, r#""a", "b""#, "a", r#""a"#, r#""a"b""#] {
+            assert_eq!(
+                get(&[bad]),
+                Err(HeaderError::EntityTags {
+                    header: "If-Schedule-Tag-Match",
+                    value: bad.to_owned()
+                }),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            get(&[r#""a""#, r#""b""#]),
+            Err(HeaderError::Repeated("If-Schedule-Tag-Match"))
         );
     }
 

@@ -1,19 +1,30 @@
 //! WebDAV protocol: request parsing, multistatus writing, headers and preconditions.
 //! Pure protocol: no database and no axum, only the `http` crate's types.
 
+pub mod dead_value;
 pub mod document;
 pub mod headers;
+pub mod mkcol;
 pub mod multistatus;
 pub mod names;
 pub mod precondition;
 pub mod propfind;
+pub mod proppatch;
+pub mod report;
 mod xml_writer;
 
-pub use document::{parse_document, Element, XmlError};
+pub use dead_value::DeadValue;
+pub use document::{parse_document, Element, Node, XmlError};
 pub use headers::{Depth, EntityTag, EtagCondition, HeaderError};
+pub use mkcol::{component_set, parse_mkcalendar, parse_mkcol, MkcolRequest};
 pub use multistatus::{
-    status_line, Multistatus, PropValue, Property, Propstat, Response, ResponseBody, XmlElement,
+    status_line, Multistatus, MultistatusStream, PropValue, Property, Propstat, Response,
+    ResponseBody, XmlElement,
 };
 pub use names::{ElementName, KnownProp, Namespace, PropName};
 pub use precondition::{NeededPrivilege, Precondition};
 pub use propfind::{PropfindError, PropfindRequest};
+pub use proppatch::{BodyError, PropOperation, ProppatchRequest};
+pub use report::{
+    parse_calendar_data, parse_report, ReportError, ReportProps, ReportRequest, SyncLevel,
+};

@@ -146,16 +146,43 @@ impl Multistatus {
 
     /// The UTF-8 document, with XML declaration.
     pub fn to_xml(&self) -> Vec<u8> {
-        let mut out = DavXmlWriter::new();
-        let root = ElementName::dav("multistatus");
-        out.start_root(&root);
+        let mut xml = MultistatusStream::head();
         for response in &self.responses {
-            write_response(&mut out, response);
+            xml.extend(MultistatusStream::response(response));
         }
-        if let Some(token) = &self.sync_token {
+        xml.extend(MultistatusStream::tail(self.sync_token.as_deref()));
+        xml
+    }
+}
+
+/// A multistatus written in pieces, for reports too large to hold as one value: `head`,
+/// then one `response` per resource, then `tail`. Each response piece declares the
+/// prefixes it generates for namespaces other than the fixed ones, so it stands alone
+/// under the root that `head` opens.
+pub struct MultistatusStream;
+
+impl MultistatusStream {
+    /// The XML declaration and the `D:multistatus` start tag with the fixed prefixes.
+    pub fn head() -> Vec<u8> {
+        let mut out = DavXmlWriter::new();
+        out.start_root(&ElementName::dav("multistatus"));
+        out.finish()
+    }
+
+    /// One `D:response` element.
+    pub fn response(response: &Response) -> Vec<u8> {
+        let mut out = DavXmlWriter::fragment();
+        write_response(&mut out, response);
+        out.finish()
+    }
+
+    /// The collection's new sync token, if any, and the end tag of the root.
+    pub fn tail(sync_token: Option<&str>) -> Vec<u8> {
+        let mut out = DavXmlWriter::fragment();
+        if let Some(token) = sync_token {
             out.text_element(&ElementName::dav("sync-token"), token);
         }
-        out.end(&root);
+        out.end(&ElementName::dav("multistatus"));
         out.finish()
     }
 }
@@ -478,6 +505,175 @@ mod tests {
             Namespace::Other("http://me.com/_namespace/".into()),
             "bulk-requests"
         )));
+    }
+
+    /// (href, [(status, [(property, text of the value, names of its child elements)])])
+    type Summary = Vec<(
+        String,
+        Vec<(String, Vec<(ElementName, String, Vec<ElementName>)>)>,
+    )>;
+
+    fn summarize(root: &Element) -> (Summary, Option<String>) {
+        assert_eq!(root.name, ElementName::dav("multistatus"));
+        let dav = Namespace::Dav;
+        let responses = root
+            .children_named(&dav, "response")
+            .map(|response| {
+                let href = response.child(&dav, "href").unwrap().text.clone();
+                let propstats = response
+                    .children_named(&dav, "propstat")
+                    .map(|propstat| {
+                        let status = propstat.child(&dav, "status").unwrap().text.clone();
+                        let props = propstat
+                            .child(&dav, "prop")
+                            .unwrap()
+                            .children
+                            .iter()
+                            .map(|p| {
+                                let children = p.children.iter().map(|c| c.name.clone());
+                                (p.name.clone(), p.text.clone(), children.collect())
+                            })
+                            .collect();
+                        (status, props)
+                    })
+                    .collect();
+                (href, propstats)
+            })
+            .collect();
+        let token = root.child(&dav, "sync-token").map(|t| t.text.clone());
+        (responses, token)
+    }
+
+    #[test]
+    fn streamed_pieces_make_the_same_document() {
+        let other = Namespace::Other("urn:example:other".into());
+        let third = Namespace::Other("urn:example:third".into());
+        let stored = crate::dav::DeadValue::from_stored(
+            r#"<o:member xmlns:o="urn:example:other">a &lt; b</o:member><t:x xmlns:t="urn:example:third"/>"#,
+        )
+        .unwrap();
+        let mut first = Response::with_props("/dav/caldav/7/a&b.ics");
+        first
+            .found(KnownProp::GetEtag, PropValue::Text("\"1\"".into()))
+            .found(PropName::new(other.clone(), "dead"), stored.to_prop_value())
+            .not_found(PropName::new(third.clone(), "missing"));
+        let mut second = Response::with_props("/dav/caldav/7/c.ics");
+        second
+            .found(
+                PropName::new(third.clone(), "x"),
+                PropValue::Text("<&>".into()),
+            )
+            .found(
+                KnownProp::DisplayName,
+                PropValue::Xml("Tom &amp; Jerry".into()),
+            );
+        let gone = Response::with_status("/dav/caldav/7/gone.ics", StatusCode::NOT_FOUND);
+        let responses = [first, second, gone];
+
+        let mut streamed = MultistatusStream::head();
+        let pieces: Vec<Vec<u8>> = responses.iter().map(MultistatusStream::response).collect();
+        for piece in &pieces {
+            streamed.extend(piece);
+        }
+        streamed.extend(MultistatusStream::tail(Some("http://davgate/sync/9")));
+
+        // Each piece is well-formed on its own under the fixed-prefix root.
+        for piece in &pieces {
+            let mut alone = MultistatusStream::head();
+            alone.extend(piece);
+            alone.extend(MultistatusStream::tail(None));
+            let root = parse_document(&alone).unwrap().unwrap();
+            assert_eq!(root.children.len(), 1);
+        }
+        let second_piece = String::from_utf8(pieces[1].clone()).unwrap();
+        assert!(
+            second_piece.contains(r#"<x0:x xmlns:x0="urn:example:third">&lt;&amp;&gt;</x0:x>"#),
+            "{second_piece}"
+        );
+
+        let mut whole = Multistatus::new().with_sync_token("http://davgate/sync/9");
+        for response in responses {
+            whole.push(response);
+        }
+        let streamed_root = parse_document(&streamed).unwrap().unwrap();
+        assert_eq!(
+            streamed_root,
+            parse_document(&whole.to_xml()).unwrap().unwrap()
+        );
+
+        let ok = "HTTP/1.1 200 OK".to_owned();
+        let (summary, token) = summarize(&streamed_root);
+        assert_eq!(token.as_deref(), Some("http://davgate/sync/9"));
+        assert_eq!(
+            summary,
+            vec![
+                (
+                    "/dav/caldav/7/a&b.ics".to_owned(),
+                    vec![
+                        (
+                            ok.clone(),
+                            vec![
+                                (PropName::dav("getetag"), "\"1\"".into(), vec![]),
+                                (
+                                    PropName::new(other.clone(), "dead"),
+                                    String::new(),
+                                    vec![
+                                        PropName::new(other.clone(), "member"),
+                                        PropName::new(third.clone(), "x"),
+                                    ],
+                                ),
+                            ],
+                        ),
+                        (
+                            "HTTP/1.1 404 Not Found".to_owned(),
+                            vec![(
+                                PropName::new(third.clone(), "missing"),
+                                String::new(),
+                                vec![]
+                            )],
+                        ),
+                    ],
+                ),
+                (
+                    "/dav/caldav/7/c.ics".to_owned(),
+                    vec![(
+                        ok,
+                        vec![
+                            (PropName::new(third, "x"), "<&>".into(), vec![]),
+                            (PropName::dav("displayname"), "Tom & Jerry".into(), vec![]),
+                        ],
+                    )],
+                ),
+                ("/dav/caldav/7/gone.ics".to_owned(), vec![]),
+            ]
+        );
+        let dead = &streamed_root.children[0].children[1].children[0].children[1];
+        assert_eq!(dead.children[0].text, "a < b");
+    }
+
+    #[test]
+    fn ten_thousand_streamed_responses() {
+        let mut xml = MultistatusStream::head();
+        for n in 0..10_000 {
+            let mut response = Response::with_props(format!("/dav/caldav/7/{n}.ics"));
+            response.found(KnownProp::GetEtag, PropValue::Text(format!("\"{n}\"")));
+            xml.extend(MultistatusStream::response(&response));
+        }
+        xml.extend(MultistatusStream::tail(Some("t")));
+        let root = parse_document(&xml).unwrap().unwrap();
+        assert_eq!(root.children.len(), 10_001);
+        assert_eq!(
+            root.children[9_999].children[0].text,
+            "/dav/caldav/7/9999.ics"
+        );
+    }
+
+    #[test]
+    fn empty_stored_value_is_an_empty_element() {
+        let mut response = Response::with_props("/a/");
+        response.found(KnownProp::DisplayName, PropValue::Xml(String::new()));
+        let xml = String::from_utf8(MultistatusStream::response(&response)).unwrap();
+        assert!(xml.contains("<D:prop><D:displayname/></D:prop>"), "{xml}");
     }
 
     #[test]

@@ -35,6 +35,8 @@ pub enum Precondition {
     MaxDateTime,
     CalendarValidFilter,
     CalendarSupportedFilter,
+    /// A `text-match` names a collation the server does not have.
+    CalendarSupportedCollation,
     // CARDDAV:
     ValidAddressData,
     /// Another resource of the address book already holds this UID; carries its href.
@@ -42,6 +44,7 @@ pub enum Precondition {
     AddressbookMaxResourceSize,
     SupportedAddressData,
     AddressbookSupportedFilter,
+    AddressbookSupportedCollation,
 }
 
 /// One `DAV:resource` of a `need-privileges` body: the href and the missing privilege
@@ -120,11 +123,13 @@ impl Precondition {
             Self::MaxDateTime => ElementName::caldav("max-date-time"),
             Self::CalendarValidFilter => ElementName::caldav("valid-filter"),
             Self::CalendarSupportedFilter => ElementName::caldav("supported-filter"),
+            Self::CalendarSupportedCollation => ElementName::caldav("supported-collation"),
             Self::ValidAddressData => ElementName::carddav("valid-address-data"),
             Self::AddressbookNoUidConflict(_) => ElementName::carddav("no-uid-conflict"),
             Self::AddressbookMaxResourceSize => ElementName::carddav("max-resource-size"),
             Self::SupportedAddressData => ElementName::carddav("supported-address-data"),
             Self::AddressbookSupportedFilter => ElementName::carddav("supported-filter"),
+            Self::AddressbookSupportedCollation => ElementName::carddav("supported-collation"),
         }
     }
 
@@ -279,6 +284,18 @@ mod tests {
                 403,
                 NS_CARDDAV,
                 "supported-filter",
+            ),
+            (
+                Precondition::CalendarSupportedCollation,
+                403,
+                NS_CALDAV,
+                "supported-collation",
+            ),
+            (
+                Precondition::AddressbookSupportedCollation,
+                403,
+                NS_CARDDAV,
+                "supported-collation",
             ),
         ];
         for (precondition, status, ns, local) in cases {

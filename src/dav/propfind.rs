@@ -24,8 +24,8 @@ pub enum PropfindError {
     Xml(#[from] XmlError),
     #[error("root element is {0}, expected {{DAV:}}propfind")]
     NotPropfind(String),
-    #[error("propfind must hold exactly one of prop, allprop, propname")]
-    Conflicting,
+    #[error("{0} must hold at most one of prop, allprop, propname")]
+    Conflicting(String),
 }
 
 impl PropfindRequest {
@@ -45,6 +45,12 @@ impl PropfindRequest {
         if !root.name.is(&Namespace::Dav, "propfind") {
             return Err(PropfindError::NotPropfind(root.name.to_string()));
         }
+        Self::request_in(root)
+    }
+
+    /// The `prop`, `allprop` (with `include`) or `propname` child of `root`, which is
+    /// a `propfind` or a REPORT body; none of them means `allprop`.
+    pub fn request_in(root: &Element) -> Result<Self, PropfindError> {
         let dav = Namespace::Dav;
         let prop = root.child(&dav, "prop");
         let allprop = root.child(&dav, "allprop");
@@ -61,7 +67,7 @@ impl PropfindRequest {
             (None, None, None) => Ok(Self::AllProp {
                 include: Vec::new(),
             }),
-            _ => Err(PropfindError::Conflicting),
+            _ => Err(PropfindError::Conflicting(root.name.to_string())),
         }
     }
 }
@@ -390,14 +396,9 @@ mod tests {
     #[test]
     fn conflicting_request_children_are_refused() {
         let body = br#"<propfind xmlns="DAV:"><allprop/><prop><getetag/></prop></propfind>"#;
-        assert_eq!(
-            PropfindRequest::parse(body),
-            Err(PropfindError::Conflicting)
-        );
+        let conflicting = Err(PropfindError::Conflicting("{DAV:}propfind".into()));
+        assert_eq!(PropfindRequest::parse(body), conflicting);
         let body = br#"<propfind xmlns="DAV:"><propname/><prop/></propfind>"#;
-        assert_eq!(
-            PropfindRequest::parse(body),
-            Err(PropfindError::Conflicting)
-        );
+        assert_eq!(PropfindRequest::parse(body), conflicting);
     }
 }

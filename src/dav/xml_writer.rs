@@ -20,6 +20,9 @@ pub enum PropValue {
     Hrefs(Vec<String>),
     /// Child elements, e.g. `<D:collection/><C:calendar/>` inside `resourcetype`.
     Elements(Vec<XmlElement>),
+    /// A stored dead-property fragment, written verbatim. Only fragments that came from
+    /// `DeadValue` (which checks them) keep the document well-formed.
+    Xml(String),
 }
 
 /// One element of a response tree.
@@ -78,14 +81,20 @@ const FIXED: [Namespace; 5] = [
 
 impl DavXmlWriter {
     pub(crate) fn new() -> Self {
-        let mut this = Self {
+        let mut this = Self::fragment();
+        this.emit(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)));
+        this
+    }
+
+    /// A writer for a piece of a document whose root (written elsewhere) declares the
+    /// fixed prefixes; generated prefixes are declared inside the piece.
+    pub(crate) fn fragment() -> Self {
+        Self {
             writer: Writer::new(Vec::new()),
             generated: Vec::new(),
             declared: Vec::new(),
             scopes: Vec::new(),
-        };
-        this.emit(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)));
-        this
+        }
     }
 
     /// Opens the root element and declares the fixed prefixes on it.
@@ -140,7 +149,13 @@ impl DavXmlWriter {
         attributes: &[(String, String)],
         value: &PropValue,
     ) {
-        if *value == PropValue::Empty || *value == PropValue::Elements(Vec::new()) {
+        let empty = match value {
+            PropValue::Empty => true,
+            PropValue::Elements(children) => children.is_empty(),
+            PropValue::Xml(xml) => xml.is_empty(),
+            _ => false,
+        };
+        if empty {
             let (qualified, declaration) = self.qualify(name);
             let mut start = BytesStart::new(qualified);
             if let Some((key, uri)) = &declaration {
@@ -167,6 +182,7 @@ impl DavXmlWriter {
                     self.element(child);
                 }
             }
+            PropValue::Xml(xml) => self.emit(Event::Text(BytesText::from_escaped(xml.as_str()))),
         }
         self.end(name);
     }

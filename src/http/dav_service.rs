@@ -8,17 +8,18 @@ use http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 
 use super::error::DavError;
 use super::paths::decode_path;
-use super::AppState;
+use super::resource::DavResource;
+use super::{copy_move, mkcalendar, object, propfind, proppatch, report, AppState};
+use crate::access::DavUser;
 use crate::auth::Authenticated;
-use crate::dav::{
-    Depth, KnownProp, Multistatus, Precondition, PropValue, PropfindRequest,
-    Response as DavResponse,
-};
-use crate::principals::EntryResource;
 
 /// The DAV compliance classes davgate answers in OPTIONS.
 const DAV_CLASSES: &str = "1, 3, access-control, calendar-access, addressbook, extended-mkcol";
-const ALLOW: &str = "OPTIONS, PROPFIND";
+const ALLOW: &str =
+    "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, REPORT, MKCALENDAR, MKCOL, COPY, MOVE";
+const ALLOW_ENTRY: &str = "OPTIONS, PROPFIND";
+const ALLOW_COLLECTION: &str = "OPTIONS, PROPFIND, PROPPATCH, REPORT, DELETE";
+const ALLOW_MEMBER: &str = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, COPY, MOVE";
 
 pub(super) async fn handle(
     State(state): State<AppState>,
@@ -50,16 +51,55 @@ async fn dispatch(
     if method == Method::OPTIONS {
         return Ok(options());
     }
-    let me = user.ok_or(DavError::Unauthorized)?.user;
-    let resource = EntryResource::resolve(&state.store, &me, &sub)
-        .await?
-        .ok_or(DavError::NotFound)?;
-    match method.as_str() {
-        "PROPFIND" => propfind(state, &me, resource, headers, body).await,
-        other => Err(DavError::MethodNotAllowed {
-            method: other.to_string(),
-            allow: ALLOW,
+    let user = user.ok_or(DavError::Unauthorized)?.user;
+    let me = DavUser::load(&state.store, &state.config, user).await?;
+    let resource = DavResource::resolve(&state.store, &me, &sub).await?;
+    let not_allowed = |allow: &'static str| DavError::MethodNotAllowed {
+        method: method.to_string(),
+        allow,
+    };
+    match (method.as_str(), &resource) {
+        ("PROPFIND", _) => propfind::propfind(state, &me, resource, headers, body).await,
+        ("REPORT", DavResource::Calendar(collection)) => {
+            report::report(state, &me, collection, headers, body).await
+        }
+        ("PROPPATCH", DavResource::Calendar(collection)) => {
+            proppatch::proppatch(state, &me, collection, body).await
+        }
+        ("DELETE", DavResource::Calendar(collection)) => {
+            object::delete_collection(state, &me, collection).await
+        }
+        ("MKCALENDAR" | "MKCOL", DavResource::UnmappedCalendar(segment)) => {
+            mkcalendar::mkcalendar(state, &me, segment, body, method.as_str() == "MKCOL").await
+        }
+        ("MKCALENDAR" | "MKCOL", _) => Err(DavError::MethodNotAllowed {
+            method: method.to_string(),
+            allow: ALLOW_COLLECTION,
         }),
+        ("GET" | "HEAD", DavResource::CalendarMember { collection, name }) => {
+            object::get(state, &me, collection, name, method, headers).await
+        }
+        ("PUT", DavResource::CalendarMember { collection, name }) => {
+            object::put(state, &me, collection, name, headers, body).await
+        }
+        ("DELETE", DavResource::CalendarMember { collection, name }) => {
+            object::delete_member(state, &me, collection, name, headers).await
+        }
+        ("COPY" | "MOVE", DavResource::CalendarMember { collection, name }) => {
+            copy_move::copy_or_move(
+                state,
+                &me,
+                collection,
+                name,
+                headers,
+                method.as_str() == "MOVE",
+            )
+            .await
+        }
+        (_, DavResource::Calendar(_)) => Err(not_allowed(ALLOW_COLLECTION)),
+        (_, DavResource::CalendarMember { .. }) => Err(not_allowed(ALLOW_MEMBER)),
+        (_, DavResource::UnmappedCalendar(_)) => Err(DavError::NotFound),
+        (_, DavResource::Entry(_)) => Err(not_allowed(ALLOW_ENTRY)),
     }
 }
 
@@ -75,75 +115,4 @@ fn options() -> Response {
         ],
     )
         .into_response()
-}
-
-async fn propfind(
-    state: &AppState,
-    me: &crate::store::User,
-    resource: EntryResource,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<Response, DavError> {
-    let depth = Depth::from_headers(headers, Depth::Infinity)
-        .map_err(|e| DavError::BadRequest(e.to_string()))?;
-    if depth == Depth::Infinity {
-        return Err(Precondition::PropfindFiniteDepth.into());
-    }
-    let request = PropfindRequest::parse(body)
-        .map_err(|e| DavError::BadRequest(format!("PROPFIND body: {e}")))?;
-    let mut resources = vec![resource];
-    if depth == Depth::One {
-        let children = resources[0].children(&state.store, me).await?;
-        resources.extend(children);
-    }
-    let mut multistatus = Multistatus::new();
-    for resource in &resources {
-        let href = state.paths.external(&resource.sub_path());
-        let props = resource.properties(me, &state.paths);
-        multistatus.push(propstat_response(href, &props, &request));
-    }
-    Ok((
-        StatusCode::MULTI_STATUS,
-        [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
-        multistatus.to_xml(),
-    )
-        .into_response())
-}
-
-/// Answers what `request` asks of a resource with these live properties: known ones in a
-/// 200 propstat, the rest in a 404 propstat.
-fn propstat_response(
-    href: String,
-    props: &[(KnownProp, PropValue)],
-    request: &PropfindRequest,
-) -> DavResponse {
-    let mut response = DavResponse::with_props(href);
-    match request {
-        PropfindRequest::PropName => {
-            for (name, _) in props {
-                response.found(name.name(), PropValue::Empty);
-            }
-        }
-        PropfindRequest::AllProp { include } => {
-            for (name, value) in props {
-                response.found(name.name(), value.clone());
-            }
-            for extra in include {
-                let extra_known = KnownProp::from_name(extra);
-                if !props.iter().any(|(known, _)| Some(*known) == extra_known) {
-                    response.not_found(extra.clone());
-                }
-            }
-        }
-        PropfindRequest::Prop(names) => {
-            for wanted in names {
-                let wanted_known = KnownProp::from_name(wanted);
-                match props.iter().find(|(known, _)| Some(*known) == wanted_known) {
-                    Some((_, value)) => response.found(wanted.clone(), value.clone()),
-                    None => response.not_found(wanted.clone()),
-                };
-            }
-        }
-    }
-    response
 }

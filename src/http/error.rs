@@ -19,6 +19,15 @@ pub enum DavError {
     MethodNotAllowed { method: String, allow: &'static str },
     #[error("authentication required")]
     Unauthorized,
+    /// Refused with a reason the client may show (403 without a named precondition).
+    #[error("{0}")]
+    Forbidden(String),
+    /// `If-Match` / `If-None-Match` did not hold (412).
+    #[error("precondition failed: {0}")]
+    PreconditionFailed(String),
+    /// Any other client error with its status and reason (409, 415, ...).
+    #[error("{1}")]
+    Status(StatusCode, String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -70,11 +79,24 @@ impl IntoResponse for DavError {
                     .insert(header::WWW_AUTHENTICATE, www_authenticate());
                 response
             }
+            DavError::Forbidden(reason) => text(StatusCode::FORBIDDEN, reason),
+            DavError::PreconditionFailed(reason) => text(StatusCode::PRECONDITION_FAILED, reason),
+            DavError::Status(status, reason) => text(status, reason),
+            DavError::Store(StoreError::PreconditionFailed) => text(
+                StatusCode::PRECONDITION_FAILED,
+                "the resource changed (or appeared) since the client last saw it".into(),
+            ),
             DavError::Store(StoreError::NotFound) => DavError::NotFound.into_response(),
             DavError::Store(err) => {
                 tracing::error!(error = %err, "request failed in the store");
                 text(StatusCode::INTERNAL_SERVER_ERROR, "internal error".into())
             }
         }
+    }
+}
+
+impl From<crate::dav::HeaderError> for DavError {
+    fn from(e: crate::dav::HeaderError) -> Self {
+        DavError::BadRequest(e.to_string())
     }
 }

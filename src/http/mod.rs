@@ -2,14 +2,23 @@
 //! health at the root, and the whole middleware stack in one visible place.
 
 mod authn;
+mod copy_move;
 mod dav_service;
 mod error;
 mod health;
+mod mkcalendar;
+mod object;
 pub mod paths;
+mod propfind;
+mod proppatch;
+mod report;
+mod resource;
+mod streaming;
 mod well_known;
 
 use std::time::Duration;
 
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{any, get};
 use axum::{middleware, Router};
 use http::header::HeaderName;
@@ -62,6 +71,9 @@ pub fn build_app(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let dav = Router::new()
         .fallback(dav_service::handle)
+        // The outer RequestBodyLimitLayer bounds bodies; objects up to it reach the
+        // handlers, which answer max-resource-size themselves.
+        .layer(DefaultBodyLimit::disable())
         .layer(middleware::from_fn_with_state(
             state.clone(),
             authn::require_user,

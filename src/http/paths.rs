@@ -63,6 +63,16 @@ impl DavPaths {
         }
     }
 
+    /// The DAV sub-path of a path as clients see it (an href, a `Destination`): the
+    /// inverse of [`DavPaths::external`]. None when the path lies outside the DAV tree.
+    pub fn strip_external(&self, external_path: &str) -> Option<String> {
+        if self.prefix == self.proxy_prefix {
+            return Some(normalise_sub(external_path).into_owned());
+        }
+        let full = format!("{}{}", self.proxy_prefix, normalise_sub(external_path));
+        strip_segment_prefix(&full, &self.prefix).map(str::to_owned)
+    }
+
     /// Like [`DavPaths::external`], from unencoded path segments: each one is
     /// percent-encoded, and a collection gets its trailing slash.
     pub fn external_segments(&self, segments: &[&str], collection: bool) -> String {
@@ -243,6 +253,28 @@ mod tests {
     fn proxy_prefix_not_in_front_leaves_the_full_path() {
         let paths = DavPaths::new("/dav", "/other");
         assert_eq!(paths.external("/carddav/"), "/dav/carddav/");
+    }
+
+    #[test]
+    fn strip_external_inverts_external_for_every_layout() {
+        for (prefix, proxy) in [
+            ("/servlet/dav/", "/servlet/dav/"),
+            ("/servlet/dav/hidden/", "/servlet/dav/"),
+            ("/dav/", "/"),
+            ("/", ""),
+        ] {
+            let paths = DavPaths::new(prefix, proxy);
+            for sub in ["/caldav/", "/caldav/12/a%20b.ics", "/"] {
+                let external = paths.external(sub);
+                assert_eq!(
+                    paths.strip_external(&external).as_deref(),
+                    Some(sub),
+                    "{prefix} {proxy} {sub}"
+                );
+            }
+        }
+        let paths = DavPaths::new("/dav/", "/");
+        assert_eq!(paths.strip_external("/other/caldav/"), None);
     }
 
     #[test]

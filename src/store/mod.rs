@@ -10,6 +10,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use futures::stream::BoxStream;
 
 pub use model::*;
 
@@ -134,6 +135,12 @@ pub trait Store: Send + Sync + 'static {
     async fn create_folder(&self, context: ContextId, new: NewFolder) -> StoreResult<Folder>;
     async fn folder(&self, context: ContextId, id: FolderId) -> StoreResult<Folder>;
     async fn folders(&self, context: ContextId) -> StoreResult<Vec<Folder>>;
+    /// The folder a DAV client created under the path segment `dav_name`.
+    async fn folder_by_dav_name(
+        &self,
+        context: ContextId,
+        dav_name: &str,
+    ) -> StoreResult<Option<FolderId>>;
     /// Folders `user` may see: a permission for the user, for one of the user's groups
     /// or for all users, with at least the "see folder" level.
     async fn visible_folders(&self, context: ContextId, user: UserId) -> StoreResult<Vec<Folder>>;
@@ -201,6 +208,70 @@ pub trait Store: Send + Sync + 'static {
         condition: WriteCondition,
     ) -> StoreResult<()>;
 
+    /// Members matching `filter` without their payload, ordered by resource name, read
+    /// lazily: rows arrive as the consumer takes them; dropping the stream stops the query.
+    /// Each open stream holds one database connection until it ends or is dropped.
+    fn object_summary_stream(
+        &self,
+        context: ContextId,
+        folder: FolderId,
+        filter: MemberFilter,
+    ) -> BoxStream<'static, StoreResult<ObjectSummary>>;
+    /// Members matching `filter` with their payload, ordered by resource name, read lazily
+    /// like `object_summary_stream`.
+    fn object_stream(
+        &self,
+        context: ContextId,
+        folder: FolderId,
+        filter: MemberFilter,
+    ) -> BoxStream<'static, StoreResult<StoredObject>>;
+    /// The named members, ordered by resource name: one query per batch of up to 500
+    /// names; names without a member are simply absent.
+    async fn objects_by_names(
+        &self,
+        context: ContextId,
+        folder: FolderId,
+        names: &[String],
+    ) -> StoreResult<Vec<StoredObject>>;
+    /// Moves a member to `to`/`to_name` (another folder, another name or both) in one
+    /// transaction, with its dead properties. `condition` is checked against the source,
+    /// `overwrite` against the target (false and a target exists: PreconditionFailed);
+    /// the UID must be free in the target folder (UidConflict). The change log gets a
+    /// tombstone for the source and a new member in the target. Returns the etag (the
+    /// payload is unchanged) and whether the target was created.
+    #[allow(clippy::too_many_arguments)]
+    async fn move_object(
+        &self,
+        context: ContextId,
+        from: FolderId,
+        name: &str,
+        to: FolderId,
+        to_name: &str,
+        condition: WriteCondition,
+        overwrite: bool,
+    ) -> StoreResult<WriteOutcome>;
+
+    // dead properties of collections (resource_name '') and members
+    /// The dead properties of a collection (`resource_name` '') or member, ordered by
+    /// namespace and name.
+    async fn dead_properties(
+        &self,
+        context: ContextId,
+        folder: FolderId,
+        resource_name: &str,
+    ) -> StoreResult<Vec<DeadProperty>>;
+    /// Removes `remove` (namespace, name), then sets `set`, in one transaction. NotFound
+    /// when the folder, or the named member, does not exist. A change to a collection's
+    /// dead properties is a change of the folder (it moves the ctag).
+    async fn update_dead_properties(
+        &self,
+        context: ContextId,
+        folder: FolderId,
+        resource_name: &str,
+        set: &[DeadProperty],
+        remove: &[(String, String)],
+    ) -> StoreResult<()>;
+
     // change log
     /// The context's current sequence: a sync token valid on every replica.
     async fn current_seq(&self, context: ContextId) -> StoreResult<i64>;
@@ -213,6 +284,22 @@ pub trait Store: Send + Sync + 'static {
         folder: FolderId,
         since: i64,
     ) -> StoreResult<Vec<Change>>;
+    /// Fails with InvalidSyncToken when `since` is below the floor or above the current
+    /// sequence.
+    async fn check_sync_token(&self, context: ContextId, since: i64) -> StoreResult<()>;
+    /// Members of `folder` changed after `since`, ordered by sequence, read lazily: live
+    /// members matching `filter` with their current etag and size, and every tombstone.
+    /// Since 0 (initial sync, always accepted) lists live members only. Any other invalid
+    /// token is the stream's first and only item (InvalidSyncToken). Take the next token
+    /// with `current_seq` before opening the stream: a change racing with it is then
+    /// reported again rather than missed.
+    fn sync_stream(
+        &self,
+        context: ContextId,
+        folder: FolderId,
+        since: i64,
+        filter: MemberFilter,
+    ) -> BoxStream<'static, StoreResult<SyncMember>>;
     /// Drops tombstones changed before `before` (epoch seconds) and raises the floor.
     async fn prune_changes(&self, context: ContextId, before: i64) -> StoreResult<u64>;
 }

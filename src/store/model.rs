@@ -141,6 +141,11 @@ pub struct Folder {
     pub is_default: bool,
     pub subscribed: bool,
     pub used_for_sync: bool,
+    /// Where the folder sorts among the user's calendars (Apple's calendar-order); None = unset.
+    pub sort_order: Option<i32>,
+    /// The path segment a DAV client chose when it created the folder (MKCALENDAR);
+    /// None for folders made otherwise, which are addressed by id.
+    pub dav_name: Option<String>,
     pub permissions: Vec<Permission>,
 }
 
@@ -153,9 +158,12 @@ pub struct NewFolder {
     pub name: String,
     pub color: Option<String>,
     pub description: Option<String>,
+    pub sort_order: Option<i32>,
+    pub dav_name: Option<String>,
     pub permissions: Vec<Permission>,
 }
 
+/// A change to a folder; None leaves a field as it is, `Some(None)` clears an optional one.
 #[derive(Debug, Clone, Default)]
 pub struct FolderUpdate {
     pub name: Option<String>,
@@ -163,6 +171,7 @@ pub struct FolderUpdate {
     pub description: Option<Option<String>>,
     pub subscribed: Option<bool>,
     pub used_for_sync: Option<bool>,
+    pub sort_order: Option<Option<i32>>,
 }
 
 /// An OX folder permission for one user or group.
@@ -324,6 +333,38 @@ pub enum WriteCondition {
 pub struct WriteOutcome {
     pub etag: String,
     pub created: bool,
+}
+
+/// Which members a listing covers: objects whose `[start_at, end_at)` overlaps `window`
+/// (a NULL start or end is open on that side; an object that is a single instant counts
+/// when the instant lies in the window), and only those of `component` ("VEVENT", as
+/// stored) when given. The default covers every member.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MemberFilter {
+    /// `(start, end)` in UTC epoch seconds, end exclusive.
+    pub window: Option<(i64, i64)>,
+    pub component: Option<String>,
+}
+
+/// One member in a sync report: a live member with its current etag and size, or a
+/// tombstone (`deleted`, no etag or size).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncMember {
+    pub resource_name: String,
+    pub seq: i64,
+    pub deleted: bool,
+    pub etag: Option<String>,
+    pub size: Option<i64>,
+    /// When a live member was last written; None for a tombstone.
+    pub modified_at: Option<i64>,
+}
+
+/// A WebDAV dead property: stored as the client sent it, `value` being the XML content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadProperty {
+    pub namespace: String,
+    pub name: String,
+    pub value: String,
 }
 
 /// One member's latest change since a sync token.

@@ -75,6 +75,53 @@ impl FolderScope {
     }
 }
 
+/// A value bound to a statement that runs on a task of its own (a stream), so it must
+/// own its data.
+#[derive(Debug, Clone)]
+pub(crate) enum Arg {
+    Int(i64),
+    Text(String),
+}
+
+/// The largest number of names one `IN (...)` list carries.
+pub(crate) const NAMES_PER_BATCH: usize = 500;
+
+/// How many rows a stream reads ahead of its consumer: summaries are small, full objects
+/// may each be a megabyte.
+pub(crate) const SUMMARIES_AHEAD: usize = 256;
+pub(crate) const OBJECTS_AHEAD: usize = 16;
+
+/// The conditions `filter` puts on the objects row `o`, each starting with ` AND `; their
+/// values are appended to `args`, whose length numbers the placeholders.
+pub(crate) fn member_filter_sql(filter: &super::MemberFilter, args: &mut Vec<Arg>) -> String {
+    let mut sql = String::new();
+    if let Some((start, end)) = filter.window {
+        args.push(Arg::Int(start));
+        let start_param = args.len();
+        args.push(Arg::Int(end));
+        let end_param = args.len();
+        // Open sides count as overlapping; a single instant counts when it lies inside.
+        sql.push_str(&format!(
+            " AND (o.start_at IS NULL OR o.start_at < ${end_param}) \
+             AND (o.end_at IS NULL OR o.end_at > ${start_param} \
+                  OR (o.end_at = o.start_at AND o.start_at >= ${start_param}))"
+        ));
+    }
+    if let Some(component) = &filter.component {
+        args.push(Arg::Text(component.clone()));
+        sql.push_str(&format!(" AND o.component = ${}", args.len()));
+    }
+    sql
+}
+
+/// `$first, $first+1, ...` for `count` values.
+pub(crate) fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Implements `Store` for `$store` (a struct with `pool: sqlx::Pool<$db>`).
 macro_rules! impl_sql_store {
     ($store:ty, $db:ty, $backend:expr, $migrator:expr) => {
@@ -82,7 +129,7 @@ macro_rules! impl_sql_store {
         const USER_COLUMNS: &str =
             "context_id, id, login, mail, display_name, password_hash, enabled";
         const FOLDER_COLUMNS: &str = "context_id, id, parent_id, module, folder_type, owner_id, \
-             name, color, description, is_default, subscribed, used_for_sync";
+             name, color, description, is_default, subscribed, used_for_sync, sort_order, dav_name";
         const OBJECT_COLUMNS: &str = "folder_id, resource_name, uid, component, etag, data, \
              start_at, end_at, display_name, user_id, modified_at";
 
@@ -162,6 +209,8 @@ macro_rules! impl_sql_store {
                 is_default: row.try_get("is_default")?,
                 subscribed: row.try_get("subscribed")?,
                 used_for_sync: row.try_get("used_for_sync")?,
+                sort_order: row.try_get("sort_order")?,
+                dav_name: row.try_get("dav_name")?,
                 permissions: Vec::new(),
             })
         }
@@ -195,6 +244,103 @@ macro_rules! impl_sql_store {
                 user_id: row.try_get("user_id")?,
                 modified_at: row.try_get("modified_at")?,
             })
+        }
+
+        fn summary_from(row: &Row) -> StoreResult<ObjectSummary> {
+            Ok(ObjectSummary {
+                resource_name: row.try_get("resource_name")?,
+                uid: row.try_get("uid")?,
+                etag: row.try_get("etag")?,
+                size: row.try_get("size")?,
+                modified_at: row.try_get("modified_at")?,
+            })
+        }
+
+        fn sync_member_from(row: &Row) -> StoreResult<SyncMember> {
+            Ok(SyncMember {
+                resource_name: row.try_get("resource_name")?,
+                seq: row.try_get("seq")?,
+                deleted: row.try_get("deleted")?,
+                etag: row.try_get("etag")?,
+                size: row.try_get("size")?,
+                modified_at: row.try_get("modified_at")?,
+            })
+        }
+
+        fn bind_arg<'q>(query: Query<'q>, arg: Arg) -> Query<'q> {
+            match arg {
+                Arg::Int(value) => query.bind(value),
+                Arg::Text(value) => query.bind(value),
+            }
+        }
+
+        /// A deadlock or serialization failure: the transaction may simply be run again.
+        fn is_retryable(err: &StoreError) -> bool {
+            match err {
+                StoreError::Database(e) => e
+                    .as_database_error()
+                    .and_then(|db| db.code())
+                    .is_some_and(|code| code == "40P01" || code == "40001"),
+                _ => false,
+            }
+        }
+
+        async fn check_token(pool: &sqlx::Pool<$db>, context: ContextId, since: i64) -> StoreResult<()> {
+            let row = sqlx::query("SELECT seq, floor_seq FROM context_counters WHERE context_id = $1")
+                .bind(context)
+                .fetch_optional(pool)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            let (current, floor): (i64, i64) = (row.try_get("seq")?, row.try_get("floor_seq")?);
+            if since < floor || since > current || since < 0 {
+                return Err(StoreError::InvalidSyncToken(since));
+            }
+            Ok(())
+        }
+
+        /// Runs `sql` on a task of its own and hands its rows over as a stream, at most
+        /// `ahead` rows before the consumer. The task ends, and the query with it, when the
+        /// rows run out, on the first error, or when the stream is dropped. With `token`
+        /// the sync token `(context, since)` is checked first.
+        fn stream_rows<T: Send + 'static>(
+            pool: sqlx::Pool<$db>,
+            sql: String,
+            args: Vec<Arg>,
+            ahead: usize,
+            token: Option<(ContextId, i64)>,
+            map: fn(&Row) -> StoreResult<T>,
+        ) -> futures::stream::BoxStream<'static, StoreResult<T>> {
+            use futures::StreamExt as _;
+            let (sender, receiver) = tokio::sync::mpsc::channel::<StoreResult<T>>(ahead);
+            tokio::spawn(async move {
+                if let Some((context, since)) = token {
+                    if let Err(e) = check_token(&pool, context, since).await {
+                        let _ = sender.send(Err(e)).await;
+                        return;
+                    }
+                }
+                let mut query = sqlx::query(&sql);
+                for arg in args {
+                    query = bind_arg(query, arg);
+                }
+                let mut rows = query.fetch(&pool);
+                loop {
+                    let row = tokio::select! {
+                        row = rows.next() => row,
+                        _ = sender.closed() => break,
+                    };
+                    let Some(row) = row else { break };
+                    let item = row.map_err(StoreError::from).and_then(|row| map(&row));
+                    let failed = item.is_err();
+                    if sender.send(item).await.is_err() || failed {
+                        break;
+                    }
+                }
+            });
+            futures::stream::unfold(receiver, |mut receiver| async move {
+                receiver.recv().await.map(|item| (item, receiver))
+            })
+            .boxed()
         }
 
         impl $store {
@@ -263,6 +409,117 @@ macro_rules! impl_sql_store {
                     folder.permissions = by_folder.remove(&folder.id).unwrap_or_default();
                 }
                 Ok(folders)
+            }
+
+            /// One attempt at `move_object`, in one transaction.
+            #[allow(clippy::too_many_arguments)]
+            async fn move_once(
+                &self,
+                context: ContextId,
+                from: FolderId,
+                name: &str,
+                to: FolderId,
+                to_name: &str,
+                condition: &WriteCondition,
+                overwrite: bool,
+            ) -> StoreResult<WriteOutcome> {
+                let mut tx = self.pool.begin().await?;
+                // The context's write lock first, so the checks and the move see one state.
+                let locked = sqlx::query("UPDATE context_counters SET floor_seq = floor_seq WHERE context_id = $1")
+                    .bind(context)
+                    .execute(&mut *tx)
+                    .await?;
+                if locked.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                let source = sqlx::query(
+                    "SELECT uid, etag FROM objects WHERE context_id = $1 AND folder_id = $2 AND resource_name = $3",
+                )
+                .bind(context)
+                .bind(from)
+                .bind(name)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+                let (uid, etag): (String, String) = (source.try_get("uid")?, source.try_get("etag")?);
+                match condition {
+                    WriteCondition::MustNotExist => return Err(StoreError::PreconditionFailed),
+                    WriteCondition::IfMatch(expected) if *expected != etag => {
+                        return Err(StoreError::PreconditionFailed)
+                    }
+                    _ => {}
+                }
+                let replaced = sqlx::query(
+                    "DELETE FROM objects WHERE context_id = $1 AND folder_id = $2 AND resource_name = $3",
+                )
+                .bind(context)
+                .bind(to)
+                .bind(to_name)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                    > 0;
+                if replaced && !overwrite {
+                    return Err(StoreError::PreconditionFailed);
+                }
+                let moved: Result<String, sqlx::Error> = sqlx::query_scalar(
+                    "UPDATE objects SET folder_id = $4, resource_name = $5, modified_at = $6 \
+                     WHERE context_id = $1 AND folder_id = $2 AND resource_name = $3 RETURNING etag",
+                )
+                .bind(context)
+                .bind(from)
+                .bind(name)
+                .bind(to)
+                .bind(to_name)
+                .bind(now_epoch())
+                .fetch_one(&mut *tx)
+                .await;
+                match moved {
+                    Ok(etag) => {
+                        tx.commit().await?;
+                        Ok(WriteOutcome { etag, created: !replaced })
+                    }
+                    Err(e) => {
+                        tx.rollback().await?;
+                        Err(self.write_error(e, context, to, &uid).await)
+                    }
+                }
+            }
+
+            /// Objects of `folder` with the given names (at most `NAMES_PER_BATCH`).
+            async fn objects_batch(
+                &self,
+                context: ContextId,
+                folder: FolderId,
+                names: &[&String],
+            ) -> StoreResult<Vec<StoredObject>> {
+                let sql = format!(
+                    "SELECT {OBJECT_COLUMNS} FROM objects WHERE context_id = $1 AND folder_id = $2 \
+                     AND resource_name IN ({})",
+                    placeholders(3, names.len())
+                );
+                let mut query = sqlx::query(&sql).bind(context).bind(folder);
+                for name in names {
+                    query = query.bind(name.as_str());
+                }
+                let rows = query.fetch_all(&self.pool).await?;
+                rows.iter().map(object_from).collect()
+            }
+
+            /// The `SELECT` of a member listing and its arguments.
+            fn member_listing(
+                context: ContextId,
+                folder: FolderId,
+                columns: &str,
+                filter: &MemberFilter,
+            ) -> (String, Vec<Arg>) {
+                let mut args = vec![Arg::Int(context), Arg::Int(folder)];
+                let conditions = member_filter_sql(filter, &mut args);
+                let sql = format!(
+                    "SELECT {columns} FROM objects o WHERE o.context_id = $1 AND o.folder_id = $2{conditions} \
+                     ORDER BY o.resource_name"
+                );
+                (sql, args)
             }
 
             async fn uid_conflict(
@@ -457,8 +714,8 @@ macro_rules! impl_sql_store {
                 let now = now_epoch();
                 sqlx::query(
                     "INSERT INTO folders (context_id, id, parent_id, module, folder_type, owner_id, name, \
-                     color, description, is_default, subscribed, used_for_sync, created_at, modified_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, TRUE, TRUE, $11, $11)",
+                     color, description, is_default, subscribed, used_for_sync, sort_order, dav_name, created_at, modified_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, TRUE, TRUE, $11, $13, $12, $12)",
                 )
                 .bind(context)
                 .bind(id)
@@ -470,7 +727,9 @@ macro_rules! impl_sql_store {
                 .bind(&new.color)
                 .bind(&new.description)
                 .bind(is_default)
+                .bind(new.sort_order)
                 .bind(now)
+                .bind(&new.dav_name)
                 .execute(&mut **tx)
                 .await
                 .map_err(|e| unique_or(e, format!("folder {id}")))?;
@@ -579,6 +838,8 @@ macro_rules! impl_sql_store {
                         name: name.to_string(),
                         color: None,
                         description: None,
+                        sort_order: None,
+                        dav_name: None,
                         permissions: vec![all_users_read],
                     };
                     Self::insert_folder(&mut tx, id, folder_id, &folder, false).await?;
@@ -775,6 +1036,8 @@ macro_rules! impl_sql_store {
                         name: default.name.clone(),
                         color: None,
                         description: None,
+                        sort_order: None,
+                        dav_name: None,
                         permissions: vec![Permission::for_role(id, false, Role::Administrator)],
                     };
                     Self::insert_folder(&mut tx, context, folder_id, &folder, true).await?;
@@ -1055,6 +1318,20 @@ macro_rules! impl_sql_store {
                 self.load_folders(context, FolderScope::All).await
             }
 
+            async fn folder_by_dav_name(
+                &self,
+                context: ContextId,
+                dav_name: &str,
+            ) -> StoreResult<Option<FolderId>> {
+                Ok(sqlx::query_scalar(
+                    "SELECT id FROM folders WHERE context_id = $1 AND dav_name = $2",
+                )
+                .bind(context)
+                .bind(dav_name)
+                .fetch_optional(&self.pool)
+                .await?)
+            }
+
             async fn visible_folders(&self, context: ContextId, user: UserId) -> StoreResult<Vec<Folder>> {
                 self.load_folders(context, FolderScope::VisibleTo(user)).await
             }
@@ -1089,9 +1366,10 @@ macro_rules! impl_sql_store {
                 let current = self.folder(context, id).await?;
                 let color = update.color.unwrap_or(current.color);
                 let description = update.description.unwrap_or(current.description);
+                let sort_order = update.sort_order.unwrap_or(current.sort_order);
                 sqlx::query(
                     "UPDATE folders SET name = $3, color = $4, description = $5, subscribed = $6, \
-                     used_for_sync = $7, modified_at = $8 WHERE context_id = $1 AND id = $2",
+                     used_for_sync = $7, modified_at = $8, sort_order = $9 WHERE context_id = $1 AND id = $2",
                 )
                 .bind(context)
                 .bind(id)
@@ -1101,6 +1379,7 @@ macro_rules! impl_sql_store {
                 .bind(update.subscribed.unwrap_or(current.subscribed))
                 .bind(update.used_for_sync.unwrap_or(current.used_for_sync))
                 .bind(now_epoch())
+                .bind(sort_order)
                 .execute(&self.pool)
                 .await?;
                 self.folder(context, id).await
@@ -1139,14 +1418,25 @@ macro_rules! impl_sql_store {
             }
 
             async fn delete_folder(&self, context: ContextId, id: FolderId) -> StoreResult<()> {
+                // Members (leaving tombstones), then the collection's dead properties, then
+                // the folder: its own tombstone is the last change recorded, whatever order
+                // the database runs cascades in.
+                let mut tx = self.pool.begin().await?;
+                for sql in [
+                    "DELETE FROM objects WHERE context_id = $1 AND folder_id = $2",
+                    "DELETE FROM dead_properties WHERE context_id = $1 AND folder_id = $2",
+                ] {
+                    sqlx::query(sql).bind(context).bind(id).execute(&mut *tx).await?;
+                }
                 let done = sqlx::query("DELETE FROM folders WHERE context_id = $1 AND id = $2")
                     .bind(context)
                     .bind(id)
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await?;
                 if done.rows_affected() == 0 {
                     return Err(StoreError::NotFound);
                 }
+                tx.commit().await?;
                 Ok(())
             }
 
@@ -1224,17 +1514,7 @@ macro_rules! impl_sql_store {
                 .bind(folder)
                 .fetch_all(&self.pool)
                 .await?;
-                rows.iter()
-                    .map(|row| {
-                        Ok(ObjectSummary {
-                            resource_name: row.try_get("resource_name")?,
-                            uid: row.try_get("uid")?,
-                            etag: row.try_get("etag")?,
-                            size: row.try_get("size")?,
-                            modified_at: row.try_get("modified_at")?,
-                        })
-                    })
-                    .collect()
+                rows.iter().map(summary_from).collect()
             }
 
             async fn delete_object(
@@ -1274,6 +1554,208 @@ macro_rules! impl_sql_store {
                 }
             }
 
+            fn object_summary_stream(
+                &self,
+                context: ContextId,
+                folder: FolderId,
+                filter: MemberFilter,
+            ) -> futures::stream::BoxStream<'static, StoreResult<ObjectSummary>> {
+                let columns = "o.resource_name, o.uid, o.etag, CAST(LENGTH(o.data) AS BIGINT) AS size, o.modified_at";
+                let (sql, args) = Self::member_listing(context, folder, columns, &filter);
+                stream_rows(self.pool.clone(), sql, args, SUMMARIES_AHEAD, None, summary_from)
+            }
+
+            fn object_stream(
+                &self,
+                context: ContextId,
+                folder: FolderId,
+                filter: MemberFilter,
+            ) -> futures::stream::BoxStream<'static, StoreResult<StoredObject>> {
+                let (sql, args) = Self::member_listing(context, folder, OBJECT_COLUMNS, &filter);
+                stream_rows(self.pool.clone(), sql, args, OBJECTS_AHEAD, None, object_from)
+            }
+
+            async fn objects_by_names(
+                &self,
+                context: ContextId,
+                folder: FolderId,
+                names: &[String],
+            ) -> StoreResult<Vec<StoredObject>> {
+                let mut wanted: Vec<&String> = names.iter().collect();
+                wanted.sort();
+                wanted.dedup();
+                let mut found = Vec::new();
+                for batch in wanted.chunks(NAMES_PER_BATCH) {
+                    found.extend(self.objects_batch(context, folder, batch).await?);
+                }
+                found.sort_by(|a, b| a.resource_name.cmp(&b.resource_name));
+                Ok(found)
+            }
+
+            async fn move_object(
+                &self,
+                context: ContextId,
+                from: FolderId,
+                name: &str,
+                to: FolderId,
+                to_name: &str,
+                condition: WriteCondition,
+                overwrite: bool,
+            ) -> StoreResult<WriteOutcome> {
+                if from == to && name == to_name {
+                    return Err(StoreError::Invalid(format!("{name} cannot be moved onto itself")));
+                }
+                let mut attempts = 0;
+                loop {
+                    attempts += 1;
+                    match self.move_once(context, from, name, to, to_name, &condition, overwrite).await {
+                        Err(e) if attempts < 3 && is_retryable(&e) => continue,
+                        outcome => return outcome,
+                    }
+                }
+            }
+
+            async fn dead_properties(
+                &self,
+                context: ContextId,
+                folder: FolderId,
+                resource_name: &str,
+            ) -> StoreResult<Vec<DeadProperty>> {
+                let rows = sqlx::query(
+                    "SELECT namespace, name, value FROM dead_properties \
+                     WHERE context_id = $1 AND folder_id = $2 AND resource_name = $3 ORDER BY namespace, name",
+                )
+                .bind(context)
+                .bind(folder)
+                .bind(resource_name)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(DeadProperty {
+                            namespace: row.try_get("namespace")?,
+                            name: row.try_get("name")?,
+                            value: row.try_get("value")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn update_dead_properties(
+                &self,
+                context: ContextId,
+                folder: FolderId,
+                resource_name: &str,
+                set: &[DeadProperty],
+                remove: &[(String, String)],
+            ) -> StoreResult<()> {
+                let mut tx = self.pool.begin().await?;
+                // The context's write lock first: SQLite then never has to upgrade a read.
+                let locked = sqlx::query("UPDATE context_counters SET floor_seq = floor_seq WHERE context_id = $1")
+                    .bind(context)
+                    .execute(&mut *tx)
+                    .await?;
+                let exists: i64 = if resource_name.is_empty() {
+                    sqlx::query_scalar("SELECT COUNT(*) FROM folders WHERE context_id = $1 AND id = $2")
+                        .bind(context)
+                        .bind(folder)
+                        .fetch_one(&mut *tx)
+                        .await?
+                } else {
+                    sqlx::query_scalar(
+                        "SELECT COUNT(*) FROM objects WHERE context_id = $1 AND folder_id = $2 AND resource_name = $3",
+                    )
+                    .bind(context)
+                    .bind(folder)
+                    .bind(resource_name)
+                    .fetch_one(&mut *tx)
+                    .await?
+                };
+                if locked.rows_affected() == 0 || exists == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                for (namespace, name) in remove {
+                    sqlx::query(
+                        "DELETE FROM dead_properties WHERE context_id = $1 AND folder_id = $2 \
+                         AND resource_name = $3 AND namespace = $4 AND name = $5",
+                    )
+                    .bind(context)
+                    .bind(folder)
+                    .bind(resource_name)
+                    .bind(namespace)
+                    .bind(name)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                for property in set {
+                    sqlx::query(
+                        "INSERT INTO dead_properties (context_id, folder_id, resource_name, namespace, name, value) \
+                         VALUES ($1, $2, $3, $4, $5, $6) \
+                         ON CONFLICT (context_id, folder_id, resource_name, namespace, name) \
+                         DO UPDATE SET value = excluded.value",
+                    )
+                    .bind(context)
+                    .bind(folder)
+                    .bind(resource_name)
+                    .bind(&property.namespace)
+                    .bind(&property.name)
+                    .bind(&property.value)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn check_sync_token(&self, context: ContextId, since: i64) -> StoreResult<()> {
+                check_token(&self.pool, context, since).await
+            }
+
+            fn sync_stream(
+                &self,
+                context: ContextId,
+                folder: FolderId,
+                since: i64,
+                filter: MemberFilter,
+            ) -> futures::stream::BoxStream<'static, StoreResult<SyncMember>> {
+                let mut args = vec![Arg::Int(context), Arg::Int(folder)];
+                let sql = if since == 0 {
+                    // Every live member; one whose change was never logged sorts first.
+                    let conditions = member_filter_sql(&filter, &mut args);
+                    format!(
+                        "SELECT o.resource_name, COALESCE(c.seq, 0) AS seq, FALSE AS deleted, \
+                         o.etag, CAST(LENGTH(o.data) AS BIGINT) AS size, o.modified_at \
+                         FROM objects o LEFT JOIN changes c ON c.context_id = o.context_id \
+                         AND c.folder_id = o.folder_id AND c.resource_name = o.resource_name \
+                         WHERE o.context_id = $1 AND o.folder_id = $2{conditions} \
+                         ORDER BY COALESCE(c.seq, 0), o.resource_name"
+                    )
+                } else {
+                    // A logged member without a row is a tombstone, whatever its flag says.
+                    args.push(Arg::Int(since));
+                    let conditions = member_filter_sql(&filter, &mut args);
+                    format!(
+                        "SELECT c.resource_name, c.seq, \
+                         CASE WHEN o.resource_name IS NULL THEN TRUE ELSE FALSE END AS deleted, \
+                         o.etag, CAST(LENGTH(o.data) AS BIGINT) AS size, o.modified_at \
+                         FROM changes c LEFT JOIN objects o ON o.context_id = c.context_id \
+                         AND o.folder_id = c.folder_id AND o.resource_name = c.resource_name \
+                         WHERE c.context_id = $1 AND c.folder_id = $2 AND c.seq > $3 AND c.resource_name <> '' \
+                         AND (o.resource_name IS NULL OR (1 = 1{conditions})) \
+                         ORDER BY c.seq"
+                    )
+                };
+                stream_rows(
+                    self.pool.clone(),
+                    sql,
+                    args,
+                    SUMMARIES_AHEAD,
+                    // An initial sync names no token, so no floor applies to it.
+                    (since != 0).then_some((context, since)),
+                    sync_member_from,
+                )
+            }
+
             async fn current_seq(&self, context: ContextId) -> StoreResult<i64> {
                 sqlx::query_scalar("SELECT seq FROM context_counters WHERE context_id = $1")
                     .bind(context)
@@ -1299,15 +1781,7 @@ macro_rules! impl_sql_store {
                 folder: FolderId,
                 since: i64,
             ) -> StoreResult<Vec<Change>> {
-                let row = sqlx::query("SELECT seq, floor_seq FROM context_counters WHERE context_id = $1")
-                    .bind(context)
-                    .fetch_optional(&self.pool)
-                    .await?
-                    .ok_or(StoreError::NotFound)?;
-                let (current, floor): (i64, i64) = (row.try_get("seq")?, row.try_get("floor_seq")?);
-                if since < floor || since > current || since < 0 {
-                    return Err(StoreError::InvalidSyncToken(since));
-                }
+                check_token(&self.pool, context, since).await?;
                 let rows = sqlx::query(
                     "SELECT resource_name, seq, deleted FROM changes \
                      WHERE context_id = $1 AND folder_id = $2 AND seq > $3 ORDER BY seq",

@@ -9,7 +9,10 @@ use sqlx::sqlite::{
 };
 use sqlx::Row as _;
 
-use super::sql::{impl_sql_store, FolderScope, Link, UserScope};
+use super::sql::{
+    impl_sql_store, member_filter_sql, placeholders, Arg, FolderScope, Link, UserScope,
+    NAMES_PER_BATCH, OBJECTS_AHEAD, SUMMARIES_AHEAD,
+};
 use super::*;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");

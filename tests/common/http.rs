@@ -105,6 +105,7 @@ pub struct Call<'a> {
     pub uri: &'a str,
     pub auth: Option<(&'a str, &'a str)>,
     pub depth: Option<&'a str>,
+    pub headers: Vec<(&'a str, String)>,
     pub body: Vec<u8>,
 }
 
@@ -115,6 +116,7 @@ impl<'a> Call<'a> {
             uri,
             auth: None,
             depth: None,
+            headers: Vec::new(),
             body: Vec::new(),
         }
     }
@@ -126,6 +128,11 @@ impl<'a> Call<'a> {
 
     pub fn depth(mut self, depth: &'a str) -> Self {
         self.depth = Some(depth);
+        self
+    }
+
+    pub fn header(mut self, name: &'a str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
         self
     }
 
@@ -170,8 +177,15 @@ pub async fn send(app: &Router, call: Call<'_>) -> Answer {
     if let Some(depth) = call.depth {
         request = request.header("depth", depth);
     }
-    if !call.body.is_empty() {
+    let sets_content_type = call
+        .headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
+    if !call.body.is_empty() && !sets_content_type {
         request = request.header(http::header::CONTENT_TYPE, "application/xml; charset=utf-8");
+    }
+    for (name, value) in &call.headers {
+        request = request.header(*name, value.as_str());
     }
     let request = request.body(Body::from(call.body)).unwrap();
     let response = app.clone().oneshot(request).await.unwrap();
@@ -200,11 +214,20 @@ pub struct Node {
     pub local: String,
     pub text: String,
     pub children: Vec<Node>,
+    /// Attributes without a namespace prefix, unescaped.
+    pub attributes: Vec<(String, String)>,
 }
 
 impl Node {
     pub fn is(&self, ns: &str, local: &str) -> bool {
         self.ns == ns && self.local == local
+    }
+
+    pub fn attribute(&self, name: &str) -> Option<&str> {
+        self.attributes
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn child(&self, ns: &str, local: &str) -> Option<&Node> {
@@ -237,6 +260,20 @@ impl Node {
     }
 }
 
+fn plain_attributes(start: &quick_xml::events::BytesStart) -> Vec<(String, String)> {
+    start
+        .attributes()
+        .map(|a| a.expect("well-formed attribute"))
+        .filter(|a| !a.key.as_ref().contains(&b':') && a.key.as_ref() != b"xmlns")
+        .map(|a| {
+            (
+                String::from_utf8(a.key.as_ref().to_vec()).unwrap(),
+                a.unescape_value().unwrap().into_owned(),
+            )
+        })
+        .collect()
+}
+
 /// Parses a whole XML body with namespaces resolved; an undeclared prefix is a failure.
 pub fn parse_xml(body: &[u8]) -> Node {
     let text = std::str::from_utf8(body).expect("response body is UTF-8");
@@ -266,6 +303,7 @@ pub fn parse_xml(body: &[u8]) -> Node {
                 local: String::from_utf8(start.local_name().as_ref().to_vec()).unwrap(),
                 text: String::new(),
                 children: Vec::new(),
+                attributes: plain_attributes(&start),
             }),
             Event::Empty(start) => {
                 let node = Node {
@@ -273,6 +311,7 @@ pub fn parse_xml(body: &[u8]) -> Node {
                     local: String::from_utf8(start.local_name().as_ref().to_vec()).unwrap(),
                     text: String::new(),
                     children: Vec::new(),
+                    attributes: plain_attributes(&start),
                 };
                 match open.last_mut() {
                     Some(parent) => parent.children.push(node),
@@ -306,6 +345,8 @@ pub fn parse_xml(body: &[u8]) -> Node {
 #[derive(Debug, Clone)]
 pub struct DavResponse {
     pub href: String,
+    /// The response's own DAV:status (a member reported as 404 in a sync, a 507).
+    pub status: Option<u16>,
     pub props: Vec<(u16, Node)>,
     pub node: Node,
 }
@@ -329,6 +370,7 @@ impl DavResponse {
         }
         DavResponse {
             href: hrefs[0].clone(),
+            status: node.child(DAV, "status").map(|s| status_code(&s.text)),
             props,
             node: node.clone(),
         }

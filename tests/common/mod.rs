@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+pub mod caldav;
 pub mod http;
 
 use davgate::store::{self, DynStore};

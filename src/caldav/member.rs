@@ -1,0 +1,62 @@
+//! Members of a calendar collection: their live properties and header values.
+
+use time::OffsetDateTime;
+
+use crate::dav::{KnownProp, PropValue};
+
+pub const CALENDAR_CONTENT_TYPE: &str = "text/calendar; charset=utf-8";
+
+/// The strong entity tag of stored bytes, quoted as headers and DAV:getetag show it.
+pub fn quoted_etag(etag: &str) -> String {
+    format!("\"{etag}\"")
+}
+
+/// IMF-fixdate (RFC 9110 5.6.7), as Last-Modified and DAV:getlastmodified use it.
+pub fn http_date(epoch: i64) -> String {
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let t = OffsetDateTime::from_unix_timestamp(epoch).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    format!(
+        "{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
+        DAYS[t.weekday().number_days_from_monday() as usize],
+        t.day(),
+        MONTHS[t.month() as usize - 1],
+        t.year(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// The live properties of a member.
+pub fn member_properties(etag: &str, size: i64, modified_at: i64) -> Vec<(KnownProp, PropValue)> {
+    vec![
+        (KnownProp::GetEtag, PropValue::Text(quoted_etag(etag))),
+        (
+            KnownProp::GetContentType,
+            PropValue::Text(CALENDAR_CONTENT_TYPE.into()),
+        ),
+        (
+            KnownProp::GetContentLength,
+            PropValue::Text(size.to_string()),
+        ),
+        (
+            KnownProp::GetLastModified,
+            PropValue::Text(http_date(modified_at)),
+        ),
+        (KnownProp::ResourceType, PropValue::Empty),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_dates_are_imf_fixdate() {
+        assert_eq!(http_date(784_111_777), "Sun, 06 Nov 1994 08:49:37 GMT");
+        assert_eq!(http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+    }
+}

@@ -1,0 +1,165 @@
+//! iCalendar calendar object resources for CalDAV: validation on write, the index columns,
+//! recurrence-aware time ranges, calendar-query filters, calendar-data output and free-busy.
+
+mod filter;
+mod freebusy;
+mod index;
+mod instances;
+mod parse;
+mod render;
+mod zones;
+
+use calcard::icalendar::ICalendar;
+
+use super::query::{CalendarDataRequest, CompFilter, TimeRange};
+
+pub use freebusy::freebusy_calendar;
+
+/// Why a calendar object was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CalendarError {
+    /// Not parseable iCalendar (answered with `CALDAV:valid-calendar-data`).
+    #[error("invalid calendar data: {0}")]
+    InvalidData(String),
+    /// Parseable, but not one calendar object resource as RFC 4791 4.1 defines it
+    /// (answered with `CALDAV:valid-calendar-object-resource`).
+    #[error("invalid calendar object resource: {0}")]
+    InvalidObjectResource(String),
+}
+
+/// The type of the components a calendar object holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ComponentKind {
+    Event,
+    Todo,
+    Journal,
+    FreeBusy,
+}
+
+impl ComponentKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Event => "VEVENT",
+            Self::Todo => "VTODO",
+            Self::Journal => "VJOURNAL",
+            Self::FreeBusy => "VFREEBUSY",
+        }
+    }
+}
+
+/// The index columns stored beside the object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectIndex {
+    pub uid: String,
+    pub component: ComponentKind,
+    /// Earliest start of any instance in UTC; None when the object has no start at all.
+    pub first_start: Option<i64>,
+    /// Latest end of any instance in UTC; None when unbounded (an endless RRULE) or when
+    /// the object has no time at all (then it is in every range).
+    pub last_end: Option<i64>,
+    pub summary: Option<String>,
+}
+
+/// How busy a period is (`FBTYPE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum BusyKind {
+    Busy,
+    Tentative,
+    Unavailable,
+}
+
+impl BusyKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Busy => "BUSY",
+            Self::Tentative => "BUSY-TENTATIVE",
+            Self::Unavailable => "BUSY-UNAVAILABLE",
+        }
+    }
+}
+
+/// One busy period in UTC epoch seconds, end exclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct BusyPeriod {
+    pub start: i64,
+    pub end: i64,
+    pub kind: BusyKind,
+}
+
+/// A validated calendar object resource: the client's bytes and their parsed form.
+#[derive(Debug, Clone)]
+pub struct CalendarObject {
+    data: Vec<u8>,
+    ical: ICalendar,
+    kind: ComponentKind,
+    index: ObjectIndex,
+    zones: zones::Zones,
+}
+
+impl CalendarObject {
+    /// Parses and validates a calendar object resource (RFC 4791 4.1): one VCALENDAR
+    /// without METHOD, components of one type (VEVENT, VTODO, VJOURNAL or VFREEBUSY) plus
+    /// VTIMEZONEs, all with one UID, dates that parse, no DTEND before DTSTART and a
+    /// usable RRULE.
+    pub fn parse(data: &[u8]) -> Result<CalendarObject, CalendarError> {
+        let (ical, kind) = parse::parse(data)?;
+        let zones = zones::Zones::new(&ical, None);
+        let mut object = CalendarObject {
+            data: data.to_vec(),
+            ical,
+            kind,
+            index: ObjectIndex {
+                uid: String::new(),
+                component: kind,
+                first_start: None,
+                last_end: None,
+                summary: None,
+            },
+            zones,
+        };
+        parse::check_recurrence(&object)?;
+        object.index = index::build(&object);
+        Ok(object)
+    }
+
+    /// Evaluates floating times and dates in `tzid` (the collection's
+    /// `calendar-timezone`) instead of UTC. An unknown zone leaves UTC in place.
+    pub fn with_floating_zone(mut self, tzid: &str) -> Self {
+        self.zones = zones::Zones::new(&self.ical, Some(tzid));
+        self
+    }
+
+    pub fn index(&self) -> &ObjectIndex {
+        &self.index
+    }
+
+    /// The stored bytes.
+    pub fn data(&self) -> &[u8] {
+        &self.data
+    }
+
+    /// Whether the object passes a calendar-query filter rooted at VCALENDAR
+    /// (RFC 4791 9.7), with recurring components expanded for time ranges.
+    pub fn matches(&self, filter: &CompFilter) -> bool {
+        filter::matches(self, filter)
+    }
+
+    /// Whether any instance of the object's components overlaps `range` (RFC 4791 9.9).
+    pub fn overlaps(&self, range: &TimeRange) -> bool {
+        filter::overlaps(self, range)
+    }
+
+    /// calendar-data output (RFC 4791 9.6): the stored bytes for the default request,
+    /// otherwise the selected, expanded or limited object as iCalendar text.
+    pub fn render(&self, request: &CalendarDataRequest) -> Vec<u8> {
+        render::render(self, request)
+    }
+
+    /// The object's busy time within `range` for a free-busy-query (RFC 4791 7.10).
+    pub fn busy_periods(&self, range: &TimeRange) -> Vec<BusyPeriod> {
+        freebusy::busy_periods(self, range)
+    }
+}
+
+#[cfg(test)]
+mod tests;

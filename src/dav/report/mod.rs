@@ -1,0 +1,273 @@
+//! REPORT request bodies: calendar-multiget, calendar-query and free-busy-query (RFC 4791),
+//! sync-collection (RFC 6578) and the CardDAV reports (RFC 6352), read by namespace URI.
+
+mod calendar_data;
+mod filter;
+mod time_range;
+
+use http::StatusCode;
+
+use super::document::{parse_document, Element, XmlError};
+use super::names::{ElementName, Namespace};
+use super::precondition::Precondition;
+use super::propfind::{PropfindError, PropfindRequest};
+use crate::content::query::{CalendarDataRequest, CompFilter, TimeRange};
+pub use calendar_data::parse_calendar_data;
+
+/// What a REPORT asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReportRequest {
+    /// RFC 4791 7.9. Hrefs as sent, still percent-encoded.
+    CalendarMultiget {
+        props: ReportProps,
+        hrefs: Vec<String>,
+    },
+    /// RFC 4791 7.8. The filter's root is the VCALENDAR comp-filter.
+    CalendarQuery {
+        props: ReportProps,
+        filter: CompFilter,
+        /// The `CALDAV:timezone` text, an iCalendar object with one VTIMEZONE.
+        timezone: Option<String>,
+    },
+    /// RFC 6578 3.2.
+    SyncCollection {
+        /// None for the initial sync (an empty `sync-token` element).
+        sync_token: Option<String>,
+        sync_level: SyncLevel,
+        /// `DAV:limit/DAV:nresults`.
+        limit: Option<u32>,
+        props: ReportProps,
+    },
+    /// RFC 4791 7.10.
+    FreeBusyQuery { range: TimeRange },
+    /// RFC 6352 8.7.
+    AddressbookMultiget {
+        props: ReportProps,
+        hrefs: Vec<String>,
+    },
+    /// RFC 6352 8.6. The filter is handed over as parsed, not yet interpreted.
+    AddressbookQuery {
+        props: ReportProps,
+        filter: Element,
+        limit: Option<u32>,
+    },
+    /// Any other report: the caller answers 403 `DAV:supported-report`.
+    Unsupported(ElementName),
+}
+
+/// `DAV:sync-level`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncLevel {
+    /// `1`: the members of the collection.
+    One,
+    /// `infinite`: every descendant.
+    Infinite,
+}
+
+/// The properties a report asks for, as in PROPFIND, with the `CALDAV:calendar-data`
+/// request read out when it is among them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportProps {
+    pub request: PropfindRequest,
+    pub calendar_data: Option<CalendarDataRequest>,
+}
+
+/// Why a REPORT body (or the calendar-data part of a PROPFIND) was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReportError {
+    #[error(transparent)]
+    Xml(#[from] XmlError),
+    #[error("REPORT needs a request body")]
+    Empty,
+    /// Wrong structure: a required element missing, an unknown value (400).
+    #[error("{0}")]
+    Malformed(String),
+    /// RFC 4791 9.7 broken (403 `CALDAV:valid-filter`).
+    #[error("invalid filter: {0}")]
+    InvalidFilter(String),
+    /// 403 `CALDAV:supported-collation`.
+    #[error("unsupported collation {0:?}")]
+    UnsupportedCollation(String),
+    /// A calendar-data media type other than iCalendar 2.0 (403
+    /// `CALDAV:supported-calendar-data`).
+    #[error("unsupported calendar data {0}")]
+    UnsupportedCalendarData(String),
+}
+
+impl ReportError {
+    /// The precondition the client gets in a `DAV:error` body; None means a plain 400.
+    pub fn precondition(&self) -> Option<Precondition> {
+        match self {
+            Self::Xml(_) | Self::Empty | Self::Malformed(_) => None,
+            Self::InvalidFilter(_) => Some(Precondition::CalendarValidFilter),
+            Self::UnsupportedCollation(_) => Some(Precondition::CalendarSupportedCollation),
+            Self::UnsupportedCalendarData(_) => Some(Precondition::SupportedCalendarData),
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.precondition()
+            .map_or(StatusCode::BAD_REQUEST, |p| p.status())
+    }
+}
+
+impl From<PropfindError> for ReportError {
+    fn from(err: PropfindError) -> Self {
+        match err {
+            PropfindError::Xml(xml) => Self::Xml(xml),
+            other => Self::Malformed(other.to_string()),
+        }
+    }
+}
+
+/// Parses a REPORT body. Reports davgate does not know come back as `Unsupported`.
+pub fn parse_report(body: &[u8]) -> Result<ReportRequest, ReportError> {
+    let root = parse_document(body)?.ok_or(ReportError::Empty)?;
+    let (dav, caldav, carddav) = (Namespace::Dav, Namespace::CalDav, Namespace::CardDav);
+    let name = &root.name;
+    if name.is(&caldav, "calendar-multiget") {
+        Ok(ReportRequest::CalendarMultiget {
+            props: ReportProps::from_report(&root)?,
+            hrefs: hrefs(&root)?,
+        })
+    } else if name.is(&caldav, "calendar-query") {
+        let filter = required(&root, &caldav, "filter")?;
+        Ok(ReportRequest::CalendarQuery {
+            props: ReportProps::from_report(&root)?,
+            filter: filter::parse_filter(filter)?,
+            timezone: root.child(&caldav, "timezone").map(|tz| tz.text.clone()),
+        })
+    } else if name.is(&dav, "sync-collection") {
+        sync_collection(&root)
+    } else if name.is(&caldav, "free-busy-query") {
+        let range = required(&root, &caldav, "time-range")?;
+        Ok(ReportRequest::FreeBusyQuery {
+            range: time_range::parse_time_range(range, time_range::Bounds::AtLeastOne)?,
+        })
+    } else if name.is(&carddav, "addressbook-multiget") {
+        Ok(ReportRequest::AddressbookMultiget {
+            props: ReportProps::from_report(&root)?,
+            hrefs: hrefs(&root)?,
+        })
+    } else if name.is(&carddav, "addressbook-query") {
+        Ok(ReportRequest::AddressbookQuery {
+            props: ReportProps::from_report(&root)?,
+            filter: required(&root, &carddav, "filter")?.clone(),
+            limit: limit(&root)?,
+        })
+    } else {
+        Ok(ReportRequest::Unsupported(root.name.clone()))
+    }
+}
+
+impl ReportProps {
+    /// The `prop` / `allprop` / `propname` of a report body (none: `allprop`).
+    fn from_report(root: &Element) -> Result<Self, ReportError> {
+        Ok(Self {
+            request: PropfindRequest::request_in(root)?,
+            calendar_data: calendar_data_in(root)?,
+        })
+    }
+
+    /// A PROPFIND body read with its calendar-data request, for PROPFIND on calendar
+    /// object resources.
+    pub fn parse_propfind(body: &[u8]) -> Result<Self, ReportError> {
+        match parse_document(body)? {
+            None => Ok(Self {
+                request: PropfindRequest::parse(body)?,
+                calendar_data: None,
+            }),
+            Some(root) => Ok(Self {
+                request: PropfindRequest::from_element(&root)?,
+                calendar_data: calendar_data_in(&root)?,
+            }),
+        }
+    }
+}
+
+/// The `CALDAV:calendar-data` element in the `DAV:prop` (or the `DAV:include` of an
+/// `allprop`) of `root`.
+fn calendar_data_in(root: &Element) -> Result<Option<CalendarDataRequest>, ReportError> {
+    let dav = Namespace::Dav;
+    root.child(&dav, "prop")
+        .or_else(|| root.child(&dav, "include"))
+        .and_then(|list| list.child(&Namespace::CalDav, "calendar-data"))
+        .map(parse_calendar_data)
+        .transpose()
+}
+
+fn required<'a>(
+    root: &'a Element,
+    ns: &Namespace,
+    local: &str,
+) -> Result<&'a Element, ReportError> {
+    root.child(ns, local).ok_or_else(|| {
+        ReportError::Malformed(format!(
+            "{} needs a {} element",
+            root.name,
+            ElementName::new(ns.clone(), local)
+        ))
+    })
+}
+
+/// The `DAV:href` children, at least one, each trimmed of surrounding white space.
+fn hrefs(root: &Element) -> Result<Vec<String>, ReportError> {
+    let hrefs: Vec<String> = root
+        .children_named(&Namespace::Dav, "href")
+        .map(|href| href.text.trim().to_owned())
+        .collect();
+    if hrefs.is_empty() {
+        return Err(ReportError::Malformed(format!(
+            "{} needs at least one {{DAV:}}href",
+            root.name
+        )));
+    }
+    if hrefs.iter().any(String::is_empty) {
+        return Err(ReportError::Malformed("empty {DAV:}href".into()));
+    }
+    Ok(hrefs)
+}
+
+/// `DAV:limit` with its `DAV:nresults` (RFC 5323 5.17, used by RFC 6578 and 6352).
+fn limit(root: &Element) -> Result<Option<u32>, ReportError> {
+    let dav = Namespace::Dav;
+    let Some(limit) = root
+        .child(&dav, "limit")
+        .or_else(|| root.child(&Namespace::CardDav, "limit"))
+    else {
+        return Ok(None);
+    };
+    let nresults = limit
+        .child(&dav, "nresults")
+        .or_else(|| limit.child(&Namespace::CardDav, "nresults"))
+        .ok_or_else(|| ReportError::Malformed("limit needs an nresults element".into()))?;
+    let text = nresults.text.trim();
+    text.parse::<u32>()
+        .map(Some)
+        .map_err(|_| ReportError::Malformed(format!("nresults must be a number, not {text:?}")))
+}
+
+fn sync_collection(root: &Element) -> Result<ReportRequest, ReportError> {
+    let dav = Namespace::Dav;
+    let token = required(root, &dav, "sync-token")?.text.trim();
+    // RFC 6578 makes sync-level mandatory; clients written against its drafts leave it
+    // out and mean the members of the collection.
+    let sync_level = match root.child(&dav, "sync-level").map(|l| l.text.trim()) {
+        None | Some("1") => SyncLevel::One,
+        Some(level) if level.eq_ignore_ascii_case("infinite") => SyncLevel::Infinite,
+        Some(other) => {
+            return Err(ReportError::Malformed(format!(
+                "sync-level must be 1 or infinite, not {other:?}"
+            )))
+        }
+    };
+    Ok(ReportRequest::SyncCollection {
+        sync_token: (!token.is_empty()).then(|| token.to_owned()),
+        sync_level,
+        limit: limit(root)?,
+        props: ReportProps::from_report(root)?,
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,142 @@
+//! COPY and MOVE of calendar objects between calendars the user may write (RFC 4918 9.8,
+//! 9.9); a MOVE is one store transaction, so the object is never lost or doubled.
+
+use axum::response::{IntoResponse, Response};
+use http::{HeaderMap, StatusCode};
+
+use super::error::DavError;
+use super::object::{need_privilege, write_condition};
+use super::paths::decode_path;
+use super::resource::DavResource;
+use super::AppState;
+use crate::access::DavUser;
+use crate::caldav::{write, CalendarCollection};
+use crate::dav::headers::{destination, overwrite};
+use crate::dav::Precondition;
+use crate::store::{StoreError, WriteCondition};
+
+pub(super) async fn copy_or_move(
+    state: &AppState,
+    me: &DavUser,
+    source: &CalendarCollection,
+    name: &str,
+    headers: &HeaderMap,
+    is_move: bool,
+) -> Result<Response, DavError> {
+    let target_path = destination(headers)?
+        .ok_or_else(|| DavError::BadRequest("COPY and MOVE need a Destination header".into()))?;
+    let target_sub = state.paths.strip_external(&target_path).ok_or_else(|| {
+        DavError::Status(
+            StatusCode::BAD_GATEWAY,
+            "the Destination is not on this server".into(),
+        )
+    })?;
+    let target_sub =
+        decode_path(&target_sub).map_err(|e| DavError::BadRequest(format!("Destination: {e}")))?;
+    let DavResource::CalendarMember {
+        collection: target,
+        name: target_name,
+    } = DavResource::resolve(&state.store, me, &target_sub).await?
+    else {
+        return Err(DavError::Status(
+            StatusCode::CONFLICT,
+            "the Destination must be a member of a calendar collection".into(),
+        ));
+    };
+    if target.id() == source.id() && target_name == name {
+        return Err(DavError::Forbidden(
+            "source and destination are the same".into(),
+        ));
+    }
+    let context = me.user.context_id;
+    let object = state
+        .store
+        .object(context, source.id(), name)
+        .await?
+        .ok_or(DavError::NotFound)?;
+    let readable = source.rights.can_read_all()
+        || (source.rights.can_read() && object.user_id == Some(me.user.id));
+    if !readable {
+        return Err(need_privilege(
+            state.paths.external(&source.member_sub_path(name)),
+            "read",
+        ));
+    }
+    if is_move && !source.rights.can_delete(object.user_id, me.user.id) {
+        return Err(need_privilege(
+            state.paths.external(&source.member_sub_path(name)),
+            "unbind",
+        ));
+    }
+    let existing = state
+        .store
+        .object(context, target.id(), &target_name)
+        .await?;
+    let overwrite = overwrite(headers)?;
+    if existing.is_some() && !overwrite {
+        return Err(DavError::PreconditionFailed(
+            "the Destination exists and Overwrite is F".into(),
+        ));
+    }
+    match &existing {
+        None if !target.rights.can_create() => {
+            return Err(need_privilege(
+                state.paths.external(&target.sub_path()),
+                "bind",
+            ))
+        }
+        Some(e) if !target.rights.can_modify(e.user_id, me.user.id) => {
+            return Err(need_privilege(
+                state.paths.external(&target.member_sub_path(&target_name)),
+                "write-content",
+            ))
+        }
+        _ => {}
+    }
+    // The object must suit the target collection (a task cannot land in a calendar).
+    let prepared = write::prepare(&target, &target_name, &object.data, None, None, me.user.id)?;
+    let uid_conflict = |resource_name: String| -> DavError {
+        Precondition::CalendarNoUidConflict(
+            state
+                .paths
+                .external(&target.member_sub_path(&resource_name)),
+        )
+        .into()
+    };
+    let outcome = if is_move {
+        let condition = write_condition(headers, Some(&object))?;
+        state
+            .store
+            .move_object(
+                context,
+                source.id(),
+                name,
+                target.id(),
+                &target_name,
+                condition,
+                overwrite,
+            )
+            .await
+    } else {
+        let condition = match &existing {
+            Some(e) => WriteCondition::IfMatch(e.etag.clone()),
+            None => WriteCondition::MustNotExist,
+        };
+        let mut prepared = prepared;
+        prepared.user_id = Some(me.user.id);
+        state
+            .store
+            .put_object(context, target.id(), &prepared, condition)
+            .await
+    };
+    match outcome {
+        Ok(outcome) => Ok(if outcome.created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::NO_CONTENT
+        }
+        .into_response()),
+        Err(StoreError::UidConflict { resource_name }) => Err(uid_conflict(resource_name)),
+        Err(other) => Err(other.into()),
+    }
+}

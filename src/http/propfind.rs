@@ -1,0 +1,219 @@
+//! PROPFIND (RFC 4918 9.1) on every kind of resource: Depth 0 and 1, `prop`, `allprop`
+//! and `propname`; members of a calendar collection are streamed from the store.
+
+use std::sync::Arc;
+
+use axum::response::Response;
+use futures::stream::{self, StreamExt};
+use http::HeaderMap;
+
+use super::error::DavError;
+use super::resource::DavResource;
+use super::streaming;
+use super::AppState;
+use crate::access::DavUser;
+use crate::caldav::member::member_properties;
+use crate::caldav::{home, CalendarCollection, SyncWindow};
+use crate::config::props;
+use crate::dav::{
+    Depth, KnownProp, Precondition, PropName, PropValue, PropfindRequest, Response as DavResponse,
+};
+use crate::principals::EntryResource;
+use crate::store::{MemberFilter, ObjectSummary};
+
+pub(super) async fn propfind(
+    state: &AppState,
+    me: &DavUser,
+    resource: DavResource,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Response, DavError> {
+    let depth = Depth::from_headers(headers, Depth::Infinity)?;
+    if depth == Depth::Infinity {
+        return Err(Precondition::PropfindFiniteDepth.into());
+    }
+    let request = PropfindRequest::parse(body)
+        .map_err(|e| DavError::BadRequest(format!("PROPFIND body: {e}")))?;
+    match resource {
+        DavResource::Entry(entry) => {
+            let mut responses = vec![entry_response(state, me, &entry, &request)];
+            if depth == Depth::One {
+                if entry == EntryResource::CalendarHome && me.config.get::<props::CaldavEnabled>() {
+                    for collection in home::calendars(&state.store, me).await? {
+                        responses
+                            .push(collection_response(state, me, &collection, &request).await?);
+                    }
+                } else {
+                    for child in entry.children(&state.store, &me.user).await? {
+                        responses.push(entry_response(state, me, &child, &request));
+                    }
+                }
+            }
+            Ok(streaming::multistatus(
+                responses,
+                stream::empty().boxed(),
+                streaming::no_token(),
+            ))
+        }
+        DavResource::Calendar(collection) => {
+            let first = vec![collection_response(state, me, &collection, &request).await?];
+            let members = if depth == Depth::One {
+                member_responses(state, me, &collection, Arc::new(request))
+            } else {
+                stream::empty().boxed()
+            };
+            Ok(streaming::multistatus(
+                first,
+                members,
+                streaming::no_token(),
+            ))
+        }
+        DavResource::CalendarMember { collection, name } => {
+            let object = state
+                .store
+                .object(me.user.context_id, collection.id(), &name)
+                .await?
+                .ok_or(DavError::NotFound)?;
+            let href = state.paths.external(&collection.member_sub_path(&name));
+            let live =
+                member_properties(&object.etag, object.data.len() as i64, object.modified_at);
+            let response = answer(href, &live, &[], &request);
+            Ok(streaming::multistatus(
+                vec![response],
+                stream::empty().boxed(),
+                streaming::no_token(),
+            ))
+        }
+        DavResource::UnmappedCalendar(_) => Err(DavError::NotFound),
+    }
+}
+
+fn entry_response(
+    state: &AppState,
+    me: &DavUser,
+    entry: &EntryResource,
+    request: &PropfindRequest,
+) -> DavResponse {
+    let href = state.paths.external(&entry.sub_path());
+    answer(
+        href,
+        &entry.properties(&me.user, &state.paths),
+        &[],
+        request,
+    )
+}
+
+/// The collection's own response: live properties, then its dead properties.
+pub(super) async fn collection_response(
+    state: &AppState,
+    me: &DavUser,
+    collection: &CalendarCollection,
+    request: &PropfindRequest,
+) -> Result<DavResponse, DavError> {
+    let context = me.user.context_id;
+    let seq = state.store.folder_seq(context, collection.id()).await?;
+    let live = collection.properties(&state.paths, &window(me), seq);
+    let dead: Vec<(PropName, PropValue)> = state
+        .store
+        .dead_properties(context, collection.id(), "")
+        .await?
+        .into_iter()
+        .map(|p| {
+            (
+                PropName::new(crate::dav::Namespace::from_uri(&p.namespace), p.name),
+                PropValue::Xml(p.value),
+            )
+        })
+        .collect();
+    let href = state.paths.external(&collection.sub_path());
+    Ok(answer(href, &live, &dead, request))
+}
+
+/// The members inside the user's sync window, one response each, as the store yields them.
+fn member_responses(
+    state: &AppState,
+    me: &DavUser,
+    collection: &CalendarCollection,
+    request: Arc<PropfindRequest>,
+) -> futures::stream::BoxStream<'static, Result<DavResponse, DavError>> {
+    let filter = MemberFilter {
+        window: window(me).bounds(),
+        component: None,
+    };
+    let paths = state.paths.clone();
+    let collection_path = collection.sub_path();
+    state
+        .store
+        .object_summary_stream(me.user.context_id, collection.id(), filter)
+        .map(move |summary| {
+            let summary: ObjectSummary = summary?;
+            let href = paths.external(&format!(
+                "{collection_path}{}",
+                super::paths::encode_segment(&summary.resource_name)
+            ));
+            let live = member_properties(&summary.etag, summary.size, summary.modified_at);
+            Ok(answer(href, &live, &[], &request))
+        })
+        .boxed()
+}
+
+/// The user's synchronised window (`com.openexchange.caldav.interval.*`).
+pub(super) fn window(me: &DavUser) -> SyncWindow {
+    SyncWindow::today(
+        me.config.get::<props::IntervalStart>(),
+        me.config.get::<props::IntervalEnd>(),
+    )
+}
+
+/// Answers what `request` asks of a resource with these live and dead properties: found
+/// ones in a 200 propstat, the rest in a 404 propstat.
+pub(super) fn answer(
+    href: String,
+    live: &[(KnownProp, PropValue)],
+    dead: &[(PropName, PropValue)],
+    request: &PropfindRequest,
+) -> DavResponse {
+    let mut response = DavResponse::with_props(href);
+    let find = |wanted: &PropName| -> Option<PropValue> {
+        if let Some(known) = KnownProp::from_name(wanted) {
+            if let Some((_, value)) = live.iter().find(|(k, _)| *k == known) {
+                return Some(value.clone());
+            }
+        }
+        dead.iter()
+            .find(|(name, _)| name == wanted)
+            .map(|(_, value)| value.clone())
+    };
+    match request {
+        PropfindRequest::PropName => {
+            for (name, _) in live {
+                response.found(name.name(), PropValue::Empty);
+            }
+            for (name, _) in dead {
+                response.found(name.clone(), PropValue::Empty);
+            }
+        }
+        PropfindRequest::AllProp { include } => {
+            for (name, value) in live {
+                response.found(name.name(), value.clone());
+            }
+            for (name, value) in dead {
+                response.found(name.clone(), value.clone());
+            }
+            for extra in include {
+                if find(extra).is_none() {
+                    response.not_found(extra.clone());
+                }
+            }
+        }
+        PropfindRequest::Prop(names) => {
+            for wanted in names {
+                match find(wanted) {
+                    Some(value) => response.found(wanted.clone(), value),
+                    None => response.not_found(wanted.clone()),
+                };
+            }
+        }
+    }
+    response
+}

@@ -1,0 +1,183 @@
+//! PROPPATCH on calendar collections (RFC 4918 9.2): display name, description, colour and
+//! order are stored on the folder, anything else as a dead property; all or nothing, with
+//! 403 / 409 for the failing properties and 424 for the rest.
+
+use axum::response::{IntoResponse, Response};
+use http::StatusCode;
+
+use super::error::DavError;
+use super::object::need_privilege;
+use super::AppState;
+use crate::access::DavUser;
+use crate::caldav::CalendarCollection;
+use crate::dav::{DeadValue, PropOperation, ProppatchRequest};
+use crate::dav::{KnownProp, Multistatus, PropName, PropValue, Response as DavResponse};
+use crate::store::{DeadProperty, FolderUpdate};
+
+/// What one requested change means for a calendar collection.
+#[derive(Debug)]
+enum Change {
+    Name(String),
+    Description(Option<String>),
+    Color(Option<String>),
+    Order(Option<i32>),
+    SetDead(PropName, DeadValue),
+    RemoveDead(PropName),
+}
+
+pub(super) async fn proppatch(
+    state: &AppState,
+    me: &DavUser,
+    collection: &CalendarCollection,
+    body: &[u8],
+) -> Result<Response, DavError> {
+    let request = ProppatchRequest::parse(body)
+        .map_err(|e| DavError::BadRequest(format!("PROPPATCH body: {e}")))?;
+    let href = state.paths.external(&collection.sub_path());
+    if !collection.rights.can_administer() {
+        return Err(need_privilege(href, "write-properties"));
+    }
+    let mut changes = Vec::new();
+    let mut failures: Vec<(PropName, StatusCode)> = Vec::new();
+    for operation in request.operations {
+        match classify(operation) {
+            Ok(change) => changes.push(change),
+            Err(failure) => failures.push(failure),
+        }
+    }
+    let mut response = DavResponse::with_props(href);
+    if !failures.is_empty() {
+        for (name, status) in failures {
+            response.add(status, crate::dav::Property::new(name, PropValue::Empty));
+        }
+        for change in &changes {
+            response.failed_dependency(change_name(change));
+        }
+        return Ok(multistatus(response));
+    }
+    apply(state, me, collection, &changes).await?;
+    for change in &changes {
+        response.found(change_name(change), PropValue::Empty);
+    }
+    Ok(multistatus(response))
+}
+
+fn multistatus(response: DavResponse) -> Response {
+    let mut multistatus = Multistatus::new();
+    multistatus.push(response);
+    (
+        StatusCode::MULTI_STATUS,
+        [(http::header::CONTENT_TYPE, "application/xml; charset=utf-8")],
+        multistatus.to_xml(),
+    )
+        .into_response()
+}
+
+fn classify(operation: PropOperation) -> Result<Change, (PropName, StatusCode)> {
+    let (name, value) = match operation {
+        PropOperation::Set(name, value) => (name, Some(value)),
+        PropOperation::Remove(name) => (name, None),
+    };
+    let text = value.as_ref().map(|v| v.text().trim().to_owned());
+    match (KnownProp::from_name(&name), text) {
+        (Some(KnownProp::DisplayName), Some(text)) if !text.is_empty() => Ok(Change::Name(text)),
+        (Some(KnownProp::DisplayName), _) => Err((name, StatusCode::CONFLICT)),
+        (Some(KnownProp::CalendarDescription), text) => {
+            Ok(Change::Description(text.filter(|t| !t.is_empty())))
+        }
+        (Some(KnownProp::CalendarColor), text) => Ok(Change::Color(text.filter(|t| !t.is_empty()))),
+        (Some(KnownProp::CalendarOrder), None) => Ok(Change::Order(None)),
+        (Some(KnownProp::CalendarOrder), Some(text)) => match text.parse::<i32>() {
+            Ok(order) => Ok(Change::Order(Some(order))),
+            Err(_) => Err((name, StatusCode::CONFLICT)),
+        },
+        // Clients set the zone for floating times; davgate keeps it as given.
+        (Some(KnownProp::CalendarTimezone), _) | (None, _) => Ok(match value {
+            Some(value) => Change::SetDead(name, value),
+            None => Change::RemoveDead(name),
+        }),
+        (Some(_), _) => Err((name, StatusCode::FORBIDDEN)),
+    }
+}
+
+fn change_name(change: &Change) -> PropName {
+    match change {
+        Change::Name(_) => KnownProp::DisplayName.name(),
+        Change::Description(_) => KnownProp::CalendarDescription.name(),
+        Change::Color(_) => KnownProp::CalendarColor.name(),
+        Change::Order(_) => KnownProp::CalendarOrder.name(),
+        Change::SetDead(name, _) | Change::RemoveDead(name) => name.clone(),
+    }
+}
+
+/// Stores the changes: folder columns in one update, dead properties in one transaction.
+pub(super) async fn apply_to_folder(
+    state: &AppState,
+    me: &DavUser,
+    folder: i64,
+    changes: &[(PropName, DeadValue)],
+) -> Result<(), DavError> {
+    let mut classified = Vec::new();
+    for (name, value) in changes {
+        match classify(PropOperation::Set(name.clone(), value.clone())) {
+            Ok(change) => classified.push(change),
+            Err((name, _)) => {
+                return Err(DavError::Forbidden(format!(
+                    "property {{{}}}{} cannot be set",
+                    name.ns.uri(),
+                    name.local
+                )))
+            }
+        }
+    }
+    store_changes(state, me, folder, &classified).await
+}
+
+async fn apply(
+    state: &AppState,
+    me: &DavUser,
+    collection: &CalendarCollection,
+    changes: &[Change],
+) -> Result<(), DavError> {
+    store_changes(state, me, collection.id(), changes).await
+}
+
+async fn store_changes(
+    state: &AppState,
+    me: &DavUser,
+    folder: i64,
+    changes: &[Change],
+) -> Result<(), DavError> {
+    let mut update = FolderUpdate::default();
+    let mut set = Vec::new();
+    let mut remove = Vec::new();
+    for change in changes {
+        match change {
+            Change::Name(name) => update.name = Some(name.clone()),
+            Change::Description(d) => update.description = Some(d.clone()),
+            Change::Color(c) => update.color = Some(c.clone()),
+            Change::Order(o) => update.sort_order = Some(*o),
+            Change::SetDead(name, value) => set.push(DeadProperty {
+                namespace: name.ns.uri().to_owned(),
+                name: name.local.clone(),
+                value: value.xml().to_owned(),
+            }),
+            Change::RemoveDead(name) => remove.push((name.ns.uri().to_owned(), name.local.clone())),
+        }
+    }
+    let context = me.user.context_id;
+    let folder_changes = update.name.is_some()
+        || update.description.is_some()
+        || update.color.is_some()
+        || update.sort_order.is_some();
+    if folder_changes {
+        state.store.update_folder(context, folder, update).await?;
+    }
+    if !set.is_empty() || !remove.is_empty() {
+        state
+            .store
+            .update_dead_properties(context, folder, "", &set, &remove)
+            .await?;
+    }
+    Ok(())
+}

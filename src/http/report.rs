@@ -1,0 +1,467 @@
+//! REPORT on calendar collections: calendar-multiget, calendar-query, sync-collection
+//! (RFC 4791 7.8-7.10, RFC 6578). Responses stream as the store yields members, in
+//! batches, never one query per object and never the whole collection in memory.
+
+use std::sync::{Arc, Mutex};
+
+use axum::response::{IntoResponse, Response};
+use futures::stream::{self, BoxStream, StreamExt};
+use http::{header, HeaderMap, StatusCode};
+
+use super::error::DavError;
+use super::paths::decode_path;
+use super::propfind::{answer, window};
+use super::streaming;
+use super::AppState;
+use crate::access::DavUser;
+use crate::caldav::collection::{parse_sync_token, sync_token};
+use crate::caldav::member::member_properties;
+use crate::caldav::{CalendarCollection, SyncWindow};
+use crate::config::props;
+use crate::content::ical::{freebusy_calendar, CalendarObject};
+use crate::content::query::{CompFilter, TimeRange};
+use crate::dav::report::{parse_report, ReportProps, ReportRequest};
+use crate::dav::{KnownProp, Precondition, PropValue, Response as DavResponse};
+use crate::store::{DynStore, MemberFilter, StoreError, StoredObject, SyncMember};
+
+/// Members fetched per store query when a report needs their data.
+const BATCH: usize = 500;
+
+pub(super) async fn report(
+    state: &AppState,
+    me: &DavUser,
+    collection: &CalendarCollection,
+    _headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Response, DavError> {
+    let request = parse_report(body)?;
+    if !collection.rights.can_read() {
+        return Err(super::object::need_privilege(
+            state.paths.external(&collection.sub_path()),
+            "read",
+        ));
+    }
+    let ctx = ReportContext::new(state, me, collection);
+    match request {
+        ReportRequest::CalendarMultiget { props, hrefs } => Ok(multiget(ctx, props, hrefs)),
+        ReportRequest::CalendarQuery { props, filter, .. } => Ok(query(ctx, props, filter)),
+        ReportRequest::SyncCollection {
+            sync_token,
+            limit,
+            props,
+            ..
+        } => sync(ctx, sync_token, limit, props).await,
+        ReportRequest::FreeBusyQuery { range } => free_busy(ctx, range).await,
+        ReportRequest::Unsupported(_)
+        | ReportRequest::AddressbookMultiget { .. }
+        | ReportRequest::AddressbookQuery { .. } => Err(Precondition::SupportedReport.into()),
+    }
+}
+
+/// What every report's stream needs, owned so the stream can outlive the handler.
+#[derive(Clone)]
+struct ReportContext {
+    store: DynStore,
+    paths: super::DavPaths,
+    context: i64,
+    folder: i64,
+    me: i64,
+    read_all: bool,
+    collection_path: String,
+    window: SyncWindow,
+    max_results: u64,
+}
+
+impl ReportContext {
+    fn new(state: &AppState, me: &DavUser, collection: &CalendarCollection) -> Self {
+        ReportContext {
+            store: state.store.clone(),
+            paths: state.paths.clone(),
+            context: me.user.context_id,
+            folder: collection.id(),
+            me: me.user.id,
+            read_all: collection.rights.can_read_all(),
+            collection_path: collection.sub_path(),
+            window: window(me),
+            max_results: me.config.get::<props::MaxEventResults>(),
+        }
+    }
+
+    fn href(&self, resource_name: &str) -> String {
+        self.paths.external(&format!(
+            "{}{}",
+            self.collection_path,
+            super::paths::encode_segment(resource_name)
+        ))
+    }
+
+    fn collection_href(&self) -> String {
+        self.paths.external(&self.collection_path)
+    }
+
+    /// Whether the user may read this member (folders with "read own" show only their own).
+    fn may_read(&self, object: &StoredObject) -> bool {
+        self.read_all || object.user_id == Some(self.me)
+    }
+
+    /// The response for one member with its data rendered as asked.
+    fn member_response(
+        &self,
+        object: &StoredObject,
+        parsed: Option<&CalendarObject>,
+        props: &ReportProps,
+    ) -> DavResponse {
+        let mut live =
+            member_properties(&object.etag, object.data.len() as i64, object.modified_at);
+        if let Some(request) = &props.calendar_data {
+            let data = match parsed {
+                Some(parsed) => parsed.render(request),
+                None => match CalendarObject::parse(&object.data) {
+                    Ok(parsed) => parsed.render(request),
+                    // Stored by another writer and not parseable: served as stored.
+                    Err(_) => object.data.clone(),
+                },
+            };
+            live.push((
+                KnownProp::CalendarData,
+                PropValue::Text(String::from_utf8_lossy(&data).into_owned()),
+            ));
+        }
+        answer(self.href(&object.resource_name), &live, &[], &props.request)
+    }
+}
+
+impl From<crate::dav::report::ReportError> for DavError {
+    fn from(e: crate::dav::report::ReportError) -> Self {
+        match e.precondition() {
+            Some(precondition) => DavError::Precondition(precondition),
+            None => DavError::BadRequest(format!("REPORT body: {e}")),
+        }
+    }
+}
+
+/// calendar-multiget: each href answered in order, found members in batches of 500.
+fn multiget(ctx: ReportContext, props: ReportProps, hrefs: Vec<String>) -> Response {
+    let props = Arc::new(props);
+    let names: Vec<(String, Option<String>)> = hrefs
+        .into_iter()
+        .map(|href| {
+            let name = member_name(&ctx, &href);
+            (href, name)
+        })
+        .collect();
+    let chunks: Vec<Vec<(String, Option<String>)>> =
+        names.chunks(BATCH).map(<[_]>::to_vec).collect();
+    let rest = stream::iter(chunks)
+        .then(move |chunk| {
+            let ctx = ctx.clone();
+            let props = props.clone();
+            async move {
+                let wanted: Vec<String> = chunk.iter().filter_map(|(_, n)| n.clone()).collect();
+                let found = ctx
+                    .store
+                    .objects_by_names(ctx.context, ctx.folder, &wanted)
+                    .await?;
+                let responses: Vec<Result<DavResponse, DavError>> = chunk
+                    .into_iter()
+                    .map(|(href, name)| {
+                        let object = name.and_then(|name| {
+                            found
+                                .iter()
+                                .find(|o| o.resource_name == name && ctx.may_read(o))
+                        });
+                        Ok(match object {
+                            Some(object) => ctx.member_response(object, None, &props),
+                            None => DavResponse::with_status(href, StatusCode::NOT_FOUND),
+                        })
+                    })
+                    .collect();
+                Ok::<_, DavError>(responses)
+            }
+        })
+        .flat_map(|batch| match batch {
+            Ok(responses) => stream::iter(responses).boxed(),
+            Err(err) => stream::once(async { Err(err) }).boxed(),
+        })
+        .boxed();
+    streaming::multistatus(Vec::new(), rest, streaming::no_token())
+}
+
+/// The member name an href of this collection names, if it names one.
+fn member_name(ctx: &ReportContext, href: &str) -> Option<String> {
+    let path = match href.find("://") {
+        Some(scheme_end) => {
+            let after = &href[scheme_end + 3..];
+            &after[after.find('/')?..]
+        }
+        None => href,
+    };
+    let sub = ctx.paths.strip_external(path)?;
+    let decoded = decode_path(&sub).ok()?;
+    let collection = decode_path(&ctx.collection_path).ok()?;
+    let name = decoded.strip_prefix(&collection)?;
+    (!name.is_empty() && !name.contains('/')).then(|| name.to_owned())
+}
+
+/// calendar-query: candidates narrowed by SQL to the sync window and the filter's time
+/// range, then each parsed once and tested; at most `maxEventResults` matches, then 507.
+fn query(ctx: ReportContext, props: ReportProps, filter: CompFilter) -> Response {
+    let (component, range) = main_component(&filter);
+    let window = intersect(ctx.window, range);
+    let member_filter = MemberFilter {
+        window: window.bounds(),
+        component,
+    };
+    let props = Arc::new(props);
+    let filter = Arc::new(filter);
+    let limit = ctx.max_results;
+    let collection_href = ctx.collection_href();
+    let objects = ctx
+        .store
+        .object_stream(ctx.context, ctx.folder, member_filter);
+    let rest = objects
+        .filter_map(move |object| {
+            let ctx = ctx.clone();
+            let props = props.clone();
+            let filter = filter.clone();
+            async move {
+                let object = match object {
+                    Ok(object) => object,
+                    Err(err) => return Some(Err(DavError::from(err))),
+                };
+                if !ctx.may_read(&object) {
+                    return None;
+                }
+                let parsed = CalendarObject::parse(&object.data).ok()?;
+                if !parsed.matches(&filter) {
+                    return None;
+                }
+                Some(Ok(ctx.member_response(&object, Some(&parsed), &props)))
+            }
+        })
+        .scan((0u64, false), move |(count, stopped), item| {
+            let out = if *stopped {
+                None
+            } else if *count >= limit {
+                *stopped = true;
+                Some(Ok(too_many(collection_href.clone())))
+            } else {
+                *count += 1;
+                Some(item)
+            };
+            futures::future::ready(out)
+        })
+        .boxed();
+    streaming::multistatus(Vec::new(), rest, streaming::no_token())
+}
+
+/// The 507 response that ends a truncated result (RFC 5323 / RFC 6578 3.6).
+fn too_many(href: String) -> DavResponse {
+    DavResponse::with_status(href, StatusCode::INSUFFICIENT_STORAGE)
+        .with_error(Precondition::NumberOfMatchesWithinLimits)
+}
+
+/// The component the filter asks for below VCALENDAR and its time range, which the store
+/// can use to skip objects that cannot match.
+fn main_component(filter: &CompFilter) -> (Option<String>, Option<TimeRange>) {
+    match filter.comp_filters.as_slice() {
+        [only] if !only.is_not_defined => (Some(only.name.clone()), only.time_range),
+        _ => (None, None),
+    }
+}
+
+fn intersect(window: SyncWindow, range: Option<TimeRange>) -> SyncWindow {
+    let Some(range) = range else {
+        return window;
+    };
+    let start = match (window.start, range.start) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    };
+    let end = match (window.end, range.end) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    SyncWindow { start, end }
+}
+
+/// sync-collection: members changed since the token (all members for an empty token),
+/// deleted ones as 404, at most `limit` with a 507 and a token to resume from.
+async fn sync(
+    ctx: ReportContext,
+    token: Option<String>,
+    limit: Option<u32>,
+    props: ReportProps,
+) -> Result<Response, DavError> {
+    let since = match token.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        None => 0,
+        Some(token) => parse_sync_token(token).ok_or(Precondition::ValidSyncToken)?,
+    };
+    match ctx.store.check_sync_token(ctx.context, since).await {
+        Ok(()) => {}
+        Err(StoreError::InvalidSyncToken(_)) => return Err(Precondition::ValidSyncToken.into()),
+        Err(other) => return Err(other.into()),
+    }
+    let current = ctx
+        .store
+        .folder_seq(ctx.context, ctx.folder)
+        .await?
+        .max(since);
+    let limit = limit.map(|l| l as usize).unwrap_or(usize::MAX);
+    let props = Arc::new(props);
+    let progress = Arc::new(Mutex::new(SyncProgress {
+        last_seq: since,
+        truncated: false,
+    }));
+    let members = ctx.store.sync_stream(
+        ctx.context,
+        ctx.folder,
+        since,
+        MemberFilter {
+            window: ctx.window.bounds(),
+            component: None,
+        },
+    );
+    let collection_href = ctx.collection_href();
+    let counter = progress.clone();
+    // Stop after `limit` members, but never inside a run of one sequence number, so the
+    // resume token skips nothing.
+    let limited = members
+        .scan(0usize, move |emitted, member| {
+            let mut progress = counter.lock().expect("sync progress");
+            let out = match member {
+                Err(err) => Some(Err(DavError::from(err))),
+                Ok(_) if progress.truncated => None,
+                Ok(member) if member.seq > current => None,
+                Ok(member) if *emitted >= limit && member.seq != progress.last_seq => {
+                    progress.truncated = true;
+                    Some(Ok(None))
+                }
+                Ok(member) => {
+                    *emitted += 1;
+                    progress.last_seq = member.seq;
+                    Some(Ok(Some(member)))
+                }
+            };
+            futures::future::ready(out)
+        })
+        .filter_map(|item| futures::future::ready(item.transpose()));
+    let ending = {
+        let progress = progress.clone();
+        stream::once(async move {
+            let truncated = progress.lock().expect("sync progress").truncated;
+            truncated.then(|| Ok(too_many(collection_href)))
+        })
+        .filter_map(futures::future::ready)
+    };
+    let rest = member_batches(ctx.clone(), limited, props)
+        .chain(ending)
+        .boxed();
+    let tail = stream::once(async move {
+        let progress = progress.lock().expect("sync progress");
+        let seq = if progress.truncated {
+            progress.last_seq
+        } else {
+            current
+        };
+        Ok(Some(sync_token(seq)))
+    })
+    .boxed();
+    Ok(streaming::multistatus(Vec::new(), rest, tail))
+}
+
+struct SyncProgress {
+    last_seq: i64,
+    truncated: bool,
+}
+
+/// Sync members as responses: deleted ones 404, live ones with their properties, in
+/// batches of 500 so calendar-data (when asked) costs one query per batch.
+fn member_batches(
+    ctx: ReportContext,
+    members: impl futures::Stream<Item = Result<SyncMember, DavError>> + Send + 'static,
+    props: Arc<ReportProps>,
+) -> BoxStream<'static, Result<DavResponse, DavError>> {
+    members
+        .ready_chunks(BATCH)
+        .then(move |chunk| {
+            let ctx = ctx.clone();
+            let props = props.clone();
+            async move {
+                let members: Vec<SyncMember> = chunk.into_iter().collect::<Result<_, _>>()?;
+                let wanted: Vec<String> = members
+                    .iter()
+                    .filter(|m| !m.deleted)
+                    .map(|m| m.resource_name.clone())
+                    .collect();
+                let needs_objects = props.calendar_data.is_some() || !ctx.read_all;
+                let objects = if needs_objects && !wanted.is_empty() {
+                    ctx.store
+                        .objects_by_names(ctx.context, ctx.folder, &wanted)
+                        .await?
+                } else {
+                    Vec::new()
+                };
+                let mut responses = Vec::with_capacity(members.len());
+                for member in members {
+                    let href = ctx.href(&member.resource_name);
+                    if member.deleted {
+                        responses.push(DavResponse::with_status(href, StatusCode::NOT_FOUND));
+                        continue;
+                    }
+                    if needs_objects {
+                        match objects
+                            .iter()
+                            .find(|o| o.resource_name == member.resource_name)
+                        {
+                            Some(object) if ctx.may_read(object) => {
+                                responses.push(ctx.member_response(object, None, &props))
+                            }
+                            // Gone since the change was read, or not the user's to read.
+                            _ => responses
+                                .push(DavResponse::with_status(href, StatusCode::NOT_FOUND)),
+                        }
+                    } else {
+                        let live = member_properties(
+                            member.etag.as_deref().unwrap_or(""),
+                            member.size.unwrap_or(0),
+                            member.modified_at.unwrap_or(0),
+                        );
+                        responses.push(answer(href, &live, &[], &props.request));
+                    }
+                }
+                Ok::<_, DavError>(responses)
+            }
+        })
+        .flat_map(|batch| match batch {
+            Ok(responses) => stream::iter(responses.into_iter().map(Ok)).boxed(),
+            Err(err) => stream::once(async { Err(err) }).boxed(),
+        })
+        .boxed()
+}
+
+/// free-busy-query: the busy time of every event in the range, merged into one VFREEBUSY.
+async fn free_busy(ctx: ReportContext, range: TimeRange) -> Result<Response, DavError> {
+    let window = intersect(ctx.window, Some(range));
+    let mut objects = ctx.store.object_stream(
+        ctx.context,
+        ctx.folder,
+        MemberFilter {
+            window: window.bounds(),
+            component: Some("VEVENT".into()),
+        },
+    );
+    let mut periods = Vec::new();
+    while let Some(object) = objects.next().await {
+        let object = object?;
+        if let Ok(parsed) = CalendarObject::parse(&object.data) {
+            periods.extend(parsed.busy_periods(&range));
+        }
+    }
+    Ok((
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
+        freebusy_calendar(&range, &periods),
+    )
+        .into_response())
+}

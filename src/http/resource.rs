@@ -1,0 +1,77 @@
+//! What a request path below the prefix names: an entry-point resource, a calendar
+//! collection, a member of one (existing or not), or a free name in the calendar home.
+
+use crate::access::DavUser;
+use crate::caldav::{home, CalendarCollection};
+use crate::config::props;
+use crate::principals::EntryResource;
+use crate::store::DynStore;
+
+use super::error::DavError;
+
+#[derive(Debug, Clone)]
+pub enum DavResource {
+    Entry(EntryResource),
+    Calendar(CalendarCollection),
+    /// `/caldav/<folder>/<name>`: the member may or may not exist yet.
+    CalendarMember {
+        collection: CalendarCollection,
+        name: String,
+    },
+    /// `/caldav/<segment>/` naming no collection: where MKCALENDAR may create one.
+    UnmappedCalendar(String),
+}
+
+impl DavResource {
+    /// Resolves the decoded path `sub` for `me`. CalDAV paths answer 403 to a user for
+    /// whom `com.openexchange.caldav.enabled` is off.
+    pub async fn resolve(store: &DynStore, me: &DavUser, sub: &str) -> Result<Self, DavError> {
+        let segments: Vec<&str> = sub.split('/').filter(|s| !s.is_empty()).collect();
+        if segments.first() == Some(&"caldav") && !me.config.get::<props::CaldavEnabled>() {
+            return Err(DavError::Forbidden(
+                "CalDAV is not enabled for this account".into(),
+            ));
+        }
+        match segments.as_slice() {
+            ["caldav", folder] => Ok(match calendar_by_segment(store, me, folder).await? {
+                Some(collection) => Self::Calendar(collection),
+                None => Self::UnmappedCalendar((*folder).to_owned()),
+            }),
+            ["caldav", folder, name] => {
+                let collection = calendar_by_segment(store, me, folder)
+                    .await?
+                    .ok_or(DavError::NotFound)?;
+                Ok(Self::CalendarMember {
+                    collection,
+                    name: (*name).to_owned(),
+                })
+            }
+            _ => EntryResource::resolve(store, &me.user, sub)
+                .await?
+                .map(Self::Entry)
+                .ok_or(DavError::NotFound),
+        }
+    }
+}
+
+/// The collection a path segment names: the name a client gave it on creation, or a
+/// folder id.
+async fn calendar_by_segment(
+    store: &DynStore,
+    me: &DavUser,
+    segment: &str,
+) -> Result<Option<CalendarCollection>, DavError> {
+    let id = match store
+        .folder_by_dav_name(me.user.context_id, segment)
+        .await?
+    {
+        Some(id) => id,
+        None => match segment.parse::<i64>() {
+            Ok(id) => id,
+            Err(_) => return Ok(None),
+        },
+    };
+    let collection = home::calendar(store, me, id).await?;
+    // A folder with a client-given name is only reachable under that name.
+    Ok(collection.filter(|c| c.path_segment() == segment))
+}

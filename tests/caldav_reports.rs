@@ -1,0 +1,443 @@
+//! CalDAV reports through the real router, on SQLite and PostgreSQL: calendar-multiget,
+//! calendar-query (with expansion), sync-collection (initial, incremental, truncated,
+//! foreign writes, bad tokens), free-busy-query, and the sync window.
+
+mod common;
+
+use common::caldav::*;
+use common::http::*;
+use davgate::store::FolderModule;
+use http::StatusCode;
+
+async fn report(site: &Site, path: &str, body: &str) -> Answer {
+    send(
+        &site.app,
+        Call::new("REPORT", path)
+            .auth("alice", ALICE_PASSWORD)
+            .depth("1")
+            .body(body.to_string()),
+    )
+    .await
+}
+
+fn hrefs(responses: &[DavResponse]) -> Vec<String> {
+    let mut hrefs: Vec<String> = responses.iter().map(|r| r.href.clone()).collect();
+    hrefs.sort();
+    hrefs
+}
+
+fn sync_body(token: &str, limit: Option<u32>) -> String {
+    let limit = limit
+        .map(|n| format!("<D:limit><D:nresults>{n}</D:nresults></D:limit>"))
+        .unwrap_or_default();
+    format!(
+        r#"<?xml version="1.0"?><D:sync-collection xmlns:D="DAV:"><D:sync-token>{token}</D:sync-token><D:sync-level>1</D:sync-level>{limit}<D:prop><D:getetag/></D:prop></D:sync-collection>"#
+    )
+}
+
+/// The multistatus of a sync report and its new token.
+fn sync_result(answer: &Answer) -> (Vec<DavResponse>, String) {
+    assert_eq!(
+        answer.status,
+        StatusCode::MULTI_STATUS,
+        "{}",
+        String::from_utf8_lossy(&answer.body)
+    );
+    let token = parse_xml(&answer.body)
+        .child(DAV, "sync-token")
+        .expect("a sync-token")
+        .text
+        .clone();
+    (answer.multistatus(), token)
+}
+
+#[tokio::test]
+async fn multiget_returns_each_href_with_its_data_and_404_for_missing_ones() {
+    for db in common::databases().await {
+        let site = site(&db.store, LAYOUT).await;
+        let calendar = default_folder(&db.store, &site.alice, FolderModule::Calendar).await;
+        let base = calendar_path(&calendar);
+        let bodies: Vec<String> = (0..3)
+            .map(|i| event(&format!("mg{i}"), &format!("E{i}"), i + 1))
+            .collect();
+        for (i, body) in bodies.iter().enumerate() {
+            assert_eq!(
+                put(&site, &format!("{base}e{i}.ics"), body, &[])
+                    .await
+                    .status,
+                StatusCode::CREATED
+            );
+        }
+        let body = format!(
+            r#"<C:calendar-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
+               <D:prop><D:getetag/><C:calendar-data/></D:prop>
+               <D:href>{base}e2.ics</D:href><D:href>{base}missing.ics</D:href><D:href>{base}e0.ics</D:href>
+               </C:calendar-multiget>"#
+        );
+        let answer = report(&site, &base, &body).await;
+        assert_eq!(answer.status, StatusCode::MULTI_STATUS);
+        let responses = answer.multistatus();
+        let order: Vec<&str> = responses.iter().map(|r| r.href.as_str()).collect();
+        let expected = [
+            format!("{base}e2.ics"),
+            format!("{base}missing.ics"),
+            format!("{base}e0.ics"),
+        ];
+        assert_eq!(
+            order,
+            expected.iter().map(String::as_str).collect::<Vec<_>>()
+        );
+        assert_eq!(responses[0].found(CALDAV, "calendar-data").text, bodies[2]);
+        assert_eq!(responses[1].status, Some(404));
+        assert_eq!(responses[2].found(CALDAV, "calendar-data").text, bodies[0]);
+        let etag = get(&site, &format!("{base}e0.ics"))
+            .await
+            .header("etag")
+            .unwrap()
+            .to_string();
+        assert_eq!(responses[2].found(DAV, "getetag").text, etag);
+        db.drop_database().await;
+    }
+}
+
+#[tokio::test]
+async fn sync_collection_reports_exactly_what_changed() {
+    for db in common::databases().await {
+        let site = site(&db.store, LAYOUT).await;
+        let calendar = default_folder(&db.store, &site.alice, FolderModule::Calendar).await;
+        let base = calendar_path(&calendar);
+        for i in 0..4 {
+            let answer = put(
+                &site,
+                &format!("{base}s{i}.ics"),
+                &event(&format!("s{i}"), "S", i + 1),
+                &[],
+            )
+            .await;
+            assert_eq!(answer.status, StatusCode::CREATED);
+        }
+        // Outside the default window (from the first of last month): never listed.
+        let old = put(
+            &site,
+            &format!("{base}old.ics"),
+            &event("old", "Old", -400),
+            &[],
+        )
+        .await;
+        assert_eq!(old.status, StatusCode::CREATED);
+
+        let (initial, token) = sync_result(&report(&site, &base, &sync_body("", None)).await);
+        let expected: Vec<String> = (0..4).map(|i| format!("{base}s{i}.ics")).collect();
+        assert_eq!(hrefs(&initial), expected);
+        assert!(initial
+            .iter()
+            .all(|r| r.status_of(DAV, "getetag") == Some(200)));
+
+        // Nothing changed: nothing reported, same token.
+        let (none, same) = sync_result(&report(&site, &base, &sync_body(&token, None)).await);
+        assert!(none.is_empty(), "{:?}", hrefs(&none));
+        assert_eq!(same, token);
+
+        put(
+            &site,
+            &format!("{base}s0.ics"),
+            &event("s0", "Changed", 1),
+            &[],
+        )
+        .await;
+        let deleted = send(
+            &site.app,
+            Call::new("DELETE", &format!("{base}s1.ics")).auth("alice", ALICE_PASSWORD),
+        )
+        .await;
+        assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+        put(&site, &format!("{base}s9.ics"), &event("s9", "New", 9), &[]).await;
+
+        let (changes, next) = sync_result(&report(&site, &base, &sync_body(&token, None)).await);
+        assert_eq!(
+            hrefs(&changes),
+            vec![
+                format!("{base}s0.ics"),
+                format!("{base}s1.ics"),
+                format!("{base}s9.ics")
+            ]
+        );
+        let gone = changes.iter().find(|r| r.href.ends_with("s1.ics")).unwrap();
+        assert_eq!(gone.status, Some(404));
+        assert_ne!(next, token);
+        let (after, _) = sync_result(&report(&site, &base, &sync_body(&next, None)).await);
+        assert!(after.is_empty());
+
+        // A write by another program, straight into the database, shows up too.
+        let data = event("foreign", "Written by SQL", 2);
+        db.raw_sql(&format!(
+            "INSERT INTO objects (context_id, folder_id, resource_name, uid, component, data, start_at, end_at, created_at, modified_at) \
+             VALUES ({}, {}, 'foreign.ics', 'foreign', 'VEVENT', {}, NULL, NULL, 0, 0)",
+            calendar.context_id,
+            calendar.id,
+            db.blob_literal(data.as_bytes())
+        ))
+        .await;
+        let (foreign, _) = sync_result(&report(&site, &base, &sync_body(&next, None)).await);
+        assert_eq!(hrefs(&foreign), vec![format!("{base}foreign.ics")]);
+        db.drop_database().await;
+    }
+}
+
+#[tokio::test]
+async fn a_limited_sync_ends_with_507_and_resumes_from_its_token() {
+    for db in common::databases().await {
+        let site = site(&db.store, LAYOUT).await;
+        let calendar = default_folder(&db.store, &site.alice, FolderModule::Calendar).await;
+        let base = calendar_path(&calendar);
+        for i in 0..5 {
+            put(
+                &site,
+                &format!("{base}l{i}.ics"),
+                &event(&format!("l{i}"), "L", i + 1),
+                &[],
+            )
+            .await;
+        }
+        let mut seen = Vec::new();
+        let mut token = String::new();
+        for round in 0..3 {
+            let (responses, next) =
+                sync_result(&report(&site, &base, &sync_body(&token, Some(2))).await);
+            let truncated = responses.iter().any(|r| r.status == Some(507));
+            let members: Vec<_> = responses
+                .into_iter()
+                .filter(|r| r.status != Some(507))
+                .collect();
+            assert!(members.len() <= 2, "round {round}: {}", members.len());
+            seen.extend(members.into_iter().map(|r| r.href));
+            token = next;
+            assert_eq!(truncated, round < 2, "round {round}");
+        }
+        seen.sort();
+        let expected: Vec<String> = (0..5).map(|i| format!("{base}l{i}.ics")).collect();
+        assert_eq!(seen, expected, "every member exactly once");
+        db.drop_database().await;
+    }
+}
+
+#[tokio::test]
+async fn unknown_and_foreign_sync_tokens_get_valid_sync_token() {
+    for db in common::databases().await {
+        let site = site(&db.store, LAYOUT).await;
+        let calendar = default_folder(&db.store, &site.alice, FolderModule::Calendar).await;
+        let base = calendar_path(&calendar);
+        for token in [
+            "http://example.com/other-server/5",
+            "http://davgate.org/ns/sync/999999",
+            "garbage",
+        ] {
+            let answer = report(&site, &base, &sync_body(token, None)).await;
+            assert_precondition(
+                &answer,
+                StatusCode::FORBIDDEN,
+                DAV,
+                "valid-sync-token",
+                token,
+            );
+        }
+        db.drop_database().await;
+    }
+}
+
+#[tokio::test]
+async fn calendar_query_finds_events_in_a_range_and_expands_recurrences() {
+    for db in common::databases().await {
+        let site = site(&db.store, LAYOUT).await;
+        let calendar = default_folder(&db.store, &site.alice, FolderModule::Calendar).await;
+        let base = calendar_path(&calendar);
+        put(
+            &site,
+            &format!("{base}near.ics"),
+            &event("near", "Dentist", 2),
+            &[],
+        )
+        .await;
+        put(
+            &site,
+            &format!("{base}later.ics"),
+            &event("later", "Holiday", 40),
+            &[],
+        )
+        .await;
+        let start = day(1);
+        let weekly = format!(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:weekly\r\nDTSTAMP:20260101T000000Z\r\n\
+             DTSTART:{start}T080000Z\r\nDTEND:{start}T083000Z\r\nRRULE:FREQ=WEEKLY;COUNT=10\r\nSUMMARY:Standup\r\n\
+             END:VEVENT\r\nEND:VCALENDAR\r\n"
+        );
+        assert_eq!(
+            put(&site, &format!("{base}weekly.ics"), &weekly, &[])
+                .await
+                .status,
+            StatusCode::CREATED
+        );
+
+        // Days 0..15 hold "near" and two instances of "weekly" (days 1 and 8; day 15 at 08:00 is past the end).
+        let (from, to) = (day(0), day(15));
+        let query = format!(
+            r#"<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
+                <D:prop><D:getetag/><C:calendar-data><C:expand start="{from}T000000Z" end="{to}T000000Z"/></C:calendar-data></D:prop>
+                <C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT">
+                  <C:time-range start="{from}T000000Z" end="{to}T000000Z"/>
+                </C:comp-filter></C:comp-filter></C:filter></C:calendar-query>"#
+        );
+        let answer = report(&site, &base, &query).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::MULTI_STATUS,
+            "{}",
+            String::from_utf8_lossy(&answer.body)
+        );
+        let responses = answer.multistatus();
+        assert_eq!(
+            hrefs(&responses),
+            vec![format!("{base}near.ics"), format!("{base}weekly.ics")]
+        );
+        let expanded = &responses
+            .iter()
+            .find(|r| r.href.ends_with("weekly.ics"))
+            .unwrap();
+        let data = &expanded.found(CALDAV, "calendar-data").text;
+        assert!(
+            !data.contains("RRULE"),
+            "expanded data has no RRULE: {data}"
+        );
+        let instances: Vec<&str> = data
+            .lines()
+            .filter(|l| l.starts_with("RECURRENCE-ID"))
+            .collect();
+        assert_eq!(instances.len(), 2, "{data}");
+        assert!(
+            data.contains(&format!("RECURRENCE-ID:{}T080000Z", day(1))),
+            "{data}"
+        );
+        assert!(
+            data.contains(&format!("RECURRENCE-ID:{}T080000Z", day(8))),
+            "{data}"
+        );
+
+        // text-match on SUMMARY, no time range.
+        let query = r#"<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
+            <D:prop><D:getetag/></D:prop><C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT">
+            <C:prop-filter name="SUMMARY"><C:text-match collation="i;ascii-casemap">HOLI</C:text-match></C:prop-filter>
+            </C:comp-filter></C:comp-filter></C:filter></C:calendar-query>"#;
+        let responses = report(&site, &base, query).await.multistatus();
+        assert_eq!(hrefs(&responses), vec![format!("{base}later.ics")]);
+
+        // A filter without the VCALENDAR root is not valid.
+        let bad = r#"<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
+            <D:prop><D:getetag/></D:prop><C:filter><C:comp-filter name="VEVENT"/></C:filter></C:calendar-query>"#;
+        let answer = report(&site, &base, bad).await;
+        assert_precondition(
+            &answer,
+            StatusCode::FORBIDDEN,
+            CALDAV,
+            "valid-filter",
+            "no VCALENDAR",
+        );
+        db.drop_database().await;
+    }
+}
+
+#[tokio::test]
+async fn propfind_depth_1_lists_members_inside_the_window_only() {
+    for db in common::databases().await {
+        let site = site(&db.store, LAYOUT).await;
+        let calendar = default_folder(&db.store, &site.alice, FolderModule::Calendar).await;
+        let base = calendar_path(&calendar);
+        put(
+            &site,
+            &format!("{base}soon.ics"),
+            &event("soon", "Soon", 3),
+            &[],
+        )
+        .await;
+        put(
+            &site,
+            &format!("{base}ancient.ics"),
+            &event("ancient", "Ancient", -900),
+            &[],
+        )
+        .await;
+        put(
+            &site,
+            &format!("{base}distant.ics"),
+            &event("distant", "Distant", 1200),
+            &[],
+        )
+        .await;
+        let answer = send(
+            &site.app,
+            Call::new("PROPFIND", &base)
+                .auth("alice", ALICE_PASSWORD)
+                .depth("1")
+                .body(r#"<D:propfind xmlns:D="DAV:"><D:prop><D:getetag/><D:getcontenttype/></D:prop></D:propfind>"#),
+        )
+        .await;
+        let responses = answer.multistatus();
+        assert_eq!(
+            hrefs(&responses),
+            vec![base.clone(), format!("{base}soon.ics")]
+        );
+        let member = responses
+            .iter()
+            .find(|r| r.href.ends_with("soon.ics"))
+            .unwrap();
+        assert!(member
+            .found(DAV, "getcontenttype")
+            .text
+            .starts_with("text/calendar"));
+        // Outside the window, still reachable by its URL.
+        assert_eq!(
+            get(&site, &format!("{base}ancient.ics")).await.status,
+            StatusCode::OK
+        );
+        db.drop_database().await;
+    }
+}
+
+#[tokio::test]
+async fn free_busy_query_merges_busy_time_in_the_range() {
+    for db in common::databases().await {
+        let site = site(&db.store, LAYOUT).await;
+        let calendar = default_folder(&db.store, &site.alice, FolderModule::Calendar).await;
+        let base = calendar_path(&calendar);
+        put(
+            &site,
+            &format!("{base}busy.ics"),
+            &event("busy", "Busy", 2),
+            &[],
+        )
+        .await;
+        let transparent =
+            event("free", "Free", 2).replace("SUMMARY:Free", "SUMMARY:Free\r\nTRANSP:TRANSPARENT");
+        put(&site, &format!("{base}free.ics"), &transparent, &[]).await;
+        let (from, to) = (day(0), day(7));
+        let body = format!(
+            r#"<C:free-busy-query xmlns:C="urn:ietf:params:xml:ns:caldav"><C:time-range start="{from}T000000Z" end="{to}T000000Z"/></C:free-busy-query>"#
+        );
+        let answer = report(&site, &base, &body).await;
+        assert_eq!(answer.status, StatusCode::OK);
+        assert!(answer
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/calendar"));
+        let text = String::from_utf8_lossy(&answer.body);
+        assert!(text.contains("BEGIN:VFREEBUSY"), "{text}");
+        let busy: Vec<&str> = text.lines().filter(|l| l.starts_with("FREEBUSY")).collect();
+        assert_eq!(busy.len(), 1, "{text}");
+        let d = day(2);
+        assert!(
+            busy[0].contains(&format!("{d}T100000Z/{d}T110000Z"))
+                || busy[0].contains(&format!("{d}T100000Z/PT1H")),
+            "{text}"
+        );
+        db.drop_database().await;
+    }
+}

@@ -1,0 +1,94 @@
+//! CalDAV test helpers: the /dav layout, dated events and tasks, PUT/GET as alice, and
+//! assertions on `DAV:error` bodies.
+
+use davgate::store::{DynStore, Folder, FolderModule, User};
+use http::StatusCode;
+
+use super::http::*;
+
+/// Mounted at /dav, proxied from the root: hrefs start with /dav.
+pub const LAYOUT: &[(&str, &str)] = &[
+    ("com.openexchange.dav.prefixPath", "/dav"),
+    ("com.openexchange.dav.proxyPrefixPath", "/"),
+];
+
+pub const ICAL_NS: &str = "http://apple.com/ns/ical/";
+
+pub async fn default_folder(store: &DynStore, user: &User, module: FolderModule) -> Folder {
+    store
+        .default_folder(user.context_id, user.id, module)
+        .await
+        .unwrap()
+        .expect("default folder")
+}
+
+pub fn calendar_path(folder: &Folder) -> String {
+    format!("/dav/caldav/{}/", folder.id)
+}
+
+/// `YYYYMMDD` of the day `days` days from today (UTC).
+pub fn day(days: i64) -> String {
+    let d = (time::OffsetDateTime::now_utc() + time::Duration::days(days)).date();
+    format!("{:04}{:02}{:02}", d.year(), d.month() as u8, d.day())
+}
+
+/// An event from 10:00 to 11:00 UTC, `days` days from today.
+pub fn event(uid: &str, summary: &str, days: i64) -> String {
+    let d = day(days);
+    format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//davgate tests//EN\r\nBEGIN:VEVENT\r\n\
+         UID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:{d}T100000Z\r\nDTEND:{d}T110000Z\r\n\
+         SUMMARY:{summary}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+}
+
+pub fn task(uid: &str, summary: &str) -> String {
+    format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//davgate tests//EN\r\nBEGIN:VTODO\r\n\
+         UID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nSUMMARY:{summary}\r\nEND:VTODO\r\nEND:VCALENDAR\r\n"
+    )
+}
+
+pub async fn put(site: &Site, path: &str, body: &str, headers: &[(&'static str, &str)]) -> Answer {
+    let mut call = Call::new("PUT", path)
+        .auth("alice", ALICE_PASSWORD)
+        .header("content-type", "text/calendar; charset=utf-8")
+        .body(body.as_bytes().to_vec());
+    for (name, value) in headers {
+        call = call.header(name, *value);
+    }
+    send(&site.app, call).await
+}
+
+pub async fn get(site: &Site, path: &str) -> Answer {
+    send(
+        &site.app,
+        Call::new("GET", path).auth("alice", ALICE_PASSWORD),
+    )
+    .await
+}
+
+pub fn error_element(answer: &Answer) -> (String, String) {
+    let root = parse_xml(&answer.body);
+    assert!(
+        root.is(DAV, "error"),
+        "expected DAV:error, got {}",
+        String::from_utf8_lossy(&answer.body)
+    );
+    let first = root.children.first().expect("a precondition element");
+    (first.ns.clone(), first.local.clone())
+}
+
+pub fn assert_precondition(answer: &Answer, status: StatusCode, ns: &str, local: &str, what: &str) {
+    assert_eq!(
+        answer.status,
+        status,
+        "{what}: {}",
+        String::from_utf8_lossy(&answer.body)
+    );
+    assert_eq!(
+        error_element(answer),
+        (ns.to_string(), local.to_string()),
+        "{what}"
+    );
+}
