@@ -193,6 +193,7 @@ async fn the_python_caldav_library_works_with_davgate() {
         let server = start_demo(&t);
         let (passed, output) = run_client(&python, server.port);
         drop(server);
+        println!("{}:\n{output}", t.label);
         assert!(
             passed && output.contains("all CalDAV client checks passed"),
             "{}: the caldav client failed:\n{output}",
