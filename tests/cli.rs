@@ -500,6 +500,56 @@ fn start_demo(t: &Target, password: &str) -> Server {
     panic!("davgate did not start: {}", server.output);
 }
 
+/// What clients do: a PROPFIND with a body but no credentials, then the same request with
+/// credentials on the same kept-alive connection. Returns both statuses.
+fn challenge_then_retry(port: u16, (user, password): (&str, &str)) -> (u16, u16) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let head = |auth: &str| {
+        format!(
+            "PROPFIND /dav/ HTTP/1.1\r\nHost: 127.0.0.1\r\nDepth: 0\r\nContent-Type: application/xml\r\nContent-Length: {}\r\n{auth}\r\n{PRINCIPAL_PROPFIND}",
+            PRINCIPAL_PROPFIND.len()
+        )
+    };
+    stream.write_all(head("").as_bytes()).unwrap();
+    let first = read_status_and_skip_body(&mut stream);
+    let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+    stream
+        .write_all(head(&format!("Authorization: Basic {token}\r\n")).as_bytes())
+        .unwrap();
+    let second = read_status_and_skip_body(&mut stream);
+    (first, second)
+}
+
+/// Reads one response with a Content-Length body (or just its head when chunked).
+fn read_status_and_skip_body(stream: &mut TcpStream) -> u16 {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        match stream.read(&mut byte) {
+            Ok(1) => head.push(byte[0]),
+            other => panic!(
+                "connection ended after {:?}: {other:?}",
+                String::from_utf8_lossy(&head)
+            ),
+        }
+    }
+    let head = String::from_utf8(head).unwrap();
+    let length = head
+        .lines()
+        .find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse::<usize>().unwrap())
+        })
+        .unwrap_or(0);
+    let mut body = vec![0u8; length];
+    stream.read_exact(&mut body).unwrap();
+    head[9..12].parse().unwrap()
+}
+
 /// One HTTP/1.1 exchange over a plain socket; returns status and body.
 fn request(
     port: u16,
@@ -619,6 +669,11 @@ async fn serve_demo_answers_clients_and_keeps_data_on_restart() {
             PRINCIPAL_PROPFIND,
         );
         assert_eq!(status, 401, "{label}");
+        assert_eq!(
+            challenge_then_retry(server.port, ("alice", "first-password")),
+            (401, 207),
+            "{label}: a client retrying with credentials on the same connection"
+        );
         let (status, _) = request(server.port, "GET", "/health/ready", None, "");
         assert_eq!(status, 200, "{label}");
         drop(server);
