@@ -480,3 +480,99 @@ async fn free_busy_query_merges_busy_time_in_the_range() {
         db.drop_database().await;
     }
 }
+
+#[tokio::test]
+async fn calendar_query_stops_at_max_event_results_with_507() {
+    for db in common::databases().await {
+        let overrides = [
+            LAYOUT,
+            &[("com.openexchange.calendar.maxEventResults", "2")],
+        ]
+        .concat();
+        let site = site(&db.store, &overrides).await;
+        let calendar = default_folder(&db.store, &site.alice, FolderModule::Calendar).await;
+        let base = calendar_path(&calendar);
+        for i in 0..3 {
+            put(
+                &site,
+                &format!("{base}m{i}.ics"),
+                &event(&format!("m{i}"), "M", i + 1),
+                &[],
+            )
+            .await;
+        }
+        let query = r#"<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
+            <D:prop><D:getetag/></D:prop><C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT"/>
+            </C:comp-filter></C:filter></C:calendar-query>"#;
+        let responses = report(&site, &base, query).await.multistatus();
+        let members = responses.iter().filter(|r| r.status.is_none()).count();
+        assert_eq!(members, 2);
+        let truncated: Vec<_> = responses.iter().filter(|r| r.status == Some(507)).collect();
+        assert_eq!(truncated.len(), 1, "one 507 for the collection");
+        assert_eq!(truncated[0].href, base);
+        db.drop_database().await;
+    }
+}
+
+#[tokio::test]
+async fn propname_allprop_and_infinite_depth_on_a_calendar() {
+    for db in common::databases().await {
+        let site = site(&db.store, LAYOUT).await;
+        let calendar = default_folder(&db.store, &site.alice, FolderModule::Calendar).await;
+        let base = calendar_path(&calendar);
+        let propfind = |body: &'static str, depth: &'static str| {
+            let site = &site;
+            let base = base.clone();
+            async move {
+                send(
+                    &site.app,
+                    Call::new("PROPFIND", &base)
+                        .auth("alice", ALICE_PASSWORD)
+                        .depth(depth)
+                        .body(body),
+                )
+                .await
+            }
+        };
+        let names = propfind(
+            r#"<D:propfind xmlns:D="DAV:"><D:propname/></D:propfind>"#,
+            "0",
+        )
+        .await;
+        let collection = &names.multistatus()[0];
+        for (ns, local) in [
+            (DAV, "displayname"),
+            (DAV, "sync-token"),
+            (CALDAV, "supported-calendar-component-set"),
+            (CALENDARSERVER, "getctag"),
+        ] {
+            let node = collection.found(ns, local);
+            assert!(
+                node.children.is_empty() && node.text.is_empty(),
+                "{local} has no value in propname"
+            );
+        }
+        let all = propfind(
+            r#"<D:propfind xmlns:D="DAV:"><D:allprop/></D:propfind>"#,
+            "0",
+        )
+        .await;
+        assert_eq!(
+            all.multistatus()[0].found(DAV, "displayname").text,
+            "Calendar"
+        );
+        let infinite = propfind(
+            r#"<D:propfind xmlns:D="DAV:"><D:allprop/></D:propfind>"#,
+            "infinity",
+        )
+        .await;
+        assert_precondition(
+            &infinite,
+            StatusCode::FORBIDDEN,
+            DAV,
+            "propfind-finite-depth",
+            "infinity",
+        );
+        db.drop_database().await;
+    }
+}
