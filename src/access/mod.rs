@@ -62,6 +62,11 @@ impl FolderRights {
         self.read >= level::ALL
     }
 
+    /// Reading a member created by `creator`.
+    pub fn can_read_object(&self, creator: Option<UserId>, me: UserId) -> bool {
+        self.can_read_all() || (self.can_read() && creator == Some(me))
+    }
+
     /// Creating members (`DAV:bind`).
     pub fn can_create(&self) -> bool {
         self.folder >= level::CREATE_OBJECTS

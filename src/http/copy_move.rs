@@ -54,9 +54,7 @@ pub(super) async fn copy_or_move(
         .object(context, source.id(), name)
         .await?
         .ok_or(DavError::NotFound)?;
-    let readable = source.rights.can_read_all()
-        || (source.rights.can_read() && object.user_id == Some(me.user.id));
-    if !readable {
+    if !source.rights.can_read_object(object.user_id, me.user.id) {
         return Err(need_privilege(
             state.paths.external(&source.member_sub_path(name)),
             "read",

@@ -38,9 +38,10 @@ pub(super) async fn get(
         .object(me.user.context_id, collection.id(), name)
         .await?
         .ok_or(DavError::NotFound)?;
-    let readable = collection.rights.can_read_all()
-        || (collection.rights.can_read() && object.user_id == Some(me.user.id));
-    if !readable {
+    if !collection
+        .rights
+        .can_read_object(object.user_id, me.user.id)
+    {
         return Err(need_privilege(
             state.paths.external(&collection.member_sub_path(name)),
             "read",

@@ -55,7 +55,7 @@ pub(super) async fn proppatch(
         }
         return Ok(multistatus(response));
     }
-    apply(state, me, collection, &changes).await?;
+    store_changes(state, me, collection.id(), &changes).await?;
     for change in &changes {
         response.found(change_name(change), PropValue::Empty);
     }
@@ -131,15 +131,6 @@ pub(super) async fn apply_to_folder(
         }
     }
     store_changes(state, me, folder, &classified).await
-}
-
-async fn apply(
-    state: &AppState,
-    me: &DavUser,
-    collection: &CalendarCollection,
-    changes: &[Change],
-) -> Result<(), DavError> {
-    store_changes(state, me, collection.id(), changes).await
 }
 
 async fn store_changes(

@@ -1,6 +1,7 @@
 //! The resources every user finds before any collection: the DAV root, the principal
 //! collections, the user's principal and the calendar and address book homes.
 
+use crate::access::privilege_set;
 use crate::dav::{ElementName, KnownProp, PropValue, XmlElement};
 use crate::http::paths::DavPaths;
 use crate::store::{DynStore, StoreError, StoreResult, User};
@@ -129,10 +130,10 @@ impl EntryResource {
             }
             Self::CalendarHome | Self::AddressbookHome => {
                 props.push((KnownProp::Owner, PropValue::Href(me_href)));
-                props.push((KnownProp::CurrentUserPrivilegeSet, privileges(&["read"])));
+                props.push((KnownProp::CurrentUserPrivilegeSet, privilege_set(&["read"])));
             }
             Self::Principals | Self::UserPrincipals => {
-                props.push((KnownProp::CurrentUserPrivilegeSet, privileges(&["read"])));
+                props.push((KnownProp::CurrentUserPrivilegeSet, privilege_set(&["read"])));
             }
         }
         props
@@ -161,18 +162,4 @@ fn resource_type(resource: &EntryResource) -> PropValue {
         types.push(XmlElement::empty(ElementName::dav("principal")));
     }
     PropValue::Elements(types)
-}
-
-fn privileges(names: &[&str]) -> PropValue {
-    PropValue::Elements(
-        names
-            .iter()
-            .map(|name| {
-                XmlElement::new(
-                    ElementName::dav("privilege"),
-                    PropValue::Elements(vec![XmlElement::empty(ElementName::dav(*name))]),
-                )
-            })
-            .collect(),
-    )
 }
