@@ -19,7 +19,7 @@ use crate::caldav::member::member_properties;
 use crate::caldav::{CalendarCollection, SyncWindow};
 use crate::config::props;
 use crate::content::ical::{freebusy_calendar, CalendarObject};
-use crate::content::query::{CompFilter, TimeRange};
+use crate::content::query::{CalendarDataRequest, CompFilter, TimeRange};
 use crate::dav::report::{parse_report, ReportProps, ReportRequest};
 use crate::dav::{KnownProp, Precondition, PropValue, Response as DavResponse};
 use crate::store::{DynStore, MemberFilter, StoreError, StoredObject, SyncMember};
@@ -125,6 +125,8 @@ impl ReportContext {
             member_properties(&object.etag, object.data.len() as i64, object.modified_at);
         if let Some(request) = &props.calendar_data {
             let data = match parsed {
+                // The whole object as stored: nothing to parse.
+                _ if *request == CalendarDataRequest::default() => object.data.clone(),
                 Some(parsed) => parsed.render(request),
                 None => match CalendarObject::parse(&object.data) {
                     Ok(parsed) => parsed.render(request),

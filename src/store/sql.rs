@@ -1720,15 +1720,18 @@ macro_rules! impl_sql_store {
             ) -> futures::stream::BoxStream<'static, StoreResult<SyncMember>> {
                 let mut args = vec![Arg::Int(context), Arg::Int(folder)];
                 let sql = if since == 0 {
-                    // Every live member; one whose change was never logged sorts first.
+                    // Every live member; one whose change was never logged sorts first. Each
+                    // member's sequence is one primary-key probe into `changes`, so the
+                    // plan stays linear even before the planner has statistics.
                     let conditions = member_filter_sql(&filter, &mut args);
                     format!(
-                        "SELECT o.resource_name, COALESCE(c.seq, 0) AS seq, FALSE AS deleted, \
+                        "SELECT o.resource_name, COALESCE((SELECT c.seq FROM changes c \
+                         WHERE c.context_id = o.context_id AND c.folder_id = o.folder_id \
+                         AND c.resource_name = o.resource_name), 0) AS seq, FALSE AS deleted, \
                          o.etag, CAST(LENGTH(o.data) AS BIGINT) AS size, o.modified_at \
-                         FROM objects o LEFT JOIN changes c ON c.context_id = o.context_id \
-                         AND c.folder_id = o.folder_id AND c.resource_name = o.resource_name \
+                         FROM objects o \
                          WHERE o.context_id = $1 AND o.folder_id = $2{conditions} \
-                         ORDER BY COALESCE(c.seq, 0), o.resource_name"
+                         ORDER BY seq, o.resource_name"
                     )
                 } else {
                     // A logged member without a row is a tombstone, whatever its flag says.
@@ -1765,12 +1768,15 @@ macro_rules! impl_sql_store {
             }
 
             async fn folder_seq(&self, context: ContextId, folder: FolderId) -> StoreResult<i64> {
+                // The newest entry of the (context, folder, seq) index: one index probe,
+                // whatever the planner knows about the table.
                 let seq: Option<i64> = sqlx::query_scalar(
-                    "SELECT MAX(seq) FROM changes WHERE context_id = $1 AND folder_id = $2",
+                    "SELECT seq FROM changes WHERE context_id = $1 AND folder_id = $2 \
+                     ORDER BY seq DESC LIMIT 1",
                 )
                 .bind(context)
                 .bind(folder)
-                .fetch_one(&self.pool)
+                .fetch_optional(&self.pool)
                 .await?;
                 Ok(seq.unwrap_or(0))
             }

@@ -92,7 +92,9 @@ pub struct CalendarObject {
     data: Vec<u8>,
     ical: ICalendar,
     kind: ComponentKind,
-    index: ObjectIndex,
+    /// Built on first use: walking a long recurrence costs time that reads which only
+    /// filter or render never need to pay.
+    index: std::sync::OnceLock<ObjectIndex>,
     zones: zones::Zones,
 }
 
@@ -104,21 +106,14 @@ impl CalendarObject {
     pub fn parse(data: &[u8]) -> Result<CalendarObject, CalendarError> {
         let (ical, kind) = parse::parse(data)?;
         let zones = zones::Zones::new(&ical, None);
-        let mut object = CalendarObject {
+        let object = CalendarObject {
             data: data.to_vec(),
             ical,
             kind,
-            index: ObjectIndex {
-                uid: String::new(),
-                component: kind,
-                first_start: None,
-                last_end: None,
-                summary: None,
-            },
+            index: std::sync::OnceLock::new(),
             zones,
         };
         parse::check_recurrence(&object)?;
-        object.index = index::build(&object);
         Ok(object)
     }
 
@@ -130,7 +125,7 @@ impl CalendarObject {
     }
 
     pub fn index(&self) -> &ObjectIndex {
-        &self.index
+        self.index.get_or_init(|| index::build(self))
     }
 
     /// The stored bytes.
