@@ -1720,18 +1720,15 @@ macro_rules! impl_sql_store {
             ) -> futures::stream::BoxStream<'static, StoreResult<SyncMember>> {
                 let mut args = vec![Arg::Int(context), Arg::Int(folder)];
                 let sql = if since == 0 {
-                    // Every live member; one whose change was never logged sorts first. Each
-                    // member's sequence is one primary-key probe into `changes`, so the
-                    // plan stays linear even before the planner has statistics.
+                    // Every live member; one whose change was never logged sorts first.
                     let conditions = member_filter_sql(&filter, &mut args);
                     format!(
-                        "SELECT o.resource_name, COALESCE((SELECT c.seq FROM changes c \
-                         WHERE c.context_id = o.context_id AND c.folder_id = o.folder_id \
-                         AND c.resource_name = o.resource_name), 0) AS seq, FALSE AS deleted, \
+                        "SELECT o.resource_name, COALESCE(c.seq, 0) AS seq, FALSE AS deleted, \
                          o.etag, CAST(LENGTH(o.data) AS BIGINT) AS size, o.modified_at \
-                         FROM objects o \
+                         FROM objects o LEFT JOIN changes c ON c.context_id = o.context_id \
+                         AND c.folder_id = o.folder_id AND c.resource_name = o.resource_name \
                          WHERE o.context_id = $1 AND o.folder_id = $2{conditions} \
-                         ORDER BY seq, o.resource_name"
+                         ORDER BY COALESCE(c.seq, 0), o.resource_name"
                     )
                 } else {
                     // A logged member without a row is a tombstone, whatever its flag says.
