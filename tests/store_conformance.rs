@@ -1915,3 +1915,75 @@ async fn a_held_stream_reads_no_further_than_its_consumer() {
         db.drop_database().await;
     }
 }
+
+#[tokio::test]
+async fn several_folders_and_users_are_read_in_one_call_each() {
+    for db in common::databases().await {
+        let s = &db.store;
+        let (ctx, alice, cal) = alice_and_calendar(s).await;
+        let bob = s
+            .create_user(ctx, new_user("bob", "example.com"))
+            .await
+            .unwrap();
+        let tasks = default_folder(s, ctx, alice.id, FolderModule::Tasks)
+            .await
+            .id;
+        s.put_object(
+            ctx,
+            cal,
+            &event("a.ics", "a", "A"),
+            WriteCondition::MustNotExist,
+        )
+        .await
+        .unwrap();
+        s.update_dead_properties(ctx, cal, "", &[prop("urn:x", "note", "n")], &[])
+            .await
+            .unwrap();
+        // A member's dead property is not the collection's.
+        s.update_dead_properties(ctx, cal, "a.ics", &[prop("urn:x", "member", "m")], &[])
+            .await
+            .unwrap();
+
+        let seqs = s.folder_seqs(ctx, &[cal, tasks, 9999]).await.unwrap();
+        assert_eq!(
+            seqs.get(&cal),
+            Some(&s.folder_seq(ctx, cal).await.unwrap()),
+            "{}",
+            db.label
+        );
+        assert_eq!(
+            seqs.get(&tasks),
+            Some(&s.folder_seq(ctx, tasks).await.unwrap()),
+            "{}",
+            db.label
+        );
+        assert!(!seqs.contains_key(&9999), "{}", db.label);
+        assert!(s.folder_seqs(ctx, &[]).await.unwrap().is_empty());
+
+        let dead = s
+            .collections_dead_properties(ctx, &[cal, tasks])
+            .await
+            .unwrap();
+        assert_eq!(
+            dead.get(&cal),
+            Some(&vec![prop("urn:x", "note", "n")]),
+            "{}",
+            db.label
+        );
+        assert!(!dead.contains_key(&tasks), "{}", db.label);
+
+        let names = s
+            .display_names(ctx, &[alice.id, bob.id, 424242])
+            .await
+            .unwrap();
+        assert_eq!(
+            names.get(&alice.id),
+            Some(&alice.display_name),
+            "{}",
+            db.label
+        );
+        assert_eq!(names.get(&bob.id), Some(&bob.display_name), "{}", db.label);
+        assert_eq!(names.len(), 2, "{}", db.label);
+        db.drop_database().await;
+    }
+}

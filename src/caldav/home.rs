@@ -1,26 +1,33 @@
 //! Which calendar and task collections a user has: every visible calendar or task folder
 //! (own, public, shared) the user's modules, the folder's sync flags and the cascade allow.
 
-use std::collections::HashMap;
-
 use crate::access::DavUser;
 use crate::caldav::collection::{CalendarCollection, CalendarKind};
 use crate::config::props;
 use crate::store::{DynStore, Folder, FolderId, StoreError, StoreResult, UserId};
 
-/// The calendar collections of the user's calendar home, ordered by folder id.
+/// The calendar collections of the user's calendar home, ordered by folder id: one
+/// query for the folders, one for the names of the other users who own some of them.
 pub async fn calendars(store: &DynStore, me: &DavUser) -> StoreResult<Vec<CalendarCollection>> {
-    let folders = store
+    let folders: Vec<Folder> = store
         .visible_folders(me.user.context_id, me.user.id)
-        .await?;
-    let mut owner_names: HashMap<UserId, String> = HashMap::new();
-    let mut collections = Vec::new();
-    for folder in folders.into_iter().filter(|f| listed(f, me)) {
-        let owner_name = owner_name(store, me, &folder, &mut owner_names).await?;
-        if let Some(collection) = project(me, folder, owner_name.as_deref()) {
-            collections.push(collection);
-        }
-    }
+        .await?
+        .into_iter()
+        .filter(|f| listed(f, me))
+        .collect();
+    let mut owners: Vec<UserId> = folders.iter().filter_map(|f| other_owner(f, me)).collect();
+    owners.sort_unstable();
+    owners.dedup();
+    let names = store.display_names(me.user.context_id, &owners).await?;
+    let template = me.config.get::<props::SharedFolderDisplayName>();
+    let mut collections: Vec<CalendarCollection> = folders
+        .into_iter()
+        .filter_map(|folder| {
+            let owner_name = other_owner(&folder, me).and_then(|owner| names.get(&owner));
+            let owner_name = owner_name.map(String::as_str);
+            CalendarCollection::project(folder, &me.user, &me.groups, owner_name, &template)
+        })
+        .collect();
     collections.sort_by_key(|c| c.folder.id);
     Ok(collections)
 }
@@ -39,9 +46,17 @@ pub async fn calendar(
     if !listed(&folder, me) {
         return Ok(None);
     }
-    let mut owner_names = HashMap::new();
-    let owner_name = owner_name(store, me, &folder, &mut owner_names).await?;
-    Ok(project(me, folder, owner_name.as_deref()))
+    let owner = other_owner(&folder, me);
+    let names = store
+        .display_names(me.user.context_id, owner.as_slice())
+        .await?;
+    let owner_name = owner
+        .and_then(|owner| names.get(&owner))
+        .map(String::as_str);
+    let template = me.config.get::<props::SharedFolderDisplayName>();
+    Ok(CalendarCollection::project(
+        folder, &me.user, &me.groups, owner_name, &template,
+    ))
 }
 
 /// A calendar or task folder that is subscribed and used for sync, whose module the user has.
@@ -52,28 +67,7 @@ fn listed(folder: &Folder, me: &DavUser) -> bool {
     folder.subscribed && folder.used_for_sync && me.user.has_module(kind.module_permission())
 }
 
-fn project(me: &DavUser, folder: Folder, owner_name: Option<&str>) -> Option<CalendarCollection> {
-    let template = me.config.get::<props::SharedFolderDisplayName>();
-    CalendarCollection::project(folder, &me.user, &me.groups, owner_name, &template)
-}
-
-async fn owner_name(
-    store: &DynStore,
-    me: &DavUser,
-    folder: &Folder,
-    cache: &mut HashMap<UserId, String>,
-) -> StoreResult<Option<String>> {
-    let Some(owner) = folder.owner_id.filter(|owner| *owner != me.user.id) else {
-        return Ok(None);
-    };
-    if let Some(name) = cache.get(&owner) {
-        return Ok(Some(name.clone()));
-    }
-    let name = match store.user(me.user.context_id, owner).await {
-        Ok(user) => user.display_name,
-        Err(StoreError::NotFound) => return Ok(None),
-        Err(other) => return Err(other),
-    };
-    cache.insert(owner, name.clone());
-    Ok(Some(name))
+/// The owner of a folder when it is somebody other than the user.
+fn other_owner(folder: &Folder, me: &DavUser) -> Option<UserId> {
+    folder.owner_id.filter(|owner| *owner != me.user.id)
 }

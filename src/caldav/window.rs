@@ -5,6 +5,7 @@
 use time::{Date, Month, OffsetDateTime};
 
 use crate::config::values::{IntervalEnd, IntervalStart};
+use crate::config::{props, ConfigView};
 
 /// Bounds in UTC epoch seconds; None = open on that side.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,9 +43,13 @@ impl SyncWindow {
         SyncWindow { start, end }
     }
 
-    /// The window for today.
-    pub fn today(start: IntervalStart, end: IntervalEnd) -> SyncWindow {
-        SyncWindow::new(start, end, OffsetDateTime::now_utc().date())
+    /// Today's window of a user (`com.openexchange.caldav.interval.start/end`).
+    pub fn of(config: &ConfigView) -> SyncWindow {
+        SyncWindow::new(
+            config.get::<props::IntervalStart>(),
+            config.get::<props::IntervalEnd>(),
+            OffsetDateTime::now_utc().date(),
+        )
     }
 
     /// As a store filter: open sides become the widest bounds.

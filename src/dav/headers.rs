@@ -241,13 +241,20 @@ pub fn destination(headers: &HeaderMap) -> Result<Option<String>, HeaderError> {
     let Some(value) = single(headers, &DESTINATION, "Destination")? else {
         return Ok(None);
     };
-    let invalid = || HeaderError::Destination(value.to_owned());
-    let uri: http::Uri = value.parse().map_err(|_| invalid())?;
-    if uri.scheme().is_none() && !value.starts_with('/') {
-        return Err(invalid());
+    reference_path(value)
+        .map(Some)
+        .ok_or_else(|| HeaderError::Destination(value.to_owned()))
+}
+
+/// The path of an absolute URL or absolute path (a `Destination`, a multiget `DAV:href`),
+/// still percent-encoded, without its query; None for anything else.
+pub fn reference_path(value: &str) -> Option<String> {
+    let uri: http::Uri = value.trim().parse().ok()?;
+    if uri.scheme().is_none() && !value.trim().starts_with('/') {
+        return None;
     }
     let path = uri.path();
-    Ok(Some(if path.is_empty() { "/" } else { path }.to_owned()))
+    Some(if path.is_empty() { "/" } else { path }.to_owned())
 }
 
 /// Whether the client asked for a multistatus without 404 propstats and bodies it did

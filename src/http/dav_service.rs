@@ -61,7 +61,7 @@ async fn dispatch(
     match (method.as_str(), &resource) {
         ("PROPFIND", _) => propfind::propfind(state, &me, resource, headers, body).await,
         ("REPORT", DavResource::Calendar(collection)) => {
-            report::report(state, &me, collection, headers, body).await
+            report::report(state, &me, collection, body).await
         }
         ("PROPPATCH", DavResource::Calendar(collection)) => {
             proppatch::proppatch(state, &me, collection, body).await

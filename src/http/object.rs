@@ -6,11 +6,10 @@ use axum::response::{IntoResponse, Response};
 use http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 
 use super::error::DavError;
-use super::propfind::window;
 use super::AppState;
 use crate::access::DavUser;
 use crate::caldav::member::{http_date, quoted_etag, CALENDAR_CONTENT_TYPE};
-use crate::caldav::{write, CalendarCollection};
+use crate::caldav::{write, CalendarCollection, SyncWindow};
 use crate::config::props;
 use crate::dav::headers::{if_match, if_none_match};
 use crate::dav::{ElementName, NeededPrivilege, Precondition};
@@ -101,7 +100,10 @@ pub(super) async fn put(
         }
         _ => {}
     }
-    let strict = me.config.get::<props::IntervalStrict>().then(|| window(me));
+    let strict = me
+        .config
+        .get::<props::IntervalStrict>()
+        .then(|| SyncWindow::of(&me.config));
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());

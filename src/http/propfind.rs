@@ -14,7 +14,6 @@ use super::AppState;
 use crate::access::DavUser;
 use crate::caldav::member::member_properties;
 use crate::caldav::{home, CalendarCollection, SyncWindow};
-use crate::config::props;
 use crate::dav::{
     Depth, KnownProp, Precondition, PropName, PropValue, PropfindRequest, Response as DavResponse,
 };
@@ -38,11 +37,11 @@ pub(super) async fn propfind(
         DavResource::Entry(entry) => {
             let mut responses = vec![entry_response(state, me, &entry, &request)];
             if depth == Depth::One {
-                if entry == EntryResource::CalendarHome && me.config.get::<props::CaldavEnabled>() {
-                    for collection in home::calendars(&state.store, me).await? {
-                        responses
-                            .push(collection_response(state, me, &collection, &request).await?);
-                    }
+                // (Resolving `/caldav/` already refused users without CalDAV.)
+                if entry == EntryResource::CalendarHome {
+                    let collections = home::calendars(&state.store, me).await?;
+                    responses
+                        .extend(collection_responses(state, me, &collections, &request).await?);
                 } else {
                     for child in entry.children(&state.store, &me.user).await? {
                         responses.push(entry_response(state, me, &child, &request));
@@ -56,7 +55,9 @@ pub(super) async fn propfind(
             ))
         }
         DavResource::Calendar(collection) => {
-            let first = vec![collection_response(state, me, &collection, &request).await?];
+            let first =
+                collection_responses(state, me, std::slice::from_ref(&collection), &request)
+                    .await?;
             let members = if depth == Depth::One {
                 member_responses(state, me, &collection, Arc::new(request))
             } else {
@@ -103,30 +104,42 @@ fn entry_response(
     )
 }
 
-/// The collection's own response: live properties, then its dead properties.
-pub(super) async fn collection_response(
+/// The collections' own responses: live properties, then dead properties; two queries
+/// whatever the number of collections.
+async fn collection_responses(
     state: &AppState,
     me: &DavUser,
-    collection: &CalendarCollection,
+    collections: &[CalendarCollection],
     request: &PropfindRequest,
-) -> Result<DavResponse, DavError> {
+) -> Result<Vec<DavResponse>, DavError> {
     let context = me.user.context_id;
-    let seq = state.store.folder_seq(context, collection.id()).await?;
-    let live = collection.properties(&state.paths, &window(me), seq);
-    let dead: Vec<(PropName, PropValue)> = state
+    let ids: Vec<i64> = collections.iter().map(CalendarCollection::id).collect();
+    let seqs = state.store.folder_seqs(context, &ids).await?;
+    let mut dead_properties = state
         .store
-        .dead_properties(context, collection.id(), "")
-        .await?
-        .into_iter()
-        .map(|p| {
-            (
-                PropName::new(crate::dav::Namespace::from_uri(&p.namespace), p.name),
-                PropValue::Xml(p.value),
-            )
+        .collections_dead_properties(context, &ids)
+        .await?;
+    let window = SyncWindow::of(&me.config);
+    Ok(collections
+        .iter()
+        .map(|collection| {
+            let seq = seqs.get(&collection.id()).copied().unwrap_or(0);
+            let live = collection.properties(&state.paths, &window, seq);
+            let dead: Vec<(PropName, PropValue)> = dead_properties
+                .remove(&collection.id())
+                .unwrap_or_default()
+                .into_iter()
+                .map(|p| {
+                    (
+                        PropName::new(crate::dav::Namespace::from_uri(&p.namespace), p.name),
+                        PropValue::Xml(p.value),
+                    )
+                })
+                .collect();
+            let href = state.paths.external(&collection.sub_path());
+            answer(href, &live, &dead, request)
         })
-        .collect();
-    let href = state.paths.external(&collection.sub_path());
-    Ok(answer(href, &live, &dead, request))
+        .collect())
 }
 
 /// The members inside the user's sync window, one response each, as the store yields them.
@@ -137,32 +150,21 @@ fn member_responses(
     request: Arc<PropfindRequest>,
 ) -> futures::stream::BoxStream<'static, Result<DavResponse, DavError>> {
     let filter = MemberFilter {
-        window: window(me).bounds(),
+        window: SyncWindow::of(&me.config).bounds(),
         component: None,
     };
     let paths = state.paths.clone();
-    let collection_path = collection.sub_path();
+    let collection = collection.clone();
     state
         .store
         .object_summary_stream(me.user.context_id, collection.id(), filter)
         .map(move |summary| {
             let summary: ObjectSummary = summary?;
-            let href = paths.external(&format!(
-                "{collection_path}{}",
-                super::paths::encode_segment(&summary.resource_name)
-            ));
+            let href = paths.external(&collection.member_sub_path(&summary.resource_name));
             let live = member_properties(&summary.etag, summary.size, summary.modified_at);
             Ok(answer(href, &live, &[], &request))
         })
         .boxed()
-}
-
-/// The user's synchronised window (`com.openexchange.caldav.interval.*`).
-pub(super) fn window(me: &DavUser) -> SyncWindow {
-    SyncWindow::today(
-        me.config.get::<props::IntervalStart>(),
-        me.config.get::<props::IntervalEnd>(),
-    )
 }
 
 /// Answers what `request` asks of a resource with these live and dead properties: found

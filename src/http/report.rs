@@ -2,15 +2,16 @@
 //! (RFC 4791 7.8-7.10, RFC 6578). Responses stream as the store yields members, in
 //! batches, never one query per object and never the whole collection in memory.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use axum::response::{IntoResponse, Response};
 use futures::stream::{self, BoxStream, StreamExt};
-use http::{header, HeaderMap, StatusCode};
+use http::{header, StatusCode};
 
 use super::error::DavError;
 use super::paths::decode_path;
-use super::propfind::{answer, window};
+use super::propfind::answer;
 use super::streaming;
 use super::AppState;
 use crate::access::DavUser;
@@ -20,9 +21,10 @@ use crate::caldav::{CalendarCollection, SyncWindow};
 use crate::config::props;
 use crate::content::ical::{freebusy_calendar, CalendarObject};
 use crate::content::query::{CalendarDataRequest, CompFilter, TimeRange};
+use crate::dav::headers::reference_path;
 use crate::dav::report::{parse_report, ReportProps, ReportRequest};
 use crate::dav::{KnownProp, Precondition, PropValue, Response as DavResponse};
-use crate::store::{DynStore, MemberFilter, StoreError, StoredObject, SyncMember};
+use crate::store::{DynStore, MemberFilter, StoreError, StoredObject, SyncMember, UserId};
 
 /// Members fetched per store query when a report needs their data.
 const BATCH: usize = 500;
@@ -31,7 +33,6 @@ pub(super) async fn report(
     state: &AppState,
     me: &DavUser,
     collection: &CalendarCollection,
-    _headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Response, DavError> {
     let request = parse_report(body)?;
@@ -73,11 +74,8 @@ pub(super) async fn report(
 struct ReportContext {
     store: DynStore,
     paths: super::DavPaths,
-    context: i64,
-    folder: i64,
-    me: i64,
-    read_all: bool,
-    collection_path: String,
+    collection: CalendarCollection,
+    me: UserId,
     window: SyncWindow,
     max_results: u64,
 }
@@ -87,31 +85,52 @@ impl ReportContext {
         ReportContext {
             store: state.store.clone(),
             paths: state.paths.clone(),
-            context: me.user.context_id,
-            folder: collection.id(),
+            collection: collection.clone(),
             me: me.user.id,
-            read_all: collection.rights.can_read_all(),
-            collection_path: collection.sub_path(),
-            window: window(me),
+            window: SyncWindow::of(&me.config),
             max_results: me.config.get::<props::MaxEventResults>(),
         }
     }
 
+    fn context(&self) -> i64 {
+        self.collection.folder.context_id
+    }
+
+    fn folder(&self) -> i64 {
+        self.collection.id()
+    }
+
     fn href(&self, resource_name: &str) -> String {
-        self.paths.external(&format!(
-            "{}{}",
-            self.collection_path,
-            super::paths::encode_segment(resource_name)
-        ))
+        self.paths
+            .external(&self.collection.member_sub_path(resource_name))
     }
 
     fn collection_href(&self) -> String {
-        self.paths.external(&self.collection_path)
+        self.paths.external(&self.collection.sub_path())
     }
 
     /// Whether the user may read this member (folders with "read own" show only their own).
     fn may_read(&self, object: &StoredObject) -> bool {
-        self.read_all || object.user_id == Some(self.me)
+        self.collection
+            .rights
+            .can_read_object(object.user_id, self.me)
+    }
+
+    /// Members of this collection by name, one query per call (at most a batch).
+    async fn objects_named(
+        &self,
+        names: &[String],
+    ) -> Result<HashMap<String, StoredObject>, DavError> {
+        if names.is_empty() {
+            return Ok(HashMap::new());
+        }
+        Ok(self
+            .store
+            .objects_by_names(self.context(), self.folder(), names)
+            .await?
+            .into_iter()
+            .map(|o| (o.resource_name.clone(), o))
+            .collect())
     }
 
     /// The response for one member with its data rendered as asked.
@@ -170,18 +189,13 @@ fn multiget(ctx: ReportContext, props: ReportProps, hrefs: Vec<String>) -> Respo
             let props = props.clone();
             async move {
                 let wanted: Vec<String> = chunk.iter().filter_map(|(_, n)| n.clone()).collect();
-                let found = ctx
-                    .store
-                    .objects_by_names(ctx.context, ctx.folder, &wanted)
-                    .await?;
+                let found = ctx.objects_named(&wanted).await?;
                 let responses: Vec<Result<DavResponse, DavError>> = chunk
                     .into_iter()
                     .map(|(href, name)| {
-                        let object = name.and_then(|name| {
-                            found
-                                .iter()
-                                .find(|o| o.resource_name == name && ctx.may_read(o))
-                        });
+                        let object = name
+                            .and_then(|name| found.get(&name))
+                            .filter(|o| ctx.may_read(o));
                         Ok(match object {
                             Some(object) => ctx.member_response(object, None, &props),
                             None => DavResponse::with_status(href, StatusCode::NOT_FOUND),
@@ -201,16 +215,9 @@ fn multiget(ctx: ReportContext, props: ReportProps, hrefs: Vec<String>) -> Respo
 
 /// The member name an href of this collection names, if it names one.
 fn member_name(ctx: &ReportContext, href: &str) -> Option<String> {
-    let path = match href.find("://") {
-        Some(scheme_end) => {
-            let after = &href[scheme_end + 3..];
-            &after[after.find('/')?..]
-        }
-        None => href,
-    };
-    let sub = ctx.paths.strip_external(path)?;
+    let sub = ctx.paths.strip_external(&reference_path(href)?)?;
     let decoded = decode_path(&sub).ok()?;
-    let collection = decode_path(&ctx.collection_path).ok()?;
+    let collection = decode_path(&ctx.collection.sub_path()).ok()?;
     let name = decoded.strip_prefix(&collection)?;
     (!name.is_empty() && !name.contains('/')).then(|| name.to_owned())
 }
@@ -236,7 +243,7 @@ fn query(
     let collection_href = ctx.collection_href();
     let objects = ctx
         .store
-        .object_stream(ctx.context, ctx.folder, member_filter);
+        .object_stream(ctx.context(), ctx.folder(), member_filter);
     let rest = objects
         .filter_map(move |object| {
             let ctx = ctx.clone();
@@ -351,7 +358,7 @@ async fn sync(
     let check = if since == 0 {
         Ok(())
     } else {
-        ctx.store.check_sync_token(ctx.context, since).await
+        ctx.store.check_sync_token(ctx.context(), since).await
     };
     match check {
         Ok(()) => {}
@@ -360,7 +367,7 @@ async fn sync(
     }
     let current = ctx
         .store
-        .folder_seq(ctx.context, ctx.folder)
+        .folder_seq(ctx.context(), ctx.folder())
         .await?
         .max(since);
     let limit = limit.map(|l| l as usize).unwrap_or(usize::MAX);
@@ -370,8 +377,8 @@ async fn sync(
         truncated: false,
     }));
     let members = ctx.store.sync_stream(
-        ctx.context,
-        ctx.folder,
+        ctx.context(),
+        ctx.folder(),
         since,
         MemberFilter {
             window: ctx.window.bounds(),
@@ -450,13 +457,12 @@ fn member_batches(
                     .filter(|m| !m.deleted)
                     .map(|m| m.resource_name.clone())
                     .collect();
-                let needs_objects = props.calendar_data.is_some() || !ctx.read_all;
-                let objects = if needs_objects && !wanted.is_empty() {
-                    ctx.store
-                        .objects_by_names(ctx.context, ctx.folder, &wanted)
-                        .await?
+                let needs_objects =
+                    props.calendar_data.is_some() || !ctx.collection.rights.can_read_all();
+                let objects = if needs_objects {
+                    ctx.objects_named(&wanted).await?
                 } else {
-                    Vec::new()
+                    HashMap::new()
                 };
                 let mut responses = Vec::with_capacity(members.len());
                 for member in members {
@@ -466,10 +472,7 @@ fn member_batches(
                         continue;
                     }
                     if needs_objects {
-                        match objects
-                            .iter()
-                            .find(|o| o.resource_name == member.resource_name)
-                        {
+                        match objects.get(&member.resource_name) {
                             Some(object) if ctx.may_read(object) => {
                                 responses.push(ctx.member_response(object, None, &props))
                             }
@@ -500,8 +503,8 @@ fn member_batches(
 async fn free_busy(ctx: ReportContext, range: TimeRange) -> Result<Response, DavError> {
     let window = intersect(ctx.window, Some(range));
     let mut objects = ctx.store.object_stream(
-        ctx.context,
-        ctx.folder,
+        ctx.context(),
+        ctx.folder(),
         MemberFilter {
             window: window.bounds(),
             // Events and VFREEBUSY objects both hold busy time.

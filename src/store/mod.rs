@@ -95,6 +95,12 @@ pub trait Store: Send + Sync + 'static {
     /// Users whose primary mail or an alias is `address`, in any context.
     async fn users_by_mail(&self, address: &str) -> StoreResult<Vec<User>>;
     async fn users(&self, context: ContextId) -> StoreResult<Vec<User>>;
+    /// The display names of these users, in one query; unknown ids are absent.
+    async fn display_names(
+        &self,
+        context: ContextId,
+        ids: &[UserId],
+    ) -> StoreResult<std::collections::HashMap<UserId, String>>;
     async fn update_user(
         &self,
         context: ContextId,
@@ -252,6 +258,13 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<WriteOutcome>;
 
     // dead properties of collections (resource_name '') and members
+    /// The dead properties of several collections (not their members) in one query;
+    /// collections without any are absent.
+    async fn collections_dead_properties(
+        &self,
+        context: ContextId,
+        folders: &[FolderId],
+    ) -> StoreResult<std::collections::HashMap<FolderId, Vec<DeadProperty>>>;
     /// The dead properties of a collection (`resource_name` '') or member, ordered by
     /// namespace and name.
     async fn dead_properties(
@@ -277,6 +290,12 @@ pub trait Store: Send + Sync + 'static {
     async fn current_seq(&self, context: ContextId) -> StoreResult<i64>;
     /// The sequence of the latest change in a folder (members or the folder itself).
     async fn folder_seq(&self, context: ContextId, folder: FolderId) -> StoreResult<i64>;
+    /// `folder_seq` of several folders in one query; folders without changes are absent.
+    async fn folder_seqs(
+        &self,
+        context: ContextId,
+        folders: &[FolderId],
+    ) -> StoreResult<std::collections::HashMap<FolderId, i64>>;
     /// Latest change per member of `folder` after `since`; InvalidSyncToken below the floor.
     async fn changes_since(
         &self,
@@ -291,7 +310,7 @@ pub trait Store: Send + Sync + 'static {
     /// members matching `filter` with their current etag and size, and every tombstone.
     /// Since 0 (initial sync, always accepted) lists live members only. Any other invalid
     /// token is the stream's first and only item (InvalidSyncToken). Take the next token
-    /// with `current_seq` before opening the stream: a change racing with it is then
+    /// with `folder_seq` before opening the stream: a change racing with it is then
     /// reported again rather than missed.
     fn sync_stream(
         &self,

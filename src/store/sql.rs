@@ -815,15 +815,7 @@ macro_rules! impl_sql_store {
                         .await
                         .map_err(|e| unique_or(e, format!("login mapping {mapping}")))?;
                 }
-                let all_users_read = Permission {
-                    entity: ALL_USERS_GROUP,
-                    is_group: true,
-                    folder: level::SEE_FOLDER,
-                    read: level::ALL,
-                    write: level::NONE,
-                    delete: level::NONE,
-                    admin: false,
-                };
+                let all_users_read = Permission::for_role(ALL_USERS_GROUP, true, Role::Viewer);
                 let system = [
                     (PRIVATE_ROOT, 0, FolderModule::System, FolderType::Private, "Private folders"),
                     (PUBLIC_ROOT, 0, FolderModule::System, FolderType::Public, "Public folders"),
@@ -1363,25 +1355,35 @@ macro_rules! impl_sql_store {
                 id: FolderId,
                 update: FolderUpdate,
             ) -> StoreResult<Folder> {
-                let current = self.folder(context, id).await?;
-                let color = update.color.unwrap_or(current.color);
-                let description = update.description.unwrap_or(current.description);
-                let sort_order = update.sort_order.unwrap_or(current.sort_order);
-                sqlx::query(
-                    "UPDATE folders SET name = $3, color = $4, description = $5, subscribed = $6, \
-                     used_for_sync = $7, modified_at = $8, sort_order = $9 WHERE context_id = $1 AND id = $2",
+                // One statement: only the columns the update names change, so two
+                // concurrent updates of different properties both take effect. The
+                // clearable columns carry a flag saying whether they are set.
+                let done = sqlx::query(
+                    "UPDATE folders SET name = COALESCE($3, name), \
+                     color = CASE WHEN $4 THEN $5 ELSE color END, \
+                     description = CASE WHEN $6 THEN $7 ELSE description END, \
+                     subscribed = COALESCE($8, subscribed), \
+                     used_for_sync = COALESCE($9, used_for_sync), \
+                     sort_order = CASE WHEN $10 THEN $11 ELSE sort_order END, \
+                     modified_at = $12 WHERE context_id = $1 AND id = $2",
                 )
                 .bind(context)
                 .bind(id)
-                .bind(update.name.unwrap_or(current.name))
-                .bind(color)
-                .bind(description)
-                .bind(update.subscribed.unwrap_or(current.subscribed))
-                .bind(update.used_for_sync.unwrap_or(current.used_for_sync))
+                .bind(update.name)
+                .bind(update.color.is_some())
+                .bind(update.color.flatten())
+                .bind(update.description.is_some())
+                .bind(update.description.flatten())
+                .bind(update.subscribed)
+                .bind(update.used_for_sync)
+                .bind(update.sort_order.is_some())
+                .bind(update.sort_order.flatten())
                 .bind(now_epoch())
-                .bind(sort_order)
                 .execute(&self.pool)
                 .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
                 self.folder(context, id).await
             }
 
@@ -1615,6 +1617,39 @@ macro_rules! impl_sql_store {
                 }
             }
 
+            async fn collections_dead_properties(
+                &self,
+                context: ContextId,
+                folders: &[FolderId],
+            ) -> StoreResult<std::collections::HashMap<FolderId, Vec<DeadProperty>>> {
+                let mut by_folder: std::collections::HashMap<FolderId, Vec<DeadProperty>> =
+                    Default::default();
+                if folders.is_empty() {
+                    return Ok(by_folder);
+                }
+                let sql = format!(
+                    "SELECT folder_id, namespace, name, value FROM dead_properties \
+                     WHERE context_id = $1 AND resource_name = '' AND folder_id IN ({}) \
+                     ORDER BY folder_id, namespace, name",
+                    placeholders(2, folders.len())
+                );
+                let mut query = sqlx::query(&sql).bind(context);
+                for folder in folders {
+                    query = query.bind(*folder);
+                }
+                for row in query.fetch_all(&self.pool).await? {
+                    by_folder
+                        .entry(row.try_get("folder_id")?)
+                        .or_default()
+                        .push(DeadProperty {
+                            namespace: row.try_get("namespace")?,
+                            name: row.try_get("name")?,
+                            value: row.try_get("value")?,
+                        });
+                }
+                Ok(by_folder)
+            }
+
             async fn dead_properties(
                 &self,
                 context: ContextId,
@@ -1762,6 +1797,61 @@ macro_rules! impl_sql_store {
                     .fetch_optional(&self.pool)
                     .await?
                     .ok_or(StoreError::NotFound)
+            }
+
+            async fn display_names(
+                &self,
+                context: ContextId,
+                ids: &[UserId],
+            ) -> StoreResult<std::collections::HashMap<UserId, String>> {
+                if ids.is_empty() {
+                    return Ok(Default::default());
+                }
+                let sql = format!(
+                    "SELECT id, display_name FROM users WHERE context_id = $1 AND id IN ({})",
+                    placeholders(2, ids.len())
+                );
+                let mut query = sqlx::query(&sql).bind(context);
+                for id in ids {
+                    query = query.bind(*id);
+                }
+                query
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(|row| Ok((row.try_get("id")?, row.try_get("display_name")?)))
+                    .collect()
+            }
+
+            async fn folder_seqs(
+                &self,
+                context: ContextId,
+                folders: &[FolderId],
+            ) -> StoreResult<std::collections::HashMap<FolderId, i64>> {
+                if folders.is_empty() {
+                    return Ok(Default::default());
+                }
+                // One probe of the (context, folder, seq) index per folder, as
+                // `folder_seq` does; MAX under GROUP BY would read every change.
+                let sql = format!(
+                    "SELECT f.id AS folder_id, (SELECT c.seq FROM changes c \
+                     WHERE c.context_id = f.context_id AND c.folder_id = f.id \
+                     ORDER BY c.seq DESC LIMIT 1) AS seq \
+                     FROM folders f WHERE f.context_id = $1 AND f.id IN ({})",
+                    placeholders(2, folders.len())
+                );
+                let mut query = sqlx::query(&sql).bind(context);
+                for folder in folders {
+                    query = query.bind(*folder);
+                }
+                let mut seqs = std::collections::HashMap::new();
+                for row in query.fetch_all(&self.pool).await? {
+                    let seq: Option<i64> = row.try_get("seq")?;
+                    if let Some(seq) = seq {
+                        seqs.insert(row.try_get("folder_id")?, seq);
+                    }
+                }
+                Ok(seqs)
             }
 
             async fn folder_seq(&self, context: ContextId, folder: FolderId) -> StoreResult<i64> {
