@@ -155,14 +155,20 @@ async fn the_calendar_home_lists_own_public_and_shared_folders_with_their_rights
         for wanted in ["read", "write", "bind", "unbind", "write-content"] {
             assert!(privileges(own).contains(&wanted.to_string()), "{wanted}");
         }
-        assert!(own
-            .found(CALDAV, "min-date-time")
-            .text
-            .ends_with("T000000Z"));
-        assert!(own
-            .found(CALDAV, "max-date-time")
-            .text
-            .ends_with("T000000Z"));
+        // OX's defaults: from the first day of last month to 1 January two years ahead.
+        let today = time::OffsetDateTime::now_utc().date();
+        let (year, month) = match today.month() as u8 {
+            1 => (today.year() - 1, 12),
+            m => (today.year(), m - 1),
+        };
+        assert_eq!(
+            own.found(CALDAV, "min-date-time").text,
+            format!("{year:04}{month:02}01T000000Z")
+        );
+        assert_eq!(
+            own.found(CALDAV, "max-date-time").text,
+            format!("{:04}0101T000000Z", today.year() + 2)
+        );
         assert!(own.found(DAV, "sync-token").text.starts_with("http"));
         assert_eq!(own.found(CALDAV, "max-resource-size").text, "4194304");
         let reports: Vec<String> = own

@@ -472,9 +472,9 @@ async fn free_busy_query_merges_busy_time_in_the_range() {
         let busy: Vec<&str> = text.lines().filter(|l| l.starts_with("FREEBUSY")).collect();
         assert_eq!(busy.len(), 1, "{text}");
         let d = day(2);
-        assert!(
-            busy[0].contains(&format!("{d}T100000Z/{d}T110000Z"))
-                || busy[0].contains(&format!("{d}T100000Z/PT1H")),
+        assert_eq!(
+            busy[0].trim_end(),
+            format!("FREEBUSY:{d}T100000Z/{d}T110000Z"),
             "{text}"
         );
         db.drop_database().await;
