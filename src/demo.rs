@@ -3,6 +3,7 @@
 
 use time::{Duration, OffsetDateTime, Time};
 
+use crate::content::ical::ical_utc;
 use crate::provision::{self, random_uid, UserSpec};
 use crate::store::*;
 
@@ -160,18 +161,6 @@ fn generate_password() -> String {
         .collect()
 }
 
-fn ical_utc(t: OffsetDateTime) -> String {
-    format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
-}
-
 fn sample_event(
     summary: &str,
     start: OffsetDateTime,
@@ -182,9 +171,9 @@ fn sample_event(
     let rrule = rrule.map(|r| format!("RRULE:{r}\r\n")).unwrap_or_default();
     let body = format!(
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//davgate//demo//EN\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:{}\r\nDTSTART:{}\r\nDTEND:{}\r\n{rrule}SUMMARY:{summary}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
-        ical_utc(OffsetDateTime::now_utc()),
-        ical_utc(start),
-        ical_utc(end),
+        ical_utc(OffsetDateTime::now_utc().unix_timestamp()),
+        ical_utc(start.unix_timestamp()),
+        ical_utc(end.unix_timestamp()),
     );
     WriteObject {
         resource_name: format!("{uid}.ics"),
@@ -207,8 +196,8 @@ fn sample_task(summary: &str, due: OffsetDateTime) -> WriteObject {
     let uid = random_uid();
     let body = format!(
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//davgate//demo//EN\r\nBEGIN:VTODO\r\nUID:{uid}\r\nDTSTAMP:{}\r\nDUE:{}\r\nSUMMARY:{summary}\r\nSTATUS:NEEDS-ACTION\r\nEND:VTODO\r\nEND:VCALENDAR\r\n",
-        ical_utc(OffsetDateTime::now_utc()),
-        ical_utc(due),
+        ical_utc(OffsetDateTime::now_utc().unix_timestamp()),
+        ical_utc(due.unix_timestamp()),
     );
     WriteObject {
         resource_name: format!("{uid}.ics"),

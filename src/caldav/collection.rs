@@ -2,7 +2,8 @@
 //! privileges, sharing state and live properties.
 
 use crate::access::FolderRights;
-use crate::caldav::window::{ical_utc, SyncWindow};
+use crate::caldav::window::SyncWindow;
+use crate::content::ical::ical_utc;
 use crate::dav::{ElementName, KnownProp, PropValue, XmlElement};
 use crate::http::paths::{encode_segment, DavPaths};
 use crate::store::{Folder, FolderModule, FolderType, User, UserId};

@@ -1,7 +1,5 @@
 //! Members of a calendar collection: their live properties and header values.
 
-use time::OffsetDateTime;
-
 use crate::dav::{KnownProp, PropValue};
 
 pub const CALENDAR_CONTENT_TYPE: &str = "text/calendar; charset=utf-8";
@@ -13,21 +11,10 @@ pub fn quoted_etag(etag: &str) -> String {
 
 /// IMF-fixdate (RFC 9110 5.6.7), as Last-Modified and DAV:getlastmodified use it.
 pub fn http_date(epoch: i64) -> String {
-    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let t = OffsetDateTime::from_unix_timestamp(epoch).unwrap_or(OffsetDateTime::UNIX_EPOCH);
-    format!(
-        "{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
-        DAYS[t.weekday().number_days_from_monday() as usize],
-        t.day(),
-        MONTHS[t.month() as usize - 1],
-        t.year(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    chrono::DateTime::from_timestamp(epoch, 0)
+        .unwrap_or_default()
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string()
 }
 
 /// The live properties of a member.

@@ -75,23 +75,10 @@ impl SyncWindow {
     }
 }
 
-/// `YYYYMMDDTHHMMSSZ`, the form of CALDAV:min-date-time and max-date-time.
-pub fn ical_utc(epoch: i64) -> String {
-    let t = OffsetDateTime::from_unix_timestamp(epoch).unwrap_or(OffsetDateTime::UNIX_EPOCH);
-    format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        t.year(),
-        t.month() as u8,
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::content::ical::ical_utc;
     use time::macros::date;
 
     #[test]

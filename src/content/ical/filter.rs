@@ -204,12 +204,7 @@ pub(super) fn occurrence_overlaps(
             let Some(start) = occurrence.start else {
                 return false;
             };
-            let end = match occurrence.end {
-                End::At(end) | End::Due(end) => end,
-                End::Duration(seconds) => start + seconds,
-                End::Unset if occurrence.is_date => start + DAY,
-                End::Unset => start,
-            };
+            let end = occurrence.effective_end().unwrap_or(start);
             if end > start {
                 from < end && to > start
             } else {

@@ -7,7 +7,7 @@ use calcard::icalendar::{
 };
 
 use super::instances::expand;
-use super::zones::DAY;
+use super::zones::{ical_utc, DAY};
 use super::{BusyKind, BusyPeriod, CalendarObject, ComponentKind};
 use crate::content::query::TimeRange;
 
@@ -125,13 +125,13 @@ pub fn freebusy_calendar(range: &TimeRange, periods: &[BusyPeriod]) -> Vec<u8> {
     out.push_str("BEGIN:VFREEBUSY\r\n");
     out.push_str(&format!(
         "DTSTAMP:{}\r\n",
-        utc_text(chrono::Utc::now().timestamp())
+        ical_utc(chrono::Utc::now().timestamp())
     ));
     if let Some(start) = range.start {
-        out.push_str(&format!("DTSTART:{}\r\n", utc_text(start)));
+        out.push_str(&format!("DTSTART:{}\r\n", ical_utc(start)));
     }
     if let Some(end) = range.end {
-        out.push_str(&format!("DTEND:{}\r\n", utc_text(end)));
+        out.push_str(&format!("DTEND:{}\r\n", ical_utc(end)));
     }
     for period in merged {
         let kind = match period.kind {
@@ -140,18 +140,10 @@ pub fn freebusy_calendar(range: &TimeRange, periods: &[BusyPeriod]) -> Vec<u8> {
         };
         out.push_str(&format!(
             "FREEBUSY{kind}:{}/{}\r\n",
-            utc_text(period.start),
-            utc_text(period.end)
+            ical_utc(period.start),
+            ical_utc(period.end)
         ));
     }
     out.push_str("END:VFREEBUSY\r\nEND:VCALENDAR\r\n");
     out.into_bytes()
-}
-
-/// A UTC date-time in iCalendar form, `20060104T140000Z`.
-pub(super) fn utc_text(utc: i64) -> String {
-    chrono::DateTime::from_timestamp(utc, 0)
-        .unwrap_or_default()
-        .format("%Y%m%dT%H%M%SZ")
-        .to_string()
 }

@@ -14,6 +14,7 @@ use calcard::icalendar::ICalendar;
 use super::query::{CalendarDataRequest, CompFilter, TimeRange};
 
 pub use freebusy::freebusy_calendar;
+pub use zones::ical_utc;
 
 /// Why a calendar object was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -104,8 +105,7 @@ impl CalendarObject {
     /// VTIMEZONEs, all with one UID, dates that parse, no DTEND before DTSTART and a
     /// usable RRULE.
     pub fn parse(data: &[u8]) -> Result<CalendarObject, CalendarError> {
-        let (ical, kind) = parse::parse(data)?;
-        let zones = zones::Zones::new(&ical, None);
+        let (ical, kind, zones) = parse::parse(data)?;
         let object = CalendarObject {
             data: data.to_vec(),
             ical,
@@ -120,17 +120,12 @@ impl CalendarObject {
     /// Evaluates floating times and dates in `tzid` (the collection's
     /// `calendar-timezone`) instead of UTC. An unknown zone leaves UTC in place.
     pub fn with_floating_zone(mut self, tzid: &str) -> Self {
-        self.zones = zones::Zones::new(&self.ical, Some(tzid));
+        self.zones.set_floating(tzid);
         self
     }
 
     pub fn index(&self) -> &ObjectIndex {
         self.index.get_or_init(|| index::build(self))
-    }
-
-    /// The stored bytes.
-    pub fn data(&self) -> &[u8] {
-        &self.data
     }
 
     /// Whether the object passes a calendar-query filter rooted at VCALENDAR

@@ -10,7 +10,10 @@ use chrono::TimeZone;
 
 use super::{CalendarError, CalendarObject, ComponentKind};
 
-pub(super) fn parse(data: &[u8]) -> Result<(ICalendar, ComponentKind), CalendarError> {
+/// The parsed calendar, its component type, and its zones (built once, here).
+pub(super) fn parse(
+    data: &[u8],
+) -> Result<(ICalendar, ComponentKind, super::zones::Zones), CalendarError> {
     let text = std::str::from_utf8(data)
         .map_err(|_| CalendarError::InvalidData("calendar data is not UTF-8".into()))?;
     let start = text.trim_start_matches('\u{feff}').trim_start();
@@ -48,8 +51,9 @@ pub(super) fn parse(data: &[u8]) -> Result<(ICalendar, ComponentKind), CalendarE
         }
     }
     let kind = check_resource(&ical)?;
-    check_values(&ical, kind)?;
-    Ok((ical, kind))
+    let zones = super::zones::Zones::new(&ical);
+    check_values(&ical, kind, &zones)?;
+    Ok((ical, kind, zones))
 }
 
 fn describe(entry: &Entry) -> String {
@@ -153,9 +157,12 @@ const DATE_PROPERTIES: [ICalendarProperty; 10] = [
     ICalendarProperty::Rdate,
 ];
 
-fn check_values(ical: &ICalendar, kind: ComponentKind) -> Result<(), CalendarError> {
+fn check_values(
+    ical: &ICalendar,
+    kind: ComponentKind,
+    zones: &super::zones::Zones,
+) -> Result<(), CalendarError> {
     let invalid = |reason: String| Err(CalendarError::InvalidData(reason));
-    let zones = super::zones::Zones::new(ical, None);
     for (_, component) in children(ical) {
         if kind_of(&component.component_type).is_none() {
             continue;

@@ -39,16 +39,23 @@ pub(crate) struct Zones {
 }
 
 impl Zones {
-    pub fn new(ical: &ICalendar, floating: Option<&str>) -> Self {
+    /// The zones of `ical`'s VTIMEZONEs; floating values in UTC until `set_floating`.
+    pub fn new(ical: &ICalendar) -> Self {
         let defined = ical
             .timezones()
             .filter_map(|component| component.timezone())
             .map(|(name, tz)| (name.to_string(), tz))
             .collect();
-        let floating = floating
-            .and_then(|name| Tz::from_str(name).ok())
-            .filter(|tz| !tz.is_floating());
-        Zones { defined, floating }
+        Zones {
+            defined,
+            floating: None,
+        }
+    }
+
+    /// Evaluates floating values in the zone `name` (IANA or Windows); an unknown name
+    /// leaves them in UTC.
+    pub fn set_floating(&mut self, name: &str) {
+        self.floating = Tz::from_str(name).ok().filter(|tz| !tz.is_floating());
     }
 
     /// The zone a TZID names; None when it is unknown (the value is then floating).
@@ -174,4 +181,12 @@ pub(crate) fn date_utc(year: i32, month: u32, day: u32) -> i64 {
         .and_then(|date| date.and_hms_opt(0, 0, 0))
         .map(|time| time.and_utc().timestamp())
         .unwrap_or_default()
+}
+
+/// A UTC date-time in iCalendar form, `20060104T140000Z` (also CALDAV:min-date-time).
+pub fn ical_utc(epoch: i64) -> String {
+    chrono::DateTime::from_timestamp(epoch, 0)
+        .unwrap_or_default()
+        .format("%Y%m%dT%H%M%SZ")
+        .to_string()
 }
