@@ -3,7 +3,8 @@
 
 use time::{Duration, OffsetDateTime, Time};
 
-use crate::content::ical::ical_utc;
+use crate::caldav::write::stored_row;
+use crate::content::ical::{ical_utc, CalendarObject};
 use crate::provision::{self, random_uid, UserSpec};
 use crate::store::*;
 
@@ -130,7 +131,7 @@ pub async fn ensure_demo(store: &DynStore, password: Option<String>) -> StoreRes
             .put_object(
                 context.id,
                 contacts,
-                &sample_contact(name, mail),
+                &provision::address_book_entry(name, mail),
                 WriteCondition::MustNotExist,
             )
             .await?;
@@ -175,21 +176,7 @@ fn sample_event(
         ical_utc(start.unix_timestamp()),
         ical_utc(end.unix_timestamp()),
     );
-    WriteObject {
-        resource_name: format!("{uid}.ics"),
-        uid,
-        component: "VEVENT".into(),
-        data: body.into_bytes(),
-        start_at: Some(start.unix_timestamp()),
-        // A recurring series without an end reaches past any window.
-        end_at: if rrule.is_empty() {
-            Some(end.unix_timestamp())
-        } else {
-            None
-        },
-        display_name: None,
-        user_id: None,
-    }
+    sample_row(&uid, &body)
 }
 
 fn sample_task(summary: &str, due: OffsetDateTime) -> WriteObject {
@@ -199,32 +186,11 @@ fn sample_task(summary: &str, due: OffsetDateTime) -> WriteObject {
         ical_utc(OffsetDateTime::now_utc().unix_timestamp()),
         ical_utc(due.unix_timestamp()),
     );
-    WriteObject {
-        resource_name: format!("{uid}.ics"),
-        uid,
-        component: "VTODO".into(),
-        data: body.into_bytes(),
-        start_at: None,
-        end_at: Some(due.unix_timestamp()),
-        display_name: None,
-        user_id: None,
-    }
+    sample_row(&uid, &body)
 }
 
-fn sample_contact(name: &str, mail: &str) -> WriteObject {
-    let uid = random_uid();
-    let (given, family) = name.split_once(' ').unwrap_or((name, ""));
-    let body = format!(
-        "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:{uid}\r\nFN:{name}\r\nN:{family};{given};;;\r\nEMAIL;TYPE=INTERNET:{mail}\r\nEND:VCARD\r\n"
-    );
-    WriteObject {
-        resource_name: format!("{uid}.vcf"),
-        uid,
-        component: "VCARD".into(),
-        data: body.into_bytes(),
-        start_at: None,
-        end_at: None,
-        display_name: Some(name.to_string()),
-        user_id: None,
-    }
+/// The row PUT would store for this object.
+fn sample_row(uid: &str, body: &str) -> WriteObject {
+    let object = CalendarObject::parse(body.as_bytes()).expect("the demo's objects are valid");
+    stored_row(&format!("{uid}.ics"), &object, None)
 }

@@ -129,7 +129,7 @@ pub async fn create_user(
 }
 
 /// The vCard that represents a user in the global address list.
-fn address_book_entry(display_name: &str, mail: &str) -> WriteObject {
+pub(crate) fn address_book_entry(display_name: &str, mail: &str) -> WriteObject {
     let uid = random_uid();
     let (given, family) = match display_name.rsplit_once(' ') {
         Some((given, family)) => (given, family),

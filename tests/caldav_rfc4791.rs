@@ -7,8 +7,9 @@ mod common;
 
 use common::caldav::*;
 use common::http::*;
+use davgate::caldav::write::stored_row;
 use davgate::content::ical::CalendarObject;
-use davgate::store::{FolderModule, WriteCondition, WriteObject};
+use davgate::store::{FolderModule, WriteCondition};
 use http::StatusCode;
 
 /// An unlimited sync window: the RFC's objects are from 2006.
@@ -33,21 +34,11 @@ async fn appendix_b(site: &Site) -> String {
         let name = format!("abcd{n}.ics");
         let data = fixture_bytes(&format!("rfc4791/{name}"));
         let object = CalendarObject::parse(&data).unwrap_or_else(|e| panic!("{name}: {e:?}"));
-        let index = object.index();
         site.store
             .put_object(
                 calendar.context_id,
                 calendar.id,
-                &WriteObject {
-                    resource_name: name.clone(),
-                    uid: index.uid.clone(),
-                    component: index.component.as_str().to_string(),
-                    data: data.clone(),
-                    start_at: index.first_start,
-                    end_at: index.last_end,
-                    display_name: index.summary.clone(),
-                    user_id: Some(site.alice.id),
-                },
+                &stored_row(&name, &object, Some(site.alice.id)),
                 WriteCondition::MustNotExist,
             )
             .await

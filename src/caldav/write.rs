@@ -51,14 +51,25 @@ pub fn prepare(
             }
         }
     }
-    Ok(WriteObject {
+    Ok(stored_row(resource_name, &object, Some(author)))
+}
+
+/// The row a calendar object is stored as: its bytes and the index columns, the span
+/// widened for floating times. Every writer of calendar objects builds it here.
+pub fn stored_row(
+    resource_name: &str,
+    object: &CalendarObject,
+    author: Option<UserId>,
+) -> WriteObject {
+    let index = object.index();
+    WriteObject {
         resource_name: resource_name.to_owned(),
         uid: index.uid.clone(),
         component: index.component.as_str().to_owned(),
-        data: data.to_vec(),
+        data: object.data().to_vec(),
         start_at: index.first_start.map(|t| t - FLOATING_SLACK),
         end_at: index.last_end.map(|t| t + FLOATING_SLACK),
         display_name: index.summary.clone(),
-        user_id: Some(author),
-    })
+        user_id: author,
+    }
 }

@@ -124,6 +124,11 @@ impl CalendarObject {
         self
     }
 
+    /// The bytes the object was parsed from.
+    pub fn data(&self) -> &[u8] {
+        &self.data
+    }
+
     pub fn index(&self) -> &ObjectIndex {
         self.index.get_or_init(|| index::build(self))
     }
