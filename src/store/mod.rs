@@ -200,11 +200,6 @@ pub trait Store: Send + Sync + 'static {
         folder: FolderId,
         uid: &str,
     ) -> StoreResult<Option<StoredObject>>;
-    async fn object_summaries(
-        &self,
-        context: ContextId,
-        folder: FolderId,
-    ) -> StoreResult<Vec<ObjectSummary>>;
     /// Deletes a member; `IfMatch` deletes only that version.
     async fn delete_object(
         &self,

@@ -424,14 +424,7 @@ macro_rules! impl_sql_store {
                 overwrite: bool,
             ) -> StoreResult<WriteOutcome> {
                 let mut tx = self.pool.begin().await?;
-                // The context's write lock first, so the checks and the move see one state.
-                let locked = sqlx::query("UPDATE context_counters SET floor_seq = floor_seq WHERE context_id = $1")
-                    .bind(context)
-                    .execute(&mut *tx)
-                    .await?;
-                if locked.rows_affected() == 0 {
-                    return Err(StoreError::NotFound);
-                }
+                Self::lock_context(&mut tx, context).await?;
                 let source = sqlx::query(
                     "SELECT uid, etag FROM objects WHERE context_id = $1 AND folder_id = $2 AND resource_name = $3",
                 )
@@ -702,6 +695,21 @@ macro_rules! impl_sql_store {
                     .fetch_optional(executor)
                     .await?
                     .ok_or(StoreError::NotFound)
+            }
+
+            /// Takes the context's write lock inside `tx` (so later checks and writes see
+            /// one state, and SQLite never upgrades a read); returns the sync-token floor.
+            async fn lock_context(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                context: ContextId,
+            ) -> StoreResult<i64> {
+                let floor: Option<i64> = sqlx::query_scalar(
+                    "UPDATE context_counters SET floor_seq = floor_seq WHERE context_id = $1 RETURNING floor_seq",
+                )
+                .bind(context)
+                .fetch_optional(&mut **tx)
+                .await?;
+                floor.ok_or(StoreError::NotFound)
             }
 
             async fn insert_folder(
@@ -1503,22 +1511,6 @@ macro_rules! impl_sql_store {
                 self.object_where(context, folder, "uid", uid).await
             }
 
-            async fn object_summaries(
-                &self,
-                context: ContextId,
-                folder: FolderId,
-            ) -> StoreResult<Vec<ObjectSummary>> {
-                let rows = sqlx::query(
-                    "SELECT resource_name, uid, etag, CAST(LENGTH(data) AS BIGINT) AS size, modified_at FROM objects \
-                     WHERE context_id = $1 AND folder_id = $2 ORDER BY resource_name",
-                )
-                .bind(context)
-                .bind(folder)
-                .fetch_all(&self.pool)
-                .await?;
-                rows.iter().map(summary_from).collect()
-            }
-
             async fn delete_object(
                 &self,
                 context: ContextId,
@@ -1685,11 +1677,7 @@ macro_rules! impl_sql_store {
                 remove: &[(String, String)],
             ) -> StoreResult<()> {
                 let mut tx = self.pool.begin().await?;
-                // The context's write lock first: SQLite then never has to upgrade a read.
-                let locked = sqlx::query("UPDATE context_counters SET floor_seq = floor_seq WHERE context_id = $1")
-                    .bind(context)
-                    .execute(&mut *tx)
-                    .await?;
+                Self::lock_context(&mut tx, context).await?;
                 let exists: i64 = if resource_name.is_empty() {
                     sqlx::query_scalar("SELECT COUNT(*) FROM folders WHERE context_id = $1 AND id = $2")
                         .bind(context)
@@ -1706,7 +1694,7 @@ macro_rules! impl_sql_store {
                     .fetch_one(&mut *tx)
                     .await?
                 };
-                if locked.rows_affected() == 0 || exists == 0 {
+                if exists == 0 {
                     return Err(StoreError::NotFound);
                 }
                 for (namespace, name) in remove {
@@ -1897,14 +1885,7 @@ macro_rules! impl_sql_store {
 
             async fn prune_changes(&self, context: ContextId, before: i64) -> StoreResult<u64> {
                 let mut tx = self.pool.begin().await?;
-                // Take the context's write lock first, so the floor and the delete agree.
-                let floor: Option<i64> = sqlx::query_scalar(
-                    "UPDATE context_counters SET floor_seq = floor_seq WHERE context_id = $1 RETURNING floor_seq",
-                )
-                .bind(context)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let floor = floor.ok_or(StoreError::NotFound)?;
+                let floor = Self::lock_context(&mut tx, context).await?;
                 let newest_pruned: Option<i64> = sqlx::query_scalar(
                     "SELECT MAX(seq) FROM changes WHERE context_id = $1 AND deleted AND changed_at < $2",
                 )
