@@ -323,7 +323,6 @@ fn split_list(text: &str) -> Vec<String> {
 
 pub async fn context(config: &ServerConfig, cmd: ContextCommand) -> anyhow::Result<()> {
     let store = open_store(config).await?;
-    store.migrate().await?;
     match cmd {
         ContextCommand::Create {
             name,
@@ -387,7 +386,6 @@ pub async fn context(config: &ServerConfig, cmd: ContextCommand) -> anyhow::Resu
 
 pub async fn user(config: &ServerConfig, cmd: UserCommand) -> anyhow::Result<()> {
     let store = open_store(config).await?;
-    store.migrate().await?;
     match cmd {
         UserCommand::Create {
             context,
@@ -465,7 +463,6 @@ pub async fn user(config: &ServerConfig, cmd: UserCommand) -> anyhow::Result<()>
 
 pub async fn group(config: &ServerConfig, cmd: GroupCommand) -> anyhow::Result<()> {
     let store = open_store(config).await?;
-    store.migrate().await?;
     match cmd {
         GroupCommand::Create {
             context,
@@ -510,7 +507,6 @@ pub async fn group(config: &ServerConfig, cmd: GroupCommand) -> anyhow::Result<(
 
 pub async fn resource(config: &ServerConfig, cmd: ResourceCommand) -> anyhow::Result<()> {
     let store = open_store(config).await?;
-    store.migrate().await?;
     match cmd {
         ResourceCommand::Create {
             context,
@@ -559,7 +555,6 @@ async fn grantee(
 
 pub async fn folder(config: &ServerConfig, cmd: FolderCommand) -> anyhow::Result<()> {
     let store = open_store(config).await?;
-    store.migrate().await?;
     match cmd {
         FolderCommand::Create {
             context,
@@ -718,7 +713,6 @@ pub async fn folder(config: &ServerConfig, cmd: FolderCommand) -> anyhow::Result
 
 pub async fn config(config: &ServerConfig, cmd: ConfigCommand) -> anyhow::Result<()> {
     let store = open_store(config).await?;
-    store.migrate().await?;
     match cmd {
         ConfigCommand::Set {
             property,

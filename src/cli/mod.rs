@@ -111,7 +111,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => serve::serve(config, args.demo).await,
         Command::Migrate => {
             let store = serve::open_store(&config).await?;
-            store.migrate().await?;
             println!("migrations applied ({:?} store)", store.backend());
             Ok(())
         }

@@ -9,6 +9,7 @@ use crate::demo::{ensure_demo, DemoOutcome, DEMO_CONTEXT, DEMO_USERS};
 use crate::http::{build_app, AppState};
 use crate::store::{self, DynStore};
 
+/// Opens the configured store and applies pending migrations: every command needs both.
 pub async fn open_store(config: &ServerConfig) -> anyhow::Result<DynStore> {
     let url = config.get::<props::DatabaseUrl>();
     let data_dir = config.get::<props::DataDir>();
@@ -21,6 +22,7 @@ pub async fn open_store(config: &ServerConfig) -> anyhow::Result<DynStore> {
             }
             None => format!("cannot open the embedded store in {}", data_dir.display()),
         })?;
+    store.migrate().await.context("applying migrations")?;
     Ok(store)
 }
 
@@ -36,7 +38,6 @@ fn init_logging(format: LogFormat) {
 pub async fn serve(config: ServerConfig, demo: bool) -> anyhow::Result<()> {
     init_logging(config.get::<props::LogFormat>());
     let store = open_store(&config).await?;
-    store.migrate().await.context("applying migrations")?;
     if config.get::<props::RedisUrl>().is_some() {
         tracing::warn!("davgate.redisUrl is set, but this version keeps no shared cache: every replica reads the store");
     }
