@@ -6,7 +6,7 @@ use calcard::icalendar::{
     ICalendarPeriod, ICalendarProperty, ICalendarStatus, ICalendarTransparency, ICalendarValue,
 };
 
-use super::instances::expand;
+use super::instances::{expand, main_components};
 use super::zones::{ical_utc, DAY};
 use super::{BusyKind, BusyPeriod, CalendarObject, ComponentKind};
 use crate::content::query::TimeRange;
@@ -85,9 +85,9 @@ pub(super) fn busy_periods(object: &CalendarObject, range: &TimeRange) -> Vec<Bu
                 })
                 .collect()
         }
-        ComponentKind::FreeBusy => super::parse::children(&object.ical)
-            .filter(|(_, component)| super::parse::kind_of(&component.component_type).is_some())
-            .flat_map(|(_, component)| stored_periods(object, component))
+        ComponentKind::FreeBusy => main_components(object)
+            .into_iter()
+            .flat_map(|index| stored_periods(object, &object.ical.components[index]))
             .filter_map(|period| clip(period.start, period.end, period.kind))
             .collect(),
         ComponentKind::Todo | ComponentKind::Journal => Vec::new(),

@@ -136,7 +136,8 @@ fn recurrence_id(object: &CalendarObject, component: &ICalendarComponent) -> Opt
     })
 }
 
-fn this_and_future(component: &ICalendarComponent) -> bool {
+/// Whether an override carries `RANGE=THISANDFUTURE`.
+pub(super) fn this_and_future(component: &ICalendarComponent) -> bool {
     component
         .property(&ICalendarProperty::RecurrenceId)
         .is_some_and(|entry| entry.has_parameter(&ICalendarParameterName::Range))

@@ -7,7 +7,7 @@ use calcard::icalendar::{
 };
 
 use super::filter::occurrence_overlaps;
-use super::instances::{base, expand, End, Occurrence};
+use super::instances::{base, expand, this_and_future, End, Occurrence};
 use super::parse::kind_of;
 use super::zones::{local_value, utc_value};
 use super::CalendarObject;
@@ -82,9 +82,7 @@ fn in_recurrence_set(object: &CalendarObject, index: usize, range: &TimeRange) -
         return true;
     }
     let occurrence = base(object, index);
-    let changes_later = component
-        .property(&ICalendarProperty::RecurrenceId)
-        .is_some_and(|entry| entry.has_parameter(&ICalendarParameterName::Range))
+    let changes_later = this_and_future(component)
         && occurrence
             .rid
             .is_some_and(|rid| range.end.is_none_or(|end| rid.utc < end));

@@ -43,13 +43,8 @@ pub fn parse_calendar_data(element: &Element) -> Result<CalendarDataRequest, Rep
 
 /// The upper-cased `name` of a `comp` or `prop` selection.
 fn name_of(element: &Element) -> Result<String, ReportError> {
-    match element.attribute("name").map(str::trim) {
-        Some(name) if !name.is_empty() => Ok(name.to_ascii_uppercase()),
-        _ => Err(ReportError::Malformed(format!(
-            "calendar-data: {} without a name",
-            element.name.local
-        ))),
-    }
+    super::name_attribute(element)
+        .map_err(|reason| ReportError::Malformed(format!("calendar-data: {reason}")))
 }
 
 fn comp(element: &Element) -> Result<CompSelection, ReportError> {
@@ -64,16 +59,9 @@ fn comp(element: &Element) -> Result<CompSelection, ReportError> {
     let props = element
         .children_named(&caldav, "prop")
         .map(|prop| {
-            let novalue = match prop.attribute("novalue") {
-                None | Some("no") => false,
-                Some("yes") => true,
-                Some(other) => {
-                    return Err(ReportError::Malformed(format!(
-                        "calendar-data: novalue must be yes or no, not {other:?}"
-                    )))
-                }
-            };
-            Ok(PropSelection {
+            let novalue = super::yes_no(prop, "novalue")
+                .map_err(|reason| ReportError::Malformed(format!("calendar-data: {reason}")))?;
+            Ok::<_, ReportError>(PropSelection {
                 name: name_of(prop)?,
                 novalue,
             })

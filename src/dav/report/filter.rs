@@ -21,12 +21,8 @@ fn invalid<T>(reason: impl Into<String>) -> Result<T, ReportError> {
     Err(ReportError::InvalidFilter(reason.into()))
 }
 
-/// The upper-cased `name` attribute; iCalendar names are case-insensitive.
 fn name_of(element: &Element) -> Result<String, ReportError> {
-    match element.attribute("name").map(str::trim) {
-        Some(name) if !name.is_empty() => Ok(name.to_ascii_uppercase()),
-        _ => invalid(format!("{} without a name", element.name.local)),
-    }
+    super::name_attribute(element).map_err(ReportError::InvalidFilter)
 }
 
 /// At most one child with this CalDAV name.
@@ -172,13 +168,7 @@ fn text_match(element: &Element) -> Result<TextMatch, ReportError> {
         Some(name) => Collation::from_name(name)
             .ok_or_else(|| ReportError::UnsupportedCollation(name.to_owned()))?,
     };
-    let negate = match element.attribute("negate-condition") {
-        None | Some("no") => false,
-        Some("yes") => true,
-        Some(other) => {
-            return invalid(format!("negate-condition must be yes or no, not {other:?}"))
-        }
-    };
+    let negate = super::yes_no(element, "negate-condition").map_err(ReportError::InvalidFilter)?;
     Ok(TextMatch {
         text: element.text.clone(),
         collation,

@@ -187,6 +187,24 @@ impl ReportProps {
 
 /// The `CALDAV:calendar-data` element in the `DAV:prop` (or the `DAV:include` of an
 /// `allprop`) of `root`.
+/// The upper-cased `name` attribute of a filter or selection element (iCalendar names
+/// are case-insensitive); Err names what lacks it.
+fn name_attribute(element: &Element) -> Result<String, String> {
+    match element.attribute("name").map(str::trim) {
+        Some(name) if !name.is_empty() => Ok(name.to_ascii_uppercase()),
+        _ => Err(format!("{} without a name", element.name.local)),
+    }
+}
+
+/// A `yes`/`no` attribute (`negate-condition`, `novalue`); absent is no.
+fn yes_no(element: &Element, attribute: &str) -> Result<bool, String> {
+    match element.attribute(attribute) {
+        None | Some("no") => Ok(false),
+        Some("yes") => Ok(true),
+        Some(other) => Err(format!("{attribute} must be yes or no, not {other:?}")),
+    }
+}
+
 fn calendar_data_in(root: &Element) -> Result<Option<CalendarDataRequest>, ReportError> {
     let dav = Namespace::Dav;
     root.child(&dav, "prop")
