@@ -4,6 +4,7 @@
 pub mod access;
 pub mod auth;
 pub mod caldav;
+pub mod carddav;
 pub mod cli;
 pub mod config;
 pub mod content;
@@ -13,3 +14,4 @@ pub mod http;
 pub mod principals;
 pub mod provision;
 pub mod store;
+pub mod sync_token;

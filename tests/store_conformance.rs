@@ -1288,7 +1288,7 @@ async fn sync(
     filter: MemberFilter,
 ) -> Vec<SyncMember> {
     use futures::TryStreamExt;
-    s.sync_stream(ctx, folder, since, filter)
+    s.sync_stream(ctx, &[folder], since, filter)
         .try_collect()
         .await
         .unwrap()
@@ -1445,7 +1445,7 @@ async fn sync_stream_initial_and_incremental() {
             ));
             use futures::StreamExt;
             let items: Vec<_> = s
-                .sync_stream(ctx, cal, bad, MemberFilter::default())
+                .sync_stream(ctx, &[cal], bad, MemberFilter::default())
                 .collect()
                 .await;
             assert!(

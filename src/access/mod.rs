@@ -2,7 +2,9 @@
 //! and "all users" combined, and how they read as WebDAV privileges (RFC 3744).
 
 pub mod dav_user;
+pub mod sharing;
 pub use dav_user::DavUser;
+pub use sharing::{other_owner, Sharing};
 
 use crate::dav::{ElementName, PropValue, XmlElement};
 use crate::store::{level, Folder, Permission, UserId, ALL_USERS_GROUP};

@@ -1,12 +1,13 @@
 //! A calendar or task folder as the user sees it through CalDAV: its path, display name,
 //! privileges, sharing state and live properties.
 
-use crate::access::FolderRights;
+use crate::access::{FolderRights, Sharing};
 use crate::caldav::window::SyncWindow;
 use crate::content::ical::ical_utc;
-use crate::dav::{ElementName, KnownProp, PropValue, XmlElement};
+use crate::dav::{supported_report_set, ElementName, KnownProp, PropValue, XmlElement};
 use crate::http::paths::{encode_segment, DavPaths};
-use crate::store::{Folder, FolderModule, FolderType, User, UserId};
+use crate::store::{Folder, FolderModule, User};
+use crate::sync_token::sync_token;
 
 /// Largest calendar object accepted (CALDAV:max-resource-size).
 pub const MAX_CALENDAR_RESOURCE_SIZE: usize = 4 * 1024 * 1024;
@@ -44,16 +45,6 @@ impl CalendarKind {
     }
 }
 
-/// How a folder is shared, as Apple's CS:shared / CS:shared-owner resource types say it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Sharing {
-    NotShared,
-    /// The user's own folder, shared with somebody else.
-    SharedByMe,
-    /// Another user's private folder the user may see.
-    SharedWithMe,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CalendarCollection {
     pub folder: Folder,
@@ -79,13 +70,8 @@ impl CalendarCollection {
         if !rights.can_see() && !rights.owner {
             return None;
         }
-        let sharing = sharing_of(&folder, me.id);
-        let display_name = match (sharing, owner_name) {
-            (Sharing::SharedWithMe, Some(owner)) => shared_name_template
-                .replace("[owner]", owner)
-                .replace("[foldername]", &folder.name),
-            _ => folder.name.clone(),
-        };
+        let sharing = Sharing::of(&folder, me.id);
+        let display_name = sharing.display_name(&folder, owner_name, shared_name_template);
         Some(CalendarCollection {
             folder,
             kind,
@@ -211,64 +197,19 @@ impl CalendarCollection {
     }
 }
 
-fn sharing_of(folder: &Folder, me: UserId) -> Sharing {
-    match (folder.folder_type, folder.owner_id) {
-        (FolderType::Private, Some(owner)) if owner != me => Sharing::SharedWithMe,
-        (FolderType::Private, Some(_)) => {
-            let shared = folder
-                .permissions
-                .iter()
-                .any(|p| p.is_group || p.entity != me);
-            if shared {
-                Sharing::SharedByMe
-            } else {
-                Sharing::NotShared
-            }
-        }
-        _ => Sharing::NotShared,
-    }
-}
-
-/// The sync token of a collection whose latest change has sequence `seq` (a URI, as
-/// RFC 6578 asks; valid on every replica because the sequence lives in the store).
-pub fn sync_token(seq: i64) -> String {
-    format!("{SYNC_TOKEN_PREFIX}{seq}")
-}
-
-/// The sequence inside a sync token this server handed out.
-pub fn parse_sync_token(token: &str) -> Option<i64> {
-    token
-        .trim()
-        .strip_prefix(SYNC_TOKEN_PREFIX)?
-        .parse::<i64>()
-        .ok()
-        .filter(|seq| *seq >= 0)
-}
-
-const SYNC_TOKEN_PREFIX: &str = "http://davgate.org/ns/sync/";
-
 fn supported_reports() -> PropValue {
-    let report = |name: ElementName| {
-        XmlElement::new(
-            ElementName::dav("supported-report"),
-            PropValue::Elements(vec![XmlElement::new(
-                ElementName::dav("report"),
-                PropValue::Elements(vec![XmlElement::empty(name)]),
-            )]),
-        )
-    };
-    PropValue::Elements(vec![
-        report(ElementName::caldav("calendar-multiget")),
-        report(ElementName::caldav("calendar-query")),
-        report(ElementName::caldav("free-busy-query")),
-        report(ElementName::dav("sync-collection")),
+    supported_report_set(&[
+        ElementName::caldav("calendar-multiget"),
+        ElementName::caldav("calendar-query"),
+        ElementName::caldav("free-busy-query"),
+        ElementName::dav("sync-collection"),
     ])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{Permission, Role};
+    use crate::store::{FolderType, Permission, Role, UserId};
 
     fn user(id: UserId) -> User {
         User {
@@ -344,13 +285,5 @@ mod tests {
     fn a_folder_without_a_permission_for_me_is_not_projected() {
         let f = folder(3, vec![Permission::for_role(3, false, Role::Administrator)]);
         assert!(CalendarCollection::project(f, &user(5), &[], None, "").is_none());
-    }
-
-    #[test]
-    fn sync_tokens_round_trip_and_foreign_ones_are_rejected() {
-        assert_eq!(parse_sync_token(&sync_token(17)), Some(17));
-        assert_eq!(parse_sync_token("http://example.com/sync/17"), None);
-        assert_eq!(parse_sync_token("http://davgate.org/ns/sync/-1"), None);
-        assert_eq!(parse_sync_token("http://davgate.org/ns/sync/x"), None);
     }
 }

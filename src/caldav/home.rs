@@ -1,7 +1,7 @@
 //! Which calendar and task collections a user has: every visible calendar or task folder
 //! (own, public, shared) the user's modules, the folder's sync flags and the cascade allow.
 
-use crate::access::DavUser;
+use crate::access::{other_owner, DavUser};
 use crate::caldav::collection::{CalendarCollection, CalendarKind};
 use crate::config::props;
 use crate::store::{DynStore, Folder, FolderId, StoreError, StoreResult, UserId};
@@ -15,7 +15,10 @@ pub async fn calendars(store: &DynStore, me: &DavUser) -> StoreResult<Vec<Calend
         .into_iter()
         .filter(|f| listed(f, me))
         .collect();
-    let mut owners: Vec<UserId> = folders.iter().filter_map(|f| other_owner(f, me)).collect();
+    let mut owners: Vec<UserId> = folders
+        .iter()
+        .filter_map(|f| other_owner(f, me.user.id))
+        .collect();
     owners.sort_unstable();
     owners.dedup();
     let names = store.display_names(me.user.context_id, &owners).await?;
@@ -23,7 +26,7 @@ pub async fn calendars(store: &DynStore, me: &DavUser) -> StoreResult<Vec<Calend
     let mut collections: Vec<CalendarCollection> = folders
         .into_iter()
         .filter_map(|folder| {
-            let owner_name = other_owner(&folder, me).and_then(|owner| names.get(&owner));
+            let owner_name = other_owner(&folder, me.user.id).and_then(|owner| names.get(&owner));
             let owner_name = owner_name.map(String::as_str);
             CalendarCollection::project(folder, &me.user, &me.groups, owner_name, &template)
         })
@@ -46,7 +49,7 @@ pub async fn calendar(
     if !listed(&folder, me) {
         return Ok(None);
     }
-    let owner = other_owner(&folder, me);
+    let owner = other_owner(&folder, me.user.id);
     let names = store
         .display_names(me.user.context_id, owner.as_slice())
         .await?;
@@ -65,9 +68,4 @@ fn listed(folder: &Folder, me: &DavUser) -> bool {
         return false;
     };
     folder.subscribed && folder.used_for_sync && me.user.has_module(kind.module_permission())
-}
-
-/// The owner of a folder when it is somebody other than the user.
-fn other_owner(folder: &Folder, me: &DavUser) -> Option<UserId> {
-    folder.owner_id.filter(|owner| *owner != me.user.id)
 }

@@ -3,9 +3,13 @@
 
 pub mod collection;
 pub mod home;
-pub mod member;
+
+/// The media type calendar objects are served as.
+pub const CALENDAR_CONTENT_TYPE: &str = "text/calendar; charset=utf-8";
+
 pub mod window;
 pub mod write;
 
-pub use collection::{CalendarCollection, CalendarKind, Sharing};
+pub use crate::access::Sharing;
+pub use collection::{CalendarCollection, CalendarKind};
 pub use window::SyncWindow;

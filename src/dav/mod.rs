@@ -4,6 +4,7 @@
 pub mod dead_value;
 pub mod document;
 pub mod headers;
+pub mod member;
 pub mod mkcol;
 pub mod multistatus;
 pub mod names;
@@ -18,8 +19,8 @@ pub use document::{parse_document, Element, Node, XmlError};
 pub use headers::{Depth, EntityTag, EtagCondition, HeaderError};
 pub use mkcol::{component_set, parse_mkcalendar, parse_mkcol, MkcolRequest};
 pub use multistatus::{
-    status_line, Multistatus, MultistatusStream, PropValue, Property, Propstat, Response,
-    ResponseBody, XmlElement,
+    status_line, supported_report_set, Multistatus, MultistatusStream, PropValue, Property,
+    Propstat, Response, ResponseBody, XmlElement,
 };
 pub use names::{ElementName, KnownProp, Namespace, PropName};
 pub use precondition::{NeededPrivilege, Precondition};

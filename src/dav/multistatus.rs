@@ -235,6 +235,24 @@ pub fn status_line(status: StatusCode) -> String {
     .to_owned()
 }
 
+/// `DAV:supported-report-set` (RFC 3253 3.1.5) naming `reports`.
+pub fn supported_report_set(reports: &[ElementName]) -> PropValue {
+    PropValue::Elements(
+        reports
+            .iter()
+            .map(|name| {
+                XmlElement::new(
+                    ElementName::dav("supported-report"),
+                    PropValue::Elements(vec![XmlElement::new(
+                        ElementName::dav("report"),
+                        PropValue::Elements(vec![XmlElement::empty(name.clone())]),
+                    )]),
+                )
+            })
+            .collect(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,6 +14,7 @@ mod proppatch;
 mod report;
 mod resource;
 mod streaming;
+mod sync;
 mod well_known;
 
 use std::time::Duration;

@@ -8,10 +8,11 @@ use http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use super::error::DavError;
 use super::AppState;
 use crate::access::DavUser;
-use crate::caldav::member::{http_date, quoted_etag, CALENDAR_CONTENT_TYPE};
+use crate::caldav::CALENDAR_CONTENT_TYPE;
 use crate::caldav::{write, CalendarCollection, SyncWindow};
 use crate::config::props;
 use crate::dav::headers::{if_match, if_none_match};
+use crate::dav::member::{http_date, quoted_etag};
 use crate::dav::{ElementName, NeededPrivilege, Precondition};
 use crate::store::{StoreError, StoredObject, WriteCondition};
 

@@ -12,8 +12,9 @@ use super::resource::DavResource;
 use super::streaming;
 use super::AppState;
 use crate::access::DavUser;
-use crate::caldav::member::member_properties;
+use crate::caldav::CALENDAR_CONTENT_TYPE;
 use crate::caldav::{home, CalendarCollection, SyncWindow};
+use crate::dav::member::member_properties;
 use crate::dav::{
     Depth, KnownProp, Precondition, PropName, PropValue, PropfindRequest, Response as DavResponse,
 };
@@ -76,8 +77,12 @@ pub(super) async fn propfind(
                 .await?
                 .ok_or(DavError::NotFound)?;
             let href = state.paths.external(&collection.member_sub_path(&name));
-            let live =
-                member_properties(&object.etag, object.data.len() as i64, object.modified_at);
+            let live = member_properties(
+                &object.etag,
+                object.data.len() as i64,
+                object.modified_at,
+                CALENDAR_CONTENT_TYPE,
+            );
             let response = answer(href, &live, &[], &request);
             Ok(streaming::multistatus(
                 vec![response],
@@ -161,7 +166,12 @@ fn member_responses(
         .map(move |summary| {
             let summary: ObjectSummary = summary?;
             let href = paths.external(&collection.member_sub_path(&summary.resource_name));
-            let live = member_properties(&summary.etag, summary.size, summary.modified_at);
+            let live = member_properties(
+                &summary.etag,
+                summary.size,
+                summary.modified_at,
+                CALENDAR_CONTENT_TYPE,
+            );
             Ok(answer(href, &live, &[], &request))
         })
         .boxed()

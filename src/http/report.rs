@@ -3,7 +3,7 @@
 //! batches, never one query per object and never the whole collection in memory.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::response::{IntoResponse, Response};
 use futures::stream::{self, BoxStream, StreamExt};
@@ -13,18 +13,20 @@ use super::error::DavError;
 use super::paths::decode_path;
 use super::propfind::answer;
 use super::streaming;
+use super::sync::{check_since, too_many, LimitedSync};
 use super::AppState;
 use crate::access::DavUser;
-use crate::caldav::collection::{parse_sync_token, sync_token};
-use crate::caldav::member::member_properties;
+use crate::caldav::CALENDAR_CONTENT_TYPE;
 use crate::caldav::{CalendarCollection, SyncWindow};
 use crate::config::props;
 use crate::content::ical::{freebusy_calendar, CalendarObject};
 use crate::content::query::{CalendarDataRequest, CompFilter, TimeRange};
 use crate::dav::headers::reference_path;
+use crate::dav::member::member_properties;
 use crate::dav::report::{parse_report, ReportProps, ReportRequest};
 use crate::dav::{KnownProp, Precondition, PropValue, Response as DavResponse};
-use crate::store::{DynStore, MemberFilter, StoreError, StoredObject, SyncMember, UserId};
+use crate::store::{DynStore, MemberFilter, StoredObject, SyncMember, UserId};
+use crate::sync_token::{parse_sync_token, sync_token};
 
 /// Members fetched per store query when a report needs their data.
 const BATCH: usize = 500;
@@ -140,8 +142,12 @@ impl ReportContext {
         parsed: Option<&CalendarObject>,
         props: &ReportProps,
     ) -> DavResponse {
-        let mut live =
-            member_properties(&object.etag, object.data.len() as i64, object.modified_at);
+        let mut live = member_properties(
+            &object.etag,
+            object.data.len() as i64,
+            object.modified_at,
+            CALENDAR_CONTENT_TYPE,
+        );
         if let Some(request) = &props.calendar_data {
             let data = match parsed {
                 // The whole object as stored: nothing to parse.
@@ -312,12 +318,6 @@ async fn collection_timezone(
         .and_then(|value| tzid_of(value.text())))
 }
 
-/// The 507 response that ends a truncated result (RFC 5323 / RFC 6578 3.6).
-fn too_many(href: String) -> DavResponse {
-    DavResponse::with_status(href, StatusCode::INSUFFICIENT_STORAGE)
-        .with_error(Precondition::NumberOfMatchesWithinLimits)
-}
-
 /// The component the filter asks for below VCALENDAR and its time range, which the store
 /// can use to skip objects that cannot match.
 fn main_component(filter: &CompFilter) -> (Option<String>, Option<TimeRange>) {
@@ -354,88 +354,28 @@ async fn sync(
         None => 0,
         Some(token) => parse_sync_token(token).ok_or(Precondition::ValidSyncToken)?,
     };
-    // An initial sync (no token) is always possible, even after the log was pruned.
-    let check = if since == 0 {
-        Ok(())
-    } else {
-        ctx.store.check_sync_token(ctx.context(), since).await
-    };
-    match check {
-        Ok(()) => {}
-        Err(StoreError::InvalidSyncToken(_)) => return Err(Precondition::ValidSyncToken.into()),
-        Err(other) => return Err(other.into()),
-    }
+    check_since(&ctx.store, ctx.context(), since).await?;
     let current = ctx
         .store
         .folder_seq(ctx.context(), ctx.folder())
         .await?
         .max(since);
-    let limit = limit.map(|l| l as usize).unwrap_or(usize::MAX);
     let props = Arc::new(props);
-    let progress = Arc::new(Mutex::new(SyncProgress {
-        last_seq: since,
-        truncated: false,
-    }));
     let members = ctx.store.sync_stream(
         ctx.context(),
-        ctx.folder(),
+        &[ctx.folder()],
         since,
         MemberFilter {
             window: ctx.window.bounds(),
             component: None,
         },
     );
-    let collection_href = ctx.collection_href();
-    let counter = progress.clone();
-    // Stop after `limit` members, but never inside a run of one sequence number, so the
-    // resume token skips nothing.
-    let limited = members
-        .scan(0usize, move |emitted, member| {
-            let mut progress = counter.lock().expect("sync progress");
-            let out = match member {
-                Err(err) => Some(Err(DavError::from(err))),
-                Ok(_) if progress.truncated => None,
-                Ok(member) if member.seq > current => None,
-                Ok(member) if *emitted >= limit && member.seq != progress.last_seq => {
-                    progress.truncated = true;
-                    Some(Ok(None))
-                }
-                Ok(member) => {
-                    *emitted += 1;
-                    progress.last_seq = member.seq;
-                    Some(Ok(Some(member)))
-                }
-            };
-            futures::future::ready(out)
-        })
-        .filter_map(|item| futures::future::ready(item.transpose()));
-    let ending = {
-        let progress = progress.clone();
-        stream::once(async move {
-            let truncated = progress.lock().expect("sync progress").truncated;
-            truncated.then(|| Ok(too_many(collection_href)))
-        })
-        .filter_map(futures::future::ready)
-    };
-    let rest = member_batches(ctx.clone(), limited, props)
-        .chain(ending)
+    let limited = LimitedSync::new(members, since, current, limit);
+    let rest = member_batches(ctx.clone(), limited.members, props)
+        .chain(limited.progress.ending(ctx.collection_href()))
         .boxed();
-    let tail = stream::once(async move {
-        let progress = progress.lock().expect("sync progress");
-        let seq = if progress.truncated {
-            progress.last_seq
-        } else {
-            current
-        };
-        Ok(Some(sync_token(seq)))
-    })
-    .boxed();
+    let tail = limited.progress.token(sync_token);
     Ok(streaming::multistatus(Vec::new(), rest, tail))
-}
-
-struct SyncProgress {
-    last_seq: i64,
-    truncated: bool,
 }
 
 /// Sync members as responses: deleted ones 404, live ones with their properties, in
@@ -485,6 +425,7 @@ fn member_batches(
                             member.etag.as_deref().unwrap_or(""),
                             member.size.unwrap_or(0),
                             member.modified_at.unwrap_or(0),
+                            CALENDAR_CONTENT_TYPE,
                         );
                         responses.push(answer(href, &live, &[], &props.request));
                     }

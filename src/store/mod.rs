@@ -301,7 +301,7 @@ pub trait Store: Send + Sync + 'static {
     /// Fails with InvalidSyncToken when `since` is below the floor or above the current
     /// sequence.
     async fn check_sync_token(&self, context: ContextId, since: i64) -> StoreResult<()>;
-    /// Members of `folder` changed after `since`, ordered by sequence, read lazily: live
+    /// Members of `folders` changed after `since`, ordered by sequence, read lazily: live
     /// members matching `filter` with their current etag and size, and every tombstone.
     /// Since 0 (initial sync, always accepted) lists live members only. Any other invalid
     /// token is the stream's first and only item (InvalidSyncToken). Take the next token
@@ -310,7 +310,7 @@ pub trait Store: Send + Sync + 'static {
     fn sync_stream(
         &self,
         context: ContextId,
-        folder: FolderId,
+        folders: &[FolderId],
         since: i64,
         filter: MemberFilter,
     ) -> BoxStream<'static, StoreResult<SyncMember>>;

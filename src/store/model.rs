@@ -350,6 +350,7 @@ pub struct MemberFilter {
 /// tombstone (`deleted`, no etag or size).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncMember {
+    pub folder_id: FolderId,
     pub resource_name: String,
     pub seq: i64,
     pub deleted: bool,

@@ -258,6 +258,7 @@ macro_rules! impl_sql_store {
 
         fn sync_member_from(row: &Row) -> StoreResult<SyncMember> {
             Ok(SyncMember {
+                folder_id: row.try_get("folder_id")?,
                 resource_name: row.try_get("resource_name")?,
                 seq: row.try_get("seq")?,
                 deleted: row.try_get("deleted")?,
@@ -1737,35 +1738,43 @@ macro_rules! impl_sql_store {
             fn sync_stream(
                 &self,
                 context: ContextId,
-                folder: FolderId,
+                folders: &[FolderId],
                 since: i64,
                 filter: MemberFilter,
             ) -> futures::stream::BoxStream<'static, StoreResult<SyncMember>> {
-                let mut args = vec![Arg::Int(context), Arg::Int(folder)];
+                if folders.is_empty() {
+                    use futures::StreamExt as _;
+                    return futures::stream::empty().boxed();
+                }
+                let mut args = vec![Arg::Int(context)];
+                args.extend(folders.iter().map(|f| Arg::Int(*f)));
+                let folder_list = placeholders(2, folders.len());
                 let sql = if since == 0 {
                     // Every live member; one whose change was never logged sorts first.
                     let conditions = member_filter_sql(&filter, &mut args);
                     format!(
-                        "SELECT o.resource_name, COALESCE(c.seq, 0) AS seq, FALSE AS deleted, \
+                        "SELECT o.folder_id, o.resource_name, COALESCE(c.seq, 0) AS seq, FALSE AS deleted, \
                          o.etag, CAST(LENGTH(o.data) AS BIGINT) AS size, o.modified_at \
                          FROM objects o LEFT JOIN changes c ON c.context_id = o.context_id \
                          AND c.folder_id = o.folder_id AND c.resource_name = o.resource_name \
-                         WHERE o.context_id = $1 AND o.folder_id = $2{conditions} \
-                         ORDER BY COALESCE(c.seq, 0), o.resource_name"
+                         WHERE o.context_id = $1 AND o.folder_id IN ({folder_list}){conditions} \
+                         ORDER BY COALESCE(c.seq, 0), o.folder_id, o.resource_name"
                     )
                 } else {
                     // A logged member without a row is a tombstone, whatever its flag says.
                     args.push(Arg::Int(since));
+                    let since_param = args.len();
                     let conditions = member_filter_sql(&filter, &mut args);
                     format!(
-                        "SELECT c.resource_name, c.seq, \
+                        "SELECT c.folder_id, c.resource_name, c.seq, \
                          CASE WHEN o.resource_name IS NULL THEN TRUE ELSE FALSE END AS deleted, \
                          o.etag, CAST(LENGTH(o.data) AS BIGINT) AS size, o.modified_at \
                          FROM changes c LEFT JOIN objects o ON o.context_id = c.context_id \
                          AND o.folder_id = c.folder_id AND o.resource_name = c.resource_name \
-                         WHERE c.context_id = $1 AND c.folder_id = $2 AND c.seq > $3 AND c.resource_name <> '' \
+                         WHERE c.context_id = $1 AND c.folder_id IN ({folder_list}) AND c.seq > ${since_param} \
+                         AND c.resource_name <> '' \
                          AND (o.resource_name IS NULL OR (1 = 1{conditions})) \
-                         ORDER BY c.seq"
+                         ORDER BY c.seq, c.folder_id, c.resource_name"
                     )
                 };
                 stream_rows(

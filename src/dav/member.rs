@@ -1,8 +1,7 @@
-//! Members of a calendar collection: their live properties and header values.
+//! Members of a collection (calendar objects, vCards): their live properties and the
+//! header values they share.
 
-use crate::dav::{KnownProp, PropValue};
-
-pub const CALENDAR_CONTENT_TYPE: &str = "text/calendar; charset=utf-8";
+use super::{KnownProp, PropValue};
 
 /// The strong entity tag of stored bytes, quoted as headers and DAV:getetag show it.
 pub fn quoted_etag(etag: &str) -> String {
@@ -17,13 +16,18 @@ pub fn http_date(epoch: i64) -> String {
         .to_string()
 }
 
-/// The live properties of a member.
-pub fn member_properties(etag: &str, size: i64, modified_at: i64) -> Vec<(KnownProp, PropValue)> {
+/// The live properties of a member served as `content_type`.
+pub fn member_properties(
+    etag: &str,
+    size: i64,
+    modified_at: i64,
+    content_type: &str,
+) -> Vec<(KnownProp, PropValue)> {
     vec![
         (KnownProp::GetEtag, PropValue::Text(quoted_etag(etag))),
         (
             KnownProp::GetContentType,
-            PropValue::Text(CALENDAR_CONTENT_TYPE.into()),
+            PropValue::Text(content_type.into()),
         ),
         (
             KnownProp::GetContentLength,

@@ -1,0 +1,50 @@
+//! How another user's folder looks to the user: whether it is shared, and the display
+//! name it gets (`sharedFolderDisplayName`), the same for calendars and address books.
+
+use crate::store::{Folder, FolderType, UserId};
+
+/// How a folder is shared, as Apple's CS:shared / CS:shared-owner resource types say it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sharing {
+    NotShared,
+    /// The user's own folder, shared with somebody else.
+    SharedByMe,
+    /// Another user's private folder the user may see.
+    SharedWithMe,
+}
+
+impl Sharing {
+    pub fn of(folder: &Folder, me: UserId) -> Sharing {
+        match (folder.folder_type, folder.owner_id) {
+            (FolderType::Private, Some(owner)) if owner != me => Sharing::SharedWithMe,
+            (FolderType::Private, Some(_)) => {
+                let shared = folder
+                    .permissions
+                    .iter()
+                    .any(|p| p.is_group || p.entity != me);
+                if shared {
+                    Sharing::SharedByMe
+                } else {
+                    Sharing::NotShared
+                }
+            }
+            _ => Sharing::NotShared,
+        }
+    }
+
+    /// The folder's name as the user sees it: folders shared with the user are named by
+    /// `template` (`[owner]` and `[foldername]` replaced) when the owner's name is known.
+    pub fn display_name(self, folder: &Folder, owner_name: Option<&str>, template: &str) -> String {
+        match (self, owner_name) {
+            (Sharing::SharedWithMe, Some(owner)) => template
+                .replace("[owner]", owner)
+                .replace("[foldername]", &folder.name),
+            _ => folder.name.clone(),
+        }
+    }
+}
+
+/// The owner of a folder when it is somebody other than `me`.
+pub fn other_owner(folder: &Folder, me: UserId) -> Option<UserId> {
+    folder.owner_id.filter(|owner| *owner != me)
+}

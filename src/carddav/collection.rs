@@ -1,0 +1,247 @@
+//! Address books as the user sees them through CardDAV: one per contact folder, or the
+//! aggregated `Contacts` collection spanning several folders, with paths and live
+//! properties.
+
+use crate::access::{FolderRights, Sharing};
+use crate::carddav::member_names::{aggregated_name, resolve_aggregated_name, AggregatedName};
+use crate::dav::{supported_report_set, ElementName, KnownProp, PropValue, XmlElement};
+use crate::http::paths::{encode_segment, DavPaths};
+use crate::store::{Folder, FolderId, FolderModule, User};
+use crate::sync_token::{sync_token, SpanToken};
+
+/// The path segment of the aggregated collection: `/carddav/Contacts/`.
+pub const AGGREGATED_SEGMENT: &str = "Contacts";
+/// The aggregated collection's display name.
+pub const AGGREGATED_DISPLAY_NAME: &str = "All Contacts";
+
+/// A contact folder the user may see, with the user's rights on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactFolder {
+    pub folder: Folder,
+    pub rights: FolderRights,
+    pub sharing: Sharing,
+    pub display_name: String,
+}
+
+impl ContactFolder {
+    /// The folder as `me` (member of `groups`) sees it; None when it is not a contact
+    /// folder or the user may not see it. `owner_name` names the owner of another
+    /// user's folder (for the shared display name).
+    pub fn project(
+        folder: Folder,
+        me: &User,
+        groups: &[i64],
+        owner_name: Option<&str>,
+        shared_name_template: &str,
+    ) -> Option<ContactFolder> {
+        if folder.module != FolderModule::Contacts {
+            return None;
+        }
+        let rights = FolderRights::of(&folder, me.id, groups);
+        if !rights.can_see() && !rights.owner {
+            return None;
+        }
+        let sharing = Sharing::of(&folder, me.id);
+        let display_name = sharing.display_name(&folder, owner_name, shared_name_template);
+        Some(ContactFolder {
+            folder,
+            rights,
+            sharing,
+            display_name,
+        })
+    }
+
+    pub fn id(&self) -> FolderId {
+        self.folder.id
+    }
+}
+
+/// The contact folders behind `/carddav/Contacts/`, and the user's default contact
+/// folder, where new contacts go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Aggregated {
+    pub folders: Vec<ContactFolder>,
+    pub default_folder: Option<FolderId>,
+}
+
+/// An address book collection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AddressBook {
+    /// `/carddav/<folder id>/`.
+    Folder(ContactFolder),
+    /// `/carddav/Contacts/`.
+    Aggregated(Aggregated),
+}
+
+/// Which folder and member name a member name of an address book stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located<'a> {
+    pub folder: &'a ContactFolder,
+    pub name: String,
+}
+
+impl AddressBook {
+    /// `/carddav/<segment>/`, below the DAV prefix.
+    pub fn sub_path(&self) -> String {
+        match self {
+            Self::Folder(folder) => format!("/carddav/{}/", folder.id()),
+            Self::Aggregated(_) => format!("/carddav/{AGGREGATED_SEGMENT}/"),
+        }
+    }
+
+    /// The folders whose members the collection shows.
+    pub fn folders(&self) -> &[ContactFolder] {
+        match self {
+            Self::Folder(folder) => std::slice::from_ref(folder),
+            Self::Aggregated(aggregated) => &aggregated.folders,
+        }
+    }
+
+    pub fn folder_ids(&self) -> Vec<FolderId> {
+        self.folders().iter().map(ContactFolder::id).collect()
+    }
+
+    pub fn folder(&self, id: FolderId) -> Option<&ContactFolder> {
+        self.folders().iter().find(|f| f.id() == id)
+    }
+
+    /// The collection's name for member `name` of `folder`.
+    pub fn member_name(&self, folder: FolderId, name: &str) -> String {
+        match self {
+            Self::Folder(_) => name.to_owned(),
+            Self::Aggregated(aggregated) => {
+                aggregated_name(folder, name, aggregated.default_folder)
+            }
+        }
+    }
+
+    /// `/carddav/<segment>/<member name>`, percent-encoded.
+    pub fn member_sub_path(&self, folder: FolderId, name: &str) -> String {
+        format!(
+            "{}{}",
+            self.sub_path(),
+            encode_segment(&self.member_name(folder, name))
+        )
+    }
+
+    /// The folder and stored name a member name of this collection stands for; None when
+    /// it points into a folder the collection does not span.
+    pub fn locate(&self, member_name: &str) -> Option<Located<'_>> {
+        match self {
+            Self::Folder(folder) => Some(Located {
+                folder,
+                name: member_name.to_owned(),
+            }),
+            Self::Aggregated(aggregated) => {
+                let (id, name) = match resolve_aggregated_name(member_name) {
+                    AggregatedName::Default(name) => (aggregated.default_folder?, name),
+                    AggregatedName::InFolder(id, name) => (id, name),
+                };
+                self.folder(id).map(|folder| Located { folder, name })
+            }
+        }
+    }
+
+    /// The sync token for the collection, given the latest sequence of its folders.
+    pub fn sync_token(&self, seq: i64) -> String {
+        match self {
+            Self::Folder(_) => sync_token(seq),
+            Self::Aggregated(_) => SpanToken::new(seq, &self.folder_ids()).to_uri(),
+        }
+    }
+
+    /// The privileges the user has on the collection: a folder's own; for the aggregated
+    /// collection, reading, plus what the default folder allows (new contacts go there).
+    pub fn privilege_names(&self) -> Vec<&'static str> {
+        match self {
+            Self::Folder(folder) => folder.rights.privilege_names(),
+            Self::Aggregated(aggregated) => {
+                let mut names = vec!["read-current-user-privilege-set", "read"];
+                if let Some(default) = aggregated.default_folder.and_then(|id| self.folder(id)) {
+                    names.extend(
+                        default
+                            .rights
+                            .privilege_names()
+                            .into_iter()
+                            .filter(|n| matches!(*n, "write-content" | "bind" | "unbind")),
+                    );
+                }
+                names
+            }
+        }
+    }
+
+    /// The live properties, with the latest change sequence of the collection's folders.
+    pub fn properties(
+        &self,
+        paths: &DavPaths,
+        seq: i64,
+        max_resource_size: u64,
+    ) -> Vec<(KnownProp, PropValue)> {
+        let token = self.sync_token(seq);
+        let ctag = match self {
+            Self::Folder(folder) => format!("{}-{seq}", folder.id()),
+            Self::Aggregated(_) => token.clone(),
+        };
+        let address_data = |version: &str| {
+            XmlElement::empty(ElementName::carddav("address-data-type"))
+                .with_attribute("content-type", "text/vcard")
+                .with_attribute("version", version)
+        };
+        let mut props = vec![
+            (
+                KnownProp::ResourceType,
+                PropValue::Elements(vec![
+                    XmlElement::empty(ElementName::dav("collection")),
+                    XmlElement::empty(ElementName::carddav("addressbook")),
+                ]),
+            ),
+            (KnownProp::DisplayName, PropValue::Text(self.display_name())),
+            (
+                KnownProp::SupportedAddressData,
+                PropValue::Elements(vec![address_data("3.0"), address_data("4.0")]),
+            ),
+            (
+                KnownProp::AddressbookMaxResourceSize,
+                PropValue::Text(max_resource_size.to_string()),
+            ),
+            (KnownProp::GetCtag, PropValue::Text(ctag)),
+            (KnownProp::SyncToken, PropValue::Text(token)),
+            (
+                KnownProp::CurrentUserPrivilegeSet,
+                crate::access::privilege_set(&self.privilege_names()),
+            ),
+            (KnownProp::SupportedReportSet, supported_reports()),
+        ];
+        if let Self::Folder(folder) = self {
+            if let Some(owner) = folder.folder.owner_id {
+                props.push((
+                    KnownProp::Owner,
+                    PropValue::Href(paths.external(&format!("/principals/users/{owner}/"))),
+                ));
+            }
+            if let Some(description) = &folder.folder.description {
+                props.push((
+                    KnownProp::AddressbookDescription,
+                    PropValue::Text(description.clone()),
+                ));
+            }
+        }
+        props
+    }
+
+    pub fn display_name(&self) -> String {
+        match self {
+            Self::Folder(folder) => folder.display_name.clone(),
+            Self::Aggregated(_) => AGGREGATED_DISPLAY_NAME.into(),
+        }
+    }
+}
+
+fn supported_reports() -> PropValue {
+    supported_report_set(&[
+        ElementName::carddav("addressbook-multiget"),
+        ElementName::carddav("addressbook-query"),
+        ElementName::dav("sync-collection"),
+    ])
+}

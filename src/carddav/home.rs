@@ -1,0 +1,160 @@
+//! Which address books a user has: one per visible contact folder, the aggregated
+//! `Contacts` collection, or both, as `exposedCollections`,
+//! `userAgentForAggregatedCollection`, `aggregatedCollectionFolders` and `ignoreFolders`
+//! say for this user (all read through the cascade, per request).
+
+use crate::access::{other_owner, DavUser};
+use crate::carddav::collection::{AddressBook, Aggregated, ContactFolder, AGGREGATED_SEGMENT};
+use crate::config::values::{AggregatedCollectionFolders, ExposedCollections};
+use crate::config::{props, Scope};
+use crate::store::{DynStore, FolderId, StoreResult, UserId};
+
+/// The global address list: the public contact folder listing every user of the context.
+pub const GLOBAL_ADDRESS_LIST: FolderId = 6;
+
+/// The address books the home lists for a client sending `user_agent`.
+pub async fn address_books(
+    store: &DynStore,
+    me: &DavUser,
+    user_agent: Option<&str>,
+) -> StoreResult<Vec<AddressBook>> {
+    let folders = contact_folders(store, me).await?;
+    let mut books = Vec::new();
+    let (per_folder, aggregated) = listed_kinds(me, user_agent);
+    if aggregated {
+        books.push(AddressBook::Aggregated(aggregate(&folders, me)));
+    }
+    if per_folder {
+        books.extend(
+            folders
+                .into_iter()
+                .filter(|f| synced(f))
+                .map(AddressBook::Folder),
+        );
+    }
+    Ok(books)
+}
+
+/// The address book `/carddav/<segment>/` names, if the user has it. Which kinds are
+/// reachable depends on `exposedCollections` only, not on the user agent, so that an
+/// href a client once received keeps working whichever of its processes asks.
+pub async fn address_book(
+    store: &DynStore,
+    me: &DavUser,
+    segment: &str,
+) -> StoreResult<Option<AddressBook>> {
+    let exposed = me.config.get::<props::ExposedCollections>();
+    if segment == AGGREGATED_SEGMENT {
+        if exposed == ExposedCollections::FoldersOnly {
+            return Ok(None);
+        }
+        let folders = contact_folders(store, me).await?;
+        return Ok(Some(AddressBook::Aggregated(aggregate(&folders, me))));
+    }
+    if exposed == ExposedCollections::AggregatedOnly {
+        return Ok(None);
+    }
+    let Ok(id) = segment.parse::<FolderId>() else {
+        return Ok(None);
+    };
+    let folders = contact_folders(store, me).await?;
+    Ok(folders
+        .into_iter()
+        .find(|f| f.id() == id && synced(f))
+        .map(AddressBook::Folder))
+}
+
+/// Whether the home lists one collection per folder, the aggregated one, or both.
+fn listed_kinds(me: &DavUser, user_agent: Option<&str>) -> (bool, bool) {
+    match me.config.get::<props::ExposedCollections>() {
+        ExposedCollections::FoldersOnly => (true, false),
+        ExposedCollections::AggregatedOnly => (false, true),
+        ExposedCollections::Auto => {
+            let pattern = me.config.get::<props::UserAgentForAggregatedCollection>();
+            let aggregated = user_agent.is_some_and(|agent| pattern.is_match(agent));
+            (!aggregated, aggregated)
+        }
+    }
+}
+
+/// Every contact folder the user may see and has not hidden with `ignoreFolders`,
+/// ordered by id; nothing when the user lacks the contacts module. Two queries: the
+/// folders and the names of the other users owning some of them.
+pub async fn contact_folders(store: &DynStore, me: &DavUser) -> StoreResult<Vec<ContactFolder>> {
+    if !me.user.has_module("contacts") {
+        return Ok(Vec::new());
+    }
+    let ignored = me.config.get::<props::IgnoreFolders>();
+    let folders: Vec<_> = store
+        .visible_folders(me.user.context_id, me.user.id)
+        .await?
+        .into_iter()
+        .filter(|f| f.module == crate::store::FolderModule::Contacts && !ignored.contains(&f.id))
+        .collect();
+    let mut owners: Vec<UserId> = folders
+        .iter()
+        .filter_map(|f| other_owner(f, me.user.id))
+        .collect();
+    owners.sort_unstable();
+    owners.dedup();
+    let names = store.display_names(me.user.context_id, &owners).await?;
+    let template = me.config.get::<props::SharedFolderDisplayName>();
+    let mut projected: Vec<ContactFolder> = folders
+        .into_iter()
+        .filter_map(|folder| {
+            let owner_name = other_owner(&folder, me.user.id)
+                .and_then(|owner| names.get(&owner))
+                .map(String::as_str);
+            ContactFolder::project(folder, &me.user, &me.groups, owner_name, &template)
+        })
+        .collect();
+    projected.sort_by_key(ContactFolder::id);
+    Ok(projected)
+}
+
+/// The aggregated collection over `folders`, as `aggregatedCollectionFolders` (or the
+/// legacy `reducedAggregatedCollection`) chooses; only folders the user may read.
+pub fn aggregate(folders: &[ContactFolder], me: &DavUser) -> Aggregated {
+    let default_folder = folders
+        .iter()
+        .find(|f| f.folder.is_default && f.folder.owner_id == Some(me.user.id))
+        .map(ContactFolder::id);
+    let choice = aggregated_choice(me);
+    let reduced =
+        |f: &ContactFolder| Some(f.id()) == default_folder || f.id() == GLOBAL_ADDRESS_LIST;
+    let chosen = folders
+        .iter()
+        .filter(|f| f.rights.can_read())
+        .filter(|f| match choice {
+            AggregatedCollectionFolders::All => true,
+            AggregatedCollectionFolders::AllSynced => synced(f),
+            AggregatedCollectionFolders::Reduced => reduced(f),
+            AggregatedCollectionFolders::ReducedSynced => reduced(f) && synced(f),
+            AggregatedCollectionFolders::DefaultOnly => Some(f.id()) == default_folder,
+        })
+        .cloned()
+        .collect();
+    Aggregated {
+        folders: chosen,
+        default_folder,
+    }
+}
+
+/// `aggregatedCollectionFolders`; when it is not configured anywhere, the legacy
+/// `reducedAggregatedCollection=true` means `reduced_synced`.
+fn aggregated_choice(me: &DavUser) -> AggregatedCollectionFolders {
+    let configured = me
+        .config
+        .explain(<props::AggregatedCollectionFolders as crate::config::Property>::NAME)
+        .is_ok_and(|resolved| resolved.scope != Scope::Default);
+    if !configured && me.config.get::<props::ReducedAggregatedCollection>() {
+        AggregatedCollectionFolders::ReducedSynced
+    } else {
+        me.config.get::<props::AggregatedCollectionFolders>()
+    }
+}
+
+/// A folder the user subscribed to and marked for synchronisation.
+fn synced(folder: &ContactFolder) -> bool {
+    folder.folder.subscribed && folder.folder.used_for_sync
+}

@@ -1,0 +1,8 @@
+//! CardDAV: contact folders projected into address books, one per folder or one
+//! aggregated collection, their members (vCards) and the CardDAV reports.
+
+pub mod collection;
+pub mod home;
+pub mod member_names;
+
+pub use collection::{AddressBook, Aggregated, ContactFolder, Located};
