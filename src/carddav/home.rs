@@ -28,7 +28,7 @@ pub async fn address_books(
         books.extend(
             folders
                 .into_iter()
-                .filter(|f| synced(f))
+                .filter(synced)
                 .map(AddressBook::Folder),
         );
     }
