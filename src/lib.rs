@@ -5,6 +5,7 @@ pub mod access;
 pub mod auth;
 pub mod caldav;
 pub mod cli;
+pub mod clients;
 pub mod config;
 pub mod content;
 pub mod dav;
