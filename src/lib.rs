@@ -6,6 +6,7 @@ pub mod auth;
 pub mod caldav;
 pub mod carddav;
 pub mod cli;
+pub mod clients;
 pub mod config;
 pub mod content;
 pub mod dav;

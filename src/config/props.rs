@@ -98,10 +98,10 @@ properties! {
         value: Regex,
         parse: values::parse_regex,
         kind: Kind::Regex,
-        default: r"(?:Mac OS|macOS|Mac\+OS|Mac_OS_X).*(?:AddressBook|CardDAVPlugin)|(?:AddressBook|CardDAVPlugin).*(?:Mac OS|macOS|Mac\+OS|Mac_OS_X)",
+        default: r"(?:Mac OS|macOS|Mac\+OS|Mac_OS_X|Darwin/).*(?:AddressBook|Address%20Book|CardDAVPlugin)|(?:AddressBook|Address%20Book|CardDAVPlugin).*(?:Mac OS|macOS|Mac\+OS|Mac_OS_X|Darwin/)",
         cascade: false,
         env: None,
-        doc: "User-Agent pattern of the macOS Contacts app.",
+        doc: "User-Agent pattern of the macOS Contacts app (also its CFNetwork form, `AddressBook/<build> CFNetwork/<v> Darwin/<v>`).",
     }
     UserAgentIos {
         name: "com.openexchange.dav.useragent.ios",
@@ -148,10 +148,10 @@ properties! {
         value: Regex,
         parse: values::parse_regex,
         kind: Kind::Regex,
-        default: r"eM Client",
+        default: r"eM ?Client",
         cascade: false,
         env: None,
-        doc: "User-Agent pattern of eM Client.",
+        doc: "User-Agent pattern of eM Client (sent as `eM Client/<v>` or `eMClient/<v>`).",
     }
     UserAgentOxSync {
         name: "com.openexchange.dav.useragent.ox_sync",
