@@ -1,7 +1,10 @@
-//! Calendar and contact content: parsing and validation of iCalendar (and later vCard),
-//! the index fields extracted on write, and evaluation of the query filters.
-//! The parser and recurrence engine come from `calcard`, kept behind this module.
+//! Calendar and contact content: parsing and validation of iCalendar and vCard, the index
+//! fields extracted on write, evaluation of the query filters, and the data a report
+//! returns. The parsers, the recurrence engine and the vCard writer come from `calcard`,
+//! kept behind this module.
 
+pub mod card_query;
 pub mod ical;
 pub mod query;
 pub mod text_match;
+pub mod vcard;

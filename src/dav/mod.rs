@@ -27,5 +27,6 @@ pub use precondition::{NeededPrivilege, Precondition};
 pub use propfind::{PropfindError, PropfindRequest};
 pub use proppatch::{BodyError, PropOperation, ProppatchRequest};
 pub use report::{
-    parse_calendar_data, parse_report, ReportError, ReportProps, ReportRequest, SyncLevel,
+    parse_address_data, parse_calendar_data, parse_report, ReportError, ReportProps, ReportRequest,
+    SyncLevel,
 };

@@ -1,7 +1,9 @@
 //! REPORT request bodies: calendar-multiget, calendar-query and free-busy-query (RFC 4791),
 //! sync-collection (RFC 6578) and the CardDAV reports (RFC 6352), read by namespace URI.
 
+mod address_data;
 mod calendar_data;
+mod card_filter;
 mod filter;
 mod time_range;
 
@@ -11,7 +13,9 @@ use super::document::{parse_document, Element, XmlError};
 use super::names::{ElementName, Namespace};
 use super::precondition::Precondition;
 use super::propfind::{PropfindError, PropfindRequest};
+use crate::content::card_query::{AddressDataRequest, AddressFilter};
 use crate::content::query::{CalendarDataRequest, CompFilter, TimeRange};
+pub use address_data::parse_address_data;
 pub use calendar_data::parse_calendar_data;
 
 /// What a REPORT asks for.
@@ -45,10 +49,11 @@ pub enum ReportRequest {
         props: ReportProps,
         hrefs: Vec<String>,
     },
-    /// RFC 6352 8.6. The filter is handed over as parsed, not yet interpreted.
+    /// RFC 6352 8.6.
     AddressbookQuery {
         props: ReportProps,
-        filter: Element,
+        filter: AddressFilter,
+        /// `CARDDAV:limit/CARDDAV:nresults`.
         limit: Option<u32>,
     },
     /// Any other report: the caller answers 403 `DAV:supported-report`.
@@ -65,14 +70,17 @@ pub enum SyncLevel {
 }
 
 /// The properties a report asks for, as in PROPFIND, with the `CALDAV:calendar-data`
-/// request read out when it is among them.
+/// and `CARDDAV:address-data` requests read out when they are among them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportProps {
     pub request: PropfindRequest,
     pub calendar_data: Option<CalendarDataRequest>,
+    pub address_data: Option<AddressDataRequest>,
 }
 
-/// Why a REPORT body (or the calendar-data part of a PROPFIND) was refused.
+/// Why a REPORT body (or the calendar-data or address-data part of a PROPFIND) was
+/// refused. CalDAV and CardDAV name their preconditions in their own namespaces, so each
+/// has its own variants.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReportError {
     #[error(transparent)]
@@ -92,6 +100,18 @@ pub enum ReportError {
     /// `CALDAV:supported-calendar-data`).
     #[error("unsupported calendar data {0}")]
     UnsupportedCalendarData(String),
+    /// A CardDAV text-match collation the server lacks (403
+    /// `CARDDAV:supported-collation`).
+    #[error("unsupported collation {0:?}")]
+    UnsupportedCardCollation(String),
+    /// A CardDAV prop-filter or param-filter the server cannot evaluate (403
+    /// `CARDDAV:supported-filter`).
+    #[error("unsupported filter: {0}")]
+    UnsupportedCardFilter(String),
+    /// An address-data media type or version other than vCard 3.0 or 4.0 (403
+    /// `CARDDAV:supported-address-data`).
+    #[error("unsupported address data: {0}")]
+    UnsupportedAddressData(String),
 }
 
 impl ReportError {
@@ -102,6 +122,9 @@ impl ReportError {
             Self::InvalidFilter(_) => Some(Precondition::CalendarValidFilter),
             Self::UnsupportedCollation(_) => Some(Precondition::CalendarSupportedCollation),
             Self::UnsupportedCalendarData(_) => Some(Precondition::SupportedCalendarData),
+            Self::UnsupportedCardCollation(_) => Some(Precondition::AddressbookSupportedCollation),
+            Self::UnsupportedCardFilter(_) => Some(Precondition::AddressbookSupportedFilter),
+            Self::UnsupportedAddressData(_) => Some(Precondition::SupportedAddressData),
         }
     }
 
@@ -152,7 +175,7 @@ pub fn parse_report(body: &[u8]) -> Result<ReportRequest, ReportError> {
     } else if name.is(&carddav, "addressbook-query") {
         Ok(ReportRequest::AddressbookQuery {
             props: ReportProps::from_report(&root)?,
-            filter: required(&root, &carddav, "filter")?.clone(),
+            filter: card_filter::parse_card_filter(required(&root, &carddav, "filter")?)?,
             limit: limit(&root)?,
         })
     } else {
@@ -166,27 +189,28 @@ impl ReportProps {
         Ok(Self {
             request: PropfindRequest::request_in(root)?,
             calendar_data: calendar_data_in(root)?,
+            address_data: address_data_in(root)?,
         })
     }
 
-    /// A PROPFIND body read with its calendar-data request, for PROPFIND on calendar
-    /// object resources.
+    /// A PROPFIND body read with its calendar-data and address-data requests, for
+    /// PROPFIND on calendar and address object resources.
     pub fn parse_propfind(body: &[u8]) -> Result<Self, ReportError> {
         match parse_document(body)? {
             None => Ok(Self {
                 request: PropfindRequest::parse(body)?,
                 calendar_data: None,
+                address_data: None,
             }),
             Some(root) => Ok(Self {
                 request: PropfindRequest::from_element(&root)?,
                 calendar_data: calendar_data_in(&root)?,
+                address_data: address_data_in(&root)?,
             }),
         }
     }
 }
 
-/// The `CALDAV:calendar-data` element in the `DAV:prop` (or the `DAV:include` of an
-/// `allprop`) of `root`.
 /// The upper-cased `name` attribute of a filter or selection element (iCalendar names
 /// are case-insensitive); Err names what lacks it.
 fn name_attribute(element: &Element) -> Result<String, String> {
@@ -205,13 +229,26 @@ fn yes_no(element: &Element, attribute: &str) -> Result<bool, String> {
     }
 }
 
+/// The `CALDAV:calendar-data` element in the `DAV:prop` (or the `DAV:include` of an
+/// `allprop`) of `root`.
 fn calendar_data_in(root: &Element) -> Result<Option<CalendarDataRequest>, ReportError> {
+    requested(root, &Namespace::CalDav, "calendar-data")
+        .map(parse_calendar_data)
+        .transpose()
+}
+
+/// The `CARDDAV:address-data` element, found as `calendar_data_in` finds its own.
+fn address_data_in(root: &Element) -> Result<Option<AddressDataRequest>, ReportError> {
+    requested(root, &Namespace::CardDav, "address-data")
+        .map(parse_address_data)
+        .transpose()
+}
+
+fn requested<'a>(root: &'a Element, ns: &Namespace, local: &str) -> Option<&'a Element> {
     let dav = Namespace::Dav;
     root.child(&dav, "prop")
         .or_else(|| root.child(&dav, "include"))
-        .and_then(|list| list.child(&Namespace::CalDav, "calendar-data"))
-        .map(parse_calendar_data)
-        .transpose()
+        .and_then(|list| list.child(ns, local))
 }
 
 fn required<'a>(
