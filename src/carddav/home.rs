@@ -7,10 +7,7 @@ use crate::access::{other_owner, DavUser};
 use crate::carddav::collection::{AddressBook, Aggregated, ContactFolder, AGGREGATED_SEGMENT};
 use crate::config::values::{AggregatedCollectionFolders, ExposedCollections};
 use crate::config::{props, Scope};
-use crate::store::{DynStore, FolderId, StoreResult, UserId};
-
-/// The global address list: the public contact folder listing every user of the context.
-pub const GLOBAL_ADDRESS_LIST: FolderId = 6;
+use crate::store::{DynStore, FolderId, StoreResult, UserId, GLOBAL_ADDRESS_BOOK};
 
 /// The address books the home lists for a client sending `user_agent`.
 pub async fn address_books(
@@ -25,12 +22,7 @@ pub async fn address_books(
         books.push(AddressBook::Aggregated(aggregate(&folders, me)));
     }
     if per_folder {
-        books.extend(
-            folders
-                .into_iter()
-                .filter(synced)
-                .map(AddressBook::Folder),
-        );
+        books.extend(folders.into_iter().filter(synced).map(AddressBook::Folder));
     }
     Ok(books)
 }
@@ -121,7 +113,7 @@ pub fn aggregate(folders: &[ContactFolder], me: &DavUser) -> Aggregated {
         .map(ContactFolder::id);
     let choice = aggregated_choice(me);
     let reduced =
-        |f: &ContactFolder| Some(f.id()) == default_folder || f.id() == GLOBAL_ADDRESS_LIST;
+        |f: &ContactFolder| Some(f.id()) == default_folder || f.id() == GLOBAL_ADDRESS_BOOK;
     let chosen = folders
         .iter()
         .filter(|f| f.rights.can_read())

@@ -4,5 +4,6 @@
 pub mod collection;
 pub mod home;
 pub mod member_names;
+pub mod write;
 
 pub use collection::{AddressBook, Aggregated, ContactFolder, Located};

@@ -23,7 +23,7 @@ pub use multistatus::{
     Propstat, Response, ResponseBody, XmlElement,
 };
 pub use names::{ElementName, KnownProp, Namespace, PropName};
-pub use precondition::{NeededPrivilege, Precondition};
+pub use precondition::{NeededPrivilege, Precondition, Refusal};
 pub use propfind::{PropfindError, PropfindRequest};
 pub use proppatch::{BodyError, PropOperation, ProppatchRequest};
 pub use report::{

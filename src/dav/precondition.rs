@@ -3,7 +3,10 @@
 
 use http::StatusCode;
 
-use super::names::ElementName;
+use super::names::{ElementName, Namespace};
+
+/// davgate's own namespace, for the reason added to error bodies.
+pub const NS_DAVGATE: &str = "http://davgate.org/ns/";
 use super::xml_writer::{DavXmlWriter, PropValue, XmlElement};
 
 /// A failed precondition (RFC 4918 16, RFC 3744 7.1.1, RFC 6578 3.2, RFC 4791 5.3.2 and
@@ -135,10 +138,23 @@ impl Precondition {
 
     /// The response body: `<D:error xmlns:D="DAV:" ...>` holding the condition.
     pub fn to_xml(&self) -> Vec<u8> {
+        self.to_xml_with_reason(None)
+    }
+
+    /// The response body with, when given, a human-readable reason beside the condition
+    /// (`<reason xmlns="http://davgate.org/ns/">`, which DAV:error's open content model
+    /// allows and clients that do not know it ignore).
+    pub fn to_xml_with_reason(&self, reason: Option<&str>) -> Vec<u8> {
         let mut out = DavXmlWriter::new();
         let root = ElementName::dav("error");
         out.start_root(&root);
         out.element(&self.element());
+        if let Some(reason) = reason {
+            out.element(&XmlElement::new(
+                ElementName::new(Namespace::from_uri(NS_DAVGATE), "reason"),
+                PropValue::Text(reason.to_owned()),
+            ));
+        }
         out.end(&root);
         out.finish()
     }
@@ -151,6 +167,23 @@ impl std::fmt::Display for Precondition {
 }
 
 impl std::error::Error for Precondition {}
+
+/// A precondition a request broke, with a reason the client may show.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{precondition}: {reason}")]
+pub struct Refusal {
+    pub precondition: Precondition,
+    pub reason: String,
+}
+
+impl Refusal {
+    pub fn new(precondition: Precondition, reason: impl Into<String>) -> Self {
+        Refusal {
+            precondition,
+            reason: reason.into(),
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -364,5 +397,19 @@ mod tests {
                 ("/caldav/8/".into(), ElementName::dav("read")),
             ]
         );
+    }
+
+    #[test]
+    fn a_reason_travels_beside_the_condition() {
+        let xml =
+            Precondition::ValidAddressData.to_xml_with_reason(Some("two vCards in one resource"));
+        let root = parse_document(&xml).unwrap().unwrap();
+        assert!(root
+            .child(&Namespace::CardDav, "valid-address-data")
+            .is_some());
+        let reason = root
+            .child(&Namespace::from_uri(NS_DAVGATE), "reason")
+            .expect("reason element");
+        assert_eq!(reason.text, "two vCards in one resource");
     }
 }

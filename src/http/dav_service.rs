@@ -9,7 +9,9 @@ use http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use super::error::DavError;
 use super::paths::decode_path;
 use super::resource::DavResource;
-use super::{copy_move, mkcalendar, object, propfind, proppatch, report, AppState};
+use super::{
+    carddav_report, contact, copy_move, mkcalendar, object, propfind, proppatch, report, AppState,
+};
 use crate::access::DavUser;
 use crate::auth::Authenticated;
 
@@ -20,6 +22,8 @@ const ALLOW: &str =
 const ALLOW_ENTRY: &str = "OPTIONS, PROPFIND";
 const ALLOW_COLLECTION: &str = "OPTIONS, PROPFIND, PROPPATCH, REPORT, DELETE";
 const ALLOW_MEMBER: &str = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, COPY, MOVE";
+const ALLOW_ADDRESS_BOOK: &str = "OPTIONS, PROPFIND, REPORT";
+const ALLOW_CONTACT: &str = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND";
 
 pub(super) async fn handle(
     State(state): State<AppState>,
@@ -60,6 +64,18 @@ async fn dispatch(
     };
     match (method.as_str(), &resource) {
         ("PROPFIND", _) => propfind::propfind(state, &me, resource, headers, body).await,
+        ("REPORT", DavResource::AddressBook(book)) => {
+            carddav_report::report(state, &me, book, body).await
+        }
+        ("GET" | "HEAD", DavResource::AddressBookMember { book, name }) => {
+            contact::get(state, &me, book, name, method, headers).await
+        }
+        ("PUT", DavResource::AddressBookMember { book, name }) => {
+            contact::put(state, &me, book, name, headers, body).await
+        }
+        ("DELETE", DavResource::AddressBookMember { book, name }) => {
+            contact::delete(state, &me, book, name, headers).await
+        }
         ("REPORT", DavResource::Calendar(collection)) => {
             report::report(state, &me, collection, body).await
         }
@@ -97,6 +113,8 @@ async fn dispatch(
             .await
         }
         (_, DavResource::Calendar(_)) => Err(not_allowed(ALLOW_COLLECTION)),
+        (_, DavResource::AddressBook(_)) => Err(not_allowed(ALLOW_ADDRESS_BOOK)),
+        (_, DavResource::AddressBookMember { .. }) => Err(not_allowed(ALLOW_CONTACT)),
         (_, DavResource::CalendarMember { .. }) => Err(not_allowed(ALLOW_MEMBER)),
         (_, DavResource::UnmappedCalendar(_)) => Err(DavError::NotFound),
         (_, DavResource::Entry(_)) => Err(not_allowed(ALLOW_ENTRY)),

@@ -4,13 +4,16 @@
 use axum::response::{IntoResponse, Response};
 use http::{header, HeaderValue, StatusCode};
 
-use crate::dav::Precondition;
+use crate::dav::{Precondition, Refusal};
 use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DavError {
     #[error("precondition {0:?}")]
     Precondition(Precondition),
+    /// A precondition broken for a reason the client may show.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
     #[error("{0}")]
     BadRequest(String),
     #[error("not found")]
@@ -58,6 +61,15 @@ impl IntoResponse for DavError {
                 p.status(),
                 [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
                 p.to_xml(),
+            )
+                .into_response(),
+            DavError::Refused(Refusal {
+                precondition,
+                reason,
+            }) => (
+                precondition.status(),
+                [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
+                precondition.to_xml_with_reason(Some(&reason)),
             )
                 .into_response(),
             DavError::BadRequest(reason) => text(StatusCode::BAD_REQUEST, reason),

@@ -2,6 +2,8 @@
 //! health at the root, and the whole middleware stack in one visible place.
 
 mod authn;
+mod carddav_report;
+mod contact;
 mod copy_move;
 mod dav_service;
 mod error;

@@ -14,6 +14,9 @@ use super::AppState;
 use crate::access::DavUser;
 use crate::caldav::CALENDAR_CONTENT_TYPE;
 use crate::caldav::{home, CalendarCollection, SyncWindow};
+use crate::carddav::{self, AddressBook};
+use crate::config::props;
+use crate::content::vcard::VCARD_CONTENT_TYPE;
 use crate::dav::member::member_properties;
 use crate::dav::{
     Depth, KnownProp, Precondition, PropName, PropValue, PropfindRequest, Response as DavResponse,
@@ -43,6 +46,10 @@ pub(super) async fn propfind(
                     let collections = home::calendars(&state.store, me).await?;
                     responses
                         .extend(collection_responses(state, me, &collections, &request).await?);
+                } else if entry == EntryResource::AddressbookHome {
+                    let agent = crate::clients::user_agent(headers);
+                    let books = carddav::home::address_books(&state.store, me, agent).await?;
+                    responses.extend(book_responses(state, me, &books, &request).await?);
                 } else {
                     for child in entry.children(&state.store, &me.user).await? {
                         responses.push(entry_response(state, me, &child, &request));
@@ -91,7 +98,143 @@ pub(super) async fn propfind(
             ))
         }
         DavResource::UnmappedCalendar(_) => Err(DavError::NotFound),
+        DavResource::AddressBook(book) => {
+            let first = book_responses(state, me, std::slice::from_ref(&book), &request).await?;
+            let members = if depth == Depth::One {
+                book_member_responses(state, me, book, Arc::new(request))
+            } else {
+                stream::empty().boxed()
+            };
+            Ok(streaming::multistatus(
+                first,
+                members,
+                streaming::no_token(),
+            ))
+        }
+        DavResource::AddressBookMember { book, name } => {
+            let located = book.locate(&name).ok_or(DavError::NotFound)?;
+            let folder = located.folder.id();
+            let object = state
+                .store
+                .object(me.user.context_id, folder, &located.name)
+                .await?
+                .ok_or(DavError::NotFound)?;
+            let href = state
+                .paths
+                .external(&book.member_sub_path(folder, &located.name));
+            let live = member_properties(
+                &object.etag,
+                object.data.len() as i64,
+                object.modified_at,
+                VCARD_CONTENT_TYPE,
+            );
+            let response = answer(href, &live, &[], &request);
+            Ok(streaming::multistatus(
+                vec![response],
+                stream::empty().boxed(),
+                streaming::no_token(),
+            ))
+        }
     }
+}
+
+/// The address books' own responses: two queries whatever their number, one for the
+/// folders' latest changes and one for the dead properties of folder address books.
+async fn book_responses(
+    state: &AppState,
+    me: &DavUser,
+    books: &[AddressBook],
+    request: &PropfindRequest,
+) -> Result<Vec<DavResponse>, DavError> {
+    let context = me.user.context_id;
+    let mut ids: Vec<i64> = books.iter().flat_map(AddressBook::folder_ids).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let seqs = state.store.folder_seqs(context, &ids).await?;
+    let own: Vec<i64> = books
+        .iter()
+        .filter_map(|b| match b {
+            AddressBook::Folder(folder) => Some(folder.id()),
+            AddressBook::Aggregated(_) => None,
+        })
+        .collect();
+    let mut dead_properties = state
+        .store
+        .collections_dead_properties(context, &own)
+        .await?;
+    let max_size = me.config.get::<props::MaxVCardSize>();
+    Ok(books
+        .iter()
+        .map(|book| {
+            let seq = book
+                .folder_ids()
+                .iter()
+                .filter_map(|id| seqs.get(id))
+                .copied()
+                .max()
+                .unwrap_or(0);
+            let live = book.properties(&state.paths, seq, max_size);
+            let dead = match book {
+                AddressBook::Folder(folder) => {
+                    dead_props(dead_properties.remove(&folder.id()).unwrap_or_default())
+                }
+                AddressBook::Aggregated(_) => Vec::new(),
+            };
+            answer(
+                state.paths.external(&book.sub_path()),
+                &live,
+                &dead,
+                request,
+            )
+        })
+        .collect())
+}
+
+/// The members of every folder of the address book, folder after folder (each store
+/// stream opens when the previous one is done).
+fn book_member_responses(
+    state: &AppState,
+    me: &DavUser,
+    book: AddressBook,
+    request: Arc<PropfindRequest>,
+) -> futures::stream::BoxStream<'static, Result<DavResponse, DavError>> {
+    let paths = state.paths.clone();
+    let store = state.store.clone();
+    let context = me.user.context_id;
+    let book = Arc::new(book);
+    stream::iter(book.folder_ids())
+        .flat_map(move |folder| {
+            let paths = paths.clone();
+            let book = book.clone();
+            let request = request.clone();
+            store
+                .object_summary_stream(context, folder, MemberFilter::default())
+                .map(move |summary| {
+                    let summary: ObjectSummary = summary?;
+                    let href =
+                        paths.external(&book.member_sub_path(folder, &summary.resource_name));
+                    let live = member_properties(
+                        &summary.etag,
+                        summary.size,
+                        summary.modified_at,
+                        VCARD_CONTENT_TYPE,
+                    );
+                    Ok(answer(href, &live, &[], &request))
+                })
+        })
+        .boxed()
+}
+
+fn dead_props(stored: Vec<crate::store::DeadProperty>) -> Vec<(PropName, PropValue)> {
+    stored
+        .into_iter()
+        .map(|p| {
+            (
+                PropName::new(crate::dav::Namespace::from_uri(&p.namespace), p.name),
+                PropValue::Xml(p.value),
+            )
+        })
+        .collect()
 }
 
 fn entry_response(
@@ -130,17 +273,7 @@ async fn collection_responses(
         .map(|collection| {
             let seq = seqs.get(&collection.id()).copied().unwrap_or(0);
             let live = collection.properties(&state.paths, &window, seq);
-            let dead: Vec<(PropName, PropValue)> = dead_properties
-                .remove(&collection.id())
-                .unwrap_or_default()
-                .into_iter()
-                .map(|p| {
-                    (
-                        PropName::new(crate::dav::Namespace::from_uri(&p.namespace), p.name),
-                        PropValue::Xml(p.value),
-                    )
-                })
-                .collect();
+            let dead = dead_props(dead_properties.remove(&collection.id()).unwrap_or_default());
             let href = state.paths.external(&collection.sub_path());
             answer(href, &live, &dead, request)
         })

@@ -1,8 +1,10 @@
 //! What a request path below the prefix names: an entry-point resource, a calendar
-//! collection, a member of one (existing or not), or a free name in the calendar home.
+//! collection, a member of one (existing or not), a free name in the calendar home, an
+//! address book or a member of one.
 
 use crate::access::DavUser;
 use crate::caldav::{home, CalendarCollection};
+use crate::carddav::{self, AddressBook};
 use crate::config::props;
 use crate::principals::EntryResource;
 use crate::store::DynStore;
@@ -20,6 +22,13 @@ pub enum DavResource {
     },
     /// `/caldav/<segment>/` naming no collection: where MKCALENDAR may create one.
     UnmappedCalendar(String),
+    AddressBook(AddressBook),
+    /// `/carddav/<segment>/<name>`: the member may or may not exist yet; `name` is the
+    /// collection's name for it (in the aggregated collection, see `member_names`).
+    AddressBookMember {
+        book: AddressBook,
+        name: String,
+    },
 }
 
 impl DavResource {
@@ -30,6 +39,11 @@ impl DavResource {
         if segments.first() == Some(&"caldav") && !me.config.get::<props::CaldavEnabled>() {
             return Err(DavError::Forbidden(
                 "CalDAV is not enabled for this account".into(),
+            ));
+        }
+        if segments.first() == Some(&"carddav") && !me.config.get::<props::CarddavEnabled>() {
+            return Err(DavError::Forbidden(
+                "CardDAV is not enabled for this account".into(),
             ));
         }
         match segments.as_slice() {
@@ -43,6 +57,19 @@ impl DavResource {
                     .ok_or(DavError::NotFound)?;
                 Ok(Self::CalendarMember {
                     collection,
+                    name: (*name).to_owned(),
+                })
+            }
+            ["carddav", segment] => carddav::home::address_book(store, me, segment)
+                .await?
+                .map(Self::AddressBook)
+                .ok_or(DavError::NotFound),
+            ["carddav", segment, name] => {
+                let book = carddav::home::address_book(store, me, segment)
+                    .await?
+                    .ok_or(DavError::NotFound)?;
+                Ok(Self::AddressBookMember {
+                    book,
                     name: (*name).to_owned(),
                 })
             }

@@ -53,6 +53,16 @@ pub fn user_spec(
 /// Provisions `example.com` in `store` and builds the app from an empty config directory
 /// plus `overrides` (property name or environment alias, value).
 pub async fn site(store: &DynStore, overrides: &[(&str, &str)]) -> Site {
+    site_with_files(store, &[], overrides).await
+}
+
+/// As `site`, with `files` (path below the config directory, content) written first,
+/// e.g. `contextSets/premium.yml`.
+pub async fn site_with_files(
+    store: &DynStore,
+    files: &[(&str, &str)],
+    overrides: &[(&str, &str)],
+) -> Site {
     let context = create_context(
         store,
         None,
@@ -83,6 +93,11 @@ pub async fn site(store: &DynStore, overrides: &[(&str, &str)]) -> Site {
     .await
     .unwrap();
     let config_dir = tempfile::tempdir().unwrap();
+    for (path, content) in files {
+        let path = config_dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    }
     let config = ServerConfig::load_with(config_dir.path(), overrides).unwrap();
     let app = build_app(AppState::new(store.clone(), config));
     Site {

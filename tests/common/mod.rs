@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 pub mod caldav;
+pub mod carddav;
 pub mod http;
 
 use davgate::store::{self, DynStore};

@@ -1,0 +1,452 @@
+//! REPORT on address books: addressbook-multiget, addressbook-query (RFC 6352 8.6, 8.7)
+//! and sync-collection (RFC 6578), on a folder's address book and on the aggregated one.
+//! Responses stream; data is read in batches of 500 names per folder, members folder by
+//! folder, so memory stays flat however many contacts the address book holds.
+//!
+//! The aggregated collection's sync token names the folders it spanned. When that set
+//! has changed since the client's token, the members of folders that came in are reported
+//! as new and those of folders that left as deleted, instead of a forced full resync.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use axum::response::Response;
+use futures::stream::{self, BoxStream, StreamExt};
+use http::StatusCode;
+
+use super::error::DavError;
+use super::paths::decode_path;
+use super::propfind::answer;
+use super::streaming;
+use super::sync::{check_since, too_many, LimitedSync};
+use super::AppState;
+use crate::access::DavUser;
+use crate::carddav::AddressBook;
+use crate::content::card_query::{AddressDataRequest, AddressFilter};
+use crate::content::vcard::{ContactObject, VCARD_CONTENT_TYPE};
+use crate::dav::headers::reference_path;
+use crate::dav::member::member_properties;
+use crate::dav::report::{parse_report, ReportProps, ReportRequest};
+use crate::dav::{KnownProp, Precondition, PropValue, Response as DavResponse};
+use crate::store::{DynStore, FolderId, MemberFilter, StoredObject, SyncMember, UserId};
+use crate::sync_token::{parse_sync_token, SpanToken};
+
+/// Names fetched per store query when a report needs member data.
+const BATCH: usize = 500;
+
+pub(super) async fn report(
+    state: &AppState,
+    me: &DavUser,
+    book: &AddressBook,
+    body: &[u8],
+) -> Result<Response, DavError> {
+    let request = parse_report(body)?;
+    if let AddressBook::Folder(folder) = book {
+        if !folder.rights.can_read() {
+            return Err(super::object::need_privilege(
+                state.paths.external(&book.sub_path()),
+                "read",
+            ));
+        }
+    }
+    let ctx = BookContext {
+        store: state.store.clone(),
+        paths: state.paths.clone(),
+        book: Arc::new(book.clone()),
+        me: me.user.id,
+        context: me.user.context_id,
+    };
+    match request {
+        ReportRequest::AddressbookMultiget { props, hrefs } => Ok(multiget(ctx, props, hrefs)),
+        ReportRequest::AddressbookQuery {
+            props,
+            filter,
+            limit,
+        } => Ok(query(ctx, props, filter, limit)),
+        ReportRequest::SyncCollection {
+            sync_token,
+            limit,
+            props,
+            ..
+        } => sync(ctx, sync_token, limit, props).await,
+        _ => Err(Precondition::SupportedReport.into()),
+    }
+}
+
+/// What every report's stream needs, owned so the stream can outlive the handler.
+#[derive(Clone)]
+struct BookContext {
+    store: DynStore,
+    paths: super::DavPaths,
+    book: Arc<AddressBook>,
+    me: UserId,
+    context: i64,
+}
+
+impl BookContext {
+    fn href(&self, folder: FolderId, name: &str) -> String {
+        self.paths
+            .external(&self.book.member_sub_path(folder, name))
+    }
+
+    fn collection_href(&self) -> String {
+        self.paths.external(&self.book.sub_path())
+    }
+
+    /// Whether the user may read this member (folders with "read own" show only their own).
+    fn may_read(&self, object: &StoredObject) -> bool {
+        self.book
+            .folder(object.folder_id)
+            .is_some_and(|f| f.rights.can_read_object(object.user_id, self.me))
+    }
+
+    /// Whether the user may read every member of `folder` without looking at each.
+    fn reads_all(&self, folder: FolderId) -> bool {
+        self.book
+            .folder(folder)
+            .is_some_and(|f| f.rights.can_read_all())
+    }
+
+    /// Members of one folder by name, one query per batch.
+    async fn objects_named(
+        &self,
+        folder: FolderId,
+        names: &[String],
+    ) -> Result<HashMap<String, StoredObject>, DavError> {
+        if names.is_empty() {
+            return Ok(HashMap::new());
+        }
+        Ok(self
+            .store
+            .objects_by_names(self.context, folder, names)
+            .await?
+            .into_iter()
+            .map(|o| (o.resource_name.clone(), o))
+            .collect())
+    }
+
+    /// The response for one member, with its vCard when asked for.
+    fn member_response(&self, object: &StoredObject, props: &ReportProps) -> DavResponse {
+        let mut live = member_properties(
+            &object.etag,
+            object.data.len() as i64,
+            object.modified_at,
+            VCARD_CONTENT_TYPE,
+        );
+        if let Some(request) = &props.address_data {
+            live.push((
+                KnownProp::AddressData,
+                PropValue::Text(
+                    String::from_utf8_lossy(&address_data(object, request)).into_owned(),
+                ),
+            ));
+        }
+        answer(
+            self.href(object.folder_id, &object.resource_name),
+            &live,
+            &[],
+            &props.request,
+        )
+    }
+}
+
+/// The vCard as the client asked for it: as stored unless a version or a subset of
+/// properties was requested.
+fn address_data(object: &StoredObject, request: &AddressDataRequest) -> Vec<u8> {
+    if *request == AddressDataRequest::default() {
+        object.data.clone()
+    } else {
+        ContactObject::render(&object.data, request)
+    }
+}
+
+/// addressbook-multiget: each href answered, found members fetched in batches of 500
+/// names per folder.
+fn multiget(ctx: BookContext, props: ReportProps, hrefs: Vec<String>) -> Response {
+    let props = Arc::new(props);
+    let chunks: Vec<Vec<String>> = hrefs.chunks(BATCH).map(<[_]>::to_vec).collect();
+    let rest = stream::iter(chunks)
+        .then(move |chunk| {
+            let ctx = ctx.clone();
+            let props = props.clone();
+            async move {
+                let located: Vec<(String, Option<(FolderId, String)>)> = chunk
+                    .into_iter()
+                    .map(|href| {
+                        let target = member_of(&ctx, &href);
+                        (href, target)
+                    })
+                    .collect();
+                let mut wanted: BTreeMap<FolderId, Vec<String>> = BTreeMap::new();
+                for (folder, name) in located.iter().filter_map(|(_, t)| t.as_ref()) {
+                    wanted.entry(*folder).or_default().push(name.clone());
+                }
+                let mut found: HashMap<FolderId, HashMap<String, StoredObject>> = HashMap::new();
+                for (folder, names) in wanted {
+                    found.insert(folder, ctx.objects_named(folder, &names).await?);
+                }
+                let responses: Vec<Result<DavResponse, DavError>> = located
+                    .into_iter()
+                    .map(|(href, target)| {
+                        let object = target
+                            .and_then(|(folder, name)| found.get(&folder)?.get(&name))
+                            .filter(|o| ctx.may_read(o));
+                        Ok(match object {
+                            Some(object) => ctx.member_response(object, &props),
+                            None => DavResponse::with_status(href, StatusCode::NOT_FOUND),
+                        })
+                    })
+                    .collect();
+                Ok::<_, DavError>(responses)
+            }
+        })
+        .flat_map(|batch| match batch {
+            Ok(responses) => stream::iter(responses).boxed(),
+            Err(err) => stream::once(async { Err(err) }).boxed(),
+        })
+        .boxed();
+    streaming::multistatus(Vec::new(), rest, streaming::no_token())
+}
+
+/// The folder and stored name an href of this address book names, if it names one.
+fn member_of(ctx: &BookContext, href: &str) -> Option<(FolderId, String)> {
+    let sub = ctx.paths.strip_external(&reference_path(href)?)?;
+    let decoded = decode_path(&sub).ok()?;
+    let collection = decode_path(&ctx.book.sub_path()).ok()?;
+    let name = decoded.strip_prefix(&collection)?;
+    if name.is_empty() || name.contains('/') {
+        return None;
+    }
+    let located = ctx.book.locate(name)?;
+    Some((located.folder.id(), located.name))
+}
+
+/// addressbook-query: every member of every folder, parsed once and tested; at most
+/// `limit` matches, then a 507.
+fn query(
+    ctx: BookContext,
+    props: ReportProps,
+    filter: AddressFilter,
+    limit: Option<u32>,
+) -> Response {
+    let props = Arc::new(props);
+    let filter = Arc::new(filter);
+    let limit = limit.map(u64::from).unwrap_or(u64::MAX);
+    let collection_href = ctx.collection_href();
+    let folders = ctx.book.folder_ids();
+    let store = ctx.store.clone();
+    let context = ctx.context;
+    // One folder after the other: each stream opens when the previous one is done.
+    let objects = stream::iter(folders)
+        .flat_map(move |folder| store.object_stream(context, folder, MemberFilter::default()));
+    let rest = objects
+        .filter_map(move |object| {
+            let ctx = ctx.clone();
+            let props = props.clone();
+            let filter = filter.clone();
+            async move {
+                let object = match object {
+                    Ok(object) => object,
+                    Err(err) => return Some(Err(DavError::from(err))),
+                };
+                if !ctx.may_read(&object) {
+                    return None;
+                }
+                let parsed = ContactObject::parse(&object.data).ok()?;
+                if !parsed.matches(&filter) {
+                    return None;
+                }
+                Some(Ok(ctx.member_response(&object, &props)))
+            }
+        })
+        .scan((0u64, false), move |(count, stopped), item| {
+            let out = if *stopped {
+                None
+            } else if *count >= limit {
+                *stopped = true;
+                Some(Ok(too_many(collection_href.clone())))
+            } else {
+                *count += 1;
+                Some(item)
+            };
+            futures::future::ready(out)
+        })
+        .boxed();
+    streaming::multistatus(Vec::new(), rest, streaming::no_token())
+}
+
+/// What the client's token says it has seen: a sequence, and for the aggregated
+/// collection the folders it spanned then.
+fn parse_token(book: &AddressBook, token: Option<&str>) -> Result<Option<SpanToken>, DavError> {
+    let Some(token) = token.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    let parsed = match book {
+        AddressBook::Folder(folder) => {
+            parse_sync_token(token).map(|seq| SpanToken::new(seq, &[folder.id()]))
+        }
+        AddressBook::Aggregated(_) => SpanToken::parse(token),
+    };
+    parsed.map(Some).ok_or(Precondition::ValidSyncToken.into())
+}
+
+/// sync-collection: members changed since the token (all members for an empty token),
+/// deleted ones as 404, at most `limit` with a 507 and a token to resume from.
+async fn sync(
+    ctx: BookContext,
+    token: Option<String>,
+    limit: Option<u32>,
+    props: ReportProps,
+) -> Result<Response, DavError> {
+    let seen = parse_token(&ctx.book, token.as_deref())?;
+    let since = seen.as_ref().map_or(0, |t| t.seq);
+    check_since(&ctx.store, ctx.context, since).await?;
+    let folders = ctx.book.folder_ids();
+    let seqs = ctx.store.folder_seqs(ctx.context, &folders).await?;
+    let current = seqs.values().copied().max().unwrap_or(0).max(since);
+    let (kept, came, left) = match &seen {
+        None => (folders.clone(), Vec::new(), Vec::new()),
+        Some(seen) => split_folders(&folders, &seen.folders),
+    };
+    let props = Arc::new(props);
+    // Changes inside folders the client already had, cut off at the limit.
+    let changes = ctx
+        .store
+        .sync_stream(ctx.context, &kept, since, MemberFilter::default());
+    let limited = LimitedSync::new(changes, since, current, limit);
+    // Folders that came in: their members, all new; folders that left: every member the
+    // client may hold (the live ones, and those deleted since its token), all gone.
+    let joined = ctx
+        .store
+        .sync_stream(ctx.context, &came, 0, MemberFilter::default());
+    let gone_live = ctx
+        .store
+        .sync_stream(ctx.context, &left, 0, MemberFilter::default());
+    let gone_deleted = ctx
+        .store
+        .sync_stream(ctx.context, &left, since, MemberFilter::default())
+        .filter(|m| futures::future::ready(m.as_ref().map_or(true, |m| m.deleted)));
+    let gone = gone_live
+        .chain(gone_deleted)
+        .map(|member| {
+            member.map(|mut member| {
+                member.deleted = true;
+                member
+            })
+        })
+        .map(|m| m.map_err(DavError::from));
+    let set_changes = gone
+        .chain(joined.map(|m| m.map_err(DavError::from)))
+        .boxed();
+    let rest = member_batches(
+        ctx.clone(),
+        set_changes.chain(limited.members).boxed(),
+        props,
+    )
+    .chain(limited.progress.ending(ctx.collection_href()))
+    .boxed();
+    let book = ctx.book.clone();
+    let tail = limited.progress.token(move |seq| book.sync_token(seq));
+    Ok(streaming::multistatus(Vec::new(), rest, tail))
+}
+
+/// `folders` (now) against `seen` (the token's): those in both, those that came in, those
+/// that left.
+fn split_folders(
+    folders: &[FolderId],
+    seen: &[FolderId],
+) -> (Vec<FolderId>, Vec<FolderId>, Vec<FolderId>) {
+    let kept = folders
+        .iter()
+        .copied()
+        .filter(|f| seen.contains(f))
+        .collect();
+    let came = folders
+        .iter()
+        .copied()
+        .filter(|f| !seen.contains(f))
+        .collect();
+    let left = seen
+        .iter()
+        .copied()
+        .filter(|f| !folders.contains(f))
+        .collect();
+    (kept, came, left)
+}
+
+/// Sync members as responses: deleted ones 404, live ones with their properties, in
+/// batches of 500 so address-data (when asked) costs one query per folder and batch.
+fn member_batches(
+    ctx: BookContext,
+    members: BoxStream<'static, Result<SyncMember, DavError>>,
+    props: Arc<ReportProps>,
+) -> BoxStream<'static, Result<DavResponse, DavError>> {
+    members
+        .ready_chunks(BATCH)
+        .then(move |chunk| {
+            let ctx = ctx.clone();
+            let props = props.clone();
+            async move {
+                let members: Vec<SyncMember> = chunk.into_iter().collect::<Result<_, _>>()?;
+                let mut wanted: BTreeMap<FolderId, Vec<String>> = BTreeMap::new();
+                for member in members.iter().filter(|m| !m.deleted) {
+                    if props.address_data.is_some() || !ctx.reads_all(member.folder_id) {
+                        wanted
+                            .entry(member.folder_id)
+                            .or_default()
+                            .push(member.resource_name.clone());
+                    }
+                }
+                let mut objects: HashMap<FolderId, HashMap<String, StoredObject>> = HashMap::new();
+                for (folder, names) in &wanted {
+                    objects.insert(*folder, ctx.objects_named(*folder, names).await?);
+                }
+                let mut responses = Vec::with_capacity(members.len());
+                for member in members {
+                    let href = ctx.href(member.folder_id, &member.resource_name);
+                    if member.deleted {
+                        responses.push(DavResponse::with_status(href, StatusCode::NOT_FOUND));
+                        continue;
+                    }
+                    if let Some(in_folder) = objects.get(&member.folder_id) {
+                        match in_folder.get(&member.resource_name) {
+                            Some(object) if ctx.may_read(object) => {
+                                responses.push(ctx.member_response(object, &props))
+                            }
+                            // Gone since the change was read, or not the user's to read.
+                            _ => responses
+                                .push(DavResponse::with_status(href, StatusCode::NOT_FOUND)),
+                        }
+                    } else {
+                        let live = member_properties(
+                            member.etag.as_deref().unwrap_or(""),
+                            member.size.unwrap_or(0),
+                            member.modified_at.unwrap_or(0),
+                            VCARD_CONTENT_TYPE,
+                        );
+                        responses.push(answer(href, &live, &[], &props.request));
+                    }
+                }
+                Ok::<_, DavError>(responses)
+            }
+        })
+        .flat_map(|batch| match batch {
+            Ok(responses) => stream::iter(responses.into_iter().map(Ok)).boxed(),
+            Err(err) => stream::once(async { Err(err) }).boxed(),
+        })
+        .boxed()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folder_sets_split_into_kept_joined_and_left() {
+        assert_eq!(
+            split_folders(&[6, 12, 30], &[6, 30, 44]),
+            (vec![6, 30], vec![12], vec![44])
+        );
+        assert_eq!(split_folders(&[6], &[6]), (vec![6], vec![], vec![]));
+    }
+}

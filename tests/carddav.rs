@@ -1,0 +1,565 @@
+//! CardDAV through the real router, on SQLite and PostgreSQL: which address books a user
+//! sees (per folder or aggregated, by configuration and user agent), their properties,
+//! and vCards with ETags, preconditions and permissions, in folder address books and in
+//! the aggregated one.
+
+mod common;
+
+use common::carddav::*;
+use common::http::*;
+use davgate::store::{
+    Attribute, FolderId, FolderModule, FolderType, FolderUpdate, NewFolder, Permission, Role,
+    ALL_USERS_GROUP, GLOBAL_ADDRESS_BOOK, PRIVATE_ROOT, PUBLIC_ROOT,
+};
+use http::StatusCode;
+
+const BOOK_PROPS: &str = r#"<?xml version="1.0"?>
+<D:propfind xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:carddav" xmlns:CS="http://calendarserver.org/ns/">
+  <D:prop><D:displayname/><D:resourcetype/><C:addressbook-description/><C:supported-address-data/>
+  <C:max-resource-size/><CS:getctag/><D:sync-token/><D:current-user-privilege-set/>
+  <D:supported-report-set/></D:prop>
+</D:propfind>"#;
+
+/// What the tests below share: bob's contact folder "Team" shared with alice as an
+/// author, and a public folder "Partners" everyone may read.
+struct Fixture {
+    site: Site,
+    alice_default: FolderId,
+    bob_default: FolderId,
+    team: FolderId,
+    partners: FolderId,
+}
+
+async fn fixture(
+    db: &common::TestDb,
+    files: &[(&str, &str)],
+    overrides: &[(&str, &str)],
+) -> Fixture {
+    let mut all = common::caldav::LAYOUT.to_vec();
+    all.extend_from_slice(overrides);
+    let site = site_with_files(&db.store, files, &all).await;
+    let ctx = site.alice.context_id;
+    let team = db
+        .store
+        .create_folder(
+            ctx,
+            NewFolder {
+                parent_id: PRIVATE_ROOT,
+                module: FolderModule::Contacts,
+                folder_type: FolderType::Private,
+                owner_id: Some(site.bob.id),
+                name: "Team".into(),
+                color: None,
+                description: Some("Bob's team".into()),
+                permissions: vec![
+                    Permission::for_role(site.bob.id, false, Role::Administrator),
+                    Permission::for_role(site.alice.id, false, Role::Author),
+                ],
+                sort_order: None,
+                dav_name: None,
+            },
+        )
+        .await
+        .unwrap()
+        .id;
+    let partners = db
+        .store
+        .create_folder(
+            ctx,
+            NewFolder {
+                parent_id: PUBLIC_ROOT,
+                module: FolderModule::Contacts,
+                folder_type: FolderType::Public,
+                owner_id: None,
+                name: "Partners".into(),
+                color: None,
+                description: None,
+                permissions: vec![Permission::for_role(ALL_USERS_GROUP, true, Role::Viewer)],
+                sort_order: None,
+                dav_name: None,
+            },
+        )
+        .await
+        .unwrap()
+        .id;
+    let alice_default = contacts_folder(&db.store, &site.alice).await.id;
+    let bob_default = contacts_folder(&db.store, &site.bob).await.id;
+    Fixture {
+        site,
+        alice_default,
+        bob_default,
+        team,
+        partners,
+    }
+}
+
+async fn home_hrefs(site: &Site, login: &str, agent: &str) -> Vec<String> {
+    let answer = send(
+        &site.app,
+        call("PROPFIND", "/dav/carddav/", login)
+            .header("user-agent", agent)
+            .depth("1")
+            .body(BOOK_PROPS),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::MULTI_STATUS);
+    let mut hrefs: Vec<String> = answer
+        .multistatus()
+        .into_iter()
+        .map(|r| r.href)
+        .filter(|h| h != "/dav/carddav/")
+        .collect();
+    hrefs.sort();
+    hrefs
+}
+
+fn sorted(mut hrefs: Vec<String>) -> Vec<String> {
+    hrefs.sort();
+    hrefs
+}
+
+#[tokio::test]
+async fn the_home_lists_the_aggregated_collection_only_to_matching_clients() {
+    for db in common::databases().await {
+        let f = fixture(&db, &[], &[]).await;
+        let folders = sorted(vec![
+            book_path(f.alice_default),
+            book_path(GLOBAL_ADDRESS_BOOK),
+            book_path(f.team),
+            book_path(f.partners),
+        ]);
+        let aggregated = vec![AGGREGATED.to_string()];
+        // OX's default pattern: macOS Contacts and the CFNetwork/Darwin form get the one
+        // collection they can show; everyone else gets one per folder.
+        let matrix: &[(&str, &Vec<String>)] = &[
+            (MAC_CONTACTS, &aggregated),
+            ("Mac OS X/10.14.6 (18G103) AddressBook/2245", &aggregated),
+            (
+                "AddressBook/1579 CFNetwork/673.6 Darwin/13.4.0 (x86_64)",
+                &aggregated,
+            ),
+            ("iOS/17.5.1 (21F90) dataaccessd/1.0", &folders),
+            (DAVX5, &folders),
+            (
+                "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Thunderbird/128.0",
+                &folders,
+            ),
+            ("Thunderbird CardBook/93.0", &folders),
+            ("Evolution/3.46.4", &folders),
+            ("eM Client/9.2.2038.0", &folders),
+            ("CalDavSynchronizer/4.4.0", &folders),
+            ("vdirsyncer/0.21.0", &folders),
+        ];
+        for (agent, expected) in matrix {
+            assert_eq!(
+                &home_hrefs(&f.site, "alice", agent).await,
+                *expected,
+                "{} with {agent}",
+                db.label
+            );
+        }
+        db.drop_database().await;
+    }
+}
+
+#[tokio::test]
+async fn exposed_collections_is_read_per_user_and_per_context_set() {
+    for db in common::databases().await {
+        // A context set tagged "mobile" shows folders only, whatever the client.
+        let sets = [(
+            "contextSets/carddav.yml",
+            "mobile:\n    withTags: mobile\n    com.openexchange.carddav.exposedCollections: 1\n",
+        )];
+        let f = fixture(&db, &sets, &[]).await;
+        let ctx = f.site.alice.context_id;
+        let aggregated = vec![AGGREGATED.to_string()];
+        assert_eq!(home_hrefs(&f.site, "bob", MAC_CONTACTS).await, aggregated);
+        // One user set to 2: the aggregated collection only, even for DAVx5, and folder
+        // address books are gone for that user.
+        db.store
+            .set_attribute(
+                ctx,
+                Some(f.site.bob.id),
+                &Attribute::config("com.openexchange.carddav.exposedCollections", "2", false),
+            )
+            .await
+            .unwrap();
+        assert_eq!(home_hrefs(&f.site, "bob", DAVX5).await, aggregated);
+        assert_eq!(home_hrefs(&f.site, "alice", DAVX5).await.len(), 4);
+        let answer = send(
+            &f.site.app,
+            call("PROPFIND", &book_path(f.bob_default), "bob")
+                .depth("0")
+                .body(BOOK_PROPS),
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::NOT_FOUND);
+        // The context joins the "mobile" set: alice's macOS Contacts sees folders now,
+        // bob keeps his own setting (user before context set).
+        davgate::provision::set_context_tags(&db.store, ctx, &["mobile".into()])
+            .await
+            .unwrap();
+        assert_eq!(home_hrefs(&f.site, "alice", MAC_CONTACTS).await.len(), 4);
+        assert_eq!(home_hrefs(&f.site, "bob", DAVX5).await, aggregated);
+        let answer = send(
+            &f.site.app,
+            call("PROPFIND", AGGREGATED, "alice")
+                .depth("0")
+                .body(BOOK_PROPS),
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::NOT_FOUND, "{}", db.label);
+        db.drop_database().await;
+    }
+}
+
+#[tokio::test]
+async fn folder_address_books_honour_permissions_sync_flags_and_ignore_folders() {
+    for db in common::databases().await {
+        let f = fixture(&db, &[], &[]).await;
+        let ctx = f.site.alice.context_id;
+        // bob does not see alice's default folder; alice sees bob's Team as shared.
+        let bobs = home_hrefs(&f.site, "bob", DAVX5).await;
+        assert!(!bobs.contains(&book_path(f.alice_default)), "{bobs:?}");
+        assert!(bobs.contains(&book_path(f.team)));
+        // A folder not used for sync leaves the folder list.
+        db.store
+            .update_folder(
+                ctx,
+                f.partners,
+                FolderUpdate {
+                    used_for_sync: Some(false),
+                    ..FolderUpdate::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert!(!home_hrefs(&f.site, "alice", DAVX5)
+            .await
+            .contains(&book_path(f.partners)));
+        // ignoreFolders hides the global address list, for alice only.
+        db.store
+            .set_attribute(
+                ctx,
+                Some(f.site.alice.id),
+                &Attribute::config("com.openexchange.carddav.ignoreFolders", "6", false),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            home_hrefs(&f.site, "alice", DAVX5).await,
+            sorted(vec![book_path(f.alice_default), book_path(f.team)]),
+            "{}",
+            db.label
+        );
+        assert!(home_hrefs(&f.site, "bob", DAVX5)
+            .await
+            .contains(&book_path(GLOBAL_ADDRESS_BOOK)));
+        // CardDAV switched off for bob.
+        db.store
+            .set_attribute(
+                ctx,
+                Some(f.site.bob.id),
+                &Attribute::config("com.openexchange.carddav.enabled", "false", false),
+            )
+            .await
+            .unwrap();
+        let answer = send(
+            &f.site.app,
+            call("PROPFIND", "/dav/carddav/", "bob")
+                .depth("1")
+                .body(BOOK_PROPS),
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::FORBIDDEN);
+        db.drop_database().await;
+    }
+}
+
+#[tokio::test]
+async fn address_books_describe_themselves() {
+    for db in common::databases().await {
+        let f = fixture(
+            &db,
+            &[],
+            &[("com.openexchange.contact.maxVCardSize", "65536")],
+        )
+        .await;
+        let answer = send(
+            &f.site.app,
+            call("PROPFIND", "/dav/carddav/", "alice")
+                .header("user-agent", DAVX5)
+                .depth("1")
+                .body(BOOK_PROPS),
+        )
+        .await;
+        let responses = answer.multistatus();
+        let by_href = |href: &str| {
+            responses
+                .iter()
+                .find(|r| r.href == href)
+                .unwrap_or_else(|| panic!("{href} missing"))
+                .clone()
+        };
+        let gal = by_href(&book_path(GLOBAL_ADDRESS_BOOK));
+        let types: Vec<String> = gal
+            .found(DAV, "resourcetype")
+            .children
+            .iter()
+            .map(|c| format!("{}{}", c.ns, c.local))
+            .collect();
+        assert_eq!(
+            types,
+            vec![
+                "DAV:collection".to_string(),
+                format!("{CARDDAV}addressbook")
+            ]
+        );
+        let data_types: Vec<(String, String)> = gal
+            .found(CARDDAV, "supported-address-data")
+            .children_named(CARDDAV, "address-data-type")
+            .map(|t| {
+                (
+                    t.attribute("content-type").unwrap().to_string(),
+                    t.attribute("version").unwrap().to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            data_types,
+            vec![
+                ("text/vcard".to_string(), "3.0".to_string()),
+                ("text/vcard".to_string(), "4.0".to_string())
+            ]
+        );
+        assert_eq!(gal.found(CARDDAV, "max-resource-size").text, "65536");
+        let privileges = |r: &DavResponse| -> Vec<String> {
+            r.found(DAV, "current-user-privilege-set")
+                .children_named(DAV, "privilege")
+                .flat_map(|p| p.children.iter().map(|c| c.local.clone()))
+                .collect()
+        };
+        // The global address list is read-only; the shared Team folder is writable.
+        let gal_privileges = privileges(&gal);
+        assert!(gal_privileges.contains(&"read".to_string()));
+        assert!(
+            !gal_privileges.contains(&"bind".to_string()),
+            "{gal_privileges:?}"
+        );
+        let team = by_href(&book_path(f.team));
+        assert!(privileges(&team).contains(&"bind".to_string()));
+        assert_eq!(
+            team.found(CARDDAV, "addressbook-description").text,
+            "Bob's team"
+        );
+        assert_eq!(team.found(DAV, "displayname").text, "Bob Builder: Team");
+        let reports: Vec<String> = team
+            .found(DAV, "supported-report-set")
+            .children_named(DAV, "supported-report")
+            .flat_map(|s| {
+                s.children_named(DAV, "report")
+                    .flat_map(|r| r.children.iter().map(|c| c.local.clone()))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        assert_eq!(
+            reports,
+            vec![
+                "addressbook-multiget",
+                "addressbook-query",
+                "sync-collection"
+            ]
+        );
+        // The aggregated collection, with a ctag and sync token that move with any folder.
+        let aggregated = send(
+            &f.site.app,
+            call("PROPFIND", AGGREGATED, "alice")
+                .depth("0")
+                .body(BOOK_PROPS),
+        )
+        .await
+        .multistatus()
+        .remove(0);
+        assert_eq!(aggregated.found(DAV, "displayname").text, "All Contacts");
+        let ctag = aggregated.found(CALENDARSERVER, "getctag").text.clone();
+        let token = aggregated.found(DAV, "sync-token").text.clone();
+        assert!(privileges(&aggregated).contains(&"bind".to_string()));
+        let put = put_vcard(
+            &f.site,
+            "bob",
+            &format!("{}new.vcf", book_path(f.team)),
+            &vcard("team-new", "Nina New", "nina@example.org"),
+        )
+        .await;
+        assert_eq!(put.status, StatusCode::CREATED);
+        let again = send(
+            &f.site.app,
+            call("PROPFIND", AGGREGATED, "alice")
+                .depth("0")
+                .body(BOOK_PROPS),
+        )
+        .await
+        .multistatus()
+        .remove(0);
+        assert_ne!(again.found(CALENDARSERVER, "getctag").text, ctag);
+        assert_ne!(again.found(DAV, "sync-token").text, token, "{}", db.label);
+        db.drop_database().await;
+    }
+}
+
+#[tokio::test]
+async fn aggregated_collection_folders_choose_what_it_spans() {
+    for db in common::databases().await {
+        let f = fixture(&db, &[], &[]).await;
+        let ctx = f.site.alice.context_id;
+        // One contact in each of alice's folders but the global address list (which
+        // already holds alice and bob).
+        for (folder, login, uid) in [(f.alice_default, "alice", "own"), (f.team, "bob", "team")] {
+            let put = put_vcard(
+                &f.site,
+                login,
+                &format!("{}{uid}.vcf", book_path(folder)),
+                &vcard(uid, "Some One", "one@example.org"),
+            )
+            .await;
+            assert_eq!(put.status, StatusCode::CREATED);
+        }
+        db.raw_sql(&format!(
+            "INSERT INTO objects (context_id, folder_id, resource_name, uid, component, etag, data, created_at, modified_at) \
+             VALUES ({ctx}, {}, 'p.vcf', 'p', 'VCARD', '', {}, 0, 0)",
+            f.partners,
+            db.blob_literal(vcard("p", "Pat Partner", "pat@example.org").as_bytes())
+        ))
+        .await;
+        // Partners is not used for sync.
+        db.store
+            .update_folder(
+                ctx,
+                f.partners,
+                FolderUpdate {
+                    used_for_sync: Some(false),
+                    ..FolderUpdate::default()
+                },
+            )
+            .await
+            .unwrap();
+        let gal = GLOBAL_ADDRESS_BOOK;
+        let cases: &[(&str, &str, Vec<FolderId>)] = &[
+            (
+                "aggregatedCollectionFolders",
+                "all",
+                vec![gal, f.team, f.alice_default, f.partners],
+            ),
+            (
+                "aggregatedCollectionFolders",
+                "all_synced",
+                vec![gal, f.team, f.alice_default],
+            ),
+            (
+                "aggregatedCollectionFolders",
+                "reduced",
+                vec![gal, f.alice_default],
+            ),
+            (
+                "aggregatedCollectionFolders",
+                "reduced_synced",
+                vec![gal, f.alice_default],
+            ),
+            (
+                "aggregatedCollectionFolders",
+                "default_only",
+                vec![f.alice_default],
+            ),
+        ];
+        for (property, value, expected) in cases {
+            let name = format!("com.openexchange.carddav.{property}");
+            db.store
+                .set_attribute(
+                    ctx,
+                    Some(f.site.alice.id),
+                    &Attribute::config(&name, value, false),
+                )
+                .await
+                .unwrap();
+            let hrefs = member_hrefs(&f.site, "alice", AGGREGATED).await;
+            let mut expected = expected.clone();
+            expected.sort_unstable();
+            assert_eq!(
+                folders_of(&hrefs, f.alice_default),
+                expected,
+                "{} {value}: {hrefs:?}",
+                db.label
+            );
+        }
+        // The legacy switch means reduced_synced when the successor is not set; with the
+        // GAL not used for sync, only the default folder is left.
+        db.store
+            .remove_attribute(
+                ctx,
+                Some(f.site.alice.id),
+                "config/com.openexchange.carddav.aggregatedCollectionFolders",
+            )
+            .await
+            .unwrap();
+        db.store
+            .set_attribute(
+                ctx,
+                Some(f.site.alice.id),
+                &Attribute::config(
+                    "com.openexchange.carddav.reducedAggregatedCollection",
+                    "true",
+                    false,
+                ),
+            )
+            .await
+            .unwrap();
+        db.store
+            .update_folder(
+                ctx,
+                gal,
+                FolderUpdate {
+                    used_for_sync: Some(false),
+                    ..FolderUpdate::default()
+                },
+            )
+            .await
+            .unwrap();
+        let hrefs = member_hrefs(&f.site, "alice", AGGREGATED).await;
+        assert_eq!(folders_of(&hrefs, f.alice_default), vec![f.alice_default]);
+        // ignoreFolders applies to the aggregated collection too.
+        db.store
+            .set_attribute(
+                ctx,
+                Some(f.site.alice.id),
+                &Attribute::config(
+                    "com.openexchange.carddav.aggregatedCollectionFolders",
+                    "all",
+                    false,
+                ),
+            )
+            .await
+            .unwrap();
+        db.store
+            .set_attribute(
+                ctx,
+                Some(f.site.alice.id),
+                &Attribute::config(
+                    "com.openexchange.carddav.ignoreFolders",
+                    &format!("6,{}", f.team),
+                    false,
+                ),
+            )
+            .await
+            .unwrap();
+        let hrefs = member_hrefs(&f.site, "alice", AGGREGATED).await;
+        let mut expected = vec![f.alice_default, f.partners];
+        expected.sort_unstable();
+        assert_eq!(
+            folders_of(&hrefs, f.alice_default),
+            expected,
+            "{}",
+            db.label
+        );
+        db.drop_database().await;
+    }
+}
