@@ -563,3 +563,291 @@ async fn aggregated_collection_folders_choose_what_it_spans() {
         db.drop_database().await;
     }
 }
+
+const APPLE_GROUP: &str = "BEGIN:VCARD\r\nVERSION:3.0\r\nPRODID:-//Apple Inc.//macOS 14.5//EN\r\nN:Friends\r\nFN:Friends\r\nX-ADDRESSBOOKSERVER-KIND:group\r\nX-ADDRESSBOOKSERVER-MEMBER:urn:uuid:carol-1\r\nX-ADDRESSBOOKSERVER-MEMBER:urn:uuid:dave-2\r\nREV:2026-11-20T10:00:00Z\r\nUID:friends-group\r\nEND:VCARD\r\n";
+
+fn reason(answer: &Answer) -> String {
+    let root = parse_xml(&answer.body);
+    root.child("http://davgate.org/ns/", "reason")
+        .map(|r| r.text.clone())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn vcards_are_stored_as_sent_with_etags_and_preconditions() {
+    for db in common::databases().await {
+        let f = fixture(
+            &db,
+            &[],
+            &[("com.openexchange.contact.maxVCardSize", "4096")],
+        )
+        .await;
+        let site = &f.site;
+        let book = book_path(f.alice_default);
+        let carol = vcard("carol-1", "Carol Clark", "carol@example.org");
+        let path = format!("{book}carol.vcf");
+        let put = put_vcard(site, "alice", &path, &carol).await;
+        assert_eq!(put.status, StatusCode::CREATED);
+        let etag = put.header("etag").unwrap().to_string();
+        let got = send(&site.app, call("GET", &path, "alice")).await;
+        assert_eq!(got.status, StatusCode::OK);
+        assert_eq!(got.body, carol.as_bytes(), "served as stored");
+        assert_eq!(got.header("etag"), Some(etag.as_str()));
+        assert!(got
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/vcard"));
+        // Asked for vCard 4.0, the same contact comes converted.
+        let v4 = send(
+            &site.app,
+            call("GET", &path, "alice").header("accept", "text/vcard; version=4.0"),
+        )
+        .await;
+        let text = String::from_utf8(v4.body.to_vec()).unwrap();
+        assert!(
+            text.contains("VERSION:4.0") && text.contains("FN:Carol Clark"),
+            "{text}"
+        );
+        // Conditional writes.
+        let stale = send(
+            &site.app,
+            call("PUT", &path, "alice")
+                .header("content-type", "text/vcard")
+                .header("if-match", "\"not-the-etag\"")
+                .body(carol.clone()),
+        )
+        .await;
+        assert_eq!(stale.status, StatusCode::PRECONDITION_FAILED);
+        let create_only = send(
+            &site.app,
+            call("PUT", &path, "alice")
+                .header("content-type", "text/vcard")
+                .header("if-none-match", "*")
+                .body(carol.clone()),
+        )
+        .await;
+        assert_eq!(create_only.status, StatusCode::PRECONDITION_FAILED);
+        let edited = carol.replace("Carol Clark", "Carol Clark-Smith");
+        let update = send(
+            &site.app,
+            call("PUT", &path, "alice")
+                .header("content-type", "text/vcard")
+                .header("if-match", etag.as_str())
+                .body(edited.clone()),
+        )
+        .await;
+        assert_eq!(update.status, StatusCode::NO_CONTENT);
+        // Bad input: each answer names the precondition and the reason.
+        let two = format!("{carol}{}", vcard("x", "X Y", "x@example.org"));
+        let cases: Vec<(&str, String, &str, &str, &str)> = vec![
+            (
+                "two.vcf",
+                two,
+                "text/vcard",
+                "valid-address-data",
+                "two vCards",
+            ),
+            (
+                "old.vcf",
+                carol
+                    .replace("VERSION:3.0", "VERSION:2.1")
+                    .replace("carol-1", "old"),
+                "text/vcard",
+                "supported-address-data",
+                "2.1",
+            ),
+            (
+                "cal.vcf",
+                vcard("cal", "Cal", "c@example.org"),
+                "text/calendar",
+                "supported-address-data",
+                "text/calendar",
+            ),
+            (
+                "big.vcf",
+                vcard("big", &"B".repeat(5000), "b@example.org"),
+                "text/vcard",
+                "max-resource-size",
+                "4096",
+            ),
+            (
+                "twin.vcf",
+                vcard("carol-1", "Carol Twin", "twin@example.org"),
+                "text/vcard",
+                "no-uid-conflict",
+                "",
+            ),
+        ];
+        for (name, body, content_type, condition, why) in cases {
+            let answer = send(
+                &site.app,
+                call("PUT", &format!("{book}{name}"), "alice")
+                    .header("content-type", content_type)
+                    .body(body),
+            )
+            .await;
+            // A UID conflict is a conflict with another resource (409); the rest, 403.
+            let status = if condition == "no-uid-conflict" {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::FORBIDDEN
+            };
+            common::caldav::assert_precondition(&answer, status, CARDDAV, condition, name);
+            assert!(
+                reason(&answer).contains(why),
+                "{name}: {:?}",
+                reason(&answer)
+            );
+            let absent = send(&site.app, call("GET", &format!("{book}{name}"), "alice")).await;
+            assert_eq!(
+                absent.status,
+                StatusCode::NOT_FOUND,
+                "{name} was not stored"
+            );
+        }
+        let conflict = send(
+            &site.app,
+            call("PUT", &format!("{book}twin.vcf"), "alice")
+                .header("content-type", "text/vcard")
+                .body(vcard("carol-1", "Carol Twin", "twin@example.org")),
+        )
+        .await;
+        let root = parse_xml(&conflict.body);
+        assert_eq!(
+            root.child(CARDDAV, "no-uid-conflict").unwrap().hrefs(),
+            vec![path.clone()]
+        );
+        // The stored contact is the edited one, untouched by the refused writes.
+        let got = send(&site.app, call("GET", &path, "alice")).await;
+        assert_eq!(got.body, edited.as_bytes());
+        // An Apple contact group comes back byte for byte.
+        let group_path = format!("{book}friends.vcf");
+        assert_eq!(
+            put_vcard(site, "alice", &group_path, APPLE_GROUP)
+                .await
+                .status,
+            StatusCode::CREATED
+        );
+        let group = send(&site.app, call("GET", &group_path, "alice")).await;
+        assert_eq!(group.body, APPLE_GROUP.as_bytes());
+        // DELETE honours If-Match, then the contact is gone.
+        let current = got.header("etag").unwrap().to_string();
+        let wrong = send(
+            &site.app,
+            call("DELETE", &path, "alice").header("if-match", "\"nope\""),
+        )
+        .await;
+        assert_eq!(wrong.status, StatusCode::PRECONDITION_FAILED);
+        let deleted = send(
+            &site.app,
+            call("DELETE", &path, "alice").header("if-match", current.as_str()),
+        )
+        .await;
+        assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+        assert_eq!(
+            send(&site.app, call("GET", &path, "alice")).await.status,
+            StatusCode::NOT_FOUND,
+            "{}",
+            db.label
+        );
+        db.drop_database().await;
+    }
+}
+
+#[tokio::test]
+async fn the_aggregated_collection_writes_where_each_contact_lives() {
+    for db in common::databases().await {
+        let f = fixture(&db, &[], &[]).await;
+        let site = &f.site;
+        // A new contact lands in alice's default folder, under the name she chose.
+        let new = vcard("agg-new", "Anna Aggregated", "anna@example.org");
+        let put = put_vcard(site, "alice", &format!("{AGGREGATED}anna.vcf"), &new).await;
+        assert_eq!(put.status, StatusCode::CREATED);
+        let direct = send(
+            &site.app,
+            call(
+                "GET",
+                &format!("{}anna.vcf", book_path(f.alice_default)),
+                "alice",
+            ),
+        )
+        .await;
+        assert_eq!(direct.body, new.as_bytes());
+        // Bob's Team folder (alice is an author there): created through the folder,
+        // edited and deleted through the aggregated collection.
+        let team_card = vcard("team-1", "Tom Team", "tom@example.org");
+        assert_eq!(
+            put_vcard(
+                site,
+                "bob",
+                &format!("{}tom.vcf", book_path(f.team)),
+                &team_card
+            )
+            .await
+            .status,
+            StatusCode::CREATED
+        );
+        let hrefs = member_hrefs(site, "alice", AGGREGATED).await;
+        let tom = format!("{AGGREGATED}{}~tom.vcf", f.team);
+        assert!(hrefs.contains(&tom), "{hrefs:?}");
+        assert!(hrefs.contains(&format!("{AGGREGATED}anna.vcf")));
+        let edited = team_card.replace("Tom Team", "Tom Teamster");
+        assert_eq!(
+            put_vcard(site, "alice", &tom, &edited).await.status,
+            StatusCode::NO_CONTENT
+        );
+        let in_team = send(
+            &site.app,
+            call("GET", &format!("{}tom.vcf", book_path(f.team)), "bob"),
+        )
+        .await;
+        assert_eq!(in_team.body, edited.as_bytes(), "edited in bob's folder");
+        // The global address list is read-only for alice: 403 with need-privileges.
+        let gal_member = hrefs
+            .iter()
+            .find(|h| h.starts_with(&format!("{AGGREGATED}6~")))
+            .expect("a global address list member")
+            .clone();
+        let original = send(&site.app, call("GET", &gal_member, "alice")).await;
+        assert_eq!(original.status, StatusCode::OK);
+        let refused = put_vcard(
+            site,
+            "alice",
+            &gal_member,
+            &String::from_utf8_lossy(&original.body).replace("FN:", "FN:Changed "),
+        )
+        .await;
+        common::caldav::assert_precondition(
+            &refused,
+            StatusCode::FORBIDDEN,
+            DAV,
+            "need-privileges",
+            "PUT into the global address list",
+        );
+        let refused = send(&site.app, call("DELETE", &gal_member, "alice")).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        let after = send(&site.app, call("GET", &gal_member, "alice")).await;
+        assert_eq!(after.body, original.body, "the entry is unchanged");
+        // Deleting through the aggregated collection removes it from bob's folder.
+        assert_eq!(
+            send(&site.app, call("DELETE", &tom, "alice")).await.status,
+            StatusCode::NO_CONTENT
+        );
+        let gone = send(
+            &site.app,
+            call("GET", &format!("{}tom.vcf", book_path(f.team)), "bob"),
+        )
+        .await;
+        assert_eq!(gone.status, StatusCode::NOT_FOUND);
+        // A name pointing into a folder the collection does not span is refused.
+        let elsewhere = put_vcard(
+            site,
+            "alice",
+            &format!("{AGGREGATED}{}~x.vcf", f.bob_default),
+            &vcard("x", "X", "x@example.org"),
+        )
+        .await;
+        assert_eq!(elsewhere.status, StatusCode::CONFLICT, "{}", db.label);
+        db.drop_database().await;
+    }
+}
