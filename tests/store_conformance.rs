@@ -1480,6 +1480,97 @@ fn prop(namespace: &str, name: &str, value: &str) -> DeadProperty {
 }
 
 #[tokio::test]
+async fn sync_stream_reads_several_folders_in_one_sequence() {
+    for db in common::databases().await {
+        let s = &db.store;
+        let (ctx, alice, cal) = alice_and_calendar(s).await;
+        let tasks = default_folder(s, ctx, alice.id, FolderModule::Tasks)
+            .await
+            .id;
+        let other = default_folder(s, ctx, alice.id, FolderModule::Contacts)
+            .await
+            .id;
+        // Written alternately, so that only an ordering across folders interleaves them.
+        for (folder, name, component) in [
+            (cal, "1.ics", "VEVENT"),
+            (tasks, "2.ics", "VTODO"),
+            (cal, "3.ics", "VEVENT"),
+            (other, "4.vcf", "VCARD"),
+            (tasks, "5.ics", "VTODO"),
+        ] {
+            s.put_object(
+                ctx,
+                folder,
+                &timed(name, component, None, None),
+                WriteCondition::MustNotExist,
+            )
+            .await
+            .unwrap();
+        }
+        let token = s.current_seq(ctx).await.unwrap();
+        let read = |since| {
+            let s = s.clone();
+            async move {
+                use futures::TryStreamExt;
+                s.sync_stream(ctx, &[tasks, cal], since, MemberFilter::default())
+                    .try_collect::<Vec<SyncMember>>()
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|m| (m.folder_id, m.resource_name, m.deleted))
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(
+            read(0).await,
+            vec![
+                (cal, "1.ics".to_string(), false),
+                (tasks, "2.ics".to_string(), false),
+                (cal, "3.ics".to_string(), false),
+                (tasks, "5.ics".to_string(), false),
+            ],
+            "{}: both folders in change order, the third left out",
+            db.label
+        );
+        s.delete_object(ctx, tasks, "2.ics", WriteCondition::Unconditional)
+            .await
+            .unwrap();
+        s.put_object(
+            ctx,
+            other,
+            &timed("6.vcf", "VCARD", None, None),
+            WriteCondition::MustNotExist,
+        )
+        .await
+        .unwrap();
+        s.put_object(
+            ctx,
+            cal,
+            &timed("1.ics", "VEVENT", Some(1), Some(2)),
+            WriteCondition::Unconditional,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            read(token).await,
+            vec![
+                (tasks, "2.ics".to_string(), true),
+                (cal, "1.ics".to_string(), false),
+            ],
+            "{}",
+            db.label
+        );
+        use futures::StreamExt;
+        assert!(s
+            .sync_stream(ctx, &[], 0, MemberFilter::default())
+            .next()
+            .await
+            .is_none());
+        db.drop_database().await;
+    }
+}
+
+#[tokio::test]
 async fn dead_properties_set_replace_remove_and_follow_their_member() {
     for db in common::databases().await {
         let s = &db.store;
