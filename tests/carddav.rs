@@ -851,3 +851,91 @@ async fn the_aggregated_collection_writes_where_each_contact_lives() {
         db.drop_database().await;
     }
 }
+
+#[tokio::test]
+async fn real_clients_discover_their_address_books() {
+    for db in common::databases().await {
+        let f = fixture(&db, &[], &[]).await;
+        let site = &f.site;
+        // macOS Contacts: principal, then the home, where it finds the one collection.
+        let principal_path = format!("/dav/principals/users/{}/", site.alice.id);
+        let principal = send(
+            &site.app,
+            call("PROPFIND", &principal_path, "alice")
+                .header("user-agent", MAC_CONTACTS)
+                .depth("0")
+                .body(common::http::fixture(
+                    "apple-addressbook-principal-propfind.xml",
+                )),
+        )
+        .await;
+        let principal = principal.multistatus().remove(0);
+        let home = principal.href_of(CARDDAV, "addressbook-home-set");
+        assert_eq!(home, "/dav/carddav/");
+        let answer = send(
+            &site.app,
+            call("PROPFIND", &home, "alice")
+                .header("user-agent", MAC_CONTACTS)
+                .depth("1")
+                .body(common::http::fixture("apple-addressbook-home-propfind.xml")),
+        )
+        .await;
+        let responses = answer.multistatus();
+        let book = responses
+            .iter()
+            .find(|r| r.href == AGGREGATED)
+            .expect("Contacts");
+        assert_eq!(book.found(DAV, "displayname").text, "All Contacts");
+        assert!(book
+            .found(DAV, "resourcetype")
+            .child(CARDDAV, "addressbook")
+            .is_some());
+        assert_eq!(
+            book.href_of(DAV, "owner"),
+            format!("/dav/principals/users/{}/", f.site.alice.id)
+        );
+        assert!(book
+            .found(DAV, "sync-token")
+            .text
+            .starts_with("http://davgate.org/ns/sync/"));
+        // What davgate does not know is a 404 propstat, not an error.
+        assert_eq!(
+            book.status_of("http://calendarserver.org/ns/", "me-card"),
+            Some(404)
+        );
+        // DAVx5: one address book per folder, each with its sync token.
+        let answer = send(
+            &site.app,
+            call("PROPFIND", &home, "alice")
+                .header("user-agent", DAVX5)
+                .depth("1")
+                .body(common::http::fixture("davx5-home-propfind.xml")),
+        )
+        .await;
+        let books: Vec<DavResponse> = answer
+            .multistatus()
+            .into_iter()
+            .filter(|r| r.href != home)
+            .collect();
+        assert_eq!(books.len(), 4);
+        for book in &books {
+            assert!(book
+                .found(DAV, "resourcetype")
+                .child(CARDDAV, "addressbook")
+                .is_some());
+            assert!(!book.found(DAV, "sync-token").text.is_empty());
+        }
+        // The initial sync DAVx5 sends, on the global address list.
+        let sync = send(
+            &site.app,
+            call("REPORT", &book_path(GLOBAL_ADDRESS_BOOK), "alice")
+                .header("user-agent", DAVX5)
+                .depth("1")
+                .body(common::http::fixture("sync-collection-initial.xml")),
+        )
+        .await;
+        assert_eq!(sync.status, StatusCode::MULTI_STATUS);
+        assert_eq!(sync.multistatus().len(), 2, "alice and bob, {}", db.label);
+        db.drop_database().await;
+    }
+}

@@ -6,7 +6,7 @@ use crate::access::{FolderRights, Sharing};
 use crate::carddav::member_names::{aggregated_name, resolve_aggregated_name, AggregatedName};
 use crate::dav::{supported_report_set, ElementName, KnownProp, PropValue, XmlElement};
 use crate::http::paths::{encode_segment, DavPaths};
-use crate::store::{Folder, FolderId, FolderModule, User};
+use crate::store::{Folder, FolderId, FolderModule, User, UserId};
 use crate::sync_token::{sync_token, SpanToken};
 
 /// The path segment of the aggregated collection: `/carddav/Contacts/`.
@@ -62,6 +62,8 @@ impl ContactFolder {
 pub struct Aggregated {
     pub folders: Vec<ContactFolder>,
     pub default_folder: Option<FolderId>,
+    /// The user whose view of the folders this is.
+    pub owner: UserId,
 }
 
 /// An address book collection.
@@ -213,13 +215,17 @@ impl AddressBook {
             ),
             (KnownProp::SupportedReportSet, supported_reports()),
         ];
+        let owner = match self {
+            Self::Folder(folder) => folder.folder.owner_id,
+            Self::Aggregated(aggregated) => Some(aggregated.owner),
+        };
+        if let Some(owner) = owner {
+            props.push((
+                KnownProp::Owner,
+                PropValue::Href(paths.external(&format!("/principals/users/{owner}/"))),
+            ));
+        }
         if let Self::Folder(folder) = self {
-            if let Some(owner) = folder.folder.owner_id {
-                props.push((
-                    KnownProp::Owner,
-                    PropValue::Href(paths.external(&format!("/principals/users/{owner}/"))),
-                ));
-            }
             if let Some(description) = &folder.folder.description {
                 props.push((
                     KnownProp::AddressbookDescription,

@@ -129,6 +129,7 @@ pub fn aggregate(folders: &[ContactFolder], me: &DavUser) -> Aggregated {
     Aggregated {
         folders: chosen,
         default_folder,
+        owner: me.user.id,
     }
 }
 

@@ -103,7 +103,7 @@ impl EntryResource {
             ),
         ];
         match self {
-            Self::Root => props.extend(homes),
+            Self::Root | Self::CalendarHome | Self::AddressbookHome => props.extend(homes),
             Self::UserPrincipal(user) => {
                 let href = paths.external(&principal_path(user));
                 props.push((KnownProp::PrincipalUrl, PropValue::Href(href.clone())));
@@ -128,13 +128,13 @@ impl EntryResource {
                     .collect();
                 props.push((KnownProp::EmailAddressSet, PropValue::Elements(mails)));
             }
-            Self::CalendarHome | Self::AddressbookHome => {
-                props.push((KnownProp::Owner, PropValue::Href(me_href)));
-                props.push((KnownProp::CurrentUserPrivilegeSet, privilege_set(&["read"])));
-            }
             Self::Principals | Self::UserPrincipals => {
                 props.push((KnownProp::CurrentUserPrivilegeSet, privilege_set(&["read"])));
             }
+        }
+        if matches!(self, Self::CalendarHome | Self::AddressbookHome) {
+            props.push((KnownProp::Owner, PropValue::Href(me_href)));
+            props.push((KnownProp::CurrentUserPrivilegeSet, privilege_set(&["read"])));
         }
         props
     }
