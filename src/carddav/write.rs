@@ -29,8 +29,15 @@ pub fn prepare(
     Ok(stored_row(name, body, &contact, author))
 }
 
+/// Data in a version or media type davgate does not take is `supported-address-data`;
+/// data that is no single vCard is `valid-address-data` (RFC 6352 6.3.2.1).
 fn refusal(err: VCardError) -> Refusal {
-    Refusal::new(err.precondition(), err.to_string())
+    let precondition = if err.is_unsupported() {
+        Precondition::SupportedAddressData
+    } else {
+        Precondition::ValidAddressData
+    };
+    Refusal::new(precondition, err.to_string())
 }
 
 /// The row for a parsed vCard: a contact without a UID is indexed under its resource name.

@@ -9,7 +9,6 @@ mod render;
 use calcard::vcard::{VCard, VCardProperty, VCardValue};
 
 use super::card_query::{AddressDataRequest, AddressFilter};
-use crate::dav::precondition::Precondition;
 
 pub use media_type::{media_type_version, negotiate, VCARD_CONTENT_TYPE};
 
@@ -77,14 +76,12 @@ pub enum VCardError {
 }
 
 impl VCardError {
-    /// The precondition a PUT (RFC 6352 6.3.2.1) or a REPORT answers with: data in a
-    /// version or media type the server does not take is `CARDDAV:supported-address-data`,
-    /// data that is no (single) vCard is `CARDDAV:valid-address-data`.
-    pub fn precondition(&self) -> Precondition {
+    /// Whether the data is readable but in a version or media type the server does not
+    /// take (CardDAV's supported-address-data), rather than no single valid vCard at all
+    /// (valid-address-data).
+    pub fn is_unsupported(&self) -> bool {
         match self {
-            Self::UnsupportedVersion(_) | Self::UnsupportedMediaType(_) => {
-                Precondition::SupportedAddressData
-            }
+            Self::UnsupportedVersion(_) | Self::UnsupportedMediaType(_) => true,
             Self::NotUtf8
             | Self::NotVCard
             | Self::Unterminated
@@ -92,7 +89,7 @@ impl VCardError {
             | Self::TrailingContent(_)
             | Self::InvalidLine(_)
             | Self::MissingVersion
-            | Self::SeveralVersions => Precondition::ValidAddressData,
+            | Self::SeveralVersions => false,
         }
     }
 }

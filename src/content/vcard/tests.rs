@@ -104,25 +104,13 @@ fn refuses_what_is_not_one_vcard_with_a_specific_reason() {
 }
 
 #[test]
-fn errors_map_to_carddav_preconditions() {
-    assert_eq!(
-        refused(&card(&["VERSION:3.0", "FN:A", "junk"])).precondition(),
-        Precondition::ValidAddressData
-    );
-    assert_eq!(
-        VCardError::NotUtf8.precondition(),
-        Precondition::ValidAddressData
-    );
-    assert_eq!(
-        refused(&card(&["VERSION:2.1", "FN:A"])).precondition(),
-        Precondition::SupportedAddressData
-    );
-    assert_eq!(
-        media_type_version("text/calendar")
-            .unwrap_err()
-            .precondition(),
-        Precondition::SupportedAddressData
-    );
+fn errors_tell_unsupported_data_from_invalid_data() {
+    assert!(!refused(&card(&["VERSION:3.0", "FN:A", "junk"])).is_unsupported());
+    assert!(!VCardError::NotUtf8.is_unsupported());
+    assert!(refused(&card(&["VERSION:2.1", "FN:A"])).is_unsupported());
+    assert!(media_type_version("text/calendar")
+        .unwrap_err()
+        .is_unsupported());
 }
 
 #[test]
