@@ -87,16 +87,37 @@ pub fn parse_path(raw: &str) -> Result<PathBuf, ValueError> {
 
 /// A regular expression, matched case-sensitively anywhere in the input.
 pub fn parse_regex(raw: &str) -> Result<Regex, ValueError> {
-    Regex::new(raw.trim())
-        .map_err(|e| ValueError::new(format!("not a valid regular expression: {e}")))
+    compiled(raw.trim(), false)
 }
 
 /// A regular expression, matched ignoring letter case anywhere in the input.
 pub fn parse_regex_ignore_case(raw: &str) -> Result<Regex, ValueError> {
-    RegexBuilder::new(raw.trim())
-        .case_insensitive(true)
+    compiled(raw.trim(), true)
+}
+
+/// Patterns are read per request (User-Agent detection) but change only with the
+/// configuration, so each distinct pattern is compiled once; a `Regex` clone shares the
+/// compiled program. The cache is bounded: past its size it starts afresh.
+fn compiled(pattern: &str, ignore_case: bool) -> Result<Regex, ValueError> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    const MAX_CACHED: usize = 256;
+    static CACHE: OnceLock<Mutex<HashMap<(String, bool), Regex>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let key = (pattern.to_owned(), ignore_case);
+    if let Some(regex) = cache.lock().expect("regex cache").get(&key) {
+        return Ok(regex.clone());
+    }
+    let regex = RegexBuilder::new(pattern)
+        .case_insensitive(ignore_case)
         .build()
-        .map_err(|e| ValueError::new(format!("not a valid regular expression: {e}")))
+        .map_err(|e| ValueError::new(format!("not a valid regular expression: {e}")))?;
+    let mut cache = cache.lock().expect("regex cache");
+    if cache.len() >= MAX_CACHED {
+        cache.clear();
+    }
+    cache.insert(key, regex.clone());
+    Ok(regex)
 }
 
 /// Comma-separated folder ids; empty entries are skipped, so `""` is the empty list.
@@ -330,5 +351,17 @@ mod tests {
         assert!(parse_socket_addr("localhost").is_err());
         assert!(parse_regex("(unclosed").is_err());
         assert!(parse_regex_ignore_case("abc").unwrap().is_match("xABCx"));
+    }
+
+    #[test]
+    fn cached_patterns_keep_their_letter_case_rule() {
+        let exact = parse_regex("CardBook-cache-test").unwrap();
+        let any_case = parse_regex_ignore_case("CardBook-cache-test").unwrap();
+        assert!(!exact.is_match("cardbook-cache-test"));
+        assert!(any_case.is_match("cardbook-cache-test"));
+        assert!(!parse_regex("CardBook-cache-test")
+            .unwrap()
+            .is_match("cardbook-cache-test"));
+        assert!(parse_regex("(unclosed").is_err());
     }
 }

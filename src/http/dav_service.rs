@@ -14,6 +14,7 @@ use super::{
 };
 use crate::access::DavUser;
 use crate::auth::Authenticated;
+use crate::clients::ClientKind;
 
 /// The DAV compliance classes davgate answers in OPTIONS.
 const DAV_CLASSES: &str = "1, 3, access-control, calendar-access, addressbook, extended-mkcol";
@@ -58,6 +59,8 @@ async fn dispatch(
     let user = user.ok_or(DavError::Unauthorized)?.user;
     let me = DavUser::load(&state.store, &state.config, user).await?;
     let resource = DavResource::resolve(&state.store, &me, &sub).await?;
+    let client = ClientKind::detect(crate::clients::user_agent(headers), &me.config);
+    tracing::debug!(%client, %method, path = %sub, "DAV request");
     let not_allowed = |allow: &'static str| DavError::MethodNotAllowed {
         method: method.to_string(),
         allow,
