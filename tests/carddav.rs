@@ -939,3 +939,86 @@ async fn real_clients_discover_their_address_books() {
         db.drop_database().await;
     }
 }
+
+#[tokio::test]
+async fn folder_address_books_take_names_descriptions_and_dead_properties() {
+    for db in common::databases().await {
+        let f = fixture(&db, &[], &[]).await;
+        let site = &f.site;
+        let book = book_path(f.alice_default);
+        let patch = r#"<?xml version="1.0"?>
+<D:propertyupdate xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:carddav" xmlns:X="http://example.com/ns/">
+  <D:set><D:prop><D:displayname>Family</D:displayname>
+    <C:addressbook-description>Close ones</C:addressbook-description>
+    <X:sort-by><X:field>family-name</X:field></X:sort-by></D:prop></D:set>
+</D:propertyupdate>"#;
+        let answer = send(&site.app, call("PROPPATCH", &book, "alice").body(patch)).await;
+        assert_eq!(answer.status, StatusCode::MULTI_STATUS);
+        let response = answer.multistatus().remove(0);
+        assert_eq!(response.status_of(DAV, "displayname"), Some(200));
+        assert_eq!(
+            response.status_of("http://example.com/ns/", "sort-by"),
+            Some(200)
+        );
+        let read = r#"<?xml version="1.0"?><D:propfind xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:carddav" xmlns:X="http://example.com/ns/"><D:prop><D:displayname/><C:addressbook-description/><X:sort-by/></D:prop></D:propfind>"#;
+        let after = send(
+            &site.app,
+            call("PROPFIND", &book, "alice").depth("0").body(read),
+        )
+        .await
+        .multistatus()
+        .remove(0);
+        assert_eq!(after.found(DAV, "displayname").text, "Family");
+        assert_eq!(
+            after.found(CARDDAV, "addressbook-description").text,
+            "Close ones"
+        );
+        let dead = after.found("http://example.com/ns/", "sort-by");
+        assert_eq!(
+            dead.child("http://example.com/ns/", "field").unwrap().text,
+            "family-name"
+        );
+        // A CalDAV property has no place on an address book: all or nothing.
+        let mixed = r#"<?xml version="1.0"?>
+<D:propertyupdate xmlns:D="DAV:" xmlns:A="http://apple.com/ns/ical/">
+  <D:set><D:prop><D:displayname>Other</D:displayname><A:calendar-color>#FF0000</A:calendar-color></D:prop></D:set>
+</D:propertyupdate>"#;
+        let refused = send(&site.app, call("PROPPATCH", &book, "alice").body(mixed))
+            .await
+            .multistatus()
+            .remove(0);
+        assert_eq!(
+            refused.status_of("http://apple.com/ns/ical/", "calendar-color"),
+            Some(403)
+        );
+        assert_eq!(refused.status_of(DAV, "displayname"), Some(424));
+        let unchanged = send(
+            &site.app,
+            call("PROPFIND", &book, "alice").depth("0").body(read),
+        )
+        .await
+        .multistatus()
+        .remove(0);
+        assert_eq!(unchanged.found(DAV, "displayname").text, "Family");
+        // Not alice's to change: the global address list and the aggregated collection.
+        let gal = send(
+            &site.app,
+            call("PROPPATCH", &book_path(GLOBAL_ADDRESS_BOOK), "alice").body(patch),
+        )
+        .await;
+        common::caldav::assert_precondition(
+            &gal,
+            StatusCode::FORBIDDEN,
+            DAV,
+            "need-privileges",
+            "PROPPATCH of the global address list",
+        );
+        let aggregated = send(
+            &site.app,
+            call("PROPPATCH", AGGREGATED, "alice").body(patch),
+        )
+        .await;
+        assert_eq!(aggregated.status, StatusCode::FORBIDDEN, "{}", db.label);
+        db.drop_database().await;
+    }
+}

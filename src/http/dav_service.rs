@@ -14,6 +14,7 @@ use super::{
 };
 use crate::access::DavUser;
 use crate::auth::Authenticated;
+use crate::carddav::AddressBook;
 use crate::clients::ClientKind;
 
 /// The DAV compliance classes davgate answers in OPTIONS.
@@ -23,7 +24,7 @@ const ALLOW: &str =
 const ALLOW_ENTRY: &str = "OPTIONS, PROPFIND";
 const ALLOW_COLLECTION: &str = "OPTIONS, PROPFIND, PROPPATCH, REPORT, DELETE";
 const ALLOW_MEMBER: &str = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, COPY, MOVE";
-const ALLOW_ADDRESS_BOOK: &str = "OPTIONS, PROPFIND, REPORT";
+const ALLOW_ADDRESS_BOOK: &str = "OPTIONS, PROPFIND, PROPPATCH, REPORT";
 const ALLOW_CONTACT: &str = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND";
 
 pub(super) async fn handle(
@@ -83,7 +84,24 @@ async fn dispatch(
             report::report(state, &me, collection, body).await
         }
         ("PROPPATCH", DavResource::Calendar(collection)) => {
-            proppatch::proppatch(state, &me, collection, body).await
+            let folder = proppatch::PatchedFolder::calendar(state, collection);
+            proppatch::proppatch(state, &me, folder, body).await
+        }
+        ("PROPPATCH", DavResource::AddressBook(book)) => {
+            let folder = match book {
+                AddressBook::Folder(folder) => proppatch::PatchedFolder {
+                    id: folder.id(),
+                    href: state.paths.external(&book.sub_path()),
+                    can_administer: folder.rights.can_administer(),
+                    target: proppatch::Target::AddressBook,
+                },
+                AddressBook::Aggregated(_) => {
+                    return Err(DavError::Forbidden(
+                        "the aggregated address book has no properties of its own to change".into(),
+                    ))
+                }
+            };
+            proppatch::proppatch(state, &me, folder, body).await
         }
         ("DELETE", DavResource::Calendar(collection)) => {
             object::delete_collection(state, &me, collection).await

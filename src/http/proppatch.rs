@@ -1,6 +1,7 @@
-//! PROPPATCH on calendar collections (RFC 4918 9.2): display name, description, colour and
-//! order are stored on the folder, anything else as a dead property; all or nothing, with
-//! 403 / 409 for the failing properties and 424 for the rest.
+//! PROPPATCH on calendar collections and folder address books (RFC 4918 9.2): display
+//! name and description (and a calendar's colour and order) are stored on the folder,
+//! anything else as a dead property; all or nothing, with 403 / 409 for the failing
+//! properties and 424 for the rest.
 
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
@@ -12,7 +13,7 @@ use crate::access::DavUser;
 use crate::caldav::CalendarCollection;
 use crate::dav::{DeadValue, PropOperation, ProppatchRequest};
 use crate::dav::{KnownProp, Multistatus, PropName, PropValue, Response as DavResponse};
-use crate::store::{DeadProperty, FolderUpdate};
+use crate::store::{DeadProperty, FolderId, FolderUpdate};
 
 /// What one requested change means for a calendar collection.
 #[derive(Debug)]
@@ -25,22 +26,48 @@ enum Change {
     RemoveDead(PropName),
 }
 
+/// The kind of collection a PROPPATCH changes: which live properties it has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Target {
+    Calendar,
+    AddressBook,
+}
+
+/// The folder behind the collection a PROPPATCH names.
+pub(super) struct PatchedFolder {
+    pub id: FolderId,
+    pub href: String,
+    pub can_administer: bool,
+    pub target: Target,
+}
+
+impl PatchedFolder {
+    pub fn calendar(state: &AppState, collection: &CalendarCollection) -> Self {
+        PatchedFolder {
+            id: collection.id(),
+            href: state.paths.external(&collection.sub_path()),
+            can_administer: collection.rights.can_administer(),
+            target: Target::Calendar,
+        }
+    }
+}
+
 pub(super) async fn proppatch(
     state: &AppState,
     me: &DavUser,
-    collection: &CalendarCollection,
+    folder: PatchedFolder,
     body: &[u8],
 ) -> Result<Response, DavError> {
     let request = ProppatchRequest::parse(body)
         .map_err(|e| DavError::BadRequest(format!("PROPPATCH body: {e}")))?;
-    let href = state.paths.external(&collection.sub_path());
-    if !collection.rights.can_administer() {
+    let href = folder.href;
+    if !folder.can_administer {
         return Err(need_privilege(href, "write-properties"));
     }
     let mut changes = Vec::new();
     let mut failures: Vec<(PropName, StatusCode)> = Vec::new();
     for operation in request.operations {
-        match classify(operation) {
+        match classify(operation, folder.target) {
             Ok(change) => changes.push(change),
             Err(failure) => failures.push(failure),
         }
@@ -51,13 +78,13 @@ pub(super) async fn proppatch(
             response.add(status, crate::dav::Property::new(name, PropValue::Empty));
         }
         for change in &changes {
-            response.failed_dependency(change_name(change));
+            response.failed_dependency(change_name(change, folder.target));
         }
         return Ok(multistatus(response));
     }
-    store_changes(state, me, collection.id(), &changes).await?;
+    store_changes(state, me, folder.id, &changes).await?;
     for change in &changes {
-        response.found(change_name(change), PropValue::Empty);
+        response.found(change_name(change, folder.target), PropValue::Empty);
     }
     Ok(multistatus(response))
 }
@@ -73,13 +100,30 @@ fn multistatus(response: DavResponse) -> Response {
         .into_response()
 }
 
-fn classify(operation: PropOperation) -> Result<Change, (PropName, StatusCode)> {
+fn classify(operation: PropOperation, target: Target) -> Result<Change, (PropName, StatusCode)> {
     let (name, value) = match operation {
         PropOperation::Set(name, value) => (name, Some(value)),
         PropOperation::Remove(name) => (name, None),
     };
     let text = value.as_ref().map(|v| v.text().trim().to_owned());
-    match (KnownProp::from_name(&name), text) {
+    let known = KnownProp::from_name(&name);
+    if target == Target::AddressBook {
+        return match (known, text) {
+            (Some(KnownProp::DisplayName), Some(text)) if !text.is_empty() => {
+                Ok(Change::Name(text))
+            }
+            (Some(KnownProp::DisplayName), _) => Err((name, StatusCode::CONFLICT)),
+            (Some(KnownProp::AddressbookDescription), text) => {
+                Ok(Change::Description(text.filter(|t| !t.is_empty())))
+            }
+            (None, _) => Ok(match value {
+                Some(value) => Change::SetDead(name, value),
+                None => Change::RemoveDead(name),
+            }),
+            (Some(_), _) => Err((name, StatusCode::FORBIDDEN)),
+        };
+    }
+    match (known, text) {
         (Some(KnownProp::DisplayName), Some(text)) if !text.is_empty() => Ok(Change::Name(text)),
         (Some(KnownProp::DisplayName), _) => Err((name, StatusCode::CONFLICT)),
         (Some(KnownProp::CalendarDescription), text) => {
@@ -100,9 +144,12 @@ fn classify(operation: PropOperation) -> Result<Change, (PropName, StatusCode)> 
     }
 }
 
-fn change_name(change: &Change) -> PropName {
+fn change_name(change: &Change, target: Target) -> PropName {
     match change {
         Change::Name(_) => KnownProp::DisplayName.name(),
+        Change::Description(_) if target == Target::AddressBook => {
+            KnownProp::AddressbookDescription.name()
+        }
         Change::Description(_) => KnownProp::CalendarDescription.name(),
         Change::Color(_) => KnownProp::CalendarColor.name(),
         Change::Order(_) => KnownProp::CalendarOrder.name(),
@@ -119,7 +166,10 @@ pub(super) async fn apply_to_folder(
 ) -> Result<(), DavError> {
     let mut classified = Vec::new();
     for (name, value) in changes {
-        match classify(PropOperation::Set(name.clone(), value.clone())) {
+        match classify(
+            PropOperation::Set(name.clone(), value.clone()),
+            Target::Calendar,
+        ) {
             Ok(change) => classified.push(change),
             Err((name, _)) => {
                 return Err(DavError::Forbidden(format!(
