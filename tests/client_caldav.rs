@@ -1,197 +1,28 @@
 //! davgate driven by an independent CalDAV client: the Python `caldav` library
 //! (`tests/clients/caldav_client.py`) against `davgate serve --demo` on a loopback port,
-//! on SQLite and, when `DAVGATE_TEST_DATABASE_URL` is set, on PostgreSQL.
-//!
-//! The interpreter is `DAVGATE_CLIENT_PYTHON` (CI sets it); without it the test makes a
-//! virtual environment in `target/client-venv` with `python3 -m venv` and installs
-//! `tests/clients/requirements.txt` into it.
+//! on SQLite and, when `DAVGATE_TEST_DATABASE_URL` is set, on PostgreSQL (the harness is
+//! `common::client`).
 
 mod common;
 
-use std::fs::File;
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-const BIN: &str = env!("CARGO_BIN_EXE_davgate");
-const PASSWORD: &str = "client-test-password";
+use common::client::{client_python, run_client, start_demo, targets, PASSWORD};
+
 /// The whole client run; it makes a few dozen requests.
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(300);
-
-fn manifest_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn run_checked(cmd: &mut Command, what: &str) {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("{what}: cannot run: {e}"));
-    assert!(
-        out.status.success(),
-        "{what} failed ({}):\n{}{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// The Python interpreter with the client's requirements installed.
-fn client_python() -> PathBuf {
-    if let Some(python) = std::env::var_os("DAVGATE_CLIENT_PYTHON").filter(|p| !p.is_empty()) {
-        return PathBuf::from(python);
-    }
-    let venv = manifest_dir().join("target").join("client-venv");
-    let python = venv.join("bin").join("python");
-    if !python.exists() {
-        run_checked(
-            Command::new("python3").arg("-m").arg("venv").arg(&venv),
-            "python3 -m venv target/client-venv (python3 with the venv module is needed)",
-        );
-    }
-    // Installed again whenever the requirements change.
-    let requirements = manifest_dir().join("tests/clients/requirements.txt");
-    let wanted = std::fs::read_to_string(&requirements).unwrap();
-    let stamp = venv.join("requirements.installed");
-    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(wanted.as_str()) {
-        run_checked(
-            Command::new(&python)
-                .args([
-                    "-m",
-                    "pip",
-                    "install",
-                    "--quiet",
-                    "--disable-pip-version-check",
-                    "-r",
-                ])
-                .arg(&requirements),
-            "pip install -r tests/clients/requirements.txt",
-        );
-        std::fs::write(&stamp, wanted).unwrap();
-    }
-    python
-}
-
-/// Where the server's store lives: an embedded data dir, or a fresh PostgreSQL database.
-struct Target {
-    label: &'static str,
-    data_dir: tempfile::TempDir,
-    db: Option<common::TestDb>,
-}
-
-async fn targets() -> Vec<Target> {
-    let mut targets = vec![Target {
-        label: "sqlite",
-        data_dir: tempfile::tempdir().unwrap(),
-        db: None,
-    }];
-    if let Some(url) = common::postgres_url() {
-        targets.push(Target {
-            label: "postgres",
-            data_dir: tempfile::tempdir().unwrap(),
-            db: Some(common::postgres(&url).await),
-        });
-    }
-    targets
-}
-
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// `davgate serve --demo` with the shipped config, once it listens.
-fn start_demo(t: &Target) -> Server {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut cmd = Command::new(BIN);
-    cmd.arg("--config-dir")
-        .arg(manifest_dir().join("config"))
-        .arg("--data-dir")
-        .arg(t.data_dir.path())
-        .args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
-        .env_remove("DAVGATE_DATABASE_URL")
-        .env("DAVGATE_DEMO_PASSWORD", PASSWORD)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
-    if let Some(db) = &t.db {
-        cmd.env("DAVGATE_DATABASE_URL", &db.url);
-    }
-    let mut child = cmd.spawn().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let server = Server { child, port };
-    let mut reader = BufReader::new(stdout);
-    let mut output = String::new();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap() == 0 {
-            panic!("{}: davgate exited: {output}", t.label);
-        }
-        output.push_str(&line);
-        if line.starts_with("davgate listening") {
-            return server;
-        }
-    }
-    panic!("{}: davgate did not start: {output}", t.label);
-}
-
-/// Runs the client script against the server root; returns whether it passed and its output.
-fn run_client(python: &Path, port: u16) -> (bool, String) {
-    let log = tempfile::NamedTempFile::new().unwrap();
-    let out = File::create(log.path()).unwrap();
-    let mut child = Command::new(python)
-        .arg(manifest_dir().join("tests/clients/caldav_client.py"))
-        .arg(format!("http://127.0.0.1:{port}/"))
-        .arg("alice@example.com")
-        .arg(PASSWORD)
-        .env("PYTHONUNBUFFERED", "1")
-        .env("NO_PROXY", "127.0.0.1,localhost")
-        .env("no_proxy", "127.0.0.1,localhost")
-        .stdin(Stdio::null())
-        .stdout(Stdio::from(out.try_clone().unwrap()))
-        .stderr(Stdio::from(out))
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {}: {e}", python.display()));
-    let deadline = Instant::now() + CLIENT_TIMEOUT;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break Some(status);
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    let mut output = std::fs::read_to_string(log.path()).unwrap();
-    match status {
-        Some(status) => (status.success(), output),
-        None => {
-            output.push_str(&format!("\n(killed after {CLIENT_TIMEOUT:?})"));
-            (false, output)
-        }
-    }
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_python_caldav_library_works_with_davgate() {
     let python = client_python();
     for t in targets().await {
         let server = start_demo(&t);
-        let (passed, output) = run_client(&python, server.port);
+        let (passed, output) = run_client(
+            &python,
+            "caldav_client.py",
+            &[&server.root(), "alice@example.com", PASSWORD],
+            CLIENT_TIMEOUT,
+        );
         drop(server);
         println!("{}:\n{output}", t.label);
         assert!(
@@ -199,8 +30,6 @@ async fn the_python_caldav_library_works_with_davgate() {
             "{}: the caldav client failed:\n{output}",
             t.label
         );
-        if let Some(db) = t.db {
-            db.drop_database().await;
-        }
+        t.finish().await;
     }
 }

@@ -19,31 +19,14 @@ import datetime as dt
 import os
 import re
 import sys
-import traceback
 import uuid
 from urllib.parse import urljoin, urlsplit
 
 import caldav
 from caldav.lib import error
+from checks import CheckFailed, check, ok, run_checks, step
 
 UTC = dt.timezone.utc
-
-
-class CheckFailed(Exception):
-    pass
-
-
-def check(condition, message):
-    if not condition:
-        raise CheckFailed(message)
-
-
-def step(title):
-    print(f"== {title}", flush=True)
-
-
-def ok(message):
-    print(f"   ok: {message}", flush=True)
 
 
 def ical_utc(t):
@@ -407,17 +390,9 @@ def main():
     if not args.user or args.password is None:
         parser.error("user and password: as arguments or DAVGATE_CLIENT_USER/DAVGATE_CLIENT_PASSWORD")
     print(f"caldav {caldav.__version__} against {args.base_url} as {args.user}", flush=True)
-    try:
-        Run(args.base_url, args.user, args.password).run()
-    except CheckFailed as e:
-        print(f"FAILED: {e}", flush=True)
-        return 1
-    except Exception:
-        print("FAILED with an exception:", flush=True)
-        traceback.print_exc(file=sys.stdout)
-        return 1
-    print("all CalDAV client checks passed", flush=True)
-    return 0
+    return run_checks(
+        Run(args.base_url, args.user, args.password).run, "all CalDAV client checks passed"
+    )
 
 
 if __name__ == "__main__":

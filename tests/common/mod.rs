@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 pub mod caldav;
 pub mod carddav;
+pub mod client;
 pub mod http;
 
 use davgate::store::{self, DynStore};
