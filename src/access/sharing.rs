@@ -1,7 +1,9 @@
 //! How another user's folder looks to the user: whether it is shared, and the display
 //! name it gets (`sharedFolderDisplayName`), the same for calendars and address books.
 
-use crate::store::{Folder, FolderType, UserId};
+use std::collections::HashMap;
+
+use crate::store::{ContextId, DynStore, Folder, FolderType, StoreResult, UserId};
 
 /// How a folder is shared, as Apple's CS:shared / CS:shared-owner resource types say it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,4 +49,17 @@ impl Sharing {
 /// The owner of a folder when it is somebody other than `me`.
 pub fn other_owner(folder: &Folder, me: UserId) -> Option<UserId> {
     folder.owner_id.filter(|owner| *owner != me)
+}
+
+/// The display names of the other users who own some of `folders`, in one query.
+pub async fn owner_names(
+    store: &DynStore,
+    context: ContextId,
+    me: UserId,
+    folders: &[Folder],
+) -> StoreResult<HashMap<UserId, String>> {
+    let mut owners: Vec<UserId> = folders.iter().filter_map(|f| other_owner(f, me)).collect();
+    owners.sort_unstable();
+    owners.dedup();
+    store.display_names(context, &owners).await
 }

@@ -1,10 +1,10 @@
 //! Which calendar and task collections a user has: every visible calendar or task folder
 //! (own, public, shared) the user's modules, the folder's sync flags and the cascade allow.
 
-use crate::access::{other_owner, DavUser};
+use crate::access::{other_owner, owner_names, DavUser};
 use crate::caldav::collection::{CalendarCollection, CalendarKind};
 use crate::config::props;
-use crate::store::{DynStore, Folder, FolderId, StoreError, StoreResult, UserId};
+use crate::store::{DynStore, Folder, FolderId, StoreError, StoreResult};
 
 /// The calendar collections of the user's calendar home, ordered by folder id: one
 /// query for the folders, one for the names of the other users who own some of them.
@@ -15,13 +15,7 @@ pub async fn calendars(store: &DynStore, me: &DavUser) -> StoreResult<Vec<Calend
         .into_iter()
         .filter(|f| listed(f, me))
         .collect();
-    let mut owners: Vec<UserId> = folders
-        .iter()
-        .filter_map(|f| other_owner(f, me.user.id))
-        .collect();
-    owners.sort_unstable();
-    owners.dedup();
-    let names = store.display_names(me.user.context_id, &owners).await?;
+    let names = owner_names(store, me.user.context_id, me.user.id, &folders).await?;
     let template = me.config.get::<props::SharedFolderDisplayName>();
     let mut collections: Vec<CalendarCollection> = folders
         .into_iter()

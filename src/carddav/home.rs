@@ -3,11 +3,11 @@
 //! `userAgentForAggregatedCollection`, `aggregatedCollectionFolders` and `ignoreFolders`
 //! say for this user (all read through the cascade, per request).
 
-use crate::access::{other_owner, DavUser};
+use crate::access::{other_owner, owner_names, DavUser};
 use crate::carddav::collection::{AddressBook, Aggregated, ContactFolder, AGGREGATED_SEGMENT};
 use crate::config::values::{AggregatedCollectionFolders, ExposedCollections};
 use crate::config::{props, Scope};
-use crate::store::{DynStore, FolderId, StoreResult, UserId, GLOBAL_ADDRESS_BOOK};
+use crate::store::{DynStore, FolderId, StoreResult, GLOBAL_ADDRESS_BOOK};
 
 /// The address books the home lists for a client sending `user_agent`.
 pub async fn address_books(
@@ -83,13 +83,7 @@ pub async fn contact_folders(store: &DynStore, me: &DavUser) -> StoreResult<Vec<
         .into_iter()
         .filter(|f| f.module == crate::store::FolderModule::Contacts && !ignored.contains(&f.id))
         .collect();
-    let mut owners: Vec<UserId> = folders
-        .iter()
-        .filter_map(|f| other_owner(f, me.user.id))
-        .collect();
-    owners.sort_unstable();
-    owners.dedup();
-    let names = store.display_names(me.user.context_id, &owners).await?;
+    let names = owner_names(store, me.user.context_id, me.user.id, &folders).await?;
     let template = me.config.get::<props::SharedFolderDisplayName>();
     let mut projected: Vec<ContactFolder> = folders
         .into_iter()

@@ -165,46 +165,41 @@ fn address_data(object: &StoredObject, request: &AddressDataRequest) -> Vec<u8> 
 fn multiget(ctx: BookContext, props: ReportProps, hrefs: Vec<String>) -> Response {
     let props = Arc::new(props);
     let chunks: Vec<Vec<String>> = hrefs.chunks(BATCH).map(<[_]>::to_vec).collect();
-    let rest = stream::iter(chunks)
-        .then(move |chunk| {
-            let ctx = ctx.clone();
-            let props = props.clone();
-            async move {
-                let located: Vec<(String, Option<(FolderId, String)>)> = chunk
-                    .into_iter()
-                    .map(|href| {
-                        let target = member_of(&ctx, &href);
-                        (href, target)
-                    })
-                    .collect();
-                let mut wanted: BTreeMap<FolderId, Vec<String>> = BTreeMap::new();
-                for (folder, name) in located.iter().filter_map(|(_, t)| t.as_ref()) {
-                    wanted.entry(*folder).or_default().push(name.clone());
-                }
-                let mut found: HashMap<FolderId, HashMap<String, StoredObject>> = HashMap::new();
-                for (folder, names) in wanted {
-                    found.insert(folder, ctx.objects_named(folder, &names).await?);
-                }
-                let responses: Vec<Result<DavResponse, DavError>> = located
-                    .into_iter()
-                    .map(|(href, target)| {
-                        let object = target
-                            .and_then(|(folder, name)| found.get(&folder)?.get(&name))
-                            .filter(|o| ctx.may_read(o));
-                        Ok(match object {
-                            Some(object) => ctx.member_response(object, &props),
-                            None => DavResponse::with_status(href, StatusCode::NOT_FOUND),
-                        })
-                    })
-                    .collect();
-                Ok::<_, DavError>(responses)
+    let batches = stream::iter(chunks).then(move |chunk| {
+        let ctx = ctx.clone();
+        let props = props.clone();
+        async move {
+            let located: Vec<(String, Option<(FolderId, String)>)> = chunk
+                .into_iter()
+                .map(|href| {
+                    let target = member_of(&ctx, &href);
+                    (href, target)
+                })
+                .collect();
+            let mut wanted: BTreeMap<FolderId, Vec<String>> = BTreeMap::new();
+            for (folder, name) in located.iter().filter_map(|(_, t)| t.as_ref()) {
+                wanted.entry(*folder).or_default().push(name.clone());
             }
-        })
-        .flat_map(|batch| match batch {
-            Ok(responses) => stream::iter(responses).boxed(),
-            Err(err) => stream::once(async { Err(err) }).boxed(),
-        })
-        .boxed();
+            let mut found: HashMap<FolderId, HashMap<String, StoredObject>> = HashMap::new();
+            for (folder, names) in wanted {
+                found.insert(folder, ctx.objects_named(folder, &names).await?);
+            }
+            let responses: Vec<DavResponse> = located
+                .into_iter()
+                .map(|(href, target)| {
+                    let object = target
+                        .and_then(|(folder, name)| found.get(&folder)?.get(&name))
+                        .filter(|o| ctx.may_read(o));
+                    match object {
+                        Some(object) => ctx.member_response(object, &props),
+                        None => DavResponse::with_status(href, StatusCode::NOT_FOUND),
+                    }
+                })
+                .collect();
+            Ok::<_, DavError>(responses)
+        }
+    });
+    let rest = streaming::flatten_batches(batches);
     streaming::multistatus(Vec::new(), rest, streaming::no_token())
 }
 
@@ -381,60 +376,53 @@ fn member_batches(
     members: BoxStream<'static, Result<SyncMember, DavError>>,
     props: Arc<ReportProps>,
 ) -> BoxStream<'static, Result<DavResponse, DavError>> {
-    members
-        .ready_chunks(BATCH)
-        .then(move |chunk| {
-            let ctx = ctx.clone();
-            let props = props.clone();
-            async move {
-                let members: Vec<SyncMember> = chunk.into_iter().collect::<Result<_, _>>()?;
-                let mut wanted: BTreeMap<FolderId, Vec<String>> = BTreeMap::new();
-                for member in members.iter().filter(|m| !m.deleted) {
-                    if props.address_data.is_some() || !ctx.reads_all(member.folder_id) {
-                        wanted
-                            .entry(member.folder_id)
-                            .or_default()
-                            .push(member.resource_name.clone());
-                    }
+    let batches = members.ready_chunks(BATCH).then(move |chunk| {
+        let ctx = ctx.clone();
+        let props = props.clone();
+        async move {
+            let members: Vec<SyncMember> = chunk.into_iter().collect::<Result<_, _>>()?;
+            let mut wanted: BTreeMap<FolderId, Vec<String>> = BTreeMap::new();
+            for member in members.iter().filter(|m| !m.deleted) {
+                if props.address_data.is_some() || !ctx.reads_all(member.folder_id) {
+                    wanted
+                        .entry(member.folder_id)
+                        .or_default()
+                        .push(member.resource_name.clone());
                 }
-                let mut objects: HashMap<FolderId, HashMap<String, StoredObject>> = HashMap::new();
-                for (folder, names) in &wanted {
-                    objects.insert(*folder, ctx.objects_named(*folder, names).await?);
-                }
-                let mut responses = Vec::with_capacity(members.len());
-                for member in members {
-                    let href = ctx.href(member.folder_id, &member.resource_name);
-                    if member.deleted {
-                        responses.push(DavResponse::with_status(href, StatusCode::NOT_FOUND));
-                        continue;
-                    }
-                    if let Some(in_folder) = objects.get(&member.folder_id) {
-                        match in_folder.get(&member.resource_name) {
-                            Some(object) if ctx.may_read(object) => {
-                                responses.push(ctx.member_response(object, &props))
-                            }
-                            // Gone since the change was read, or not the user's to read.
-                            _ => responses
-                                .push(DavResponse::with_status(href, StatusCode::NOT_FOUND)),
-                        }
-                    } else {
-                        let live = member_properties(
-                            member.etag.as_deref().unwrap_or(""),
-                            member.size.unwrap_or(0),
-                            member.modified_at.unwrap_or(0),
-                            VCARD_CONTENT_TYPE,
-                        );
-                        responses.push(answer(href, &live, &[], &props.request));
-                    }
-                }
-                Ok::<_, DavError>(responses)
             }
-        })
-        .flat_map(|batch| match batch {
-            Ok(responses) => stream::iter(responses.into_iter().map(Ok)).boxed(),
-            Err(err) => stream::once(async { Err(err) }).boxed(),
-        })
-        .boxed()
+            let mut objects: HashMap<FolderId, HashMap<String, StoredObject>> = HashMap::new();
+            for (folder, names) in &wanted {
+                objects.insert(*folder, ctx.objects_named(*folder, names).await?);
+            }
+            let mut responses = Vec::with_capacity(members.len());
+            for member in members {
+                let href = ctx.href(member.folder_id, &member.resource_name);
+                if member.deleted {
+                    responses.push(DavResponse::with_status(href, StatusCode::NOT_FOUND));
+                    continue;
+                }
+                if let Some(in_folder) = objects.get(&member.folder_id) {
+                    match in_folder.get(&member.resource_name) {
+                        Some(object) if ctx.may_read(object) => {
+                            responses.push(ctx.member_response(object, &props))
+                        }
+                        // Gone since the change was read, or not the user's to read.
+                        _ => responses.push(DavResponse::with_status(href, StatusCode::NOT_FOUND)),
+                    }
+                } else {
+                    let live = member_properties(
+                        member.etag.as_deref().unwrap_or(""),
+                        member.size.unwrap_or(0),
+                        member.modified_at.unwrap_or(0),
+                        VCARD_CONTENT_TYPE,
+                    );
+                    responses.push(answer(href, &live, &[], &props.request));
+                }
+            }
+            Ok::<_, DavError>(responses)
+        }
+    });
+    streaming::flatten_batches(batches)
 }
 
 #[cfg(test)]

@@ -2,12 +2,11 @@
 //! member name points into the folder it lives in (`carddav::member_names`); new contacts
 //! go to the user's default contact folder. Writes are conditioned like calendar objects.
 
-use axum::body::Body;
 use axum::response::{IntoResponse, Response};
-use http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use http::{header, HeaderMap, Method, StatusCode};
 
 use super::error::DavError;
-use super::object::{need_privilege, write_condition};
+use super::object::{entity_response, need_privilege, write_condition};
 use super::AppState;
 use crate::access::DavUser;
 use crate::carddav::{write, AddressBook, Located};
@@ -15,7 +14,7 @@ use crate::config::props;
 use crate::content::card_query::AddressDataRequest;
 use crate::content::vcard::{negotiate, ContactObject, VCARD_CONTENT_TYPE};
 use crate::dav::headers::if_none_match;
-use crate::dav::member::{http_date, quoted_etag};
+use crate::dav::member::quoted_etag;
 use crate::dav::Precondition;
 use crate::store::StoreError;
 
@@ -80,28 +79,13 @@ pub(super) async fn get(
         ),
         None => object.data,
     };
-    let length = data.len();
-    let body = if method == Method::HEAD {
-        Body::empty()
-    } else {
-        Body::from(data)
-    };
-    let mut response = (
-        StatusCode::OK,
-        [
-            (header::CONTENT_TYPE, VCARD_CONTENT_TYPE.to_owned()),
-            (header::ETAG, etag),
-            (header::LAST_MODIFIED, http_date(object.modified_at)),
-        ],
-        body,
-    )
-        .into_response();
-    if method == Method::HEAD {
-        response
-            .headers_mut()
-            .insert(header::CONTENT_LENGTH, HeaderValue::from(length));
-    }
-    Ok(response)
+    Ok(entity_response(
+        method,
+        VCARD_CONTENT_TYPE,
+        etag,
+        object.modified_at,
+        data,
+    ))
 }
 
 pub(super) async fn put(

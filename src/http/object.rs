@@ -53,18 +53,36 @@ pub(super) async fn get(
             return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
         }
     }
-    let length = object.data.len();
+    Ok(entity_response(
+        method,
+        CALENDAR_CONTENT_TYPE,
+        etag,
+        object.modified_at,
+        object.data,
+    ))
+}
+
+/// The 200 answer to GET or HEAD of a member: its bytes (none for HEAD, with the length
+/// they would have), media type, ETag and Last-Modified.
+pub(super) fn entity_response(
+    method: &Method,
+    content_type: &str,
+    etag: String,
+    modified_at: i64,
+    data: Vec<u8>,
+) -> Response {
+    let length = data.len();
     let body = if method == Method::HEAD {
         Body::empty()
     } else {
-        Body::from(object.data)
+        Body::from(data)
     };
     let mut response = (
         StatusCode::OK,
         [
-            (header::CONTENT_TYPE, CALENDAR_CONTENT_TYPE.to_owned()),
+            (header::CONTENT_TYPE, content_type.to_owned()),
             (header::ETAG, etag),
-            (header::LAST_MODIFIED, http_date(object.modified_at)),
+            (header::LAST_MODIFIED, http_date(modified_at)),
         ],
         body,
     )
@@ -74,7 +92,7 @@ pub(super) async fn get(
             .headers_mut()
             .insert(header::CONTENT_LENGTH, HeaderValue::from(length));
     }
-    Ok(response)
+    response
 }
 
 pub(super) async fn put(

@@ -189,33 +189,28 @@ fn multiget(ctx: ReportContext, props: ReportProps, hrefs: Vec<String>) -> Respo
         .collect();
     let chunks: Vec<Vec<(String, Option<String>)>> =
         names.chunks(BATCH).map(<[_]>::to_vec).collect();
-    let rest = stream::iter(chunks)
-        .then(move |chunk| {
-            let ctx = ctx.clone();
-            let props = props.clone();
-            async move {
-                let wanted: Vec<String> = chunk.iter().filter_map(|(_, n)| n.clone()).collect();
-                let found = ctx.objects_named(&wanted).await?;
-                let responses: Vec<Result<DavResponse, DavError>> = chunk
-                    .into_iter()
-                    .map(|(href, name)| {
-                        let object = name
-                            .and_then(|name| found.get(&name))
-                            .filter(|o| ctx.may_read(o));
-                        Ok(match object {
-                            Some(object) => ctx.member_response(object, None, &props),
-                            None => DavResponse::with_status(href, StatusCode::NOT_FOUND),
-                        })
-                    })
-                    .collect();
-                Ok::<_, DavError>(responses)
-            }
-        })
-        .flat_map(|batch| match batch {
-            Ok(responses) => stream::iter(responses).boxed(),
-            Err(err) => stream::once(async { Err(err) }).boxed(),
-        })
-        .boxed();
+    let batches = stream::iter(chunks).then(move |chunk| {
+        let ctx = ctx.clone();
+        let props = props.clone();
+        async move {
+            let wanted: Vec<String> = chunk.iter().filter_map(|(_, n)| n.clone()).collect();
+            let found = ctx.objects_named(&wanted).await?;
+            let responses: Vec<DavResponse> = chunk
+                .into_iter()
+                .map(|(href, name)| {
+                    let object = name
+                        .and_then(|name| found.get(&name))
+                        .filter(|o| ctx.may_read(o));
+                    match object {
+                        Some(object) => ctx.member_response(object, None, &props),
+                        None => DavResponse::with_status(href, StatusCode::NOT_FOUND),
+                    }
+                })
+                .collect();
+            Ok::<_, DavError>(responses)
+        }
+    });
+    let rest = streaming::flatten_batches(batches);
     streaming::multistatus(Vec::new(), rest, streaming::no_token())
 }
 
@@ -385,59 +380,52 @@ fn member_batches(
     members: impl futures::Stream<Item = Result<SyncMember, DavError>> + Send + 'static,
     props: Arc<ReportProps>,
 ) -> BoxStream<'static, Result<DavResponse, DavError>> {
-    members
-        .ready_chunks(BATCH)
-        .then(move |chunk| {
-            let ctx = ctx.clone();
-            let props = props.clone();
-            async move {
-                let members: Vec<SyncMember> = chunk.into_iter().collect::<Result<_, _>>()?;
-                let wanted: Vec<String> = members
-                    .iter()
-                    .filter(|m| !m.deleted)
-                    .map(|m| m.resource_name.clone())
-                    .collect();
-                let needs_objects =
-                    props.calendar_data.is_some() || !ctx.collection.rights.can_read_all();
-                let objects = if needs_objects {
-                    ctx.objects_named(&wanted).await?
-                } else {
-                    HashMap::new()
-                };
-                let mut responses = Vec::with_capacity(members.len());
-                for member in members {
-                    let href = ctx.href(&member.resource_name);
-                    if member.deleted {
-                        responses.push(DavResponse::with_status(href, StatusCode::NOT_FOUND));
-                        continue;
-                    }
-                    if needs_objects {
-                        match objects.get(&member.resource_name) {
-                            Some(object) if ctx.may_read(object) => {
-                                responses.push(ctx.member_response(object, None, &props))
-                            }
-                            // Gone since the change was read, or not the user's to read.
-                            _ => responses
-                                .push(DavResponse::with_status(href, StatusCode::NOT_FOUND)),
-                        }
-                    } else {
-                        let live = member_properties(
-                            member.etag.as_deref().unwrap_or(""),
-                            member.size.unwrap_or(0),
-                            member.modified_at.unwrap_or(0),
-                            CALENDAR_CONTENT_TYPE,
-                        );
-                        responses.push(answer(href, &live, &[], &props.request));
-                    }
+    let batches = members.ready_chunks(BATCH).then(move |chunk| {
+        let ctx = ctx.clone();
+        let props = props.clone();
+        async move {
+            let members: Vec<SyncMember> = chunk.into_iter().collect::<Result<_, _>>()?;
+            let wanted: Vec<String> = members
+                .iter()
+                .filter(|m| !m.deleted)
+                .map(|m| m.resource_name.clone())
+                .collect();
+            let needs_objects =
+                props.calendar_data.is_some() || !ctx.collection.rights.can_read_all();
+            let objects = if needs_objects {
+                ctx.objects_named(&wanted).await?
+            } else {
+                HashMap::new()
+            };
+            let mut responses = Vec::with_capacity(members.len());
+            for member in members {
+                let href = ctx.href(&member.resource_name);
+                if member.deleted {
+                    responses.push(DavResponse::with_status(href, StatusCode::NOT_FOUND));
+                    continue;
                 }
-                Ok::<_, DavError>(responses)
+                if needs_objects {
+                    match objects.get(&member.resource_name) {
+                        Some(object) if ctx.may_read(object) => {
+                            responses.push(ctx.member_response(object, None, &props))
+                        }
+                        // Gone since the change was read, or not the user's to read.
+                        _ => responses.push(DavResponse::with_status(href, StatusCode::NOT_FOUND)),
+                    }
+                } else {
+                    let live = member_properties(
+                        member.etag.as_deref().unwrap_or(""),
+                        member.size.unwrap_or(0),
+                        member.modified_at.unwrap_or(0),
+                        CALENDAR_CONTENT_TYPE,
+                    );
+                    responses.push(answer(href, &live, &[], &props.request));
+                }
             }
-        })
-        .flat_map(|batch| match batch {
-            Ok(responses) => stream::iter(responses.into_iter().map(Ok)).boxed(),
-            Err(err) => stream::once(async { Err(err) }).boxed(),
-        })
-        .boxed()
+            Ok::<_, DavError>(responses)
+        }
+    });
+    streaming::flatten_batches(batches)
 }
 
 /// free-busy-query: the busy time of every event in the range, merged into one VFREEBUSY.

@@ -41,6 +41,19 @@ pub fn multistatus(
         .into_response()
 }
 
+/// The responses of batches, one after the other; a failed batch ends the stream with
+/// its error.
+pub fn flatten_batches(
+    batches: impl futures::Stream<Item = Result<Vec<DavResponse>, DavError>> + Send + 'static,
+) -> BoxStream<'static, Result<DavResponse, DavError>> {
+    batches
+        .flat_map(|batch| match batch {
+            Ok(responses) => stream::iter(responses.into_iter().map(Ok)).boxed(),
+            Err(err) => stream::once(async { Err(err) }).boxed(),
+        })
+        .boxed()
+}
+
 /// A tail without a sync token.
 pub fn no_token() -> BoxStream<'static, Result<Option<String>, DavError>> {
     stream::once(async { Ok(None) }).boxed()
