@@ -23,8 +23,8 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{
-    filler, line, measure, median, ms, print_growth, provision, sync_body, Backend, Client, Fresh,
-    Report, Rng, Server, PROPFIND_ETAG, RUNS,
+    filler, line, measure, median, ms, multiget_body, print_growth, provision, sync_body, Backend,
+    Client, Fresh, Report, Rng, Server, PROPFIND_ETAG, RUNS,
 };
 use davgate::caldav::write::prepare;
 use davgate::caldav::CalendarCollection;
@@ -207,7 +207,12 @@ async fn run(backend: &Backend, n: usize) -> Report {
     let hrefs: Vec<String> = (0..wanted)
         .map(|k| format!("{calendar}{}", names[k * step]))
         .collect();
-    let body = multiget_body(&hrefs);
+    let body = multiget_body(
+        "calendar-multiget",
+        "urn:ietf:params:xml:ns:caldav",
+        "calendar-data",
+        &hrefs,
+    );
     let row = measure(
         &server,
         "calendar-multiget, 1,000 hrefs (getetag, calendar-data)",
@@ -270,19 +275,6 @@ async fn run(backend: &Backend, n: usize) -> Report {
     fresh.finish().await;
     report
 }
-fn multiget_body(hrefs: &[String]) -> String {
-    let mut body = String::from(
-        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\
-<C:calendar-multiget xmlns:D=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:caldav\">\
-<D:prop><D:getetag/><C:calendar-data/></D:prop>",
-    );
-    for href in hrefs {
-        body.push_str(&format!("<D:href>{href}</D:href>"));
-    }
-    body.push_str("</C:calendar-multiget>");
-    body
-}
-
 fn query_body(range: &TimeRange) -> String {
     format!(
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\

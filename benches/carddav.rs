@@ -25,8 +25,8 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use common::{
-    filler, line, measure, median, ms, print_growth, provision, size, sync_body, thousands,
-    Backend, Client, Fresh, Report, Rng, Server, PROPFIND_ETAG, RUNS,
+    filler, line, measure, median, ms, multiget_body, print_growth, provision, size, sync_body,
+    thousands, Backend, Client, Fresh, Report, Rng, Server, PROPFIND_ETAG, RUNS,
 };
 use davgate::carddav::write::stored_row;
 use davgate::content::vcard::ContactObject;
@@ -50,6 +50,7 @@ const USERS: usize = 2;
 /// Up to this size the multiget of every member is timed `RUNS` times; above it, once
 /// after its warm-up.
 const FULL_MULTIGET_RUNS_UP_TO: usize = 10_000;
+const CARDDAV: &str = "urn:ietf:params:xml:ns:carddav";
 /// How a vCard starts, counted in answers.
 const VCARD: &str = "BEGIN:VCARD";
 
@@ -219,7 +220,12 @@ fn run(rt: &Runtime, backend: &Backend, n: usize) -> Report {
         // What a client fetches after its initial sync: every member, 500 hrefs a request.
         let bodies: Vec<(usize, String)> = hrefs
             .chunks(MULTIGET_BATCH)
-            .map(|chunk| (chunk.len(), multiget_body(chunk)))
+            .map(|chunk| {
+                (
+                    chunk.len(),
+                    multiget_body("addressbook-multiget", CARDDAV, "address-data", chunk),
+                )
+            })
             .collect();
         let row = measure(
             &server,
@@ -391,19 +397,6 @@ async fn load(
         .await
         .expect("put_object");
     started.elapsed()
-}
-
-fn multiget_body(hrefs: &[String]) -> String {
-    let mut body = String::from(
-        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\
-<C:addressbook-multiget xmlns:D=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:carddav\">\
-<D:prop><D:getetag/><C:address-data/></D:prop>",
-    );
-    for href in hrefs {
-        body.push_str(&format!("<D:href>{href}</D:href>"));
-    }
-    body.push_str("</C:addressbook-multiget>");
-    body
 }
 
 #[derive(Default)]

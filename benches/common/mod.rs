@@ -239,6 +239,20 @@ pub fn sync_body(token: &str) -> String {
     )
 }
 
+/// A multiget (`report` in the namespace `namespace`, e.g. CalDAV's `calendar-multiget`)
+/// of `hrefs` asking for `getetag` and the object data `data` (`calendar-data`, ...).
+pub fn multiget_body(report: &str, namespace: &str, data: &str, hrefs: &[String]) -> String {
+    let mut body = format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\
+<C:{report} xmlns:D=\"DAV:\" xmlns:C=\"{namespace}\"><D:prop><D:getetag/><C:{data}/></D:prop>"
+    );
+    for href in hrefs {
+        body.push_str(&format!("<D:href>{href}</D:href>"));
+    }
+    body.push_str(&format!("</C:{report}>"));
+    body
+}
+
 // ---------------------------------------------------------------------------------------
 // The server under test
 
