@@ -47,9 +47,6 @@ const OWN_CONTACTS: usize = 5;
 /// Users provisioned in the context (the benchmark user and the directory's
 /// administrator), each with an entry of its own in the global address list.
 const USERS: usize = 2;
-/// Up to this size the multiget of every member is timed `RUNS` times; above it, once
-/// after its warm-up.
-const FULL_MULTIGET_RUNS_UP_TO: usize = 10_000;
 const CARDDAV: &str = "urn:ietf:params:xml:ns:carddav";
 /// How a vCard starts, counted in answers.
 const VCARD: &str = "BEGIN:VCARD";
@@ -180,11 +177,6 @@ fn run(rt: &Runtime, backend: &Backend, n: usize) -> Report {
     let reply = client.send("PROPFIND", &books[0].path, &[("Depth", "0")], PROPFIND_ETAG);
     assert_eq!(reply.status, 207, "{}", reply.text());
 
-    let multiget_runs = if n <= FULL_MULTIGET_RUNS_UP_TO {
-        RUNS
-    } else {
-        1
-    };
     let mut round = 0usize;
     let mut changed_so_far = BTreeSet::new();
     let mut change_times = Vec::new();
@@ -234,7 +226,7 @@ fn run(rt: &Runtime, backend: &Backend, n: usize) -> Report {
                 book.label,
                 bodies.len()
             ),
-            multiget_runs,
+            RUNS,
             || {
                 let mut total = common::Sample::default();
                 for (wanted, body) in &bodies {
@@ -287,13 +279,6 @@ fn run(rt: &Runtime, backend: &Backend, n: usize) -> Report {
             "one Store::put_object after the other".into()
         }
     ));
-    if multiget_runs < RUNS {
-        report.notes.push(format!(
-            "the multiget of every member ran once after its warm-up (median of {RUNS} \
-             up to {} contacts)",
-            thousands(FULL_MULTIGET_RUNS_UP_TO)
-        ));
-    }
     report.notes.push(format!(
         "the 10 contacts changed before each incremental sync were written through the \
          store in {} (median)",
