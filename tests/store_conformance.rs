@@ -2086,3 +2086,43 @@ async fn several_folders_and_users_are_read_in_one_call_each() {
         db.drop_database().await;
     }
 }
+
+/// Object writes are single statements; on SQLite each must complete so that the WAL's
+/// auto-checkpoint runs, keeping the log at about its 1,000-page threshold however many
+/// members are created or replaced.
+#[tokio::test]
+async fn sqlite_wal_stays_bounded_under_object_writes() {
+    let db = common::sqlite().await;
+    let (ctx, _alice, cal) = alice_and_calendar(&db.store).await;
+    let path = db.url.strip_prefix("sqlite://").expect("a file URL");
+    let wal_size = || std::fs::metadata(format!("{path}-wal")).unwrap().len();
+    const LIMIT: u64 = 8 << 20;
+    for i in 0..1000 {
+        let name = format!("e{i}.ics");
+        let object = event(&name, &format!("u{i}"), "created");
+        db.store
+            .put_object(ctx, cal, &object, WriteCondition::MustNotExist)
+            .await
+            .unwrap();
+    }
+    assert!(
+        wal_size() < LIMIT,
+        "WAL after creating: {} bytes",
+        wal_size()
+    );
+    for i in 0..1000 {
+        let name = format!("e{i}.ics");
+        let object = event(&name, &format!("u{i}"), "replaced");
+        let outcome = db
+            .store
+            .put_object(ctx, cal, &object, WriteCondition::Unconditional)
+            .await
+            .unwrap();
+        assert!(!outcome.created);
+    }
+    assert!(
+        wal_size() < LIMIT,
+        "WAL after replacing: {} bytes",
+        wal_size()
+    );
+}

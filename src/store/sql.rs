@@ -565,6 +565,13 @@ macro_rules! impl_sql_store {
             }
 
             /// Replaces the named member; `expected_etag` None means any version.
+            ///
+            /// This and `insert_object` read their `RETURNING` row with `fetch_all`, which
+            /// steps the statement to its end: SQLite runs its WAL auto-checkpoint only when
+            /// a statement completes, not when it is reset after its first row as
+            /// `fetch_optional` does, and object writes are single autocommit statements.
+            /// Cut short, they would leave the WAL growing with every write, and every page
+            /// read searching all of it.
             async fn update_object(
                 &self,
                 context: ContextId,
@@ -592,8 +599,9 @@ macro_rules! impl_sql_store {
                 .bind(object.user_id)
                 .bind(now_epoch())
                 .bind(expected_etag)
-                .fetch_optional(&self.pool)
+                .fetch_all(&self.pool)
                 .await
+                .map(|etags| etags.into_iter().next())
             }
 
             /// Creates the named member unless it exists.
@@ -626,8 +634,9 @@ macro_rules! impl_sql_store {
                 .bind(&object.display_name)
                 .bind(object.user_id)
                 .bind(now)
-                .fetch_optional(executor)
+                .fetch_all(executor)
                 .await
+                .map(|etags| etags.into_iter().next())
             }
 
             /// Replaces the values linked to `owner` in one of the link tables (aliases,
