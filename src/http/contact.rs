@@ -2,21 +2,21 @@
 //! member name points into the folder it lives in (`carddav::member_names`); new contacts
 //! go to the user's default contact folder. Writes are conditioned like calendar objects.
 
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use http::{header, HeaderMap, Method, StatusCode};
 
 use super::error::DavError;
-use super::object::{entity_response, need_privilege, write_condition};
+use super::object::{
+    delete_member, entity_response, not_modified, put_member, read_member, MemberTarget,
+};
 use super::AppState;
 use crate::access::DavUser;
 use crate::carddav::{write, AddressBook, Located};
 use crate::config::props;
 use crate::content::card_query::AddressDataRequest;
 use crate::content::vcard::{negotiate, ContactObject, VCARD_CONTENT_TYPE};
-use crate::dav::headers::if_none_match;
 use crate::dav::member::quoted_etag;
 use crate::dav::Precondition;
-use crate::store::StoreError;
 
 /// Where `name` of `book` lives, or why it cannot be there.
 pub(super) fn locate<'a>(book: &'a AddressBook, name: &str) -> Result<Located<'a>, DavError> {
@@ -34,6 +34,20 @@ pub(super) fn locate<'a>(book: &'a AddressBook, name: &str) -> Result<Located<'a
     })
 }
 
+/// The member `name` of `book` stands for, as GET, PUT and DELETE address it.
+fn target<'a>(state: &AppState, book: &AddressBook, located: &'a Located<'a>) -> MemberTarget<'a> {
+    let folder = located.folder;
+    MemberTarget {
+        folder: folder.id(),
+        name: &located.name,
+        rights: &folder.rights,
+        href: state
+            .paths
+            .external(&book.member_sub_path(folder.id(), &located.name)),
+        collection_href: state.paths.external(&book.sub_path()),
+    }
+}
+
 pub(super) async fn get(
     state: &AppState,
     me: &DavUser,
@@ -43,28 +57,9 @@ pub(super) async fn get(
     headers: &HeaderMap,
 ) -> Result<Response, DavError> {
     let located = book.locate(name).ok_or(DavError::NotFound)?;
-    let object = state
-        .store
-        .object(me.user.context_id, located.folder.id(), &located.name)
-        .await?
-        .ok_or(DavError::NotFound)?;
-    if !located
-        .folder
-        .rights
-        .can_read_object(object.user_id, me.user.id)
-    {
-        return Err(need_privilege(
-            state
-                .paths
-                .external(&book.member_sub_path(located.folder.id(), &located.name)),
-            "read",
-        ));
-    }
-    let etag = quoted_etag(&object.etag);
-    if let Some(condition) = if_none_match(headers)? {
-        if !condition.if_none_match_passes(Some(&object.etag)) {
-            return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
-        }
+    let object = read_member(state, me, &target(state, book, &located)).await?;
+    if let Some(response) = not_modified(headers, &object)? {
+        return Ok(response);
     }
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
     let data = match negotiate(accept) {
@@ -82,7 +77,7 @@ pub(super) async fn get(
     Ok(entity_response(
         method,
         VCARD_CONTENT_TYPE,
-        etag,
+        quoted_etag(&object.etag),
         object.modified_at,
         data,
     ))
@@ -96,59 +91,33 @@ pub(super) async fn put(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Response, DavError> {
-    let context = me.user.context_id;
     let located = locate(book, name)?;
-    let folder = located.folder;
-    let href = state
-        .paths
-        .external(&book.member_sub_path(folder.id(), &located.name));
-    let current = state
-        .store
-        .object(context, folder.id(), &located.name)
-        .await?;
-    let condition = write_condition(headers, current.as_ref())?;
-    match &current {
-        None if !folder.rights.can_create() => {
-            return Err(need_privilege(
-                state.paths.external(&book.sub_path()),
-                "bind",
-            ))
-        }
-        Some(existing) if !folder.rights.can_modify(existing.user_id, me.user.id) => {
-            return Err(need_privilege(href, "write-content"))
-        }
-        _ => {}
-    }
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
     let max_size = me.config.get::<props::MaxVCardSize>();
-    let mut object = write::prepare(&located.name, body, content_type, max_size, me.user.id)?;
-    if let Some(existing) = &current {
-        // The author of a contact stays who created it.
-        object.user_id = existing.user_id;
-    }
-    match state
-        .store
-        .put_object(context, folder.id(), &object, condition)
-        .await
-    {
-        Ok(outcome) => {
-            let status = if outcome.created {
-                StatusCode::CREATED
-            } else {
-                StatusCode::NO_CONTENT
-            };
-            Ok((status, [(header::ETAG, quoted_etag(&outcome.etag))]).into_response())
-        }
-        Err(StoreError::UidConflict { resource_name }) => {
-            let other = state
-                .paths
-                .external(&book.member_sub_path(folder.id(), &resource_name));
-            Err(Precondition::AddressbookNoUidConflict(other).into())
-        }
-        Err(other) => Err(other.into()),
-    }
+    let folder = located.folder.id();
+    put_member(
+        state,
+        me,
+        &target(state, book, &located),
+        headers,
+        || {
+            Ok(write::prepare(
+                &located.name,
+                body,
+                content_type,
+                max_size,
+                me.user.id,
+            )?)
+        },
+        |other| {
+            Precondition::AddressbookNoUidConflict(
+                state.paths.external(&book.member_sub_path(folder, other)),
+            )
+        },
+    )
+    .await
 }
 
 pub(super) async fn delete(
@@ -158,26 +127,6 @@ pub(super) async fn delete(
     name: &str,
     headers: &HeaderMap,
 ) -> Result<Response, DavError> {
-    let context = me.user.context_id;
     let located = book.locate(name).ok_or(DavError::NotFound)?;
-    let folder = located.folder;
-    let current = state
-        .store
-        .object(context, folder.id(), &located.name)
-        .await?
-        .ok_or(DavError::NotFound)?;
-    let condition = write_condition(headers, Some(&current))?;
-    if !folder.rights.can_delete(current.user_id, me.user.id) {
-        return Err(need_privilege(
-            state
-                .paths
-                .external(&book.member_sub_path(folder.id(), &located.name)),
-            "unbind",
-        ));
-    }
-    state
-        .store
-        .delete_object(context, folder.id(), &located.name, condition)
-        .await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    delete_member(state, me, &target(state, book, &located), headers).await
 }

@@ -120,7 +120,7 @@ async fn dispatch(
             object::put(state, &me, collection, name, headers, body).await
         }
         ("DELETE", DavResource::CalendarMember { collection, name }) => {
-            object::delete_member(state, &me, collection, name, headers).await
+            object::delete(state, &me, collection, name, headers).await
         }
         ("COPY" | "MOVE", DavResource::CalendarMember { collection, name }) => {
             copy_move::copy_or_move(

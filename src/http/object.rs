@@ -1,5 +1,6 @@
-//! GET, HEAD, PUT and DELETE of calendar objects, and DELETE of calendar collections,
-//! with strong ETags and `If-Match` / `If-None-Match` checked atomically by the store.
+//! GET, HEAD, PUT and DELETE of collection members, calendar objects and vCards alike,
+//! with strong ETags and `If-Match` / `If-None-Match` checked atomically by the store; and
+//! DELETE of calendar collections.
 
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
@@ -7,14 +8,14 @@ use http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 
 use super::error::DavError;
 use super::AppState;
-use crate::access::DavUser;
+use crate::access::{DavUser, FolderRights};
 use crate::caldav::CALENDAR_CONTENT_TYPE;
 use crate::caldav::{write, CalendarCollection, SyncWindow};
 use crate::config::props;
 use crate::dav::headers::{if_match, if_none_match};
 use crate::dav::member::{http_date, quoted_etag};
 use crate::dav::{ElementName, NeededPrivilege, Precondition};
-use crate::store::{StoreError, StoredObject, WriteCondition};
+use crate::store::{FolderId, StoreError, StoredObject, WriteCondition, WriteObject};
 
 /// 403 with `DAV:need-privileges` naming the resource and the missing privilege.
 pub(super) fn need_privilege(href: String, privilege: &str) -> DavError {
@@ -25,6 +26,62 @@ pub(super) fn need_privilege(href: String, privilege: &str) -> DavError {
     .into()
 }
 
+/// A member as GET, PUT and DELETE need it: the folder it is stored in, its stored name,
+/// the user's rights on that folder, and the hrefs that errors name.
+pub(super) struct MemberTarget<'a> {
+    pub folder: FolderId,
+    pub name: &'a str,
+    pub rights: &'a FolderRights,
+    pub href: String,
+    pub collection_href: String,
+}
+
+impl<'a> MemberTarget<'a> {
+    fn calendar(state: &AppState, collection: &'a CalendarCollection, name: &'a str) -> Self {
+        MemberTarget {
+            folder: collection.id(),
+            name,
+            rights: &collection.rights,
+            href: state.paths.external(&collection.member_sub_path(name)),
+            collection_href: state.paths.external(&collection.sub_path()),
+        }
+    }
+}
+
+/// The member the user may read: 404 when there is none, 403 when it is not theirs to read.
+pub(super) async fn read_member(
+    state: &AppState,
+    me: &DavUser,
+    target: &MemberTarget<'_>,
+) -> Result<StoredObject, DavError> {
+    let object = state
+        .store
+        .object(me.user.context_id, target.folder, target.name)
+        .await?
+        .ok_or(DavError::NotFound)?;
+    if !target.rights.can_read_object(object.user_id, me.user.id) {
+        return Err(need_privilege(target.href.clone(), "read"));
+    }
+    Ok(object)
+}
+
+/// The 304 answer when the client's `If-None-Match` names the member's current version.
+pub(super) fn not_modified(
+    headers: &HeaderMap,
+    object: &StoredObject,
+) -> Result<Option<Response>, DavError> {
+    Ok(match if_none_match(headers)? {
+        Some(condition) if !condition.if_none_match_passes(Some(&object.etag)) => Some(
+            (
+                StatusCode::NOT_MODIFIED,
+                [(header::ETAG, quoted_etag(&object.etag))],
+            )
+                .into_response(),
+        ),
+        _ => None,
+    })
+}
+
 pub(super) async fn get(
     state: &AppState,
     me: &DavUser,
@@ -33,30 +90,14 @@ pub(super) async fn get(
     method: &Method,
     headers: &HeaderMap,
 ) -> Result<Response, DavError> {
-    let object = state
-        .store
-        .object(me.user.context_id, collection.id(), name)
-        .await?
-        .ok_or(DavError::NotFound)?;
-    if !collection
-        .rights
-        .can_read_object(object.user_id, me.user.id)
-    {
-        return Err(need_privilege(
-            state.paths.external(&collection.member_sub_path(name)),
-            "read",
-        ));
-    }
-    let etag = quoted_etag(&object.etag);
-    if let Some(condition) = if_none_match(headers)? {
-        if !condition.if_none_match_passes(Some(&object.etag)) {
-            return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
-        }
+    let object = read_member(state, me, &MemberTarget::calendar(state, collection, name)).await?;
+    if let Some(response) = not_modified(headers, &object)? {
+        return Ok(response);
     }
     Ok(entity_response(
         method,
         CALENDAR_CONTENT_TYPE,
-        etag,
+        quoted_etag(&object.etag),
         object.modified_at,
         object.data,
     ))
@@ -103,22 +144,6 @@ pub(super) async fn put(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Response, DavError> {
-    let context = me.user.context_id;
-    let href = state.paths.external(&collection.member_sub_path(name));
-    let current = state.store.object(context, collection.id(), name).await?;
-    let condition = write_condition(headers, current.as_ref())?;
-    match &current {
-        None if !collection.rights.can_create() => {
-            return Err(need_privilege(
-                state.paths.external(&collection.sub_path()),
-                "bind",
-            ))
-        }
-        Some(existing) if !collection.rights.can_modify(existing.user_id, me.user.id) => {
-            return Err(need_privilege(href, "write-content"))
-        }
-        _ => {}
-    }
     let strict = me
         .config
         .get::<props::IntervalStrict>()
@@ -126,21 +151,66 @@ pub(super) async fn put(
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
-    let mut object = write::prepare(
-        collection,
-        name,
-        body,
-        content_type,
-        strict.as_ref(),
-        me.user.id,
-    )?;
+    let target = MemberTarget::calendar(state, collection, name);
+    put_member(
+        state,
+        me,
+        &target,
+        headers,
+        || {
+            Ok(write::prepare(
+                collection,
+                name,
+                body,
+                content_type,
+                strict.as_ref(),
+                me.user.id,
+            )?)
+        },
+        |other| {
+            Precondition::CalendarNoUidConflict(
+                state.paths.external(&collection.member_sub_path(other)),
+            )
+        },
+    )
+    .await
+}
+
+/// Writes the member `build` makes, once the client's conditions and the user's right
+/// to create or change it hold; the store writes under the version checked here, so a
+/// concurrent writer makes this one fail with 412 instead of being overwritten. The
+/// author of an existing member stays who created it. `uid_conflict` names the
+/// precondition for a UID another member of the folder already has.
+pub(super) async fn put_member(
+    state: &AppState,
+    me: &DavUser,
+    target: &MemberTarget<'_>,
+    headers: &HeaderMap,
+    build: impl FnOnce() -> Result<WriteObject, DavError>,
+    uid_conflict: impl FnOnce(&str) -> Precondition,
+) -> Result<Response, DavError> {
+    let context = me.user.context_id;
+    let current = state
+        .store
+        .object(context, target.folder, target.name)
+        .await?;
+    let condition = write_condition(headers, current.as_ref())?;
+    match &current {
+        None if !target.rights.can_create() => {
+            return Err(need_privilege(target.collection_href.clone(), "bind"))
+        }
+        Some(existing) if !target.rights.can_modify(existing.user_id, me.user.id) => {
+            return Err(need_privilege(target.href.clone(), "write-content"))
+        }
+        _ => {}
+    }
+    let mut object = build()?;
     if let Some(existing) = &current {
-        // The author of a member stays who created it.
         object.user_id = existing.user_id;
     }
     match state
         .store
-        .put_object(context, collection.id(), &object, condition)
+        .put_object(context, target.folder, &object, condition)
         .await
     {
         Ok(outcome) => {
@@ -151,12 +221,7 @@ pub(super) async fn put(
             };
             Ok((status, [(header::ETAG, quoted_etag(&outcome.etag))]).into_response())
         }
-        Err(StoreError::UidConflict { resource_name }) => {
-            let other = state
-                .paths
-                .external(&collection.member_sub_path(&resource_name));
-            Err(Precondition::CalendarNoUidConflict(other).into())
-        }
+        Err(StoreError::UidConflict { resource_name }) => Err(uid_conflict(&resource_name).into()),
         Err(other) => Err(other.into()),
     }
 }
@@ -190,29 +255,43 @@ pub(super) fn write_condition(
     })
 }
 
-pub(super) async fn delete_member(
+pub(super) async fn delete(
     state: &AppState,
     me: &DavUser,
     collection: &CalendarCollection,
     name: &str,
     headers: &HeaderMap,
 ) -> Result<Response, DavError> {
+    delete_member(
+        state,
+        me,
+        &MemberTarget::calendar(state, collection, name),
+        headers,
+    )
+    .await
+}
+
+/// Deletes the member under the client's conditions and the version the user's right to
+/// delete it was checked against.
+pub(super) async fn delete_member(
+    state: &AppState,
+    me: &DavUser,
+    target: &MemberTarget<'_>,
+    headers: &HeaderMap,
+) -> Result<Response, DavError> {
     let context = me.user.context_id;
     let current = state
         .store
-        .object(context, collection.id(), name)
+        .object(context, target.folder, target.name)
         .await?
         .ok_or(DavError::NotFound)?;
     let condition = write_condition(headers, Some(&current))?;
-    if !collection.rights.can_delete(current.user_id, me.user.id) {
-        return Err(need_privilege(
-            state.paths.external(&collection.member_sub_path(name)),
-            "unbind",
-        ));
+    if !target.rights.can_delete(current.user_id, me.user.id) {
+        return Err(need_privilege(target.href.clone(), "unbind"));
     }
     state
         .store
-        .delete_object(context, collection.id(), name, condition)
+        .delete_object(context, target.folder, target.name, condition)
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
