@@ -7,16 +7,15 @@
 //! has changed since the client's token, the members of folders that came in are reported
 //! as new and those of folders that left as deleted, instead of a forced full resync.
 
-use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use axum::response::Response;
-use futures::stream::{self, BoxStream, StreamExt};
-use http::StatusCode;
+use futures::stream::{self, StreamExt};
 
 use super::error::DavError;
-use super::paths::decode_path;
+use super::paths::DavPaths;
 use super::propfind::answer;
+use super::report_members::{multiget, sync_responses, MemberView};
 use super::streaming;
 use super::sync::{check_since, too_many, LimitedSync};
 use super::AppState;
@@ -24,15 +23,11 @@ use crate::access::DavUser;
 use crate::carddav::AddressBook;
 use crate::content::card_query::{AddressDataRequest, AddressFilter};
 use crate::content::vcard::{ContactObject, VCARD_CONTENT_TYPE};
-use crate::dav::headers::reference_path;
 use crate::dav::member::member_properties;
 use crate::dav::report::{parse_report, ReportProps, ReportRequest};
 use crate::dav::{KnownProp, Precondition, PropValue, Response as DavResponse};
-use crate::store::{DynStore, FolderId, MemberFilter, StoredObject, SyncMember, UserId};
+use crate::store::{ContextId, DynStore, FolderId, MemberFilter, StoredObject, UserId};
 use crate::sync_token::{parse_sync_token, SpanToken};
-
-/// Names fetched per store query when a report needs member data.
-const BATCH: usize = 500;
 
 pub(super) async fn report(
     state: &AppState,
@@ -77,55 +72,65 @@ pub(super) async fn report(
 #[derive(Clone)]
 struct BookContext {
     store: DynStore,
-    paths: super::DavPaths,
+    paths: DavPaths,
     book: Arc<AddressBook>,
     me: UserId,
     context: i64,
 }
 
 impl BookContext {
+    fn collection_href(&self) -> String {
+        self.paths.external(&self.book.sub_path())
+    }
+}
+
+impl MemberView for BookContext {
+    fn store(&self) -> &DynStore {
+        &self.store
+    }
+
+    fn paths(&self) -> &DavPaths {
+        &self.paths
+    }
+
+    fn context(&self) -> ContextId {
+        self.context
+    }
+
+    fn collection_sub_path(&self) -> String {
+        self.book.sub_path()
+    }
+
     fn href(&self, folder: FolderId, name: &str) -> String {
         self.paths
             .external(&self.book.member_sub_path(folder, name))
     }
 
-    fn collection_href(&self) -> String {
-        self.paths.external(&self.book.sub_path())
+    fn locate(&self, member_name: &str) -> Option<(FolderId, String)> {
+        let located = self.book.locate(member_name)?;
+        Some((located.folder.id(), located.name))
     }
 
-    /// Whether the user may read this member (folders with "read own" show only their own).
     fn may_read(&self, object: &StoredObject) -> bool {
         self.book
             .folder(object.folder_id)
             .is_some_and(|f| f.rights.can_read_object(object.user_id, self.me))
     }
 
-    /// Whether the user may read every member of `folder` without looking at each.
     fn reads_all(&self, folder: FolderId) -> bool {
         self.book
             .folder(folder)
             .is_some_and(|f| f.rights.can_read_all())
     }
 
-    /// Members of one folder by name, one query per batch.
-    async fn objects_named(
-        &self,
-        folder: FolderId,
-        names: &[String],
-    ) -> Result<HashMap<String, StoredObject>, DavError> {
-        if names.is_empty() {
-            return Ok(HashMap::new());
-        }
-        Ok(self
-            .store
-            .objects_by_names(self.context, folder, names)
-            .await?
-            .into_iter()
-            .map(|o| (o.resource_name.clone(), o))
-            .collect())
+    fn wants_data(&self, props: &ReportProps) -> bool {
+        props.address_data.is_some()
     }
 
-    /// The response for one member, with its vCard when asked for.
+    fn content_type(&self) -> &'static str {
+        VCARD_CONTENT_TYPE
+    }
+
     fn member_response(&self, object: &StoredObject, props: &ReportProps) -> DavResponse {
         let mut live = member_properties(
             &object.etag,
@@ -158,62 +163,6 @@ fn address_data(object: &StoredObject, request: &AddressDataRequest) -> Vec<u8> 
     } else {
         ContactObject::render(&object.data, request)
     }
-}
-
-/// addressbook-multiget: each href answered, found members fetched in batches of 500
-/// names per folder.
-fn multiget(ctx: BookContext, props: ReportProps, hrefs: Vec<String>) -> Response {
-    let props = Arc::new(props);
-    let chunks: Vec<Vec<String>> = hrefs.chunks(BATCH).map(<[_]>::to_vec).collect();
-    let batches = stream::iter(chunks).then(move |chunk| {
-        let ctx = ctx.clone();
-        let props = props.clone();
-        async move {
-            let located: Vec<(String, Option<(FolderId, String)>)> = chunk
-                .into_iter()
-                .map(|href| {
-                    let target = member_of(&ctx, &href);
-                    (href, target)
-                })
-                .collect();
-            let mut wanted: BTreeMap<FolderId, Vec<String>> = BTreeMap::new();
-            for (folder, name) in located.iter().filter_map(|(_, t)| t.as_ref()) {
-                wanted.entry(*folder).or_default().push(name.clone());
-            }
-            let mut found: HashMap<FolderId, HashMap<String, StoredObject>> = HashMap::new();
-            for (folder, names) in wanted {
-                found.insert(folder, ctx.objects_named(folder, &names).await?);
-            }
-            let responses: Vec<DavResponse> = located
-                .into_iter()
-                .map(|(href, target)| {
-                    let object = target
-                        .and_then(|(folder, name)| found.get(&folder)?.get(&name))
-                        .filter(|o| ctx.may_read(o));
-                    match object {
-                        Some(object) => ctx.member_response(object, &props),
-                        None => DavResponse::with_status(href, StatusCode::NOT_FOUND),
-                    }
-                })
-                .collect();
-            Ok::<_, DavError>(responses)
-        }
-    });
-    let rest = streaming::flatten_batches(batches);
-    streaming::multistatus(Vec::new(), rest, streaming::no_token())
-}
-
-/// The folder and stored name an href of this address book names, if it names one.
-fn member_of(ctx: &BookContext, href: &str) -> Option<(FolderId, String)> {
-    let sub = ctx.paths.strip_external(&reference_path(href)?)?;
-    let decoded = decode_path(&sub).ok()?;
-    let collection = decode_path(&ctx.book.sub_path()).ok()?;
-    let name = decoded.strip_prefix(&collection)?;
-    if name.is_empty() || name.contains('/') {
-        return None;
-    }
-    let located = ctx.book.locate(name)?;
-    Some((located.folder.id(), located.name))
 }
 
 /// addressbook-query: every member of every folder, parsed once and tested; at most
@@ -333,7 +282,7 @@ async fn sync(
     let set_changes = gone
         .chain(joined.map(|m| m.map_err(DavError::from)))
         .boxed();
-    let rest = member_batches(
+    let rest = sync_responses(
         ctx.clone(),
         set_changes.chain(limited.members).boxed(),
         props,
@@ -367,62 +316,6 @@ fn split_folders(
         .filter(|f| !folders.contains(f))
         .collect();
     (kept, came, left)
-}
-
-/// Sync members as responses: deleted ones 404, live ones with their properties, in
-/// batches of 500 so address-data (when asked) costs one query per folder and batch.
-fn member_batches(
-    ctx: BookContext,
-    members: BoxStream<'static, Result<SyncMember, DavError>>,
-    props: Arc<ReportProps>,
-) -> BoxStream<'static, Result<DavResponse, DavError>> {
-    let batches = members.ready_chunks(BATCH).then(move |chunk| {
-        let ctx = ctx.clone();
-        let props = props.clone();
-        async move {
-            let members: Vec<SyncMember> = chunk.into_iter().collect::<Result<_, _>>()?;
-            let mut wanted: BTreeMap<FolderId, Vec<String>> = BTreeMap::new();
-            for member in members.iter().filter(|m| !m.deleted) {
-                if props.address_data.is_some() || !ctx.reads_all(member.folder_id) {
-                    wanted
-                        .entry(member.folder_id)
-                        .or_default()
-                        .push(member.resource_name.clone());
-                }
-            }
-            let mut objects: HashMap<FolderId, HashMap<String, StoredObject>> = HashMap::new();
-            for (folder, names) in &wanted {
-                objects.insert(*folder, ctx.objects_named(*folder, names).await?);
-            }
-            let mut responses = Vec::with_capacity(members.len());
-            for member in members {
-                let href = ctx.href(member.folder_id, &member.resource_name);
-                if member.deleted {
-                    responses.push(DavResponse::with_status(href, StatusCode::NOT_FOUND));
-                    continue;
-                }
-                if let Some(in_folder) = objects.get(&member.folder_id) {
-                    match in_folder.get(&member.resource_name) {
-                        Some(object) if ctx.may_read(object) => {
-                            responses.push(ctx.member_response(object, &props))
-                        }
-                        // Gone since the change was read, or not the user's to read.
-                        _ => responses.push(DavResponse::with_status(href, StatusCode::NOT_FOUND)),
-                    }
-                } else {
-                    let live = member_properties(
-                        member.etag.as_deref().unwrap_or(""),
-                        member.size.unwrap_or(0),
-                        member.modified_at.unwrap_or(0),
-                        VCARD_CONTENT_TYPE,
-                    );
-                    responses.push(answer(href, &live, &[], &props.request));
-                }
-            }
-            Ok::<_, DavError>(responses)
-        }
-    });
-    streaming::flatten_batches(batches)
 }
 
 #[cfg(test)]

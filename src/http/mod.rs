@@ -14,6 +14,7 @@ pub mod paths;
 mod propfind;
 mod proppatch;
 mod report;
+mod report_members;
 mod resource;
 mod streaming;
 mod sync;

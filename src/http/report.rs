@@ -2,16 +2,16 @@
 //! (RFC 4791 7.8-7.10, RFC 6578). Responses stream as the store yields members, in
 //! batches, never one query per object and never the whole collection in memory.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::response::{IntoResponse, Response};
-use futures::stream::{self, BoxStream, StreamExt};
+use futures::stream::StreamExt;
 use http::{header, StatusCode};
 
 use super::error::DavError;
-use super::paths::decode_path;
+use super::paths::DavPaths;
 use super::propfind::answer;
+use super::report_members::{multiget, sync_responses, MemberView};
 use super::streaming;
 use super::sync::{check_since, too_many, LimitedSync};
 use super::AppState;
@@ -21,15 +21,11 @@ use crate::caldav::{CalendarCollection, SyncWindow};
 use crate::config::props;
 use crate::content::ical::{freebusy_calendar, CalendarObject};
 use crate::content::query::{CalendarDataRequest, CompFilter, TimeRange};
-use crate::dav::headers::reference_path;
 use crate::dav::member::member_properties;
 use crate::dav::report::{parse_report, ReportProps, ReportRequest};
 use crate::dav::{KnownProp, Precondition, PropValue, Response as DavResponse};
-use crate::store::{DynStore, MemberFilter, StoredObject, SyncMember, UserId};
+use crate::store::{ContextId, DynStore, FolderId, MemberFilter, StoredObject, UserId};
 use crate::sync_token::{parse_sync_token, sync_token};
-
-/// Members fetched per store query when a report needs their data.
-const BATCH: usize = 500;
 
 pub(super) async fn report(
     state: &AppState,
@@ -75,7 +71,7 @@ pub(super) async fn report(
 #[derive(Clone)]
 struct ReportContext {
     store: DynStore,
-    paths: super::DavPaths,
+    paths: DavPaths,
     collection: CalendarCollection,
     me: UserId,
     window: SyncWindow,
@@ -94,49 +90,17 @@ impl ReportContext {
         }
     }
 
-    fn context(&self) -> i64 {
-        self.collection.folder.context_id
-    }
-
     fn folder(&self) -> i64 {
         self.collection.id()
-    }
-
-    fn href(&self, resource_name: &str) -> String {
-        self.paths
-            .external(&self.collection.member_sub_path(resource_name))
     }
 
     fn collection_href(&self) -> String {
         self.paths.external(&self.collection.sub_path())
     }
 
-    /// Whether the user may read this member (folders with "read own" show only their own).
-    fn may_read(&self, object: &StoredObject) -> bool {
-        self.collection
-            .rights
-            .can_read_object(object.user_id, self.me)
-    }
-
-    /// Members of this collection by name, one query per call (at most a batch).
-    async fn objects_named(
-        &self,
-        names: &[String],
-    ) -> Result<HashMap<String, StoredObject>, DavError> {
-        if names.is_empty() {
-            return Ok(HashMap::new());
-        }
-        Ok(self
-            .store
-            .objects_by_names(self.context(), self.folder(), names)
-            .await?
-            .into_iter()
-            .map(|o| (o.resource_name.clone(), o))
-            .collect())
-    }
-
-    /// The response for one member with its data rendered as asked.
-    fn member_response(
+    /// The response for one member with its data rendered as asked; `parsed` when the
+    /// caller has parsed it already.
+    fn render_response(
         &self,
         object: &StoredObject,
         parsed: Option<&CalendarObject>,
@@ -164,7 +128,60 @@ impl ReportContext {
                 PropValue::Text(String::from_utf8_lossy(&data).into_owned()),
             ));
         }
-        answer(self.href(&object.resource_name), &live, &[], &props.request)
+        answer(
+            self.href(object.folder_id, &object.resource_name),
+            &live,
+            &[],
+            &props.request,
+        )
+    }
+}
+
+impl MemberView for ReportContext {
+    fn store(&self) -> &DynStore {
+        &self.store
+    }
+
+    fn paths(&self) -> &DavPaths {
+        &self.paths
+    }
+
+    fn context(&self) -> ContextId {
+        self.collection.folder.context_id
+    }
+
+    fn collection_sub_path(&self) -> String {
+        self.collection.sub_path()
+    }
+
+    fn href(&self, _folder: FolderId, name: &str) -> String {
+        self.paths.external(&self.collection.member_sub_path(name))
+    }
+
+    fn locate(&self, member_name: &str) -> Option<(FolderId, String)> {
+        Some((self.folder(), member_name.to_owned()))
+    }
+
+    fn may_read(&self, object: &StoredObject) -> bool {
+        self.collection
+            .rights
+            .can_read_object(object.user_id, self.me)
+    }
+
+    fn reads_all(&self, _folder: FolderId) -> bool {
+        self.collection.rights.can_read_all()
+    }
+
+    fn wants_data(&self, props: &ReportProps) -> bool {
+        props.calendar_data.is_some()
+    }
+
+    fn content_type(&self) -> &'static str {
+        CALENDAR_CONTENT_TYPE
+    }
+
+    fn member_response(&self, object: &StoredObject, props: &ReportProps) -> DavResponse {
+        self.render_response(object, None, props)
     }
 }
 
@@ -175,52 +192,6 @@ impl From<crate::dav::report::ReportError> for DavError {
             None => DavError::BadRequest(format!("REPORT body: {e}")),
         }
     }
-}
-
-/// calendar-multiget: each href answered in order, found members in batches of 500.
-fn multiget(ctx: ReportContext, props: ReportProps, hrefs: Vec<String>) -> Response {
-    let props = Arc::new(props);
-    let names: Vec<(String, Option<String>)> = hrefs
-        .into_iter()
-        .map(|href| {
-            let name = member_name(&ctx, &href);
-            (href, name)
-        })
-        .collect();
-    let chunks: Vec<Vec<(String, Option<String>)>> =
-        names.chunks(BATCH).map(<[_]>::to_vec).collect();
-    let batches = stream::iter(chunks).then(move |chunk| {
-        let ctx = ctx.clone();
-        let props = props.clone();
-        async move {
-            let wanted: Vec<String> = chunk.iter().filter_map(|(_, n)| n.clone()).collect();
-            let found = ctx.objects_named(&wanted).await?;
-            let responses: Vec<DavResponse> = chunk
-                .into_iter()
-                .map(|(href, name)| {
-                    let object = name
-                        .and_then(|name| found.get(&name))
-                        .filter(|o| ctx.may_read(o));
-                    match object {
-                        Some(object) => ctx.member_response(object, None, &props),
-                        None => DavResponse::with_status(href, StatusCode::NOT_FOUND),
-                    }
-                })
-                .collect();
-            Ok::<_, DavError>(responses)
-        }
-    });
-    let rest = streaming::flatten_batches(batches);
-    streaming::multistatus(Vec::new(), rest, streaming::no_token())
-}
-
-/// The member name an href of this collection names, if it names one.
-fn member_name(ctx: &ReportContext, href: &str) -> Option<String> {
-    let sub = ctx.paths.strip_external(&reference_path(href)?)?;
-    let decoded = decode_path(&sub).ok()?;
-    let collection = decode_path(&ctx.collection.sub_path()).ok()?;
-    let name = decoded.strip_prefix(&collection)?;
-    (!name.is_empty() && !name.contains('/')).then(|| name.to_owned())
 }
 
 /// calendar-query: candidates narrowed by SQL to the sync window and the filter's time
@@ -266,7 +237,7 @@ fn query(
                 if !parsed.matches(&filter) {
                     return None;
                 }
-                Some(Ok(ctx.member_response(&object, Some(&parsed), &props)))
+                Some(Ok(ctx.render_response(&object, Some(&parsed), &props)))
             }
         })
         .scan((0u64, false), move |(count, stopped), item| {
@@ -366,66 +337,11 @@ async fn sync(
         },
     );
     let limited = LimitedSync::new(members, since, current, limit);
-    let rest = member_batches(ctx.clone(), limited.members, props)
+    let rest = sync_responses(ctx.clone(), limited.members, props)
         .chain(limited.progress.ending(ctx.collection_href()))
         .boxed();
     let tail = limited.progress.token(sync_token);
     Ok(streaming::multistatus(Vec::new(), rest, tail))
-}
-
-/// Sync members as responses: deleted ones 404, live ones with their properties, in
-/// batches of 500 so calendar-data (when asked) costs one query per batch.
-fn member_batches(
-    ctx: ReportContext,
-    members: impl futures::Stream<Item = Result<SyncMember, DavError>> + Send + 'static,
-    props: Arc<ReportProps>,
-) -> BoxStream<'static, Result<DavResponse, DavError>> {
-    let batches = members.ready_chunks(BATCH).then(move |chunk| {
-        let ctx = ctx.clone();
-        let props = props.clone();
-        async move {
-            let members: Vec<SyncMember> = chunk.into_iter().collect::<Result<_, _>>()?;
-            let wanted: Vec<String> = members
-                .iter()
-                .filter(|m| !m.deleted)
-                .map(|m| m.resource_name.clone())
-                .collect();
-            let needs_objects =
-                props.calendar_data.is_some() || !ctx.collection.rights.can_read_all();
-            let objects = if needs_objects {
-                ctx.objects_named(&wanted).await?
-            } else {
-                HashMap::new()
-            };
-            let mut responses = Vec::with_capacity(members.len());
-            for member in members {
-                let href = ctx.href(&member.resource_name);
-                if member.deleted {
-                    responses.push(DavResponse::with_status(href, StatusCode::NOT_FOUND));
-                    continue;
-                }
-                if needs_objects {
-                    match objects.get(&member.resource_name) {
-                        Some(object) if ctx.may_read(object) => {
-                            responses.push(ctx.member_response(object, None, &props))
-                        }
-                        // Gone since the change was read, or not the user's to read.
-                        _ => responses.push(DavResponse::with_status(href, StatusCode::NOT_FOUND)),
-                    }
-                } else {
-                    let live = member_properties(
-                        member.etag.as_deref().unwrap_or(""),
-                        member.size.unwrap_or(0),
-                        member.modified_at.unwrap_or(0),
-                        CALENDAR_CONTENT_TYPE,
-                    );
-                    responses.push(answer(href, &live, &[], &props.request));
-                }
-            }
-            Ok::<_, DavError>(responses)
-        }
-    });
-    streaming::flatten_batches(batches)
 }
 
 /// free-busy-query: the busy time of every event in the range, merged into one VFREEBUSY.

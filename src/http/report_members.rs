@@ -1,0 +1,195 @@
+//! What calendar and address book reports share: multiget and the responses of a sync,
+//! both reading member data in batches of 500 names per folder. A collection takes part
+//! through `MemberView`; a calendar is a view over one folder, the aggregated address
+//! book one over several.
+
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::response::Response;
+use futures::stream::{self, BoxStream, StreamExt};
+use http::StatusCode;
+
+use super::error::DavError;
+use super::paths::{decode_path, DavPaths};
+use super::propfind::answer;
+use super::streaming;
+use crate::dav::headers::reference_path;
+use crate::dav::member::member_properties;
+use crate::dav::report::ReportProps;
+use crate::dav::Response as DavResponse;
+use crate::store::{ContextId, DynStore, FolderId, StoredObject, SyncMember};
+
+/// Names fetched per store query when a report needs member data.
+const BATCH: usize = 500;
+
+/// A collection as its reports read members, owned so that streams can outlive the
+/// handler.
+pub(super) trait MemberView: Clone + Send + Sync + 'static {
+    fn store(&self) -> &DynStore;
+    fn paths(&self) -> &DavPaths;
+    fn context(&self) -> ContextId;
+    /// The collection's path below the DAV prefix.
+    fn collection_sub_path(&self) -> String;
+    /// The href of member `name` of `folder`.
+    fn href(&self, folder: FolderId, name: &str) -> String;
+    /// The folder and stored name behind a member name of the collection.
+    fn locate(&self, member_name: &str) -> Option<(FolderId, String)>;
+    /// Whether the user may read this member (folders with "read own" show only their own).
+    fn may_read(&self, object: &StoredObject) -> bool;
+    /// Whether the user may read every member of `folder` without looking at each.
+    fn reads_all(&self, folder: FolderId) -> bool;
+    /// Whether the report asks for member data (calendar-data, address-data).
+    fn wants_data(&self, props: &ReportProps) -> bool;
+    /// The media type members are served as.
+    fn content_type(&self) -> &'static str;
+    /// The response for one member, with its data when the report asks for it.
+    fn member_response(&self, object: &StoredObject, props: &ReportProps) -> DavResponse;
+
+    /// The folder and stored name an href (as a client sends it) names, if it names a
+    /// member of this collection.
+    fn locate_href(&self, href: &str) -> Option<(FolderId, String)> {
+        let sub = self.paths().strip_external(&reference_path(href)?)?;
+        let decoded = decode_path(&sub).ok()?;
+        let collection = decode_path(&self.collection_sub_path()).ok()?;
+        let name = decoded.strip_prefix(&collection)?;
+        if name.is_empty() || name.contains('/') {
+            return None;
+        }
+        self.locate(name)
+    }
+
+    /// Members of `folder` by name: one query (the callers pass at most a batch).
+    fn objects_named(
+        &self,
+        folder: FolderId,
+        names: Vec<String>,
+    ) -> impl Future<Output = Result<HashMap<String, StoredObject>, DavError>> + Send {
+        let store = self.store().clone();
+        let context = self.context();
+        async move {
+            if names.is_empty() {
+                return Ok(HashMap::new());
+            }
+            Ok(store
+                .objects_by_names(context, folder, &names)
+                .await?
+                .into_iter()
+                .map(|o| (o.resource_name.clone(), o))
+                .collect())
+        }
+    }
+}
+
+/// The members of `wanted` (folder, names) by folder, one query per folder.
+async fn fetch<V: MemberView>(
+    view: &V,
+    wanted: BTreeMap<FolderId, Vec<String>>,
+) -> Result<HashMap<FolderId, HashMap<String, StoredObject>>, DavError> {
+    let mut found = HashMap::new();
+    for (folder, names) in wanted {
+        found.insert(folder, view.objects_named(folder, names).await?);
+    }
+    Ok(found)
+}
+
+/// multiget: each href answered in order, found members fetched in batches of 500
+/// hrefs, one query per folder and batch.
+pub(super) fn multiget<V: MemberView>(view: V, props: ReportProps, hrefs: Vec<String>) -> Response {
+    let props = Arc::new(props);
+    let chunks: Vec<Vec<String>> = hrefs.chunks(BATCH).map(<[_]>::to_vec).collect();
+    let batches = stream::iter(chunks).then(move |chunk| {
+        let view = view.clone();
+        let props = props.clone();
+        async move {
+            let located: Vec<(String, Option<(FolderId, String)>)> = chunk
+                .into_iter()
+                .map(|href| {
+                    let target = view.locate_href(&href);
+                    (href, target)
+                })
+                .collect();
+            let mut wanted: BTreeMap<FolderId, Vec<String>> = BTreeMap::new();
+            for (folder, name) in located.iter().filter_map(|(_, t)| t.as_ref()) {
+                wanted.entry(*folder).or_default().push(name.clone());
+            }
+            let found = fetch(&view, wanted).await?;
+            Ok::<_, DavError>(
+                located
+                    .into_iter()
+                    .map(|(href, target)| {
+                        let object = target
+                            .and_then(|(folder, name)| found.get(&folder)?.get(&name))
+                            .filter(|o| view.may_read(o));
+                        match object {
+                            Some(object) => view.member_response(object, &props),
+                            None => DavResponse::with_status(href, StatusCode::NOT_FOUND),
+                        }
+                    })
+                    .collect(),
+            )
+        }
+    });
+    streaming::multistatus(
+        Vec::new(),
+        streaming::flatten_batches(batches),
+        streaming::no_token(),
+    )
+}
+
+/// Sync members as responses: deleted ones 404, live ones with their properties. Data
+/// is read (in batches of 500, one query per folder) only when the report asks for it
+/// or the user may read only some members of a folder.
+pub(super) fn sync_responses<V: MemberView>(
+    view: V,
+    members: BoxStream<'static, Result<SyncMember, DavError>>,
+    props: Arc<ReportProps>,
+) -> BoxStream<'static, Result<DavResponse, DavError>> {
+    let batches = members.ready_chunks(BATCH).then(move |chunk| {
+        let view = view.clone();
+        let props = props.clone();
+        async move {
+            let members: Vec<SyncMember> = chunk.into_iter().collect::<Result<_, _>>()?;
+            let wants_data = view.wants_data(&props);
+            let mut wanted: BTreeMap<FolderId, Vec<String>> = BTreeMap::new();
+            for member in members.iter().filter(|m| !m.deleted) {
+                if wants_data || !view.reads_all(member.folder_id) {
+                    wanted
+                        .entry(member.folder_id)
+                        .or_default()
+                        .push(member.resource_name.clone());
+                }
+            }
+            let objects = fetch(&view, wanted).await?;
+            let mut responses = Vec::with_capacity(members.len());
+            for member in members {
+                let href = view.href(member.folder_id, &member.resource_name);
+                if member.deleted {
+                    responses.push(DavResponse::with_status(href, StatusCode::NOT_FOUND));
+                    continue;
+                }
+                match objects.get(&member.folder_id) {
+                    Some(in_folder) => match in_folder.get(&member.resource_name) {
+                        Some(object) if view.may_read(object) => {
+                            responses.push(view.member_response(object, &props))
+                        }
+                        // Gone since the change was read, or not the user's to read.
+                        _ => responses.push(DavResponse::with_status(href, StatusCode::NOT_FOUND)),
+                    },
+                    None => {
+                        let live = member_properties(
+                            member.etag.as_deref().unwrap_or(""),
+                            member.size.unwrap_or(0),
+                            member.modified_at.unwrap_or(0),
+                            view.content_type(),
+                        );
+                        responses.push(answer(href, &live, &[], &props.request));
+                    }
+                }
+            }
+            Ok::<_, DavError>(responses)
+        }
+    });
+    streaming::flatten_batches(batches)
+}
