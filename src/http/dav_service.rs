@@ -60,8 +60,11 @@ async fn dispatch(
     let user = user.ok_or(DavError::Unauthorized)?.user;
     let me = DavUser::load(&state.store, &state.config, user).await?;
     let resource = DavResource::resolve(&state.store, &me, &sub).await?;
-    let client = ClientKind::detect(crate::clients::user_agent(headers), &me.config);
-    tracing::debug!(%client, %method, path = %sub, "DAV request");
+    // Detection reads up to 16 patterns: only when someone reads the result.
+    if tracing::enabled!(tracing::Level::DEBUG) {
+        let client = ClientKind::detect(crate::clients::user_agent(headers), &me.config);
+        tracing::debug!(%client, %method, path = %sub, "DAV request");
+    }
     let not_allowed = |allow: &'static str| DavError::MethodNotAllowed {
         method: method.to_string(),
         allow,

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::response::Response;
-use futures::stream::{self, StreamExt};
+use futures::stream::{self, BoxStream, StreamExt};
 use http::HeaderMap;
 
 use super::error::DavError;
@@ -22,7 +22,7 @@ use crate::dav::{
     Depth, KnownProp, Precondition, PropName, PropValue, PropfindRequest, Response as DavResponse,
 };
 use crate::principals::EntryResource;
-use crate::store::{MemberFilter, ObjectSummary};
+use crate::store::{FolderId, MemberFilter, ObjectSummary};
 
 pub(super) async fn propfind(
     state: &AppState,
@@ -78,24 +78,17 @@ pub(super) async fn propfind(
             ))
         }
         DavResource::CalendarMember { collection, name } => {
-            let object = state
-                .store
-                .object(me.user.context_id, collection.id(), &name)
-                .await?
-                .ok_or(DavError::NotFound)?;
             let href = state.paths.external(&collection.member_sub_path(&name));
-            let live = member_properties(
-                &object.etag,
-                object.data.len() as i64,
-                object.modified_at,
+            member_response(
+                state,
+                me,
+                collection.id(),
+                &name,
+                href,
                 CALENDAR_CONTENT_TYPE,
-            );
-            let response = answer(href, &live, &[], &request);
-            Ok(streaming::multistatus(
-                vec![response],
-                stream::empty().boxed(),
-                streaming::no_token(),
-            ))
+                &request,
+            )
+            .await
         }
         DavResource::UnmappedCalendar(_) => Err(DavError::NotFound),
         DavResource::AddressBook(book) => {
@@ -114,28 +107,49 @@ pub(super) async fn propfind(
         DavResource::AddressBookMember { book, name } => {
             let located = book.locate(&name).ok_or(DavError::NotFound)?;
             let folder = located.folder.id();
-            let object = state
-                .store
-                .object(me.user.context_id, folder, &located.name)
-                .await?
-                .ok_or(DavError::NotFound)?;
             let href = state
                 .paths
                 .external(&book.member_sub_path(folder, &located.name));
-            let live = member_properties(
-                &object.etag,
-                object.data.len() as i64,
-                object.modified_at,
+            member_response(
+                state,
+                me,
+                folder,
+                &located.name,
+                href,
                 VCARD_CONTENT_TYPE,
-            );
-            let response = answer(href, &live, &[], &request);
-            Ok(streaming::multistatus(
-                vec![response],
-                stream::empty().boxed(),
-                streaming::no_token(),
-            ))
+                &request,
+            )
+            .await
         }
     }
+}
+
+/// The one response of a PROPFIND on a member.
+async fn member_response(
+    state: &AppState,
+    me: &DavUser,
+    folder: FolderId,
+    name: &str,
+    href: String,
+    content_type: &str,
+    request: &PropfindRequest,
+) -> Result<Response, DavError> {
+    let object = state
+        .store
+        .object(me.user.context_id, folder, name)
+        .await?
+        .ok_or(DavError::NotFound)?;
+    let live = member_properties(
+        &object.etag,
+        object.data.len() as i64,
+        object.modified_at,
+        content_type,
+    );
+    Ok(streaming::multistatus(
+        vec![answer(href, &live, &[], request)],
+        stream::empty().boxed(),
+        streaming::no_token(),
+    ))
 }
 
 /// The address books' own responses: two queries whatever their number, one for the
@@ -197,27 +211,51 @@ fn book_member_responses(
     me: &DavUser,
     book: AddressBook,
     request: Arc<PropfindRequest>,
-) -> futures::stream::BoxStream<'static, Result<DavResponse, DavError>> {
+) -> BoxStream<'static, Result<DavResponse, DavError>> {
+    let folders = book.folder_ids();
+    let href_of = move |folder: FolderId, name: &str| book.member_sub_path(folder, name);
+    listing(
+        state,
+        me,
+        folders,
+        MemberFilter::default(),
+        href_of,
+        VCARD_CONTENT_TYPE,
+        request,
+    )
+}
+
+/// The members of `folders` matching `filter`, one response each as the store yields
+/// them, folder after folder (each store stream opens when the previous one is done).
+/// `sub_path_of` names a member's path below the prefix.
+fn listing(
+    state: &AppState,
+    me: &DavUser,
+    folders: Vec<FolderId>,
+    filter: MemberFilter,
+    sub_path_of: impl Fn(FolderId, &str) -> String + Send + Sync + 'static,
+    content_type: &'static str,
+    request: Arc<PropfindRequest>,
+) -> BoxStream<'static, Result<DavResponse, DavError>> {
     let paths = state.paths.clone();
     let store = state.store.clone();
     let context = me.user.context_id;
-    let book = Arc::new(book);
-    stream::iter(book.folder_ids())
+    let sub_path_of = Arc::new(sub_path_of);
+    stream::iter(folders)
         .flat_map(move |folder| {
             let paths = paths.clone();
-            let book = book.clone();
+            let sub_path_of = sub_path_of.clone();
             let request = request.clone();
             store
-                .object_summary_stream(context, folder, MemberFilter::default())
+                .object_summary_stream(context, folder, filter.clone())
                 .map(move |summary| {
                     let summary: ObjectSummary = summary?;
-                    let href =
-                        paths.external(&book.member_sub_path(folder, &summary.resource_name));
+                    let href = paths.external(&sub_path_of(folder, &summary.resource_name));
                     let live = member_properties(
                         &summary.etag,
                         summary.size,
                         summary.modified_at,
-                        VCARD_CONTENT_TYPE,
+                        content_type,
                     );
                     Ok(answer(href, &live, &[], &request))
                 })
@@ -286,28 +324,22 @@ fn member_responses(
     me: &DavUser,
     collection: &CalendarCollection,
     request: Arc<PropfindRequest>,
-) -> futures::stream::BoxStream<'static, Result<DavResponse, DavError>> {
+) -> BoxStream<'static, Result<DavResponse, DavError>> {
     let filter = MemberFilter {
         window: SyncWindow::of(&me.config).bounds(),
         component: None,
     };
-    let paths = state.paths.clone();
-    let collection = collection.clone();
-    state
-        .store
-        .object_summary_stream(me.user.context_id, collection.id(), filter)
-        .map(move |summary| {
-            let summary: ObjectSummary = summary?;
-            let href = paths.external(&collection.member_sub_path(&summary.resource_name));
-            let live = member_properties(
-                &summary.etag,
-                summary.size,
-                summary.modified_at,
-                CALENDAR_CONTENT_TYPE,
-            );
-            Ok(answer(href, &live, &[], &request))
-        })
-        .boxed()
+    let calendar = collection.clone();
+    let href_of = move |_: FolderId, name: &str| calendar.member_sub_path(name);
+    listing(
+        state,
+        me,
+        vec![collection.id()],
+        filter,
+        href_of,
+        CALENDAR_CONTENT_TYPE,
+        request,
+    )
 }
 
 /// Answers what `request` asks of a resource with these live and dead properties: found
