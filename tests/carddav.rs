@@ -8,8 +8,7 @@ mod common;
 use common::carddav::*;
 use common::http::*;
 use davgate::store::{
-    Attribute, FolderId, FolderModule, FolderType, FolderUpdate, NewFolder, Permission, Role,
-    ALL_USERS_GROUP, GLOBAL_ADDRESS_BOOK, PRIVATE_ROOT, PUBLIC_ROOT,
+    Attribute, FolderId, FolderUpdate, Permission, Role, ALL_USERS_GROUP, GLOBAL_ADDRESS_BOOK,
 };
 use http::StatusCode;
 
@@ -39,49 +38,27 @@ async fn fixture(
     all.extend_from_slice(overrides);
     let site = site_with_files(&db.store, files, &all).await;
     let ctx = site.alice.context_id;
-    let team = db
-        .store
-        .create_folder(
-            ctx,
-            NewFolder {
-                parent_id: PRIVATE_ROOT,
-                module: FolderModule::Contacts,
-                folder_type: FolderType::Private,
-                owner_id: Some(site.bob.id),
-                name: "Team".into(),
-                color: None,
-                description: Some("Bob's team".into()),
-                permissions: vec![
-                    Permission::for_role(site.bob.id, false, Role::Administrator),
-                    Permission::for_role(site.alice.id, false, Role::Author),
-                ],
-                sort_order: None,
-                dav_name: None,
-            },
-        )
-        .await
-        .unwrap()
-        .id;
-    let partners = db
-        .store
-        .create_folder(
-            ctx,
-            NewFolder {
-                parent_id: PUBLIC_ROOT,
-                module: FolderModule::Contacts,
-                folder_type: FolderType::Public,
-                owner_id: None,
-                name: "Partners".into(),
-                color: None,
-                description: None,
-                permissions: vec![Permission::for_role(ALL_USERS_GROUP, true, Role::Viewer)],
-                sort_order: None,
-                dav_name: None,
-            },
-        )
-        .await
-        .unwrap()
-        .id;
+    let team = new_contact_folder(
+        &db.store,
+        ctx,
+        Some(site.bob.id),
+        "Team",
+        Some("Bob's team"),
+        vec![
+            Permission::for_role(site.bob.id, false, Role::Administrator),
+            Permission::for_role(site.alice.id, false, Role::Author),
+        ],
+    )
+    .await;
+    let partners = new_contact_folder(
+        &db.store,
+        ctx,
+        None,
+        "Partners",
+        None,
+        vec![Permission::for_role(ALL_USERS_GROUP, true, Role::Viewer)],
+    )
+    .await;
     let alice_default = contacts_folder(&db.store, &site.alice).await.id;
     let bob_default = contacts_folder(&db.store, &site.bob).await.id;
     Fixture {

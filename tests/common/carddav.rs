@@ -89,3 +89,38 @@ pub fn folders_of(hrefs: &[String], default: FolderId) -> Vec<FolderId> {
     folders.dedup();
     folders
 }
+
+/// A contact folder: `owner`'s private one, or a public one when `owner` is None.
+pub async fn new_contact_folder(
+    store: &DynStore,
+    context: davgate::store::ContextId,
+    owner: Option<davgate::store::UserId>,
+    name: &str,
+    description: Option<&str>,
+    permissions: Vec<davgate::store::Permission>,
+) -> FolderId {
+    use davgate::store::{FolderType, NewFolder, PRIVATE_ROOT, PUBLIC_ROOT};
+    let (parent_id, folder_type) = match owner {
+        Some(_) => (PRIVATE_ROOT, FolderType::Private),
+        None => (PUBLIC_ROOT, FolderType::Public),
+    };
+    store
+        .create_folder(
+            context,
+            NewFolder {
+                parent_id,
+                module: FolderModule::Contacts,
+                folder_type,
+                owner_id: owner,
+                name: name.into(),
+                color: None,
+                description: description.map(str::to_owned),
+                permissions,
+                sort_order: None,
+                dav_name: None,
+            },
+        )
+        .await
+        .unwrap()
+        .id
+}
