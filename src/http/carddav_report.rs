@@ -15,9 +15,9 @@ use futures::stream::{self, StreamExt};
 use super::error::DavError;
 use super::paths::DavPaths;
 use super::propfind::answer;
-use super::report_members::{multiget, sync_responses, MemberView};
+use super::report_members::{at_most, multiget, sync_responses, MemberView};
 use super::streaming;
-use super::sync::{check_since, too_many, LimitedSync};
+use super::sync::{check_since, LimitedSync};
 use super::AppState;
 use crate::access::DavUser;
 use crate::carddav::AddressBook;
@@ -203,19 +203,8 @@ fn query(
                 Some(Ok(ctx.member_response(&object, &props)))
             }
         })
-        .scan((0u64, false), move |(count, stopped), item| {
-            let out = if *stopped {
-                None
-            } else if *count >= limit {
-                *stopped = true;
-                Some(Ok(too_many(collection_href.clone())))
-            } else {
-                *count += 1;
-                Some(item)
-            };
-            futures::future::ready(out)
-        })
         .boxed();
+    let rest = at_most(rest, limit, collection_href);
     streaming::multistatus(Vec::new(), rest, streaming::no_token())
 }
 

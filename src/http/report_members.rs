@@ -15,6 +15,7 @@ use super::error::DavError;
 use super::paths::{decode_path, DavPaths};
 use super::propfind::answer;
 use super::streaming;
+use super::sync::too_many;
 use crate::dav::headers::reference_path;
 use crate::dav::member::member_properties;
 use crate::dav::report::ReportProps;
@@ -192,4 +193,27 @@ pub(super) fn sync_responses<V: MemberView>(
         }
     });
     streaming::flatten_batches(batches)
+}
+
+/// The first `limit` query matches, then (if there were more) a 507 for the collection
+/// (RFC 5323 5.17, as CalDAV's and CardDAV's queries use it).
+pub(super) fn at_most(
+    matches: BoxStream<'static, Result<DavResponse, DavError>>,
+    limit: u64,
+    collection_href: String,
+) -> BoxStream<'static, Result<DavResponse, DavError>> {
+    matches
+        .scan((0u64, false), move |(count, stopped), item| {
+            let out = if *stopped {
+                None
+            } else if *count >= limit {
+                *stopped = true;
+                Some(Ok(too_many(collection_href.clone())))
+            } else {
+                *count += 1;
+                Some(item)
+            };
+            futures::future::ready(out)
+        })
+        .boxed()
 }
