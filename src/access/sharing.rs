@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use super::FolderRights;
 use crate::store::{ContextId, DynStore, Folder, FolderType, StoreResult, UserId};
 
 /// How a folder is shared, as Apple's CS:shared / CS:shared-owner resource types say it.
@@ -62,4 +63,23 @@ pub async fn owner_names(
     owners.sort_unstable();
     owners.dedup();
     store.display_names(context, &owners).await
+}
+
+/// How `me` (member of `groups`) sees `folder`: rights, sharing state and display name
+/// (`owner_name` names the owner of another user's folder); None when the user may not
+/// see it.
+pub fn seen_by(
+    folder: &Folder,
+    me: UserId,
+    groups: &[i64],
+    owner_name: Option<&str>,
+    shared_name_template: &str,
+) -> Option<(FolderRights, Sharing, String)> {
+    let rights = FolderRights::of(folder, me, groups);
+    if !rights.can_see() && !rights.owner {
+        return None;
+    }
+    let sharing = Sharing::of(folder, me);
+    let display_name = sharing.display_name(folder, owner_name, shared_name_template);
+    Some((rights, sharing, display_name))
 }

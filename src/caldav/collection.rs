@@ -1,7 +1,7 @@
 //! A calendar or task folder as the user sees it through CalDAV: its path, display name,
 //! privileges, sharing state and live properties.
 
-use crate::access::{FolderRights, Sharing};
+use crate::access::{seen_by, FolderRights, Sharing};
 use crate::caldav::window::SyncWindow;
 use crate::content::ical::ical_utc;
 use crate::dav::{supported_report_set, ElementName, KnownProp, PropValue, XmlElement};
@@ -66,12 +66,8 @@ impl CalendarCollection {
         shared_name_template: &str,
     ) -> Option<CalendarCollection> {
         let kind = CalendarKind::of(folder.module)?;
-        let rights = FolderRights::of(&folder, me.id, groups);
-        if !rights.can_see() && !rights.owner {
-            return None;
-        }
-        let sharing = Sharing::of(&folder, me.id);
-        let display_name = sharing.display_name(&folder, owner_name, shared_name_template);
+        let (rights, sharing, display_name) =
+            seen_by(&folder, me.id, groups, owner_name, shared_name_template)?;
         Some(CalendarCollection {
             folder,
             kind,

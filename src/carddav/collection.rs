@@ -2,7 +2,7 @@
 //! aggregated `Contacts` collection spanning several folders, with paths and live
 //! properties.
 
-use crate::access::{FolderRights, Sharing};
+use crate::access::{seen_by, FolderRights, Sharing};
 use crate::carddav::member_names::{aggregated_name, resolve_aggregated_name, AggregatedName};
 use crate::dav::{supported_report_set, ElementName, KnownProp, PropValue, XmlElement};
 use crate::http::paths::{encode_segment, DavPaths};
@@ -37,12 +37,8 @@ impl ContactFolder {
         if folder.module != FolderModule::Contacts {
             return None;
         }
-        let rights = FolderRights::of(&folder, me.id, groups);
-        if !rights.can_see() && !rights.owner {
-            return None;
-        }
-        let sharing = Sharing::of(&folder, me.id);
-        let display_name = sharing.display_name(&folder, owner_name, shared_name_template);
+        let (rights, sharing, display_name) =
+            seen_by(&folder, me.id, groups, owner_name, shared_name_template)?;
         Some(ContactFolder {
             folder,
             rights,
