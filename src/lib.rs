@@ -16,3 +16,4 @@ pub mod principals;
 pub mod provision;
 pub mod store;
 pub mod sync_token;
+pub mod telemetry;

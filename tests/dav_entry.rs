@@ -999,6 +999,166 @@ async fn discovery_behind_a_proxy_gives_external_hrefs_only() {
     }
 }
 
+const SYNC_FROM_SCRATCH: &str = r#"<?xml version="1.0" encoding="utf-8"?>
+<sync-collection xmlns="DAV:"><sync-token/><sync-level>1</sync-level><prop><getetag/></prop></sync-collection>"#;
+
+/// An href in a body or header: a path, or an absolute URL whose path is taken.
+fn path_of(href: &str) -> &str {
+    match href.split_once("://") {
+        Some((_, rest)) => rest.find('/').map_or("/", |i| &rest[i..]),
+        None => href,
+    }
+}
+
+/// A request as alice to an external path, sent where the proxy would send it.
+async fn via_proxy(
+    site: &Site,
+    deployment: &Deployment,
+    method: &str,
+    external: &str,
+    build: impl for<'b> FnOnce(Call<'b>) -> Call<'b>,
+) -> Answer {
+    let uri = deployment.internal(external);
+    let call = Call::new(method, &uri).auth("alice", ALICE_PASSWORD);
+    send(&site.app, build(call)).await
+}
+
+/// Beyond discovery: the Location of a new calendar, the href a refused PUT names,
+/// a MOVE whose Destination is the external URL a client holds, the members a sync
+/// report and an address book list. Each path is external and works through the proxy.
+#[tokio::test]
+async fn writes_and_reports_behind_a_proxy_use_external_paths() {
+    use common::caldav::{default_folder, event};
+    use common::carddav::vcard;
+    use davgate::store::FolderModule;
+
+    for deployment in &DEPLOYMENTS {
+        for db in common::databases().await {
+            let site = site(&db.store, &deployment.overrides()).await;
+            let what = format!(
+                "{}: prefix {} proxy {}",
+                db.label, deployment.prefix, deployment.proxy
+            );
+            let root = deployment.external_root;
+            let calendar = default_folder(&site.store, &site.alice, FolderModule::Calendar).await;
+            let calendar = format!("{root}caldav/{}/", calendar.id);
+
+            let answer = via_proxy(&site, deployment, "PUT", &format!("{calendar}a.ics"), |c| {
+                c.header("content-type", "text/calendar")
+                    .body(event("proxy-uid", "Standup", 1))
+            })
+            .await;
+            assert_eq!(answer.status, StatusCode::CREATED, "{what}: PUT");
+
+            // The same UID under another name: the conflict names the existing member.
+            let answer = via_proxy(&site, deployment, "PUT", &format!("{calendar}b.ics"), |c| {
+                c.header("content-type", "text/calendar")
+                    .body(event("proxy-uid", "Standup", 1))
+            })
+            .await;
+            assert_eq!(answer.status, StatusCode::CONFLICT, "{what}: duplicate UID");
+            let mut named = Vec::new();
+            parse_xml(&answer.body).all_hrefs(&mut named);
+            assert_eq!(named, [format!("{calendar}a.ics")], "{what}");
+
+            let answer = via_proxy(
+                &site,
+                deployment,
+                "MKCALENDAR",
+                &format!("{root}caldav/team-{}/", db.label),
+                |c| c,
+            )
+            .await;
+            assert_eq!(answer.status, StatusCode::CREATED, "{what}: MKCALENDAR");
+            let team = answer.header("location").expect("Location").to_owned();
+            assert!(
+                team.starts_with(&format!("{root}caldav/")),
+                "{what}: {team}"
+            );
+            let answer = via_proxy(&site, deployment, "PROPFIND", &team, |c| c.depth("0")).await;
+            assert_eq!(answer.status, StatusCode::MULTI_STATUS, "{what}: {team}");
+
+            // MOVE with the Destination as a client sends it: an absolute external URL.
+            let answer = via_proxy(
+                &site,
+                deployment,
+                "MOVE",
+                &format!("{calendar}a.ics"),
+                |c| {
+                    c.header(
+                        "destination",
+                        format!("https://dav.example.com{team}moved.ics"),
+                    )
+                },
+            )
+            .await;
+            assert_eq!(answer.status, StatusCode::CREATED, "{what}: MOVE");
+
+            let answer = via_proxy(
+                &site,
+                deployment,
+                "PUT",
+                &format!("{root}carddav/Contacts/c.vcf"),
+                |c| {
+                    c.header("content-type", "text/vcard").body(vcard(
+                        "proxy-card",
+                        "Carla Proxy",
+                        "carla@example.com",
+                    ))
+                },
+            )
+            .await;
+            assert_eq!(answer.status, StatusCode::CREATED, "{what}: PUT vCard");
+
+            let mut hrefs = Vec::new();
+            for collection in [team.as_str(), &format!("{root}carddav/Contacts/")] {
+                let answer = via_proxy(&site, deployment, "REPORT", collection, |c| {
+                    c.body(SYNC_FROM_SCRATCH)
+                })
+                .await;
+                assert_eq!(
+                    answer.status,
+                    StatusCode::MULTI_STATUS,
+                    "{what}: sync {collection}"
+                );
+                let members: Vec<String> = answer
+                    .multistatus()
+                    .iter()
+                    .map(|r| r.href.clone())
+                    .collect();
+                assert!(!members.is_empty(), "{what}: {collection} lists nothing");
+                hrefs.extend(members);
+                let answer =
+                    via_proxy(&site, deployment, "PROPFIND", collection, |c| c.depth("1")).await;
+                parse_xml(&answer.body).all_hrefs(&mut hrefs);
+            }
+            assert!(
+                hrefs.contains(&format!("{team}moved.ics")),
+                "{what}: {hrefs:?}"
+            );
+            assert!(
+                hrefs.contains(&format!("{root}carddav/Contacts/c.vcf")),
+                "{what}: {hrefs:?}"
+            );
+            for href in hrefs.iter().map(|h| path_of(h)) {
+                assert!(href.starts_with(root), "{what}: href {href}");
+                let method = if href.ends_with('/') {
+                    "PROPFIND"
+                } else {
+                    "GET"
+                };
+                let answer = via_proxy(&site, deployment, method, href, |c| c.depth("0")).await;
+                assert!(
+                    answer.status.is_success(),
+                    "{what}: {method} {href}: {}",
+                    answer.status
+                );
+            }
+            db.drop_database().await;
+        }
+    }
+}
+
 #[tokio::test]
 async fn health_needs_no_credentials_whatever_the_prefix() {
     let root_mount: &[(&str, &str)] = &[

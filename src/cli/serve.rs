@@ -1,13 +1,15 @@
 //! `davgate serve`: logging, the store (migrated at start), optional demo data, the
 //! listener and a graceful shutdown on SIGTERM or Ctrl-C.
 
-use anyhow::Context as _;
-use tracing_subscriber::EnvFilter;
+use std::time::Duration;
 
-use crate::config::{props, values::LogFormat, ServerConfig};
+use anyhow::Context as _;
+
+use crate::config::{props, ServerConfig};
 use crate::demo::{ensure_demo, DemoOutcome, DEMO_CONTEXT, DEMO_USERS};
-use crate::http::{build_app, AppState};
+use crate::http::{build_app, AppState, Lifecycle};
 use crate::store::{self, DynStore};
+use crate::telemetry;
 
 /// Opens the configured store and applies pending migrations: every command needs both.
 pub async fn open_store(config: &ServerConfig) -> anyhow::Result<DynStore> {
@@ -26,23 +28,26 @@ pub async fn open_store(config: &ServerConfig) -> anyhow::Result<DynStore> {
     Ok(store)
 }
 
-fn init_logging(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
-    let _ = match format {
-        LogFormat::Json => builder.json().try_init(),
-        LogFormat::Text => builder.try_init(),
-    };
+pub async fn serve(config: ServerConfig, demo: bool) -> anyhow::Result<()> {
+    let telemetry = telemetry::init(&config)?;
+    let result = run(config, demo, &telemetry).await;
+    telemetry.shutdown();
+    result
 }
 
-pub async fn serve(config: ServerConfig, demo: bool) -> anyhow::Result<()> {
-    init_logging(config.get::<props::LogFormat>());
+async fn run(
+    config: ServerConfig,
+    demo: bool,
+    telemetry: &telemetry::Telemetry,
+) -> anyhow::Result<()> {
     let store = open_store(&config).await?;
     if config.get::<props::RedisUrl>().is_some() {
         tracing::warn!("davgate.redisUrl is set, but this version keeps no shared cache: every replica reads the store");
     }
     let listen = config.get::<props::Listen>();
+    let drain_delay = Duration::from_secs(config.get::<props::ShutdownDelaySeconds>().into());
     let state = AppState::new(store.clone(), config);
+    let lifecycle = state.lifecycle.clone();
     let root = format!("http://{listen}{}", state.paths.external("/"));
     if demo {
         let password = std::env::var("DAVGATE_DEMO_PASSWORD")
@@ -88,18 +93,32 @@ pub async fn serve(config: ServerConfig, demo: bool) -> anyhow::Result<()> {
     println!(
         "CalDAV/CardDAV discovery: http://{listen}/.well-known/caldav and /.well-known/carddav"
     );
+    println!("Health: http://{listen}/health/live and /health/ready");
+    if let Some(endpoint) = telemetry.traces_endpoint() {
+        println!("Traces: OTLP/HTTP to {endpoint}");
+    }
     // The last line: tools and tests wait for it before they connect.
     println!("davgate listening on http://{listen}");
     tracing::info!(%listen, "serving");
     axum::serve(listener, build_app(state))
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(shutdown_signal(lifecycle, drain_delay))
         .await
         .context("server failed")?;
     tracing::info!("stopped");
     Ok(())
 }
 
-async fn shutdown_signal() {
+/// Resolves when the server should stop accepting connections: after SIGTERM or Ctrl-C,
+/// readiness fails at once and requests are still served for `drain_delay`, so that a
+/// load balancer notices before connections are refused. In-flight requests then finish.
+async fn shutdown_signal(lifecycle: Lifecycle, drain_delay: Duration) {
+    wait_for_signal().await;
+    lifecycle.start_draining();
+    tracing::info!(delay = ?drain_delay, "shutting down: readiness fails, the listener closes after the delay");
+    tokio::time::sleep(drain_delay).await;
+}
+
+async fn wait_for_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -25,9 +25,9 @@
 
 use std::fmt;
 
-use regex::Regex;
+use regex::{Regex, RegexSet};
 
-use crate::config::{props, ConfigView};
+use crate::config::{props, ServerConfig};
 
 #[cfg(test)]
 mod tests;
@@ -93,21 +93,6 @@ impl ClientKind {
         ClientKind::MacCalendar,
     ];
 
-    /// The client that sent `user_agent`, as the user's configuration describes clients;
-    /// [`ClientKind::Other`] when no pattern matches or there is no header.
-    pub fn detect(user_agent: Option<&str>, config: &ConfigView) -> ClientKind {
-        let Some(user_agent) = user_agent else {
-            return ClientKind::Other;
-        };
-        Self::DETECTION_ORDER
-            .into_iter()
-            .find(|kind| {
-                kind.pattern(config)
-                    .is_some_and(|pattern| pattern.is_match(user_agent))
-            })
-            .unwrap_or(ClientKind::Other)
-    }
-
     /// OX's agent name (`mac_calendar`, `davx5`, ...; `other` for the rest), the suffix
     /// of the kind's `com.openexchange.dav.useragent.` property.
     pub const fn name(self) -> &'static str {
@@ -154,7 +139,7 @@ impl ClientKind {
     }
 
     /// The configured pattern of this kind; none for [`ClientKind::Other`].
-    fn pattern(self, config: &ConfigView) -> Option<Regex> {
+    fn pattern(self, config: &ServerConfig) -> Option<Regex> {
         Some(match self {
             ClientKind::MacCalendar => config.get::<props::UserAgentMacCalendar>(),
             ClientKind::MacContacts => config.get::<props::UserAgentMacContacts>(),
@@ -184,6 +169,40 @@ impl ClientKind {
 impl fmt::Display for ClientKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+/// The `com.openexchange.dav.useragent.*` patterns compiled into one set, so a request's
+/// client is found in one pass over its User-Agent. The patterns are server-scope only
+/// (as in OX), so one detector serves every user; build it once per configuration.
+#[derive(Debug, Clone)]
+pub struct ClientDetector {
+    /// Pattern `i` is the one of `ClientKind::DETECTION_ORDER[i]`.
+    patterns: RegexSet,
+}
+
+impl ClientDetector {
+    pub fn new(config: &ServerConfig) -> Self {
+        let sources = ClientKind::DETECTION_ORDER.map(|kind| {
+            kind.pattern(config)
+                .expect("every detected kind has a pattern")
+                .as_str()
+                .to_owned()
+        });
+        let patterns = RegexSet::new(sources)
+            .expect("each pattern compiled on its own when the configuration was loaded");
+        ClientDetector { patterns }
+    }
+
+    /// The client that sent `user_agent`: the first kind in
+    /// [`ClientKind::DETECTION_ORDER`] whose pattern matches anywhere in it;
+    /// [`ClientKind::Other`] when none does or there is no header.
+    pub fn detect(&self, user_agent: Option<&str>) -> ClientKind {
+        user_agent
+            .and_then(|ua| self.patterns.matches(ua).iter().next())
+            .map_or(ClientKind::Other, |index| {
+                ClientKind::DETECTION_ORDER[index]
+            })
     }
 }
 

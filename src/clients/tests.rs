@@ -3,27 +3,32 @@ use std::path::Path;
 use http::{HeaderMap, HeaderValue};
 
 use super::*;
-use crate::config::{CascadeSubject, ServerConfig};
+use crate::config::ServerConfig;
 
-/// A user's view of a server configured by `dav.properties` (empty: built-in defaults).
-fn view_with(dav_properties: &str) -> (tempfile::TempDir, ConfigView) {
+/// A server configured by `dav.properties` (empty: built-in defaults).
+fn server_with(dav_properties: &str) -> (tempfile::TempDir, ServerConfig) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("dav.properties"), dav_properties).unwrap();
     let server = ServerConfig::load_with(dir.path(), &[]).unwrap();
-    let view = server.view(&CascadeSubject::default());
-    (dir, view)
+    (dir, server)
 }
 
-fn defaults() -> (tempfile::TempDir, ConfigView) {
+/// The detector of a server configured by `dav.properties`.
+fn view_with(dav_properties: &str) -> (tempfile::TempDir, ClientDetector) {
+    let (dir, server) = server_with(dav_properties);
+    (dir, ClientDetector::new(&server))
+}
+
+fn defaults() -> (tempfile::TempDir, ClientDetector) {
     view_with("")
 }
 
 /// Every mismatch at once, so one run shows all clients a pattern change broke.
-fn assert_detects(config: &ConfigView, cases: &[(&str, ClientKind)]) {
+fn assert_detects(config: &ClientDetector, cases: &[(&str, ClientKind)]) {
     let wrong: Vec<String> = cases
         .iter()
         .filter_map(|&(ua, expected)| {
-            let got = ClientKind::detect(Some(ua), config);
+            let got = config.detect(Some(ua));
             (got != expected).then(|| format!("{ua:?}: expected {expected}, got {got}"))
         })
         .collect();
@@ -156,31 +161,27 @@ fn real_user_agents_are_detected_with_the_default_patterns() {
 #[test]
 fn the_shipped_configuration_detects_the_same_clients() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
-    let config = ServerConfig::load_with(&dir, &[])
-        .unwrap()
-        .view(&CascadeSubject::default());
+    let config = ClientDetector::new(&ServerConfig::load_with(&dir, &[]).unwrap());
     assert_detects(&config, REAL_CLIENTS);
 }
 
 #[test]
 fn no_user_agent_is_other() {
     let (_dir, config) = defaults();
-    assert_eq!(ClientKind::detect(None, &config), ClientKind::Other);
-    assert_eq!(ClientKind::detect(Some(""), &config), ClientKind::Other);
+    assert_eq!(config.detect(None), ClientKind::Other);
+    assert_eq!(config.detect(Some("")), ClientKind::Other);
 }
 
 #[test]
 fn clients_imitating_ios_are_told_apart_from_ios() {
     // The dmfs apps claim to be "like iOS ... dataaccessd", which the iOS pattern
     // matches too: only the order keeps them apart.
-    let (_dir, config) = defaults();
+    let (_dir, server) = server_with("");
+    let config = ClientDetector::new(&server);
     let caldav_sync = "CalDAV-Sync (Android) (like iOS/5.0.1 (9A405) dataaccessd/1.0) gzip";
-    assert!(config.get::<props::UserAgentIos>().is_match(caldav_sync));
-    assert_eq!(
-        ClientKind::detect(Some(caldav_sync), &config),
-        ClientKind::CaldavSync
-    );
-    assert!(!ClientKind::detect(Some(caldav_sync), &config).is_apple());
+    assert!(server.get::<props::UserAgentIos>().is_match(caldav_sync));
+    assert_eq!(config.detect(Some(caldav_sync)), ClientKind::CaldavSync);
+    assert!(!config.detect(Some(caldav_sync)).is_apple());
 }
 
 #[test]
@@ -228,27 +229,24 @@ fn an_administrator_can_change_what_a_client_looks_like() {
     // Snow Leopard's Contacts sends its localised name, which the default does not know.
     let german = "Adressbuch/883 CFNetwork/454.12.4 Darwin/10.8.0 (i386)";
     let (_dir, config) = defaults();
-    assert_eq!(ClientKind::detect(Some(german), &config), ClientKind::Other);
+    assert_eq!(config.detect(Some(german)), ClientKind::Other);
 
     let (_dir, config) = view_with(
         "com.openexchange.dav.useragent.mac_contacts=\
          (?:AddressBook|Adressbuch)/.*Darwin/|macOS.*AddressBook\n",
     );
-    assert_eq!(
-        ClientKind::detect(Some(german), &config),
-        ClientKind::MacContacts
-    );
-    assert!(ClientKind::detect(Some(german), &config).wants_single_address_book());
+    assert_eq!(config.detect(Some(german)), ClientKind::MacContacts);
+    assert!(config.detect(Some(german)).wants_single_address_book());
     // The replaced pattern is all there is: forms it leaves out are no longer Contacts.
     assert_eq!(
-        ClientKind::detect(Some("Mac OS X/10.14.6 (18G103) AddressBook/2245"), &config),
+        config.detect(Some("Mac OS X/10.14.6 (18G103) AddressBook/2245")),
         ClientKind::Other
     );
 }
 
 #[test]
 fn every_kind_has_its_property_and_a_place_in_the_order() {
-    let (_dir, config) = defaults();
+    let (_dir, config) = server_with("");
     for kind in ClientKind::DETECTION_ORDER {
         let property = format!("com.openexchange.dav.useragent.{kind}");
         assert!(config.explain(&property).is_ok(), "{property} is unknown");
@@ -323,10 +321,7 @@ fn user_agent_is_read_from_the_headers() {
     );
     assert_eq!(user_agent(&headers), Some(ua));
     let (_dir, config) = defaults();
-    assert_eq!(
-        ClientKind::detect(user_agent(&headers), &config),
-        ClientKind::CarddavSync
-    );
+    assert_eq!(config.detect(user_agent(&headers)), ClientKind::CarddavSync);
 
     headers.insert(
         http::header::USER_AGENT,

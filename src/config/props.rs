@@ -463,6 +463,46 @@ properties! {
         env: Some("DAVGATE_SYNC_TOKEN_RETENTION_DAYS"),
         doc: "Days deletions are remembered for sync; older sync tokens force a full resync.",
     }
+    OtlpEndpoint {
+        name: "davgate.otlpEndpoint",
+        value: Option<String>,
+        parse: values::parse_optional_http_url,
+        kind: Kind::Text,
+        default: "",
+        cascade: false,
+        env: Some("OTEL_EXPORTER_OTLP_ENDPOINT"),
+        doc: "Base URL of an OTLP/HTTP collector (traces go to <url>/v1/traces); empty means no trace export.",
+    }
+    AccessLog {
+        name: "davgate.accessLog",
+        value: bool,
+        parse: values::parse_bool,
+        kind: Kind::Bool,
+        default: "true",
+        cascade: false,
+        env: Some("DAVGATE_ACCESS_LOG"),
+        doc: "Write one access log line per request (health probes only at debug level).",
+    }
+    RequestIdHeader {
+        name: "davgate.requestIdHeader",
+        value: http::HeaderName,
+        parse: values::parse_header_name,
+        kind: Kind::Text,
+        default: "X-Request-ID",
+        cascade: false,
+        env: Some("DAVGATE_REQUEST_ID_HEADER"),
+        doc: "Header carrying the request id: kept when the proxy sends one, generated otherwise, echoed in the response.",
+    }
+    ShutdownDelaySeconds {
+        name: "davgate.shutdownDelaySeconds",
+        value: u32,
+        parse: values::parse_u32,
+        kind: Kind::Integer,
+        default: "0",
+        cascade: false,
+        env: Some("DAVGATE_SHUTDOWN_DELAY_SECONDS"),
+        doc: "Seconds between SIGTERM and closing the listener, while /health/ready answers 503 so load balancers stop sending requests.",
+    }
 }
 
 #[cfg(test)]

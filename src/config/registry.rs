@@ -99,7 +99,13 @@ mod tests {
         let envs: Vec<_> = registry().iter().filter_map(|d| d.env).collect();
         let unique: BTreeSet<_> = envs.iter().collect();
         assert_eq!(unique.len(), envs.len());
-        assert_eq!(envs.len(), 6);
+        // davgate's own variables, or the OpenTelemetry standard ones operators already set.
+        for env in envs {
+            assert!(
+                env.starts_with("DAVGATE_") || env.starts_with("OTEL_"),
+                "{env} is neither davgate's nor a standard variable"
+            );
+        }
     }
 
     #[test]

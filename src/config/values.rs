@@ -282,9 +282,50 @@ pub fn parse_log_format(raw: &str) -> Result<LogFormat, ValueError> {
     one_of(raw, &[("text", LogFormat::Text), ("json", LogFormat::Json)])
 }
 
+/// An `http://` or `https://` URL, or the empty string for "not set".
+pub fn parse_optional_http_url(raw: &str) -> Result<Option<String>, ValueError> {
+    let Some(url) = parse_optional_text(raw)? else {
+        return Ok(None);
+    };
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+        .ok_or_else(|| ValueError::new("expected an http:// or https:// URL"))?;
+    if rest.is_empty() || rest.starts_with('/') {
+        return Err(ValueError::new("the URL names no host"));
+    }
+    Ok(Some(url))
+}
+
+/// An HTTP header name (letters, digits and `-`), kept in lower case.
+pub fn parse_header_name(raw: &str) -> Result<http::HeaderName, ValueError> {
+    http::HeaderName::from_bytes(raw.trim().to_ascii_lowercase().as_bytes())
+        .map_err(|_| ValueError::new("not a valid HTTP header name"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn urls_need_a_scheme_and_a_host() {
+        assert_eq!(parse_optional_http_url(" "), Ok(None));
+        assert_eq!(
+            parse_optional_http_url("http://collector:4318"),
+            Ok(Some("http://collector:4318".into()))
+        );
+        assert!(parse_optional_http_url("collector:4318").is_err());
+        assert!(parse_optional_http_url("https:///v1").is_err());
+    }
+
+    #[test]
+    fn header_names_are_checked_and_lowered() {
+        assert_eq!(
+            parse_header_name("X-Request-ID").unwrap().as_str(),
+            "x-request-id"
+        );
+        assert!(parse_header_name("X Request").is_err());
+    }
 
     #[test]
     fn booleans_are_strict_but_case_insensitive() {

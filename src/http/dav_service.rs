@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 
 use super::error::DavError;
+use super::observe::ResourceKind;
 use super::paths::decode_path;
 use super::resource::DavResource;
 use super::{
@@ -15,7 +16,6 @@ use super::{
 use crate::access::DavUser;
 use crate::auth::Authenticated;
 use crate::carddav::AddressBook;
-use crate::clients::ClientKind;
 
 /// The DAV compliance classes davgate answers in OPTIONS.
 const DAV_CLASSES: &str = "1, 3, access-control, calendar-access, addressbook, extended-mkcol";
@@ -30,12 +30,24 @@ const ALLOW_CONTACT: &str = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND";
 pub(super) async fn handle(
     State(state): State<AppState>,
     user: Option<Extension<Authenticated>>,
+    kind_slot: Option<Extension<ResourceKind>>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    match dispatch(&state, user.map(|u| u.0), &method, &uri, &headers, &body).await {
+    let kind_slot = kind_slot.map(|slot| slot.0);
+    match dispatch(
+        &state,
+        user.map(|u| u.0),
+        kind_slot.as_ref(),
+        &method,
+        &uri,
+        &headers,
+        &body,
+    )
+    .await
+    {
         Ok(response) => response,
         Err(err) => err.into_response(),
     }
@@ -44,6 +56,7 @@ pub(super) async fn handle(
 async fn dispatch(
     state: &AppState,
     user: Option<Authenticated>,
+    kind_slot: Option<&ResourceKind>,
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
@@ -60,10 +73,8 @@ async fn dispatch(
     let user = user.ok_or(DavError::Unauthorized)?.user;
     let me = DavUser::load(&state.store, &state.config, user).await?;
     let resource = DavResource::resolve(&state.store, &me, &sub).await?;
-    // Detection reads up to 16 patterns: only when someone reads the result.
-    if tracing::enabled!(tracing::Level::DEBUG) {
-        let client = ClientKind::detect(crate::clients::user_agent(headers), &me.config);
-        tracing::debug!(%client, %method, path = %sub, "DAV request");
+    if let Some(slot) = kind_slot {
+        slot.set(resource.kind());
     }
     let not_allowed = |allow: &'static str| DavError::MethodNotAllowed {
         method: method.to_string(),

@@ -10,6 +10,7 @@ mod error;
 mod health;
 mod mkcalendar;
 mod object;
+mod observe;
 pub mod paths;
 mod propfind;
 mod proppatch;
@@ -30,11 +31,12 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use crate::auth::VerifiedCredentials;
+use crate::clients::ClientDetector;
 use crate::config::{props, ServerConfig};
 use crate::store::DynStore;
 
@@ -53,6 +55,35 @@ pub struct AppState {
     pub paths: DavPaths,
     /// Per-process memory of verified passwords; the store stays the truth.
     pub verified: Arc<VerifiedCredentials>,
+    /// The client patterns, compiled once.
+    pub clients: Arc<ClientDetector>,
+    pub observability: Observability,
+    pub lifecycle: Lifecycle,
+}
+
+/// How requests are logged and traced.
+#[derive(Debug, Clone)]
+pub struct Observability {
+    pub request_id_header: HeaderName,
+    pub access_log: bool,
+}
+
+/// Whether the process is shutting down; shared by the signal handler and readiness.
+#[derive(Debug, Clone, Default)]
+pub struct Lifecycle {
+    draining: Arc<AtomicBool>,
+}
+
+impl Lifecycle {
+    /// From now on readiness fails, so load balancers take this replica out of rotation;
+    /// requests are still served.
+    pub fn start_draining(&self) {
+        self.draining.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(Ordering::SeqCst)
+    }
 }
 
 impl AppState {
@@ -63,16 +94,22 @@ impl AppState {
         );
         AppState {
             store,
-            config,
             paths,
             verified: Arc::new(VerifiedCredentials::default()),
+            clients: Arc::new(ClientDetector::new(&config)),
+            observability: Observability {
+                request_id_header: config.get::<props::RequestIdHeader>(),
+                access_log: config.get::<props::AccessLog>(),
+            },
+            lifecycle: Lifecycle::default(),
+            config,
         }
     }
 }
 
 /// The one application, used by `davgate serve` and by every integration test.
 pub fn build_app(state: AppState) -> Router {
-    let request_id = HeaderName::from_static("x-request-id");
+    let request_id = state.observability.request_id_header.clone();
     let dav = Router::new()
         .fallback(dav_service::handle)
         // The outer RequestBodyLimitLayer bounds bodies; objects up to it reach the
@@ -88,7 +125,7 @@ pub fn build_app(state: AppState) -> Router {
         .route("/.well-known/carddav", any(well_known::redirect))
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
-        .with_state(state)
+        .with_state(state.clone())
         .fallback_service(dav)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
@@ -96,7 +133,7 @@ pub fn build_app(state: AppState) -> Router {
             REQUEST_TIMEOUT,
         ))
         .layer(CatchPanicLayer::new())
+        .layer(middleware::from_fn_with_state(state, observe::observe))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }

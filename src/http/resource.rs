@@ -32,6 +32,26 @@ pub enum DavResource {
 }
 
 impl DavResource {
+    /// A short, bounded name of what the resource is, for spans, logs and metrics
+    /// (never a path or an id).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Entry(EntryResource::Root) => "root",
+            Self::Entry(EntryResource::Principals | EntryResource::UserPrincipals) => {
+                "principal-collection"
+            }
+            Self::Entry(EntryResource::UserPrincipal(_)) => "principal",
+            Self::Entry(EntryResource::CalendarHome) => "calendar-home",
+            Self::Entry(EntryResource::AddressbookHome) => "addressbook-home",
+            Self::Calendar(_) => "calendar",
+            Self::CalendarMember { .. } => "calendar-object",
+            Self::UnmappedCalendar(_) => "calendar-unmapped",
+            Self::AddressBook(AddressBook::Folder(_)) => "addressbook",
+            Self::AddressBook(AddressBook::Aggregated(_)) => "addressbook-aggregated",
+            Self::AddressBookMember { .. } => "contact",
+        }
+    }
+
     /// Resolves the decoded path `sub` for `me`. CalDAV paths answer 403 to a user for
     /// whom `com.openexchange.caldav.enabled` is off.
     pub async fn resolve(store: &DynStore, me: &DavUser, sub: &str) -> Result<Self, DavError> {

@@ -135,11 +135,44 @@ pub async fn targets() -> Vec<Target> {
 pub struct Server {
     child: Child,
     pub port: u16,
+    /// Everything the server wrote to stdout (its banner and its log lines), read by a
+    /// thread for as long as the process runs.
+    output: std::sync::Arc<std::sync::Mutex<String>>,
 }
 
 impl Server {
     pub fn root(&self) -> String {
         format!("http://127.0.0.1:{}/", self.port)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// What the server has written to stdout so far.
+    pub fn output(&self) -> String {
+        self.output.lock().unwrap().clone()
+    }
+
+    /// Sends SIGTERM, as an orchestrator or systemd stops the service.
+    pub fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill -TERM failed");
+    }
+
+    /// Waits for the process to exit by itself; its exit status, or None on timeout.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
     }
 }
 
@@ -152,6 +185,12 @@ impl Drop for Server {
 
 /// `davgate serve --demo` with the shipped config, once it listens.
 pub fn start_demo(t: &Target) -> Server {
+    start_demo_with(t, &[])
+}
+
+/// As [`start_demo`], with extra environment variables for the server (`RUST_LOG` among
+/// them overrides the default `warn`).
+pub fn start_demo_with(t: &Target, envs: &[(&str, &str)]) -> Server {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -166,6 +205,7 @@ pub fn start_demo(t: &Target) -> Server {
         .env_remove("DAVGATE_DATABASE_URL")
         .env("DAVGATE_DEMO_PASSWORD", PASSWORD)
         .env("RUST_LOG", "warn")
+        .envs(envs.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
     if let Some(db) = &t.db {
@@ -173,21 +213,42 @@ pub fn start_demo(t: &Target) -> Server {
     }
     let mut child = cmd.spawn().unwrap();
     let stdout = child.stdout.take().unwrap();
-    let server = Server { child, port };
-    let mut reader = BufReader::new(stdout);
-    let mut output = String::new();
+    let output = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let (listening_tx, listening_rx) = std::sync::mpsc::channel();
+    let sink = output.clone();
+    std::thread::spawn(move || {
+        let mut reader = BufReader::new(stdout);
+        let mut line = String::new();
+        while reader.read_line(&mut line).unwrap_or(0) > 0 {
+            if line.starts_with("davgate listening") {
+                let _ = listening_tx.send(());
+            }
+            sink.lock().unwrap().push_str(&line);
+            line.clear();
+        }
+    });
+    let mut server = Server {
+        child,
+        port,
+        output,
+    };
     let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap() == 0 {
-            panic!("{}: davgate exited: {output}", t.label);
-        }
-        output.push_str(&line);
-        if line.starts_with("davgate listening") {
+        if listening_rx
+            .recv_timeout(Duration::from_millis(100))
+            .is_ok()
+        {
             return server;
         }
+        if let Some(status) = server.child.try_wait().unwrap() {
+            panic!(
+                "{}: davgate exited ({status}): {}",
+                t.label,
+                server.output()
+            );
+        }
     }
-    panic!("{}: davgate did not start: {output}", t.label);
+    panic!("{}: davgate did not start: {}", t.label, server.output());
 }
 
 /// Runs a client script from `tests/clients/` with `args`; returns whether it exited 0

@@ -41,6 +41,19 @@ impl TestDb {
         }
     }
 
+    /// The PostgreSQL database's name; panics for SQLite.
+    pub fn name(&self) -> &str {
+        &self.admin.as_ref().expect("a PostgreSQL test database").1
+    }
+
+    /// Runs `sql` on the PostgreSQL server's maintenance connection (outside the test
+    /// database), as an administrator would.
+    pub async fn admin_sql(&self, sql: &str) {
+        let (admin_url, _) = self.admin.as_ref().expect("a PostgreSQL test database");
+        let mut conn = sqlx::PgConnection::connect(admin_url).await.unwrap();
+        sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
+    }
+
     pub async fn drop_database(self) {
         let TestDb { store, admin, .. } = self;
         drop(store);

@@ -1,0 +1,135 @@
+//! One span and one access log line per request.
+//!
+//! The span (`request`, exported over OTLP when configured) carries the method, the path,
+//! the DAV resource kind, the client kind, the request id, the status and the duration;
+//! the OpenTelemetry span name is `<METHOD> <resource kind>` (`PROPFIND calendar`). The
+//! request id comes from the proxy's header (`davgate.requestIdHeader`), or is generated
+//! by the layer in front of this one. Health probes get neither span nor access line
+//! (only a debug line): an orchestrator polling every few seconds would drown the rest.
+
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use opentelemetry::propagation::Extractor;
+use opentelemetry::trace::TraceContextExt as _;
+use tracing::field::Empty;
+use tracing::Instrument as _;
+use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+
+use super::AppState;
+use crate::clients::user_agent;
+
+/// Where a handler says which kind of DAV resource the request named; the middleware
+/// puts an empty one into the request's extensions.
+#[derive(Debug, Clone, Default)]
+pub struct ResourceKind(Arc<OnceLock<&'static str>>);
+
+impl ResourceKind {
+    pub fn set(&self, kind: &'static str) {
+        let _ = self.0.set(kind);
+    }
+
+    fn get(&self) -> Option<&'static str> {
+        self.0.get().copied()
+    }
+}
+
+/// Target of the access log lines, so they can be filtered on their own
+/// (`RUST_LOG=info,davgate::access=off`).
+pub const ACCESS_TARGET: &str = "davgate::access";
+
+pub(super) async fn observe(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let request_id = request
+        .headers()
+        .get(&state.observability.request_id_header)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    if path.starts_with("/health/") {
+        let response = next.run(request).await;
+        tracing::debug!(target: ACCESS_TARGET, %method, %path, status = response.status().as_u16(),
+            request_id = %request_id, "health probe");
+        return response;
+    }
+
+    let client = state.clients.detect(user_agent(request.headers()));
+    let area = area_of(&state, &path);
+    let span = tracing::info_span!(
+        "request",
+        otel.kind = "server",
+        otel.status_code = Empty,
+        http.request.method = %method,
+        url.path = %path,
+        dav.resource = Empty,
+        dav.client = client.name(),
+        request.id = %request_id,
+        user_agent.original = user_agent(request.headers()).unwrap_or(""),
+        http.response.status_code = Empty,
+        duration_ms = Empty,
+    );
+    let parent = opentelemetry::global::get_text_map_propagator(|propagator| {
+        propagator.extract(&HeaderExtractor(request.headers()))
+    });
+    // Without an OpenTelemetry layer there is no context to attach to; nothing is lost.
+    let _ = span.set_parent(parent);
+
+    let resource = ResourceKind::default();
+    request.extensions_mut().insert(resource.clone());
+    let response = next.run(request).instrument(span.clone()).await;
+
+    let status = response.status().as_u16();
+    let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let kind = resource.get().unwrap_or(area);
+    span.record("dav.resource", kind);
+    // The name is known only now; the OpenTelemetry span has started, so it is renamed
+    // there (a recorded `otel.name` would only reach a span not yet started).
+    span.context()
+        .span()
+        .update_name(format!("{method} {kind}"));
+    span.record("http.response.status_code", i64::from(status));
+    span.record("duration_ms", duration_ms);
+    if status >= 500 {
+        span.record("otel.status_code", "ERROR");
+    }
+    if state.observability.access_log {
+        tracing::info!(target: ACCESS_TARGET, %method, %path, status,
+            duration_ms = format_args!("{duration_ms:.1}"), resource = %kind,
+            client = %client, request_id = %request_id, "request");
+    }
+    response
+}
+
+/// The resource kind of requests no DAV handler classified: the well-known redirects,
+/// DAV requests that ended before resolving (401, 404) and paths outside the DAV tree.
+fn area_of(state: &AppState, path: &str) -> &'static str {
+    if path.starts_with("/.well-known/") {
+        "well-known"
+    } else if state.paths.strip_internal(path).is_some() {
+        "dav"
+    } else {
+        "outside"
+    }
+}
+
+/// Reads W3C trace context headers from a request.
+struct HeaderExtractor<'a>(&'a http::HeaderMap);
+
+impl Extractor for HeaderExtractor<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).and_then(|v| v.to_str().ok())
+    }
+
+    fn keys(&self) -> Vec<&str> {
+        self.0.keys().map(http::HeaderName::as_str).collect()
+    }
+}
