@@ -315,6 +315,7 @@ async fn requests_are_traced_logged_and_drained_on_sigterm() {
     assert_eq!(line["resource"], "root");
     assert_eq!(line["client"], "davx5");
     assert_eq!(line["level"], "INFO");
+    assert!(line["duration_ms"].as_f64().is_some_and(|ms| ms > 0.0), "{line}");
     assert!(
         !access.iter().any(|line| line["path"]
             .as_str()

@@ -103,7 +103,7 @@ pub(super) async fn observe(
     }
     if state.observability.access_log {
         tracing::info!(target: ACCESS_TARGET, %method, %path, status,
-            duration_ms = format_args!("{duration_ms:.1}"), resource = %kind,
+            duration_ms = (duration_ms * 10.0).round() / 10.0, resource = %kind,
             client = %client, request_id = %request_id, "request");
     }
     response
