@@ -40,7 +40,12 @@ fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), ConfigError> {
     };
     let mut entries = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(io)? {
-        entries.push(entry.map_err(io)?.path());
+        let entry = entry.map_err(io)?;
+        // Hidden entries are not configuration: a Kubernetes ConfigMap volume keeps its
+        // files a second time in `..data` and a timestamped `..2026_…` directory.
+        if !entry.file_name().to_string_lossy().starts_with('.') {
+            entries.push(entry.path());
+        }
     }
     entries.sort();
     for path in entries {
@@ -232,6 +237,27 @@ mod tests {
         assert_eq!(none.tags, tags(&["other.org"]));
         let trial = sets.scope_for(tags(&["ucInfostore", "trial"]));
         assert!(trial.values.is_empty());
+    }
+
+    #[test]
+    fn hidden_files_and_directories_are_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let block = "caldav:\n  withTags: ucInfostore\n  com.openexchange.caldav.enabled: true\n";
+        write(dir.path(), "caldav.yml", block);
+        // As a Kubernetes ConfigMap volume lays the same file out.
+        write(dir.path(), "..2026_11_21_10_00_00.1/caldav.yml", block);
+        write(dir.path(), "..data/caldav.yml", block);
+        write(dir.path(), ".editor-backup.yml", "broken: [");
+        let sets = ContextSets::load(dir.path()).unwrap();
+        let (_, from) = &sets.scope_for(tags(&["ucInfostore"])).values
+            ["com.openexchange.caldav.enabled"];
+        assert_eq!(
+            from,
+            &Scope::ContextSet {
+                block: "caldav".into(),
+                file: dir.path().join("caldav.yml")
+            }
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 /// The two configured prefixes, normalised: a leading `/`, no trailing `/`, and the
-/// empty string for the root.
+/// empty string for the root (configured as `/`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DavPaths {
     prefix: String,
@@ -23,8 +23,8 @@ impl Default for DavPaths {
 
 impl DavPaths {
     /// Builds the paths from `com.openexchange.dav.prefixPath` and
-    /// `com.openexchange.dav.proxyPrefixPath` as configured (any slashes, any case of
-    /// emptiness).
+    /// `com.openexchange.dav.proxyPrefixPath` as configured, with any slashes. As in OX,
+    /// an empty value means the default `/servlet/dav`; the root is written `/`.
     pub fn new(prefix_path: &str, proxy_prefix_path: &str) -> Self {
         Self {
             prefix: normalise_prefix(prefix_path),
@@ -66,11 +66,17 @@ impl DavPaths {
     /// The DAV sub-path of a path as clients see it (an href, a `Destination`): the
     /// inverse of [`DavPaths::external`]. None when the path lies outside the DAV tree.
     pub fn strip_external(&self, external_path: &str) -> Option<String> {
+        let external_path = normalise_sub(external_path);
         if self.prefix == self.proxy_prefix {
-            return Some(normalise_sub(external_path).into_owned());
+            return Some(external_path.into_owned());
         }
-        let full = format!("{}{}", self.proxy_prefix, normalise_sub(external_path));
-        strip_segment_prefix(&full, &self.prefix).map(str::to_owned)
+        // The part of the mount prefix clients see: all of it unless the proxy adds its front.
+        let visible = match strip_segment_prefix(&self.prefix, &self.proxy_prefix) {
+            Some("/") => "",
+            Some(rest) => rest,
+            None => &self.prefix,
+        };
+        strip_segment_prefix(&external_path, visible).map(str::to_owned)
     }
 
     /// Like [`DavPaths::external`], from unencoded path segments: each one is
@@ -95,9 +101,14 @@ impl DavPaths {
     }
 }
 
-/// Leading `/`, no trailing `/`; empty or `/` alone is the root, written `""`.
+/// Leading `/`, no trailing `/`; `/` alone is the root, written `""`; an empty value is
+/// the default.
 fn normalise_prefix(raw: &str) -> String {
-    let trimmed = raw.trim().trim_matches('/');
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return DEFAULT_PREFIX_PATH.to_owned();
+    }
+    let trimmed = raw.trim_matches('/');
     if trimmed.is_empty() {
         String::new()
     } else {
@@ -190,6 +201,10 @@ mod tests {
             ),
             ("/dav/", "/", "/caldav/", "/dav/caldav/"),
             ("/dav/", "", "/caldav/", "/dav/caldav/"),
+            // Empty is OX's default, /servlet/dav, for either property.
+            ("/servlet/dav/hidden/", "", "/caldav/", "/hidden/caldav/"),
+            ("", "/servlet/dav/", "/caldav/", "/caldav/"),
+            ("", "/", "/caldav/", "/servlet/dav/caldav/"),
         ];
         for (prefix, proxy, sub, external) in vectors {
             let paths = DavPaths::new(prefix, proxy);
@@ -213,7 +228,9 @@ mod tests {
         );
         assert_eq!(DavPaths::new(" /dav// ", "").mount_prefix(), "/dav");
         assert_eq!(DavPaths::new("/", "").mount_prefix(), "");
-        assert_eq!(DavPaths::new("", "/").mount_prefix(), "");
+        assert_eq!(DavPaths::new("", "/").mount_prefix(), "/servlet/dav");
+        assert_eq!(DavPaths::new(" ", "/").mount_prefix(), "/servlet/dav");
+        assert_eq!(DavPaths::new("/dav", "").proxy_prefix(), "/servlet/dav");
         assert_eq!(DavPaths::new("/dav", "/").proxy_prefix(), "");
         assert_eq!(DavPaths::new("/a", "b/").proxy_prefix(), "/b");
         assert_eq!(DavPaths::default().mount_prefix(), "/servlet/dav");
@@ -262,6 +279,8 @@ mod tests {
             ("/servlet/dav/hidden/", "/servlet/dav/"),
             ("/dav/", "/"),
             ("/", ""),
+            ("/", "/servlet/dav"),
+            ("/dav", ""),
         ] {
             let paths = DavPaths::new(prefix, proxy);
             for sub in ["/caldav/", "/caldav/12/a%20b.ics", "/"] {
@@ -288,7 +307,7 @@ mod tests {
         assert_eq!(paths.strip_internal("/servlet/dav/"), Some("/"));
         assert_eq!(paths.strip_internal("/servlet/davx/caldav/"), None);
         assert_eq!(paths.strip_internal("/caldav/"), None);
-        let root = DavPaths::new("", "");
+        let root = DavPaths::new("/", "/");
         assert_eq!(root.strip_internal("/caldav/1/"), Some("/caldav/1/"));
     }
 
