@@ -1018,6 +1018,19 @@ fn dav_host_virtual_service_sends_the_whole_host_to_davgate() {
         );
     }
     check_hrefs_reach_davgate(&rendered);
+
+    // DAV at davgate's root (prefixPath=proxyPrefixPath=/) needs no rewrite at all.
+    let root = values_file(
+        "properties:\n  com.openexchange.dav.prefixPath: /\n  \
+         com.openexchange.dav.proxyPrefixPath: /\n",
+    );
+    let rendered = render(&[ci_values("dav-host-values.yaml"), root.path().to_owned()]);
+    let vs = rendered.one("VirtualService");
+    assert_eq!(
+        route(vs, "/caldav/22/"),
+        to_davgate(&rendered, "/caldav/22/")
+    );
+    check_hrefs_reach_davgate(&rendered);
 }
 
 #[test]
@@ -1080,6 +1093,11 @@ fn invalid_values_are_refused_with_the_reason() {
             "istio:\n  enabled: true\n  hosts: [apps.example.com]\n  gateways: [istio-system/gw]\n\
              properties:\n  com.openexchange.dav.proxyPrefixPath: /dav\n",
             "com.openexchange.dav.proxyPrefixPath must be / (it is /dav)",
+        ),
+        (
+            "istio:\n  enabled: true\n  hosts: [apps.example.com]\n  gateways: [istio-system/gw]\n\
+             properties:\n  com.openexchange.dav.prefixPath: /\n",
+            "istio.style prefixPath needs com.openexchange.dav.prefixPath below the root of the host",
         ),
         (
             "database:\n  existingSecret: db\nautoscaling:\n  enabled: true\nresources:\n  requests:\n    cpu: null\n",

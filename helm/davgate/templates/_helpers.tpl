@@ -184,8 +184,8 @@ value to change.
 {{- end }}
 {{- $prefix := include "davgate.prefixPath" . }}
 {{- $proxy := include "davgate.proxyPrefixPath" . }}
-{{- if not $prefix }}
-{{- fail "com.openexchange.dav.prefixPath must name a path (for example /dav): davgate reads an empty one or / as its default, /servlet/dav" }}
+{{- if and (eq $v.istio.style "prefixPath") (not $prefix) }}
+{{- fail "istio.style prefixPath needs com.openexchange.dav.prefixPath below the root of the host (for example /dav); for DAV at the root of a host of its own use istio.style davHost" }}
 {{- end }}
 {{- if and (eq $v.istio.style "prefixPath") $proxy }}
 {{- fail (printf "istio.style prefixPath passes paths unchanged, so com.openexchange.dav.proxyPrefixPath must be / (it is %s); for a proxy that rewrites paths use istio.style davHost" $proxy) }}
