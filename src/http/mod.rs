@@ -35,7 +35,7 @@ use tower_http::trace::TraceLayer;
 use std::sync::Arc;
 
 use crate::auth::VerifiedCredentials;
-use crate::config::{props, ServerConfig};
+use crate::config::ServerConfig;
 use crate::store::DynStore;
 
 pub use error::DavError;
@@ -57,10 +57,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: DynStore, config: ServerConfig) -> Self {
-        let paths = DavPaths::new(
-            &config.get::<props::PrefixPath>(),
-            &config.get::<props::ProxyPrefixPath>(),
-        );
+        let paths = DavPaths::configured(&config);
         AppState {
             store,
             config,
