@@ -11,6 +11,7 @@ pub mod config;
 pub mod content;
 pub mod dav;
 pub mod demo;
+pub mod discovery;
 pub mod http;
 pub mod principals;
 pub mod provision;
