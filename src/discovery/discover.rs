@@ -264,7 +264,7 @@ impl<W: Write> Discovery<'_, W> {
                 };
                 self.step(&format!("DAV root {url} ({from})"));
                 if let Some(known) = &well_known {
-                    if known.path() != url.path() {
+                    if known.path().trim_end_matches('/') != url.path().trim_end_matches('/') {
                         let known_path = known.path().to_owned();
                         let what = format!(
                             "{} path {} differs from where /.well-known/{} leads ({known_path})",
