@@ -111,6 +111,7 @@ fn int_attribute(attributes: &[KeyValue], key: &str) -> Option<i64> {
 }
 
 fn http() -> reqwest::blocking::Client {
+    davgate::tls::install_provider();
     reqwest::blocking::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(30))
@@ -315,7 +316,10 @@ async fn requests_are_traced_logged_and_drained_on_sigterm() {
     assert_eq!(line["resource"], "root");
     assert_eq!(line["client"], "davx5");
     assert_eq!(line["level"], "INFO");
-    assert!(line["duration_ms"].as_f64().is_some_and(|ms| ms > 0.0), "{line}");
+    assert!(
+        line["duration_ms"].as_f64().is_some_and(|ms| ms > 0.0),
+        "{line}"
+    );
     assert!(
         !access.iter().any(|line| line["path"]
             .as_str()

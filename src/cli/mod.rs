@@ -1,7 +1,9 @@
 //! The `davgate` command line: serve, migrate, provisioning like an OX administrator
-//! (contexts, users, groups, resources, folders, config attributes) and config explain.
+//! (contexts, users, groups, resources, folders, config attributes), config explain, and
+//! the RFC 6764 DNS records with a client's discovery walk to check them.
 
 mod admin;
+mod discovery;
 mod serve;
 
 use std::path::PathBuf;
@@ -53,6 +55,10 @@ pub enum Command {
     /// Config attributes on contexts and users, and where a value comes from.
     #[command(subcommand)]
     Config(admin::ConfigCommand),
+    /// Print the DNS SRV/TXT records (RFC 6764) that let clients find the DAV root.
+    DnsRecords(discovery::DnsRecordsArgs),
+    /// Walk CalDAV/CardDAV discovery for an address as a client does, and diagnose it.
+    Discover(discovery::DiscoverArgs),
 }
 
 #[derive(Debug, Args)]
@@ -87,6 +93,11 @@ pub fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    // A client-side check: it needs no server configuration.
+    let cli = match cli.command {
+        Command::Discover(args) => return discovery::discover(args).await,
+        command => Cli { command, ..cli },
+    };
     let mut flags: Vec<(&str, String)> = Vec::new();
     if let Some(dir) = &cli.data_dir {
         flags.push(("davgate.dataDir", dir.display().to_string()));
@@ -120,5 +131,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Resource(cmd) => admin::resource(&config, cmd).await,
         Command::Folder(cmd) => admin::folder(&config, cmd).await,
         Command::Config(cmd) => admin::config(&config, cmd).await,
+        Command::DnsRecords(args) => discovery::dns_records(&config, args),
+        Command::Discover(_) => unreachable!("discover runs before the configuration is read"),
     }
 }

@@ -249,8 +249,8 @@ mod tests {
         write(dir.path(), "..data/caldav.yml", block);
         write(dir.path(), ".editor-backup.yml", "broken: [");
         let sets = ContextSets::load(dir.path()).unwrap();
-        let (_, from) = &sets.scope_for(tags(&["ucInfostore"])).values
-            ["com.openexchange.caldav.enabled"];
+        let (_, from) =
+            &sets.scope_for(tags(&["ucInfostore"])).values["com.openexchange.caldav.enabled"];
         assert_eq!(
             from,
             &Scope::ContextSet {

@@ -88,10 +88,7 @@ impl Lifecycle {
 
 impl AppState {
     pub fn new(store: DynStore, config: ServerConfig) -> Self {
-        let paths = DavPaths::new(
-            &config.get::<props::PrefixPath>(),
-            &config.get::<props::ProxyPrefixPath>(),
-        );
+        let paths = DavPaths::configured(&config);
         AppState {
             store,
             paths,

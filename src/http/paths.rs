@@ -3,6 +3,8 @@
 
 use std::fmt::Write as _;
 
+use crate::config::{props, ServerConfig};
+
 /// The two configured prefixes, normalised: a leading `/`, no trailing `/`, and the
 /// empty string for the root (configured as `/`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +32,15 @@ impl DavPaths {
             prefix: normalise_prefix(prefix_path),
             proxy_prefix: normalise_prefix(proxy_prefix_path),
         }
+    }
+
+    /// The paths as the server's configuration sets them
+    /// (`com.openexchange.dav.prefixPath`, `com.openexchange.dav.proxyPrefixPath`).
+    pub fn configured(config: &ServerConfig) -> Self {
+        Self::new(
+            &config.get::<props::PrefixPath>(),
+            &config.get::<props::ProxyPrefixPath>(),
+        )
     }
 
     /// The prefix the router mounts the DAV endpoints under; `""` for the root.

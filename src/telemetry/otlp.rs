@@ -1,5 +1,5 @@
-//! OTLP/HTTP trace export (protobuf, the collector's port 4318), switched on like any
-//! OpenTelemetry SDK: `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` (a full URL) or
+//! OTLP/HTTP trace export (protobuf, the collector's port 4318; `http://` or `https://`),
+//! switched on like any OpenTelemetry SDK: `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` (a full URL) or
 //! `OTEL_EXPORTER_OTLP_ENDPOINT` / `davgate.otlpEndpoint` (a base URL, `/v1/traces` is
 //! appended), and off with `OTEL_SDK_DISABLED=true`. The service is named by
 //! `OTEL_SERVICE_NAME` or `OTEL_RESOURCE_ATTRIBUTES`, `davgate` otherwise. Incoming W3C
@@ -63,6 +63,7 @@ impl Exporter {
                  (the collector's OTLP/HTTP receiver, port 4318)"
             );
         }
+        crate::tls::install_provider();
         let exporter = opentelemetry_otlp::SpanExporter::builder()
             .with_http()
             .with_endpoint(endpoint.clone())
