@@ -7,7 +7,7 @@
 //! `tests/clients/requirements.txt` into it.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -152,14 +152,35 @@ impl Drop for Server {
 
 /// `davgate serve --demo` with the shipped config, once it listens.
 pub fn start_demo(t: &Target) -> Server {
+    start_demo_with(t, &manifest_dir().join("config"), &[], None)
+}
+
+/// `davgate serve --demo` with the configuration directory `config_dir` and the
+/// environment variables `envs` on top of the harness's own (`RUST_LOG` among them),
+/// once it listens. With `log`, everything it writes (its log goes to stdout) is
+/// appended to that file for as long as it runs; without, its stderr is the test's.
+/// Several of them on one target share the store, as replicas do.
+pub fn start_demo_with(
+    t: &Target,
+    config_dir: &Path,
+    envs: &[(&str, &str)],
+    log: Option<&Path>,
+) -> Server {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
+    let log_file = || {
+        File::options()
+            .create(true)
+            .append(true)
+            .open(log.unwrap())
+            .unwrap()
+    };
     let mut cmd = Command::new(BIN);
     cmd.arg("--config-dir")
-        .arg(manifest_dir().join("config"))
+        .arg(config_dir)
         .arg("--data-dir")
         .arg(t.data_dir.path())
         .args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
@@ -167,10 +188,14 @@ pub fn start_demo(t: &Target) -> Server {
         .env("DAVGATE_DEMO_PASSWORD", PASSWORD)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
+        .stderr(match log {
+            Some(_) => Stdio::from(log_file()),
+            None => Stdio::inherit(),
+        });
     if let Some(db) = &t.db {
         cmd.env("DAVGATE_DATABASE_URL", &db.url);
     }
+    cmd.envs(envs.iter().copied());
     let mut child = cmd.spawn().unwrap();
     let stdout = child.stdout.take().unwrap();
     let server = Server { child, port };
@@ -184,6 +209,11 @@ pub fn start_demo(t: &Target) -> Server {
         }
         output.push_str(&line);
         if line.starts_with("davgate listening") {
+            if log.is_some() {
+                let mut file = log_file();
+                file.write_all(output.as_bytes()).unwrap();
+                std::thread::spawn(move || std::io::copy(&mut reader, &mut file));
+            }
             return server;
         }
     }
