@@ -19,7 +19,7 @@ use opentelemetry_proto::tonic::trace::v1::Span;
 use prost::Message as _;
 
 use common::carddav::DAVX5;
-use common::client::{start_demo_with, targets, PASSWORD};
+use common::client::{manifest_dir, start_demo_with, targets, PASSWORD};
 use common::http::{send, site, Call, ALICE_PASSWORD};
 
 const PRINCIPAL_PROPFIND: &str = r#"<?xml version="1.0" encoding="utf-8"?>
@@ -153,6 +153,7 @@ async fn requests_are_traced_logged_and_drained_on_sigterm() {
     let t = targets().await.remove(0);
     let mut server = start_demo_with(
         &t,
+        &manifest_dir().join("config"),
         &[
             ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
             ("OTEL_SERVICE_NAME", "davgate-ci"),

@@ -185,12 +185,15 @@ impl Drop for Server {
 
 /// `davgate serve --demo` with the shipped config, once it listens.
 pub fn start_demo(t: &Target) -> Server {
-    start_demo_with(t, &[])
+    start_demo_with(t, &manifest_dir().join("config"), &[])
 }
 
-/// As [`start_demo`], with extra environment variables for the server (`RUST_LOG` among
-/// them overrides the default `warn`).
-pub fn start_demo_with(t: &Target, envs: &[(&str, &str)]) -> Server {
+/// `davgate serve --demo` with the configuration directory `config_dir` and the
+/// environment variables `envs` on top of the harness's own (`RUST_LOG` among them
+/// overrides the default `warn`), once it listens. Its stdout (banner and log lines) is
+/// kept in [`Server::output`]. Several of them on one target share the store, as
+/// replicas do.
+pub fn start_demo_with(t: &Target, config_dir: &Path, envs: &[(&str, &str)]) -> Server {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -198,7 +201,7 @@ pub fn start_demo_with(t: &Target, envs: &[(&str, &str)]) -> Server {
         .port();
     let mut cmd = Command::new(BIN);
     cmd.arg("--config-dir")
-        .arg(manifest_dir().join("config"))
+        .arg(config_dir)
         .arg("--data-dir")
         .arg(t.data_dir.path())
         .args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
