@@ -31,6 +31,7 @@ const MODULES: &[(&str, &str)] = &[
     ("alias_module", "mod_alias.so"),
     ("dir_module", "mod_dir.so"),
     ("headers_module", "mod_headers.so"),
+    ("unique_id_module", "mod_unique_id.so"),
     ("rewrite_module", "mod_rewrite.so"),
     ("socache_shmcb_module", "mod_socache_shmcb.so"),
     ("ssl_module", "mod_ssl.so"),
@@ -191,6 +192,16 @@ impl Replica {
         Replica { server }
     }
 
+    /// The request ids of the DAV requests in the replica's access log.
+    fn request_ids(&self) -> Vec<String> {
+        self.log()
+            .lines()
+            .filter(|line| line.contains(ACCESS_LINE) && line.contains(DAV_PATH))
+            .filter_map(|line| line.split("request_id=").nth(1))
+            .map(|id| id.split_whitespace().next().unwrap_or("").to_owned())
+            .collect()
+    }
+
     /// What the replica has logged so far.
     fn log(&self) -> String {
         self.server.output()
@@ -258,7 +269,7 @@ impl Apache {
         }
         conf.push_str(&format!(
             "SSLSessionCache \"shmcb:{root}/run/ssl_scache(512000)\"\n\
-             LogFormat \"%v %h \\\"%r\\\" %>s \\\"%{{User-Agent}}i\\\" -> %{{BALANCER_WORKER_NAME}}e\" davgate_test\n\
+             LogFormat \"%v %h \\\"%r\\\" %>s \\\"%{{User-Agent}}i\\\" -> %{{BALANCER_WORKER_NAME}}e id=%{{UNIQUE_ID}}e\" davgate_test\n\
              CustomLog \"{root}/access.log\" davgate_test\n\
              Listen 127.0.0.1:{http_port}\n\
              Listen 127.0.0.1:{https_port}\n\
@@ -539,6 +550,25 @@ async fn dedicated_dav_host_with_a_balancer_over_two_replicas() {
                 replica.log(),
                 deployment.apache.diagnostics()
             );
+        }
+
+        // Each request davgate logged carries the id Apache gave it (mod_unique_id).
+        let apache_log = read_or_note(&deployment.apache.root.path().join("access.log"));
+        for replica in &deployment.replicas {
+            let ids = replica.request_ids();
+            assert!(
+                !ids.is_empty(),
+                "{}: no request ids in {}",
+                t.label,
+                replica.log()
+            );
+            for id in ids {
+                assert!(
+                    apache_log.contains(&format!("id={id}")),
+                    "{}: davgate logged request id {id}, which Apache did not give:\n{apache_log}",
+                    t.label
+                );
+            }
         }
 
         // No stickiness: with the first replica stopped, the second one serves the
