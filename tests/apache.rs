@@ -248,7 +248,7 @@ impl Apache {
         )
         .unwrap();
         fs::set_permissions(webapp.join("index.html"), Permissions::from_mode(0o644)).unwrap();
-        make_certificate(dir);
+        common::tls::self_signed(dir, &[DAV_HOST, MAIN_HOST]);
 
         let (http_port, https_port) = (free_port(), free_port());
         let mut conf = format!(
@@ -380,41 +380,6 @@ impl Drop for Apache {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// A throwaway self-signed certificate for both test host names.
-fn make_certificate(dir: &Path) {
-    let out = Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=davgate test",
-            "-addext",
-            &format!("subjectAltName=DNS:{DAV_HOST},DNS:{MAIN_HOST}"),
-            "-addext",
-            "basicConstraints=critical,CA:FALSE",
-            "-keyout",
-        ])
-        .arg(dir.join("key.pem"))
-        .arg("-out")
-        .arg(dir.join("cert.pem"))
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("cannot run openssl ({e}); install Debian's openssl package (apt-get install openssl)")
-        });
-    assert!(
-        out.status.success(),
-        "openssl req failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// A style's davgate replicas and Apache in front of them.

@@ -429,32 +429,7 @@ async fn tls_front(host: &str, backend_port: u16) -> TlsFront {
     use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
     let dir = tempfile::tempdir().unwrap();
-    let cert = dir.path().join("cert.pem");
-    let key = dir.path().join("key.pem");
-    let out = std::process::Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-        ])
-        .args(["-nodes", "-days", "2", "-subj", &format!("/CN={host}")])
-        .args(["-addext", &format!("subjectAltName=DNS:{host}")])
-        // A server certificate, not a CA: clients then report an unknown issuer.
-        .args(["-addext", "basicConstraints=critical,CA:FALSE"])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .output()
-        .unwrap_or_else(|err| panic!("openssl cannot run ({err}): install Debian's openssl"));
-    assert!(
-        out.status.success(),
-        "openssl req: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (cert, key) = common::tls::self_signed(dir.path(), &[host]);
     let chain = CertificateDer::pem_file_iter(&cert)
         .unwrap()
         .collect::<Result<Vec<_>, _>>()

@@ -8,6 +8,7 @@ pub mod caldav;
 pub mod carddav;
 pub mod client;
 pub mod http;
+pub mod tls;
 
 use davgate::store::{self, DynStore};
 use sqlx::Connection;
