@@ -27,15 +27,22 @@ const PRINCIPAL_PROPFIND: &str = r#"<?xml version="1.0" encoding="utf-8"?>
 
 /// A stand-in OTLP/HTTP collector: accepts `POST /v1/traces` with protobuf bodies, as a
 /// collector's OTLP receiver on port 4318 does, and keeps every span with the resource's
-/// service name.
+/// service name and pod name.
 struct Collector {
     addr: SocketAddr,
-    received: Arc<Mutex<Vec<(String, Span)>>>,
+    received: Arc<Mutex<Vec<(Process, Span)>>>,
+}
+
+/// What the resource of an export said about the process.
+#[derive(Debug, Clone, Default)]
+struct Process {
+    service: String,
+    pod: String,
 }
 
 impl Collector {
     fn start() -> Self {
-        let received: Arc<Mutex<Vec<(String, Span)>>> = Arc::default();
+        let received: Arc<Mutex<Vec<(Process, Span)>>> = Arc::default();
         let sink = received.clone();
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -53,14 +60,20 @@ impl Collector {
                                 .expect("an OTLP protobuf export request");
                             let mut spans = sink.lock().unwrap();
                             for resource_spans in request.resource_spans {
-                                let service = resource_spans
+                                let attributes = resource_spans
                                     .resource
                                     .as_ref()
-                                    .and_then(|r| string_attribute(&r.attributes, "service.name"))
+                                    .map(|r| r.attributes.clone())
                                     .unwrap_or_default();
+                                let process = Process {
+                                    service: string_attribute(&attributes, "service.name")
+                                        .unwrap_or_default(),
+                                    pod: string_attribute(&attributes, "k8s.pod.name")
+                                        .unwrap_or_default(),
+                                };
                                 for scope in resource_spans.scope_spans {
                                     for span in scope.spans {
-                                        spans.push((service.clone(), span));
+                                        spans.push((process.clone(), span));
                                     }
                                 }
                             }
@@ -83,7 +96,7 @@ impl Collector {
         }
     }
 
-    fn spans(&self) -> Vec<(String, Span)> {
+    fn spans(&self) -> Vec<(Process, Span)> {
         self.received.lock().unwrap().clone()
     }
 }
@@ -157,6 +170,10 @@ async fn requests_are_traced_logged_and_drained_on_sigterm() {
         &[
             ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
             ("OTEL_SERVICE_NAME", "davgate-ci"),
+            (
+                "OTEL_RESOURCE_ATTRIBUTES",
+                "k8s.pod.name=davgate-0,k8s.namespace.name=groupware",
+            ),
             ("DAVGATE_LOG_FORMAT", "json"),
             ("DAVGATE_SHUTDOWN_DELAY_SECONDS", "2"),
             ("RUST_LOG", "info"),
@@ -244,8 +261,9 @@ async fn requests_are_traced_logged_and_drained_on_sigterm() {
             })
             .unwrap_or_else(|| panic!("no span for request {id}: {spans:#?}"))
     };
-    let (service, span) = by_request_id("proxy-req-42");
-    assert_eq!(service, "davgate-ci");
+    let (process, span) = by_request_id("proxy-req-42");
+    assert_eq!(process.service, "davgate-ci");
+    assert_eq!(process.pod, "davgate-0");
     assert_eq!(span.name, "PROPFIND root");
     assert_eq!(span.kind, SpanKind::Server as i32);
     let attrs = &span.attributes;

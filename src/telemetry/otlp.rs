@@ -70,12 +70,9 @@ impl Exporter {
             .with_timeout(Duration::from_secs(10))
             .build()
             .with_context(|| format!("cannot set up OTLP export to {endpoint}"))?;
-        let resource = Resource::builder()
-            .with_service_name(service_name())
-            .build();
         let provider = SdkTracerProvider::builder()
             .with_batch_exporter(exporter)
-            .with_resource(resource)
+            .with_resource(resource())
             .build();
         opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
         Ok(Some(Exporter { provider, endpoint }))
@@ -96,23 +93,19 @@ impl Exporter {
     }
 }
 
-/// `OTEL_SERVICE_NAME`, else a `service.name` in `OTEL_RESOURCE_ATTRIBUTES`, else davgate.
-fn service_name() -> String {
-    let from_attributes = || {
-        std::env::var("OTEL_RESOURCE_ATTRIBUTES")
-            .ok()
-            .and_then(|attrs| {
-                attrs.split(',').find_map(|pair| {
-                    let (key, value) = pair.split_once('=')?;
-                    (key.trim() == "service.name").then(|| value.trim().to_owned())
-                })
-            })
-    };
-    std::env::var("OTEL_SERVICE_NAME")
-        .ok()
-        .filter(|name| !name.trim().is_empty())
-        .or_else(from_attributes)
-        .unwrap_or_else(|| "davgate".to_owned())
+/// What the spans say about the process: `OTEL_RESOURCE_ATTRIBUTES` (a chart puts the
+/// pod's name and namespace there) and `OTEL_SERVICE_NAME`, read by the SDK, with
+/// `davgate` as the service name when neither names one.
+fn resource() -> Resource {
+    let detected = Resource::builder().build();
+    let unnamed = detected
+        .get(&opentelemetry::Key::new("service.name"))
+        .is_none_or(|name| name.as_str().starts_with("unknown_service"));
+    if unnamed {
+        Resource::builder().with_service_name("davgate").build()
+    } else {
+        detected
+    }
 }
 
 #[cfg(test)]
