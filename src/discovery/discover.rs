@@ -63,6 +63,9 @@ impl Outcome {
 /// A step failed; its problem and fix are printed already.
 struct Failed;
 
+/// What a 404 means at a step: the problem and the fix, from the path that answered.
+type NotFound = Box<dyn FnOnce(&str) -> (String, String) + Send>;
+
 /// A request that got no HTTP answer, explained.
 struct Unanswered {
     what: String,
@@ -380,14 +383,7 @@ impl<W: Write> Discovery<'_, W> {
                     continue;
                 }
                 Err(LookupFailure::Failed(reason)) => {
-                    self.step(&format!("SRV {owner} → no answer"));
-                    return Err(self.problem(
-                        &format!(
-                            "{} did not answer for {owner}: {reason}",
-                            self.dns.nameserver
-                        ),
-                        &self.dns_fix(),
-                    ));
+                    return Err(self.no_answer("SRV", &owner, &reason));
                 }
             };
             let usable: Vec<&SrvTarget> = targets.iter().filter(|t| t.host.is_some()).collect();
@@ -466,14 +462,7 @@ impl<W: Write> Discovery<'_, W> {
                 ));
             }
             Err(LookupFailure::Failed(reason)) => {
-                self.step(&format!("A/AAAA {domain} → no answer"));
-                return Err(self.problem(
-                    &format!(
-                        "{} did not answer for {domain}: {reason}",
-                        self.dns.nameserver
-                    ),
-                    &self.dns_fix(),
-                ));
+                return Err(self.no_answer("A/AAAA", domain.as_str(), &reason));
             }
         }
         Ok([Transport::Tls, Transport::Plain]
@@ -487,8 +476,10 @@ impl<W: Write> Discovery<'_, W> {
             .collect())
     }
 
-    fn dns_fix(&self) -> String {
-        match self.dns.nameserver {
+    /// The step and the problem when the name server gave no answer for `name`.
+    fn no_answer(&mut self, what: &str, name: &str, reason: &str) -> Failed {
+        self.step(&format!("{what} {name} → no answer"));
+        let fix = match self.dns.nameserver {
             Nameserver::System => {
                 "check the name servers in /etc/resolv.conf, or ask another with --dns-server"
                     .to_owned()
@@ -496,7 +487,12 @@ impl<W: Write> Discovery<'_, W> {
             Nameserver::At(addr) => {
                 format!("check that a DNS server answers at {addr} (--dns-server)")
             }
-        }
+        };
+        let nameserver = self.dns.nameserver.to_string();
+        self.problem(
+            &format!("{nameserver} did not answer for {name}: {reason}"),
+            &fix,
+        )
     }
 
     async fn resolve_target(&mut self, host: &str, owner: &str) -> Result<(), Failed> {
@@ -514,16 +510,7 @@ impl<W: Write> Discovery<'_, W> {
                     ),
                 ))
             }
-            Err(LookupFailure::Failed(reason)) => {
-                self.step(&format!("A/AAAA {host} → no answer"));
-                Err(self.problem(
-                    &format!(
-                        "{} did not answer for {host}: {reason}",
-                        self.dns.nameserver
-                    ),
-                    &self.dns_fix(),
-                ))
-            }
+            Err(LookupFailure::Failed(reason)) => Err(self.no_answer("A/AAAA", host, &reason)),
         }
     }
 
@@ -643,24 +630,23 @@ impl<W: Write> Discovery<'_, W> {
         start: &Url,
         right_root: Option<&str>,
     ) -> Result<Url, Failed> {
-        let answer = self
-            .request(propfind(), start.clone(), "0", PROPFIND_PRINCIPAL, true)
-            .await
-            .map_err(|unanswered| self.problem(&unanswered.what, &unanswered.fix))?;
-        match answer.status {
-            StatusCode::MULTI_STATUS => {}
-            StatusCode::UNAUTHORIZED => return Err(self.unauthorized()),
-            StatusCode::NOT_FOUND => {
-                let what = format!("there is nothing at {} (404 Not Found)", answer.url.path());
-                let fix = match (&endpoint.start_path, right_root) {
-                    (Some((_, source)), Some(right)) => self.path_fix(source, Some(right)),
-                    _ => "the DAV root is not where the server says it is: check com.openexchange.dav.prefixPath and proxyPrefixPath against the proxy's mapping".to_owned(),
-                };
-                return Err(self.problem(&what, &fix));
-            }
-            other => return Err(self.unexpected(other, &answer.url)),
-        }
-        let responses = self.multistatus(&answer)?;
+        let not_found_fix = match (&endpoint.start_path, right_root) {
+            (Some((_, source)), Some(right)) => self.path_fix(source, Some(right)),
+            _ => "the DAV root is not where the server says it is: check com.openexchange.dav.prefixPath and proxyPrefixPath against the proxy's mapping".to_owned(),
+        };
+        let (answer, responses) = self
+            .propfind_as_user(
+                start,
+                "0",
+                PROPFIND_PRINCIPAL,
+                Some(Box::new(move |path| {
+                    (
+                        format!("there is nothing at {path} (404 Not Found)"),
+                        not_found_fix,
+                    )
+                })),
+            )
+            .await?;
         let href = responses
             .iter()
             .find_map(|response| response.href_in(&Namespace::Dav, "current-user-principal"));
@@ -702,30 +688,24 @@ impl<W: Write> Discovery<'_, W> {
                 "addressbook-home-set",
             ),
         };
-        let answer = self
-            .request(propfind(), principal.clone(), "0", body, true)
-            .await
-            .map_err(|unanswered| self.problem(&unanswered.what, &unanswered.fix))?;
-        match answer.status {
-            StatusCode::MULTI_STATUS => {}
-            StatusCode::UNAUTHORIZED => return Err(self.unauthorized()),
-            StatusCode::NOT_FOUND => {
-                let fix = if under_root {
-                    "the server names a principal it does not serve: check the user in davgate (`davgate user list`)".to_owned()
-                } else {
-                    proxy_prefix_fix()
-                };
-                return Err(self.problem(
-                    &format!(
-                        "the principal {} is not there (404 Not Found)",
-                        answer.url.path()
-                    ),
-                    &fix,
-                ));
-            }
-            other => return Err(self.unexpected(other, &answer.url)),
-        }
-        let responses = self.multistatus(&answer)?;
+        let not_found_fix = if under_root {
+            "the server names a principal it does not serve: check the user in davgate (`davgate user list`)".to_owned()
+        } else {
+            proxy_prefix_fix()
+        };
+        let (answer, responses) = self
+            .propfind_as_user(
+                principal,
+                "0",
+                body,
+                Some(Box::new(move |path| {
+                    (
+                        format!("the principal {path} is not there (404 Not Found)"),
+                        not_found_fix,
+                    )
+                })),
+            )
+            .await?;
         let name = responses
             .iter()
             .find_map(|response| response.text(&Namespace::Dav, "displayname"));
@@ -767,16 +747,7 @@ impl<W: Write> Discovery<'_, W> {
             Service::CalDav => PROPFIND_CALENDARS,
             Service::CardDav => PROPFIND_ADDRESSBOOKS,
         };
-        let answer = self
-            .request(propfind(), home.clone(), "1", body, true)
-            .await
-            .map_err(|unanswered| self.problem(&unanswered.what, &unanswered.fix))?;
-        match answer.status {
-            StatusCode::MULTI_STATUS => {}
-            StatusCode::UNAUTHORIZED => return Err(self.unauthorized()),
-            other => return Err(self.unexpected(other, &answer.url)),
-        }
-        let responses = self.multistatus(&answer)?;
+        let (answer, responses) = self.propfind_as_user(home, "1", body, None).await?;
         let mut collections = Vec::new();
         for response in &responses {
             let Ok(url) = answer.url.join(&response.href) else {
@@ -832,6 +803,33 @@ impl<W: Write> Discovery<'_, W> {
             );
         }
         Ok(collections)
+    }
+
+    /// An authenticated PROPFIND that must answer 207 with a multistatus; any other answer
+    /// is the problem of this step. `not_found` says what a 404 means here (from the path
+    /// answered), when it means more than an unexpected status.
+    async fn propfind_as_user(
+        &mut self,
+        url: &Url,
+        depth: &str,
+        body: &'static str,
+        not_found: Option<NotFound>,
+    ) -> Result<(Answer, Vec<FoundResponse>), Failed> {
+        let answer = self
+            .request(propfind(), url.clone(), depth, body, true)
+            .await
+            .map_err(|unanswered| self.problem(&unanswered.what, &unanswered.fix))?;
+        match (answer.status, not_found) {
+            (StatusCode::MULTI_STATUS, _) => {}
+            (StatusCode::UNAUTHORIZED, _) => return Err(self.unauthorized()),
+            (StatusCode::NOT_FOUND, Some(not_found)) => {
+                let (what, fix) = not_found(answer.url.path());
+                return Err(self.problem(&what, &fix));
+            }
+            (other, _) => return Err(self.unexpected(other, &answer.url)),
+        }
+        let responses = self.multistatus(&answer)?;
+        Ok((answer, responses))
     }
 
     fn multistatus(&mut self, answer: &Answer) -> Result<Vec<FoundResponse>, Failed> {
