@@ -114,6 +114,19 @@ impl std::fmt::Display for Discovered {
 }
 
 /// `davgate discover` with the password in DAVGATE_DISCOVER_PASSWORD.
+impl Discovered {
+    /// Every line of `expected` is somewhere in what `discover` printed.
+    fn assert_says<S: AsRef<str>>(&self, expected: impl IntoIterator<Item = S>) {
+        for expected in expected {
+            let expected = expected.as_ref();
+            assert!(
+                self.stdout.contains(expected),
+                "missing {expected:?} in:\n{self}"
+            );
+        }
+    }
+}
+
 async fn discover(password: &str, args: &[&str]) -> Discovered {
     let mut cmd = tokio::process::Command::new(BIN);
     cmd.arg("discover")
@@ -188,7 +201,7 @@ async fn discovers_alices_collections_through_the_printed_records() {
     .await;
     assert!(run.success, "discovery failed:\n{run}");
     let port = server.port;
-    for expected in [
+    run.assert_says([
         "SRV _caldavs._tcp.example.test. → \".\": CalDAV over TLS is not offered".to_string(),
         format!("SRV _caldav._tcp.example.test. → dav.example.test:{port}"),
         "A/AAAA dav.example.test → 127.0.0.1".to_string(),
@@ -206,9 +219,7 @@ async fn discovers_alices_collections_through_the_printed_records() {
         "\"Contacts\"  addressbook".to_string(),
         "\"Global Address Book\"  addressbook".to_string(),
         format!("CalDAV: found for alice@example.com: home http://dav.example.test:{port}/dav/caldav/ with 3 collection(s)"),
-    ] {
-        assert!(run.stdout.contains(&expected), "missing {expected:?} in:\n{run}");
-    }
+    ]);
     assert!(
         !run.stdout.contains("problem:") && !run.stdout.contains("warning:"),
         "{run}"
@@ -271,7 +282,7 @@ async fn a_zone_without_srv_records_falls_back_to_the_domain_then_fails_clearly(
     )
     .await;
     assert!(!run.success, "{run}");
-    for expected in [
+    run.assert_says([
         "SRV _caldavs._tcp.nosrv.test. → no record",
         "SRV _caldav._tcp.nosrv.test. → no record",
         "warning: no SRV record for _caldavs._tcp.nosrv.test. or _caldav._tcp.nosrv.test.",
@@ -280,9 +291,7 @@ async fn a_zone_without_srv_records_falls_back_to_the_domain_then_fails_clearly(
         "A/AAAA nosrv.test → no record",
         "problem: there is no server to ask: nosrv.test has no SRV record for CalDAV and no A/AAAA record of its own",
         "problem: there is no server to ask: nosrv.test has no SRV record for CardDAV",
-    ] {
-        assert!(run.stdout.contains(expected), "missing {expected:?} in:\n{run}");
-    }
+    ]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -325,18 +334,13 @@ async fn a_txt_path_that_misses_the_servers_prefix_is_diagnosed() {
     )
     .await;
     assert!(!run.success, "{run}");
-    for expected in [
+    run.assert_says([
         "TXT _caldav._tcp.badpath.test. → path=/",
         "warning: the TXT record's path / differs from where /.well-known/caldav leads (/dav/)",
         "problem: there is nothing at / (404 Not Found)",
         "fix: clients use the TXT path: publish _caldav._tcp.badpath.test. TXT \"path=/dav/\"",
         "fix: clients use the TXT path: publish _carddav._tcp.badpath.test. TXT \"path=/dav/\"",
-    ] {
-        assert!(
-            run.stdout.contains(expected),
-            "missing {expected:?} in:\n{run}"
-        );
-    }
+    ]);
     target.finish().await;
 }
 
@@ -359,17 +363,12 @@ async fn an_srv_target_without_address_is_diagnosed() {
     )
     .await;
     assert!(!run.success, "{run}");
-    for expected in [
+    run.assert_says([
         "SRV _caldavs._tcp.ghost.test. → dav.ghost.test:443",
         "A/AAAA dav.ghost.test → no record",
         "problem: the SRV target dav.ghost.test of _caldavs._tcp.ghost.test. does not resolve",
         "fix: add A/AAAA records for dav.ghost.test",
-    ] {
-        assert!(
-            run.stdout.contains(expected),
-            "missing {expected:?} in:\n{run}"
-        );
-    }
+    ]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -398,15 +397,10 @@ async fn a_tls_record_pointing_at_the_plain_port_is_diagnosed() {
     .await;
     assert!(!run.success, "{run}");
     let port = server.port;
-    for expected in [
+    run.assert_says([
         format!("PROPFIND https://dav.mixup.test:{port}/.well-known/caldav (Depth 0) → no answer"),
         format!("problem: dav.mixup.test:{port} does not speak TLS"),
-    ] {
-        assert!(
-            run.stdout.contains(&expected),
-            "missing {expected:?} in:\n{run}"
-        );
-    }
+    ]);
     target.finish().await;
 }
 
@@ -498,27 +492,23 @@ async fn a_self_signed_certificate_is_named_and_insecure_checks_the_rest() {
     let run = discover(PASSWORD, &args).await;
     assert!(!run.success, "{run}");
     let port = front.port;
-    for expected in [
+    run.assert_says([
         format!("SRV _caldavs._tcp.tls.test. → dav.tls.test:{port}"),
         format!("PROPFIND https://dav.tls.test:{port}/.well-known/caldav (Depth 0) → no answer"),
         "problem: the TLS certificate of dav.tls.test is not trusted (self-signed, or issued by a CA this system does not know)".to_string(),
         "run again with --insecure".to_string(),
-    ] {
-        assert!(run.stdout.contains(&expected), "missing {expected:?} in:\n{run}");
-    }
+    ]);
 
     let mut insecure = args.to_vec();
     insecure.push("--insecure");
     let run = discover(PASSWORD, &insecure).await;
     assert!(run.success, "{run}");
-    for expected in [
+    run.assert_says([
         "TLS certificates are not checked (--insecure).".to_string(),
         format!("PROPFIND https://dav.tls.test:{port}/.well-known/caldav (Depth 0) → 301 Moved Permanently, Location: /dav/"),
         "\"Calendar\"  calendar (VEVENT)".to_string(),
         format!("CardDAV: found for alice@example.com: home https://dav.tls.test:{port}/dav/carddav/ with 2 collection(s)"),
-    ] {
-        assert!(run.stdout.contains(&expected), "missing {expected:?} in:\n{run}");
-    }
+    ]);
     target.finish().await;
 }
 
