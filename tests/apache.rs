@@ -17,7 +17,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::client::{
-    manifest_dir, run_client, start_demo_with, targets, Server, Target, PASSWORD,
+    free_port, manifest_dir, run_client, start_demo_with, targets, Server, Target, PASSWORD,
 };
 
 const APACHE: &str = "/usr/sbin/apache2";
@@ -105,14 +105,6 @@ fn require_apache() {
         "{APACHE} is missing: these tests run the Apache configurations of apache/ in a real \
          Apache httpd; install Debian's apache2 package (apt-get install apache2)"
     );
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn read_or_note(path: &Path) -> String {

@@ -183,6 +183,15 @@ impl Drop for Server {
     }
 }
 
+/// A loopback port nothing listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 /// `davgate serve --demo` with the shipped config, once it listens.
 pub fn start_demo(t: &Target) -> Server {
     start_demo_with(t, &manifest_dir().join("config"), &[])
@@ -194,11 +203,7 @@ pub fn start_demo(t: &Target) -> Server {
 /// kept in [`Server::output`]. Several of them on one target share the store, as
 /// replicas do.
 pub fn start_demo_with(t: &Target, config_dir: &Path, envs: &[(&str, &str)]) -> Server {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let mut cmd = Command::new(BIN);
     cmd.arg("--config-dir")
         .arg(config_dir)
