@@ -310,14 +310,7 @@ class Discovery:
             url = calendar + quote(object_name, safe="")
             if object_name != name:
                 body = body.replace(uid, f"{uid}-2")
-            resp = self.client.request(
-                "PUT",
-                url,
-                body=body,
-                headers={"Content-Type": "text/calendar; charset=utf-8", "If-None-Match": "*"},
-            )
-            check(resp.status in (201, 204), f"PUT {url}: {resp.status} {resp.body[:300]!r}")
-            ok(f"PUT {url} -> {resp.status}")
+            self.create(url, body, "text/calendar; charset=utf-8")
         book = next((h for h, w, _ in address_books if w), None)
         check(book, f"no writable address book among {address_books}")
         url = book + quote(f"Müller & Co {tag}.vcf", safe="")
@@ -332,13 +325,17 @@ class Discovery:
                 "",
             ]
         )
+        self.create(url, vcard, "text/vcard; charset=utf-8")
+
+    def create(self, url, body, content_type):
+        """PUT a new resource; its name is new in every run, so only 201 Created will do."""
         resp = self.client.request(
             "PUT",
             url,
-            body=vcard,
-            headers={"Content-Type": "text/vcard; charset=utf-8", "If-None-Match": "*"},
+            body=body,
+            headers={"Content-Type": content_type, "If-None-Match": "*"},
         )
-        check(resp.status in (201, 204), f"PUT {url}: {resp.status} {resp.body[:300]!r}")
+        check(resp.status == 201, f"PUT {url}: {resp.status} {resp.body[:300]!r}")
         ok(f"PUT {url} -> {resp.status}")
 
     def verify(self, url, base, what):
