@@ -267,22 +267,18 @@ async fn requests_are_traced_logged_and_drained_on_sigterm() {
     assert_eq!(span.name, "PROPFIND root");
     assert_eq!(span.kind, SpanKind::Server as i32);
     let attrs = &span.attributes;
-    assert_eq!(
-        string_attribute(attrs, "http.request.method").as_deref(),
-        Some("PROPFIND")
-    );
-    assert_eq!(
-        string_attribute(attrs, "url.path").as_deref(),
-        Some("/dav/")
-    );
-    assert_eq!(
-        string_attribute(attrs, "dav.resource").as_deref(),
-        Some("root")
-    );
-    assert_eq!(
-        string_attribute(attrs, "dav.client").as_deref(),
-        Some("davx5")
-    );
+    for (key, value) in [
+        ("http.request.method", "PROPFIND"),
+        ("url.path", "/dav/"),
+        ("dav.resource", "root"),
+        ("dav.client", "davx5"),
+    ] {
+        assert_eq!(
+            string_attribute(attrs, key).as_deref(),
+            Some(value),
+            "{key}"
+        );
+    }
     assert_eq!(int_attribute(attrs, "http.response.status_code"), Some(207));
     match attribute(attrs, "duration_ms") {
         Some(Value::DoubleValue(ms)) => assert!(*ms > 0.0, "duration {ms}"),
