@@ -547,19 +547,22 @@ macro_rules! impl_sql_store {
                 }
             }
 
-            async fn object_exists(
-                &self,
+            async fn object_exists<'e, E>(
+                executor: E,
                 context: ContextId,
                 folder: FolderId,
                 name: &str,
-            ) -> StoreResult<bool> {
+            ) -> StoreResult<bool>
+            where
+                E: sqlx::Executor<'e, Database = $db>,
+            {
                 let found: i64 = sqlx::query_scalar(
                     "SELECT COUNT(*) FROM objects WHERE context_id = $1 AND folder_id = $2 AND resource_name = $3",
                 )
                 .bind(context)
                 .bind(folder)
                 .bind(name)
-                .fetch_one(&self.pool)
+                .fetch_one(executor)
                 .await?;
                 Ok(found > 0)
             }
@@ -1532,7 +1535,7 @@ macro_rules! impl_sql_store {
                     WriteCondition::IfMatch(etag) => Some(etag.as_str()),
                     WriteCondition::Unconditional => None,
                     WriteCondition::MustNotExist => {
-                        return if self.object_exists(context, folder, resource_name).await? {
+                        return if Self::object_exists(&self.pool, context, folder, resource_name).await? {
                             Err(StoreError::PreconditionFailed)
                         } else {
                             Err(StoreError::NotFound)
@@ -1551,7 +1554,7 @@ macro_rules! impl_sql_store {
                 .await?;
                 if done.rows_affected() == 1 {
                     Ok(())
-                } else if expected.is_some() && self.object_exists(context, folder, resource_name).await? {
+                } else if expected.is_some() && Self::object_exists(&self.pool, context, folder, resource_name).await? {
                     Err(StoreError::PreconditionFailed)
                 } else {
                     Err(StoreError::NotFound)
@@ -1688,23 +1691,18 @@ macro_rules! impl_sql_store {
             ) -> StoreResult<()> {
                 let mut tx = self.pool.begin().await?;
                 Self::lock_context(&mut tx, context).await?;
-                let exists: i64 = if resource_name.is_empty() {
-                    sqlx::query_scalar("SELECT COUNT(*) FROM folders WHERE context_id = $1 AND id = $2")
-                        .bind(context)
-                        .bind(folder)
-                        .fetch_one(&mut *tx)
-                        .await?
+                let exists = if resource_name.is_empty() {
+                    let found: i64 =
+                        sqlx::query_scalar("SELECT COUNT(*) FROM folders WHERE context_id = $1 AND id = $2")
+                            .bind(context)
+                            .bind(folder)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                    found > 0
                 } else {
-                    sqlx::query_scalar(
-                        "SELECT COUNT(*) FROM objects WHERE context_id = $1 AND folder_id = $2 AND resource_name = $3",
-                    )
-                    .bind(context)
-                    .bind(folder)
-                    .bind(resource_name)
-                    .fetch_one(&mut *tx)
-                    .await?
+                    Self::object_exists(&mut *tx, context, folder, resource_name).await?
                 };
-                if exists == 0 {
+                if !exists {
                     return Err(StoreError::NotFound);
                 }
                 for (namespace, name) in remove {
