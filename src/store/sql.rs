@@ -268,6 +268,14 @@ macro_rules! impl_sql_store {
             })
         }
 
+        fn dead_property_from(row: &Row) -> StoreResult<DeadProperty> {
+            Ok(DeadProperty {
+                namespace: row.try_get("namespace")?,
+                name: row.try_get("name")?,
+                value: row.try_get("value")?,
+            })
+        }
+
         fn bind_arg<'q>(query: Query<'q>, arg: Arg) -> Query<'q> {
             match arg {
                 Arg::Int(value) => query.bind(value),
@@ -1643,14 +1651,7 @@ macro_rules! impl_sql_store {
                     query = query.bind(*folder);
                 }
                 for row in query.fetch_all(&self.pool).await? {
-                    by_folder
-                        .entry(row.try_get("folder_id")?)
-                        .or_default()
-                        .push(DeadProperty {
-                            namespace: row.try_get("namespace")?,
-                            name: row.try_get("name")?,
-                            value: row.try_get("value")?,
-                        });
+                    by_folder.entry(row.try_get("folder_id")?).or_default().push(dead_property_from(&row)?);
                 }
                 Ok(by_folder)
             }
@@ -1670,15 +1671,7 @@ macro_rules! impl_sql_store {
                 .bind(resource_name)
                 .fetch_all(&self.pool)
                 .await?;
-                rows.iter()
-                    .map(|row| {
-                        Ok(DeadProperty {
-                            namespace: row.try_get("namespace")?,
-                            name: row.try_get("name")?,
-                            value: row.try_get("value")?,
-                        })
-                    })
-                    .collect()
+                rows.iter().map(dead_property_from).collect()
             }
 
             async fn update_dead_properties(
