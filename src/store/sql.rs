@@ -122,9 +122,17 @@ pub(crate) fn placeholders(first: usize, count: usize) -> String {
         .join(", ")
 }
 
-/// Implements `Store` for `$store` (a struct with `pool: sqlx::Pool<$db>`).
+/// Implements `Store` for `$store` (a struct with `pool: sqlx::Pool<$db>`), in the module
+/// that invokes it; that module brings the store's types into scope (`use super::*`).
 macro_rules! impl_sql_store {
     ($store:ty, $db:ty, $backend:expr, $migrator:expr) => {
+        use sqlx::Row as _;
+
+        use $crate::store::sql::{
+            member_filter_sql, placeholders, Arg, FolderScope, Link, UserScope, NAMES_PER_BATCH,
+            OBJECTS_AHEAD, SUMMARIES_AHEAD,
+        };
+
         const CONTEXT_COLUMNS: &str = "id, name, enabled";
         const USER_COLUMNS: &str =
             "context_id, id, login, mail, display_name, password_hash, enabled";
