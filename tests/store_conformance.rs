@@ -1158,19 +1158,27 @@ async fn member_streams_cover_exactly_the_window_and_component() {
             9
         );
 
-        // The streamed values are the stored ones.
+        // The streamed values are the stored ones, member by member.
         use futures::TryStreamExt;
         let objects: Vec<StoredObject> = s
             .object_stream(ctx, cal, MemberFilter::default())
             .try_collect()
             .await
             .unwrap();
-        let summaries: Vec<ObjectSummary> = s
-            .object_summary_stream(ctx, cal, MemberFilter::default())
-            .try_collect()
-            .await
-            .unwrap();
-        for (object, summary) in objects.iter().zip(&summaries) {
+        let listed = summaries(s, ctx, cal).await;
+        assert_eq!(
+            objects.iter().map(object_name).collect::<Vec<_>>(),
+            all,
+            "{}",
+            db.label
+        );
+        assert_eq!(
+            listed.iter().map(summary_name).collect::<Vec<_>>(),
+            all,
+            "{}",
+            db.label
+        );
+        for (object, summary) in objects.iter().zip(&listed) {
             let written = members
                 .iter()
                 .find(|m| m.resource_name == object.resource_name)
