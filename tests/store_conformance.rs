@@ -1027,11 +1027,22 @@ fn timed(name: &str, component: &str, start: Option<i64>, end: Option<i64>) -> W
 
 /// `count` members named m10001.ics, m10002.ics, ... written in one plain SQL statement.
 async fn bulk_members(db: &common::TestDb, ctx: ContextId, folder: FolderId, count: usize) {
+    let payload = db.blob_literal(b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n");
+    bulk_members_of(db, ctx, folder, count, &payload).await;
+}
+
+/// Like `bulk_members`, each member's data being the SQL expression `payload`.
+async fn bulk_members_of(
+    db: &common::TestDb,
+    ctx: ContextId,
+    folder: FolderId,
+    count: usize,
+    payload: &str,
+) {
     db.raw_sql(&format!(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count}) \
          INSERT INTO objects (context_id, folder_id, resource_name, uid, component, data, created_at, modified_at) \
-         SELECT {ctx}, {folder}, 'm' || CAST(10000 + i AS TEXT) || '.ics', 'u' || CAST(i AS TEXT), 'VEVENT', {}, 0, 0 FROM n",
-        db.blob_literal(b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
+         SELECT {ctx}, {folder}, 'm' || CAST(10000 + i AS TEXT) || '.ics', 'u' || CAST(i AS TEXT), 'VEVENT', {payload}, 0, 0 FROM n"
     ))
     .await;
 }
@@ -1158,19 +1169,27 @@ async fn member_streams_cover_exactly_the_window_and_component() {
             9
         );
 
-        // The streamed values are the stored ones.
+        // The streamed values are the stored ones, member by member.
         use futures::TryStreamExt;
         let objects: Vec<StoredObject> = s
             .object_stream(ctx, cal, MemberFilter::default())
             .try_collect()
             .await
             .unwrap();
-        let summaries: Vec<ObjectSummary> = s
-            .object_summary_stream(ctx, cal, MemberFilter::default())
-            .try_collect()
-            .await
-            .unwrap();
-        for (object, summary) in objects.iter().zip(&summaries) {
+        let listed = summaries(s, ctx, cal).await;
+        assert_eq!(
+            objects.iter().map(object_name).collect::<Vec<_>>(),
+            all,
+            "{}",
+            db.label
+        );
+        assert_eq!(
+            listed.iter().map(summary_name).collect::<Vec<_>>(),
+            all,
+            "{}",
+            db.label
+        );
+        for (object, summary) in objects.iter().zip(&listed) {
             let written = members
                 .iter()
                 .find(|m| m.resource_name == object.resource_name)
@@ -1979,12 +1998,7 @@ async fn a_held_stream_reads_no_further_than_its_consumer() {
         } else {
             "decode(repeat('00', 16384), 'hex')".to_string()
         };
-        db.raw_sql(&format!(
-            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) \
-             INSERT INTO objects (context_id, folder_id, resource_name, uid, component, data, created_at, modified_at) \
-             SELECT {ctx}, {cal}, 'm' || CAST(10000 + i AS TEXT) || '.ics', 'u' || CAST(i AS TEXT), 'VEVENT', {payload}, 0, 0 FROM n"
-        ))
-        .await;
+        bulk_members_of(&db, ctx, cal, 2000, &payload).await;
 
         let mut held = s.object_stream(ctx, cal, MemberFilter::default());
         for i in 1..=3 {

@@ -3,12 +3,8 @@
 use std::time::Duration;
 
 use sqlx::postgres::{PgPool, PgPoolOptions, Postgres};
-use sqlx::Row as _;
 
-use super::sql::{
-    impl_sql_store, member_filter_sql, placeholders, Arg, FolderScope, Link, UserScope,
-    NAMES_PER_BATCH, OBJECTS_AHEAD, SUMMARIES_AHEAD,
-};
+use super::sql::impl_sql_store;
 use super::*;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");

@@ -122,9 +122,17 @@ pub(crate) fn placeholders(first: usize, count: usize) -> String {
         .join(", ")
 }
 
-/// Implements `Store` for `$store` (a struct with `pool: sqlx::Pool<$db>`).
+/// Implements `Store` for `$store` (a struct with `pool: sqlx::Pool<$db>`), in the module
+/// that invokes it; that module brings the store's types into scope (`use super::*`).
 macro_rules! impl_sql_store {
     ($store:ty, $db:ty, $backend:expr, $migrator:expr) => {
+        use sqlx::Row as _;
+
+        use $crate::store::sql::{
+            member_filter_sql, placeholders, Arg, FolderScope, Link, UserScope, NAMES_PER_BATCH,
+            OBJECTS_AHEAD, SUMMARIES_AHEAD,
+        };
+
         const CONTEXT_COLUMNS: &str = "id, name, enabled";
         const USER_COLUMNS: &str =
             "context_id, id, login, mail, display_name, password_hash, enabled";
@@ -265,6 +273,14 @@ macro_rules! impl_sql_store {
                 etag: row.try_get("etag")?,
                 size: row.try_get("size")?,
                 modified_at: row.try_get("modified_at")?,
+            })
+        }
+
+        fn dead_property_from(row: &Row) -> StoreResult<DeadProperty> {
+            Ok(DeadProperty {
+                namespace: row.try_get("namespace")?,
+                name: row.try_get("name")?,
+                value: row.try_get("value")?,
             })
         }
 
@@ -547,19 +563,22 @@ macro_rules! impl_sql_store {
                 }
             }
 
-            async fn object_exists(
-                &self,
+            async fn object_exists<'e, E>(
+                executor: E,
                 context: ContextId,
                 folder: FolderId,
                 name: &str,
-            ) -> StoreResult<bool> {
+            ) -> StoreResult<bool>
+            where
+                E: sqlx::Executor<'e, Database = $db>,
+            {
                 let found: i64 = sqlx::query_scalar(
                     "SELECT COUNT(*) FROM objects WHERE context_id = $1 AND folder_id = $2 AND resource_name = $3",
                 )
                 .bind(context)
                 .bind(folder)
                 .bind(name)
-                .fetch_one(&self.pool)
+                .fetch_one(executor)
                 .await?;
                 Ok(found > 0)
             }
@@ -1532,7 +1551,7 @@ macro_rules! impl_sql_store {
                     WriteCondition::IfMatch(etag) => Some(etag.as_str()),
                     WriteCondition::Unconditional => None,
                     WriteCondition::MustNotExist => {
-                        return if self.object_exists(context, folder, resource_name).await? {
+                        return if Self::object_exists(&self.pool, context, folder, resource_name).await? {
                             Err(StoreError::PreconditionFailed)
                         } else {
                             Err(StoreError::NotFound)
@@ -1551,7 +1570,7 @@ macro_rules! impl_sql_store {
                 .await?;
                 if done.rows_affected() == 1 {
                     Ok(())
-                } else if expected.is_some() && self.object_exists(context, folder, resource_name).await? {
+                } else if expected.is_some() && Self::object_exists(&self.pool, context, folder, resource_name).await? {
                     Err(StoreError::PreconditionFailed)
                 } else {
                     Err(StoreError::NotFound)
@@ -1640,14 +1659,7 @@ macro_rules! impl_sql_store {
                     query = query.bind(*folder);
                 }
                 for row in query.fetch_all(&self.pool).await? {
-                    by_folder
-                        .entry(row.try_get("folder_id")?)
-                        .or_default()
-                        .push(DeadProperty {
-                            namespace: row.try_get("namespace")?,
-                            name: row.try_get("name")?,
-                            value: row.try_get("value")?,
-                        });
+                    by_folder.entry(row.try_get("folder_id")?).or_default().push(dead_property_from(&row)?);
                 }
                 Ok(by_folder)
             }
@@ -1667,15 +1679,7 @@ macro_rules! impl_sql_store {
                 .bind(resource_name)
                 .fetch_all(&self.pool)
                 .await?;
-                rows.iter()
-                    .map(|row| {
-                        Ok(DeadProperty {
-                            namespace: row.try_get("namespace")?,
-                            name: row.try_get("name")?,
-                            value: row.try_get("value")?,
-                        })
-                    })
-                    .collect()
+                rows.iter().map(dead_property_from).collect()
             }
 
             async fn update_dead_properties(
@@ -1688,23 +1692,18 @@ macro_rules! impl_sql_store {
             ) -> StoreResult<()> {
                 let mut tx = self.pool.begin().await?;
                 Self::lock_context(&mut tx, context).await?;
-                let exists: i64 = if resource_name.is_empty() {
-                    sqlx::query_scalar("SELECT COUNT(*) FROM folders WHERE context_id = $1 AND id = $2")
-                        .bind(context)
-                        .bind(folder)
-                        .fetch_one(&mut *tx)
-                        .await?
+                let exists = if resource_name.is_empty() {
+                    let found: i64 =
+                        sqlx::query_scalar("SELECT COUNT(*) FROM folders WHERE context_id = $1 AND id = $2")
+                            .bind(context)
+                            .bind(folder)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                    found > 0
                 } else {
-                    sqlx::query_scalar(
-                        "SELECT COUNT(*) FROM objects WHERE context_id = $1 AND folder_id = $2 AND resource_name = $3",
-                    )
-                    .bind(context)
-                    .bind(folder)
-                    .bind(resource_name)
-                    .fetch_one(&mut *tx)
-                    .await?
+                    Self::object_exists(&mut *tx, context, folder, resource_name).await?
                 };
-                if exists == 0 {
+                if !exists {
                     return Err(StoreError::NotFound);
                 }
                 for (namespace, name) in remove {
