@@ -60,6 +60,37 @@ pub async fn put(site: &Site, path: &str, body: &str, headers: &[(&'static str, 
     send(&site.app, call).await
 }
 
+/// PUT as alice of a new object, which must be created (201).
+pub async fn put_new(site: &Site, path: &str, body: &str) -> Answer {
+    let answer = put(site, path, body, &[]).await;
+    assert_eq!(
+        answer.status,
+        StatusCode::CREATED,
+        "PUT {path}: {}",
+        String::from_utf8_lossy(&answer.body)
+    );
+    answer
+}
+
+/// PUT as alice of a new object that must be refused with `status` and the precondition
+/// `{ns}local`, leaving nothing at `path`.
+pub async fn put_refused(
+    site: &Site,
+    path: &str,
+    body: &str,
+    status: StatusCode,
+    (ns, local): (&str, &str),
+) -> Answer {
+    let answer = put(site, path, body, &[]).await;
+    assert_precondition(&answer, status, ns, local, path);
+    assert_eq!(
+        get(site, path).await.status,
+        StatusCode::NOT_FOUND,
+        "{path}: nothing stored by the refused PUT"
+    );
+    answer
+}
+
 pub async fn get(site: &Site, path: &str) -> Answer {
     send(
         &site.app,
