@@ -458,7 +458,7 @@ async fn a_viewer_cannot_write_and_is_told_which_privilege_is_missing() {
             .await
             .unwrap();
         let path = format!("{}intrude.ics", calendar_path(&bobs));
-        put_refused(
+        let answer = put_refused(
             &site,
             &path,
             &event("intrude", "Mine now", 1),
@@ -466,6 +466,11 @@ async fn a_viewer_cannot_write_and_is_told_which_privilege_is_missing() {
             (DAV, "need-privileges"),
         )
         .await;
+        // A new member needs DAV:bind on its collection (RFC 3744 3.9).
+        assert_eq!(
+            needed_privileges(&answer),
+            [(calendar_path(&bobs), "bind".to_string())]
+        );
         db.drop_database().await;
     }
 }

@@ -110,6 +110,29 @@ pub fn error_element(answer: &Answer) -> (String, String) {
     (first.ns.clone(), first.local.clone())
 }
 
+/// What a `DAV:need-privileges` body names: each resource's href and the local name of
+/// the privilege it lacks.
+pub fn needed_privileges(answer: &Answer) -> Vec<(String, String)> {
+    let root = parse_xml(&answer.body);
+    let needed = root
+        .child(DAV, "need-privileges")
+        .unwrap_or_else(|| panic!("no need-privileges in {root:?}"));
+    needed
+        .children_named(DAV, "resource")
+        .map(|resource| {
+            let privilege = resource.child(DAV, "privilege").expect("a privilege");
+            let names: Vec<&str> = privilege
+                .children
+                .iter()
+                .filter(|p| p.ns == DAV)
+                .map(|p| p.local.as_str())
+                .collect();
+            assert_eq!(names.len(), 1, "one DAV privilege: {privilege:?}");
+            (resource.hrefs().concat(), names[0].to_string())
+        })
+        .collect()
+}
+
 pub fn assert_precondition(answer: &Answer, status: StatusCode, ns: &str, local: &str, what: &str) {
     assert_eq!(
         answer.status,
