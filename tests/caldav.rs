@@ -516,6 +516,10 @@ async fn proppatch_stores_folder_properties_and_dead_properties_all_or_nothing()
             .await
             .unwrap();
         assert_eq!(folder.name, "Work");
+        assert_eq!(
+            folder.description.as_deref(),
+            Some("Meetings and deadlines")
+        );
         assert_eq!(folder.color.as_deref(), Some("#FF2968FF"));
         assert_eq!(folder.sort_order, Some(4));
 
@@ -531,6 +535,7 @@ async fn proppatch_stores_folder_properties_and_dead_properties_all_or_nothing()
         .await;
         let props = &answer.multistatus()[0];
         assert_eq!(props.found(DAV, "displayname").text, "Work");
+        assert_eq!(props.found(ICAL_NS, "calendar-color").text, "#FF2968FF");
         assert_eq!(props.found(ICAL_NS, "calendar-order").text, "4");
         let note = props.found("urn:example:custom", "note");
         let inner = note
@@ -654,14 +659,30 @@ async fn mkcalendar_creates_a_task_list_at_the_clients_url_and_delete_removes_it
         let gone = propfind(&site, "alice", ALICE_PASSWORD, path, "0").await;
         assert_eq!(gone.status, StatusCode::NOT_FOUND);
 
-        // Bob may not delete alice's default calendar, and alice may not either.
+        // Bob may not delete alice's default calendar (he does not see it), and alice may
+        // not either.
         let calendar = default_folder(&db.store, &site.alice, FolderModule::Calendar).await;
+        let by_bob = send(
+            &site.app,
+            Call::new("DELETE", &calendar_path(&calendar)).auth("bob", BOB_PASSWORD),
+        )
+        .await;
+        assert_eq!(by_bob.status, StatusCode::NOT_FOUND);
         let refused = send(
             &site.app,
             Call::new("DELETE", &calendar_path(&calendar)).auth("alice", ALICE_PASSWORD),
         )
         .await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        let kept = propfind(
+            &site,
+            "alice",
+            ALICE_PASSWORD,
+            &calendar_path(&calendar),
+            "0",
+        )
+        .await;
+        assert_eq!(kept.status, StatusCode::MULTI_STATUS, "still there");
         db.drop_database().await;
     }
 }
