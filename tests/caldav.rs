@@ -716,12 +716,11 @@ async fn copy_and_move_between_calendars_keep_one_copy_each() {
         assert_eq!(get(&site, &source).await.status, StatusCode::OK);
 
         // Moving onto an existing resource with Overwrite: F is refused.
-        let moved_to = format!("{other_path}trip-copy.ics");
         let refused = send(
             &site.app,
             Call::new("MOVE", &source)
                 .auth("alice", ALICE_PASSWORD)
-                .header("destination", moved_to.clone())
+                .header("destination", copied_to.clone())
                 .header("overwrite", "F"),
         )
         .await;
