@@ -647,13 +647,6 @@ async fn vcards_are_stored_as_sent_with_etags_and_preconditions() {
                 "max-resource-size",
                 "4096",
             ),
-            (
-                "twin.vcf",
-                vcard("carol-1", "Carol Twin", "twin@example.org"),
-                "text/vcard",
-                "no-uid-conflict",
-                "",
-            ),
         ];
         for (name, body, content_type, condition, why) in cases {
             let answer = send(
@@ -663,13 +656,13 @@ async fn vcards_are_stored_as_sent_with_etags_and_preconditions() {
                     .body(body),
             )
             .await;
-            // A UID conflict is a conflict with another resource (409); the rest, 403.
-            let status = if condition == "no-uid-conflict" {
-                StatusCode::CONFLICT
-            } else {
-                StatusCode::FORBIDDEN
-            };
-            common::caldav::assert_precondition(&answer, status, CARDDAV, condition, name);
+            common::caldav::assert_precondition(
+                &answer,
+                StatusCode::FORBIDDEN,
+                CARDDAV,
+                condition,
+                name,
+            );
             assert!(
                 reason(&answer).contains(why),
                 "{name}: {:?}",
@@ -682,17 +675,32 @@ async fn vcards_are_stored_as_sent_with_etags_and_preconditions() {
                 "{name} was not stored"
             );
         }
+        // carol's UID under another name: a conflict with her resource (409), which the
+        // answer names.
+        let twin = format!("{book}twin.vcf");
         let conflict = send(
             &site.app,
-            call("PUT", &format!("{book}twin.vcf"), "alice")
+            call("PUT", &twin, "alice")
                 .header("content-type", "text/vcard")
                 .body(vcard("carol-1", "Carol Twin", "twin@example.org")),
         )
         .await;
+        common::caldav::assert_precondition(
+            &conflict,
+            StatusCode::CONFLICT,
+            CARDDAV,
+            "no-uid-conflict",
+            "twin.vcf",
+        );
         let root = parse_xml(&conflict.body);
         assert_eq!(
             root.child(CARDDAV, "no-uid-conflict").unwrap().hrefs(),
             vec![path.clone()]
+        );
+        assert_eq!(
+            send(&site.app, call("GET", &twin, "alice")).await.status,
+            StatusCode::NOT_FOUND,
+            "twin.vcf was not stored"
         );
         // The stored contact is the edited one, untouched by the refused writes.
         let got = send(&site.app, call("GET", &path, "alice")).await;
