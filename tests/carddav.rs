@@ -818,6 +818,11 @@ async fn the_aggregated_collection_writes_where_each_contact_lives() {
             "need-privileges",
             "PUT into the global address list",
         );
+        // Changing a member's content needs DAV:write-content on it (RFC 3744 3.4).
+        assert_eq!(
+            common::caldav::needed_privileges(&refused),
+            [(gal_member.clone(), "write-content".to_string())]
+        );
         let refused = send(&site.app, call("DELETE", &gal_member, "alice")).await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN);
         let after = send(&site.app, call("GET", &gal_member, "alice")).await;
@@ -1014,6 +1019,14 @@ async fn folder_address_books_take_names_descriptions_and_dead_properties() {
             DAV,
             "need-privileges",
             "PROPPATCH of the global address list",
+        );
+        // Properties need DAV:write-properties on the address book (RFC 3744 3.3).
+        assert_eq!(
+            common::caldav::needed_privileges(&gal),
+            [(
+                book_path(GLOBAL_ADDRESS_BOOK),
+                "write-properties".to_string()
+            )]
         );
         let aggregated = send(
             &site.app,
