@@ -395,15 +395,9 @@ async fn sync_reports_changes_and_resumes_after_a_limit() {
         seen.extend(gone);
         seen.sort();
         assert_eq!(seen, names(&book, &["carol.vcf", "dave.vcf", "gina.vcf"]));
-        // Tokens of another collection or server are refused.
-        for foreign in [
-            "http://example.com/sync/1".to_string(),
-            format!(
-                "{}/f{}",
-                token.trim_end_matches(char::is_numeric),
-                f.alice_default
-            ),
-        ] {
+        // Tokens of another server or collection are refused: here, the aggregated one's.
+        let aggregated_token = token_of(&report(&f.site, AGGREGATED, &sync_body("", None)).await);
+        for foreign in ["http://example.com/sync/1".to_string(), aggregated_token] {
             let answer = report(&f.site, &book, &sync_body(&foreign, None)).await;
             common::caldav::assert_precondition(
                 &answer,
