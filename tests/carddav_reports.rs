@@ -221,7 +221,7 @@ async fn addressbook_query_filters_like_rfc_6352() {
         let f = fixture(&db).await;
         let book = book_path(f.alice_default);
         let cases: &[(&str, &[&str])] = &[
-            // Work addresses: contains, case-insensitive.
+            // Work addresses: ends-with, case-insensitive.
             (
                 r#"<C:filter><C:prop-filter name="EMAIL"><C:text-match match-type="ends-with">@WORK.example</C:text-match></C:prop-filter></C:filter>"#,
                 &["carol", "erin"],
@@ -356,25 +356,28 @@ async fn sync_reports_changes_and_resumes_after_a_limit() {
         assert_eq!(found_and_gone(&again), (vec![], vec![]));
         assert_eq!(token_of(&again), token);
         // An edit, a new contact and a delete.
-        put_vcard(
+        let edit = put_vcard(
             &f.site,
             "alice",
             &format!("{book}carol.vcf"),
             &vcard("carol", "Carol C", "c@work.example"),
         )
         .await;
-        put_vcard(
+        assert_eq!(edit.status, StatusCode::NO_CONTENT);
+        let new = put_vcard(
             &f.site,
             "alice",
             &format!("{book}gina.vcf"),
             &vcard("gina", "Gina G", "g@home.example"),
         )
         .await;
-        send(
+        assert_eq!(new.status, StatusCode::CREATED);
+        let delete = send(
             &f.site.app,
             call("DELETE", &format!("{book}dave.vcf"), "alice"),
         )
         .await;
+        assert_eq!(delete.status, StatusCode::NO_CONTENT);
         let changes = report(&f.site, &book, &sync_body(&token, None)).await;
         assert_eq!(
             found_and_gone(&changes),
@@ -476,13 +479,14 @@ async fn the_aggregated_sync_follows_folders_coming_and_going() {
         let token = token_of(&hidden);
         // bob edits one Team contact, deletes the other, then unshares: the client hears
         // of both members as deleted and of nothing else.
-        put_vcard(
+        let edit = put_vcard(
             &f.site,
             "bob",
             &format!("{}tina.vcf", book_path(f.team)),
             &vcard("tina", "Tina T", "t@team.example"),
         )
         .await;
+        assert_eq!(edit.status, StatusCode::NO_CONTENT);
         let middle = report(&f.site, AGGREGATED, &sync_body(&token, None)).await;
         assert_eq!(
             found_and_gone(&middle),
@@ -492,11 +496,12 @@ async fn the_aggregated_sync_follows_folders_coming_and_going() {
             )
         );
         let token = token_of(&middle);
-        send(
+        let delete = send(
             &f.site.app,
             call("DELETE", &format!("{}tom.vcf", book_path(f.team)), "bob"),
         )
         .await;
+        assert_eq!(delete.status, StatusCode::NO_CONTENT);
         db.store
             .remove_permission(ctx, f.team, f.site.alice.id, false)
             .await
