@@ -26,15 +26,6 @@ fn hrefs(responses: &[DavResponse]) -> Vec<String> {
     hrefs
 }
 
-fn sync_body(token: &str, limit: Option<u32>) -> String {
-    let limit = limit
-        .map(|n| format!("<D:limit><D:nresults>{n}</D:nresults></D:limit>"))
-        .unwrap_or_default();
-    format!(
-        r#"<?xml version="1.0"?><D:sync-collection xmlns:D="DAV:"><D:sync-token>{token}</D:sync-token><D:sync-level>1</D:sync-level>{limit}<D:prop><D:getetag/></D:prop></D:sync-collection>"#
-    )
-}
-
 /// The multistatus of a sync report and its new token.
 fn sync_result(answer: &Answer) -> (Vec<DavResponse>, String) {
     assert_eq!(
@@ -43,12 +34,7 @@ fn sync_result(answer: &Answer) -> (Vec<DavResponse>, String) {
         "{}",
         String::from_utf8_lossy(&answer.body)
     );
-    let token = parse_xml(&answer.body)
-        .child(DAV, "sync-token")
-        .expect("a sync-token")
-        .text
-        .clone();
-    (answer.multistatus(), token)
+    (answer.multistatus(), answer.sync_token())
 }
 
 #[tokio::test]

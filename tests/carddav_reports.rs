@@ -99,16 +99,6 @@ fn query(filter: &str, limit: Option<u32>) -> String {
     )
 }
 
-fn sync_body(token: &str, limit: Option<u32>) -> String {
-    let limit = limit
-        .map(|n| format!("<D:limit><D:nresults>{n}</D:nresults></D:limit>"))
-        .unwrap_or_default();
-    format!(
-        r#"<?xml version="1.0"?><D:sync-collection xmlns:D="DAV:"><D:sync-token>{token}</D:sync-token>
-<D:sync-level>1</D:sync-level>{limit}<D:prop><D:getetag/></D:prop></D:sync-collection>"#
-    )
-}
-
 /// The hrefs (sorted) of the members a report found, and of those it reported gone.
 fn found_and_gone(answer: &Answer) -> (Vec<String>, Vec<String>) {
     assert_eq!(
@@ -129,14 +119,6 @@ fn found_and_gone(answer: &Answer) -> (Vec<String>, Vec<String>) {
     found.sort();
     gone.sort();
     (found, gone)
-}
-
-fn token_of(answer: &Answer) -> String {
-    parse_xml(&answer.body)
-        .child(DAV, "sync-token")
-        .expect("a sync-token")
-        .text
-        .clone()
 }
 
 fn names(prefix: &str, names: &[&str]) -> Vec<String> {
@@ -350,11 +332,11 @@ async fn sync_reports_changes_and_resumes_after_a_limit() {
             names(&book, &["carol.vcf", "dave.vcf", "erin.vcf", "frank.vcf"])
         );
         assert!(gone.is_empty());
-        let token = token_of(&initial);
+        let token = initial.sync_token();
         // Nothing changed: nothing reported, same token.
         let again = report(&f.site, &book, &sync_body(&token, None)).await;
         assert_eq!(found_and_gone(&again), (vec![], vec![]));
-        assert_eq!(token_of(&again), token);
+        assert_eq!(again.sync_token(), token);
         // An edit, a new contact and a delete.
         let edit = put_vcard(
             &f.site,
@@ -392,14 +374,16 @@ async fn sync_reports_changes_and_resumes_after_a_limit() {
         assert_eq!(responses.len(), 2);
         assert_eq!(responses[1].status, Some(507));
         let mut seen = vec![responses[0].href.clone()];
-        let rest = report(&f.site, &book, &sync_body(&token_of(&first), None)).await;
+        let rest = report(&f.site, &book, &sync_body(&first.sync_token(), None)).await;
         let (found, gone) = found_and_gone(&rest);
         seen.extend(found);
         seen.extend(gone);
         seen.sort();
         assert_eq!(seen, names(&book, &["carol.vcf", "dave.vcf", "gina.vcf"]));
         // Tokens of another server or collection are refused: here, the aggregated one's.
-        let aggregated_token = token_of(&report(&f.site, AGGREGATED, &sync_body("", None)).await);
+        let aggregated_token = report(&f.site, AGGREGATED, &sync_body("", None))
+            .await
+            .sync_token();
         for foreign in ["http://example.com/sync/1".to_string(), aggregated_token] {
             let answer = report(&f.site, &book, &sync_body(&foreign, None)).await;
             common::caldav::assert_precondition(
@@ -445,7 +429,7 @@ async fn the_aggregated_sync_follows_folders_coming_and_going() {
             .cloned()
             .collect();
         assert_eq!(gal.len(), 2);
-        let token = token_of(&initial);
+        let token = initial.sync_token();
         // bob shares Team with alice: its members come in as new, nothing else is sent.
         db.store
             .set_permission(
@@ -464,7 +448,7 @@ async fn the_aggregated_sync_follows_folders_coming_and_going() {
             ],
         );
         assert_eq!(found_and_gone(&shared), (team.clone(), vec![]));
-        let token = token_of(&shared);
+        let token = shared.sync_token();
         // alice hides the global address list: its members leave as deleted.
         db.store
             .set_attribute(
@@ -476,7 +460,7 @@ async fn the_aggregated_sync_follows_folders_coming_and_going() {
             .unwrap();
         let hidden = report(&f.site, AGGREGATED, &sync_body(&token, None)).await;
         assert_eq!(found_and_gone(&hidden), (vec![], gal.clone()));
-        let token = token_of(&hidden);
+        let token = hidden.sync_token();
         // bob edits one Team contact, deletes the other, then unshares: the client hears
         // of both members as deleted and of nothing else.
         let edit = put_vcard(
@@ -495,7 +479,7 @@ async fn the_aggregated_sync_follows_folders_coming_and_going() {
                 vec![]
             )
         );
-        let token = token_of(&middle);
+        let token = middle.sync_token();
         let delete = send(
             &f.site.app,
             call("DELETE", &format!("{}tom.vcf", book_path(f.team)), "bob"),

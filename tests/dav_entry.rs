@@ -999,9 +999,6 @@ async fn discovery_behind_a_proxy_gives_external_hrefs_only() {
     }
 }
 
-const SYNC_FROM_SCRATCH: &str = r#"<?xml version="1.0" encoding="utf-8"?>
-<sync-collection xmlns="DAV:"><sync-token/><sync-level>1</sync-level><prop><getetag/></prop></sync-collection>"#;
-
 /// An href in a body or header: a path, or an absolute URL whose path is taken.
 fn path_of(href: &str) -> &str {
     match href.split_once("://") {
@@ -1113,7 +1110,7 @@ async fn writes_and_reports_behind_a_proxy_use_external_paths() {
             let mut hrefs = Vec::new();
             for collection in [team.as_str(), &format!("{root}carddav/Contacts/")] {
                 let answer = via_proxy(&site, deployment, "REPORT", collection, |c| {
-                    c.body(SYNC_FROM_SCRATCH)
+                    c.body(sync_body("", None))
                 })
                 .await;
                 assert_eq!(

@@ -168,6 +168,20 @@ impl Answer {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
+    /// The DAV:sync-token of a sync-collection answer.
+    pub fn sync_token(&self) -> String {
+        parse_xml(&self.body)
+            .child(DAV, "sync-token")
+            .unwrap_or_else(|| {
+                panic!(
+                    "no DAV:sync-token in {}",
+                    String::from_utf8_lossy(&self.body)
+                )
+            })
+            .text
+            .clone()
+    }
+
     /// The body as a DAV multistatus; panics with the body when it is not one.
     pub fn multistatus(&self) -> Vec<DavResponse> {
         let root = parse_xml(&self.body);
@@ -182,6 +196,17 @@ impl Answer {
             .map(DavResponse::from_node)
             .collect()
     }
+}
+
+/// A sync-collection REPORT body (RFC 6578) asking for DAV:getetag: from `token` (empty
+/// for an initial sync), with at most `limit` results when given.
+pub fn sync_body(token: &str, limit: Option<u32>) -> String {
+    let limit = limit
+        .map(|n| format!("<D:limit><D:nresults>{n}</D:nresults></D:limit>"))
+        .unwrap_or_default();
+    format!(
+        r#"<?xml version="1.0"?><D:sync-collection xmlns:D="DAV:"><D:sync-token>{token}</D:sync-token><D:sync-level>1</D:sync-level>{limit}<D:prop><D:getetag/></D:prop></D:sync-collection>"#
+    )
 }
 
 pub async fn send(app: &Router, call: Call<'_>) -> Answer {
