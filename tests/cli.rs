@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use base64::Engine;
 use common::client::{manifest_dir, start_demo_with, targets, Server, Target, BIN};
+use common::http::{parse_xml, Node, DAV};
 
 /// The `davgate` command line, run against a target's store.
 trait Cli {
@@ -527,19 +528,21 @@ fn dechunk(mut rest: &str) -> String {
 
 const PRINCIPAL_PROPFIND: &str = r#"<?xml version="1.0"?><propfind xmlns="DAV:"><prop><current-user-principal/></prop></propfind>"#;
 
+/// The href of DAV:current-user-principal in a PROPFIND answer, read with the tests' own
+/// namespace-aware parser.
 fn current_user_principal(body: &str) -> String {
-    let doc = davgate::dav::parse_document(body.as_bytes())
-        .unwrap()
-        .unwrap();
-    fn find(e: &davgate::dav::Element, local: &str) -> Option<String> {
-        if e.name.local == local {
-            return e
-                .child(&davgate::dav::Namespace::Dav, "href")
-                .map(|h| h.text.clone());
+    fn find(node: &Node) -> Option<&Node> {
+        if node.is(DAV, "current-user-principal") {
+            return Some(node);
         }
-        e.children.iter().find_map(|c| find(c, local))
+        node.children.iter().find_map(find)
     }
-    find(&doc, "current-user-principal").expect("current-user-principal in the answer")
+    let root = parse_xml(body.as_bytes());
+    let hrefs = find(&root)
+        .unwrap_or_else(|| panic!("no current-user-principal in {body}"))
+        .hrefs();
+    assert_eq!(hrefs.len(), 1, "{body}");
+    hrefs[0].clone()
 }
 
 #[tokio::test]
