@@ -7,8 +7,8 @@ mod common;
 use common::caldav::*;
 use common::http::*;
 use davgate::store::{
-    Attribute, FolderModule, FolderType, NewFolder, Permission, Role, ALL_USERS_GROUP,
-    PRIVATE_ROOT, PUBLIC_ROOT,
+    FolderModule, FolderType, NewFolder, Permission, Role, ALL_USERS_GROUP, PRIVATE_ROOT,
+    PUBLIC_ROOT,
 };
 use http::StatusCode;
 
@@ -122,17 +122,7 @@ async fn the_calendar_home_lists_own_public_and_shared_folders_with_their_rights
             )
             .await
             .unwrap();
-        db.store
-            .update_folder(
-                ctx,
-                hidden.id,
-                davgate::store::FolderUpdate {
-                    used_for_sync: Some(false),
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
+        stop_syncing(&db.store, ctx, hidden.id).await;
 
         let answer = propfind(&site, "alice", ALICE_PASSWORD, "/dav/caldav/", "1").await;
         assert_eq!(answer.status, StatusCode::MULTI_STATUS, "{:?}", answer.body);
@@ -224,18 +214,13 @@ async fn the_calendar_home_lists_own_public_and_shared_folders_with_their_rights
 async fn caldav_can_be_switched_off_per_user_through_the_cascade() {
     for db in common::databases().await {
         let site = site(&db.store, LAYOUT).await;
-        db.store
-            .set_attribute(
-                site.bob.context_id,
-                Some(site.bob.id),
-                &Attribute {
-                    name: "config/com.openexchange.caldav.enabled".into(),
-                    value: "false".into(),
-                    is_final: false,
-                },
-            )
-            .await
-            .unwrap();
+        set_user_config(
+            &db.store,
+            &site.bob,
+            "com.openexchange.caldav.enabled",
+            "false",
+        )
+        .await;
         let bob = propfind(&site, "bob", BOB_PASSWORD, "/dav/caldav/", "1").await;
         assert_eq!(bob.status, StatusCode::FORBIDDEN);
         let alice = propfind(&site, "alice", ALICE_PASSWORD, "/dav/caldav/", "1").await;

@@ -7,9 +7,7 @@ mod common;
 
 use common::carddav::*;
 use common::http::*;
-use davgate::store::{
-    Attribute, FolderId, FolderUpdate, Permission, Role, ALL_USERS_GROUP, GLOBAL_ADDRESS_BOOK,
-};
+use davgate::store::{FolderId, Permission, Role, ALL_USERS_GROUP, GLOBAL_ADDRESS_BOOK};
 use http::StatusCode;
 
 const BOOK_PROPS: &str = r#"<?xml version="1.0"?>
@@ -159,14 +157,13 @@ async fn exposed_collections_is_read_per_user_and_per_context_set() {
         assert_eq!(home_hrefs(&f.site, "bob", MAC_CONTACTS).await, aggregated);
         // One user set to 2: the aggregated collection only, even for DAVx5, and folder
         // address books are gone for that user.
-        db.store
-            .set_attribute(
-                ctx,
-                Some(f.site.bob.id),
-                &Attribute::config("com.openexchange.carddav.exposedCollections", "2", false),
-            )
-            .await
-            .unwrap();
+        set_user_config(
+            &db.store,
+            &f.site.bob,
+            "com.openexchange.carddav.exposedCollections",
+            "2",
+        )
+        .await;
         assert_eq!(home_hrefs(&f.site, "bob", DAVX5).await, aggregated);
         assert_eq!(home_hrefs(&f.site, "alice", DAVX5).await, alices_folders);
         let answer = send(
@@ -209,29 +206,18 @@ async fn folder_address_books_honour_permissions_sync_flags_and_ignore_folders()
         assert!(!bobs.contains(&book_path(f.alice_default)), "{bobs:?}");
         assert!(bobs.contains(&book_path(f.team)));
         // A folder not used for sync leaves the folder list.
-        db.store
-            .update_folder(
-                ctx,
-                f.partners,
-                FolderUpdate {
-                    used_for_sync: Some(false),
-                    ..FolderUpdate::default()
-                },
-            )
-            .await
-            .unwrap();
+        stop_syncing(&db.store, ctx, f.partners).await;
         assert!(!home_hrefs(&f.site, "alice", DAVX5)
             .await
             .contains(&book_path(f.partners)));
         // ignoreFolders hides the global address list, for alice only.
-        db.store
-            .set_attribute(
-                ctx,
-                Some(f.site.alice.id),
-                &Attribute::config("com.openexchange.carddav.ignoreFolders", "6", false),
-            )
-            .await
-            .unwrap();
+        set_user_config(
+            &db.store,
+            &f.site.alice,
+            "com.openexchange.carddav.ignoreFolders",
+            "6",
+        )
+        .await;
         assert_eq!(
             home_hrefs(&f.site, "alice", DAVX5).await,
             sorted(vec![book_path(f.alice_default), book_path(f.team)]),
@@ -242,14 +228,13 @@ async fn folder_address_books_honour_permissions_sync_flags_and_ignore_folders()
             .await
             .contains(&book_path(GLOBAL_ADDRESS_BOOK)));
         // CardDAV switched off for bob.
-        db.store
-            .set_attribute(
-                ctx,
-                Some(f.site.bob.id),
-                &Attribute::config("com.openexchange.carddav.enabled", "false", false),
-            )
-            .await
-            .unwrap();
+        set_user_config(
+            &db.store,
+            &f.site.bob,
+            "com.openexchange.carddav.enabled",
+            "false",
+        )
+        .await;
         let answer = send(
             &f.site.app,
             call("PROPFIND", "/dav/carddav/", "bob")
@@ -418,17 +403,7 @@ async fn aggregated_collection_folders_choose_what_it_spans() {
         ))
         .await;
         // Partners is not used for sync.
-        db.store
-            .update_folder(
-                ctx,
-                f.partners,
-                FolderUpdate {
-                    used_for_sync: Some(false),
-                    ..FolderUpdate::default()
-                },
-            )
-            .await
-            .unwrap();
+        stop_syncing(&db.store, ctx, f.partners).await;
         let gal = GLOBAL_ADDRESS_BOOK;
         let cases: &[(&str, &str, Vec<FolderId>)] = &[
             (
@@ -459,14 +434,7 @@ async fn aggregated_collection_folders_choose_what_it_spans() {
         ];
         for (property, value, expected) in cases {
             let name = format!("com.openexchange.carddav.{property}");
-            db.store
-                .set_attribute(
-                    ctx,
-                    Some(f.site.alice.id),
-                    &Attribute::config(&name, value, false),
-                )
-                .await
-                .unwrap();
+            set_user_config(&db.store, &f.site.alice, &name, value).await;
             let hrefs = member_hrefs(&f.site, "alice", AGGREGATED).await;
             let mut expected = expected.clone();
             expected.sort_unstable();
@@ -487,56 +455,31 @@ async fn aggregated_collection_folders_choose_what_it_spans() {
             )
             .await
             .unwrap();
-        db.store
-            .set_attribute(
-                ctx,
-                Some(f.site.alice.id),
-                &Attribute::config(
-                    "com.openexchange.carddav.reducedAggregatedCollection",
-                    "true",
-                    false,
-                ),
-            )
-            .await
-            .unwrap();
-        db.store
-            .update_folder(
-                ctx,
-                gal,
-                FolderUpdate {
-                    used_for_sync: Some(false),
-                    ..FolderUpdate::default()
-                },
-            )
-            .await
-            .unwrap();
+        set_user_config(
+            &db.store,
+            &f.site.alice,
+            "com.openexchange.carddav.reducedAggregatedCollection",
+            "true",
+        )
+        .await;
+        stop_syncing(&db.store, ctx, gal).await;
         let hrefs = member_hrefs(&f.site, "alice", AGGREGATED).await;
         assert_eq!(folders_of(&hrefs, f.alice_default), vec![f.alice_default]);
         // ignoreFolders applies to the aggregated collection too.
-        db.store
-            .set_attribute(
-                ctx,
-                Some(f.site.alice.id),
-                &Attribute::config(
-                    "com.openexchange.carddav.aggregatedCollectionFolders",
-                    "all",
-                    false,
-                ),
-            )
-            .await
-            .unwrap();
-        db.store
-            .set_attribute(
-                ctx,
-                Some(f.site.alice.id),
-                &Attribute::config(
-                    "com.openexchange.carddav.ignoreFolders",
-                    &format!("6,{}", f.team),
-                    false,
-                ),
-            )
-            .await
-            .unwrap();
+        set_user_config(
+            &db.store,
+            &f.site.alice,
+            "com.openexchange.carddav.aggregatedCollectionFolders",
+            "all",
+        )
+        .await;
+        set_user_config(
+            &db.store,
+            &f.site.alice,
+            "com.openexchange.carddav.ignoreFolders",
+            &format!("6,{}", f.team),
+        )
+        .await;
         let hrefs = member_hrefs(&f.site, "alice", AGGREGATED).await;
         let mut expected = vec![f.alice_default, f.partners];
         expected.sort_unstable();

@@ -6,7 +6,7 @@ mod common;
 
 use common::carddav::*;
 use common::http::*;
-use davgate::store::{Attribute, FolderId, Permission, Role};
+use davgate::store::{FolderId, Permission, Role};
 use http::StatusCode;
 
 struct Fixture {
@@ -450,14 +450,13 @@ async fn the_aggregated_sync_follows_folders_coming_and_going() {
         assert_eq!(found_and_gone(&shared), (team.clone(), vec![]));
         let token = shared.sync_token();
         // alice hides the global address list: its members leave as deleted.
-        db.store
-            .set_attribute(
-                ctx,
-                Some(f.site.alice.id),
-                &Attribute::config("com.openexchange.carddav.ignoreFolders", "6", false),
-            )
-            .await
-            .unwrap();
+        set_user_config(
+            &db.store,
+            &f.site.alice,
+            "com.openexchange.carddav.ignoreFolders",
+            "6",
+        )
+        .await;
         let hidden = report(&f.site, AGGREGATED, &sync_body(&token, None)).await;
         assert_eq!(found_and_gone(&hidden), (vec![], gal.clone()));
         let token = hidden.sync_token();

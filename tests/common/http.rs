@@ -8,7 +8,7 @@ use bytes::Bytes;
 use davgate::config::ServerConfig;
 use davgate::http::{build_app, AppState};
 use davgate::provision::{create_context, create_user, UserSpec};
-use davgate::store::{DynStore, User};
+use davgate::store::{Attribute, ContextId, DynStore, FolderId, FolderUpdate, User};
 use http::{HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
 use quick_xml::events::Event;
@@ -107,6 +107,34 @@ pub async fn site_with_files(
         bob,
         _config_dir: config_dir,
     }
+}
+
+/// Sets the configuration property `property` to `value` for `user` alone (a user
+/// attribute, not final), as an administrator does.
+pub async fn set_user_config(store: &DynStore, user: &User, property: &str, value: &str) {
+    store
+        .set_attribute(
+            user.context_id,
+            Some(user.id),
+            &Attribute::config(property, value, false),
+        )
+        .await
+        .unwrap();
+}
+
+/// Switches off the "used for sync" flag of `folder`, as a user does in the groupware.
+pub async fn stop_syncing(store: &DynStore, context: ContextId, folder: FolderId) {
+    store
+        .update_folder(
+            context,
+            folder,
+            FolderUpdate {
+                used_for_sync: Some(false),
+                ..FolderUpdate::default()
+            },
+        )
+        .await
+        .unwrap();
 }
 
 pub fn basic(login: &str, password: &str) -> String {
