@@ -781,7 +781,9 @@ async fn the_aggregated_collection_writes_where_each_contact_lives() {
         )
         .await;
         assert_eq!(gone.status, StatusCode::NOT_FOUND);
-        // A name pointing into a folder the collection does not span is refused.
+        // A name pointing into a folder the collection does not span is refused, and the
+        // contact is stored nowhere.
+        let listed = member_hrefs(site, "alice", AGGREGATED).await;
         let elsewhere = put_vcard(
             site,
             "alice",
@@ -790,6 +792,13 @@ async fn the_aggregated_collection_writes_where_each_contact_lives() {
         )
         .await;
         assert_eq!(elsewhere.status, StatusCode::CONFLICT, "{}", db.label);
+        assert_eq!(member_hrefs(site, "alice", AGGREGATED).await, listed);
+        let in_bobs = send(
+            &site.app,
+            call("GET", &format!("{}x.vcf", book_path(f.bob_default)), "bob"),
+        )
+        .await;
+        assert_eq!(in_bobs.status, StatusCode::NOT_FOUND, "{}", db.label);
         db.drop_database().await;
     }
 }
