@@ -41,14 +41,6 @@ fn find<'a>(responses: &'a [DavResponse], href: &str) -> &'a DavResponse {
         })
 }
 
-fn privileges(response: &DavResponse) -> Vec<String> {
-    response
-        .found(DAV, "current-user-privilege-set")
-        .children_named(DAV, "privilege")
-        .flat_map(|p| p.children.iter().map(|c| c.local.clone()))
-        .collect()
-}
-
 fn components(response: &DavResponse) -> Vec<String> {
     response
         .found(CALDAV, "supported-calendar-component-set")
@@ -143,7 +135,7 @@ async fn the_calendar_home_lists_own_public_and_shared_folders_with_their_rights
         assert_eq!(components(own), ["VEVENT"]);
         assert!(resource_types(own).contains(&"calendar".to_string()));
         for wanted in ["read", "write", "bind", "unbind", "write-content"] {
-            assert!(privileges(own).contains(&wanted.to_string()), "{wanted}");
+            assert!(own.privileges().contains(&wanted.to_string()), "{wanted}");
         }
         // OX's defaults: from the first day of last month to 1 January two years ahead.
         let today = time::OffsetDateTime::now_utc().date();
@@ -190,7 +182,7 @@ async fn the_calendar_home_lists_own_public_and_shared_folders_with_their_rights
         let company = find(&responses, &calendar_path(&public));
         assert_eq!(company.found(DAV, "displayname").text, "Company Events");
         assert_eq!(
-            privileges(company),
+            company.privileges(),
             ["read-current-user-privilege-set", "read"]
         );
 
@@ -200,7 +192,7 @@ async fn the_calendar_home_lists_own_public_and_shared_folders_with_their_rights
             "Bob Builder: Calendar"
         );
         assert!(resource_types(shared).contains(&"shared".to_string()));
-        assert!(!privileges(shared).contains(&"bind".to_string()));
+        assert!(!shared.privileges().contains(&"bind".to_string()));
 
         // Bob sees his calendar as shared by him.
         let answer = propfind(&site, "bob", BOB_PASSWORD, &calendar_path(&bobs), "0").await;

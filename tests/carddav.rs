@@ -304,21 +304,15 @@ async fn address_books_describe_themselves() {
             ]
         );
         assert_eq!(gal.found(CARDDAV, "max-resource-size").text, "65536");
-        let privileges = |r: &DavResponse| -> Vec<String> {
-            r.found(DAV, "current-user-privilege-set")
-                .children_named(DAV, "privilege")
-                .flat_map(|p| p.children.iter().map(|c| c.local.clone()))
-                .collect()
-        };
         // The global address list is read-only; the shared Team folder is writable.
-        let gal_privileges = privileges(&gal);
+        let gal_privileges = gal.privileges();
         assert!(gal_privileges.contains(&"read".to_string()));
         assert!(
             !gal_privileges.contains(&"bind".to_string()),
             "{gal_privileges:?}"
         );
         let team = by_href(&book_path(f.team));
-        assert!(privileges(&team).contains(&"bind".to_string()));
+        assert!(team.privileges().contains(&"bind".to_string()));
         assert_eq!(
             team.found(CARDDAV, "addressbook-description").text,
             "Bob's team"
@@ -354,7 +348,7 @@ async fn address_books_describe_themselves() {
         assert_eq!(aggregated.found(DAV, "displayname").text, "All Contacts");
         let ctag = aggregated.found(CALENDARSERVER, "getctag").text.clone();
         let token = aggregated.found(DAV, "sync-token").text.clone();
-        assert!(privileges(&aggregated).contains(&"bind".to_string()));
+        assert!(aggregated.privileges().contains(&"bind".to_string()));
         let put = put_vcard(
             &f.site,
             "bob",

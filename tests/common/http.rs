@@ -479,6 +479,14 @@ impl DavResponse {
         hrefs[0].clone()
     }
 
+    /// The local names of the privileges in a found DAV:current-user-privilege-set.
+    pub fn privileges(&self) -> Vec<String> {
+        self.found(DAV, "current-user-privilege-set")
+            .children_named(DAV, "privilege")
+            .flat_map(|p| p.children.iter().map(|c| c.local.clone()))
+            .collect()
+    }
+
     pub fn status_of(&self, ns: &str, local: &str) -> Option<u16> {
         self.prop(ns, local).map(|(status, _)| status)
     }
