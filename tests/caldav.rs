@@ -7,8 +7,8 @@ mod common;
 use common::caldav::*;
 use common::http::*;
 use davgate::store::{
-    Attribute, FolderModule, FolderType, NewFolder, Permission, Role, ALL_USERS_GROUP,
-    PRIVATE_ROOT, PUBLIC_ROOT,
+    FolderModule, FolderType, NewFolder, Permission, Role, ALL_USERS_GROUP, PRIVATE_ROOT,
+    PUBLIC_ROOT,
 };
 use http::StatusCode;
 
@@ -39,14 +39,6 @@ fn find<'a>(responses: &'a [DavResponse], href: &str) -> &'a DavResponse {
             let hrefs: Vec<_> = responses.iter().map(|r| &r.href).collect();
             panic!("{href} not among {hrefs:?}")
         })
-}
-
-fn privileges(response: &DavResponse) -> Vec<String> {
-    response
-        .found(DAV, "current-user-privilege-set")
-        .children_named(DAV, "privilege")
-        .flat_map(|p| p.children.iter().map(|c| c.local.clone()))
-        .collect()
 }
 
 fn components(response: &DavResponse) -> Vec<String> {
@@ -122,17 +114,7 @@ async fn the_calendar_home_lists_own_public_and_shared_folders_with_their_rights
             )
             .await
             .unwrap();
-        db.store
-            .update_folder(
-                ctx,
-                hidden.id,
-                davgate::store::FolderUpdate {
-                    used_for_sync: Some(false),
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
+        stop_syncing(&db.store, ctx, hidden.id).await;
 
         let answer = propfind(&site, "alice", ALICE_PASSWORD, "/dav/caldav/", "1").await;
         assert_eq!(answer.status, StatusCode::MULTI_STATUS, "{:?}", answer.body);
@@ -153,7 +135,7 @@ async fn the_calendar_home_lists_own_public_and_shared_folders_with_their_rights
         assert_eq!(components(own), ["VEVENT"]);
         assert!(resource_types(own).contains(&"calendar".to_string()));
         for wanted in ["read", "write", "bind", "unbind", "write-content"] {
-            assert!(privileges(own).contains(&wanted.to_string()), "{wanted}");
+            assert!(own.privileges().contains(&wanted.to_string()), "{wanted}");
         }
         // OX's defaults: from the first day of last month to 1 January two years ahead.
         let today = time::OffsetDateTime::now_utc().date();
@@ -200,7 +182,7 @@ async fn the_calendar_home_lists_own_public_and_shared_folders_with_their_rights
         let company = find(&responses, &calendar_path(&public));
         assert_eq!(company.found(DAV, "displayname").text, "Company Events");
         assert_eq!(
-            privileges(company),
+            company.privileges(),
             ["read-current-user-privilege-set", "read"]
         );
 
@@ -210,7 +192,7 @@ async fn the_calendar_home_lists_own_public_and_shared_folders_with_their_rights
             "Bob Builder: Calendar"
         );
         assert!(resource_types(shared).contains(&"shared".to_string()));
-        assert!(!privileges(shared).contains(&"bind".to_string()));
+        assert!(!shared.privileges().contains(&"bind".to_string()));
 
         // Bob sees his calendar as shared by him.
         let answer = propfind(&site, "bob", BOB_PASSWORD, &calendar_path(&bobs), "0").await;
@@ -224,18 +206,13 @@ async fn the_calendar_home_lists_own_public_and_shared_folders_with_their_rights
 async fn caldav_can_be_switched_off_per_user_through_the_cascade() {
     for db in common::databases().await {
         let site = site(&db.store, LAYOUT).await;
-        db.store
-            .set_attribute(
-                site.bob.context_id,
-                Some(site.bob.id),
-                &Attribute {
-                    name: "config/com.openexchange.caldav.enabled".into(),
-                    value: "false".into(),
-                    is_final: false,
-                },
-            )
-            .await
-            .unwrap();
+        set_user_config(
+            &db.store,
+            &site.bob,
+            "com.openexchange.caldav.enabled",
+            "false",
+        )
+        .await;
         let bob = propfind(&site, "bob", BOB_PASSWORD, "/dav/caldav/", "1").await;
         assert_eq!(bob.status, StatusCode::FORBIDDEN);
         let alice = propfind(&site, "alice", ALICE_PASSWORD, "/dav/caldav/", "1").await;
@@ -316,73 +293,56 @@ async fn bad_objects_get_the_precondition_rfc_4791_names() {
         let site = site(&db.store, LAYOUT).await;
         let calendar = default_folder(&db.store, &site.alice, FolderModule::Calendar).await;
         let base = calendar_path(&calendar);
-        let first = put(
+        put_new(
             &site,
             &format!("{base}first.ics"),
             &event("shared-uid", "One", 2),
-            &[],
         )
         .await;
-        assert_eq!(first.status, StatusCode::CREATED);
 
-        let garbage = put(
+        put_refused(
             &site,
             &format!("{base}garbage.ics"),
             "this is not iCalendar",
-            &[],
+            StatusCode::FORBIDDEN,
+            (CALDAV, "valid-calendar-data"),
         )
         .await;
-        assert_precondition(
-            &garbage,
-            StatusCode::FORBIDDEN,
-            CALDAV,
-            "valid-calendar-data",
-            "garbage",
-        );
 
         let two_uids =
             "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:a\r\nDTSTAMP:20260101T000000Z\r\n\
              DTSTART:20261201T100000Z\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:b\r\nDTSTAMP:20260101T000000Z\r\n\
              DTSTART:20261202T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
                 .to_string();
-        let answer = put(&site, &format!("{base}two.ics"), &two_uids, &[]).await;
-        assert_precondition(
-            &answer,
+        // Two UIDs.
+        put_refused(
+            &site,
+            &format!("{base}two.ics"),
+            &two_uids,
             StatusCode::FORBIDDEN,
-            CALDAV,
-            "valid-calendar-object-resource",
-            "two UIDs",
-        );
+            (CALDAV, "valid-calendar-object-resource"),
+        )
+        .await;
 
-        let answer = put(
+        // A task in a calendar.
+        put_refused(
             &site,
             &format!("{base}task.ics"),
             &task("t1", "A task"),
-            &[],
+            StatusCode::FORBIDDEN,
+            (CALDAV, "supported-calendar-component"),
         )
         .await;
-        assert_precondition(
-            &answer,
-            StatusCode::FORBIDDEN,
-            CALDAV,
-            "supported-calendar-component",
-            "task in a calendar",
-        );
 
-        let answer = put(
+        // The UID of first.ics under another name.
+        let answer = put_refused(
             &site,
             &format!("{base}other-name.ics"),
             &event("shared-uid", "Two", 2),
-            &[],
+            StatusCode::CONFLICT,
+            (CALDAV, "no-uid-conflict"),
         )
         .await;
-        assert_precondition(
-            &answer,
-            StatusCode::CONFLICT,
-            CALDAV,
-            "no-uid-conflict",
-            "same UID",
-        );
         let conflict = parse_xml(&answer.body);
         assert_eq!(
             conflict.children[0].hrefs(),
@@ -395,14 +355,14 @@ async fn bad_objects_get_the_precondition_rfc_4791_names() {
             big.find("SUMMARY").unwrap(),
             &"X-FILL:0123456789\r\n".repeat(240_000),
         );
-        let answer = put(&site, &format!("{base}big.ics"), &big, &[]).await;
-        assert_precondition(
-            &answer,
+        put_refused(
+            &site,
+            &format!("{base}big.ics"),
+            &big,
             StatusCode::FORBIDDEN,
-            CALDAV,
-            "max-resource-size",
-            "5 MB",
-        );
+            (CALDAV, "max-resource-size"),
+        )
+        .await;
 
         let answer = send(
             &site.app,
@@ -420,14 +380,11 @@ async fn bad_objects_get_the_precondition_rfc_4791_names() {
             "JSON",
         );
 
-        // Nothing of the refused writes was stored.
-        for name in ["garbage", "two", "task", "other-name", "big", "json"] {
-            assert_eq!(
-                get(&site, &format!("{base}{name}.ics")).await.status,
-                StatusCode::NOT_FOUND,
-                "{name}"
-            );
-        }
+        assert_eq!(
+            get(&site, &format!("{base}json.ics")).await.status,
+            StatusCode::NOT_FOUND,
+            "nothing stored"
+        );
         db.drop_database().await;
     }
 }
@@ -443,36 +400,23 @@ async fn a_strict_window_refuses_events_outside_it() {
         let site = site(&db.store, &overrides).await;
         let calendar = default_folder(&db.store, &site.alice, FolderModule::Calendar).await;
         let base = calendar_path(&calendar);
-        let old = put(
+        put_refused(
             &site,
             &format!("{base}old.ics"),
             &event("old", "Long ago", -800),
-            &[],
+            StatusCode::FORBIDDEN,
+            (CALDAV, "min-date-time"),
         )
         .await;
-        assert_precondition(&old, StatusCode::FORBIDDEN, CALDAV, "min-date-time", "past");
-        let far = put(
+        put_refused(
             &site,
             &format!("{base}far.ics"),
             &event("far", "Far ahead", 1500),
-            &[],
-        )
-        .await;
-        assert_precondition(
-            &far,
             StatusCode::FORBIDDEN,
-            CALDAV,
-            "max-date-time",
-            "future",
-        );
-        let now = put(
-            &site,
-            &format!("{base}now.ics"),
-            &event("now", "Soon", 1),
-            &[],
+            (CALDAV, "max-date-time"),
         )
         .await;
-        assert_eq!(now.status, StatusCode::CREATED);
+        put_new(&site, &format!("{base}now.ics"), &event("now", "Soon", 1)).await;
         db.drop_database().await;
     }
 }
@@ -491,13 +435,18 @@ async fn a_viewer_cannot_write_and_is_told_which_privilege_is_missing() {
             .await
             .unwrap();
         let path = format!("{}intrude.ics", calendar_path(&bobs));
-        let answer = put(&site, &path, &event("intrude", "Mine now", 1), &[]).await;
-        assert_precondition(
-            &answer,
+        let answer = put_refused(
+            &site,
+            &path,
+            &event("intrude", "Mine now", 1),
             StatusCode::FORBIDDEN,
-            DAV,
-            "need-privileges",
-            "viewer PUT",
+            (DAV, "need-privileges"),
+        )
+        .await;
+        // A new member needs DAV:bind on its collection (RFC 3744 3.9).
+        assert_eq!(
+            needed_privileges(&answer),
+            [(calendar_path(&bobs), "bind".to_string())]
         );
         db.drop_database().await;
     }
@@ -544,6 +493,10 @@ async fn proppatch_stores_folder_properties_and_dead_properties_all_or_nothing()
             .await
             .unwrap();
         assert_eq!(folder.name, "Work");
+        assert_eq!(
+            folder.description.as_deref(),
+            Some("Meetings and deadlines")
+        );
         assert_eq!(folder.color.as_deref(), Some("#FF2968FF"));
         assert_eq!(folder.sort_order, Some(4));
 
@@ -559,6 +512,7 @@ async fn proppatch_stores_folder_properties_and_dead_properties_all_or_nothing()
         .await;
         let props = &answer.multistatus()[0];
         assert_eq!(props.found(DAV, "displayname").text, "Work");
+        assert_eq!(props.found(ICAL_NS, "calendar-color").text, "#FF2968FF");
         assert_eq!(props.found(ICAL_NS, "calendar-order").text, "4");
         let note = props.found("urn:example:custom", "note");
         let inner = note
@@ -641,22 +595,21 @@ async fn mkcalendar_creates_a_task_list_at_the_clients_url_and_delete_removes_it
         assert_eq!(collection.found(DAV, "displayname").text, "Chores");
         assert_eq!(components(collection), ["VTODO"]);
 
-        let task_path = format!("{path}buy-milk.ics");
-        assert_eq!(
-            put(&site, &task_path, &task("milk", "Buy milk"), &[])
-                .await
-                .status,
-            StatusCode::CREATED
-        );
-        let event_path = format!("{path}party.ics");
-        let answer = put(&site, &event_path, &event("party", "Party", 4), &[]).await;
-        assert_precondition(
-            &answer,
+        put_new(
+            &site,
+            &format!("{path}buy-milk.ics"),
+            &task("milk", "Buy milk"),
+        )
+        .await;
+        // An event in a task list.
+        put_refused(
+            &site,
+            &format!("{path}party.ics"),
+            &event("party", "Party", 4),
             StatusCode::FORBIDDEN,
-            CALDAV,
-            "supported-calendar-component",
-            "event in a task list",
-        );
+            (CALDAV, "supported-calendar-component"),
+        )
+        .await;
 
         let again = send(
             &site.app,
@@ -683,14 +636,30 @@ async fn mkcalendar_creates_a_task_list_at_the_clients_url_and_delete_removes_it
         let gone = propfind(&site, "alice", ALICE_PASSWORD, path, "0").await;
         assert_eq!(gone.status, StatusCode::NOT_FOUND);
 
-        // Bob may not delete alice's default calendar, and alice may not either.
+        // Bob may not delete alice's default calendar (he does not see it), and alice may
+        // not either.
         let calendar = default_folder(&db.store, &site.alice, FolderModule::Calendar).await;
+        let by_bob = send(
+            &site.app,
+            Call::new("DELETE", &calendar_path(&calendar)).auth("bob", BOB_PASSWORD),
+        )
+        .await;
+        assert_eq!(by_bob.status, StatusCode::NOT_FOUND);
         let refused = send(
             &site.app,
             Call::new("DELETE", &calendar_path(&calendar)).auth("alice", ALICE_PASSWORD),
         )
         .await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        let kept = propfind(
+            &site,
+            "alice",
+            ALICE_PASSWORD,
+            &calendar_path(&calendar),
+            "0",
+        )
+        .await;
+        assert_eq!(kept.status, StatusCode::MULTI_STATUS, "still there");
         db.drop_database().await;
     }
 }
@@ -709,10 +678,7 @@ async fn copy_and_move_between_calendars_keep_one_copy_each() {
         assert_eq!(made.status, StatusCode::CREATED);
         let source = format!("{}trip.ics", calendar_path(&calendar));
         let body = event("trip", "Trip", 5);
-        assert_eq!(
-            put(&site, &source, &body, &[]).await.status,
-            StatusCode::CREATED
-        );
+        put_new(&site, &source, &body).await;
 
         let copied_to = format!("{other_path}trip-copy.ics");
         let copy = send(
@@ -727,12 +693,11 @@ async fn copy_and_move_between_calendars_keep_one_copy_each() {
         assert_eq!(get(&site, &source).await.status, StatusCode::OK);
 
         // Moving onto an existing resource with Overwrite: F is refused.
-        let moved_to = format!("{other_path}trip-copy.ics");
         let refused = send(
             &site.app,
             Call::new("MOVE", &source)
                 .auth("alice", ALICE_PASSWORD)
-                .header("destination", moved_to.clone())
+                .header("destination", copied_to.clone())
                 .header("overwrite", "F"),
         )
         .await;
@@ -769,12 +734,7 @@ async fn copy_and_move_between_calendars_keep_one_copy_each() {
         // A task cannot be moved into a calendar.
         let tasks = default_folder(&db.store, &site.alice, FolderModule::Tasks).await;
         let task_path = format!("{}todo.ics", calendar_path(&tasks));
-        assert_eq!(
-            put(&site, &task_path, &task("todo", "Todo"), &[])
-                .await
-                .status,
-            StatusCode::CREATED
-        );
+        put_new(&site, &task_path, &task("todo", "Todo")).await;
         let answer = send(
             &site.app,
             Call::new("MOVE", &task_path)

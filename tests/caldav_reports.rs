@@ -26,15 +26,6 @@ fn hrefs(responses: &[DavResponse]) -> Vec<String> {
     hrefs
 }
 
-fn sync_body(token: &str, limit: Option<u32>) -> String {
-    let limit = limit
-        .map(|n| format!("<D:limit><D:nresults>{n}</D:nresults></D:limit>"))
-        .unwrap_or_default();
-    format!(
-        r#"<?xml version="1.0"?><D:sync-collection xmlns:D="DAV:"><D:sync-token>{token}</D:sync-token><D:sync-level>1</D:sync-level>{limit}<D:prop><D:getetag/></D:prop></D:sync-collection>"#
-    )
-}
-
 /// The multistatus of a sync report and its new token.
 fn sync_result(answer: &Answer) -> (Vec<DavResponse>, String) {
     assert_eq!(
@@ -43,12 +34,7 @@ fn sync_result(answer: &Answer) -> (Vec<DavResponse>, String) {
         "{}",
         String::from_utf8_lossy(&answer.body)
     );
-    let token = parse_xml(&answer.body)
-        .child(DAV, "sync-token")
-        .expect("a sync-token")
-        .text
-        .clone();
-    (answer.multistatus(), token)
+    (answer.multistatus(), answer.sync_token())
 }
 
 #[tokio::test]
@@ -61,12 +47,7 @@ async fn multiget_returns_each_href_with_its_data_and_404_for_missing_ones() {
             .map(|i| event(&format!("mg{i}"), &format!("E{i}"), i + 1))
             .collect();
         for (i, body) in bodies.iter().enumerate() {
-            assert_eq!(
-                put(&site, &format!("{base}e{i}.ics"), body, &[])
-                    .await
-                    .status,
-                StatusCode::CREATED
-            );
+            put_new(&site, &format!("{base}e{i}.ics"), body).await;
         }
         let body = format!(
             r#"<C:calendar-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
@@ -107,24 +88,15 @@ async fn sync_collection_reports_exactly_what_changed() {
         let calendar = default_folder(&db.store, &site.alice, FolderModule::Calendar).await;
         let base = calendar_path(&calendar);
         for i in 0..4 {
-            let answer = put(
+            put_new(
                 &site,
                 &format!("{base}s{i}.ics"),
                 &event(&format!("s{i}"), "S", i + 1),
-                &[],
             )
             .await;
-            assert_eq!(answer.status, StatusCode::CREATED);
         }
         // Outside the default window (from the first of last month): never listed.
-        let old = put(
-            &site,
-            &format!("{base}old.ics"),
-            &event("old", "Old", -400),
-            &[],
-        )
-        .await;
-        assert_eq!(old.status, StatusCode::CREATED);
+        put_new(&site, &format!("{base}old.ics"), &event("old", "Old", -400)).await;
 
         let (initial, token) = sync_result(&report(&site, &base, &sync_body("", None)).await);
         let expected: Vec<String> = (0..4).map(|i| format!("{base}s{i}.ics")).collect();
@@ -138,20 +110,21 @@ async fn sync_collection_reports_exactly_what_changed() {
         assert!(none.is_empty(), "{:?}", hrefs(&none));
         assert_eq!(same, token);
 
-        put(
+        let changed = put(
             &site,
             &format!("{base}s0.ics"),
             &event("s0", "Changed", 1),
             &[],
         )
         .await;
+        assert_eq!(changed.status, StatusCode::NO_CONTENT);
         let deleted = send(
             &site.app,
             Call::new("DELETE", &format!("{base}s1.ics")).auth("alice", ALICE_PASSWORD),
         )
         .await;
         assert_eq!(deleted.status, StatusCode::NO_CONTENT);
-        put(&site, &format!("{base}s9.ics"), &event("s9", "New", 9), &[]).await;
+        put_new(&site, &format!("{base}s9.ics"), &event("s9", "New", 9)).await;
 
         let (changes, next) = sync_result(&report(&site, &base, &sync_body(&token, None)).await);
         assert_eq!(
@@ -191,11 +164,10 @@ async fn a_limited_sync_ends_with_507_and_resumes_from_its_token() {
         let calendar = default_folder(&db.store, &site.alice, FolderModule::Calendar).await;
         let base = calendar_path(&calendar);
         for i in 0..5 {
-            put(
+            put_new(
                 &site,
                 &format!("{base}l{i}.ics"),
                 &event(&format!("l{i}"), "L", i + 1),
-                &[],
             )
             .await;
         }
@@ -244,20 +216,8 @@ async fn unknown_and_foreign_sync_tokens_get_valid_sync_token() {
 
         // A token from before the pruned part of the change log must start over, and an
         // initial sync still works after pruning.
-        put(
-            &site,
-            &format!("{base}keep.ics"),
-            &event("keep", "Keep", 1),
-            &[],
-        )
-        .await;
-        put(
-            &site,
-            &format!("{base}drop.ics"),
-            &event("drop", "Drop", 1),
-            &[],
-        )
-        .await;
+        put_new(&site, &format!("{base}keep.ics"), &event("keep", "Keep", 1)).await;
+        put_new(&site, &format!("{base}drop.ics"), &event("drop", "Drop", 1)).await;
         let (_, old_token) = sync_result(&report(&site, &base, &sync_body("", None)).await);
         let drop = format!("{base}drop.ics");
         let deleted = send(
@@ -290,18 +250,16 @@ async fn calendar_query_finds_events_in_a_range_and_expands_recurrences() {
         let site = site(&db.store, LAYOUT).await;
         let calendar = default_folder(&db.store, &site.alice, FolderModule::Calendar).await;
         let base = calendar_path(&calendar);
-        put(
+        put_new(
             &site,
             &format!("{base}near.ics"),
             &event("near", "Dentist", 2),
-            &[],
         )
         .await;
-        put(
+        put_new(
             &site,
             &format!("{base}later.ics"),
             &event("later", "Holiday", 40),
-            &[],
         )
         .await;
         let start = day(1);
@@ -310,12 +268,7 @@ async fn calendar_query_finds_events_in_a_range_and_expands_recurrences() {
              DTSTART:{start}T080000Z\r\nDTEND:{start}T083000Z\r\nRRULE:FREQ=WEEKLY;COUNT=10\r\nSUMMARY:Standup\r\n\
              END:VEVENT\r\nEND:VCALENDAR\r\n"
         );
-        assert_eq!(
-            put(&site, &format!("{base}weekly.ics"), &weekly, &[])
-                .await
-                .status,
-            StatusCode::CREATED
-        );
+        put_new(&site, &format!("{base}weekly.ics"), &weekly).await;
 
         // Days 0..15 hold "near" and two instances of "weekly" (days 1 and 8; day 15 at 08:00 is past the end).
         let (from, to) = (day(0), day(15));
@@ -390,25 +343,17 @@ async fn propfind_depth_1_lists_members_inside_the_window_only() {
         let site = site(&db.store, LAYOUT).await;
         let calendar = default_folder(&db.store, &site.alice, FolderModule::Calendar).await;
         let base = calendar_path(&calendar);
-        put(
-            &site,
-            &format!("{base}soon.ics"),
-            &event("soon", "Soon", 3),
-            &[],
-        )
-        .await;
-        put(
+        put_new(&site, &format!("{base}soon.ics"), &event("soon", "Soon", 3)).await;
+        put_new(
             &site,
             &format!("{base}ancient.ics"),
             &event("ancient", "Ancient", -900),
-            &[],
         )
         .await;
-        put(
+        put_new(
             &site,
             &format!("{base}distant.ics"),
             &event("distant", "Distant", 1200),
-            &[],
         )
         .await;
         let answer = send(
@@ -447,16 +392,10 @@ async fn free_busy_query_merges_busy_time_in_the_range() {
         let site = site(&db.store, LAYOUT).await;
         let calendar = default_folder(&db.store, &site.alice, FolderModule::Calendar).await;
         let base = calendar_path(&calendar);
-        put(
-            &site,
-            &format!("{base}busy.ics"),
-            &event("busy", "Busy", 2),
-            &[],
-        )
-        .await;
+        put_new(&site, &format!("{base}busy.ics"), &event("busy", "Busy", 2)).await;
         let transparent =
             event("free", "Free", 2).replace("SUMMARY:Free", "SUMMARY:Free\r\nTRANSP:TRANSPARENT");
-        put(&site, &format!("{base}free.ics"), &transparent, &[]).await;
+        put_new(&site, &format!("{base}free.ics"), &transparent).await;
         let (from, to) = (day(0), day(7));
         let body = format!(
             r#"<C:free-busy-query xmlns:C="urn:ietf:params:xml:ns:caldav"><C:time-range start="{from}T000000Z" end="{to}T000000Z"/></C:free-busy-query>"#
@@ -493,11 +432,10 @@ async fn calendar_query_stops_at_max_event_results_with_507() {
         let calendar = default_folder(&db.store, &site.alice, FolderModule::Calendar).await;
         let base = calendar_path(&calendar);
         for i in 0..3 {
-            put(
+            put_new(
                 &site,
                 &format!("{base}m{i}.ics"),
                 &event(&format!("m{i}"), "M", i + 1),
-                &[],
             )
             .await;
         }

@@ -7,9 +7,7 @@ mod common;
 
 use common::carddav::*;
 use common::http::*;
-use davgate::store::{
-    Attribute, FolderId, FolderUpdate, Permission, Role, ALL_USERS_GROUP, GLOBAL_ADDRESS_BOOK,
-};
+use davgate::store::{FolderId, Permission, Role, ALL_USERS_GROUP, GLOBAL_ADDRESS_BOOK};
 use http::StatusCode;
 
 const BOOK_PROPS: &str = r#"<?xml version="1.0"?>
@@ -150,19 +148,24 @@ async fn exposed_collections_is_read_per_user_and_per_context_set() {
         let f = fixture(&db, &sets, &[]).await;
         let ctx = f.site.alice.context_id;
         let aggregated = vec![AGGREGATED.to_string()];
+        let alices_folders = sorted(vec![
+            book_path(f.alice_default),
+            book_path(GLOBAL_ADDRESS_BOOK),
+            book_path(f.team),
+            book_path(f.partners),
+        ]);
         assert_eq!(home_hrefs(&f.site, "bob", MAC_CONTACTS).await, aggregated);
         // One user set to 2: the aggregated collection only, even for DAVx5, and folder
         // address books are gone for that user.
-        db.store
-            .set_attribute(
-                ctx,
-                Some(f.site.bob.id),
-                &Attribute::config("com.openexchange.carddav.exposedCollections", "2", false),
-            )
-            .await
-            .unwrap();
+        set_user_config(
+            &db.store,
+            &f.site.bob,
+            "com.openexchange.carddav.exposedCollections",
+            "2",
+        )
+        .await;
         assert_eq!(home_hrefs(&f.site, "bob", DAVX5).await, aggregated);
-        assert_eq!(home_hrefs(&f.site, "alice", DAVX5).await.len(), 4);
+        assert_eq!(home_hrefs(&f.site, "alice", DAVX5).await, alices_folders);
         let answer = send(
             &f.site.app,
             call("PROPFIND", &book_path(f.bob_default), "bob")
@@ -176,7 +179,10 @@ async fn exposed_collections_is_read_per_user_and_per_context_set() {
         davgate::provision::set_context_tags(&db.store, ctx, &["mobile".into()])
             .await
             .unwrap();
-        assert_eq!(home_hrefs(&f.site, "alice", MAC_CONTACTS).await.len(), 4);
+        assert_eq!(
+            home_hrefs(&f.site, "alice", MAC_CONTACTS).await,
+            alices_folders
+        );
         assert_eq!(home_hrefs(&f.site, "bob", DAVX5).await, aggregated);
         let answer = send(
             &f.site.app,
@@ -200,29 +206,18 @@ async fn folder_address_books_honour_permissions_sync_flags_and_ignore_folders()
         assert!(!bobs.contains(&book_path(f.alice_default)), "{bobs:?}");
         assert!(bobs.contains(&book_path(f.team)));
         // A folder not used for sync leaves the folder list.
-        db.store
-            .update_folder(
-                ctx,
-                f.partners,
-                FolderUpdate {
-                    used_for_sync: Some(false),
-                    ..FolderUpdate::default()
-                },
-            )
-            .await
-            .unwrap();
+        stop_syncing(&db.store, ctx, f.partners).await;
         assert!(!home_hrefs(&f.site, "alice", DAVX5)
             .await
             .contains(&book_path(f.partners)));
         // ignoreFolders hides the global address list, for alice only.
-        db.store
-            .set_attribute(
-                ctx,
-                Some(f.site.alice.id),
-                &Attribute::config("com.openexchange.carddav.ignoreFolders", "6", false),
-            )
-            .await
-            .unwrap();
+        set_user_config(
+            &db.store,
+            &f.site.alice,
+            "com.openexchange.carddav.ignoreFolders",
+            "6",
+        )
+        .await;
         assert_eq!(
             home_hrefs(&f.site, "alice", DAVX5).await,
             sorted(vec![book_path(f.alice_default), book_path(f.team)]),
@@ -233,14 +228,13 @@ async fn folder_address_books_honour_permissions_sync_flags_and_ignore_folders()
             .await
             .contains(&book_path(GLOBAL_ADDRESS_BOOK)));
         // CardDAV switched off for bob.
-        db.store
-            .set_attribute(
-                ctx,
-                Some(f.site.bob.id),
-                &Attribute::config("com.openexchange.carddav.enabled", "false", false),
-            )
-            .await
-            .unwrap();
+        set_user_config(
+            &db.store,
+            &f.site.bob,
+            "com.openexchange.carddav.enabled",
+            "false",
+        )
+        .await;
         let answer = send(
             &f.site.app,
             call("PROPFIND", "/dav/carddav/", "bob")
@@ -310,21 +304,15 @@ async fn address_books_describe_themselves() {
             ]
         );
         assert_eq!(gal.found(CARDDAV, "max-resource-size").text, "65536");
-        let privileges = |r: &DavResponse| -> Vec<String> {
-            r.found(DAV, "current-user-privilege-set")
-                .children_named(DAV, "privilege")
-                .flat_map(|p| p.children.iter().map(|c| c.local.clone()))
-                .collect()
-        };
         // The global address list is read-only; the shared Team folder is writable.
-        let gal_privileges = privileges(&gal);
+        let gal_privileges = gal.privileges();
         assert!(gal_privileges.contains(&"read".to_string()));
         assert!(
             !gal_privileges.contains(&"bind".to_string()),
             "{gal_privileges:?}"
         );
         let team = by_href(&book_path(f.team));
-        assert!(privileges(&team).contains(&"bind".to_string()));
+        assert!(team.privileges().contains(&"bind".to_string()));
         assert_eq!(
             team.found(CARDDAV, "addressbook-description").text,
             "Bob's team"
@@ -360,7 +348,7 @@ async fn address_books_describe_themselves() {
         assert_eq!(aggregated.found(DAV, "displayname").text, "All Contacts");
         let ctag = aggregated.found(CALENDARSERVER, "getctag").text.clone();
         let token = aggregated.found(DAV, "sync-token").text.clone();
-        assert!(privileges(&aggregated).contains(&"bind".to_string()));
+        assert!(aggregated.privileges().contains(&"bind".to_string()));
         let put = put_vcard(
             &f.site,
             "bob",
@@ -409,17 +397,7 @@ async fn aggregated_collection_folders_choose_what_it_spans() {
         ))
         .await;
         // Partners is not used for sync.
-        db.store
-            .update_folder(
-                ctx,
-                f.partners,
-                FolderUpdate {
-                    used_for_sync: Some(false),
-                    ..FolderUpdate::default()
-                },
-            )
-            .await
-            .unwrap();
+        stop_syncing(&db.store, ctx, f.partners).await;
         let gal = GLOBAL_ADDRESS_BOOK;
         let cases: &[(&str, &str, Vec<FolderId>)] = &[
             (
@@ -450,14 +428,7 @@ async fn aggregated_collection_folders_choose_what_it_spans() {
         ];
         for (property, value, expected) in cases {
             let name = format!("com.openexchange.carddav.{property}");
-            db.store
-                .set_attribute(
-                    ctx,
-                    Some(f.site.alice.id),
-                    &Attribute::config(&name, value, false),
-                )
-                .await
-                .unwrap();
+            set_user_config(&db.store, &f.site.alice, &name, value).await;
             let hrefs = member_hrefs(&f.site, "alice", AGGREGATED).await;
             let mut expected = expected.clone();
             expected.sort_unstable();
@@ -478,56 +449,31 @@ async fn aggregated_collection_folders_choose_what_it_spans() {
             )
             .await
             .unwrap();
-        db.store
-            .set_attribute(
-                ctx,
-                Some(f.site.alice.id),
-                &Attribute::config(
-                    "com.openexchange.carddav.reducedAggregatedCollection",
-                    "true",
-                    false,
-                ),
-            )
-            .await
-            .unwrap();
-        db.store
-            .update_folder(
-                ctx,
-                gal,
-                FolderUpdate {
-                    used_for_sync: Some(false),
-                    ..FolderUpdate::default()
-                },
-            )
-            .await
-            .unwrap();
+        set_user_config(
+            &db.store,
+            &f.site.alice,
+            "com.openexchange.carddav.reducedAggregatedCollection",
+            "true",
+        )
+        .await;
+        stop_syncing(&db.store, ctx, gal).await;
         let hrefs = member_hrefs(&f.site, "alice", AGGREGATED).await;
         assert_eq!(folders_of(&hrefs, f.alice_default), vec![f.alice_default]);
         // ignoreFolders applies to the aggregated collection too.
-        db.store
-            .set_attribute(
-                ctx,
-                Some(f.site.alice.id),
-                &Attribute::config(
-                    "com.openexchange.carddav.aggregatedCollectionFolders",
-                    "all",
-                    false,
-                ),
-            )
-            .await
-            .unwrap();
-        db.store
-            .set_attribute(
-                ctx,
-                Some(f.site.alice.id),
-                &Attribute::config(
-                    "com.openexchange.carddav.ignoreFolders",
-                    &format!("6,{}", f.team),
-                    false,
-                ),
-            )
-            .await
-            .unwrap();
+        set_user_config(
+            &db.store,
+            &f.site.alice,
+            "com.openexchange.carddav.aggregatedCollectionFolders",
+            "all",
+        )
+        .await;
+        set_user_config(
+            &db.store,
+            &f.site.alice,
+            "com.openexchange.carddav.ignoreFolders",
+            &format!("6,{}", f.team),
+        )
+        .await;
         let hrefs = member_hrefs(&f.site, "alice", AGGREGATED).await;
         let mut expected = vec![f.alice_default, f.partners];
         expected.sort_unstable();
@@ -647,13 +593,6 @@ async fn vcards_are_stored_as_sent_with_etags_and_preconditions() {
                 "max-resource-size",
                 "4096",
             ),
-            (
-                "twin.vcf",
-                vcard("carol-1", "Carol Twin", "twin@example.org"),
-                "text/vcard",
-                "no-uid-conflict",
-                "",
-            ),
         ];
         for (name, body, content_type, condition, why) in cases {
             let answer = send(
@@ -663,13 +602,13 @@ async fn vcards_are_stored_as_sent_with_etags_and_preconditions() {
                     .body(body),
             )
             .await;
-            // A UID conflict is a conflict with another resource (409); the rest, 403.
-            let status = if condition == "no-uid-conflict" {
-                StatusCode::CONFLICT
-            } else {
-                StatusCode::FORBIDDEN
-            };
-            common::caldav::assert_precondition(&answer, status, CARDDAV, condition, name);
+            common::caldav::assert_precondition(
+                &answer,
+                StatusCode::FORBIDDEN,
+                CARDDAV,
+                condition,
+                name,
+            );
             assert!(
                 reason(&answer).contains(why),
                 "{name}: {:?}",
@@ -682,17 +621,32 @@ async fn vcards_are_stored_as_sent_with_etags_and_preconditions() {
                 "{name} was not stored"
             );
         }
+        // carol's UID under another name: a conflict with her resource (409), which the
+        // answer names.
+        let twin = format!("{book}twin.vcf");
         let conflict = send(
             &site.app,
-            call("PUT", &format!("{book}twin.vcf"), "alice")
+            call("PUT", &twin, "alice")
                 .header("content-type", "text/vcard")
                 .body(vcard("carol-1", "Carol Twin", "twin@example.org")),
         )
         .await;
+        common::caldav::assert_precondition(
+            &conflict,
+            StatusCode::CONFLICT,
+            CARDDAV,
+            "no-uid-conflict",
+            "twin.vcf",
+        );
         let root = parse_xml(&conflict.body);
         assert_eq!(
             root.child(CARDDAV, "no-uid-conflict").unwrap().hrefs(),
             vec![path.clone()]
+        );
+        assert_eq!(
+            send(&site.app, call("GET", &twin, "alice")).await.status,
+            StatusCode::NOT_FOUND,
+            "twin.vcf was not stored"
         );
         // The stored contact is the edited one, untouched by the refused writes.
         let got = send(&site.app, call("GET", &path, "alice")).await;
@@ -801,6 +755,11 @@ async fn the_aggregated_collection_writes_where_each_contact_lives() {
             "need-privileges",
             "PUT into the global address list",
         );
+        // Changing a member's content needs DAV:write-content on it (RFC 3744 3.4).
+        assert_eq!(
+            common::caldav::needed_privileges(&refused),
+            [(gal_member.clone(), "write-content".to_string())]
+        );
         let refused = send(&site.app, call("DELETE", &gal_member, "alice")).await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN);
         let after = send(&site.app, call("GET", &gal_member, "alice")).await;
@@ -816,7 +775,9 @@ async fn the_aggregated_collection_writes_where_each_contact_lives() {
         )
         .await;
         assert_eq!(gone.status, StatusCode::NOT_FOUND);
-        // A name pointing into a folder the collection does not span is refused.
+        // A name pointing into a folder the collection does not span is refused, and the
+        // contact is stored nowhere.
+        let listed = member_hrefs(site, "alice", AGGREGATED).await;
         let elsewhere = put_vcard(
             site,
             "alice",
@@ -825,6 +786,13 @@ async fn the_aggregated_collection_writes_where_each_contact_lives() {
         )
         .await;
         assert_eq!(elsewhere.status, StatusCode::CONFLICT, "{}", db.label);
+        assert_eq!(member_hrefs(site, "alice", AGGREGATED).await, listed);
+        let in_bobs = send(
+            &site.app,
+            call("GET", &format!("{}x.vcf", book_path(f.bob_default)), "bob"),
+        )
+        .await;
+        assert_eq!(in_bobs.status, StatusCode::NOT_FOUND, "{}", db.label);
         db.drop_database().await;
     }
 }
@@ -894,7 +862,15 @@ async fn real_clients_discover_their_address_books() {
             .into_iter()
             .filter(|r| r.href != home)
             .collect();
-        assert_eq!(books.len(), 4);
+        assert_eq!(
+            sorted(books.iter().map(|b| b.href.clone()).collect()),
+            sorted(vec![
+                book_path(f.alice_default),
+                book_path(GLOBAL_ADDRESS_BOOK),
+                book_path(f.team),
+                book_path(f.partners),
+            ])
+        );
         for book in &books {
             assert!(book
                 .found(DAV, "resourcetype")
@@ -989,6 +965,14 @@ async fn folder_address_books_take_names_descriptions_and_dead_properties() {
             DAV,
             "need-privileges",
             "PROPPATCH of the global address list",
+        );
+        // Properties need DAV:write-properties on the address book (RFC 3744 3.3).
+        assert_eq!(
+            common::caldav::needed_privileges(&gal),
+            [(
+                book_path(GLOBAL_ADDRESS_BOOK),
+                "write-properties".to_string()
+            )]
         );
         let aggregated = send(
             &site.app,

@@ -6,7 +6,7 @@ mod common;
 
 use common::carddav::*;
 use common::http::*;
-use davgate::store::{Attribute, FolderId, Permission, Role};
+use davgate::store::{FolderId, Permission, Role};
 use http::StatusCode;
 
 struct Fixture {
@@ -99,16 +99,6 @@ fn query(filter: &str, limit: Option<u32>) -> String {
     )
 }
 
-fn sync_body(token: &str, limit: Option<u32>) -> String {
-    let limit = limit
-        .map(|n| format!("<D:limit><D:nresults>{n}</D:nresults></D:limit>"))
-        .unwrap_or_default();
-    format!(
-        r#"<?xml version="1.0"?><D:sync-collection xmlns:D="DAV:"><D:sync-token>{token}</D:sync-token>
-<D:sync-level>1</D:sync-level>{limit}<D:prop><D:getetag/></D:prop></D:sync-collection>"#
-    )
-}
-
 /// The hrefs (sorted) of the members a report found, and of those it reported gone.
 fn found_and_gone(answer: &Answer) -> (Vec<String>, Vec<String>) {
     assert_eq!(
@@ -129,14 +119,6 @@ fn found_and_gone(answer: &Answer) -> (Vec<String>, Vec<String>) {
     found.sort();
     gone.sort();
     (found, gone)
-}
-
-fn token_of(answer: &Answer) -> String {
-    parse_xml(&answer.body)
-        .child(DAV, "sync-token")
-        .expect("a sync-token")
-        .text
-        .clone()
 }
 
 fn names(prefix: &str, names: &[&str]) -> Vec<String> {
@@ -221,7 +203,7 @@ async fn addressbook_query_filters_like_rfc_6352() {
         let f = fixture(&db).await;
         let book = book_path(f.alice_default);
         let cases: &[(&str, &[&str])] = &[
-            // Work addresses: contains, case-insensitive.
+            // Work addresses: ends-with, case-insensitive.
             (
                 r#"<C:filter><C:prop-filter name="EMAIL"><C:text-match match-type="ends-with">@WORK.example</C:text-match></C:prop-filter></C:filter>"#,
                 &["carol", "erin"],
@@ -350,31 +332,34 @@ async fn sync_reports_changes_and_resumes_after_a_limit() {
             names(&book, &["carol.vcf", "dave.vcf", "erin.vcf", "frank.vcf"])
         );
         assert!(gone.is_empty());
-        let token = token_of(&initial);
+        let token = initial.sync_token();
         // Nothing changed: nothing reported, same token.
         let again = report(&f.site, &book, &sync_body(&token, None)).await;
         assert_eq!(found_and_gone(&again), (vec![], vec![]));
-        assert_eq!(token_of(&again), token);
+        assert_eq!(again.sync_token(), token);
         // An edit, a new contact and a delete.
-        put_vcard(
+        let edit = put_vcard(
             &f.site,
             "alice",
             &format!("{book}carol.vcf"),
             &vcard("carol", "Carol C", "c@work.example"),
         )
         .await;
-        put_vcard(
+        assert_eq!(edit.status, StatusCode::NO_CONTENT);
+        let new = put_vcard(
             &f.site,
             "alice",
             &format!("{book}gina.vcf"),
             &vcard("gina", "Gina G", "g@home.example"),
         )
         .await;
-        send(
+        assert_eq!(new.status, StatusCode::CREATED);
+        let delete = send(
             &f.site.app,
             call("DELETE", &format!("{book}dave.vcf"), "alice"),
         )
         .await;
+        assert_eq!(delete.status, StatusCode::NO_CONTENT);
         let changes = report(&f.site, &book, &sync_body(&token, None)).await;
         assert_eq!(
             found_and_gone(&changes),
@@ -389,21 +374,17 @@ async fn sync_reports_changes_and_resumes_after_a_limit() {
         assert_eq!(responses.len(), 2);
         assert_eq!(responses[1].status, Some(507));
         let mut seen = vec![responses[0].href.clone()];
-        let rest = report(&f.site, &book, &sync_body(&token_of(&first), None)).await;
+        let rest = report(&f.site, &book, &sync_body(&first.sync_token(), None)).await;
         let (found, gone) = found_and_gone(&rest);
         seen.extend(found);
         seen.extend(gone);
         seen.sort();
         assert_eq!(seen, names(&book, &["carol.vcf", "dave.vcf", "gina.vcf"]));
-        // Tokens of another collection or server are refused.
-        for foreign in [
-            "http://example.com/sync/1".to_string(),
-            format!(
-                "{}/f{}",
-                token.trim_end_matches(char::is_numeric),
-                f.alice_default
-            ),
-        ] {
+        // Tokens of another server or collection are refused: here, the aggregated one's.
+        let aggregated_token = report(&f.site, AGGREGATED, &sync_body("", None))
+            .await
+            .sync_token();
+        for foreign in ["http://example.com/sync/1".to_string(), aggregated_token] {
             let answer = report(&f.site, &book, &sync_body(&foreign, None)).await;
             common::caldav::assert_precondition(
                 &answer,
@@ -448,7 +429,7 @@ async fn the_aggregated_sync_follows_folders_coming_and_going() {
             .cloned()
             .collect();
         assert_eq!(gal.len(), 2);
-        let token = token_of(&initial);
+        let token = initial.sync_token();
         // bob shares Team with alice: its members come in as new, nothing else is sent.
         db.store
             .set_permission(
@@ -467,28 +448,28 @@ async fn the_aggregated_sync_follows_folders_coming_and_going() {
             ],
         );
         assert_eq!(found_and_gone(&shared), (team.clone(), vec![]));
-        let token = token_of(&shared);
+        let token = shared.sync_token();
         // alice hides the global address list: its members leave as deleted.
-        db.store
-            .set_attribute(
-                ctx,
-                Some(f.site.alice.id),
-                &Attribute::config("com.openexchange.carddav.ignoreFolders", "6", false),
-            )
-            .await
-            .unwrap();
+        set_user_config(
+            &db.store,
+            &f.site.alice,
+            "com.openexchange.carddav.ignoreFolders",
+            "6",
+        )
+        .await;
         let hidden = report(&f.site, AGGREGATED, &sync_body(&token, None)).await;
         assert_eq!(found_and_gone(&hidden), (vec![], gal.clone()));
-        let token = token_of(&hidden);
+        let token = hidden.sync_token();
         // bob edits one Team contact, deletes the other, then unshares: the client hears
         // of both members as deleted and of nothing else.
-        put_vcard(
+        let edit = put_vcard(
             &f.site,
             "bob",
             &format!("{}tina.vcf", book_path(f.team)),
             &vcard("tina", "Tina T", "t@team.example"),
         )
         .await;
+        assert_eq!(edit.status, StatusCode::NO_CONTENT);
         let middle = report(&f.site, AGGREGATED, &sync_body(&token, None)).await;
         assert_eq!(
             found_and_gone(&middle),
@@ -497,12 +478,13 @@ async fn the_aggregated_sync_follows_folders_coming_and_going() {
                 vec![]
             )
         );
-        let token = token_of(&middle);
-        send(
+        let token = middle.sync_token();
+        let delete = send(
             &f.site.app,
             call("DELETE", &format!("{}tom.vcf", book_path(f.team)), "bob"),
         )
         .await;
+        assert_eq!(delete.status, StatusCode::NO_CONTENT);
         db.store
             .remove_permission(ctx, f.team, f.site.alice.id, false)
             .await

@@ -3,41 +3,26 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use base64::Engine;
+use common::client::{manifest_dir, start_demo_with, targets, Server, Target, BIN};
+use common::http::{parse_xml, Node, DAV};
 
-const BIN: &str = env!("CARGO_BIN_EXE_davgate");
-
-/// Where a command's store lives: an embedded data dir, or a PostgreSQL URL.
-struct Target {
-    data_dir: tempfile::TempDir,
-    database_url: Option<String>,
-    db: Option<common::TestDb>,
+/// The `davgate` command line, run against a target's store.
+trait Cli {
+    fn command(&self, config_dir: &Path) -> Command;
+    /// Runs a subcommand that must succeed and returns its standard output.
+    fn run(&self, config_dir: &Path, args: &[&str]) -> String;
+    /// Runs a subcommand that must fail and returns its standard error.
+    fn fail(&self, config_dir: &Path, args: &[&str]) -> String;
 }
 
-async fn targets() -> Vec<Target> {
-    let mut targets = vec![Target {
-        data_dir: tempfile::tempdir().unwrap(),
-        database_url: None,
-        db: None,
-    }];
-    if let Some(url) = common::postgres_url() {
-        let db = common::postgres(&url).await;
-        targets.push(Target {
-            data_dir: tempfile::tempdir().unwrap(),
-            database_url: Some(db.url.clone()),
-            db: Some(db),
-        });
-    }
-    targets
-}
-
-impl Target {
+impl Cli for Target {
     fn command(&self, config_dir: &Path) -> Command {
         let mut cmd = Command::new(BIN);
         cmd.arg("--config-dir")
@@ -46,13 +31,12 @@ impl Target {
             .arg(self.data_dir.path());
         cmd.env_remove("DAVGATE_DATABASE_URL")
             .env_remove("DAVGATE_DEMO_PASSWORD");
-        if let Some(url) = &self.database_url {
-            cmd.env("DAVGATE_DATABASE_URL", url);
+        if let Some(db) = &self.db {
+            cmd.env("DAVGATE_DATABASE_URL", &db.url);
         }
         cmd
     }
 
-    /// Runs a subcommand that must succeed and returns its standard output.
     fn run(&self, config_dir: &Path, args: &[&str]) -> String {
         let out = self.command(config_dir).args(args).output().unwrap();
         assert!(
@@ -64,25 +48,10 @@ impl Target {
         String::from_utf8(out.stdout).unwrap()
     }
 
-    /// Runs a subcommand that must fail and returns its standard error.
     fn fail(&self, config_dir: &Path, args: &[&str]) -> String {
         let out = self.command(config_dir).args(args).output().unwrap();
         assert!(!out.status.success(), "davgate {args:?} should fail");
         String::from_utf8(out.stderr).unwrap()
-    }
-
-    fn label(&self) -> &'static str {
-        if self.database_url.is_some() {
-            "postgres"
-        } else {
-            "sqlite"
-        }
-    }
-
-    async fn finish(self) {
-        if let Some(db) = self.db {
-            db.drop_database().await;
-        }
     }
 }
 
@@ -107,7 +76,7 @@ async fn provisioning_and_config_explain() {
         "premium:\n  withTags: premium & ucCardDAV\n  com.openexchange.carddav.exposedCollections: 2\n",
     );
     for t in targets().await {
-        let label = t.label();
+        let label = t.label;
         let out = t.run(
             c,
             &[
@@ -403,8 +372,8 @@ async fn an_invalid_server_value_stops_the_start_with_its_source() {
         "com.openexchange.carddav.exposedCollections=9\n",
     );
     let t = Target {
+        label: "sqlite",
         data_dir: tempfile::tempdir().unwrap(),
-        database_url: None,
         db: None,
     };
     let err = t.fail(config.path(), &["serve"]);
@@ -444,60 +413,14 @@ fn without_a_config_directory_the_built_in_defaults_apply() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read missing"));
 }
 
-struct Server {
-    child: Child,
-    port: u16,
-    output: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Starts `davgate serve --demo` with the shipped config and waits for it to listen.
+/// Starts `davgate serve --demo` with the shipped config and `password` for the demo
+/// users of a fresh store, once it listens.
 fn start_demo(t: &Target, password: &str) -> Server {
-    let port = free_port();
-    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
-    let mut child = t
-        .command(&shipped)
-        .args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
-        .env("DAVGATE_DEMO_PASSWORD", password)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    // Owned by the guard from here on, so a failed start still ends the process.
-    let mut server = Server {
-        child,
-        port,
-        output: String::new(),
-    };
-    let mut reader = BufReader::new(stdout);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap() == 0 {
-            panic!("davgate exited: {}", server.output);
-        }
-        server.output.push_str(&line);
-        if line.starts_with("davgate listening") {
-            return server;
-        }
-    }
-    panic!("davgate did not start: {}", server.output);
+    start_demo_with(
+        t,
+        &manifest_dir().join("config"),
+        &[("DAVGATE_DEMO_PASSWORD", password)],
+    )
 }
 
 /// What clients do: a PROPFIND with a body but no credentials, then the same request with
@@ -605,37 +528,36 @@ fn dechunk(mut rest: &str) -> String {
 
 const PRINCIPAL_PROPFIND: &str = r#"<?xml version="1.0"?><propfind xmlns="DAV:"><prop><current-user-principal/></prop></propfind>"#;
 
+/// The href of DAV:current-user-principal in a PROPFIND answer, read with the tests' own
+/// namespace-aware parser.
 fn current_user_principal(body: &str) -> String {
-    let doc = davgate::dav::parse_document(body.as_bytes())
-        .unwrap()
-        .unwrap();
-    fn find(e: &davgate::dav::Element, local: &str) -> Option<String> {
-        if e.name.local == local {
-            return e
-                .child(&davgate::dav::Namespace::Dav, "href")
-                .map(|h| h.text.clone());
+    fn find(node: &Node) -> Option<&Node> {
+        if node.is(DAV, "current-user-principal") {
+            return Some(node);
         }
-        e.children.iter().find_map(|c| find(c, local))
+        node.children.iter().find_map(find)
     }
-    find(&doc, "current-user-principal").expect("current-user-principal in the answer")
+    let root = parse_xml(body.as_bytes());
+    let hrefs = find(&root)
+        .unwrap_or_else(|| panic!("no current-user-principal in {body}"))
+        .hrefs();
+    assert_eq!(hrefs.len(), 1, "{body}");
+    hrefs[0].clone()
 }
 
 #[tokio::test]
 async fn serve_demo_answers_clients_and_keeps_data_on_restart() {
     for t in targets().await {
-        let label = t.label();
+        let label = t.label;
         let server = start_demo(&t, "first-password");
+        let banner = server.output();
         assert!(
-            server.output.contains("alice@example.com") && server.output.contains("first-password"),
-            "{label}: {}",
-            server.output
+            banner.contains("alice@example.com") && banner.contains("first-password"),
+            "{label}: {banner}"
         );
         assert!(
-            server
-                .output
-                .contains(&format!("http://127.0.0.1:{}/dav/", server.port)),
-            "{label}: {}",
-            server.output
+            banner.contains(&format!("http://127.0.0.1:{}/dav/", server.port)),
+            "{label}: {banner}"
         );
         let (status, body) = request(
             server.port,
@@ -679,11 +601,8 @@ async fn serve_demo_answers_clients_and_keeps_data_on_restart() {
         drop(server);
 
         let server = start_demo(&t, "second-password");
-        assert!(
-            server.output.contains("already present"),
-            "{label}: {}",
-            server.output
-        );
+        let banner = server.output();
+        assert!(banner.contains("already present"), "{label}: {banner}");
         let (status, _) = request(
             server.port,
             "PROPFIND",
@@ -698,9 +617,7 @@ async fn serve_demo_answers_clients_and_keeps_data_on_restart() {
         drop(server);
 
         let out = t.run(
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("config")
-                .as_path(),
+            &manifest_dir().join("config"),
             &["folder", "list", "-c", "example.com", "--user", "bob"],
         );
         for expected in [
@@ -722,19 +639,9 @@ async fn serve_demo_answers_clients_and_keeps_data_on_restart() {
 #[tokio::test]
 async fn migrate_applies_the_schema_for_operators() {
     for t in targets().await {
-        let out = t.run(
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("config")
-                .as_path(),
-            &["migrate"],
-        );
-        assert!(out.contains("migrations applied"), "{}: {out}", t.label());
-        let again = t.run(
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("config")
-                .as_path(),
-            &["migrate"],
-        );
+        let out = t.run(&manifest_dir().join("config"), &["migrate"]);
+        assert!(out.contains("migrations applied"), "{}: {out}", t.label);
+        let again = t.run(&manifest_dir().join("config"), &["migrate"]);
         assert!(again.contains("migrations applied"), "idempotent");
         t.finish().await;
     }

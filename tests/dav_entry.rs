@@ -846,16 +846,18 @@ impl Deployment {
     }
 }
 
-/// PROPFIND as alice, logging in with her mail address as Apple clients do.
-async fn alice_propfind(site: &Site, uri: &str, depth: &str, body: &str) -> Answer {
-    send(
-        &site.app,
-        Call::new("PROPFIND", uri)
-            .auth("alice@example.com", ALICE_PASSWORD)
-            .depth(depth)
-            .body(fixture(body)),
-    )
-    .await
+/// A request as alice (logging in with her mail address, as Apple clients do) to an
+/// external path, sent where the proxy would send it.
+async fn via_proxy(
+    site: &Site,
+    deployment: &Deployment,
+    method: &str,
+    external: &str,
+    build: impl for<'b> FnOnce(Call<'b>) -> Call<'b>,
+) -> Answer {
+    let uri = deployment.internal(external);
+    let call = Call::new(method, &uri).auth("alice@example.com", ALICE_PASSWORD);
+    send(&site.app, build(call)).await
 }
 
 #[tokio::test]
@@ -890,12 +892,9 @@ async fn discovery_behind_a_proxy_gives_external_hrefs_only() {
                 );
             }
 
-            let answer = alice_propfind(
-                &site,
-                &deployment.internal(root_href),
-                "0",
-                "apple-wellknown-propfind.xml",
-            )
+            let answer = via_proxy(&site, deployment, "PROPFIND", root_href, |c| {
+                c.depth("0").body(fixture("apple-wellknown-propfind.xml"))
+            })
             .await;
             assert_eq!(answer.status, StatusCode::MULTI_STATUS, "{what}: root");
             let root = &answer.multistatus()[0];
@@ -908,12 +907,9 @@ async fn discovery_behind_a_proxy_gives_external_hrefs_only() {
             );
             root.node.all_hrefs(&mut hrefs);
 
-            let answer = alice_propfind(
-                &site,
-                &deployment.internal(&principal),
-                "0",
-                "apple-principal-propfind.xml",
-            )
+            let answer = via_proxy(&site, deployment, "PROPFIND", &principal, |c| {
+                c.depth("0").body(fixture("apple-principal-propfind.xml"))
+            })
             .await;
             assert_eq!(answer.status, StatusCode::MULTI_STATUS, "{what}: principal");
             let me = &answer.multistatus()[0];
@@ -934,12 +930,10 @@ async fn discovery_behind_a_proxy_gives_external_hrefs_only() {
             );
             me.node.all_hrefs(&mut hrefs);
 
-            let answer = alice_propfind(
-                &site,
-                &deployment.internal(&principal),
-                "0",
-                "apple-addressbook-principal-propfind.xml",
-            )
+            let answer = via_proxy(&site, deployment, "PROPFIND", &principal, |c| {
+                c.depth("0")
+                    .body(fixture("apple-addressbook-principal-propfind.xml"))
+            })
             .await;
             assert_eq!(answer.status, StatusCode::MULTI_STATUS, "{what}: principal");
             let me = &answer.multistatus()[0];
@@ -958,7 +952,10 @@ async fn discovery_behind_a_proxy_gives_external_hrefs_only() {
                 (root_href, "apple-wellknown-propfind.xml"),
                 (users.as_str(), "apple-wellknown-propfind.xml"),
             ] {
-                let answer = alice_propfind(&site, &deployment.internal(external), "1", body).await;
+                let answer = via_proxy(&site, deployment, "PROPFIND", external, |c| {
+                    c.depth("1").body(fixture(body))
+                })
+                .await;
                 assert_eq!(
                     answer.status,
                     StatusCode::MULTI_STATUS,
@@ -981,12 +978,9 @@ async fn discovery_behind_a_proxy_gives_external_hrefs_only() {
                         "{what}: internal href {href}"
                     );
                 }
-                let answer = alice_propfind(
-                    &site,
-                    &deployment.internal(href),
-                    "0",
-                    "apple-wellknown-propfind.xml",
-                )
+                let answer = via_proxy(&site, deployment, "PROPFIND", href, |c| {
+                    c.depth("0").body(fixture("apple-wellknown-propfind.xml"))
+                })
                 .await;
                 assert_eq!(
                     answer.status,
@@ -999,28 +993,12 @@ async fn discovery_behind_a_proxy_gives_external_hrefs_only() {
     }
 }
 
-const SYNC_FROM_SCRATCH: &str = r#"<?xml version="1.0" encoding="utf-8"?>
-<sync-collection xmlns="DAV:"><sync-token/><sync-level>1</sync-level><prop><getetag/></prop></sync-collection>"#;
-
 /// An href in a body or header: a path, or an absolute URL whose path is taken.
 fn path_of(href: &str) -> &str {
     match href.split_once("://") {
         Some((_, rest)) => rest.find('/').map_or("/", |i| &rest[i..]),
         None => href,
     }
-}
-
-/// A request as alice to an external path, sent where the proxy would send it.
-async fn via_proxy(
-    site: &Site,
-    deployment: &Deployment,
-    method: &str,
-    external: &str,
-    build: impl for<'b> FnOnce(Call<'b>) -> Call<'b>,
-) -> Answer {
-    let uri = deployment.internal(external);
-    let call = Call::new(method, &uri).auth("alice", ALICE_PASSWORD);
-    send(&site.app, build(call)).await
 }
 
 /// Beyond discovery: the Location of a new calendar, the href a refused PUT names,
@@ -1113,7 +1091,7 @@ async fn writes_and_reports_behind_a_proxy_use_external_paths() {
             let mut hrefs = Vec::new();
             for collection in [team.as_str(), &format!("{root}carddav/Contacts/")] {
                 let answer = via_proxy(&site, deployment, "REPORT", collection, |c| {
-                    c.body(SYNC_FROM_SCRATCH)
+                    c.body(sync_body("", None))
                 })
                 .await;
                 assert_eq!(

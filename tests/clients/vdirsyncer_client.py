@@ -105,12 +105,15 @@ class Server:
 
     def put(self, path, text, **conditions):
         headers = {"Content-Type": "text/vcard; charset=utf-8"}
+        expected = (201, 204)
         if "if_match" in conditions:
             headers["If-Match"] = conditions["if_match"]
+            expected = (204,)  # the contact with that ETag, changed
         if conditions.get("create"):
             headers["If-None-Match"] = "*"
+            expected = (201,)  # a new contact
         status, _, body = self.request("PUT", path, text.encode("utf-8"), headers)
-        check(status in (201, 204), f"PUT {path}: {status} {body[:300]!r}")
+        check(status in expected, f"PUT {path}: {status} {body[:300]!r}")
 
     def delete(self, path):
         status, _, body = self.request("DELETE", path)

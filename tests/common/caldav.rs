@@ -60,6 +60,37 @@ pub async fn put(site: &Site, path: &str, body: &str, headers: &[(&'static str, 
     send(&site.app, call).await
 }
 
+/// PUT as alice of a new object, which must be created (201).
+pub async fn put_new(site: &Site, path: &str, body: &str) -> Answer {
+    let answer = put(site, path, body, &[]).await;
+    assert_eq!(
+        answer.status,
+        StatusCode::CREATED,
+        "PUT {path}: {}",
+        String::from_utf8_lossy(&answer.body)
+    );
+    answer
+}
+
+/// PUT as alice of a new object that must be refused with `status` and the precondition
+/// `{ns}local`, leaving nothing at `path`.
+pub async fn put_refused(
+    site: &Site,
+    path: &str,
+    body: &str,
+    status: StatusCode,
+    (ns, local): (&str, &str),
+) -> Answer {
+    let answer = put(site, path, body, &[]).await;
+    assert_precondition(&answer, status, ns, local, path);
+    assert_eq!(
+        get(site, path).await.status,
+        StatusCode::NOT_FOUND,
+        "{path}: nothing stored by the refused PUT"
+    );
+    answer
+}
+
 pub async fn get(site: &Site, path: &str) -> Answer {
     send(
         &site.app,
@@ -77,6 +108,29 @@ pub fn error_element(answer: &Answer) -> (String, String) {
     );
     let first = root.children.first().expect("a precondition element");
     (first.ns.clone(), first.local.clone())
+}
+
+/// What a `DAV:need-privileges` body names: each resource's href and the local name of
+/// the privilege it lacks.
+pub fn needed_privileges(answer: &Answer) -> Vec<(String, String)> {
+    let root = parse_xml(&answer.body);
+    let needed = root
+        .child(DAV, "need-privileges")
+        .unwrap_or_else(|| panic!("no need-privileges in {root:?}"));
+    needed
+        .children_named(DAV, "resource")
+        .map(|resource| {
+            let privilege = resource.child(DAV, "privilege").expect("a privilege");
+            let names: Vec<&str> = privilege
+                .children
+                .iter()
+                .filter(|p| p.ns == DAV)
+                .map(|p| p.local.as_str())
+                .collect();
+            assert_eq!(names.len(), 1, "one DAV privilege: {privilege:?}");
+            (resource.hrefs().concat(), names[0].to_string())
+        })
+        .collect()
 }
 
 pub fn assert_precondition(answer: &Answer, status: StatusCode, ns: &str, local: &str, what: &str) {

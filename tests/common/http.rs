@@ -8,7 +8,7 @@ use bytes::Bytes;
 use davgate::config::ServerConfig;
 use davgate::http::{build_app, AppState};
 use davgate::provision::{create_context, create_user, UserSpec};
-use davgate::store::{DynStore, User};
+use davgate::store::{Attribute, ContextId, DynStore, FolderId, FolderUpdate, User};
 use http::{HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
 use quick_xml::events::Event;
@@ -109,6 +109,34 @@ pub async fn site_with_files(
     }
 }
 
+/// Sets the configuration property `property` to `value` for `user` alone (a user
+/// attribute, not final), as an administrator does.
+pub async fn set_user_config(store: &DynStore, user: &User, property: &str, value: &str) {
+    store
+        .set_attribute(
+            user.context_id,
+            Some(user.id),
+            &Attribute::config(property, value, false),
+        )
+        .await
+        .unwrap();
+}
+
+/// Switches off the "used for sync" flag of `folder`, as a user does in the groupware.
+pub async fn stop_syncing(store: &DynStore, context: ContextId, folder: FolderId) {
+    store
+        .update_folder(
+            context,
+            folder,
+            FolderUpdate {
+                used_for_sync: Some(false),
+                ..FolderUpdate::default()
+            },
+        )
+        .await
+        .unwrap();
+}
+
 pub fn basic(login: &str, password: &str) -> String {
     let token = base64::engine::general_purpose::STANDARD.encode(format!("{login}:{password}"));
     format!("Basic {token}")
@@ -168,6 +196,20 @@ impl Answer {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
+    /// The DAV:sync-token of a sync-collection answer.
+    pub fn sync_token(&self) -> String {
+        parse_xml(&self.body)
+            .child(DAV, "sync-token")
+            .unwrap_or_else(|| {
+                panic!(
+                    "no DAV:sync-token in {}",
+                    String::from_utf8_lossy(&self.body)
+                )
+            })
+            .text
+            .clone()
+    }
+
     /// The body as a DAV multistatus; panics with the body when it is not one.
     pub fn multistatus(&self) -> Vec<DavResponse> {
         let root = parse_xml(&self.body);
@@ -182,6 +224,17 @@ impl Answer {
             .map(DavResponse::from_node)
             .collect()
     }
+}
+
+/// A sync-collection REPORT body (RFC 6578) asking for DAV:getetag: from `token` (empty
+/// for an initial sync), with at most `limit` results when given.
+pub fn sync_body(token: &str, limit: Option<u32>) -> String {
+    let limit = limit
+        .map(|n| format!("<D:limit><D:nresults>{n}</D:nresults></D:limit>"))
+        .unwrap_or_default();
+    format!(
+        r#"<?xml version="1.0"?><D:sync-collection xmlns:D="DAV:"><D:sync-token>{token}</D:sync-token><D:sync-level>1</D:sync-level>{limit}<D:prop><D:getetag/></D:prop></D:sync-collection>"#
+    )
 }
 
 pub async fn send(app: &Router, call: Call<'_>) -> Answer {
@@ -424,6 +477,14 @@ impl DavResponse {
             self.href
         );
         hrefs[0].clone()
+    }
+
+    /// The local names of the privileges in a found DAV:current-user-privilege-set.
+    pub fn privileges(&self) -> Vec<String> {
+        self.found(DAV, "current-user-privilege-set")
+            .children_named(DAV, "privilege")
+            .flat_map(|p| p.children.iter().map(|c| c.local.clone()))
+            .collect()
     }
 
     pub fn status_of(&self, ns: &str, local: &str) -> Option<u16> {
