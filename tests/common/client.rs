@@ -228,10 +228,11 @@ pub fn start_demo_with(t: &Target, config_dir: &Path, envs: &[(&str, &str)]) -> 
         let mut reader = BufReader::new(stdout);
         let mut line = String::new();
         while reader.read_line(&mut line).unwrap_or(0) > 0 {
+            // Kept before it is announced, so the output holds the line that ended the wait.
+            sink.lock().unwrap().push_str(&line);
             if line.starts_with("davgate listening") {
                 let _ = listening_tx.send(());
             }
-            sink.lock().unwrap().push_str(&line);
             line.clear();
         }
     });
