@@ -3,7 +3,7 @@
 //! `userAgentForAggregatedCollection`, `aggregatedCollectionFolders` and `ignoreFolders`
 //! say for this user (all read through the cascade, per request).
 
-use crate::access::{other_owner, owner_names, DavUser};
+use crate::access::{project_seen, DavUser};
 use crate::carddav::collection::{AddressBook, Aggregated, ContactFolder, AGGREGATED_SEGMENT};
 use crate::config::values::{AggregatedCollectionFolders, ExposedCollections};
 use crate::config::{props, Scope};
@@ -83,17 +83,7 @@ pub async fn contact_folders(store: &DynStore, me: &DavUser) -> StoreResult<Vec<
         .into_iter()
         .filter(|f| f.module == crate::store::FolderModule::Contacts && !ignored.contains(&f.id))
         .collect();
-    let names = owner_names(store, me.user.context_id, me.user.id, &folders).await?;
-    let template = me.config.get::<props::SharedFolderDisplayName>();
-    let mut projected: Vec<ContactFolder> = folders
-        .into_iter()
-        .filter_map(|folder| {
-            let owner_name = other_owner(&folder, me.user.id)
-                .and_then(|owner| names.get(&owner))
-                .map(String::as_str);
-            ContactFolder::project(folder, &me.user, &me.groups, owner_name, &template)
-        })
-        .collect();
+    let mut projected = project_seen(store, me, folders, ContactFolder::project).await?;
     projected.sort_by_key(ContactFolder::id);
     Ok(projected)
 }
