@@ -96,8 +96,19 @@ pub async fn project_seen<T>(
     project: impl Fn(Folder, &User, &[i64], Option<&str>, &str) -> Option<T>,
 ) -> StoreResult<Vec<T>> {
     let names = owner_names(store, me.user.context_id, me.user.id, &folders).await?;
+    Ok(project_named(me, folders, &names, project))
+}
+
+/// `project_seen` with the owners' names at hand: a folder whose owner `names` lacks
+/// keeps its own name.
+pub fn project_named<T>(
+    me: &DavUser,
+    folders: Vec<Folder>,
+    names: &HashMap<UserId, String>,
+    project: impl Fn(Folder, &User, &[i64], Option<&str>, &str) -> Option<T>,
+) -> Vec<T> {
     let template = me.config.get::<props::SharedFolderDisplayName>();
-    Ok(folders
+    folders
         .into_iter()
         .filter_map(|folder| {
             let owner_name = other_owner(&folder, me.user.id)
@@ -105,5 +116,5 @@ pub async fn project_seen<T>(
                 .map(String::as_str);
             project(folder, &me.user, &me.groups, owner_name, &template)
         })
-        .collect())
+        .collect()
 }
