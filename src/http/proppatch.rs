@@ -222,3 +222,91 @@ async fn store_changes(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What setting `prop` to `text` comes to on each kind of collection.
+    fn outcome(prop: KnownProp, text: &str, target: Target) -> Result<String, StatusCode> {
+        classify(
+            PropOperation::Set(prop.name(), DeadValue::from_text(text)),
+            target,
+        )
+        .map(|change| format!("{change:?}"))
+        .map_err(|(_, status)| status)
+    }
+
+    #[test]
+    fn each_kind_of_collection_takes_its_own_live_properties() {
+        let forbidden = Err(StatusCode::FORBIDDEN);
+        for (prop, text, calendar, address_book) in [
+            (
+                KnownProp::DisplayName,
+                " Team ",
+                Ok(r#"Name("Team")"#.to_owned()),
+                Ok(r#"Name("Team")"#.to_owned()),
+            ),
+            (
+                KnownProp::DisplayName,
+                " ",
+                Err(StatusCode::CONFLICT),
+                Err(StatusCode::CONFLICT),
+            ),
+            (
+                KnownProp::CalendarDescription,
+                "Trips",
+                Ok(r#"Description(Some("Trips"))"#.to_owned()),
+                forbidden.clone(),
+            ),
+            (
+                KnownProp::AddressbookDescription,
+                "Trips",
+                forbidden.clone(),
+                Ok(r#"Description(Some("Trips"))"#.to_owned()),
+            ),
+            (
+                KnownProp::CalendarColor,
+                "#FF0000",
+                Ok(r##"Color(Some("#FF0000"))"##.to_owned()),
+                forbidden.clone(),
+            ),
+            (
+                KnownProp::CalendarOrder,
+                "3",
+                Ok("Order(Some(3))".to_owned()),
+                forbidden.clone(),
+            ),
+            (
+                KnownProp::CalendarOrder,
+                "third",
+                Err(StatusCode::CONFLICT),
+                forbidden.clone(),
+            ),
+            (
+                KnownProp::GetEtag,
+                "\"x\"",
+                forbidden.clone(),
+                forbidden.clone(),
+            ),
+        ] {
+            assert_eq!(outcome(prop, text, Target::Calendar), calendar, "{prop:?}");
+            assert_eq!(
+                outcome(prop, text, Target::AddressBook),
+                address_book,
+                "{prop:?}"
+            );
+        }
+        // A calendar keeps its time zone as a dead property; an address book has none.
+        let zone = outcome(
+            KnownProp::CalendarTimezone,
+            "BEGIN:VCALENDAR",
+            Target::Calendar,
+        );
+        assert!(zone.is_ok_and(|change| change.starts_with("SetDead(")));
+        assert_eq!(
+            outcome(KnownProp::CalendarTimezone, "x", Target::AddressBook),
+            forbidden
+        );
+    }
+}
