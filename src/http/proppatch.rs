@@ -106,41 +106,37 @@ fn classify(operation: PropOperation, target: Target) -> Result<Change, (PropNam
         PropOperation::Remove(name) => (name, None),
     };
     let text = value.as_ref().map(|v| v.text().trim().to_owned());
-    let known = KnownProp::from_name(&name);
-    if target == Target::AddressBook {
-        return match (known, text) {
-            (Some(KnownProp::DisplayName), Some(text)) if !text.is_empty() => {
-                Ok(Change::Name(text))
-            }
-            (Some(KnownProp::DisplayName), _) => Err((name, StatusCode::CONFLICT)),
-            (Some(KnownProp::AddressbookDescription), text) => {
-                Ok(Change::Description(text.filter(|t| !t.is_empty())))
-            }
-            (None, _) => Ok(match value {
-                Some(value) => Change::SetDead(name, value),
-                None => Change::RemoveDead(name),
-            }),
-            (Some(_), _) => Err((name, StatusCode::FORBIDDEN)),
-        };
-    }
-    match (known, text) {
+    let calendar = target == Target::Calendar;
+    let description = if calendar {
+        KnownProp::CalendarDescription
+    } else {
+        KnownProp::AddressbookDescription
+    };
+    match (KnownProp::from_name(&name), text) {
         (Some(KnownProp::DisplayName), Some(text)) if !text.is_empty() => Ok(Change::Name(text)),
         (Some(KnownProp::DisplayName), _) => Err((name, StatusCode::CONFLICT)),
-        (Some(KnownProp::CalendarDescription), text) => {
+        (Some(known), text) if known == description => {
             Ok(Change::Description(text.filter(|t| !t.is_empty())))
         }
-        (Some(KnownProp::CalendarColor), text) => Ok(Change::Color(text.filter(|t| !t.is_empty()))),
-        (Some(KnownProp::CalendarOrder), None) => Ok(Change::Order(None)),
-        (Some(KnownProp::CalendarOrder), Some(text)) => match text.parse::<i32>() {
+        (Some(KnownProp::CalendarColor), text) if calendar => {
+            Ok(Change::Color(text.filter(|t| !t.is_empty())))
+        }
+        (Some(KnownProp::CalendarOrder), None) if calendar => Ok(Change::Order(None)),
+        (Some(KnownProp::CalendarOrder), Some(text)) if calendar => match text.parse::<i32>() {
             Ok(order) => Ok(Change::Order(Some(order))),
             Err(_) => Err((name, StatusCode::CONFLICT)),
         },
         // Clients set the zone for floating times; davgate keeps it as given.
-        (Some(KnownProp::CalendarTimezone), _) | (None, _) => Ok(match value {
-            Some(value) => Change::SetDead(name, value),
-            None => Change::RemoveDead(name),
-        }),
+        (Some(KnownProp::CalendarTimezone), _) if calendar => Ok(dead(name, value)),
+        (None, _) => Ok(dead(name, value)),
         (Some(_), _) => Err((name, StatusCode::FORBIDDEN)),
+    }
+}
+
+fn dead(name: PropName, value: Option<DeadValue>) -> Change {
+    match value {
+        Some(value) => Change::SetDead(name, value),
+        None => Change::RemoveDead(name),
     }
 }
 
