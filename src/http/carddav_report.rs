@@ -173,8 +173,6 @@ fn query(
     filter: AddressFilter,
     limit: Option<u32>,
 ) -> Response {
-    let props = Arc::new(props);
-    let filter = Arc::new(filter);
     let limit = limit.map(u64::from).unwrap_or(u64::MAX);
     let collection_href = ctx.collection_href();
     let folders = ctx.book.folder_ids();
@@ -185,27 +183,31 @@ fn query(
         .flat_map(move |folder| store.object_stream(context, folder, MemberFilter::default()));
     let rest = objects
         .filter_map(move |object| {
-            let ctx = ctx.clone();
-            let props = props.clone();
-            let filter = filter.clone();
-            async move {
-                let object = match object {
-                    Ok(object) => object,
-                    Err(err) => return Some(Err(DavError::from(err))),
-                };
-                if !ctx.may_read(&object) {
-                    return None;
-                }
-                let parsed = ContactObject::parse(&object.data).ok()?;
-                if !parsed.matches(&filter) {
-                    return None;
-                }
-                Some(Ok(ctx.member_response(&object, &props)))
-            }
+            let found = match object {
+                Ok(object) => query_match(&ctx, &object, &filter, &props).map(Ok),
+                Err(err) => Some(Err(DavError::from(err))),
+            };
+            futures::future::ready(found)
         })
         .boxed();
     let rest = at_most(rest, limit, collection_href);
     streaming::multistatus(Vec::new(), rest, streaming::no_token())
+}
+
+/// The response for `object` when the user may read it and it passes `filter`.
+fn query_match(
+    ctx: &BookContext,
+    object: &StoredObject,
+    filter: &AddressFilter,
+    props: &ReportProps,
+) -> Option<DavResponse> {
+    if !ctx.may_read(object) {
+        return None;
+    }
+    let parsed = ContactObject::parse(&object.data).ok()?;
+    parsed
+        .matches(filter)
+        .then(|| ctx.member_response(object, props))
 }
 
 /// What the client's token says it has seen: a sequence, and for the aggregated

@@ -208,9 +208,6 @@ fn query(
         window: window.bounds(),
         component,
     };
-    let props = Arc::new(props);
-    let filter = Arc::new(filter);
-    let floating = Arc::new(floating);
     let limit = ctx.max_results;
     let collection_href = ctx.collection_href();
     let objects = ctx
@@ -218,31 +215,38 @@ fn query(
         .object_stream(ctx.context(), ctx.folder(), member_filter);
     let rest = objects
         .filter_map(move |object| {
-            let ctx = ctx.clone();
-            let props = props.clone();
-            let filter = filter.clone();
-            let floating = floating.clone();
-            async move {
-                let object = match object {
-                    Ok(object) => object,
-                    Err(err) => return Some(Err(DavError::from(err))),
-                };
-                if !ctx.may_read(&object) {
-                    return None;
+            let found = match object {
+                Ok(object) => {
+                    query_match(&ctx, &object, &filter, floating.as_deref(), &props).map(Ok)
                 }
-                let mut parsed = CalendarObject::parse(&object.data).ok()?;
-                if let Some(tzid) = floating.as_deref() {
-                    parsed = parsed.with_floating_zone(tzid);
-                }
-                if !parsed.matches(&filter) {
-                    return None;
-                }
-                Some(Ok(ctx.render_response(&object, Some(&parsed), &props)))
-            }
+                Err(err) => Some(Err(DavError::from(err))),
+            };
+            futures::future::ready(found)
         })
         .boxed();
     let rest = at_most(rest, limit, collection_href);
     streaming::multistatus(Vec::new(), rest, streaming::no_token())
+}
+
+/// The response for `object` when the user may read it and it passes `filter`, floating
+/// times evaluated in the zone `floating`; the object is parsed once for both.
+fn query_match(
+    ctx: &ReportContext,
+    object: &StoredObject,
+    filter: &CompFilter,
+    floating: Option<&str>,
+    props: &ReportProps,
+) -> Option<DavResponse> {
+    if !ctx.may_read(object) {
+        return None;
+    }
+    let mut parsed = CalendarObject::parse(&object.data).ok()?;
+    if let Some(tzid) = floating {
+        parsed = parsed.with_floating_zone(tzid);
+    }
+    parsed
+        .matches(filter)
+        .then(|| ctx.render_response(object, Some(&parsed), props))
 }
 
 /// The TZID of the VTIMEZONE in a CALDAV:timezone or calendar-timezone value: the zone
