@@ -14,7 +14,6 @@ use futures::stream::{self, StreamExt};
 
 use super::error::DavError;
 use super::paths::DavPaths;
-use super::propfind::answer;
 use super::report_members::{at_most, multiget, sync_responses, MemberView};
 use super::streaming;
 use super::sync::{check_since, LimitedSync};
@@ -23,9 +22,8 @@ use crate::access::DavUser;
 use crate::carddav::AddressBook;
 use crate::content::card_query::{AddressDataRequest, AddressFilter};
 use crate::content::vcard::{ContactObject, VCARD_CONTENT_TYPE};
-use crate::dav::member::member_properties;
 use crate::dav::report::{parse_report, ReportProps, ReportRequest};
-use crate::dav::{KnownProp, Precondition, PropValue, Response as DavResponse};
+use crate::dav::{KnownProp, Precondition, Response as DavResponse};
 use crate::store::{ContextId, DynStore, FolderId, MemberFilter, StoredObject, UserId};
 use crate::sync_token::{parse_sync_token, SpanToken};
 
@@ -132,26 +130,11 @@ impl MemberView for BookContext {
     }
 
     fn member_response(&self, object: &StoredObject, props: &ReportProps) -> DavResponse {
-        let mut live = member_properties(
-            &object.etag,
-            object.data.len() as i64,
-            object.modified_at,
-            VCARD_CONTENT_TYPE,
-        );
-        if let Some(request) = &props.address_data {
-            live.push((
-                KnownProp::AddressData,
-                PropValue::Text(
-                    String::from_utf8_lossy(&address_data(object, request)).into_owned(),
-                ),
-            ));
-        }
-        answer(
-            self.href(object.folder_id, &object.resource_name),
-            &live,
-            &[],
-            &props.request,
-        )
+        let data = props
+            .address_data
+            .as_ref()
+            .map(|request| (KnownProp::AddressData, address_data(object, request)));
+        self.response_with(object, data, props)
     }
 }
 

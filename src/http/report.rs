@@ -10,7 +10,6 @@ use http::{header, StatusCode};
 
 use super::error::DavError;
 use super::paths::DavPaths;
-use super::propfind::answer;
 use super::report_members::{at_most, multiget, sync_responses, MemberView};
 use super::streaming;
 use super::sync::{check_since, LimitedSync};
@@ -21,9 +20,8 @@ use crate::caldav::{CalendarCollection, SyncWindow};
 use crate::config::props;
 use crate::content::ical::{freebusy_calendar, CalendarObject};
 use crate::content::query::{CalendarDataRequest, CompFilter, TimeRange};
-use crate::dav::member::member_properties;
 use crate::dav::report::{parse_report, ReportProps, ReportRequest};
-use crate::dav::{KnownProp, Precondition, PropValue, Response as DavResponse};
+use crate::dav::{KnownProp, Precondition, Response as DavResponse};
 use crate::store::{ContextId, DynStore, FolderId, MemberFilter, StoredObject, UserId};
 use crate::sync_token::{parse_sync_token, sync_token};
 
@@ -106,13 +104,7 @@ impl ReportContext {
         parsed: Option<&CalendarObject>,
         props: &ReportProps,
     ) -> DavResponse {
-        let mut live = member_properties(
-            &object.etag,
-            object.data.len() as i64,
-            object.modified_at,
-            CALENDAR_CONTENT_TYPE,
-        );
-        if let Some(request) = &props.calendar_data {
+        let data = props.calendar_data.as_ref().map(|request| {
             let data = match parsed {
                 // The whole object as stored: nothing to parse.
                 _ if *request == CalendarDataRequest::default() => object.data.clone(),
@@ -123,17 +115,9 @@ impl ReportContext {
                     Err(_) => object.data.clone(),
                 },
             };
-            live.push((
-                KnownProp::CalendarData,
-                PropValue::Text(String::from_utf8_lossy(&data).into_owned()),
-            ));
-        }
-        answer(
-            self.href(object.folder_id, &object.resource_name),
-            &live,
-            &[],
-            &props.request,
-        )
+            (KnownProp::CalendarData, data)
+        });
+        self.response_with(object, data, props)
     }
 }
 
