@@ -4,7 +4,7 @@
 pub mod dav_user;
 pub mod sharing;
 pub use dav_user::DavUser;
-pub use sharing::{other_owner, owner_names, seen_by, Sharing};
+pub use sharing::{project_named, project_seen, seen_by, Sharing};
 
 use crate::dav::{ElementName, PropValue, XmlElement};
 use crate::store::{level, Folder, Permission, UserId, ALL_USERS_GROUP};

@@ -3,8 +3,9 @@
 
 use std::collections::HashMap;
 
-use super::FolderRights;
-use crate::store::{ContextId, DynStore, Folder, FolderType, StoreResult, UserId};
+use super::{DavUser, FolderRights};
+use crate::config::props;
+use crate::store::{ContextId, DynStore, Folder, FolderType, StoreResult, User, UserId};
 
 /// How a folder is shared, as Apple's CS:shared / CS:shared-owner resource types say it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,12 +49,12 @@ impl Sharing {
 }
 
 /// The owner of a folder when it is somebody other than `me`.
-pub fn other_owner(folder: &Folder, me: UserId) -> Option<UserId> {
+fn other_owner(folder: &Folder, me: UserId) -> Option<UserId> {
     folder.owner_id.filter(|owner| *owner != me)
 }
 
 /// The display names of the other users who own some of `folders`, in one query.
-pub async fn owner_names(
+async fn owner_names(
     store: &DynStore,
     context: ContextId,
     me: UserId,
@@ -82,4 +83,38 @@ pub fn seen_by(
     let sharing = Sharing::of(folder, me);
     let display_name = sharing.display_name(folder, owner_name, shared_name_template);
     Some((rights, sharing, display_name))
+}
+
+/// `folders` as `me` sees them, each made into a collection by `project` (such as
+/// `CalendarCollection::project`) with the display name of its owner when that is
+/// somebody else, all those names read in one query; folders `project` refuses are left
+/// out.
+pub async fn project_seen<T>(
+    store: &DynStore,
+    me: &DavUser,
+    folders: Vec<Folder>,
+    project: impl Fn(Folder, &User, &[i64], Option<&str>, &str) -> Option<T>,
+) -> StoreResult<Vec<T>> {
+    let names = owner_names(store, me.user.context_id, me.user.id, &folders).await?;
+    Ok(project_named(me, folders, &names, project))
+}
+
+/// `project_seen` with the owners' names at hand: a folder whose owner `names` lacks
+/// keeps its own name.
+pub fn project_named<T>(
+    me: &DavUser,
+    folders: Vec<Folder>,
+    names: &HashMap<UserId, String>,
+    project: impl Fn(Folder, &User, &[i64], Option<&str>, &str) -> Option<T>,
+) -> Vec<T> {
+    let template = me.config.get::<props::SharedFolderDisplayName>();
+    folders
+        .into_iter()
+        .filter_map(|folder| {
+            let owner_name = other_owner(&folder, me.user.id)
+                .and_then(|owner| names.get(&owner))
+                .map(String::as_str);
+            project(folder, &me.user, &me.groups, owner_name, &template)
+        })
+        .collect()
 }

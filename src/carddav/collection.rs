@@ -56,6 +56,8 @@ impl ContactFolder {
 /// folder, where new contacts go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Aggregated {
+    /// The collection shows none of their names: a shared folder's `display_name` here
+    /// is its own name, not `sharedFolderDisplayName`'s.
     pub folders: Vec<ContactFolder>,
     pub default_folder: Option<FolderId>,
     /// The user whose view of the folders this is.

@@ -3,11 +3,15 @@
 //! `userAgentForAggregatedCollection`, `aggregatedCollectionFolders` and `ignoreFolders`
 //! say for this user (all read through the cascade, per request).
 
-use crate::access::{other_owner, owner_names, DavUser};
+use std::collections::HashMap;
+
+use crate::access::{project_named, project_seen, DavUser, FolderRights};
 use crate::carddav::collection::{AddressBook, Aggregated, ContactFolder, AGGREGATED_SEGMENT};
 use crate::config::values::{AggregatedCollectionFolders, ExposedCollections};
 use crate::config::{props, Scope};
-use crate::store::{DynStore, FolderId, StoreResult, GLOBAL_ADDRESS_BOOK};
+use crate::store::{
+    DynStore, Folder, FolderId, FolderModule, StoreError, StoreResult, GLOBAL_ADDRESS_BOOK,
+};
 
 /// The address books the home lists for a client sending `user_agent`.
 pub async fn address_books(
@@ -29,7 +33,9 @@ pub async fn address_books(
 
 /// The address book `/carddav/<segment>/` names, if the user has it. Which kinds are
 /// reachable depends on `exposedCollections` only, not on the user agent, so that an
-/// href a client once received keeps working whichever of its processes asks.
+/// href a client once received keeps working whichever of its processes asks. A folder's
+/// address book reads that one folder; the aggregated one lists the folders but not
+/// their owners' names, as it shows no folder's name.
 pub async fn address_book(
     store: &DynStore,
     me: &DavUser,
@@ -40,7 +46,12 @@ pub async fn address_book(
         if exposed == ExposedCollections::FoldersOnly {
             return Ok(None);
         }
-        let folders = contact_folders(store, me).await?;
+        let folders = project_named(
+            me,
+            visible_contact_folders(store, me).await?,
+            &HashMap::new(),
+            ContactFolder::project,
+        );
         return Ok(Some(AddressBook::Aggregated(aggregate(&folders, me))));
     }
     if exposed == ExposedCollections::AggregatedOnly {
@@ -49,10 +60,9 @@ pub async fn address_book(
     let Ok(id) = segment.parse::<FolderId>() else {
         return Ok(None);
     };
-    let folders = contact_folders(store, me).await?;
-    Ok(folders
-        .into_iter()
-        .find(|f| f.id() == id && synced(f))
+    Ok(contact_folder(store, me, id)
+        .await?
+        .filter(synced)
         .map(AddressBook::Folder))
 }
 
@@ -73,29 +83,51 @@ fn listed_kinds(me: &DavUser, user_agent: Option<&str>) -> (bool, bool) {
 /// ordered by id; nothing when the user lacks the contacts module. Two queries: the
 /// folders and the names of the other users owning some of them.
 pub async fn contact_folders(store: &DynStore, me: &DavUser) -> StoreResult<Vec<ContactFolder>> {
+    let folders = visible_contact_folders(store, me).await?;
+    project_seen(store, me, folders, ContactFolder::project).await
+}
+
+/// The folders behind `contact_folders`, ordered by id, not yet projected.
+async fn visible_contact_folders(store: &DynStore, me: &DavUser) -> StoreResult<Vec<Folder>> {
     if !me.user.has_module("contacts") {
         return Ok(Vec::new());
     }
     let ignored = me.config.get::<props::IgnoreFolders>();
-    let folders: Vec<_> = store
+    let mut folders: Vec<Folder> = store
         .visible_folders(me.user.context_id, me.user.id)
         .await?
         .into_iter()
-        .filter(|f| f.module == crate::store::FolderModule::Contacts && !ignored.contains(&f.id))
+        .filter(|f| f.module == FolderModule::Contacts && !ignored.contains(&f.id))
         .collect();
-    let names = owner_names(store, me.user.context_id, me.user.id, &folders).await?;
-    let template = me.config.get::<props::SharedFolderDisplayName>();
-    let mut projected: Vec<ContactFolder> = folders
-        .into_iter()
-        .filter_map(|folder| {
-            let owner_name = other_owner(&folder, me.user.id)
-                .and_then(|owner| names.get(&owner))
-                .map(String::as_str);
-            ContactFolder::project(folder, &me.user, &me.groups, owner_name, &template)
-        })
-        .collect();
-    projected.sort_by_key(ContactFolder::id);
-    Ok(projected)
+    folders.sort_by_key(|f| f.id);
+    Ok(folders)
+}
+
+/// Folder `id` as `contact_folders` would list it, read on its own.
+async fn contact_folder(
+    store: &DynStore,
+    me: &DavUser,
+    id: FolderId,
+) -> StoreResult<Option<ContactFolder>> {
+    if !me.user.has_module("contacts") || me.config.get::<props::IgnoreFolders>().contains(&id) {
+        return Ok(None);
+    }
+    let folder = match store.folder(me.user.context_id, id).await {
+        Ok(folder) => folder,
+        Err(StoreError::NotFound) => return Ok(None),
+        Err(other) => return Err(other),
+    };
+    // What `visible_folders` asks of a folder: a permission of at least "see folder" for
+    // the user, one of the user's groups or all users. (The projection refuses folders
+    // of other modules.)
+    if !FolderRights::of(&folder, me.user.id, &me.groups).can_see() {
+        return Ok(None);
+    }
+    Ok(
+        project_seen(store, me, vec![folder], ContactFolder::project)
+            .await?
+            .pop(),
+    )
 }
 
 /// The aggregated collection over `folders`, as `aggregatedCollectionFolders` (or the

@@ -69,7 +69,19 @@ impl TextMatch {
     /// Whether `value` passes the test: the text found in it as the match type says,
     /// compared under the collation, inverted by `negate`.
     pub fn matches(&self, value: &str) -> bool {
-        let found = match self.collation {
+        self.finds(value) != self.negate
+    }
+
+    /// Whether any of `values` holds the text, inverted by `negate` once for them all
+    /// (CardDAV tests a property or parameter with several values as one).
+    pub fn matches_any<'a>(&self, values: impl IntoIterator<Item = &'a str>) -> bool {
+        values.into_iter().any(|value| self.finds(value)) != self.negate
+    }
+
+    /// Whether the text is in `value` as the match type says, under the collation,
+    /// without `negate`.
+    fn finds(&self, value: &str) -> bool {
+        match self.collation {
             Collation::Octet => self.match_type.test(value, &self.text),
             Collation::AsciiCasemap => self
                 .match_type
@@ -77,8 +89,7 @@ impl TextMatch {
             Collation::UnicodeCasemap => self
                 .match_type
                 .test(&value.to_lowercase(), &self.text.to_lowercase()),
-        };
-        found != self.negate
+        }
     }
 }
 

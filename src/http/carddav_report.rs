@@ -14,7 +14,6 @@ use futures::stream::{self, StreamExt};
 
 use super::error::DavError;
 use super::paths::DavPaths;
-use super::propfind::answer;
 use super::report_members::{at_most, multiget, sync_responses, MemberView};
 use super::streaming;
 use super::sync::{check_since, LimitedSync};
@@ -23,9 +22,8 @@ use crate::access::DavUser;
 use crate::carddav::AddressBook;
 use crate::content::card_query::{AddressDataRequest, AddressFilter};
 use crate::content::vcard::{ContactObject, VCARD_CONTENT_TYPE};
-use crate::dav::member::member_properties;
 use crate::dav::report::{parse_report, ReportProps, ReportRequest};
-use crate::dav::{KnownProp, Precondition, PropValue, Response as DavResponse};
+use crate::dav::{KnownProp, Precondition, Response as DavResponse};
 use crate::store::{ContextId, DynStore, FolderId, MemberFilter, StoredObject, UserId};
 use crate::sync_token::{parse_sync_token, SpanToken};
 
@@ -132,26 +130,11 @@ impl MemberView for BookContext {
     }
 
     fn member_response(&self, object: &StoredObject, props: &ReportProps) -> DavResponse {
-        let mut live = member_properties(
-            &object.etag,
-            object.data.len() as i64,
-            object.modified_at,
-            VCARD_CONTENT_TYPE,
-        );
-        if let Some(request) = &props.address_data {
-            live.push((
-                KnownProp::AddressData,
-                PropValue::Text(
-                    String::from_utf8_lossy(&address_data(object, request)).into_owned(),
-                ),
-            ));
-        }
-        answer(
-            self.href(object.folder_id, &object.resource_name),
-            &live,
-            &[],
-            &props.request,
-        )
+        let data = props
+            .address_data
+            .as_ref()
+            .map(|request| (KnownProp::AddressData, address_data(object, request)));
+        self.response_with(object, data, props)
     }
 }
 
@@ -173,8 +156,6 @@ fn query(
     filter: AddressFilter,
     limit: Option<u32>,
 ) -> Response {
-    let props = Arc::new(props);
-    let filter = Arc::new(filter);
     let limit = limit.map(u64::from).unwrap_or(u64::MAX);
     let collection_href = ctx.collection_href();
     let folders = ctx.book.folder_ids();
@@ -185,27 +166,31 @@ fn query(
         .flat_map(move |folder| store.object_stream(context, folder, MemberFilter::default()));
     let rest = objects
         .filter_map(move |object| {
-            let ctx = ctx.clone();
-            let props = props.clone();
-            let filter = filter.clone();
-            async move {
-                let object = match object {
-                    Ok(object) => object,
-                    Err(err) => return Some(Err(DavError::from(err))),
-                };
-                if !ctx.may_read(&object) {
-                    return None;
-                }
-                let parsed = ContactObject::parse(&object.data).ok()?;
-                if !parsed.matches(&filter) {
-                    return None;
-                }
-                Some(Ok(ctx.member_response(&object, &props)))
-            }
+            let found = match object {
+                Ok(object) => query_match(&ctx, &object, &filter, &props).map(Ok),
+                Err(err) => Some(Err(DavError::from(err))),
+            };
+            futures::future::ready(found)
         })
         .boxed();
     let rest = at_most(rest, limit, collection_href);
     streaming::multistatus(Vec::new(), rest, streaming::no_token())
+}
+
+/// The response for `object` when the user may read it and it passes `filter`.
+fn query_match(
+    ctx: &BookContext,
+    object: &StoredObject,
+    filter: &AddressFilter,
+    props: &ReportProps,
+) -> Option<DavResponse> {
+    if !ctx.may_read(object) {
+        return None;
+    }
+    let parsed = ContactObject::parse(&object.data).ok()?;
+    parsed
+        .matches(filter)
+        .then(|| ctx.member_response(object, props))
 }
 
 /// What the client's token says it has seen: a sequence, and for the aggregated

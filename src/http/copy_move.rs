@@ -5,7 +5,9 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, StatusCode};
 
 use super::error::DavError;
-use super::object::{need_privilege, write_condition};
+use super::object::{
+    may_write, need_privilege, read_member, unchanged_since, write_condition, MemberTarget,
+};
 use super::paths::decode_path;
 use super::resource::DavResource;
 use super::AppState;
@@ -13,7 +15,7 @@ use crate::access::DavUser;
 use crate::caldav::{write, CalendarCollection};
 use crate::dav::headers::{destination, overwrite};
 use crate::dav::Precondition;
-use crate::store::{StoreError, WriteCondition};
+use crate::store::StoreError;
 
 pub(super) async fn copy_or_move(
     state: &AppState,
@@ -49,22 +51,10 @@ pub(super) async fn copy_or_move(
         ));
     }
     let context = me.user.context_id;
-    let object = state
-        .store
-        .object(context, source.id(), name)
-        .await?
-        .ok_or(DavError::NotFound)?;
-    if !source.rights.can_read_object(object.user_id, me.user.id) {
-        return Err(need_privilege(
-            state.paths.external(&source.member_sub_path(name)),
-            "read",
-        ));
-    }
+    let from = MemberTarget::calendar(state, source, name);
+    let object = read_member(state, me, &from).await?;
     if is_move && !source.rights.can_delete(object.user_id, me.user.id) {
-        return Err(need_privilege(
-            state.paths.external(&source.member_sub_path(name)),
-            "unbind",
-        ));
+        return Err(need_privilege(from.href, "unbind"));
     }
     let existing = state
         .store
@@ -76,21 +66,11 @@ pub(super) async fn copy_or_move(
             "the Destination exists and Overwrite is F".into(),
         ));
     }
-    match &existing {
-        None if !target.rights.can_create() => {
-            return Err(need_privilege(
-                state.paths.external(&target.sub_path()),
-                "bind",
-            ))
-        }
-        Some(e) if !target.rights.can_modify(e.user_id, me.user.id) => {
-            return Err(need_privilege(
-                state.paths.external(&target.member_sub_path(&target_name)),
-                "write-content",
-            ))
-        }
-        _ => {}
-    }
+    may_write(
+        me,
+        &MemberTarget::calendar(state, &target, &target_name),
+        existing.as_ref(),
+    )?;
     // The object must suit the target collection (a task cannot land in a calendar).
     let prepared = write::prepare(&target, &target_name, &object.data, None, None, me.user.id)?;
     let uid_conflict = |resource_name: String| -> DavError {
@@ -116,10 +96,7 @@ pub(super) async fn copy_or_move(
             )
             .await
     } else {
-        let condition = match &existing {
-            Some(e) => WriteCondition::IfMatch(e.etag.clone()),
-            None => WriteCondition::MustNotExist,
-        };
+        let condition = unchanged_since(existing.as_ref());
         let mut prepared = prepared;
         prepared.user_id = Some(me.user.id);
         state

@@ -37,7 +37,7 @@ pub(super) struct MemberTarget<'a> {
 }
 
 impl<'a> MemberTarget<'a> {
-    fn calendar(state: &AppState, collection: &'a CalendarCollection, name: &'a str) -> Self {
+    pub fn calendar(state: &AppState, collection: &'a CalendarCollection, name: &'a str) -> Self {
         MemberTarget {
             folder: collection.id(),
             name,
@@ -195,15 +195,7 @@ pub(super) async fn put_member(
         .object(context, target.folder, target.name)
         .await?;
     let condition = write_condition(headers, current.as_ref())?;
-    match &current {
-        None if !target.rights.can_create() => {
-            return Err(need_privilege(target.collection_href.clone(), "bind"))
-        }
-        Some(existing) if !target.rights.can_modify(existing.user_id, me.user.id) => {
-            return Err(need_privilege(target.href.clone(), "write-content"))
-        }
-        _ => {}
-    }
+    may_write(me, target, current.as_ref())?;
     let mut object = build()?;
     if let Some(existing) = &current {
         object.user_id = existing.user_id;
@@ -223,6 +215,25 @@ pub(super) async fn put_member(
         }
         Err(StoreError::UidConflict { resource_name }) => Err(uid_conflict(&resource_name).into()),
         Err(other) => Err(other.into()),
+    }
+}
+
+/// The user's right to write `target` as it is now (`current`): to create it in the
+/// collection (`DAV:bind`) when there is none, to change it (`DAV:write-content`) when
+/// there is.
+pub(super) fn may_write(
+    me: &DavUser,
+    target: &MemberTarget<'_>,
+    current: Option<&StoredObject>,
+) -> Result<(), DavError> {
+    match current {
+        None if !target.rights.can_create() => {
+            Err(need_privilege(target.collection_href.clone(), "bind"))
+        }
+        Some(existing) if !target.rights.can_modify(existing.user_id, me.user.id) => {
+            Err(need_privilege(target.href.clone(), "write-content"))
+        }
+        _ => Ok(()),
     }
 }
 
@@ -249,10 +260,15 @@ pub(super) fn write_condition(
             ));
         }
     }
-    Ok(match current_etag {
-        Some(etag) => WriteCondition::IfMatch(etag.to_owned()),
+    Ok(unchanged_since(current))
+}
+
+/// The store condition that the member is still as the caller read it (`current`).
+pub(super) fn unchanged_since(current: Option<&StoredObject>) -> WriteCondition {
+    match current {
+        Some(object) => WriteCondition::IfMatch(object.etag.clone()),
         None => WriteCondition::MustNotExist,
-    })
+    }
 }
 
 pub(super) async fn delete(

@@ -44,8 +44,10 @@ pub(super) async fn propfind(
                 // (Resolving `/caldav/` already refused users without CalDAV.)
                 if entry == EntryResource::CalendarHome {
                     let collections = home::calendars(&state.store, me).await?;
-                    responses
-                        .extend(collection_responses(state, me, &collections, &request).await?);
+                    let window = SyncWindow::of(&me.config);
+                    responses.extend(
+                        collection_responses(state, me, &collections, &window, &request).await?,
+                    );
                 } else if entry == EntryResource::AddressbookHome {
                     let agent = crate::clients::user_agent(headers);
                     let books = carddav::home::address_books(&state.store, me, agent).await?;
@@ -63,11 +65,18 @@ pub(super) async fn propfind(
             ))
         }
         DavResource::Calendar(collection) => {
-            let first =
-                collection_responses(state, me, std::slice::from_ref(&collection), &request)
-                    .await?;
+            // One window for the collection's min/max-date-time and the members listed.
+            let window = SyncWindow::of(&me.config);
+            let first = collection_responses(
+                state,
+                me,
+                std::slice::from_ref(&collection),
+                &window,
+                &request,
+            )
+            .await?;
             let members = if depth == Depth::One {
-                member_responses(state, me, &collection, Arc::new(request))
+                member_responses(state, me, &collection, &window, Arc::new(request))
             } else {
                 stream::empty().boxed()
             };
@@ -296,6 +305,7 @@ async fn collection_responses(
     state: &AppState,
     me: &DavUser,
     collections: &[CalendarCollection],
+    window: &SyncWindow,
     request: &PropfindRequest,
 ) -> Result<Vec<DavResponse>, DavError> {
     let context = me.user.context_id;
@@ -305,12 +315,11 @@ async fn collection_responses(
         .store
         .collections_dead_properties(context, &ids)
         .await?;
-    let window = SyncWindow::of(&me.config);
     Ok(collections
         .iter()
         .map(|collection| {
             let seq = seqs.get(&collection.id()).copied().unwrap_or(0);
-            let live = collection.properties(&state.paths, &window, seq);
+            let live = collection.properties(&state.paths, window, seq);
             let dead = dead_props(dead_properties.remove(&collection.id()).unwrap_or_default());
             let href = state.paths.external(&collection.sub_path());
             answer(href, &live, &dead, request)
@@ -318,15 +327,17 @@ async fn collection_responses(
         .collect())
 }
 
-/// The members inside the user's sync window, one response each, as the store yields them.
+/// The members inside the user's sync `window`, one response each, as the store yields
+/// them.
 fn member_responses(
     state: &AppState,
     me: &DavUser,
     collection: &CalendarCollection,
+    window: &SyncWindow,
     request: Arc<PropfindRequest>,
 ) -> BoxStream<'static, Result<DavResponse, DavError>> {
     let filter = MemberFilter {
-        window: SyncWindow::of(&me.config).bounds(),
+        window: window.bounds(),
         component: None,
     };
     let calendar = collection.clone();

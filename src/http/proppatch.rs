@@ -106,41 +106,37 @@ fn classify(operation: PropOperation, target: Target) -> Result<Change, (PropNam
         PropOperation::Remove(name) => (name, None),
     };
     let text = value.as_ref().map(|v| v.text().trim().to_owned());
-    let known = KnownProp::from_name(&name);
-    if target == Target::AddressBook {
-        return match (known, text) {
-            (Some(KnownProp::DisplayName), Some(text)) if !text.is_empty() => {
-                Ok(Change::Name(text))
-            }
-            (Some(KnownProp::DisplayName), _) => Err((name, StatusCode::CONFLICT)),
-            (Some(KnownProp::AddressbookDescription), text) => {
-                Ok(Change::Description(text.filter(|t| !t.is_empty())))
-            }
-            (None, _) => Ok(match value {
-                Some(value) => Change::SetDead(name, value),
-                None => Change::RemoveDead(name),
-            }),
-            (Some(_), _) => Err((name, StatusCode::FORBIDDEN)),
-        };
-    }
-    match (known, text) {
+    let calendar = target == Target::Calendar;
+    let description = if calendar {
+        KnownProp::CalendarDescription
+    } else {
+        KnownProp::AddressbookDescription
+    };
+    match (KnownProp::from_name(&name), text) {
         (Some(KnownProp::DisplayName), Some(text)) if !text.is_empty() => Ok(Change::Name(text)),
         (Some(KnownProp::DisplayName), _) => Err((name, StatusCode::CONFLICT)),
-        (Some(KnownProp::CalendarDescription), text) => {
+        (Some(known), text) if known == description => {
             Ok(Change::Description(text.filter(|t| !t.is_empty())))
         }
-        (Some(KnownProp::CalendarColor), text) => Ok(Change::Color(text.filter(|t| !t.is_empty()))),
-        (Some(KnownProp::CalendarOrder), None) => Ok(Change::Order(None)),
-        (Some(KnownProp::CalendarOrder), Some(text)) => match text.parse::<i32>() {
+        (Some(KnownProp::CalendarColor), text) if calendar => {
+            Ok(Change::Color(text.filter(|t| !t.is_empty())))
+        }
+        (Some(KnownProp::CalendarOrder), None) if calendar => Ok(Change::Order(None)),
+        (Some(KnownProp::CalendarOrder), Some(text)) if calendar => match text.parse::<i32>() {
             Ok(order) => Ok(Change::Order(Some(order))),
             Err(_) => Err((name, StatusCode::CONFLICT)),
         },
         // Clients set the zone for floating times; davgate keeps it as given.
-        (Some(KnownProp::CalendarTimezone), _) | (None, _) => Ok(match value {
-            Some(value) => Change::SetDead(name, value),
-            None => Change::RemoveDead(name),
-        }),
+        (Some(KnownProp::CalendarTimezone), _) if calendar => Ok(dead(name, value)),
+        (None, _) => Ok(dead(name, value)),
         (Some(_), _) => Err((name, StatusCode::FORBIDDEN)),
+    }
+}
+
+fn dead(name: PropName, value: Option<DeadValue>) -> Change {
+    match value {
+        Some(value) => Change::SetDead(name, value),
+        None => Change::RemoveDead(name),
     }
 }
 
@@ -221,4 +217,92 @@ async fn store_changes(
             .await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What setting `prop` to `text` comes to on each kind of collection.
+    fn outcome(prop: KnownProp, text: &str, target: Target) -> Result<String, StatusCode> {
+        classify(
+            PropOperation::Set(prop.name(), DeadValue::from_text(text)),
+            target,
+        )
+        .map(|change| format!("{change:?}"))
+        .map_err(|(_, status)| status)
+    }
+
+    #[test]
+    fn each_kind_of_collection_takes_its_own_live_properties() {
+        let forbidden = Err(StatusCode::FORBIDDEN);
+        for (prop, text, calendar, address_book) in [
+            (
+                KnownProp::DisplayName,
+                " Team ",
+                Ok(r#"Name("Team")"#.to_owned()),
+                Ok(r#"Name("Team")"#.to_owned()),
+            ),
+            (
+                KnownProp::DisplayName,
+                " ",
+                Err(StatusCode::CONFLICT),
+                Err(StatusCode::CONFLICT),
+            ),
+            (
+                KnownProp::CalendarDescription,
+                "Trips",
+                Ok(r#"Description(Some("Trips"))"#.to_owned()),
+                forbidden.clone(),
+            ),
+            (
+                KnownProp::AddressbookDescription,
+                "Trips",
+                forbidden.clone(),
+                Ok(r#"Description(Some("Trips"))"#.to_owned()),
+            ),
+            (
+                KnownProp::CalendarColor,
+                "#FF0000",
+                Ok(r##"Color(Some("#FF0000"))"##.to_owned()),
+                forbidden.clone(),
+            ),
+            (
+                KnownProp::CalendarOrder,
+                "3",
+                Ok("Order(Some(3))".to_owned()),
+                forbidden.clone(),
+            ),
+            (
+                KnownProp::CalendarOrder,
+                "third",
+                Err(StatusCode::CONFLICT),
+                forbidden.clone(),
+            ),
+            (
+                KnownProp::GetEtag,
+                "\"x\"",
+                forbidden.clone(),
+                forbidden.clone(),
+            ),
+        ] {
+            assert_eq!(outcome(prop, text, Target::Calendar), calendar, "{prop:?}");
+            assert_eq!(
+                outcome(prop, text, Target::AddressBook),
+                address_book,
+                "{prop:?}"
+            );
+        }
+        // A calendar keeps its time zone as a dead property; an address book has none.
+        let zone = outcome(
+            KnownProp::CalendarTimezone,
+            "BEGIN:VCALENDAR",
+            Target::Calendar,
+        );
+        assert!(zone.is_ok_and(|change| change.starts_with("SetDead(")));
+        assert_eq!(
+            outcome(KnownProp::CalendarTimezone, "x", Target::AddressBook),
+            forbidden
+        );
+    }
 }

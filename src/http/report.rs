@@ -10,7 +10,6 @@ use http::{header, StatusCode};
 
 use super::error::DavError;
 use super::paths::DavPaths;
-use super::propfind::answer;
 use super::report_members::{at_most, multiget, sync_responses, MemberView};
 use super::streaming;
 use super::sync::{check_since, LimitedSync};
@@ -21,9 +20,8 @@ use crate::caldav::{CalendarCollection, SyncWindow};
 use crate::config::props;
 use crate::content::ical::{freebusy_calendar, CalendarObject};
 use crate::content::query::{CalendarDataRequest, CompFilter, TimeRange};
-use crate::dav::member::member_properties;
 use crate::dav::report::{parse_report, ReportProps, ReportRequest};
-use crate::dav::{KnownProp, Precondition, PropValue, Response as DavResponse};
+use crate::dav::{KnownProp, Precondition, Response as DavResponse};
 use crate::store::{ContextId, DynStore, FolderId, MemberFilter, StoredObject, UserId};
 use crate::sync_token::{parse_sync_token, sync_token};
 
@@ -106,13 +104,7 @@ impl ReportContext {
         parsed: Option<&CalendarObject>,
         props: &ReportProps,
     ) -> DavResponse {
-        let mut live = member_properties(
-            &object.etag,
-            object.data.len() as i64,
-            object.modified_at,
-            CALENDAR_CONTENT_TYPE,
-        );
-        if let Some(request) = &props.calendar_data {
+        let data = props.calendar_data.as_ref().map(|request| {
             let data = match parsed {
                 // The whole object as stored: nothing to parse.
                 _ if *request == CalendarDataRequest::default() => object.data.clone(),
@@ -123,17 +115,9 @@ impl ReportContext {
                     Err(_) => object.data.clone(),
                 },
             };
-            live.push((
-                KnownProp::CalendarData,
-                PropValue::Text(String::from_utf8_lossy(&data).into_owned()),
-            ));
-        }
-        answer(
-            self.href(object.folder_id, &object.resource_name),
-            &live,
-            &[],
-            &props.request,
-        )
+            (KnownProp::CalendarData, data)
+        });
+        self.response_with(object, data, props)
     }
 }
 
@@ -208,9 +192,6 @@ fn query(
         window: window.bounds(),
         component,
     };
-    let props = Arc::new(props);
-    let filter = Arc::new(filter);
-    let floating = Arc::new(floating);
     let limit = ctx.max_results;
     let collection_href = ctx.collection_href();
     let objects = ctx
@@ -218,31 +199,38 @@ fn query(
         .object_stream(ctx.context(), ctx.folder(), member_filter);
     let rest = objects
         .filter_map(move |object| {
-            let ctx = ctx.clone();
-            let props = props.clone();
-            let filter = filter.clone();
-            let floating = floating.clone();
-            async move {
-                let object = match object {
-                    Ok(object) => object,
-                    Err(err) => return Some(Err(DavError::from(err))),
-                };
-                if !ctx.may_read(&object) {
-                    return None;
+            let found = match object {
+                Ok(object) => {
+                    query_match(&ctx, &object, &filter, floating.as_deref(), &props).map(Ok)
                 }
-                let mut parsed = CalendarObject::parse(&object.data).ok()?;
-                if let Some(tzid) = floating.as_deref() {
-                    parsed = parsed.with_floating_zone(tzid);
-                }
-                if !parsed.matches(&filter) {
-                    return None;
-                }
-                Some(Ok(ctx.render_response(&object, Some(&parsed), &props)))
-            }
+                Err(err) => Some(Err(DavError::from(err))),
+            };
+            futures::future::ready(found)
         })
         .boxed();
     let rest = at_most(rest, limit, collection_href);
     streaming::multistatus(Vec::new(), rest, streaming::no_token())
+}
+
+/// The response for `object` when the user may read it and it passes `filter`, floating
+/// times evaluated in the zone `floating`; the object is parsed once for both.
+fn query_match(
+    ctx: &ReportContext,
+    object: &StoredObject,
+    filter: &CompFilter,
+    floating: Option<&str>,
+    props: &ReportProps,
+) -> Option<DavResponse> {
+    if !ctx.may_read(object) {
+        return None;
+    }
+    let mut parsed = CalendarObject::parse(&object.data).ok()?;
+    if let Some(tzid) = floating {
+        parsed = parsed.with_floating_zone(tzid);
+    }
+    parsed
+        .matches(filter)
+        .then(|| ctx.render_response(object, Some(&parsed), props))
 }
 
 /// The TZID of the VTIMEZONE in a CALDAV:timezone or calendar-timezone value: the zone

@@ -19,7 +19,7 @@ use super::sync::too_many;
 use crate::dav::headers::reference_path;
 use crate::dav::member::member_properties;
 use crate::dav::report::ReportProps;
-use crate::dav::Response as DavResponse;
+use crate::dav::{KnownProp, PropValue, Response as DavResponse};
 use crate::store::{ContextId, DynStore, FolderId, StoredObject, SyncMember};
 
 /// Names fetched per store query when a report needs member data.
@@ -47,6 +47,34 @@ pub(super) trait MemberView: Clone + Send + Sync + 'static {
     fn content_type(&self) -> &'static str;
     /// The response for one member, with its data when the report asks for it.
     fn member_response(&self, object: &StoredObject, props: &ReportProps) -> DavResponse;
+
+    /// The response for `object`: its live properties, with `data` (calendar-data,
+    /// address-data) among them when given, as `props` asks.
+    fn response_with(
+        &self,
+        object: &StoredObject,
+        data: Option<(KnownProp, Vec<u8>)>,
+        props: &ReportProps,
+    ) -> DavResponse {
+        let mut live = member_properties(
+            &object.etag,
+            object.data.len() as i64,
+            object.modified_at,
+            self.content_type(),
+        );
+        if let Some((name, data)) = data {
+            live.push((
+                name,
+                PropValue::Text(String::from_utf8_lossy(&data).into_owned()),
+            ));
+        }
+        answer(
+            self.href(object.folder_id, &object.resource_name),
+            &live,
+            &[],
+            &props.request,
+        )
+    }
 
     /// The folder and stored name an href (as a client sends it) names, if it names a
     /// member of this collection.

@@ -85,10 +85,7 @@ pub(super) fn is_selected(group: Option<&str>, name: &str, wanted: &str) -> bool
 /// Whether the text-match finds its text in any value text of the property, the
 /// negation applied once to the whole property.
 fn value_matches(entry: &VCardEntry, text_match: &TextMatch) -> bool {
-    let found = value_texts(entry)
-        .iter()
-        .any(|text| text_match.matches(text) != text_match.negate);
-    found != text_match.negate
+    text_match.matches_any(value_texts(entry).iter().map(String::as_str))
 }
 
 /// The texts a text-match is tried on: each value, each item of a comma list inside a
@@ -161,12 +158,7 @@ fn param_filter_matches(entry: &VCardEntry, filter: &CardParamFilter) -> bool {
     match &filter.text_match {
         None => !values.is_empty(),
         Some(_) if values.is_empty() => false,
-        Some(text_match) => {
-            let found = values
-                .iter()
-                .any(|value| text_match.matches(value) != text_match.negate);
-            found != text_match.negate
-        }
+        Some(text_match) => text_match.matches_any(values.iter().map(String::as_str)),
     }
 }
 
