@@ -681,6 +681,20 @@ async fn copy_and_move_between_calendars_keep_one_copy_each() {
         put_new(&site, &source, &body).await;
 
         let copied_to = format!("{other_path}trip-copy.ics");
+        // The client's conditions refer to the source (RFC 4918 10.4): a stale If-Match
+        // copies nothing.
+        for (header, value) in [("if-match", "\"stale\""), ("if-none-match", "*")] {
+            let stale = send(
+                &site.app,
+                Call::new("COPY", &source)
+                    .auth("alice", ALICE_PASSWORD)
+                    .header("destination", copied_to.clone())
+                    .header(header, value),
+            )
+            .await;
+            assert_eq!(stale.status, StatusCode::PRECONDITION_FAILED, "{header}");
+            assert_eq!(get(&site, &copied_to).await.status, StatusCode::NOT_FOUND);
+        }
         let copy = send(
             &site.app,
             Call::new("COPY", &source)

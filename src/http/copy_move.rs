@@ -53,6 +53,8 @@ pub(super) async fn copy_or_move(
     let context = me.user.context_id;
     let from = MemberTarget::calendar(state, source, name);
     let object = read_member(state, me, &from).await?;
+    // If-Match and If-None-Match refer to the source, for COPY as for MOVE (RFC 4918 10.4).
+    let source_condition = write_condition(headers, Some(&object))?;
     if is_move && !source.rights.can_delete(object.user_id, me.user.id) {
         return Err(need_privilege(from.href, "unbind"));
     }
@@ -82,7 +84,6 @@ pub(super) async fn copy_or_move(
         .into()
     };
     let outcome = if is_move {
-        let condition = write_condition(headers, Some(&object))?;
         state
             .store
             .move_object(
@@ -91,7 +92,7 @@ pub(super) async fn copy_or_move(
                 name,
                 target.id(),
                 &target_name,
-                condition,
+                source_condition,
                 overwrite,
             )
             .await
