@@ -767,3 +767,110 @@ async fn copy_and_move_between_calendars_keep_one_copy_each() {
         db.drop_database().await;
     }
 }
+
+/// In a folder where bob may read, write and delete only his own members, PROPFIND shows
+/// him his members and no others, as GET, multiget and sync do: a listing names neither
+/// alice's events and contacts nor their ETags, and a PROPFIND on one of them is refused
+/// like GET.
+#[tokio::test]
+async fn propfind_shows_only_own_members_where_only_own_may_be_read() {
+    use common::carddav::{contacts_folder, member_hrefs, put_vcard, vcard};
+    use davgate::store::level::{CREATE_OBJECTS, OWN};
+
+    for db in common::databases().await {
+        let site = site(&db.store, LAYOUT).await;
+        let ctx = site.alice.context_id;
+        let own_only = Permission {
+            entity: site.bob.id,
+            is_group: false,
+            folder: CREATE_OBJECTS,
+            read: OWN,
+            write: OWN,
+            delete: OWN,
+            admin: false,
+        };
+        let calendar = default_folder(&db.store, &site.alice, FolderModule::Calendar).await;
+        let contacts = contacts_folder(&db.store, &site.alice).await;
+        for folder in [calendar.id, contacts.id] {
+            db.store
+                .set_permission(ctx, folder, own_only)
+                .await
+                .unwrap();
+        }
+        let calendar = calendar_path(&calendar);
+        let book = format!("/dav/carddav/{}/", contacts.id);
+        put_new(
+            &site,
+            &format!("{calendar}alices.ics"),
+            &event("a", "Alice's", 1),
+        )
+        .await;
+        let bobs_event = send(
+            &site.app,
+            Call::new("PUT", &format!("{calendar}bobs.ics"))
+                .auth("bob", BOB_PASSWORD)
+                .header("content-type", "text/calendar")
+                .body(event("b", "Bob's", 2)),
+        )
+        .await;
+        assert_eq!(bobs_event.status, StatusCode::CREATED);
+        for (login, uid) in [("alice", "alices"), ("bob", "bobs")] {
+            let put = put_vcard(
+                &site,
+                login,
+                &format!("{book}{uid}.vcf"),
+                &vcard(uid, "Some One", "one@example.com"),
+            )
+            .await;
+            assert_eq!(put.status, StatusCode::CREATED, "{login}");
+        }
+
+        for (collection, member) in [(&calendar, "ics"), (&book, "vcf")] {
+            let mut bob_sees = member_hrefs(&site, "bob", collection).await;
+            bob_sees.sort();
+            assert_eq!(
+                bob_sees,
+                [format!("{collection}bobs.{member}")],
+                "bob: own only"
+            );
+            let mut alice_sees = member_hrefs(&site, "alice", collection).await;
+            alice_sees.sort();
+            assert_eq!(
+                alice_sees,
+                [
+                    format!("{collection}alices.{member}"),
+                    format!("{collection}bobs.{member}")
+                ],
+                "alice sees all"
+            );
+            let alices = format!("{collection}alices.{member}");
+            let refused = send(
+                &site.app,
+                Call::new("PROPFIND", &alices)
+                    .auth("bob", BOB_PASSWORD)
+                    .depth("0"),
+            )
+            .await;
+            assert_eq!(refused.status, StatusCode::FORBIDDEN, "{alices}");
+            assert_eq!(
+                needed_privileges(&refused),
+                [(alices.clone(), "read".into())]
+            );
+            let get = send(
+                &site.app,
+                Call::new("GET", &alices).auth("bob", BOB_PASSWORD),
+            )
+            .await;
+            assert_eq!(get.status, StatusCode::FORBIDDEN, "GET {alices}");
+            let own = send(
+                &site.app,
+                Call::new("PROPFIND", &format!("{collection}bobs.{member}"))
+                    .auth("bob", BOB_PASSWORD)
+                    .depth("0"),
+            )
+            .await;
+            assert_eq!(own.status, StatusCode::MULTI_STATUS);
+        }
+        db.drop_database().await;
+    }
+}

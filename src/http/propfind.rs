@@ -4,14 +4,15 @@
 use std::sync::Arc;
 
 use axum::response::Response;
-use futures::stream::{self, BoxStream, StreamExt};
+use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use http::HeaderMap;
 
 use super::error::DavError;
+use super::object::need_privilege;
 use super::resource::DavResource;
 use super::streaming;
 use super::AppState;
-use crate::access::DavUser;
+use crate::access::{DavUser, FolderRights};
 use crate::caldav::CALENDAR_CONTENT_TYPE;
 use crate::caldav::{home, CalendarCollection, SyncWindow};
 use crate::carddav::{self, AddressBook};
@@ -91,7 +92,7 @@ pub(super) async fn propfind(
             member_response(
                 state,
                 me,
-                collection.id(),
+                (collection.id(), collection.rights),
                 &name,
                 href,
                 CALENDAR_CONTENT_TYPE,
@@ -122,7 +123,7 @@ pub(super) async fn propfind(
             member_response(
                 state,
                 me,
-                folder,
+                (folder, located.folder.rights),
                 &located.name,
                 href,
                 VCARD_CONTENT_TYPE,
@@ -137,7 +138,7 @@ pub(super) async fn propfind(
 async fn member_response(
     state: &AppState,
     me: &DavUser,
-    folder: FolderId,
+    (folder, rights): (FolderId, FolderRights),
     name: &str,
     href: String,
     content_type: &str,
@@ -148,6 +149,10 @@ async fn member_response(
         .object(me.user.context_id, folder, name)
         .await?
         .ok_or(DavError::NotFound)?;
+    // As GET answers: a member the user may not read is named, not described.
+    if !rights.can_read_object(object.user_id, me.user.id) {
+        return Err(need_privilege(href, "read"));
+    }
     let live = member_properties(
         &object.etag,
         object.data.len() as i64,
@@ -221,7 +226,11 @@ fn book_member_responses(
     book: AddressBook,
     request: Arc<PropfindRequest>,
 ) -> BoxStream<'static, Result<DavResponse, DavError>> {
-    let folders = book.folder_ids();
+    let folders = book
+        .folders()
+        .iter()
+        .map(|folder| (folder.id(), folder.rights))
+        .collect();
     let href_of = move |folder: FolderId, name: &str| book.member_sub_path(folder, name);
     listing(
         state,
@@ -234,13 +243,14 @@ fn book_member_responses(
     )
 }
 
-/// The members of `folders` matching `filter`, one response each as the store yields
-/// them, folder after folder (each store stream opens when the previous one is done).
-/// `sub_path_of` names a member's path below the prefix.
+/// The members of `folders` matching `filter` that the user may read (with the rights
+/// they have in each folder), one response each as the store yields them, folder after
+/// folder (each store stream opens when the previous one is done). `sub_path_of` names a
+/// member's path below the prefix.
 fn listing(
     state: &AppState,
     me: &DavUser,
-    folders: Vec<FolderId>,
+    folders: Vec<(FolderId, FolderRights)>,
     filter: MemberFilter,
     sub_path_of: impl Fn(FolderId, &str) -> String + Send + Sync + 'static,
     content_type: &'static str,
@@ -249,14 +259,18 @@ fn listing(
     let paths = state.paths.clone();
     let store = state.store.clone();
     let context = me.user.context_id;
+    let reader = me.user.id;
     let sub_path_of = Arc::new(sub_path_of);
     stream::iter(folders)
-        .flat_map(move |folder| {
+        .flat_map(move |(folder, rights)| {
             let paths = paths.clone();
             let sub_path_of = sub_path_of.clone();
             let request = request.clone();
             store
                 .object_summary_stream(context, folder, filter.clone())
+                .try_filter(move |summary| {
+                    futures::future::ready(rights.can_read_object(summary.user_id, reader))
+                })
                 .map(move |summary| {
                     let summary: ObjectSummary = summary?;
                     let href = paths.external(&sub_path_of(folder, &summary.resource_name));
@@ -345,7 +359,7 @@ fn member_responses(
     listing(
         state,
         me,
-        vec![collection.id()],
+        vec![(collection.id(), collection.rights)],
         filter,
         href_of,
         CALENDAR_CONTENT_TYPE,

@@ -303,6 +303,8 @@ pub struct ObjectSummary {
     pub etag: String,
     pub size: i64,
     pub modified_at: i64,
+    /// Who created the member: whether a user who may read only their own sees it.
+    pub user_id: Option<UserId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

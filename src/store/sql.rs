@@ -261,6 +261,7 @@ macro_rules! impl_sql_store {
                 etag: row.try_get("etag")?,
                 size: row.try_get("size")?,
                 modified_at: row.try_get("modified_at")?,
+                user_id: row.try_get("user_id")?,
             })
         }
 
@@ -1583,7 +1584,7 @@ macro_rules! impl_sql_store {
                 folder: FolderId,
                 filter: MemberFilter,
             ) -> futures::stream::BoxStream<'static, StoreResult<ObjectSummary>> {
-                let columns = "o.resource_name, o.uid, o.etag, CAST(LENGTH(o.data) AS BIGINT) AS size, o.modified_at";
+                let columns = "o.resource_name, o.uid, o.etag, CAST(LENGTH(o.data) AS BIGINT) AS size, o.modified_at, o.user_id";
                 let (sql, args) = Self::member_listing(context, folder, columns, &filter);
                 stream_rows(self.pool.clone(), sql, args, SUMMARIES_AHEAD, None, summary_from)
             }
