@@ -163,24 +163,6 @@ impl ContactObject {
             .filter(|org| !org.is_empty())
     }
 
-    /// Whether the vCard is a contact group: vCard 4 `KIND:group` or Apple's
-    /// `X-ADDRESSBOOKSERVER-KIND:group` in 3.0, in any letter case.
-    pub fn is_group(&self) -> bool {
-        self.vcard.entries.iter().any(|entry| {
-            let is_kind = match &entry.name {
-                VCardProperty::Kind => true,
-                VCardProperty::Other(name) => name.eq_ignore_ascii_case("X-ADDRESSBOOKSERVER-KIND"),
-                _ => false,
-            };
-            is_kind
-                && entry.values.first().is_some_and(|value| {
-                    value
-                        .as_text()
-                        .is_some_and(|kind| kind.trim().eq_ignore_ascii_case("group"))
-                })
-        })
-    }
-
     /// Whether the vCard passes an addressbook-query filter (RFC 6352 10.5).
     pub fn matches(&self, filter: &AddressFilter) -> bool {
         filter::matches(&self.vcard, filter)

@@ -192,23 +192,6 @@ impl ReportProps {
             address_data: address_data_in(root)?,
         })
     }
-
-    /// A PROPFIND body read with its calendar-data and address-data requests, for
-    /// PROPFIND on calendar and address object resources.
-    pub fn parse_propfind(body: &[u8]) -> Result<Self, ReportError> {
-        match parse_document(body)? {
-            None => Ok(Self {
-                request: PropfindRequest::parse(body)?,
-                calendar_data: None,
-                address_data: None,
-            }),
-            Some(root) => Ok(Self {
-                request: PropfindRequest::from_element(&root)?,
-                calendar_data: calendar_data_in(&root)?,
-                address_data: address_data_in(&root)?,
-            }),
-        }
-    }
 }
 
 /// The upper-cased `name` attribute of a filter or selection element (iCalendar names
