@@ -13,6 +13,7 @@ pub mod dav;
 pub mod demo;
 pub mod discovery;
 pub mod http;
+pub mod limits;
 pub mod principals;
 pub mod provision;
 pub mod store;

@@ -7,7 +7,7 @@ use anyhow::Context as _;
 
 use crate::config::{props, ServerConfig};
 use crate::demo::{ensure_demo, DemoOutcome, DEMO_CONTEXT, DEMO_USERS};
-use crate::http::{build_app, AppState, Lifecycle};
+use crate::http::{build_app, server, AppState, Lifecycle};
 use crate::store::{self, DynStore};
 use crate::telemetry;
 
@@ -100,10 +100,15 @@ async fn run(
     // The last line: tools and tests wait for it before they connect.
     println!("davgate listening on http://{listen}");
     tracing::info!(%listen, "serving");
-    axum::serve(listener, build_app(state))
-        .with_graceful_shutdown(shutdown_signal(lifecycle, drain_delay))
-        .await
-        .context("server failed")?;
+    let limits = state.limits.connections.clone();
+    server::serve(
+        listener,
+        build_app(state),
+        limits,
+        shutdown_signal(lifecycle, drain_delay),
+    )
+    .await
+    .context("server failed")?;
     tracing::info!("stopped");
     Ok(())
 }

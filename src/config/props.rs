@@ -1,5 +1,6 @@
 //! One zero-sized type per known property, each naming its value type, default and scope.
-//! `config.get::<props::CaldavEnabled>()` returns a `bool`; the registry is built from the same list.
+//! `config.get::<props::CaldavEnabled>()` returns a `bool`; the registry is built from the same
+//! lists. The limits that protect the process from one client are in `limits`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -10,7 +11,7 @@ use super::registry::{Kind, Property, PropertyDef};
 use super::values::{self, ValueError};
 
 macro_rules! properties {
-    ($(
+    (static $list:ident; $(
         $ident:ident {
             name: $name:literal,
             value: $value:ty,
@@ -36,7 +37,7 @@ macro_rules! properties {
             }
         )*
 
-        pub(crate) static DEFINITIONS: &[PropertyDef] = &[
+        pub(crate) static $list: &[PropertyDef] = &[
             $(
                 PropertyDef {
                     name: $name,
@@ -52,6 +53,9 @@ macro_rules! properties {
     };
 }
 
+mod limits;
+pub use limits::*;
+
 const INTERVAL_START: &[&str] = &["one_month", "six_months", "one_year"];
 const INTERVAL_END: &[&str] = &["one_year", "two_years"];
 const AGGREGATED_FOLDERS: &[&str] = &[
@@ -63,6 +67,7 @@ const AGGREGATED_FOLDERS: &[&str] = &[
 ];
 
 properties! {
+    static DEFINITIONS;
     PrefixPath {
         name: "com.openexchange.dav.prefixPath",
         value: String,

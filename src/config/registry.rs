@@ -1,7 +1,9 @@
 //! The registry of known properties: name, kind, default, cascade awareness and a
 //! one-line description, plus the `Property` trait that gives each one a typed value.
 
-use super::props::DEFINITIONS;
+use std::sync::LazyLock;
+
+use super::props;
 use super::values::ValueError;
 
 /// A property with a typed value; implemented by the zero-sized types in
@@ -63,19 +65,28 @@ impl PropertyDef {
     }
 }
 
+/// Every known property, in a stable order: OX's and the process's, then the limits.
+static ALL: LazyLock<Vec<PropertyDef>> = LazyLock::new(|| {
+    [props::DEFINITIONS, props::LIMITS]
+        .into_iter()
+        .flatten()
+        .copied()
+        .collect()
+});
+
 /// Every known property, in a stable order.
 pub fn registry() -> &'static [PropertyDef] {
-    DEFINITIONS
+    &ALL
 }
 
 /// The registry entry for `name`, if the property is known.
 pub fn lookup(name: &str) -> Option<&'static PropertyDef> {
-    DEFINITIONS.iter().find(|d| d.name == name)
+    registry().iter().find(|d| d.name == name)
 }
 
 /// The registry entry whose environment alias is `var`.
 pub(crate) fn lookup_env(var: &str) -> Option<&'static PropertyDef> {
-    DEFINITIONS.iter().find(|d| d.env == Some(var))
+    registry().iter().find(|d| d.env == Some(var))
 }
 
 #[cfg(test)]

@@ -158,6 +158,12 @@ impl ServerConfig {
         Self::build(config_dir, env)
     }
 
+    /// The built-in defaults alone: no files, no environment.
+    pub fn defaults() -> Self {
+        Self::build_from(Path::new("."), Vec::new(), false)
+            .expect("every built-in default is a valid value")
+    }
+
     fn build(dir: &Path, env: Vec<(String, String)>) -> Result<Self, ConfigError> {
         Self::build_from(dir, env, true)
     }

@@ -17,11 +17,10 @@ mod proppatch;
 mod report;
 mod report_members;
 mod resource;
+pub mod server;
 mod streaming;
 mod sync;
 mod well_known;
-
-use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{any, get};
@@ -38,14 +37,11 @@ use std::sync::Arc;
 use crate::auth::VerifiedCredentials;
 use crate::clients::ClientDetector;
 use crate::config::{props, ServerConfig};
+use crate::limits::Limits;
 use crate::store::DynStore;
 
 pub use error::DavError;
 pub use paths::DavPaths;
-
-/// Largest request body accepted: room for a 4 MiB vCard or calendar object plus XML.
-const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// What every request handler shares. Holds no per-user state: any replica serves any request.
 #[derive(Clone)]
@@ -59,6 +55,8 @@ pub struct AppState {
     pub clients: Arc<ClientDetector>,
     pub observability: Observability,
     pub lifecycle: Lifecycle,
+    /// What one client may cost the process.
+    pub limits: Arc<Limits>,
 }
 
 /// How requests are logged and traced.
@@ -99,6 +97,7 @@ impl AppState {
                 access_log: config.get::<props::AccessLog>(),
             },
             lifecycle: Lifecycle::default(),
+            limits: Arc::new(Limits::from_config(&config)),
             config,
         }
     }
@@ -107,6 +106,7 @@ impl AppState {
 /// The one application, used by `davgate serve` and by every integration test.
 pub fn build_app(state: AppState) -> Router {
     let request_id = state.observability.request_id_header.clone();
+    let limits = state.limits.connections.clone();
     let dav = Router::new()
         .fallback(dav_service::handle)
         // The outer RequestBodyLimitLayer bounds bodies; objects up to it reach the
@@ -124,10 +124,10 @@ pub fn build_app(state: AppState) -> Router {
         .route("/health/ready", get(health::ready))
         .with_state(state.clone())
         .fallback_service(dav)
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(RequestBodyLimitLayer::new(limits.max_request_body_bytes))
         .layer(TimeoutLayer::with_status_code(
             http::StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIMEOUT,
+            limits.request_timeout,
         ))
         .layer(CatchPanicLayer::new())
         .layer(middleware::from_fn_with_state(state, observe::observe))
