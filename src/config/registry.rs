@@ -133,4 +133,16 @@ mod tests {
             Some("davgate.listen")
         );
     }
+
+    #[test]
+    fn every_limit_is_documented() {
+        let doc = include_str!("../../docs/limits.md");
+        for def in super::props::LIMITS {
+            assert!(
+                doc.contains(&format!("`{}`", def.name)),
+                "{} is not described in docs/limits.md",
+                def.name
+            );
+        }
+    }
 }
