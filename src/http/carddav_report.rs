@@ -5,7 +5,10 @@
 //!
 //! The aggregated collection's sync token names the folders it spanned. When that set
 //! has changed since the client's token, the members of folders that came in are reported
-//! as new and those of folders that left as deleted, instead of a forced full resync.
+//! as new and those of folders that left as deleted, instead of a forced full resync. The
+//! token is the client's word, so a folder it names must be a contact folder the user may
+//! read now; otherwise the token is refused (403 `DAV:valid-sync-token`) and the client
+//! syncs afresh, learning nothing of a folder it may no longer read.
 
 use std::sync::Arc;
 
@@ -19,6 +22,7 @@ use super::streaming;
 use super::sync::{check_since, LimitedSync};
 use super::AppState;
 use crate::access::DavUser;
+use crate::carddav::home::readable_contact_folders;
 use crate::carddav::AddressBook;
 use crate::content::card_query::{AddressDataRequest, AddressFilter};
 use crate::content::vcard::{ContactObject, VCARD_CONTENT_TYPE};
@@ -61,7 +65,7 @@ pub(super) async fn report(
             limit,
             props,
             ..
-        } => sync(ctx, sync_token, limit, props).await,
+        } => sync(me, ctx, sync_token, limit, props).await,
         _ => Err(Precondition::SupportedReport.into()),
     }
 }
@@ -211,6 +215,7 @@ fn parse_token(book: &AddressBook, token: Option<&str>) -> Result<Option<SpanTok
 /// sync-collection: members changed since the token (all members for an empty token),
 /// deleted ones as 404, at most `limit` with a 507 and a token to resume from.
 async fn sync(
+    me: &DavUser,
     ctx: BookContext,
     token: Option<String>,
     limit: Option<u32>,
@@ -226,6 +231,14 @@ async fn sync(
         None => (folders.clone(), Vec::new(), Vec::new()),
         Some(seen) => split_folders(&folders, &seen.folders),
     };
+    // A folder that left is reported only if the user may read it now: the token is the
+    // client's word, and of a folder the user may no longer (or never could) read, even
+    // the names of its members tell too much. Any other folder makes the token invalid,
+    // and the client syncs afresh.
+    let departed = readable_contact_folders(&ctx.store, me, &left).await?;
+    if departed.len() != left.len() {
+        return Err(Precondition::ValidSyncToken.into());
+    }
     let props = Arc::new(props);
     // Changes inside folders the client already had, cut off at the limit.
     let changes = ctx
