@@ -1,6 +1,7 @@
 //! Folders where a user may read only her own members (OX "read own"), on SQLite and
-//! PostgreSQL: conditional requests answer with the permission's status before any
-//! condition is looked at, so no answer confirms another user's ETag.
+//! PostgreSQL: sync-collection and free-busy-query cover only those members, deletions
+//! of others' members included, and conditional requests answer with the permission's
+//! status before any condition is looked at, so no answer confirms another user's ETag.
 
 mod common;
 
@@ -10,7 +11,7 @@ use common::caldav::{
 use common::carddav::*;
 use common::http::*;
 use davgate::store::level::{ALL, CREATE_OBJECTS, OWN};
-use davgate::store::{FolderModule, Permission};
+use davgate::store::{FolderId, FolderModule, Permission};
 use http::StatusCode;
 
 /// alice's default calendar and contact folder, where bob has `bob_may`; each holds a
@@ -19,6 +20,7 @@ struct Fixture {
     site: Site,
     calendar: String,
     book: String,
+    contacts: FolderId,
     /// The quoted ETags of alice's `alices.ics` and `alices.vcf`.
     alices_etags: [String; 2],
 }
@@ -94,7 +96,153 @@ async fn fixture(db: &common::TestDb, read: i32, write: i32, delete: i32) -> Fix
         site,
         calendar,
         book,
+        contacts,
         alices_etags: alices_etags.try_into().unwrap(),
+    }
+}
+
+async fn sync(site: &Site, login: &str, path: &str, token: &str) -> Answer {
+    send(
+        &site.app,
+        call("REPORT", path, login)
+            .depth("1")
+            .body(sync_body(token, None)),
+    )
+    .await
+}
+
+/// The hrefs a sync reported found and gone, each sorted; panics when the body names
+/// any of alice's members.
+fn bobs_view(answer: &Answer, what: &str) -> (Vec<String>, Vec<String>) {
+    assert_eq!(answer.status, StatusCode::MULTI_STATUS, "{what}");
+    let body = String::from_utf8_lossy(&answer.body);
+    assert!(
+        !body.contains("alices"),
+        "{what}: alice's members in {body}"
+    );
+    let (mut found, mut gone) = (Vec::new(), Vec::new());
+    for response in answer.multistatus() {
+        match response.status {
+            Some(404) => gone.push(response.href),
+            None => found.push(response.href),
+            Some(other) => panic!("{what}: {} answered {other}", response.href),
+        }
+    }
+    found.sort();
+    gone.sort();
+    (found, gone)
+}
+
+/// bob syncs alice's calendar and address book, folder by folder and through his
+/// aggregated address book: he hears of his own members only, never of alice's, live
+/// or deleted (by davgate or by another writer of the database), and when the folder
+/// leaves his aggregated collection only his own members leave with it.
+#[tokio::test]
+async fn sync_reports_only_members_the_user_may_read() {
+    for db in common::databases().await {
+        let f = fixture(&db, OWN, OWN, OWN).await;
+        let in_aggregated = |name: &str| format!("{AGGREGATED}{}~{name}", f.contacts);
+        let collections = [
+            (f.calendar.clone(), f.calendar.clone(), "ics"),
+            (f.book.clone(), f.book.clone(), "vcf"),
+            (
+                AGGREGATED.to_owned(),
+                format!("{AGGREGATED}{}~", f.contacts),
+                "vcf",
+            ),
+        ];
+        let mut tokens = Vec::new();
+        for (collection, prefix, ext) in &collections {
+            let what = format!("{}: initial sync of {collection}", db.label);
+            let initial = sync(&f.site, "bob", collection, "").await;
+            let (found, gone) = bobs_view(&initial, &what);
+            assert!(found.contains(&format!("{prefix}bobs.{ext}")), "{what}");
+            assert!(gone.is_empty(), "{what}");
+            tokens.push(initial.sync_token());
+        }
+
+        // alice deletes one of hers through davgate, another writer deletes her other
+        // one and bob's; both add one.
+        for (collection, ext) in [(&f.calendar, "ics"), (&f.book, "vcf")] {
+            let deleted = send(
+                &f.site.app,
+                call("DELETE", &format!("{collection}alices.{ext}"), "alice"),
+            )
+            .await;
+            assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+            for (login, name) in [("alice", "alices-later"), ("bob", "bobs-later")] {
+                let put = put_as(&f.site, login, &format!("{collection}{name}.{ext}")).await;
+                assert_eq!(put.status, StatusCode::CREATED);
+            }
+        }
+        db.raw_sql(
+            "DELETE FROM objects WHERE resource_name IN \
+             ('alices-2.ics', 'alices-2.vcf', 'bobs.ics', 'bobs.vcf')",
+        )
+        .await;
+
+        for ((collection, prefix, ext), token) in collections.iter().zip(&tokens) {
+            let what = format!("{}: sync of {collection} since {token}", db.label);
+            let answer = sync(&f.site, "bob", collection, token).await;
+            let (found, gone) = bobs_view(&answer, &what);
+            assert!(
+                found.contains(&format!("{prefix}bobs-later.{ext}")),
+                "{what}: {found:?}"
+            );
+            assert_eq!(gone, [format!("{prefix}bobs.{ext}")], "{what}");
+        }
+
+        // bob hides alice's address book: of its members, only his own leave.
+        let token = sync(&f.site, "bob", AGGREGATED, &tokens[2])
+            .await
+            .sync_token();
+        set_user_config(
+            &db.store,
+            &f.site.bob,
+            "com.openexchange.carddav.ignoreFolders",
+            &f.contacts.to_string(),
+        )
+        .await;
+        let answer = sync(&f.site, "bob", AGGREGATED, &token).await;
+        let what = format!("{}: alice's book left bob's aggregated one", db.label);
+        assert_eq!(
+            bobs_view(&answer, &what),
+            (vec![], vec![in_aggregated("bobs-later.vcf")]),
+            "{what}"
+        );
+        db.drop_database().await;
+    }
+}
+
+/// bob's free-busy-query on alice's calendar shows his own busy time, not hers.
+#[tokio::test]
+async fn free_busy_covers_only_members_the_user_may_read() {
+    for db in common::databases().await {
+        let f = fixture(&db, OWN, OWN, OWN).await;
+        let (from, to) = (common::caldav::day(0), common::caldav::day(7));
+        let body = format!(
+            r#"<C:free-busy-query xmlns:C="urn:ietf:params:xml:ns:caldav"><C:time-range start="{from}T000000Z" end="{to}T000000Z"/></C:free-busy-query>"#
+        );
+        let answer = send(
+            &f.site.app,
+            call("REPORT", &f.calendar, "bob").depth("1").body(body),
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", db.label);
+        let text = String::from_utf8_lossy(&answer.body);
+        let busy: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("FREEBUSY"))
+            .map(str::trim_end)
+            .collect();
+        let bobs_day = common::caldav::day(3);
+        assert_eq!(
+            busy,
+            [format!("FREEBUSY:{bobs_day}T100000Z/{bobs_day}T110000Z")],
+            "{}: {text}",
+            db.label
+        );
+        db.drop_database().await;
     }
 }
 

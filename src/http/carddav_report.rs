@@ -10,6 +10,7 @@
 //! read now; otherwise the token is refused (403 `DAV:valid-sync-token`) and the client
 //! syncs afresh, learning nothing of a folder it may no longer read.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::response::Response;
@@ -19,9 +20,9 @@ use super::error::DavError;
 use super::paths::DavPaths;
 use super::report_members::{at_most, multiget, sync_responses, MemberView};
 use super::streaming;
-use super::sync::{check_since, LimitedSync};
+use super::sync::{check_since, readable_only, LimitedSync};
 use super::AppState;
-use crate::access::DavUser;
+use crate::access::{DavUser, FolderRights};
 use crate::carddav::home::readable_contact_folders;
 use crate::carddav::AddressBook;
 use crate::content::card_query::{AddressDataRequest, AddressFilter};
@@ -119,12 +120,6 @@ impl MemberView for BookContext {
             .is_some_and(|f| f.rights.can_read_object(object.user_id, self.me))
     }
 
-    fn reads_all(&self, folder: FolderId) -> bool {
-        self.book
-            .folder(folder)
-            .is_some_and(|f| f.rights.can_read_all())
-    }
-
     fn wants_data(&self, props: &ReportProps) -> bool {
         props.address_data.is_some()
     }
@@ -213,7 +208,8 @@ fn parse_token(book: &AddressBook, token: Option<&str>) -> Result<Option<SpanTok
 }
 
 /// sync-collection: members changed since the token (all members for an empty token),
-/// deleted ones as 404, at most `limit` with a 507 and a token to resume from.
+/// deleted ones as 404, at most `limit` with a 507 and a token to resume from; only
+/// members the user may read.
 async fn sync(
     me: &DavUser,
     ctx: BookContext,
@@ -239,23 +235,34 @@ async fn sync(
     if departed.len() != left.len() {
         return Err(Precondition::ValidSyncToken.into());
     }
+    let rights: Arc<HashMap<FolderId, FolderRights>> = Arc::new(
+        ctx.book
+            .folders()
+            .iter()
+            .chain(&departed)
+            .map(|f| (f.id(), f.rights))
+            .collect(),
+    );
+    // The members of `folders` changed after `since` that the user may read.
+    let readable_since = |folders: &[FolderId], since: i64| {
+        let (rights, me) = (rights.clone(), ctx.me);
+        let members = ctx
+            .store
+            .sync_stream(ctx.context, folders, since, MemberFilter::default());
+        readable_only(members, move |folder, creator| {
+            rights
+                .get(&folder)
+                .is_some_and(|r| r.can_read_object(creator, me))
+        })
+    };
     let props = Arc::new(props);
     // Changes inside folders the client already had, cut off at the limit.
-    let changes = ctx
-        .store
-        .sync_stream(ctx.context, &kept, since, MemberFilter::default());
-    let limited = LimitedSync::new(changes, since, current, limit);
+    let limited = LimitedSync::new(readable_since(&kept, since), since, current, limit);
     // Folders that came in: their members, all new; folders that left: every member the
     // client may hold (the live ones, and those deleted since its token), all gone.
-    let joined = ctx
-        .store
-        .sync_stream(ctx.context, &came, 0, MemberFilter::default());
-    let gone_live = ctx
-        .store
-        .sync_stream(ctx.context, &left, 0, MemberFilter::default());
-    let gone_deleted = ctx
-        .store
-        .sync_stream(ctx.context, &left, since, MemberFilter::default())
+    let joined = readable_since(&came, 0);
+    let gone_live = readable_since(&left, 0);
+    let gone_deleted = readable_since(&left, since)
         .filter(|m| futures::future::ready(m.as_ref().map_or(true, |m| m.deleted)));
     let gone = gone_live
         .chain(gone_deleted)
