@@ -1,6 +1,7 @@
-//! Sync tokens are client input: on SQLite and PostgreSQL, an aggregated address book's
-//! token naming folders the user may not read gets 403 `DAV:valid-sync-token` and
-//! reveals nothing about them.
+//! Sync tokens are client input: on SQLite and PostgreSQL, a token davgate did not issue
+//! (another sequence, other folders, another size) gets 403 `DAV:valid-sync-token` and
+//! reveals nothing about folders the user may not read, on calendars, folder address
+//! books and the aggregated address book.
 
 mod common;
 
@@ -182,6 +183,94 @@ async fn a_folder_no_longer_shared_makes_the_client_sync_afresh() {
             hrefs.iter().all(|h| !h.contains(&format!("/{team}~"))),
             "{hrefs:?}"
         );
+        db.drop_database().await;
+    }
+}
+
+/// `davgate.limits.maxSyncTokenFolders` bounds the folders a token may name, but never
+/// below what the aggregated collection spans, so a token davgate issued always works.
+#[tokio::test]
+async fn the_folder_limit_never_refuses_a_token_davgate_issued() {
+    for db in common::databases().await {
+        let mut overrides = LAYOUT.to_vec();
+        overrides.push(("davgate.limits.maxSyncTokenFolders", "1"));
+        let site = site(&db.store, &overrides).await;
+        let ctx = site.alice.context_id;
+        let shared = new_contact_folder(
+            &db.store,
+            ctx,
+            Some(site.bob.id),
+            "Shared",
+            None,
+            vec![
+                Permission::for_role(site.bob.id, false, Role::Administrator),
+                Permission::for_role(site.alice.id, false, Role::Viewer),
+            ],
+        )
+        .await;
+        set_user_config(
+            &db.store,
+            &site.alice,
+            "com.openexchange.carddav.ignoreFolders",
+            &shared.to_string(),
+        )
+        .await;
+        let initial = sync(&site, "alice", AGGREGATED, "").await;
+        let token = initial.sync_token();
+        let (seq, folders) = span(&token);
+        assert!(folders.len() > 1, "{token}");
+        let again = sync(&site, "alice", AGGREGATED, &token).await;
+        assert_eq!(again.status, StatusCode::MULTI_STATUS, "{}", db.label);
+        // One folder more than the collection spans and the limit allow, though alice
+        // may read it.
+        let mut more = folders.clone();
+        more.push(shared);
+        more.sort_unstable();
+        let answer = sync(&site, "alice", AGGREGATED, &span_token(seq, &more)).await;
+        assert_refused(&answer, db.label);
+        db.drop_database().await;
+    }
+}
+
+/// A calendar's or folder address book's token is one sequence number in the form
+/// davgate writes it, no higher than the context's current sequence.
+#[tokio::test]
+async fn folder_tokens_are_a_sequence_davgate_wrote() {
+    for db in common::databases().await {
+        let site = site(&db.store, LAYOUT).await;
+        let calendar =
+            calendar_path(&default_folder(&db.store, &site.alice, FolderModule::Calendar).await);
+        let book = book_path(contacts_folder(&db.store, &site.alice).await.id);
+        for collection in [&calendar, &book] {
+            let initial = sync(&site, "alice", collection, "").await;
+            assert_eq!(initial.status, StatusCode::MULTI_STATUS);
+            let token = initial.sync_token();
+            let seq: i64 = token
+                .strip_prefix("http://davgate.org/ns/sync/")
+                .unwrap()
+                .parse()
+                .unwrap();
+            let current = db.store.current_seq(site.alice.context_id).await.unwrap();
+            let long = format!("http://davgate.org/ns/sync/{}", "1".repeat(100_000));
+            for bad in [
+                format!("http://davgate.org/ns/sync/{}", current + 1),
+                format!("http://davgate.org/ns/sync/{}", i64::MAX),
+                "http://davgate.org/ns/sync/99999999999999999999999".to_string(),
+                format!("http://davgate.org/ns/sync/-{seq}"),
+                format!("http://davgate.org/ns/sync/+{seq}"),
+                format!("http://davgate.org/ns/sync/0{seq}"),
+                format!("http://davgate.org/ns/sync/{seq}x"),
+                format!("http://davgate.org/ns/sync/{seq}/f"),
+                "http://davgate.org/ns/sync/".to_string(),
+                long,
+            ] {
+                let answer = sync(&site, "alice", collection, &bad).await;
+                let what = format!("{}: {collection} {}", db.label, &bad[..bad.len().min(60)]);
+                assert_refused(&answer, &what);
+            }
+            let again = sync(&site, "alice", collection, &token).await;
+            assert_eq!(again.status, StatusCode::MULTI_STATUS);
+        }
         db.drop_database().await;
     }
 }

@@ -66,7 +66,7 @@ pub(super) async fn report(
             limit,
             props,
             ..
-        } => sync(me, ctx, sync_token, limit, props).await,
+        } => sync(state, me, ctx, sync_token, limit, props).await,
         _ => Err(Precondition::SupportedReport.into()),
     }
 }
@@ -193,8 +193,12 @@ fn query_match(
 }
 
 /// What the client's token says it has seen: a sequence, and for the aggregated
-/// collection the folders it spanned then.
-fn parse_token(book: &AddressBook, token: Option<&str>) -> Result<Option<SpanToken>, DavError> {
+/// collection the folders it spanned then (at most `max_folders`).
+fn parse_token(
+    book: &AddressBook,
+    token: Option<&str>,
+    max_folders: usize,
+) -> Result<Option<SpanToken>, DavError> {
     let Some(token) = token.map(str::trim).filter(|t| !t.is_empty()) else {
         return Ok(None);
     };
@@ -202,7 +206,7 @@ fn parse_token(book: &AddressBook, token: Option<&str>) -> Result<Option<SpanTok
         AddressBook::Folder(folder) => {
             parse_sync_token(token).map(|seq| SpanToken::new(seq, &[folder.id()]))
         }
-        AddressBook::Aggregated(_) => SpanToken::parse(token),
+        AddressBook::Aggregated(_) => SpanToken::parse(token, max_folders),
     };
     parsed.map(Some).ok_or(Precondition::ValidSyncToken.into())
 }
@@ -211,13 +215,21 @@ fn parse_token(book: &AddressBook, token: Option<&str>) -> Result<Option<SpanTok
 /// deleted ones as 404, at most `limit` with a 507 and a token to resume from; only
 /// members the user may read.
 async fn sync(
+    state: &AppState,
     me: &DavUser,
     ctx: BookContext,
     token: Option<String>,
     limit: Option<u32>,
     props: ReportProps,
 ) -> Result<Response, DavError> {
-    let seen = parse_token(&ctx.book, token.as_deref())?;
+    // A token davgate issued names at most the folders the book spanned then; more than
+    // the limit only when the book spans that many.
+    let max_folders = state
+        .limits
+        .sync
+        .max_token_folders
+        .max(ctx.book.folders().len());
+    let seen = parse_token(&ctx.book, token.as_deref(), max_folders)?;
     let since = seen.as_ref().map_or(0, |t| t.seq);
     check_since(&ctx.store, ctx.context, since).await?;
     let folders = ctx.book.folder_ids();
