@@ -131,8 +131,9 @@ async fn contact_folder(
 }
 
 /// Those of `ids` (sorted) that are contact folders the user may read now, whether an
-/// address book shows them or not (`ignoreFolders`, sync flags, `aggregatedCollectionFolders`);
-/// none without the contacts module. One query, and none for no ids.
+/// address book shows them or not (`ignoreFolders`, sync flags,
+/// `aggregatedCollectionFolders`); none without the contacts module. One query, and none
+/// for no ids.
 pub async fn readable_contact_folders(
     store: &DynStore,
     me: &DavUser,

@@ -177,8 +177,8 @@ pub(super) async fn put(
 }
 
 /// Writes the member `build` makes, once the user's right to create or change it and
-/// then the client's conditions hold; the store writes under the version checked here, so a
-/// concurrent writer makes this one fail with 412 instead of being overwritten. The
+/// then the client's conditions hold; the store writes under the version checked here,
+/// so a concurrent writer makes this one fail with 412 instead of being overwritten. The
 /// author of an existing member stays who created it. `uid_conflict` names the
 /// precondition for a UID another member of the folder already has.
 pub(super) async fn put_member(
