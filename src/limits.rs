@@ -9,6 +9,7 @@ use crate::config::{props, ServerConfig};
 #[derive(Debug, Clone)]
 pub struct Limits {
     pub connections: ConnectionLimits,
+    pub sync: SyncLimits,
 }
 
 /// What a connection and one request on it may hold.
@@ -19,6 +20,14 @@ pub struct ConnectionLimits {
     pub write_timeout: Duration,
     pub request_timeout: Duration,
     pub max_request_body_bytes: usize,
+}
+
+/// What a sync token a client sends back may name.
+#[derive(Debug, Clone)]
+pub struct SyncLimits {
+    /// Folders an aggregated address book's token may name (at least as many as the
+    /// address book spans when the token is checked).
+    pub max_token_folders: usize,
 }
 
 impl Limits {
@@ -32,6 +41,9 @@ impl Limits {
                 request_timeout: seconds(config.get::<props::RequestTimeoutSeconds>()),
                 max_request_body_bytes: usize::try_from(config.get::<props::MaxRequestBodyBytes>())
                     .unwrap_or(usize::MAX),
+            },
+            sync: SyncLimits {
+                max_token_folders: config.get::<props::MaxSyncTokenFolders>() as usize,
             },
         }
     }

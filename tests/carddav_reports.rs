@@ -460,8 +460,9 @@ async fn the_aggregated_sync_follows_folders_coming_and_going() {
         let hidden = report(&f.site, AGGREGATED, &sync_body(&token, None)).await;
         assert_eq!(found_and_gone(&hidden), (vec![], gal.clone()));
         let token = hidden.sync_token();
-        // bob edits one Team contact, deletes the other, then unshares: the client hears
-        // of both members as deleted and of nothing else.
+        // bob edits one Team contact, deletes the other, then unshares: the client is told
+        // to sync afresh (it may no longer learn anything of Team), and that sync lists
+        // what it may read.
         let edit = put_vcard(
             &f.site,
             "bob",
@@ -490,8 +491,16 @@ async fn the_aggregated_sync_follows_folders_coming_and_going() {
             .await
             .unwrap();
         let unshared = report(&f.site, AGGREGATED, &sync_body(&token, None)).await;
-        assert_eq!(found_and_gone(&unshared), (vec![], team));
-        // The listing now agrees with what the client was told.
+        common::caldav::assert_precondition(
+            &unshared,
+            StatusCode::FORBIDDEN,
+            DAV,
+            "valid-sync-token",
+            &format!("{}: Team no longer shared", f.db_label),
+        );
+        let afresh = report(&f.site, AGGREGATED, &sync_body("", None)).await;
+        assert_eq!(found_and_gone(&afresh), (own.clone(), vec![]));
+        // The listing agrees with what the client was told.
         let listed = member_hrefs(&f.site, "alice", AGGREGATED).await;
         let mut listed = listed;
         listed.sort();

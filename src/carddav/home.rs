@@ -130,6 +130,33 @@ async fn contact_folder(
     )
 }
 
+/// Those of `ids` (sorted) that are contact folders the user may read now, whether an
+/// address book shows them or not (`ignoreFolders`, sync flags,
+/// `aggregatedCollectionFolders`); none without the contacts module. One query, and none
+/// for no ids.
+pub async fn readable_contact_folders(
+    store: &DynStore,
+    me: &DavUser,
+    ids: &[FolderId],
+) -> StoreResult<Vec<ContactFolder>> {
+    if ids.is_empty() || !me.user.has_module("contacts") {
+        return Ok(Vec::new());
+    }
+    let folders: Vec<Folder> = store
+        .visible_folders(me.user.context_id, me.user.id)
+        .await?
+        .into_iter()
+        .filter(|f| f.module == FolderModule::Contacts && ids.binary_search(&f.id).is_ok())
+        .collect();
+    let mut readable: Vec<ContactFolder> =
+        project_named(me, folders, &HashMap::new(), ContactFolder::project)
+            .into_iter()
+            .filter(|f| f.rights.can_read())
+            .collect();
+    readable.sort_by_key(ContactFolder::id);
+    Ok(readable)
+}
+
 /// The aggregated collection over `folders`, as `aggregatedCollectionFolders` (or the
 /// legacy `reducedAggregatedCollection`) chooses; only folders the user may read.
 pub fn aggregate(folders: &[ContactFolder], me: &DavUser) -> Aggregated {

@@ -5,8 +5,12 @@
 //!
 //! The aggregated collection's sync token names the folders it spanned. When that set
 //! has changed since the client's token, the members of folders that came in are reported
-//! as new and those of folders that left as deleted, instead of a forced full resync.
+//! as new and those of folders that left as deleted, instead of a forced full resync. The
+//! token is the client's word, so a folder it names must be a contact folder the user may
+//! read now; otherwise the token is refused (403 `DAV:valid-sync-token`) and the client
+//! syncs afresh, learning nothing of a folder it may no longer read.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::response::Response;
@@ -16,9 +20,10 @@ use super::error::DavError;
 use super::paths::DavPaths;
 use super::report_members::{at_most, multiget, sync_responses, MemberView};
 use super::streaming;
-use super::sync::{check_since, LimitedSync};
+use super::sync::{check_since, readable_only, LimitedSync};
 use super::AppState;
-use crate::access::DavUser;
+use crate::access::{DavUser, FolderRights};
+use crate::carddav::home::readable_contact_folders;
 use crate::carddav::AddressBook;
 use crate::content::card_query::{AddressDataRequest, AddressFilter};
 use crate::content::vcard::{ContactObject, VCARD_CONTENT_TYPE};
@@ -61,7 +66,7 @@ pub(super) async fn report(
             limit,
             props,
             ..
-        } => sync(ctx, sync_token, limit, props).await,
+        } => sync(state, me, ctx, sync_token, limit, props).await,
         _ => Err(Precondition::SupportedReport.into()),
     }
 }
@@ -113,12 +118,6 @@ impl MemberView for BookContext {
         self.book
             .folder(object.folder_id)
             .is_some_and(|f| f.rights.can_read_object(object.user_id, self.me))
-    }
-
-    fn reads_all(&self, folder: FolderId) -> bool {
-        self.book
-            .folder(folder)
-            .is_some_and(|f| f.rights.can_read_all())
     }
 
     fn wants_data(&self, props: &ReportProps) -> bool {
@@ -194,8 +193,12 @@ fn query_match(
 }
 
 /// What the client's token says it has seen: a sequence, and for the aggregated
-/// collection the folders it spanned then.
-fn parse_token(book: &AddressBook, token: Option<&str>) -> Result<Option<SpanToken>, DavError> {
+/// collection the folders it spanned then (at most `max_folders`).
+fn parse_token(
+    book: &AddressBook,
+    token: Option<&str>,
+    max_folders: usize,
+) -> Result<Option<SpanToken>, DavError> {
     let Some(token) = token.map(str::trim).filter(|t| !t.is_empty()) else {
         return Ok(None);
     };
@@ -203,20 +206,30 @@ fn parse_token(book: &AddressBook, token: Option<&str>) -> Result<Option<SpanTok
         AddressBook::Folder(folder) => {
             parse_sync_token(token).map(|seq| SpanToken::new(seq, &[folder.id()]))
         }
-        AddressBook::Aggregated(_) => SpanToken::parse(token),
+        AddressBook::Aggregated(_) => SpanToken::parse(token, max_folders),
     };
     parsed.map(Some).ok_or(Precondition::ValidSyncToken.into())
 }
 
 /// sync-collection: members changed since the token (all members for an empty token),
-/// deleted ones as 404, at most `limit` with a 507 and a token to resume from.
+/// deleted ones as 404, at most `limit` with a 507 and a token to resume from; only
+/// members the user may read.
 async fn sync(
+    state: &AppState,
+    me: &DavUser,
     ctx: BookContext,
     token: Option<String>,
     limit: Option<u32>,
     props: ReportProps,
 ) -> Result<Response, DavError> {
-    let seen = parse_token(&ctx.book, token.as_deref())?;
+    // A token davgate issued names at most the folders the book spanned then; more than
+    // the limit only when the book spans that many.
+    let max_folders = state
+        .limits
+        .sync
+        .max_token_folders
+        .max(ctx.book.folders().len());
+    let seen = parse_token(&ctx.book, token.as_deref(), max_folders)?;
     let since = seen.as_ref().map_or(0, |t| t.seq);
     check_since(&ctx.store, ctx.context, since).await?;
     let folders = ctx.book.folder_ids();
@@ -226,23 +239,42 @@ async fn sync(
         None => (folders.clone(), Vec::new(), Vec::new()),
         Some(seen) => split_folders(&folders, &seen.folders),
     };
+    // A folder that left is reported only if the user may read it now: the token is the
+    // client's word, and of a folder the user may no longer (or never could) read, even
+    // the names of its members tell too much. Any other folder makes the token invalid,
+    // and the client syncs afresh.
+    let departed = readable_contact_folders(&ctx.store, me, &left).await?;
+    if departed.len() != left.len() {
+        return Err(Precondition::ValidSyncToken.into());
+    }
+    let rights: Arc<HashMap<FolderId, FolderRights>> = Arc::new(
+        ctx.book
+            .folders()
+            .iter()
+            .chain(&departed)
+            .map(|f| (f.id(), f.rights))
+            .collect(),
+    );
+    // The members of `folders` changed after `since` that the user may read.
+    let readable_since = |folders: &[FolderId], since: i64| {
+        let (rights, me) = (rights.clone(), ctx.me);
+        let members = ctx
+            .store
+            .sync_stream(ctx.context, folders, since, MemberFilter::default());
+        readable_only(members, move |folder, creator| {
+            rights
+                .get(&folder)
+                .is_some_and(|r| r.can_read_object(creator, me))
+        })
+    };
     let props = Arc::new(props);
     // Changes inside folders the client already had, cut off at the limit.
-    let changes = ctx
-        .store
-        .sync_stream(ctx.context, &kept, since, MemberFilter::default());
-    let limited = LimitedSync::new(changes, since, current, limit);
+    let limited = LimitedSync::new(readable_since(&kept, since), since, current, limit);
     // Folders that came in: their members, all new; folders that left: every member the
     // client may hold (the live ones, and those deleted since its token), all gone.
-    let joined = ctx
-        .store
-        .sync_stream(ctx.context, &came, 0, MemberFilter::default());
-    let gone_live = ctx
-        .store
-        .sync_stream(ctx.context, &left, 0, MemberFilter::default());
-    let gone_deleted = ctx
-        .store
-        .sync_stream(ctx.context, &left, since, MemberFilter::default())
+    let joined = readable_since(&came, 0);
+    let gone_live = readable_since(&left, 0);
+    let gone_deleted = readable_since(&left, since)
         .filter(|m| futures::future::ready(m.as_ref().map_or(true, |m| m.deleted)));
     let gone = gone_live
         .chain(gone_deleted)

@@ -51,10 +51,10 @@ pub(super) async fn copy_or_move(
         ));
     }
     let context = me.user.context_id;
+    // Every permission first, then the conditions: a refusal is the permission's, so no
+    // answer tells whether a condition would have held.
     let from = MemberTarget::calendar(state, source, name);
     let object = read_member(state, me, &from).await?;
-    // If-Match and If-None-Match refer to the source, for COPY as for MOVE (RFC 4918 10.4).
-    let source_condition = write_condition(headers, Some(&object))?;
     if is_move && !source.rights.can_delete(object.user_id, me.user.id) {
         return Err(need_privilege(from.href, "unbind"));
     }
@@ -62,17 +62,19 @@ pub(super) async fn copy_or_move(
         .store
         .object(context, target.id(), &target_name)
         .await?;
+    may_write(
+        me,
+        &MemberTarget::calendar(state, &target, &target_name),
+        existing.as_ref(),
+    )?;
+    // If-Match and If-None-Match refer to the source, for COPY as for MOVE (RFC 4918 10.4).
+    let source_condition = write_condition(me, &from, headers, Some(&object))?;
     let overwrite = overwrite(headers)?;
     if existing.is_some() && !overwrite {
         return Err(DavError::PreconditionFailed(
             "the Destination exists and Overwrite is F".into(),
         ));
     }
-    may_write(
-        me,
-        &MemberTarget::calendar(state, &target, &target_name),
-        existing.as_ref(),
-    )?;
     // The object must suit the target collection (a task cannot land in a calendar).
     let prepared = write::prepare(&target, &target_name, &object.data, None, None, me.user.id)?;
     let uid_conflict = |resource_name: String| -> DavError {

@@ -176,9 +176,9 @@ pub(super) async fn put(
     .await
 }
 
-/// Writes the member `build` makes, once the client's conditions and the user's right
-/// to create or change it hold; the store writes under the version checked here, so a
-/// concurrent writer makes this one fail with 412 instead of being overwritten. The
+/// Writes the member `build` makes, once the user's right to create or change it and
+/// then the client's conditions hold; the store writes under the version checked here,
+/// so a concurrent writer makes this one fail with 412 instead of being overwritten. The
 /// author of an existing member stays who created it. `uid_conflict` names the
 /// precondition for a UID another member of the folder already has.
 pub(super) async fn put_member(
@@ -194,8 +194,8 @@ pub(super) async fn put_member(
         .store
         .object(context, target.folder, target.name)
         .await?;
-    let condition = write_condition(headers, current.as_ref())?;
     may_write(me, target, current.as_ref())?;
+    let condition = write_condition(me, target, headers, current.as_ref())?;
     let mut object = build()?;
     if let Some(existing) = &current {
         object.user_id = existing.user_id;
@@ -237,15 +237,27 @@ pub(super) fn may_write(
     }
 }
 
-/// The store condition for a write: the client's `If-Match` / `If-None-Match`, and in any
-/// case the version the permission check saw, so that a concurrent writer is never
-/// overwritten silently.
+/// The store condition for a write to `target`, which the user may make (checked before,
+/// so that a refusal is the permission's, whatever the conditions say): the client's
+/// `If-Match` / `If-None-Match`, and in any case the version the permission check saw,
+/// so that a concurrent writer is never overwritten silently. Conditions are evaluated
+/// only against a member the user may read (403 otherwise): their outcome would tell
+/// whether a guessed ETag is right.
 pub(super) fn write_condition(
+    me: &DavUser,
+    target: &MemberTarget<'_>,
     headers: &HeaderMap,
     current: Option<&StoredObject>,
 ) -> Result<WriteCondition, DavError> {
+    let (if_match, if_none_match) = (if_match(headers)?, if_none_match(headers)?);
+    let conditional = if_match.is_some() || if_none_match.is_some();
+    if let Some(existing) = current {
+        if conditional && !target.rights.can_read_object(existing.user_id, me.user.id) {
+            return Err(need_privilege(target.href.clone(), "read"));
+        }
+    }
     let current_etag = current.map(|o| o.etag.as_str());
-    if let Some(condition) = if_match(headers)? {
+    if let Some(condition) = if_match {
         if !condition.if_match_passes(current_etag) {
             return Err(DavError::PreconditionFailed(match current_etag {
                 Some(_) => "If-Match does not match the current ETag".into(),
@@ -253,7 +265,7 @@ pub(super) fn write_condition(
             }));
         }
     }
-    if let Some(condition) = if_none_match(headers)? {
+    if let Some(condition) = if_none_match {
         if !condition.if_none_match_passes(current_etag) {
             return Err(DavError::PreconditionFailed(
                 "If-None-Match: the resource already exists".into(),
@@ -287,8 +299,8 @@ pub(super) async fn delete(
     .await
 }
 
-/// Deletes the member under the client's conditions and the version the user's right to
-/// delete it was checked against.
+/// Deletes the member, once the user's right to delete it holds, under the client's
+/// conditions and the version that right was checked against.
 pub(super) async fn delete_member(
     state: &AppState,
     me: &DavUser,
@@ -301,10 +313,10 @@ pub(super) async fn delete_member(
         .object(context, target.folder, target.name)
         .await?
         .ok_or(DavError::NotFound)?;
-    let condition = write_condition(headers, Some(&current))?;
     if !target.rights.can_delete(current.user_id, me.user.id) {
         return Err(need_privilege(target.href.clone(), "unbind"));
     }
+    let condition = write_condition(me, target, headers, Some(&current))?;
     state
         .store
         .delete_object(context, target.folder, target.name, condition)

@@ -12,7 +12,7 @@ use super::error::DavError;
 use super::paths::DavPaths;
 use super::report_members::{at_most, multiget, sync_responses, MemberView};
 use super::streaming;
-use super::sync::{check_since, LimitedSync};
+use super::sync::{check_since, readable_only, LimitedSync};
 use super::AppState;
 use crate::access::DavUser;
 use crate::caldav::CALENDAR_CONTENT_TYPE;
@@ -150,10 +150,6 @@ impl MemberView for ReportContext {
         self.collection
             .rights
             .can_read_object(object.user_id, self.me)
-    }
-
-    fn reads_all(&self, _folder: FolderId) -> bool {
-        self.collection.rights.can_read_all()
     }
 
     fn wants_data(&self, props: &ReportProps) -> bool {
@@ -313,6 +309,10 @@ async fn sync(
             component: None,
         },
     );
+    let (rights, me) = (ctx.collection.rights, ctx.me);
+    let members = readable_only(members, move |_, creator| {
+        rights.can_read_object(creator, me)
+    });
     let limited = LimitedSync::new(members, since, current, limit);
     let rest = sync_responses(ctx.clone(), limited.members, props)
         .chain(limited.progress.ending(ctx.collection_href()))
@@ -321,7 +321,8 @@ async fn sync(
     Ok(streaming::multistatus(Vec::new(), rest, tail))
 }
 
-/// free-busy-query: the busy time of every event in the range, merged into one VFREEBUSY.
+/// free-busy-query: the busy time of every event in the range the user may read, merged
+/// into one VFREEBUSY.
 async fn free_busy(ctx: ReportContext, range: TimeRange) -> Result<Response, DavError> {
     let window = intersect(ctx.window, Some(range));
     let mut objects = ctx.store.object_stream(
@@ -336,6 +337,9 @@ async fn free_busy(ctx: ReportContext, range: TimeRange) -> Result<Response, Dav
     let mut periods = Vec::new();
     while let Some(object) = objects.next().await {
         let object = object?;
+        if !ctx.may_read(&object) {
+            continue;
+        }
         if let Ok(parsed) = CalendarObject::parse(&object.data) {
             periods.extend(parsed.busy_periods(&range));
         }

@@ -39,8 +39,6 @@ pub(super) trait MemberView: Clone + Send + Sync + 'static {
     fn locate(&self, member_name: &str) -> Option<(FolderId, String)>;
     /// Whether the user may read this member (folders with "read own" show only their own).
     fn may_read(&self, object: &StoredObject) -> bool;
-    /// Whether the user may read every member of `folder` without looking at each.
-    fn reads_all(&self, folder: FolderId) -> bool;
     /// Whether the report asks for member data (calendar-data, address-data).
     fn wants_data(&self, props: &ReportProps) -> bool;
     /// The media type members are served as.
@@ -168,8 +166,8 @@ pub(super) fn multiget<V: MemberView>(view: V, props: ReportProps, hrefs: Vec<St
 }
 
 /// Sync members as responses: deleted ones 404, live ones with their properties. Data
-/// is read (in batches of 500, one query per folder) only when the report asks for it
-/// or the user may read only some members of a folder.
+/// is read (in batches of 500, one query per folder) only when the report asks for it.
+/// `members` holds only what the user may read (`sync::readable_only`).
 pub(super) fn sync_responses<V: MemberView>(
     view: V,
     members: BoxStream<'static, Result<SyncMember, DavError>>,
@@ -182,13 +180,11 @@ pub(super) fn sync_responses<V: MemberView>(
             let members: Vec<SyncMember> = chunk.into_iter().collect::<Result<_, _>>()?;
             let wants_data = view.wants_data(&props);
             let mut wanted: BTreeMap<FolderId, Vec<String>> = BTreeMap::new();
-            for member in members.iter().filter(|m| !m.deleted) {
-                if wants_data || !view.reads_all(member.folder_id) {
-                    wanted
-                        .entry(member.folder_id)
-                        .or_default()
-                        .push(member.resource_name.clone());
-                }
+            for member in members.iter().filter(|m| wants_data && !m.deleted) {
+                wanted
+                    .entry(member.folder_id)
+                    .or_default()
+                    .push(member.resource_name.clone());
             }
             let objects = fetch(&view, wanted).await?;
             let mut responses = Vec::with_capacity(members.len());
@@ -203,8 +199,12 @@ pub(super) fn sync_responses<V: MemberView>(
                         Some(object) if view.may_read(object) => {
                             responses.push(view.member_response(object, &props))
                         }
-                        // Gone since the change was read, or not the user's to read.
-                        _ => responses.push(DavResponse::with_status(href, StatusCode::NOT_FOUND)),
+                        // Not the user's to read: another writer changed its creator since.
+                        Some(_) => {}
+                        // Gone since the change was read.
+                        None => {
+                            responses.push(DavResponse::with_status(href, StatusCode::NOT_FOUND))
+                        }
                     },
                     None => {
                         let live = member_properties(

@@ -1,6 +1,6 @@
-//! What every sync-collection report shares: members cut off at `DAV:limit` without
-//! splitting a run of one sequence number, the 507 that marks a truncated result and the
-//! token to resume from (RFC 6578 3.6).
+//! What every sync-collection report shares: only the members the user may read, cut off
+//! at `DAV:limit` without splitting a run of one sequence number, the 507 that marks a
+//! truncated result and the token to resume from (RFC 6578 3.6).
 
 use std::sync::{Arc, Mutex};
 
@@ -9,7 +9,26 @@ use http::StatusCode;
 
 use super::error::DavError;
 use crate::dav::{Precondition, Response as DavResponse};
-use crate::store::{ContextId, DynStore, StoreError, StoreResult, SyncMember};
+use crate::store::{ContextId, DynStore, FolderId, StoreError, StoreResult, SyncMember, UserId};
+
+/// The members of `members` the user may read, as `may_read` (folder, creator) says: in a
+/// folder where one may read only one's own, other users' members and their tombstones
+/// are left out before any limit counts them, so a report shows neither their names nor
+/// their number.
+pub(super) fn readable_only(
+    members: BoxStream<'static, StoreResult<SyncMember>>,
+    may_read: impl Fn(FolderId, Option<UserId>) -> bool + Send + 'static,
+) -> BoxStream<'static, StoreResult<SyncMember>> {
+    members
+        .filter(move |member| {
+            let keep = match member {
+                Ok(member) => may_read(member.folder_id, member.creator),
+                Err(_) => true,
+            };
+            futures::future::ready(keep)
+        })
+        .boxed()
+}
 
 /// The members a sync report sends, and how far it got.
 pub(super) struct LimitedSync {

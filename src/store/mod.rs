@@ -302,7 +302,8 @@ pub trait Store: Send + Sync + 'static {
     /// sequence.
     async fn check_sync_token(&self, context: ContextId, since: i64) -> StoreResult<()>;
     /// Members of `folders` changed after `since`, ordered by sequence, read lazily: live
-    /// members matching `filter` with their current etag and size, and every tombstone.
+    /// members matching `filter` with their current etag and size, and every tombstone;
+    /// each with its creator, so the caller can leave out what the user may not read.
     /// Since 0 (initial sync, always accepted) lists live members only. Any other invalid
     /// token is the stream's first and only item (InvalidSyncToken). Take the next token
     /// with `folder_seq` before opening the stream: a change racing with it is then

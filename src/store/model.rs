@@ -360,6 +360,9 @@ pub struct SyncMember {
     pub size: Option<i64>,
     /// When a live member was last written; None for a tombstone.
     pub modified_at: Option<i64>,
+    /// Who created the member (of a tombstone: as it was deleted), which decides who may
+    /// see it in a folder where users read only their own; None when unknown.
+    pub creator: Option<UserId>,
 }
 
 /// A WebDAV dead property: stored as the client sent it, `value` being the XML content.

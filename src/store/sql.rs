@@ -274,6 +274,7 @@ macro_rules! impl_sql_store {
                 etag: row.try_get("etag")?,
                 size: row.try_get("size")?,
                 modified_at: row.try_get("modified_at")?,
+                creator: row.try_get("creator")?,
             })
         }
 
@@ -1763,7 +1764,7 @@ macro_rules! impl_sql_store {
                     let conditions = member_filter_sql(&filter, &mut args);
                     format!(
                         "SELECT o.folder_id, o.resource_name, COALESCE(c.seq, 0) AS seq, FALSE AS deleted, \
-                         o.etag, CAST(LENGTH(o.data) AS BIGINT) AS size, o.modified_at \
+                         o.etag, CAST(LENGTH(o.data) AS BIGINT) AS size, o.modified_at, o.user_id AS creator \
                          FROM objects o LEFT JOIN changes c ON c.context_id = o.context_id \
                          AND c.folder_id = o.folder_id AND c.resource_name = o.resource_name \
                          WHERE o.context_id = $1 AND o.folder_id IN ({folder_list}){conditions} \
@@ -1777,7 +1778,8 @@ macro_rules! impl_sql_store {
                     format!(
                         "SELECT c.folder_id, c.resource_name, c.seq, \
                          CASE WHEN o.resource_name IS NULL THEN TRUE ELSE FALSE END AS deleted, \
-                         o.etag, CAST(LENGTH(o.data) AS BIGINT) AS size, o.modified_at \
+                         o.etag, CAST(LENGTH(o.data) AS BIGINT) AS size, o.modified_at, \
+                         CASE WHEN o.resource_name IS NULL THEN c.creator ELSE o.user_id END AS creator \
                          FROM changes c LEFT JOIN objects o ON o.context_id = c.context_id \
                          AND o.folder_id = c.folder_id AND o.resource_name = c.resource_name \
                          WHERE c.context_id = $1 AND c.folder_id IN ({folder_list}) AND c.seq > ${since_param} \

@@ -60,4 +60,16 @@ properties! {
         env: None,
         doc: "Largest request body accepted (413 beyond it).",
     }
+
+    // Sync tokens (http::sync, http::carddav_report).
+    MaxSyncTokenFolders {
+        name: "davgate.limits.maxSyncTokenFolders",
+        value: u32,
+        parse: values::parse_u32,
+        kind: Kind::Integer,
+        default: "1000",
+        cascade: false,
+        env: None,
+        doc: "Folders an aggregated address book's sync token may name, or as many as the address book spans now when that is more; a token naming more gets 403 DAV:valid-sync-token.",
+    }
 }
