@@ -8,7 +8,7 @@ use super::error::DavError;
 use super::object::{
     may_write, need_privilege, read_member, unchanged_since, write_condition, MemberTarget,
 };
-use super::paths::decode_path;
+use super::request_path;
 use super::resource::DavResource;
 use super::AppState;
 use crate::access::DavUser;
@@ -33,12 +33,12 @@ pub(super) async fn copy_or_move(
             "the Destination is not on this server".into(),
         )
     })?;
-    let target_sub =
-        decode_path(&target_sub).map_err(|e| DavError::BadRequest(format!("Destination: {e}")))?;
+    let target_segments = request_path::segments(&target_sub)
+        .map_err(|e| DavError::BadRequest(format!("Destination: {e}")))?;
     let DavResource::CalendarMember {
         collection: target,
         name: target_name,
-    } = DavResource::resolve(&state.store, me, &target_sub).await?
+    } = DavResource::resolve(&state.store, me, &target_segments).await?
     else {
         return Err(DavError::Status(
             StatusCode::CONFLICT,

@@ -16,6 +16,7 @@ mod propfind;
 mod proppatch;
 mod report;
 mod report_members;
+mod request_path;
 mod resource;
 pub mod server;
 mod streaming;

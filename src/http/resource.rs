@@ -52,10 +52,14 @@ impl DavResource {
         }
     }
 
-    /// Resolves the decoded path `sub` for `me`. CalDAV paths answer 403 to a user for
-    /// whom `com.openexchange.caldav.enabled` is off.
-    pub async fn resolve(store: &DynStore, me: &DavUser, sub: &str) -> Result<Self, DavError> {
-        let segments: Vec<&str> = sub.split('/').filter(|s| !s.is_empty()).collect();
+    /// Resolves the decoded `segments` of a path below the prefix for `me`. CalDAV paths
+    /// answer 403 to a user for whom `com.openexchange.caldav.enabled` is off.
+    pub async fn resolve(
+        store: &DynStore,
+        me: &DavUser,
+        segments: &[String],
+    ) -> Result<Self, DavError> {
+        let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
         if segments.first() == Some(&"caldav") && !me.config.get::<props::CaldavEnabled>() {
             return Err(DavError::Forbidden(
                 "CalDAV is not enabled for this account".into(),
@@ -93,7 +97,9 @@ impl DavResource {
                     name: (*name).to_owned(),
                 })
             }
-            _ => EntryResource::resolve(store, &me.user, sub)
+            // The entry tree has no names with a slash of their own.
+            _ if segments.iter().any(|s| s.contains('/')) => Err(DavError::NotFound),
+            _ => EntryResource::resolve(store, &me.user, &segments.join("/"))
                 .await?
                 .map(Self::Entry)
                 .ok_or(DavError::NotFound),
