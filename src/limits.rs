@@ -9,6 +9,7 @@ use crate::config::{props, ServerConfig};
 #[derive(Debug, Clone)]
 pub struct Limits {
     pub connections: ConnectionLimits,
+    pub names: NameLimits,
 }
 
 /// What a connection and one request on it may hold.
@@ -20,6 +21,17 @@ pub struct ConnectionLimits {
     pub request_timeout: Duration,
     pub max_request_body_bytes: usize,
 }
+
+/// What a name a client chooses may be.
+#[derive(Debug, Clone)]
+pub struct NameLimits {
+    /// Bytes of a new member's or calendar's name.
+    pub max_resource_name_bytes: usize,
+}
+
+/// The longest key PostgreSQL's B-tree indexes take is about 2.7 KB; a name of at most
+/// this many bytes keeps every index row below it.
+pub const MAX_INDEXED_NAME_BYTES: usize = 1024;
 
 impl Limits {
     pub fn from_config(config: &ServerConfig) -> Limits {
@@ -33,8 +45,16 @@ impl Limits {
                 max_request_body_bytes: usize::try_from(config.get::<props::MaxRequestBodyBytes>())
                     .unwrap_or(usize::MAX),
             },
+            names: NameLimits {
+                max_resource_name_bytes: indexed(config.get::<props::MaxResourceNameBytes>()),
+            },
         }
     }
+}
+
+/// A configured name length, at most what the indexes hold.
+fn indexed(bytes: u32) -> usize {
+    (bytes as usize).min(MAX_INDEXED_NAME_BYTES)
 }
 
 impl Default for Limits {

@@ -6,7 +6,8 @@ use http::{HeaderMap, StatusCode};
 
 use super::error::DavError;
 use super::object::{
-    may_write, need_privilege, read_member, unchanged_since, write_condition, MemberTarget,
+    check_new_member_name, may_write, need_privilege, read_member, unchanged_since,
+    write_condition, MemberTarget,
 };
 use super::request_path;
 use super::resource::DavResource;
@@ -67,6 +68,9 @@ pub(super) async fn copy_or_move(
         return Err(DavError::PreconditionFailed(
             "the Destination exists and Overwrite is F".into(),
         ));
+    }
+    if existing.is_none() {
+        check_new_member_name(state, &target_name)?;
     }
     may_write(
         me,

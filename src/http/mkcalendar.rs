@@ -9,11 +9,20 @@ use super::proppatch::apply_to_folder;
 use super::AppState;
 use crate::access::DavUser;
 use crate::caldav::CalendarKind;
+use crate::dav::{check_new_name, ElementName, KnownProp, Namespace, Precondition, Refusal};
 use crate::dav::{parse_mkcalendar, parse_mkcol};
-use crate::dav::{ElementName, KnownProp, Namespace, Precondition};
 use crate::store::{
     FolderModule, FolderType, NewFolder, Permission, Role, StoreError, PRIVATE_ROOT,
 };
+
+/// Whether a new calendar may be called `segment`: a name like any other new resource's.
+fn check_calendar_name(state: &AppState, segment: &str) -> Result<(), DavError> {
+    let refuse = |reason: String| -> DavError {
+        Refusal::new(Precondition::CalendarCollectionLocationOk, reason).into()
+    };
+    check_new_name(segment, state.limits.names.max_resource_name_bytes)
+        .map_err(|e| refuse(e.to_string()))
+}
 
 pub(super) async fn mkcalendar(
     state: &AppState,
@@ -28,6 +37,7 @@ pub(super) async fn mkcalendar(
         parse_mkcalendar(body)
     };
     let request = parsed.map_err(|e| DavError::BadRequest(format!("request body: {e}")))?;
+    check_calendar_name(state, segment)?;
     if extended_mkcol {
         let calendar = request
             .resource_types

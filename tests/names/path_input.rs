@@ -1,6 +1,6 @@
-//! What a client puts into a path or an href: NUL and dot segments get 400 with a reason,
-//! never a 500, and are never stored; a bad href in a multiget gets its own response and
-//! the rest of the report is complete.
+//! What a client puts into a path or an href: NUL, dot segments, control characters, `/`
+//! and overlong names get a 4xx with a reason, never a 500, and are never stored; a bad
+//! href in a multiget gets its own response and the rest of the report is complete.
 
 use davgate::store::FolderModule;
 use http::StatusCode;
@@ -60,6 +60,149 @@ async fn a_nul_in_a_path_is_refused_with_a_reason() {
                 text(&answer)
             );
         }
+        assert_eq!(stored_names(&site, calendar.id).await, Vec::<String>::new());
+        db.drop_database().await;
+    }
+}
+
+/// `len` characters that do not compress, as PostgreSQL would compress a repetition
+/// small enough to fit its index.
+fn incompressible(len: usize) -> String {
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            char::from(b"abcdefghijklmnopqrstuvwxyz0123456789"[(state % 36) as usize])
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn names_beyond_the_length_limit_are_refused_and_names_up_to_it_kept() {
+    for db in common::databases().await {
+        let site = site(&db.store, LAYOUT).await;
+        let calendar = default_folder(&db.store, &site.alice, FolderModule::Calendar).await;
+        let collection = calendar_path(&calendar);
+        let what = db.label;
+
+        let long = format!("{}.ics", incompressible(3000));
+        let answer = put(
+            &site,
+            &format!("{collection}{long}"),
+            &event("long", "L", 1),
+            &[],
+        )
+        .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::FORBIDDEN,
+            "{what}: {}",
+            text(&answer)
+        );
+        assert!(
+            text(&answer).contains("at most 512 bytes"),
+            "{what}: {}",
+            text(&answer)
+        );
+        let answer = mkcalendar(
+            &site,
+            ALICE,
+            &format!("/dav/caldav/c{}/", incompressible(3000)),
+            None,
+        )
+        .await;
+        assert_precondition(
+            &answer,
+            StatusCode::FORBIDDEN,
+            CALDAV,
+            "calendar-collection-location-ok",
+            what,
+        );
+
+        // 512 bytes, the default limit, in two-byte characters.
+        let longest = format!("{}.ics", "é".repeat(254));
+        assert_eq!(longest.len(), 512);
+        let encoded = davgate::http::paths::encode_segment(&longest);
+        put_new(
+            &site,
+            &format!("{collection}{encoded}"),
+            &event("longest", "L", 1),
+        )
+        .await;
+        let answer = get(&site, &format!("{collection}{encoded}")).await;
+        assert_eq!(answer.status, StatusCode::OK, "{what}");
+
+        // A copy cannot create a name beyond the limit either.
+        let answer = send(
+            &site.app,
+            Call::new("COPY", &format!("{collection}{encoded}"))
+                .auth(ALICE.0, ALICE.1)
+                .header("destination", format!("{collection}{long}")),
+        )
+        .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::FORBIDDEN,
+            "{what}: {}",
+            text(&answer)
+        );
+        assert_eq!(stored_names(&site, calendar.id).await, [longest], "{what}");
+
+        let calendar_name = format!("k{}", incompressible(511));
+        let answer = mkcalendar(&site, ALICE, &format!("/dav/caldav/{calendar_name}/"), None).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::CREATED,
+            "{what}: {}",
+            text(&answer)
+        );
+        db.drop_database().await;
+    }
+}
+
+#[tokio::test]
+async fn control_characters_and_slashes_are_refused_in_new_names() {
+    for db in common::databases().await {
+        let site = site(&db.store, LAYOUT).await;
+        let calendar = default_folder(&db.store, &site.alice, FolderModule::Calendar).await;
+        let collection = calendar_path(&calendar);
+        let what = db.label;
+        for (name, reason) in [
+            ("a%01b.ics", "control characters"),
+            ("a%7Fb.ics", "control characters"),
+            ("a%C2%85b.ics", "control characters"),
+            ("tab%09.ics", "control characters"),
+            ("a%2Fb.ics", "may not contain /"),
+        ] {
+            let answer = put(
+                &site,
+                &format!("{collection}{name}"),
+                &event(name, "C", 1),
+                &[],
+            )
+            .await;
+            assert_eq!(
+                answer.status,
+                StatusCode::FORBIDDEN,
+                "{what}: {name}: {}",
+                text(&answer)
+            );
+            assert!(
+                text(&answer).contains(reason),
+                "{what}: {name}: {}",
+                text(&answer)
+            );
+        }
+        let answer = mkcalendar(&site, ALICE, "/dav/caldav/bell%07/", None).await;
+        assert_precondition(
+            &answer,
+            StatusCode::FORBIDDEN,
+            CALDAV,
+            "calendar-collection-location-ok",
+            what,
+        );
         assert_eq!(stored_names(&site, calendar.id).await, Vec::<String>::new());
         db.drop_database().await;
     }

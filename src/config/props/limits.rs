@@ -60,4 +60,16 @@ properties! {
         env: None,
         doc: "Largest request body accepted (413 beyond it).",
     }
+
+    // Names a client chooses (http::request_path, dav::resource_name).
+    MaxResourceNameBytes {
+        name: "davgate.limits.maxResourceNameBytes",
+        value: u32,
+        parse: values::parse_u32,
+        kind: Kind::Integer,
+        default: "512",
+        cascade: false,
+        env: None,
+        doc: "Longest name, in UTF-8 bytes, a client may give a new member (PUT, COPY, MOVE) or a new calendar (MKCALENDAR, MKCOL); longer names are refused with 403 and a reason. At most 1024 (larger values count as 1024, which PostgreSQL's indexes still hold).",
+    }
 }
