@@ -8,6 +8,7 @@ use super::error::DavError;
 use super::proppatch::apply_to_folder;
 use super::AppState;
 use crate::access::DavUser;
+use crate::caldav::collection::is_id_shaped;
 use crate::caldav::CalendarKind;
 use crate::dav::{check_new_name, ElementName, KnownProp, Namespace, Precondition, Refusal};
 use crate::dav::{parse_mkcalendar, parse_mkcol};
@@ -15,11 +16,20 @@ use crate::store::{
     FolderModule, FolderType, NewFolder, Permission, Role, StoreError, PRIVATE_ROOT,
 };
 
-/// Whether a new calendar may be called `segment`: a name like any other new resource's.
+/// Whether a new calendar may be called `segment`. A segment of digits only addresses a
+/// folder by id, whether or not that folder exists or the user may see it, so it is
+/// refused alike in every case: a client-chosen name never shadows a folder id, and the
+/// answer tells nothing about other users' folders.
 fn check_calendar_name(state: &AppState, segment: &str) -> Result<(), DavError> {
     let refuse = |reason: String| -> DavError {
         Refusal::new(Precondition::CalendarCollectionLocationOk, reason).into()
     };
+    if is_id_shaped(segment) {
+        return Err(refuse(
+            "a calendar's name may not consist of digits only: such paths address folders by id"
+                .into(),
+        ));
+    }
     check_new_name(segment, state.limits.names.max_resource_name_bytes)
         .map_err(|e| refuse(e.to_string()))
 }
@@ -96,9 +106,11 @@ pub(super) async fn mkcalendar(
         )
         .await
         .map_err(|e| match e {
+            // Names are unique per owner: only one of the user's own collections (one the
+            // calendar home does not list) can hold it.
             StoreError::AlreadyExists(_) => DavError::Status(
                 StatusCode::CONFLICT,
-                format!("the name {segment:?} is taken by another collection"),
+                format!("another of your collections is named {segment:?}"),
             ),
             other => other.into(),
         })?;

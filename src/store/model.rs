@@ -144,7 +144,9 @@ pub struct Folder {
     /// Where the folder sorts among the user's calendars (Apple's calendar-order); None = unset.
     pub sort_order: Option<i32>,
     /// The path segment a DAV client chose when it created the folder (MKCALENDAR);
-    /// None for folders made otherwise, which are addressed by id.
+    /// None for folders made otherwise, which are addressed by id. It is the owner's
+    /// name for the folder, unique among the owner's folders; other users address the
+    /// folder by id.
     pub dav_name: Option<String>,
     pub permissions: Vec<Permission>,
 }

@@ -54,7 +54,7 @@ pub(crate) enum FolderScope {
 
 /// The visibility test on a folder row `f`; entity 0 is `ALL_USERS_GROUP`.
 const _: () = assert!(super::ALL_USERS_GROUP == 0);
-const VISIBLE_TO_USER: &str = " AND EXISTS (SELECT 1 FROM folder_permissions p \
+pub(crate) const VISIBLE_TO_USER: &str = " AND EXISTS (SELECT 1 FROM folder_permissions p \
      WHERE p.context_id = f.context_id AND p.folder_id = f.id AND (p.folder_perm >= 1 OR p.is_admin) AND ( \
        (p.is_group = FALSE AND p.entity = $2) \
        OR (p.is_group AND p.entity = 0) \
@@ -130,7 +130,7 @@ macro_rules! impl_sql_store {
 
         use $crate::store::sql::{
             member_filter_sql, placeholders, Arg, FolderScope, Link, UserScope, NAMES_PER_BATCH,
-            OBJECTS_AHEAD, SUMMARIES_AHEAD,
+            OBJECTS_AHEAD, SUMMARIES_AHEAD, VISIBLE_TO_USER,
         };
 
         const CONTEXT_COLUMNS: &str = "id, name, enabled";
@@ -1351,15 +1351,51 @@ macro_rules! impl_sql_store {
             async fn folder_by_dav_name(
                 &self,
                 context: ContextId,
+                owner: UserId,
                 dav_name: &str,
             ) -> StoreResult<Option<FolderId>> {
                 Ok(sqlx::query_scalar(
-                    "SELECT id FROM folders WHERE context_id = $1 AND dav_name = $2",
+                    "SELECT id FROM folders WHERE context_id = $1 AND owner_id = $2 AND dav_name = $3",
                 )
                 .bind(context)
+                .bind(owner)
                 .bind(dav_name)
                 .fetch_optional(&self.pool)
                 .await?)
+            }
+
+            async fn visible_folder(
+                &self,
+                context: ContextId,
+                user: UserId,
+                id: FolderId,
+            ) -> StoreResult<Option<Folder>> {
+                let sql = format!(
+                    "SELECT {FOLDER_COLUMNS} FROM folders f WHERE f.context_id = $1{VISIBLE_TO_USER} AND f.id = $3"
+                );
+                let row = sqlx::query(&sql)
+                    .bind(context)
+                    .bind(user)
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                let Some(row) = row else {
+                    return Ok(None);
+                };
+                let mut folder = folder_from(&row)?;
+                let rows = sqlx::query(
+                    "SELECT folder_id, entity, is_group, folder_perm, read_perm, write_perm, delete_perm, is_admin \
+                     FROM folder_permissions WHERE context_id = $1 AND folder_id = $2 ORDER BY is_group, entity",
+                )
+                .bind(context)
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?;
+                folder.permissions = rows
+                    .iter()
+                    .map(|row| permission_from(row).map(|(_, permission)| permission))
+                    .collect::<StoreResult<_>>()?;
+                Ok(Some(folder))
             }
 
             async fn visible_folders(&self, context: ContextId, user: UserId) -> StoreResult<Vec<Folder>> {
