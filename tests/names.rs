@@ -7,6 +7,8 @@ mod common;
 
 #[path = "names/calendar_names.rs"]
 mod calendar_names;
+#[path = "names/destinations.rs"]
+mod destinations;
 #[path = "names/legacy_names.rs"]
 mod legacy_names;
 #[path = "names/path_input.rs"]

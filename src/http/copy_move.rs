@@ -2,19 +2,19 @@
 //! 9.9); a MOVE is one store transaction, so the object is never lost or doubled.
 
 use axum::response::{IntoResponse, Response};
-use http::{HeaderMap, StatusCode};
+use http::{HeaderMap, StatusCode, Uri};
 
+use super::destination::destination_segments;
 use super::error::DavError;
 use super::object::{
     check_new_member_name, may_write, need_privilege, read_member, unchanged_since,
     write_condition, MemberTarget,
 };
-use super::request_path;
 use super::resource::DavResource;
 use super::AppState;
 use crate::access::DavUser;
 use crate::caldav::{write, CalendarCollection};
-use crate::dav::headers::{destination, overwrite};
+use crate::dav::headers::overwrite;
 use crate::dav::Precondition;
 use crate::store::StoreError;
 
@@ -23,19 +23,11 @@ pub(super) async fn copy_or_move(
     me: &DavUser,
     source: &CalendarCollection,
     name: &str,
+    uri: &Uri,
     headers: &HeaderMap,
     is_move: bool,
 ) -> Result<Response, DavError> {
-    let target_path = destination(headers)?
-        .ok_or_else(|| DavError::BadRequest("COPY and MOVE need a Destination header".into()))?;
-    let target_sub = state.paths.strip_external(&target_path).ok_or_else(|| {
-        DavError::Status(
-            StatusCode::BAD_GATEWAY,
-            "the Destination is not on this server".into(),
-        )
-    })?;
-    let target_segments = request_path::segments(&target_sub)
-        .map_err(|e| DavError::BadRequest(format!("Destination: {e}")))?;
+    let target_segments = destination_segments(state, uri, headers)?;
     let DavResource::CalendarMember {
         collection: target,
         name: target_name,

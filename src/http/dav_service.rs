@@ -143,6 +143,7 @@ async fn dispatch(
                 &me,
                 collection,
                 name,
+                uri,
                 headers,
                 method.as_str() == "MOVE",
             )

@@ -6,6 +6,7 @@ mod carddav_report;
 mod contact;
 mod copy_move;
 mod dav_service;
+mod destination;
 mod error;
 mod health;
 mod mkcalendar;
