@@ -10,6 +10,7 @@ use crate::config::{props, ServerConfig};
 pub struct Limits {
     pub connections: ConnectionLimits,
     pub names: NameLimits,
+    pub properties: PropertyLimits,
 }
 
 /// What a connection and one request on it may hold.
@@ -29,8 +30,21 @@ pub struct NameLimits {
     pub max_resource_name_bytes: usize,
 }
 
-/// The longest key PostgreSQL's B-tree indexes take is about 2.7 KB; a name of at most
-/// this many bytes keeps every index row below it.
+/// What the properties a client sets may hold.
+#[derive(Debug, Clone)]
+pub struct PropertyLimits {
+    /// Bytes of one property value (dead, or kept on the folder).
+    pub max_value_bytes: usize,
+    /// Bytes of a dead property's namespace URI and local name together.
+    pub max_name_bytes: usize,
+    /// Dead properties of one resource.
+    pub max_dead_per_resource: usize,
+    /// Bytes of all dead property values of one resource.
+    pub max_dead_bytes_per_resource: usize,
+}
+
+/// The longest key PostgreSQL's B-tree indexes take is about 2.7 KB; a name and a
+/// property name of at most this many bytes each keep every index row below it.
 pub const MAX_INDEXED_NAME_BYTES: usize = 1024;
 
 impl Limits {
@@ -47,6 +61,13 @@ impl Limits {
             },
             names: NameLimits {
                 max_resource_name_bytes: indexed(config.get::<props::MaxResourceNameBytes>()),
+            },
+            properties: PropertyLimits {
+                max_value_bytes: config.get::<props::MaxPropertyValueBytes>() as usize,
+                max_name_bytes: indexed(config.get::<props::MaxPropertyNameBytes>()),
+                max_dead_per_resource: config.get::<props::MaxDeadPropertiesPerResource>() as usize,
+                max_dead_bytes_per_resource: config.get::<props::MaxDeadPropertyBytesPerResource>()
+                    as usize,
             },
         }
     }

@@ -7,6 +7,8 @@ mod common;
 
 #[path = "names/calendar_names.rs"]
 mod calendar_names;
+#[path = "names/dead_properties.rs"]
+mod dead_properties;
 #[path = "names/destinations.rs"]
 mod destinations;
 #[path = "names/legacy_names.rs"]

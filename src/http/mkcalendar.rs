@@ -5,7 +5,7 @@ use axum::response::{IntoResponse, Response};
 use http::{header, StatusCode};
 
 use super::error::DavError;
-use super::proppatch::apply_to_folder;
+use super::proppatch::{apply_to_folder, not_xml};
 use super::AppState;
 use crate::access::DavUser;
 use crate::caldav::collection::is_id_shaped;
@@ -47,6 +47,10 @@ pub(super) async fn mkcalendar(
         parse_mkcalendar(body)
     };
     let request = parsed.map_err(|e| DavError::BadRequest(format!("request body: {e}")))?;
+    for (name, value) in &request.props {
+        not_xml(name, Some(value))
+            .map_err(|e| DavError::BadRequest(format!("request body: {e}")))?;
+    }
     check_calendar_name(state, segment)?;
     if extended_mkcol {
         let calendar = request
@@ -84,6 +88,13 @@ pub(super) async fn mkcalendar(
         .map(|(_, value)| value.text().trim().to_owned())
         .filter(|name| !name.is_empty())
         .unwrap_or_else(|| segment.to_owned());
+    let max_value = state.limits.properties.max_value_bytes;
+    if display_name.len() > max_value {
+        return Err(DavError::Status(
+            StatusCode::INSUFFICIENT_STORAGE,
+            format!("a display name may hold at most {max_value} bytes"),
+        ));
+    }
     let folder = state
         .store
         .create_folder(

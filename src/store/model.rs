@@ -372,6 +372,25 @@ pub struct DeadProperty {
     pub value: String,
 }
 
+/// How much of a resource's dead properties is kept and served: values of at most
+/// `max_value_bytes`, and of those at most `max_count`, `max_total_bytes` in all, first
+/// names (namespace, then local name) first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeadPropertyBounds {
+    pub max_value_bytes: i64,
+    pub max_count: i64,
+    pub max_total_bytes: i64,
+}
+
+impl DeadPropertyBounds {
+    /// No bounds at all, for tools and tests that see what is stored.
+    pub const NONE: DeadPropertyBounds = DeadPropertyBounds {
+        max_value_bytes: i64::MAX,
+        max_count: i64::MAX,
+        max_total_bytes: i64::MAX,
+    };
+}
+
 /// One member's latest change since a sync token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
