@@ -11,6 +11,7 @@ pub struct Limits {
     pub connections: ConnectionLimits,
     pub names: NameLimits,
     pub properties: PropertyLimits,
+    pub collections: CollectionLimits,
 }
 
 /// What a connection and one request on it may hold.
@@ -43,6 +44,13 @@ pub struct PropertyLimits {
     pub max_dead_bytes_per_resource: usize,
 }
 
+/// How many collections a client may create.
+#[derive(Debug, Clone)]
+pub struct CollectionLimits {
+    /// Calendars and task lists one user may own when creating another.
+    pub max_calendars_per_user: usize,
+}
+
 /// The longest key PostgreSQL's B-tree indexes take is about 2.7 KB; a name and a
 /// property name of at most this many bytes each keep every index row below it.
 pub const MAX_INDEXED_NAME_BYTES: usize = 1024;
@@ -68,6 +76,9 @@ impl Limits {
                 max_dead_per_resource: config.get::<props::MaxDeadPropertiesPerResource>() as usize,
                 max_dead_bytes_per_resource: config.get::<props::MaxDeadPropertyBytesPerResource>()
                     as usize,
+            },
+            collections: CollectionLimits {
+                max_calendars_per_user: config.get::<props::MaxCalendarsPerUser>() as usize,
             },
         }
     }

@@ -34,6 +34,27 @@ fn check_calendar_name(state: &AppState, segment: &str) -> Result<(), DavError> 
         .map_err(|e| refuse(e.to_string()))
 }
 
+/// Whether the user may own one more calendar or task list
+/// (`davgate.limits.maxCalendarsPerUser`): 507 with the reason when not. Concurrent
+/// requests of one user may pass together, so the bound can be passed by as many.
+async fn may_own_another(state: &AppState, me: &DavUser) -> Result<(), DavError> {
+    let max = state.limits.collections.max_calendars_per_user;
+    let owned = state
+        .store
+        .visible_folders(me.user.context_id, me.user.id)
+        .await?
+        .into_iter()
+        .filter(|f| f.owner_id == Some(me.user.id) && CalendarKind::of(f.module).is_some())
+        .count();
+    if owned >= max {
+        return Err(DavError::Status(
+            StatusCode::INSUFFICIENT_STORAGE,
+            format!("a user may own at most {max} calendars and task lists; delete one first"),
+        ));
+    }
+    Ok(())
+}
+
 pub(super) async fn mkcalendar(
     state: &AppState,
     me: &DavUser,
@@ -95,6 +116,7 @@ pub(super) async fn mkcalendar(
             format!("a display name may hold at most {max_value} bytes"),
         ));
     }
+    may_own_another(state, me).await?;
     let folder = state
         .store
         .create_folder(

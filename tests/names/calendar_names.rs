@@ -231,3 +231,53 @@ async fn a_sharee_addresses_a_named_calendar_by_its_folder_id() {
         db.drop_database().await;
     }
 }
+
+/// MKCALENDAR stops at davgate.limits.maxCalendarsPerUser calendars and task lists of
+/// the user's own (here 3: the default calendar, the default task list and one more),
+/// so no client grows a calendar home, and every PROPFIND of it, without end.
+#[tokio::test]
+async fn mkcalendar_stops_at_the_calendars_a_user_may_own() {
+    for db in common::databases().await {
+        let site = site(
+            &db.store,
+            &[
+                LAYOUT[0],
+                LAYOUT[1],
+                ("davgate.limits.maxCalendarsPerUser", "3"),
+            ],
+        )
+        .await;
+        let what = db.label;
+        let third = mkcalendar(&site, ALICE, "/dav/caldav/third/", None).await;
+        assert_eq!(third.status, StatusCode::CREATED, "{what}");
+        let fourth = mkcalendar(&site, ALICE, "/dav/caldav/fourth/", None).await;
+        assert_eq!(
+            fourth.status,
+            StatusCode::INSUFFICIENT_STORAGE,
+            "{what}: {}",
+            String::from_utf8_lossy(&fourth.body)
+        );
+        assert!(
+            String::from_utf8_lossy(&fourth.body).contains("at most 3"),
+            "{what}"
+        );
+        assert_eq!(
+            display_name(&site, ALICE, "/dav/caldav/fourth/").await,
+            Err(404),
+            "{what}"
+        );
+        // Another user's calendars are counted for that user alone.
+        let bobs = mkcalendar(&site, BOB, "/dav/caldav/fourth/", None).await;
+        assert_eq!(bobs.status, StatusCode::CREATED, "{what}");
+        // Deleting one makes room again.
+        let deleted = send(
+            &site.app,
+            Call::new("DELETE", "/dav/caldav/third/").auth(ALICE.0, ALICE.1),
+        )
+        .await;
+        assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{what}");
+        let again = mkcalendar(&site, ALICE, "/dav/caldav/fourth/", None).await;
+        assert_eq!(again.status, StatusCode::CREATED, "{what}");
+        db.drop_database().await;
+    }
+}

@@ -113,4 +113,14 @@ properties! {
         env: None,
         doc: "Total bytes of the dead property values of one collection; a PROPPATCH that would store more fails as a whole with 507. Beyond it (stored earlier), only the first values by name that fit are served.",
     }
+    MaxCalendarsPerUser {
+        name: "davgate.limits.maxCalendarsPerUser",
+        value: u32,
+        parse: values::parse_u32,
+        kind: Kind::Integer,
+        default: "200",
+        cascade: false,
+        env: None,
+        doc: "Calendars and task lists a user may own before MKCALENDAR (or extended MKCOL) refuses another with 507; folders made otherwise count too, none are removed.",
+    }
 }
