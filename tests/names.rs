@@ -18,6 +18,20 @@ mod path_input;
 
 use common::http::*;
 
+/// `len` characters that do not compress, as PostgreSQL would compress a repetition
+/// small enough to fit its index.
+pub fn incompressible(len: usize) -> String {
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            char::from(b"abcdefghijklmnopqrstuvwxyz0123456789"[(state % 36) as usize])
+        })
+        .collect()
+}
+
 /// MKCALENDAR of `path` as `login`, with `display_name` when given.
 pub async fn mkcalendar(
     site: &Site,

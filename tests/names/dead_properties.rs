@@ -5,7 +5,7 @@
 use davgate::store::{DeadProperty, FolderModule};
 use http::StatusCode;
 
-use super::{mkcalendar, ALICE};
+use super::{incompressible, mkcalendar, ALICE};
 use crate::common;
 use crate::common::caldav::*;
 use crate::common::http::*;
@@ -354,6 +354,36 @@ async fn control_characters_in_property_values_are_refused() {
             .multistatus()
             .iter()
             .all(|r| r.href != "/dav/caldav/bell/"));
+        db.drop_database().await;
+    }
+}
+
+/// A dead property name that PostgreSQL could not index (a namespace of 3,000
+/// characters) gets 507 in its propstat, like any name beyond
+/// davgate.limits.maxPropertyNameBytes, and nothing is stored.
+#[tokio::test]
+async fn a_property_name_beyond_the_limit_gets_507() {
+    for db in common::databases().await {
+        let site = site(&db.store, LAYOUT).await;
+        let calendar = default_folder(&db.store, &site.alice, FolderModule::Calendar).await;
+        let path = calendar_path(&calendar);
+        let what = db.label;
+        let namespace = format!("urn:{}", incompressible(3000));
+        let body = format!(
+            r#"<D:propertyupdate xmlns:D="DAV:" xmlns:L="{namespace}"><D:set><D:prop><L:long>1</L:long><D:displayname>Long</D:displayname></D:prop></D:set></D:propertyupdate>"#
+        );
+        let answer = proppatch(&site, &path, body).await;
+        assert_eq!(
+            answer,
+            statuses(&[("displayname", 424), ("long", 507)]),
+            "{what}"
+        );
+        let stored = db
+            .store
+            .dead_properties(calendar.context_id, calendar.id, "")
+            .await
+            .unwrap();
+        assert!(stored.is_empty(), "{what}: {stored:?}");
         db.drop_database().await;
     }
 }

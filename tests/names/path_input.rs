@@ -5,7 +5,7 @@
 use davgate::store::FolderModule;
 use http::StatusCode;
 
-use super::{mkcalendar, ALICE};
+use super::{incompressible, mkcalendar, ALICE};
 use crate::common;
 use crate::common::caldav::*;
 use crate::common::http::*;
@@ -63,20 +63,6 @@ async fn a_nul_in_a_path_is_refused_with_a_reason() {
         assert_eq!(stored_names(&site, calendar.id).await, Vec::<String>::new());
         db.drop_database().await;
     }
-}
-
-/// `len` characters that do not compress, as PostgreSQL would compress a repetition
-/// small enough to fit its index.
-fn incompressible(len: usize) -> String {
-    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            char::from(b"abcdefghijklmnopqrstuvwxyz0123456789"[(state % 36) as usize])
-        })
-        .collect()
 }
 
 #[tokio::test]
