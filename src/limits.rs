@@ -10,6 +10,9 @@ use crate::config::{props, ServerConfig};
 pub struct Limits {
     pub connections: ConnectionLimits,
     pub sync: SyncLimits,
+    pub names: NameLimits,
+    pub properties: PropertyLimits,
+    pub collections: CollectionLimits,
 }
 
 /// What a connection and one request on it may hold.
@@ -30,6 +33,37 @@ pub struct SyncLimits {
     pub max_token_folders: usize,
 }
 
+/// What a name a client chooses may be.
+#[derive(Debug, Clone)]
+pub struct NameLimits {
+    /// Bytes of a new member's or calendar's name.
+    pub max_resource_name_bytes: usize,
+}
+
+/// What the properties a client sets may hold.
+#[derive(Debug, Clone)]
+pub struct PropertyLimits {
+    /// Bytes of one property value (dead, or kept on the folder).
+    pub max_value_bytes: usize,
+    /// Bytes of a dead property's namespace URI and local name together.
+    pub max_name_bytes: usize,
+    /// Dead properties of one resource.
+    pub max_dead_per_resource: usize,
+    /// Bytes of all dead property values of one resource.
+    pub max_dead_bytes_per_resource: usize,
+}
+
+/// How many collections a client may create.
+#[derive(Debug, Clone)]
+pub struct CollectionLimits {
+    /// Calendars and task lists one user may own when creating another.
+    pub max_calendars_per_user: usize,
+}
+
+/// The longest key PostgreSQL's B-tree indexes take is about 2.7 KB; a name and a
+/// property name of at most this many bytes each keep every index row below it.
+pub const MAX_INDEXED_NAME_BYTES: usize = 1024;
+
 impl Limits {
     pub fn from_config(config: &ServerConfig) -> Limits {
         let seconds = |value: u32| Duration::from_secs(value.max(1).into());
@@ -45,8 +79,26 @@ impl Limits {
             sync: SyncLimits {
                 max_token_folders: config.get::<props::MaxSyncTokenFolders>() as usize,
             },
+            names: NameLimits {
+                max_resource_name_bytes: indexed(config.get::<props::MaxResourceNameBytes>()),
+            },
+            properties: PropertyLimits {
+                max_value_bytes: config.get::<props::MaxPropertyValueBytes>() as usize,
+                max_name_bytes: indexed(config.get::<props::MaxPropertyNameBytes>()),
+                max_dead_per_resource: config.get::<props::MaxDeadPropertiesPerResource>() as usize,
+                max_dead_bytes_per_resource: config.get::<props::MaxDeadPropertyBytesPerResource>()
+                    as usize,
+            },
+            collections: CollectionLimits {
+                max_calendars_per_user: config.get::<props::MaxCalendarsPerUser>() as usize,
+            },
         }
     }
+}
+
+/// A configured name length, at most what the indexes hold.
+fn indexed(bytes: u32) -> usize {
+    (bytes as usize).min(MAX_INDEXED_NAME_BYTES)
 }
 
 impl Default for Limits {

@@ -699,6 +699,7 @@ async fn copy_and_move_between_calendars_keep_one_copy_each() {
             &site.app,
             Call::new("COPY", &source)
                 .auth("alice", ALICE_PASSWORD)
+                .header("host", "dav.example.com")
                 .header("destination", format!("http://dav.example.com{copied_to}")),
         )
         .await;

@@ -856,7 +856,10 @@ async fn via_proxy(
     build: impl for<'b> FnOnce(Call<'b>) -> Call<'b>,
 ) -> Answer {
     let uri = deployment.internal(external);
-    let call = Call::new(method, &uri).auth("alice@example.com", ALICE_PASSWORD);
+    // The proxy keeps the client's Host (ProxyPreserveHost On, Envoy's default).
+    let call = Call::new(method, &uri)
+        .auth("alice@example.com", ALICE_PASSWORD)
+        .header("host", "dav.example.com");
     send(&site.app, build(call)).await
 }
 

@@ -6,7 +6,7 @@ use crate::caldav::window::SyncWindow;
 use crate::content::ical::ical_utc;
 use crate::dav::{supported_report_set, ElementName, KnownProp, PropValue, XmlElement};
 use crate::http::paths::{encode_segment, DavPaths};
-use crate::store::{Folder, FolderModule, User};
+use crate::store::{Folder, FolderId, FolderModule, User};
 use crate::sync_token::sync_token;
 
 /// Largest calendar object accepted (CALDAV:max-resource-size).
@@ -52,6 +52,24 @@ pub struct CalendarCollection {
     pub rights: FolderRights,
     pub sharing: Sharing,
     pub display_name: String,
+    /// The path segment under which the viewer reaches the collection.
+    segment: String,
+}
+
+/// Whether a path segment has the form of a folder id: ASCII digits only. Such segments
+/// address folders by id and are never names a client may choose, so an id and a name
+/// cannot mean two different folders.
+pub fn is_id_shaped(segment: &str) -> bool {
+    !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The folder id a segment names: its canonical decimal form only (no sign, no leading
+/// zero), so each folder has exactly one id segment.
+pub fn folder_id_of(segment: &str) -> Option<FolderId> {
+    if !is_id_shaped(segment) || (segment.len() > 1 && segment.starts_with('0')) {
+        return None;
+    }
+    segment.parse().ok()
 }
 
 impl CalendarCollection {
@@ -68,12 +86,18 @@ impl CalendarCollection {
         let kind = CalendarKind::of(folder.module)?;
         let (rights, sharing, display_name) =
             seen_by(&folder, me.id, groups, owner_name, shared_name_template)?;
+        // A name a client chose is its owner's: everybody else addresses the folder by id.
+        let segment = match &folder.dav_name {
+            Some(name) if folder.owner_id == Some(me.id) => name.clone(),
+            _ => folder.id.to_string(),
+        };
         Some(CalendarCollection {
             folder,
             kind,
             rights,
             sharing,
             display_name,
+            segment,
         })
     }
 
@@ -81,24 +105,27 @@ impl CalendarCollection {
         self.folder.id
     }
 
-    /// The collection's path segment: the name a client gave it, else the folder id.
-    pub fn path_segment(&self) -> String {
-        self.folder
-            .dav_name
-            .clone()
-            .unwrap_or_else(|| self.folder.id.to_string())
+    /// The collection's path segment for the viewer: for its owner, the name a client
+    /// gave it; otherwise the folder id.
+    pub fn path_segment(&self) -> &str {
+        &self.segment
+    }
+
+    /// Whether the segment is a name the viewer's client chose rather than the folder id.
+    pub fn is_named(&self) -> bool {
+        self.segment != self.folder.id.to_string()
     }
 
     /// `/caldav/<segment>/`, below the DAV prefix, percent-encoded.
     pub fn sub_path(&self) -> String {
-        format!("/caldav/{}/", encode_segment(&self.path_segment()))
+        format!("/caldav/{}/", encode_segment(self.path_segment()))
     }
 
     /// `/caldav/<segment>/<resource name>`, percent-encoded.
     pub fn member_sub_path(&self, resource_name: &str) -> String {
         format!(
             "/caldav/{}/{}",
-            encode_segment(&self.path_segment()),
+            encode_segment(self.path_segment()),
             encode_segment(resource_name)
         )
     }

@@ -508,6 +508,16 @@ properties! {
         env: Some("DAVGATE_SHUTDOWN_DELAY_SECONDS"),
         doc: "Seconds between SIGTERM and closing the listener, while /health/ready answers 503 so load balancers stop sending requests.",
     }
+    TrustForwardedHost {
+        name: "davgate.trustForwardedHost",
+        value: bool,
+        parse: values::parse_bool,
+        kind: Kind::Bool,
+        default: "false",
+        cascade: false,
+        env: Some("DAVGATE_TRUST_FORWARDED_HOST"),
+        doc: "Whether the last X-Forwarded-Host value (the one the proxy in front appended) names this server too, besides the Host header; only for a proxy that does not preserve Host. A COPY or MOVE Destination on any other host gets 502.",
+    }
 }
 
 #[cfg(test)]

@@ -65,6 +65,14 @@ impl DeadValue {
             .unwrap_or_default()
     }
 
+    /// The first character of the value that XML 1.0 does not allow (NUL, the other
+    /// control characters but tab, line feed and carriage return, U+FFFE, U+FFFF), which
+    /// a lenient parser may have let through; None for a value that can be stored and
+    /// written back as well-formed XML.
+    pub fn non_xml_char(&self) -> Option<char> {
+        non_xml_char(&self.xml)
+    }
+
     /// The value for a multistatus response, written verbatim inside the property.
     pub fn to_prop_value(&self) -> PropValue {
         if self.xml.is_empty() {
@@ -73,6 +81,15 @@ impl DeadValue {
             PropValue::Xml(self.xml.clone())
         }
     }
+}
+
+/// The first character of `text` that XML 1.0 does not allow anywhere in a document.
+pub fn non_xml_char(text: &str) -> Option<char> {
+    text.chars().find(|&c| {
+        matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}')
+            || c == '\u{fffe}'
+            || c == '\u{ffff}'
+    })
 }
 
 /// The namespace declarations in scope while writing: URI and prefix (empty for none).
@@ -316,5 +333,29 @@ mod tests {
         let value = DeadValue::from_text("a\r\nb");
         assert_eq!(value.xml(), "a&#13;\nb");
         assert_eq!(reparse(&value).text, "a\r\nb");
+    }
+
+    #[test]
+    fn characters_xml_does_not_allow_are_found() {
+        let value = DeadValue::from_element(&property("<r><v>a&#1;b</v></r>"));
+        assert_eq!(value.non_xml_char(), Some('\u{1}'));
+        let value = DeadValue::from_element(&property(
+            "<r><v><x:e xmlns:x=\"urn:x\" a=\"&#27;\"/></v></r>",
+        ));
+        assert_eq!(value.non_xml_char(), Some('\u{1b}'));
+        assert_eq!(DeadValue::from_text("a\0b").non_xml_char(), Some('\0'));
+        assert_eq!(
+            DeadValue::from_element(&property(
+                "<r><v>tab\t, line\n, return&#13;, €, \u{10000}</v></r>"
+            ))
+            .non_xml_char(),
+            None
+        );
+        assert_eq!(non_xml_char("a\u{fffe}"), Some('\u{fffe}'));
+        assert_eq!(
+            non_xml_char("a\u{85}"),
+            None,
+            "C1 controls are XML 1.0 characters"
+        );
     }
 }

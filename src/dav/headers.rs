@@ -235,15 +235,42 @@ pub fn overwrite(headers: &HeaderMap) -> Result<bool, HeaderError> {
     }
 }
 
-/// The path of the `Destination` of a COPY or MOVE, still percent-encoded; an absolute
-/// URL is reduced to its path, and a query is dropped.
-pub fn destination(headers: &HeaderMap) -> Result<Option<String>, HeaderError> {
+/// The `Destination` of a COPY or MOVE (RFC 4918 10.3): an absolute URL, or an absolute
+/// path on the request's own host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DestinationRef {
+    /// The host (and port) an absolute URL names; None for a path.
+    pub authority: Option<http::uri::Authority>,
+    /// The path, still percent-encoded, without a query.
+    pub path: String,
+}
+
+/// The request's `Destination`, if any.
+pub fn destination(headers: &HeaderMap) -> Result<Option<DestinationRef>, HeaderError> {
     let Some(value) = single(headers, &DESTINATION, "Destination")? else {
         return Ok(None);
     };
-    reference_path(value)
-        .map(Some)
-        .ok_or_else(|| HeaderError::Destination(value.to_owned()))
+    let invalid = || HeaderError::Destination(value.to_owned());
+    let path = reference_path(value).ok_or_else(invalid)?;
+    let uri: http::Uri = value.parse().map_err(|_| invalid())?;
+    Ok(Some(DestinationRef {
+        authority: uri.authority().cloned(),
+        path,
+    }))
+}
+
+/// Whether an absolute URL's `authority` names the host `host` (a `Host` header's
+/// value): host names compared without case and without a final dot, ports with 80 and
+/// 443 standing for "none given", since a TLS-terminating proxy may stand between the
+/// client's scheme and this server's.
+pub fn names_host(authority: &http::uri::Authority, host: &str) -> bool {
+    let Ok(host) = host.trim().parse::<http::uri::Authority>() else {
+        return false;
+    };
+    let bare = |name: &str| name.trim_end_matches('.').to_ascii_lowercase();
+    let port = |port: Option<u16>| port.filter(|p| *p != 80 && *p != 443);
+    bare(authority.host()) == bare(host.host())
+        && port(authority.port_u16()) == port(host.port_u16())
 }
 
 /// The path of an absolute URL or absolute path (a `Destination`, a multiget `DAV:href`),
@@ -438,24 +465,71 @@ mod tests {
     }
 
     #[test]
-    fn destination_is_reduced_to_a_path() {
-        let get = |value: &str| destination(&headers(&[("Destination", value)]));
+    fn destination_is_an_authority_and_a_path() {
+        let get = |value: &str| {
+            destination(&headers(&[("Destination", value)]))
+                .map(|d| d.map(|d| (d.authority.map(|a| a.to_string()), d.path)))
+        };
         assert_eq!(
             get("https://dav.example.com/dav/caldav/7/a%20b.ics"),
-            Ok(Some("/dav/caldav/7/a%20b.ics".into()))
+            Ok(Some((
+                Some("dav.example.com".into()),
+                "/dav/caldav/7/a%20b.ics".into()
+            )))
         );
         assert_eq!(
             get("http://[::1]:8080/caldav/7/?x=1"),
-            Ok(Some("/caldav/7/".into()))
+            Ok(Some((Some("[::1]:8080".into()), "/caldav/7/".into())))
         );
-        assert_eq!(get("https://dav.example.com"), Ok(Some("/".into())));
-        assert_eq!(get("/caldav/8/b.ics"), Ok(Some("/caldav/8/b.ics".into())));
+        assert_eq!(
+            get("https://dav.example.com"),
+            Ok(Some((Some("dav.example.com".into()), "/".into())))
+        );
+        assert_eq!(
+            get("/caldav/8/b.ics"),
+            Ok(Some((None, "/caldav/8/b.ics".into())))
+        );
         assert_eq!(
             get("caldav/8/b.ics"),
             Err(HeaderError::Destination("caldav/8/b.ics".into()))
         );
         assert!(get("http://bad host/").is_err());
         assert_eq!(destination(&HeaderMap::new()), Ok(None));
+    }
+
+    #[test]
+    fn a_destination_names_the_requests_host_up_to_case_and_default_ports() {
+        let authority = |a: &str| a.parse::<http::uri::Authority>().unwrap();
+        let same = [
+            ("dav.example.com", "dav.example.com"),
+            ("DAV.Example.com", "dav.example.COM"),
+            ("dav.example.com:443", "dav.example.com"),
+            ("dav.example.com", "dav.example.com:80"),
+            ("dav.example.com.", "dav.example.com"),
+            ("dav.example.com:8443", "dav.example.com:8443"),
+            ("[::1]:8080", "[::1]:8080"),
+            ("user@dav.example.com", "dav.example.com"),
+        ];
+        for (destination, host) in same {
+            assert!(
+                names_host(&authority(destination), host),
+                "{destination} {host}"
+            );
+        }
+        let other = [
+            ("other.example.com", "dav.example.com"),
+            ("dav.example.com:8443", "dav.example.com"),
+            ("dav.example.com", "dav.example.com:8080"),
+            ("dav.example.com.evil.org", "dav.example.com"),
+            ("dav.example.com", "not a host"),
+            ("dav.example.com", ""),
+        ];
+        for (destination, host) in other {
+            assert!(
+                !names_host(&authority(destination), host),
+                "{destination} {host}"
+            );
+        }
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod precondition;
 pub mod propfind;
 pub mod proppatch;
 pub mod report;
+pub mod resource_name;
 mod xml_writer;
 
 pub use dead_value::DeadValue;
@@ -30,3 +31,4 @@ pub use report::{
     parse_address_data, parse_calendar_data, parse_report, ReportError, ReportProps, ReportRequest,
     SyncLevel,
 };
+pub use resource_name::{check_new_name, NameError};

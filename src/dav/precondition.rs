@@ -40,6 +40,8 @@ pub enum Precondition {
     CalendarSupportedFilter,
     /// A `text-match` names a collation the server does not have.
     CalendarSupportedCollation,
+    /// MKCALENDAR (or extended MKCOL) at a URL where no calendar can be created.
+    CalendarCollectionLocationOk,
     // CARDDAV:
     ValidAddressData,
     /// Another resource of the address book already holds this UID; carries its href.
@@ -127,6 +129,9 @@ impl Precondition {
             Self::CalendarValidFilter => ElementName::caldav("valid-filter"),
             Self::CalendarSupportedFilter => ElementName::caldav("supported-filter"),
             Self::CalendarSupportedCollation => ElementName::caldav("supported-collation"),
+            Self::CalendarCollectionLocationOk => {
+                ElementName::caldav("calendar-collection-location-ok")
+            }
             Self::ValidAddressData => ElementName::carddav("valid-address-data"),
             Self::AddressbookNoUidConflict(_) => ElementName::carddav("no-uid-conflict"),
             Self::AddressbookMaxResourceSize => ElementName::carddav("max-resource-size"),
@@ -329,6 +334,12 @@ mod tests {
                 403,
                 NS_CARDDAV,
                 "supported-collation",
+            ),
+            (
+                Precondition::CalendarCollectionLocationOk,
+                403,
+                NS_CALDAV,
+                "calendar-collection-location-ok",
             ),
         ];
         for (precondition, status, ns, local) in cases {

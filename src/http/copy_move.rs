@@ -2,18 +2,19 @@
 //! 9.9); a MOVE is one store transaction, so the object is never lost or doubled.
 
 use axum::response::{IntoResponse, Response};
-use http::{HeaderMap, StatusCode};
+use http::{HeaderMap, StatusCode, Uri};
 
+use super::destination::destination_segments;
 use super::error::DavError;
 use super::object::{
-    may_write, need_privilege, read_member, unchanged_since, write_condition, MemberTarget,
+    check_new_member_name, may_write, need_privilege, read_member, unchanged_since,
+    write_condition, MemberTarget,
 };
-use super::paths::decode_path;
 use super::resource::DavResource;
 use super::AppState;
 use crate::access::DavUser;
 use crate::caldav::{write, CalendarCollection};
-use crate::dav::headers::{destination, overwrite};
+use crate::dav::headers::overwrite;
 use crate::dav::Precondition;
 use crate::store::StoreError;
 
@@ -22,23 +23,15 @@ pub(super) async fn copy_or_move(
     me: &DavUser,
     source: &CalendarCollection,
     name: &str,
+    uri: &Uri,
     headers: &HeaderMap,
     is_move: bool,
 ) -> Result<Response, DavError> {
-    let target_path = destination(headers)?
-        .ok_or_else(|| DavError::BadRequest("COPY and MOVE need a Destination header".into()))?;
-    let target_sub = state.paths.strip_external(&target_path).ok_or_else(|| {
-        DavError::Status(
-            StatusCode::BAD_GATEWAY,
-            "the Destination is not on this server".into(),
-        )
-    })?;
-    let target_sub =
-        decode_path(&target_sub).map_err(|e| DavError::BadRequest(format!("Destination: {e}")))?;
+    let target_segments = destination_segments(state, uri, headers)?;
     let DavResource::CalendarMember {
         collection: target,
         name: target_name,
-    } = DavResource::resolve(&state.store, me, &target_sub).await?
+    } = DavResource::resolve(&state.store, me, &target_segments).await?
     else {
         return Err(DavError::Status(
             StatusCode::CONFLICT,
@@ -67,6 +60,9 @@ pub(super) async fn copy_or_move(
         &MemberTarget::calendar(state, &target, &target_name),
         existing.as_ref(),
     )?;
+    if existing.is_none() {
+        check_new_member_name(state, &target_name)?;
+    }
     // If-Match and If-None-Match refer to the source, for COPY as for MOVE (RFC 4918 10.4).
     let source_condition = write_condition(me, &from, headers, Some(&object))?;
     let overwrite = overwrite(headers)?;

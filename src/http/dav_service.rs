@@ -8,7 +8,7 @@ use http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 
 use super::error::DavError;
 use super::observe::ResourceKind;
-use super::paths::decode_path;
+use super::request_path;
 use super::resource::DavResource;
 use super::{
     carddav_report, contact, copy_move, mkcalendar, object, propfind, proppatch, report, AppState,
@@ -66,13 +66,14 @@ async fn dispatch(
         .paths
         .strip_internal(uri.path())
         .ok_or(DavError::NotFound)?;
-    let sub = decode_path(sub).map_err(|e| DavError::BadRequest(format!("request path: {e}")))?;
+    let segments = request_path::segments(sub)
+        .map_err(|e| DavError::BadRequest(format!("request path: {e}")))?;
     if method == Method::OPTIONS {
         return Ok(options());
     }
     let user = user.ok_or(DavError::Unauthorized)?.user;
     let me = DavUser::load(&state.store, &state.config, user).await?;
-    let resource = DavResource::resolve(&state.store, &me, &sub).await?;
+    let resource = DavResource::resolve(&state.store, &me, &segments).await?;
     if let Some(slot) = kind_slot {
         slot.set(resource.kind());
     }
@@ -142,6 +143,7 @@ async fn dispatch(
                 &me,
                 collection,
                 name,
+                uri,
                 headers,
                 method.as_str() == "MOVE",
             )

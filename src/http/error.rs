@@ -99,6 +99,9 @@ impl IntoResponse for DavError {
                 "the resource changed (or appeared) since the client last saw it".into(),
             ),
             DavError::Store(StoreError::NotFound) => DavError::NotFound.into_response(),
+            DavError::Store(StoreError::OverLimit(reason)) => {
+                text(StatusCode::INSUFFICIENT_STORAGE, reason)
+            }
             DavError::Store(err) => {
                 tracing::error!(error = %err, "request failed in the store");
                 text(StatusCode::INTERNAL_SERVER_ERROR, "internal error".into())

@@ -5,15 +5,55 @@ use axum::response::{IntoResponse, Response};
 use http::{header, StatusCode};
 
 use super::error::DavError;
-use super::proppatch::apply_to_folder;
+use super::proppatch::{apply_to_folder, not_xml};
 use super::AppState;
 use crate::access::DavUser;
+use crate::caldav::collection::is_id_shaped;
 use crate::caldav::CalendarKind;
+use crate::dav::{check_new_name, ElementName, KnownProp, Namespace, Precondition, Refusal};
 use crate::dav::{parse_mkcalendar, parse_mkcol};
-use crate::dav::{ElementName, KnownProp, Namespace, Precondition};
 use crate::store::{
     FolderModule, FolderType, NewFolder, Permission, Role, StoreError, PRIVATE_ROOT,
 };
+
+/// Whether a new calendar may be called `segment`. A segment of digits only addresses a
+/// folder by id, whether or not that folder exists or the user may see it, so it is
+/// refused alike in every case: a client-chosen name never shadows a folder id, and the
+/// answer tells nothing about other users' folders.
+fn check_calendar_name(state: &AppState, segment: &str) -> Result<(), DavError> {
+    let refuse = |reason: String| -> DavError {
+        Refusal::new(Precondition::CalendarCollectionLocationOk, reason).into()
+    };
+    if is_id_shaped(segment) {
+        return Err(refuse(
+            "a calendar's name may not consist of digits only: such paths address folders by id"
+                .into(),
+        ));
+    }
+    check_new_name(segment, state.limits.names.max_resource_name_bytes)
+        .map_err(|e| refuse(e.to_string()))
+}
+
+/// Whether the user may own one more calendar or task list
+/// (`davgate.limits.maxCalendarsPerUser`): 507 with the reason when not. Concurrent
+/// requests of one user may pass together, so the bound can be passed by as many.
+async fn may_own_another(state: &AppState, me: &DavUser) -> Result<(), DavError> {
+    let max = state.limits.collections.max_calendars_per_user;
+    let owned = state
+        .store
+        .visible_folders(me.user.context_id, me.user.id)
+        .await?
+        .into_iter()
+        .filter(|f| f.owner_id == Some(me.user.id) && CalendarKind::of(f.module).is_some())
+        .count();
+    if owned >= max {
+        return Err(DavError::Status(
+            StatusCode::INSUFFICIENT_STORAGE,
+            format!("a user may own at most {max} calendars and task lists; delete one first"),
+        ));
+    }
+    Ok(())
+}
 
 pub(super) async fn mkcalendar(
     state: &AppState,
@@ -28,6 +68,11 @@ pub(super) async fn mkcalendar(
         parse_mkcalendar(body)
     };
     let request = parsed.map_err(|e| DavError::BadRequest(format!("request body: {e}")))?;
+    for (name, value) in &request.props {
+        not_xml(name, Some(value))
+            .map_err(|e| DavError::BadRequest(format!("request body: {e}")))?;
+    }
+    check_calendar_name(state, segment)?;
     if extended_mkcol {
         let calendar = request
             .resource_types
@@ -64,6 +109,14 @@ pub(super) async fn mkcalendar(
         .map(|(_, value)| value.text().trim().to_owned())
         .filter(|name| !name.is_empty())
         .unwrap_or_else(|| segment.to_owned());
+    let max_value = state.limits.properties.max_value_bytes;
+    if display_name.len() > max_value {
+        return Err(DavError::Status(
+            StatusCode::INSUFFICIENT_STORAGE,
+            format!("a display name may hold at most {max_value} bytes"),
+        ));
+    }
+    may_own_another(state, me).await?;
     let folder = state
         .store
         .create_folder(
@@ -86,9 +139,11 @@ pub(super) async fn mkcalendar(
         )
         .await
         .map_err(|e| match e {
+            // Names are unique per owner: only one of the user's own collections (one the
+            // calendar home does not list) can hold it.
             StoreError::AlreadyExists(_) => DavError::Status(
                 StatusCode::CONFLICT,
-                format!("the name {segment:?} is taken by another collection"),
+                format!("another of your collections is named {segment:?}"),
             ),
             other => other.into(),
         })?;

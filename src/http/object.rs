@@ -14,7 +14,7 @@ use crate::caldav::{write, CalendarCollection, SyncWindow};
 use crate::config::props;
 use crate::dav::headers::{if_match, if_none_match};
 use crate::dav::member::{http_date, quoted_etag};
-use crate::dav::{ElementName, NeededPrivilege, Precondition};
+use crate::dav::{check_new_name, ElementName, NeededPrivilege, Precondition};
 use crate::store::{FolderId, StoreError, StoredObject, WriteCondition, WriteObject};
 
 /// 403 with `DAV:need-privileges` naming the resource and the missing privilege.
@@ -195,6 +195,9 @@ pub(super) async fn put_member(
         .object(context, target.folder, target.name)
         .await?;
     may_write(me, target, current.as_ref())?;
+    if current.is_none() {
+        check_new_member_name(state, target.name)?;
+    }
     let condition = write_condition(me, target, headers, current.as_ref())?;
     let mut object = build()?;
     if let Some(existing) = &current {
@@ -216,6 +219,13 @@ pub(super) async fn put_member(
         Err(StoreError::UidConflict { resource_name }) => Err(uid_conflict(&resource_name).into()),
         Err(other) => Err(other.into()),
     }
+}
+
+/// Whether a new member may be stored under `name` (a member that exists keeps its name,
+/// whatever it is): 403 with the reason otherwise.
+pub(super) fn check_new_member_name(state: &AppState, name: &str) -> Result<(), DavError> {
+    check_new_name(name, state.limits.names.max_resource_name_bytes)
+        .map_err(|e| DavError::Forbidden(format!("{e}")))
 }
 
 /// The user's right to write `target` as it is now (`current`): to create it in the

@@ -188,7 +188,7 @@ async fn book_responses(
         .collect();
     let mut dead_properties = state
         .store
-        .collections_dead_properties(context, &own)
+        .collections_dead_properties_within(context, &own, dead_property_bounds(state))
         .await?;
     let max_size = me.config.get::<props::MaxVCardSize>();
     Ok(books
@@ -286,6 +286,13 @@ fn listing(
         .boxed()
 }
 
+/// How much of each collection's dead properties is served (`davgate.limits`): values
+/// stored beyond the limits, before they existed or by another writer, stay stored but
+/// are not read, so they cannot make every PROPFIND large.
+fn dead_property_bounds(state: &AppState) -> crate::store::DeadPropertyBounds {
+    super::proppatch::dead_property_bounds(&state.limits.properties)
+}
+
 fn dead_props(stored: Vec<crate::store::DeadProperty>) -> Vec<(PropName, PropValue)> {
     stored
         .into_iter()
@@ -327,7 +334,7 @@ async fn collection_responses(
     let seqs = state.store.folder_seqs(context, &ids).await?;
     let mut dead_properties = state
         .store
-        .collections_dead_properties(context, &ids)
+        .collections_dead_properties_within(context, &ids, dead_property_bounds(state))
         .await?;
     Ok(collections
         .iter()

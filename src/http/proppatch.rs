@@ -11,9 +11,11 @@ use super::object::need_privilege;
 use super::AppState;
 use crate::access::DavUser;
 use crate::caldav::CalendarCollection;
+use crate::dav::dead_value::non_xml_char;
 use crate::dav::{DeadValue, PropOperation, ProppatchRequest};
 use crate::dav::{KnownProp, Multistatus, PropName, PropValue, Response as DavResponse};
-use crate::store::{DeadProperty, FolderId, FolderUpdate};
+use crate::limits::PropertyLimits;
+use crate::store::{DeadProperty, DeadPropertyBounds, FolderId, FolderUpdate, StoreError};
 
 /// What one requested change means for a calendar collection.
 #[derive(Debug)]
@@ -60,15 +62,33 @@ pub(super) async fn proppatch(
 ) -> Result<Response, DavError> {
     let request = ProppatchRequest::parse(body)
         .map_err(|e| DavError::BadRequest(format!("PROPPATCH body: {e}")))?;
+    for operation in &request.operations {
+        let (name, value) = match operation {
+            PropOperation::Set(name, value) => (name, Some(value)),
+            PropOperation::Remove(name) => (name, None),
+        };
+        not_xml(name, value).map_err(|e| DavError::BadRequest(format!("PROPPATCH body: {e}")))?;
+    }
     let href = folder.href;
     if !folder.can_administer {
         return Err(need_privilege(href, "write-properties"));
     }
+    let limits = &state.limits.properties;
     let mut changes = Vec::new();
     let mut failures: Vec<(PropName, StatusCode)> = Vec::new();
+    let mut reasons = Vec::new();
     for operation in request.operations {
         match classify(operation, folder.target) {
-            Ok(change) => changes.push(change),
+            Ok(change) => match within_limits(&change, limits) {
+                Ok(()) => changes.push(change),
+                Err(reason) => {
+                    failures.push((
+                        change_name(&change, folder.target),
+                        StatusCode::INSUFFICIENT_STORAGE,
+                    ));
+                    reasons.push(reason);
+                }
+            },
             Err(failure) => failures.push(failure),
         }
     }
@@ -80,13 +100,93 @@ pub(super) async fn proppatch(
         for change in &changes {
             response.failed_dependency(change_name(change, folder.target));
         }
+        if !reasons.is_empty() {
+            response = response.with_description(reasons.join("; "));
+        }
         return Ok(multistatus(response));
     }
-    store_changes(state, me, folder.id, &changes).await?;
-    for change in &changes {
-        response.found(change_name(change, folder.target), PropValue::Empty);
+    match store_changes(state, me, folder.id, &changes).await {
+        Ok(()) => {
+            for change in &changes {
+                response.found(change_name(change, folder.target), PropValue::Empty);
+            }
+        }
+        // The dead properties would outgrow the resource's bounds: nothing was stored
+        // (RFC 4918 9.2.1: 507 for what could not be recorded, 424 for the rest).
+        Err(DavError::Store(StoreError::OverLimit(reason))) => {
+            for change in &changes {
+                let name = change_name(change, folder.target);
+                if matches!(change, Change::SetDead(..)) {
+                    response.add(
+                        StatusCode::INSUFFICIENT_STORAGE,
+                        crate::dav::Property::new(name, PropValue::Empty),
+                    );
+                } else {
+                    response.failed_dependency(name);
+                }
+            }
+            response = response.with_description(reason);
+        }
+        Err(other) => return Err(other),
     }
     Ok(multistatus(response))
+}
+
+/// The reason a property name or value is refused when it holds a character XML 1.0
+/// does not allow, which a lenient parser may let through: it could not be written back
+/// as well-formed XML, and PostgreSQL cannot store a NUL.
+pub(super) fn not_xml(name: &PropName, value: Option<&DeadValue>) -> Result<(), String> {
+    let found = non_xml_char(name.ns.uri())
+        .or_else(|| non_xml_char(&name.local))
+        .or_else(|| value.and_then(DeadValue::non_xml_char));
+    match found {
+        Some(c) => Err(format!(
+            "{{{}}}{} holds U+{:04X}, which XML does not allow",
+            name.ns.uri(),
+            name.local,
+            c as u32
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Whether the change fits `davgate.limits.maxPropertyValueBytes` (any value) and
+/// `maxPropertyNameBytes` (a dead property's name); the reason when it does not.
+fn within_limits(change: &Change, limits: &PropertyLimits) -> Result<(), String> {
+    let (value, name) = match change {
+        Change::Name(text) => (text.len(), None),
+        Change::Description(text) | Change::Color(text) => {
+            (text.as_ref().map_or(0, String::len), None)
+        }
+        Change::Order(_) | Change::RemoveDead(_) => (0, None),
+        Change::SetDead(name, value) => (value.xml().len(), Some(name)),
+    };
+    if value > limits.max_value_bytes {
+        return Err(format!(
+            "a property value may hold at most {} bytes, this one has {value}",
+            limits.max_value_bytes
+        ));
+    }
+    if let Some(name) = name {
+        let length = name.ns.uri().len() + name.local.len();
+        if length > limits.max_name_bytes {
+            return Err(format!(
+                "a property name (namespace and local name) may hold at most {} bytes, this one has {length}",
+                limits.max_name_bytes
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The bounds the store keeps a resource's dead properties in.
+pub(super) fn dead_property_bounds(limits: &PropertyLimits) -> DeadPropertyBounds {
+    let bound = |value: usize| i64::try_from(value).unwrap_or(i64::MAX);
+    DeadPropertyBounds {
+        max_value_bytes: bound(limits.max_value_bytes),
+        max_count: bound(limits.max_dead_per_resource),
+        max_total_bytes: bound(limits.max_dead_bytes_per_resource),
+    }
 }
 
 fn multistatus(response: DavResponse) -> Response {
@@ -166,7 +266,11 @@ pub(super) async fn apply_to_folder(
             PropOperation::Set(name.clone(), value.clone()),
             Target::Calendar,
         ) {
-            Ok(change) => classified.push(change),
+            Ok(change) => {
+                within_limits(&change, &state.limits.properties)
+                    .map_err(|reason| DavError::Status(StatusCode::INSUFFICIENT_STORAGE, reason))?;
+                classified.push(change);
+            }
             Err((name, _)) => {
                 return Err(DavError::Forbidden(format!(
                     "property {{{}}}{} cannot be set",
@@ -176,7 +280,14 @@ pub(super) async fn apply_to_folder(
             }
         }
     }
-    store_changes(state, me, folder, &classified).await
+    store_changes(state, me, folder, &classified)
+        .await
+        .map_err(|err| match err {
+            DavError::Store(StoreError::OverLimit(reason)) => {
+                DavError::Status(StatusCode::INSUFFICIENT_STORAGE, reason)
+            }
+            other => other,
+        })
 }
 
 async fn store_changes(
@@ -203,18 +314,21 @@ async fn store_changes(
         }
     }
     let context = me.user.context_id;
+    // Dead properties first: they are what the resource's bounds may refuse, and a
+    // refusal must leave the folder's own properties unchanged too.
+    if !set.is_empty() || !remove.is_empty() {
+        let bounds = dead_property_bounds(&state.limits.properties);
+        state
+            .store
+            .update_dead_properties_within(context, folder, "", &set, &remove, bounds)
+            .await?;
+    }
     let folder_changes = update.name.is_some()
         || update.description.is_some()
         || update.color.is_some()
         || update.sort_order.is_some();
     if folder_changes {
         state.store.update_folder(context, folder, update).await?;
-    }
-    if !set.is_empty() || !remove.is_empty() {
-        state
-            .store
-            .update_dead_properties(context, folder, "", &set, &remove)
-            .await?;
     }
     Ok(())
 }

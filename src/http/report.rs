@@ -245,9 +245,10 @@ async fn collection_timezone(
     me: &DavUser,
     collection: &CalendarCollection,
 ) -> Result<Option<String>, DavError> {
+    let bounds = super::proppatch::dead_property_bounds(&state.limits.properties);
     let props = state
         .store
-        .dead_properties(me.user.context_id, collection.id(), "")
+        .dead_properties_within(me.user.context_id, collection.id(), "", bounds)
         .await?;
     let caldav = crate::dav::Namespace::CalDav;
     Ok(props

@@ -12,8 +12,9 @@ use futures::stream::{self, BoxStream, StreamExt};
 use http::StatusCode;
 
 use super::error::DavError;
-use super::paths::{decode_path, DavPaths};
+use super::paths::DavPaths;
 use super::propfind::answer;
+use super::request_path::{self, PathError};
 use super::streaming;
 use super::sync::too_many;
 use crate::dav::headers::reference_path;
@@ -21,6 +22,10 @@ use crate::dav::member::member_properties;
 use crate::dav::report::ReportProps;
 use crate::dav::{KnownProp, PropValue, Response as DavResponse};
 use crate::store::{ContextId, DynStore, FolderId, StoredObject, SyncMember};
+
+/// What an href of a report names: a member of the collection (folder and stored name),
+/// nothing in it, or no resource at all (a path no resource can have).
+type HrefTarget = Result<Option<(FolderId, String)>, PathError>;
 
 /// Names fetched per store query when a report needs member data.
 const BATCH: usize = 500;
@@ -75,16 +80,22 @@ pub(super) trait MemberView: Clone + Send + Sync + 'static {
     }
 
     /// The folder and stored name an href (as a client sends it) names, if it names a
-    /// member of this collection.
-    fn locate_href(&self, href: &str) -> Option<(FolderId, String)> {
-        let sub = self.paths().strip_external(&reference_path(href)?)?;
-        let decoded = decode_path(&sub).ok()?;
-        let collection = decode_path(&self.collection_sub_path()).ok()?;
-        let name = decoded.strip_prefix(&collection)?;
-        if name.is_empty() || name.contains('/') {
-            return None;
+    /// member of this collection; an error when its path cannot name any resource (a
+    /// NUL, a dot segment, a malformed escape), which the multiget answers on its own.
+    fn locate_href(&self, href: &str) -> HrefTarget {
+        let Some(sub) = reference_path(href).and_then(|path| self.paths().strip_external(&path))
+        else {
+            return Ok(None);
+        };
+        let mut segments = request_path::segments(&sub)?;
+        let collection = request_path::segments(&self.collection_sub_path())?;
+        let Some(name) = segments.pop() else {
+            return Ok(None);
+        };
+        if segments != collection {
+            return Ok(None);
         }
-        self.locate(name)
+        Ok(self.locate(&name))
     }
 
     /// Members of `folder` by name: one query (the callers pass at most a batch).
@@ -130,7 +141,7 @@ pub(super) fn multiget<V: MemberView>(view: V, props: ReportProps, hrefs: Vec<St
         let view = view.clone();
         let props = props.clone();
         async move {
-            let located: Vec<(String, Option<(FolderId, String)>)> = chunk
+            let located: Vec<(String, HrefTarget)> = chunk
                 .into_iter()
                 .map(|href| {
                     let target = view.locate_href(&href);
@@ -138,7 +149,10 @@ pub(super) fn multiget<V: MemberView>(view: V, props: ReportProps, hrefs: Vec<St
                 })
                 .collect();
             let mut wanted: BTreeMap<FolderId, Vec<String>> = BTreeMap::new();
-            for (folder, name) in located.iter().filter_map(|(_, t)| t.as_ref()) {
+            for (folder, name) in located
+                .iter()
+                .filter_map(|(_, t)| t.as_ref().ok().and_then(Option::as_ref))
+            {
                 wanted.entry(*folder).or_default().push(name.clone());
             }
             let found = fetch(&view, wanted).await?;
@@ -146,6 +160,11 @@ pub(super) fn multiget<V: MemberView>(view: V, props: ReportProps, hrefs: Vec<St
                 located
                     .into_iter()
                     .map(|(href, target)| {
+                        // An href no resource can have is answered on its own; the rest
+                        // of the report goes on.
+                        let Ok(target) = target else {
+                            return DavResponse::with_status(href, StatusCode::BAD_REQUEST);
+                        };
                         let object = target
                             .and_then(|(folder, name)| found.get(&folder)?.get(&name))
                             .filter(|o| view.may_read(o));

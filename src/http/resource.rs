@@ -3,6 +3,7 @@
 //! address book or a member of one.
 
 use crate::access::DavUser;
+use crate::caldav::collection::folder_id_of;
 use crate::caldav::{home, CalendarCollection};
 use crate::carddav::{self, AddressBook};
 use crate::config::props;
@@ -52,10 +53,14 @@ impl DavResource {
         }
     }
 
-    /// Resolves the decoded path `sub` for `me`. CalDAV paths answer 403 to a user for
-    /// whom `com.openexchange.caldav.enabled` is off.
-    pub async fn resolve(store: &DynStore, me: &DavUser, sub: &str) -> Result<Self, DavError> {
-        let segments: Vec<&str> = sub.split('/').filter(|s| !s.is_empty()).collect();
+    /// Resolves the decoded `segments` of a path below the prefix for `me`. CalDAV paths
+    /// answer 403 to a user for whom `com.openexchange.caldav.enabled` is off.
+    pub async fn resolve(
+        store: &DynStore,
+        me: &DavUser,
+        segments: &[String],
+    ) -> Result<Self, DavError> {
+        let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
         if segments.first() == Some(&"caldav") && !me.config.get::<props::CaldavEnabled>() {
             return Err(DavError::Forbidden(
                 "CalDAV is not enabled for this account".into(),
@@ -93,7 +98,9 @@ impl DavResource {
                     name: (*name).to_owned(),
                 })
             }
-            _ => EntryResource::resolve(store, &me.user, sub)
+            // The entry tree has no names with a slash of their own.
+            _ if segments.iter().any(|s| s.contains('/')) => Err(DavError::NotFound),
+            _ => EntryResource::resolve(store, &me.user, &segments.join("/"))
                 .await?
                 .map(Self::Entry)
                 .ok_or(DavError::NotFound),
@@ -101,24 +108,25 @@ impl DavResource {
     }
 }
 
-/// The collection a path segment names: the name a client gave it on creation, or a
-/// folder id.
+/// The collection a path segment names for `me`: first one of the user's own names
+/// (what MKCALENDAR stored), then a folder id, each only if the home lists that
+/// collection under this very segment, so the path and the home listing always agree.
+/// Other users' names are never looked at, so the answer (and the work behind it) is the
+/// same whether or not somebody else uses the name.
 async fn calendar_by_segment(
     store: &DynStore,
     me: &DavUser,
     segment: &str,
 ) -> Result<Option<CalendarCollection>, DavError> {
-    let id = match store
-        .folder_by_dav_name(me.user.context_id, segment)
-        .await?
-    {
-        Some(id) => id,
-        None => match segment.parse::<i64>() {
-            Ok(id) => id,
-            Err(_) => return Ok(None),
-        },
-    };
-    let collection = home::calendar(store, me, id).await?;
-    // A folder with a client-given name is only reachable under that name.
-    Ok(collection.filter(|c| c.path_segment() == segment))
+    let named = store
+        .folder_by_dav_name(me.user.context_id, me.user.id, segment)
+        .await?;
+    for id in named.into_iter().chain(folder_id_of(segment)) {
+        if let Some(collection) = home::calendar(store, me, id).await? {
+            if collection.path_segment() == segment {
+                return Ok(Some(collection));
+            }
+        }
+    }
+    Ok(None)
 }

@@ -35,6 +35,9 @@ pub enum StoreError {
     InvalidSyncToken(i64),
     #[error("invalid: {0}")]
     Invalid(String),
+    /// A write would store more than the bounds it was given allow; nothing was written.
+    #[error("over a storage limit: {0}")]
+    OverLimit(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("migration failed: {0}")]
@@ -141,12 +144,23 @@ pub trait Store: Send + Sync + 'static {
     async fn create_folder(&self, context: ContextId, new: NewFolder) -> StoreResult<Folder>;
     async fn folder(&self, context: ContextId, id: FolderId) -> StoreResult<Folder>;
     async fn folders(&self, context: ContextId) -> StoreResult<Vec<Folder>>;
-    /// The folder a DAV client created under the path segment `dav_name`.
+    /// The folder of `owner` that a DAV client created under the path segment
+    /// `dav_name`; other users' names are never consulted.
     async fn folder_by_dav_name(
         &self,
         context: ContextId,
+        owner: UserId,
         dav_name: &str,
     ) -> StoreResult<Option<FolderId>>;
+    /// The folder `id` if `user` may see it (as `visible_folders` decides); None alike
+    /// for a folder the user may not see and for one that does not exist, in the same
+    /// single query, so neither answer nor timing tells them apart.
+    async fn visible_folder(
+        &self,
+        context: ContextId,
+        user: UserId,
+        id: FolderId,
+    ) -> StoreResult<Option<Folder>>;
     /// Folders `user` may see: a permission for the user, for one of the user's groups
     /// or for all users, with at least the "see folder" level.
     async fn visible_folders(&self, context: ContextId, user: UserId) -> StoreResult<Vec<Folder>>;
@@ -253,24 +267,60 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<WriteOutcome>;
 
     // dead properties of collections (resource_name '') and members
-    /// The dead properties of several collections (not their members) in one query;
+    /// The dead properties of several collections (not their members) in one query,
+    /// each collection's within `bounds` (what lies beyond is not even read);
     /// collections without any are absent.
+    async fn collections_dead_properties_within(
+        &self,
+        context: ContextId,
+        folders: &[FolderId],
+        bounds: DeadPropertyBounds,
+    ) -> StoreResult<std::collections::HashMap<FolderId, Vec<DeadProperty>>>;
+    /// `collections_dead_properties_within` without bounds.
     async fn collections_dead_properties(
         &self,
         context: ContextId,
         folders: &[FolderId],
-    ) -> StoreResult<std::collections::HashMap<FolderId, Vec<DeadProperty>>>;
-    /// The dead properties of a collection (`resource_name` '') or member, ordered by
-    /// namespace and name.
+    ) -> StoreResult<std::collections::HashMap<FolderId, Vec<DeadProperty>>> {
+        self.collections_dead_properties_within(context, folders, DeadPropertyBounds::NONE)
+            .await
+    }
+    /// The dead properties of a collection (`resource_name` '') or member within
+    /// `bounds`, ordered by namespace and name.
+    async fn dead_properties_within(
+        &self,
+        context: ContextId,
+        folder: FolderId,
+        resource_name: &str,
+        bounds: DeadPropertyBounds,
+    ) -> StoreResult<Vec<DeadProperty>>;
+    /// `dead_properties_within` without bounds.
     async fn dead_properties(
         &self,
         context: ContextId,
         folder: FolderId,
         resource_name: &str,
-    ) -> StoreResult<Vec<DeadProperty>>;
+    ) -> StoreResult<Vec<DeadProperty>> {
+        self.dead_properties_within(context, folder, resource_name, DeadPropertyBounds::NONE)
+            .await
+    }
     /// Removes `remove` (namespace, name), then sets `set`, in one transaction. NotFound
-    /// when the folder, or the named member, does not exist. A change to a collection's
-    /// dead properties is a change of the folder (it moves the ctag).
+    /// when the folder, or the named member, does not exist. OverLimit, with nothing
+    /// written, when a value set is larger than `bounds` allow, or when afterwards the
+    /// resource holds more properties or bytes (counting values within the value bound)
+    /// than `bounds` allow and more than it held before; so a resource stored beyond
+    /// them can always shrink. A change to a collection's dead properties is a change of
+    /// the folder (it moves the ctag).
+    async fn update_dead_properties_within(
+        &self,
+        context: ContextId,
+        folder: FolderId,
+        resource_name: &str,
+        set: &[DeadProperty],
+        remove: &[(String, String)],
+        bounds: DeadPropertyBounds,
+    ) -> StoreResult<()>;
+    /// `update_dead_properties_within` without bounds.
     async fn update_dead_properties(
         &self,
         context: ContextId,
@@ -278,7 +328,17 @@ pub trait Store: Send + Sync + 'static {
         resource_name: &str,
         set: &[DeadProperty],
         remove: &[(String, String)],
-    ) -> StoreResult<()>;
+    ) -> StoreResult<()> {
+        self.update_dead_properties_within(
+            context,
+            folder,
+            resource_name,
+            set,
+            remove,
+            DeadPropertyBounds::NONE,
+        )
+        .await
+    }
 
     // change log
     /// The context's current sequence: a sync token valid on every replica.

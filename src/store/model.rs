@@ -144,7 +144,9 @@ pub struct Folder {
     /// Where the folder sorts among the user's calendars (Apple's calendar-order); None = unset.
     pub sort_order: Option<i32>,
     /// The path segment a DAV client chose when it created the folder (MKCALENDAR);
-    /// None for folders made otherwise, which are addressed by id.
+    /// None for folders made otherwise, which are addressed by id. It is the owner's
+    /// name for the folder, unique among the owner's folders; other users address the
+    /// folder by id.
     pub dav_name: Option<String>,
     pub permissions: Vec<Permission>,
 }
@@ -371,6 +373,25 @@ pub struct DeadProperty {
     pub namespace: String,
     pub name: String,
     pub value: String,
+}
+
+/// How much of a resource's dead properties is kept and served: values of at most
+/// `max_value_bytes`, and of those at most `max_count`, `max_total_bytes` in all, first
+/// names (namespace, then local name) first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeadPropertyBounds {
+    pub max_value_bytes: i64,
+    pub max_count: i64,
+    pub max_total_bytes: i64,
+}
+
+impl DeadPropertyBounds {
+    /// No bounds at all, for tools and tests that see what is stored.
+    pub const NONE: DeadPropertyBounds = DeadPropertyBounds {
+        max_value_bytes: i64::MAX,
+        max_count: i64::MAX,
+        max_total_bytes: i64::MAX,
+    };
 }
 
 /// One member's latest change since a sync token.

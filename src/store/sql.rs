@@ -54,7 +54,7 @@ pub(crate) enum FolderScope {
 
 /// The visibility test on a folder row `f`; entity 0 is `ALL_USERS_GROUP`.
 const _: () = assert!(super::ALL_USERS_GROUP == 0);
-const VISIBLE_TO_USER: &str = " AND EXISTS (SELECT 1 FROM folder_permissions p \
+pub(crate) const VISIBLE_TO_USER: &str = " AND EXISTS (SELECT 1 FROM folder_permissions p \
      WHERE p.context_id = f.context_id AND p.folder_id = f.id AND (p.folder_perm >= 1 OR p.is_admin) AND ( \
        (p.is_group = FALSE AND p.entity = $2) \
        OR (p.is_group AND p.entity = 0) \
@@ -114,6 +114,24 @@ pub(crate) fn member_filter_sql(filter: &super::MemberFilter, args: &mut Vec<Arg
     sql
 }
 
+/// The dead properties matching `condition` (on `dead_properties`, with its values from
+/// `$5` on) within bounds: values of at most `$2` bytes, and of those per resource the
+/// first `$3` by name whose bytes add up to at most `$4`; `$1` is the context. Larger
+/// values are filtered by their length alone, so they are never read.
+pub(crate) fn bounded_dead_properties_sql(condition: &str) -> String {
+    format!(
+        "SELECT folder_id, namespace, name, value FROM ( \
+           SELECT folder_id, resource_name, namespace, name, value, \
+             ROW_NUMBER() OVER (PARTITION BY folder_id, resource_name ORDER BY namespace, name) AS n, \
+             SUM(octet_length(value)) OVER (PARTITION BY folder_id, resource_name ORDER BY namespace, name \
+               ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS running \
+           FROM dead_properties \
+           WHERE context_id = $1 AND octet_length(value) <= $2 AND {condition} \
+         ) bounded WHERE n <= $3 AND running <= $4 \
+         ORDER BY folder_id, namespace, name"
+    )
+}
+
 /// `$first, $first+1, ...` for `count` values.
 pub(crate) fn placeholders(first: usize, count: usize) -> String {
     (first..first + count)
@@ -129,8 +147,8 @@ macro_rules! impl_sql_store {
         use sqlx::Row as _;
 
         use $crate::store::sql::{
-            member_filter_sql, placeholders, Arg, FolderScope, Link, UserScope, NAMES_PER_BATCH,
-            OBJECTS_AHEAD, SUMMARIES_AHEAD,
+            bounded_dead_properties_sql, member_filter_sql, placeholders, Arg, FolderScope, Link,
+            UserScope, NAMES_PER_BATCH, OBJECTS_AHEAD, SUMMARIES_AHEAD, VISIBLE_TO_USER,
         };
 
         const CONTEXT_COLUMNS: &str = "id, name, enabled";
@@ -743,6 +761,29 @@ macro_rules! impl_sql_store {
                 floor.ok_or(StoreError::NotFound)
             }
 
+            /// How many dead properties `resource_name` holds and their bytes, counting
+            /// only values within `bounds.max_value_bytes` (larger ones are never served).
+            async fn dead_property_usage(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                context: ContextId,
+                folder: FolderId,
+                resource_name: &str,
+                bounds: DeadPropertyBounds,
+            ) -> StoreResult<(i64, i64)> {
+                let row = sqlx::query(
+                    "SELECT COUNT(*) AS n, COALESCE(SUM(octet_length(value)), 0) AS bytes \
+                     FROM dead_properties WHERE context_id = $1 AND folder_id = $2 \
+                     AND resource_name = $3 AND octet_length(value) <= $4",
+                )
+                .bind(context)
+                .bind(folder)
+                .bind(resource_name)
+                .bind(bounds.max_value_bytes)
+                .fetch_one(&mut **tx)
+                .await?;
+                Ok((row.try_get("n")?, row.try_get("bytes")?))
+            }
+
             async fn insert_folder(
                 tx: &mut sqlx::Transaction<'static, $db>,
                 context: ContextId,
@@ -1352,15 +1393,51 @@ macro_rules! impl_sql_store {
             async fn folder_by_dav_name(
                 &self,
                 context: ContextId,
+                owner: UserId,
                 dav_name: &str,
             ) -> StoreResult<Option<FolderId>> {
                 Ok(sqlx::query_scalar(
-                    "SELECT id FROM folders WHERE context_id = $1 AND dav_name = $2",
+                    "SELECT id FROM folders WHERE context_id = $1 AND owner_id = $2 AND dav_name = $3",
                 )
                 .bind(context)
+                .bind(owner)
                 .bind(dav_name)
                 .fetch_optional(&self.pool)
                 .await?)
+            }
+
+            async fn visible_folder(
+                &self,
+                context: ContextId,
+                user: UserId,
+                id: FolderId,
+            ) -> StoreResult<Option<Folder>> {
+                let sql = format!(
+                    "SELECT {FOLDER_COLUMNS} FROM folders f WHERE f.context_id = $1{VISIBLE_TO_USER} AND f.id = $3"
+                );
+                let row = sqlx::query(&sql)
+                    .bind(context)
+                    .bind(user)
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                let Some(row) = row else {
+                    return Ok(None);
+                };
+                let mut folder = folder_from(&row)?;
+                let rows = sqlx::query(
+                    "SELECT folder_id, entity, is_group, folder_perm, read_perm, write_perm, delete_perm, is_admin \
+                     FROM folder_permissions WHERE context_id = $1 AND folder_id = $2 ORDER BY is_group, entity",
+                )
+                .bind(context)
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?;
+                folder.permissions = rows
+                    .iter()
+                    .map(|row| permission_from(row).map(|(_, permission)| permission))
+                    .collect::<StoreResult<_>>()?;
+                Ok(Some(folder))
             }
 
             async fn visible_folders(&self, context: ContextId, user: UserId) -> StoreResult<Vec<Folder>> {
@@ -1640,23 +1717,26 @@ macro_rules! impl_sql_store {
                 }
             }
 
-            async fn collections_dead_properties(
+            async fn collections_dead_properties_within(
                 &self,
                 context: ContextId,
                 folders: &[FolderId],
+                bounds: DeadPropertyBounds,
             ) -> StoreResult<std::collections::HashMap<FolderId, Vec<DeadProperty>>> {
                 let mut by_folder: std::collections::HashMap<FolderId, Vec<DeadProperty>> =
                     Default::default();
                 if folders.is_empty() {
                     return Ok(by_folder);
                 }
-                let sql = format!(
-                    "SELECT folder_id, namespace, name, value FROM dead_properties \
-                     WHERE context_id = $1 AND resource_name = '' AND folder_id IN ({}) \
-                     ORDER BY folder_id, namespace, name",
-                    placeholders(2, folders.len())
-                );
-                let mut query = sqlx::query(&sql).bind(context);
+                let sql = bounded_dead_properties_sql(&format!(
+                    "resource_name = '' AND folder_id IN ({})",
+                    placeholders(5, folders.len())
+                ));
+                let mut query = sqlx::query(&sql)
+                    .bind(context)
+                    .bind(bounds.max_value_bytes)
+                    .bind(bounds.max_count)
+                    .bind(bounds.max_total_bytes);
                 for folder in folders {
                     query = query.bind(*folder);
                 }
@@ -1666,32 +1746,44 @@ macro_rules! impl_sql_store {
                 Ok(by_folder)
             }
 
-            async fn dead_properties(
+            async fn dead_properties_within(
                 &self,
                 context: ContextId,
                 folder: FolderId,
                 resource_name: &str,
+                bounds: DeadPropertyBounds,
             ) -> StoreResult<Vec<DeadProperty>> {
-                let rows = sqlx::query(
-                    "SELECT namespace, name, value FROM dead_properties \
-                     WHERE context_id = $1 AND folder_id = $2 AND resource_name = $3 ORDER BY namespace, name",
-                )
-                .bind(context)
-                .bind(folder)
-                .bind(resource_name)
-                .fetch_all(&self.pool)
-                .await?;
+                let sql = bounded_dead_properties_sql("folder_id = $5 AND resource_name = $6");
+                let rows = sqlx::query(&sql)
+                    .bind(context)
+                    .bind(bounds.max_value_bytes)
+                    .bind(bounds.max_count)
+                    .bind(bounds.max_total_bytes)
+                    .bind(folder)
+                    .bind(resource_name)
+                    .fetch_all(&self.pool)
+                    .await?;
                 rows.iter().map(dead_property_from).collect()
             }
 
-            async fn update_dead_properties(
+            async fn update_dead_properties_within(
                 &self,
                 context: ContextId,
                 folder: FolderId,
                 resource_name: &str,
                 set: &[DeadProperty],
                 remove: &[(String, String)],
+                bounds: DeadPropertyBounds,
             ) -> StoreResult<()> {
+                if let Some(large) = set
+                    .iter()
+                    .find(|p| p.value.len() as i64 > bounds.max_value_bytes)
+                {
+                    return Err(StoreError::OverLimit(format!(
+                        "the value of {{{}}}{} is larger than {} bytes",
+                        large.namespace, large.name, bounds.max_value_bytes
+                    )));
+                }
                 let mut tx = self.pool.begin().await?;
                 Self::lock_context(&mut tx, context).await?;
                 let exists = if resource_name.is_empty() {
@@ -1708,6 +1800,8 @@ macro_rules! impl_sql_store {
                 if !exists {
                     return Err(StoreError::NotFound);
                 }
+                let before =
+                    Self::dead_property_usage(&mut tx, context, folder, resource_name, bounds).await?;
                 for (namespace, name) in remove {
                     sqlx::query(
                         "DELETE FROM dead_properties WHERE context_id = $1 AND folder_id = $2 \
@@ -1736,6 +1830,22 @@ macro_rules! impl_sql_store {
                     .bind(&property.value)
                     .execute(&mut *tx)
                     .await?;
+                }
+                let after =
+                    Self::dead_property_usage(&mut tx, context, folder, resource_name, bounds).await?;
+                // Only growth beyond a bound is refused: a resource stored beyond one (before
+                // the bound existed, or by another writer) may still shrink.
+                if after.0 > bounds.max_count && after.0 > before.0 {
+                    return Err(StoreError::OverLimit(format!(
+                        "a resource holds at most {} dead properties",
+                        bounds.max_count
+                    )));
+                }
+                if after.1 > bounds.max_total_bytes && after.1 > before.1 {
+                    return Err(StoreError::OverLimit(format!(
+                        "the dead properties of a resource hold at most {} bytes",
+                        bounds.max_total_bytes
+                    )));
                 }
                 tx.commit().await?;
                 Ok(())

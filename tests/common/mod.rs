@@ -83,14 +83,53 @@ pub async fn databases() -> Vec<TestDb> {
     dbs
 }
 
+/// Every database the suite runs against, each fresh and migrated up to and including
+/// migration `version` only: the schema an older davgate left behind, to fill with its
+/// data before `store.migrate()` applies the rest.
+pub async fn databases_at(version: i64) -> Vec<TestDb> {
+    let mut dbs = vec![sqlite_at(Some(version)).await];
+    if let Some(url) = postgres_url() {
+        dbs.push(postgres_at(&url, Some(version)).await);
+    }
+    dbs
+}
+
+/// The repository's migrations for a backend, those after `version` left out.
+async fn migrations_up_to(backend: &str, version: Option<i64>) -> Option<sqlx::migrate::Migrator> {
+    let version = version?;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(backend);
+    let mut migrator = sqlx::migrate::Migrator::new(dir).await.unwrap();
+    let kept: Vec<_> = migrator
+        .migrations
+        .iter()
+        .filter(|m| m.version <= version)
+        .cloned()
+        .collect();
+    migrator.migrations = kept.into();
+    Some(migrator)
+}
+
 pub async fn sqlite() -> TestDb {
+    sqlite_at(None).await
+}
+
+async fn sqlite_at(version: Option<i64>) -> TestDb {
     let dir = tempfile::tempdir().unwrap();
     let path: PathBuf = dir.path().join("test.sqlite");
     let url = format!("sqlite://{}", path.display());
     let store = store::open(Some(&format!("{url}?mode=rwc")), dir.path())
         .await
         .unwrap();
-    store.migrate().await.unwrap();
+    match migrations_up_to("sqlite", version).await {
+        Some(migrator) => {
+            let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+            migrator.run(&pool).await.unwrap();
+            pool.close().await;
+        }
+        None => store.migrate().await.unwrap(),
+    }
     TestDb {
         label: "sqlite",
         url,
@@ -101,6 +140,10 @@ pub async fn sqlite() -> TestDb {
 }
 
 pub async fn postgres(base_url: &str) -> TestDb {
+    postgres_at(base_url, None).await
+}
+
+async fn postgres_at(base_url: &str, version: Option<i64>) -> TestDb {
     let name = format!("davgate_t_{}", rand_suffix());
     let mut conn = sqlx::PgConnection::connect(base_url).await.unwrap();
     sqlx::query(&format!("CREATE DATABASE {name}"))
@@ -111,7 +154,14 @@ pub async fn postgres(base_url: &str) -> TestDb {
     let store = store::open(Some(&url), std::path::Path::new("."))
         .await
         .unwrap();
-    store.migrate().await.unwrap();
+    match migrations_up_to("postgres", version).await {
+        Some(migrator) => {
+            let pool = sqlx::PgPool::connect(&url).await.unwrap();
+            migrator.run(&pool).await.unwrap();
+            pool.close().await;
+        }
+        None => store.migrate().await.unwrap(),
+    }
     TestDb {
         label: "postgres",
         url,

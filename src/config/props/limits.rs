@@ -72,4 +72,67 @@ properties! {
         env: None,
         doc: "Folders an aggregated address book's sync token may name, or as many as the address book spans now when that is more; a token naming more gets 403 DAV:valid-sync-token.",
     }
+
+    // Names and properties a client chooses (http::request_path, dav::resource_name,
+    // PROPPATCH and MKCALENDAR).
+    MaxResourceNameBytes {
+        name: "davgate.limits.maxResourceNameBytes",
+        value: u32,
+        parse: values::parse_u32,
+        kind: Kind::Integer,
+        default: "512",
+        cascade: false,
+        env: None,
+        doc: "Longest name, in UTF-8 bytes, a client may give a new member (PUT, COPY, MOVE) or a new calendar (MKCALENDAR, MKCOL); longer names are refused with 403 and a reason. At most 1024 (larger values count as 1024, which PostgreSQL's indexes still hold).",
+    }
+    MaxPropertyValueBytes {
+        name: "davgate.limits.maxPropertyValueBytes",
+        value: u32,
+        parse: values::parse_u32,
+        kind: Kind::Integer,
+        default: "65536",
+        cascade: false,
+        env: None,
+        doc: "Largest value, in bytes, of one property a client sets with PROPPATCH, MKCALENDAR or extended MKCOL (dead properties, and the display name, description and colour kept on the folder); a larger one fails with 507 in its propstat. Dead property values stored larger than this are not served.",
+    }
+    MaxPropertyNameBytes {
+        name: "davgate.limits.maxPropertyNameBytes",
+        value: u32,
+        parse: values::parse_u32,
+        kind: Kind::Integer,
+        default: "512",
+        cascade: false,
+        env: None,
+        doc: "Longest name, in bytes, of a dead property a client sets (namespace URI and local name together); a longer one fails with 507 in its propstat. At most 1024.",
+    }
+    MaxDeadPropertiesPerResource {
+        name: "davgate.limits.maxDeadPropertiesPerResource",
+        value: u32,
+        parse: values::parse_u32,
+        kind: Kind::Integer,
+        default: "64",
+        cascade: false,
+        env: None,
+        doc: "Dead properties one collection may hold; a PROPPATCH that would add more fails as a whole with 507. Beyond it (stored earlier), only the first ones by name are served.",
+    }
+    MaxDeadPropertyBytesPerResource {
+        name: "davgate.limits.maxDeadPropertyBytesPerResource",
+        value: u32,
+        parse: values::parse_u32,
+        kind: Kind::Integer,
+        default: "262144",
+        cascade: false,
+        env: None,
+        doc: "Total bytes of the dead property values of one collection; a PROPPATCH that would store more fails as a whole with 507. Beyond it (stored earlier), only the first values by name that fit are served.",
+    }
+    MaxCalendarsPerUser {
+        name: "davgate.limits.maxCalendarsPerUser",
+        value: u32,
+        parse: values::parse_u32,
+        kind: Kind::Integer,
+        default: "200",
+        cascade: false,
+        env: None,
+        doc: "Calendars and task lists a user may own before MKCALENDAR (or extended MKCOL) refuses another with 507; folders made otherwise count too, none are removed.",
+    }
 }
