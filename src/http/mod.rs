@@ -15,6 +15,7 @@ pub mod paths;
 mod propfind;
 mod proppatch;
 mod report;
+mod report_data;
 mod report_members;
 mod resource;
 pub mod server;

@@ -158,12 +158,16 @@ pub(super) async fn put(
         &target,
         headers,
         || {
+            let requirements = write::Requirements {
+                strict_window: strict.as_ref(),
+                limits: &state.limits.content,
+            };
             Ok(write::prepare(
                 collection,
                 name,
                 body,
                 content_type,
-                strict.as_ref(),
+                requirements,
                 me.user.id,
             )?)
         },
