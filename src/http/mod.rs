@@ -11,6 +11,7 @@ mod health;
 mod mkcalendar;
 mod object;
 mod observe;
+mod offload;
 pub mod paths;
 mod propfind;
 mod proppatch;

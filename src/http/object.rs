@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 
 use super::error::DavError;
+use super::offload;
 use super::AppState;
 use crate::access::{DavUser, FolderRights};
 use crate::caldav::CALENDAR_CONTENT_TYPE;
@@ -162,14 +163,17 @@ pub(super) async fn put(
                 strict_window: strict.as_ref(),
                 limits: &state.limits.content,
             };
-            Ok(write::prepare(
-                collection,
-                name,
-                body,
-                content_type,
-                requirements,
-                me.user.id,
-            )?)
+            let large = body.len() >= offload::LARGE_OBJECT_BYTES;
+            Ok(offload::run(large, || {
+                write::prepare(
+                    collection,
+                    name,
+                    body,
+                    content_type,
+                    requirements,
+                    me.user.id,
+                )
+            })?)
         },
         |other| {
             Precondition::CalendarNoUidConflict(

@@ -9,6 +9,7 @@ use futures::stream::{BoxStream, StreamExt};
 use http::{header, StatusCode};
 
 use super::error::DavError;
+use super::offload;
 use super::paths::DavPaths;
 use super::report_data::{without_data, CalendarDataBudget};
 use super::report_members::{at_most, multiget, sync_responses, MemberView};
@@ -237,13 +238,16 @@ fn query_match(
     if !ctx.may_read(object) {
         return None;
     }
-    let mut parsed = CalendarObject::parse(&object.data, &ctx.limits).ok()?;
-    if let Some(tzid) = floating {
-        parsed = parsed.with_floating_zone(tzid);
-    }
-    parsed
-        .matches(filter)
-        .then(|| ctx.render_response(object, Some(&parsed), props))
+    let large = object.data.len() >= offload::LARGE_OBJECT_BYTES;
+    offload::run(large, || {
+        let mut parsed = CalendarObject::parse(&object.data, &ctx.limits).ok()?;
+        if let Some(tzid) = floating {
+            parsed = parsed.with_floating_zone(tzid);
+        }
+        // Time ranges walk the instances of a recurring object.
+        offload::run(parsed.is_recurring(), || parsed.matches(filter))
+            .then(|| ctx.render_response(object, Some(&parsed), props))
+    })
 }
 
 /// The TZID of the VTIMEZONE in a CALDAV:timezone or calendar-timezone value: the zone
@@ -350,8 +354,15 @@ async fn free_busy(ctx: ReportContext, range: TimeRange) -> Result<Response, Dav
     let mut busy = BusyTime::default();
     while let Some(object) = objects.next().await {
         let object = object?;
-        if let Ok(parsed) = CalendarObject::parse(&object.data, &ctx.limits) {
-            let periods = parsed.busy_periods(&range).map_err(|error| {
+        let large = object.data.len() >= offload::LARGE_OBJECT_BYTES;
+        let busy_periods = offload::run(large, || {
+            let parsed = CalendarObject::parse(&object.data, &ctx.limits).ok()?;
+            Some(offload::run(parsed.is_recurring(), || {
+                parsed.busy_periods(&range)
+            }))
+        });
+        if let Some(periods) = busy_periods {
+            let periods = periods.map_err(|error| {
                 Refusal::new(
                     Precondition::NumberOfMatchesWithinLimits,
                     format!("{error}; ask for a shorter range"),

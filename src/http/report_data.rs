@@ -12,6 +12,7 @@ use futures::stream::{self, BoxStream, StreamExt};
 use http::StatusCode;
 
 use super::error::DavError;
+use super::offload;
 use super::sync::too_many;
 use crate::content::ical::{CalendarObject, RenderError};
 use crate::content::limits::ContentLimits;
@@ -53,14 +54,15 @@ impl CalendarDataBudget {
         if CalendarObject::renders_as_stored(request) {
             return Ok(stored.to_vec());
         }
-        match parsed {
+        let large = stored.len() >= offload::LARGE_OBJECT_BYTES;
+        offload::run(large, || match parsed {
             Some(object) => self.render_parsed(object, request),
             None => match CalendarObject::parse(stored, limits) {
                 Ok(object) => self.render_parsed(&object, request),
                 // Stored by another writer and not parseable: served as stored.
                 Err(_) => Ok(stored.to_vec()),
             },
-        }
+        })
     }
 
     fn render_parsed(
@@ -75,7 +77,8 @@ impl CalendarDataBudget {
                 self.max
             )));
         }
-        match object.render(request, remaining) {
+        let expands = request.expand.is_some() && object.is_recurring();
+        match offload::run(expands, || object.render(request, remaining)) {
             Ok(data) => {
                 self.remaining
                     .fetch_sub(data.len().min(remaining), Ordering::Relaxed);

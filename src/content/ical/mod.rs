@@ -181,6 +181,14 @@ impl CalendarObject {
         render::render(self, request, max_bytes)
     }
 
+    /// Whether a main component recurs (RRULE or RDATE), so that time ranges, `expand`
+    /// and free-busy walk its instances.
+    pub fn is_recurring(&self) -> bool {
+        instances::main_components(self)
+            .into_iter()
+            .any(|index| self.ical.components[index].is_recurrent())
+    }
+
     /// Whether `render` returns the stored bytes as they are.
     pub fn renders_as_stored(request: &CalendarDataRequest) -> bool {
         *request == CalendarDataRequest::default()
