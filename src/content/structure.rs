@@ -15,6 +15,8 @@ pub(crate) type Reason = String;
 /// caller decides how many it takes); each must be closed by an END naming it.
 pub(crate) fn check(text: &str, limits: &ContentLimits) -> Result<(), Reason> {
     check_characters(text)?;
+    // Some Windows programs write a byte order mark, which the parser skips too.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut open: Vec<(Cow<'_, str>, usize, usize)> = Vec::new();
     let mut components = 0usize;
     for (number, line) in logical_lines(text) {
@@ -167,6 +169,12 @@ mod tests {
             "BEGIN:VCALENDAR\nVERSION:2.0\nBEGIN:VEVENT\nUID:a\nBEGIN:VALARM\nACTION:DISPLAY\n\
              END:VALARM\nEND:VEVENT\nend:vcalendar\n\n",
         );
+        assert_eq!(check(&text, &limits()), Ok(()));
+    }
+
+    #[test]
+    fn a_byte_order_mark_does_not_hide_the_first_begin() {
+        let text = lines("\u{feff}BEGIN:VCALENDAR\nBEGIN:VEVENT\nEND:VEVENT\nEND:VCALENDAR\n");
         assert_eq!(check(&text, &limits()), Ok(()));
     }
 
