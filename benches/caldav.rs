@@ -26,11 +26,12 @@ use common::{
     filler, line, measure, median, ms, multiget_body, print_growth, provision, sync_body, Backend,
     Client, Fresh, Report, Rng, Server, PROPFIND_ETAG, RUNS,
 };
-use davgate::caldav::write::prepare;
+use davgate::caldav::write::{prepare, Requirements};
 use davgate::caldav::CalendarCollection;
 use davgate::config::{props, ServerConfig};
 use davgate::content::ical::CalendarObject;
 use davgate::content::query::TimeRange;
+use davgate::limits::Limits;
 use davgate::store::{FolderModule, WriteCondition};
 use time::{Date, Duration as Days, Month, PrimitiveDateTime, Time};
 
@@ -76,13 +77,25 @@ async fn run(backend: &Backend, n: usize) -> Report {
     let mut names = Vec::with_capacity(n);
     let mut total_bytes = 0usize;
     let mut kinds = Mix::default();
+    let limits = Limits::default().content;
     for i in 0..n {
         let (text, kind) = event(i, today, 0);
         kinds.add(kind);
         total_bytes += text.len();
         let name = resource_name(i);
-        let object = prepare(&collection, &name, text.as_bytes(), None, None, user.id)
-            .unwrap_or_else(|e| panic!("generated event {i} refused: {e:?}\n{text}"));
+        let requirements = Requirements {
+            strict_window: None,
+            limits: &limits,
+        };
+        let object = prepare(
+            &collection,
+            &name,
+            text.as_bytes(),
+            None,
+            requirements,
+            user.id,
+        )
+        .unwrap_or_else(|e| panic!("generated event {i} refused: {e:?}\n{text}"));
         store
             .put_object(context.id, folder.id, &object, WriteCondition::MustNotExist)
             .await
@@ -102,7 +115,7 @@ async fn run(backend: &Backend, n: usize) -> Report {
     for i in 0..n {
         let (text, kind) = event(i, today, 0);
         let started = Instant::now();
-        let object = CalendarObject::parse(text.as_bytes()).expect("parse");
+        let object = CalendarObject::parse(text.as_bytes(), &limits).expect("parse");
         let class = usize::from(matches!(kind, Kind::Recurring { endless: true }));
         parse_time[class] += started.elapsed();
         parsed[class] += 1;

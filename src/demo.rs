@@ -191,6 +191,8 @@ fn sample_task(summary: &str, due: OffsetDateTime) -> WriteObject {
 
 /// The row PUT would store for this object.
 fn sample_row(uid: &str, body: &str) -> WriteObject {
-    let object = CalendarObject::parse(body.as_bytes()).expect("the demo's objects are valid");
+    let limits = crate::limits::Limits::default().content;
+    let object = CalendarObject::parse_submitted(body.as_bytes(), &limits)
+        .expect("the demo's objects are valid");
     stored_row(&format!("{uid}.ics"), &object, None)
 }

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crate::config::{props, ServerConfig};
+use crate::content::limits::ContentLimits;
 
 /// Every limit of the process.
 #[derive(Debug, Clone)]
@@ -13,6 +14,11 @@ pub struct Limits {
     pub names: NameLimits,
     pub properties: PropertyLimits,
     pub collections: CollectionLimits,
+    /// What a calendar object or vCard may hold, and what evaluating one may cost.
+    pub content: ContentLimits,
+    /// Bytes of calendar data one report may generate (expanded or selected output;
+    /// stored data sent as it is does not count).
+    pub max_report_calendar_data_bytes: usize,
 }
 
 /// What a connection and one request on it may hold.
@@ -92,6 +98,11 @@ impl Limits {
             collections: CollectionLimits {
                 max_calendars_per_user: config.get::<props::MaxCalendarsPerUser>() as usize,
             },
+            content: content_limits(config),
+            max_report_calendar_data_bytes: usize::try_from(
+                config.get::<props::MaxReportCalendarDataBytes>(),
+            )
+            .unwrap_or(usize::MAX),
         }
     }
 }
@@ -99,6 +110,25 @@ impl Limits {
 /// A configured name length, at most what the indexes hold.
 fn indexed(bytes: u32) -> usize {
     (bytes as usize).min(MAX_INDEXED_NAME_BYTES)
+}
+
+// Calendar and vCard content -------------------------------------------------
+
+/// The store indexes UIDs; PostgreSQL refuses an index entry of more than about 2,700
+/// bytes, so no configuration may let a longer UID through.
+const STORABLE_UID_BYTES: usize = 2000;
+
+fn content_limits(config: &ServerConfig) -> ContentLimits {
+    let count = |value: u32| (value as usize).max(1);
+    ContentLimits {
+        max_nesting: count(config.get::<props::MaxComponentNesting>()),
+        max_components: count(config.get::<props::MaxComponentsPerObject>()),
+        max_properties_per_component: count(config.get::<props::MaxPropertiesPerComponent>()),
+        max_attendees_per_event: count(config.get::<props::MaxAttendeesPerEvent>()),
+        max_alarms_per_event: config.get::<props::MaxAlarmsPerEvent>() as usize,
+        max_uid_bytes: count(config.get::<props::MaxUidLength>()).min(STORABLE_UID_BYTES),
+        max_instances: count(config.get::<props::MaxRecurrenceInstances>()),
+    }
 }
 
 impl Default for Limits {

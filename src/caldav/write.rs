@@ -5,7 +5,8 @@
 use crate::caldav::collection::{CalendarCollection, MAX_CALENDAR_RESOURCE_SIZE};
 use crate::caldav::window::SyncWindow;
 use crate::content::ical::{CalendarError, CalendarObject};
-use crate::dav::Precondition;
+use crate::content::limits::ContentLimits;
+use crate::dav::{Precondition, Refusal};
 use crate::store::{UserId, WriteObject};
 
 /// How far the stored span is widened on each side: floating times and dates are indexed
@@ -13,41 +14,81 @@ use crate::store::{UserId, WriteObject};
 /// span only serves to skip objects that cannot match.
 const FLOATING_SLACK: i64 = 14 * 3600;
 
-/// Checks `data` for `collection` and gives the row to store under `resource_name`.
+/// What a calendar object must satisfy to be stored in `collection`.
+pub struct Requirements<'a> {
+    /// The window a strict `interval.strict` imposes.
+    pub strict_window: Option<&'a SyncWindow>,
+    pub limits: &'a ContentLimits,
+}
+
+/// Checks `data` for `collection` and gives the row to store under `resource_name`, or
+/// the precondition it breaks with a reason the client may show.
 pub fn prepare(
     collection: &CalendarCollection,
     resource_name: &str,
     data: &[u8],
     content_type: Option<&str>,
-    strict_window: Option<&SyncWindow>,
+    requirements: Requirements<'_>,
     author: UserId,
-) -> Result<WriteObject, Precondition> {
+) -> Result<WriteObject, Refusal> {
     if let Some(content_type) = content_type {
         let media = content_type.split(';').next().unwrap_or("").trim();
         if !media.eq_ignore_ascii_case("text/calendar") {
-            return Err(Precondition::SupportedCalendarData);
+            return Err(Refusal::new(
+                Precondition::SupportedCalendarData,
+                format!("{media} is not text/calendar"),
+            ));
         }
     }
     if data.len() > MAX_CALENDAR_RESOURCE_SIZE {
-        return Err(Precondition::CalendarMaxResourceSize);
+        return Err(Refusal::new(
+            Precondition::CalendarMaxResourceSize,
+            format!(
+                "{} bytes is more than the {MAX_CALENDAR_RESOURCE_SIZE} a calendar takes",
+                data.len()
+            ),
+        ));
     }
-    let object = CalendarObject::parse(data).map_err(|e| match e {
-        CalendarError::InvalidData(_) => Precondition::ValidCalendarData,
-        CalendarError::InvalidObjectResource(_) => Precondition::ValidCalendarObjectResource,
-    })?;
+    let object =
+        CalendarObject::parse_submitted(data, requirements.limits).map_err(
+            |error| match error {
+                CalendarError::InvalidData(reason) => {
+                    Refusal::new(Precondition::ValidCalendarData, reason)
+                }
+                CalendarError::InvalidObjectResource(reason) => {
+                    Refusal::new(Precondition::ValidCalendarObjectResource, reason)
+                }
+                CalendarError::TooManyAttendees(reason) => {
+                    Refusal::new(Precondition::CalendarMaxAttendeesPerInstance, reason)
+                }
+            },
+        )?;
     let index = object.index();
     if index.component.as_str() != collection.kind.component() {
-        return Err(Precondition::SupportedCalendarComponent);
+        return Err(Refusal::new(
+            Precondition::SupportedCalendarComponent,
+            format!(
+                "a {} in a collection of {}",
+                index.component.as_str(),
+                collection.kind.component()
+            ),
+        ));
     }
-    if let Some(window) = strict_window {
+    if let Some(window) = requirements.strict_window {
         if let (Some(start), Some(last_end)) = (window.start, index.last_end) {
             if last_end <= start {
-                return Err(Precondition::MinDateTime);
+                return Err(Refusal::new(
+                    Precondition::MinDateTime,
+                    "the object ends before the calendar's min-date-time",
+                ));
             }
         }
         if let (Some(end), Some(first_start)) = (window.end, index.first_start) {
             if first_start >= end {
-                return Err(Precondition::MaxDateTime);
+                return Err(Refusal::new(
+                    Precondition::MaxDateTime,
+                    "the object starts after the calendar's max-date-time",
+                ));
             }
         }
     }

@@ -1,6 +1,7 @@
 //! What a PUT of a vCard must satisfy (RFC 6352 6.3.2.1), and the row it stores: the
 //! client's bytes as sent, with the UID and display name extracted for the index.
 
+use crate::content::limits::ContentLimits;
 use crate::content::vcard::{media_type_version, ContactObject, VCardError};
 use crate::dav::{Precondition, Refusal};
 use crate::store::{UserId, WriteObject};
@@ -11,6 +12,7 @@ pub fn prepare(
     body: &[u8],
     content_type: Option<&str>,
     max_size: u64,
+    limits: &ContentLimits,
     author: UserId,
 ) -> Result<WriteObject, Refusal> {
     if body.len() as u64 > max_size {
@@ -25,8 +27,19 @@ pub fn prepare(
     if let Some(content_type) = content_type {
         media_type_version(content_type).map_err(refusal)?;
     }
-    let contact = ContactObject::parse(body).map_err(refusal)?;
-    Ok(stored_row(name, body, &contact, author))
+    let contact = ContactObject::parse_submitted(body, limits).map_err(refusal)?;
+    let row = stored_row(name, body, &contact, author);
+    if row.uid.len() > limits.max_uid_bytes {
+        // Only a resource name standing in for a missing UID can get here.
+        return Err(Refusal::new(
+            Precondition::ValidAddressData,
+            format!(
+                "the vCard has no UID and its resource name, which stands in for it, is longer than {} bytes",
+                limits.max_uid_bytes
+            ),
+        ));
+    }
+    Ok(row)
 }
 
 /// Data in a version or media type davgate does not take is `supported-address-data`;

@@ -5,6 +5,8 @@
 
 pub mod card_query;
 pub mod ical;
+pub mod limits;
 pub mod query;
+mod structure;
 pub mod text_match;
 pub mod vcard;

@@ -34,6 +34,8 @@ pub enum Precondition {
     /// Another resource of the collection already holds this UID; carries its href.
     CalendarNoUidConflict(String),
     CalendarMaxResourceSize,
+    /// A component with more ATTENDEEs than an instance may have (RFC 4791 5.3.2.1).
+    CalendarMaxAttendeesPerInstance,
     MinDateTime,
     MaxDateTime,
     CalendarValidFilter,
@@ -124,6 +126,9 @@ impl Precondition {
             Self::SupportedCalendarData => ElementName::caldav("supported-calendar-data"),
             Self::CalendarNoUidConflict(_) => ElementName::caldav("no-uid-conflict"),
             Self::CalendarMaxResourceSize => ElementName::caldav("max-resource-size"),
+            Self::CalendarMaxAttendeesPerInstance => {
+                ElementName::caldav("max-attendees-per-instance")
+            }
             Self::MinDateTime => ElementName::caldav("min-date-time"),
             Self::MaxDateTime => ElementName::caldav("max-date-time"),
             Self::CalendarValidFilter => ElementName::caldav("valid-filter"),
@@ -278,6 +283,12 @@ mod tests {
                 403,
                 NS_CALDAV,
                 "max-resource-size",
+            ),
+            (
+                Precondition::CalendarMaxAttendeesPerInstance,
+                403,
+                NS_CALDAV,
+                "max-attendees-per-instance",
             ),
             (Precondition::MinDateTime, 403, NS_CALDAV, "min-date-time"),
             (Precondition::MaxDateTime, 403, NS_CALDAV, "max-date-time"),

@@ -108,6 +108,7 @@ pub(super) async fn put(
                 body,
                 content_type,
                 max_size,
+                &state.limits.content,
                 me.user.id,
             )?)
         },

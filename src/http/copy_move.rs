@@ -72,7 +72,18 @@ pub(super) async fn copy_or_move(
         ));
     }
     // The object must suit the target collection (a task cannot land in a calendar).
-    let prepared = write::prepare(&target, &target_name, &object.data, None, None, me.user.id)?;
+    let requirements = write::Requirements {
+        strict_window: None,
+        limits: &state.limits.content,
+    };
+    let prepared = write::prepare(
+        &target,
+        &target_name,
+        &object.data,
+        None,
+        requirements,
+        me.user.id,
+    )?;
     let uid_conflict = |resource_name: String| -> DavError {
         Precondition::CalendarNoUidConflict(
             state

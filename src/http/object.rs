@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 
 use super::error::DavError;
+use super::offload;
 use super::AppState;
 use crate::access::{DavUser, FolderRights};
 use crate::caldav::CALENDAR_CONTENT_TYPE;
@@ -158,14 +159,21 @@ pub(super) async fn put(
         &target,
         headers,
         || {
-            Ok(write::prepare(
-                collection,
-                name,
-                body,
-                content_type,
-                strict.as_ref(),
-                me.user.id,
-            )?)
+            let requirements = write::Requirements {
+                strict_window: strict.as_ref(),
+                limits: &state.limits.content,
+            };
+            let large = body.len() >= offload::LARGE_OBJECT_BYTES;
+            Ok(offload::run(large, || {
+                write::prepare(
+                    collection,
+                    name,
+                    body,
+                    content_type,
+                    requirements,
+                    me.user.id,
+                )
+            })?)
         },
         |other| {
             Precondition::CalendarNoUidConflict(

@@ -5,11 +5,13 @@
 use std::sync::Arc;
 
 use axum::response::{IntoResponse, Response};
-use futures::stream::StreamExt;
+use futures::stream::{BoxStream, StreamExt};
 use http::{header, StatusCode};
 
 use super::error::DavError;
+use super::offload;
 use super::paths::DavPaths;
+use super::report_data::{without_data, CalendarDataBudget};
 use super::report_members::{at_most, multiget, sync_responses, MemberView};
 use super::streaming;
 use super::sync::{check_since, readable_only, LimitedSync};
@@ -18,10 +20,11 @@ use crate::access::DavUser;
 use crate::caldav::CALENDAR_CONTENT_TYPE;
 use crate::caldav::{CalendarCollection, SyncWindow};
 use crate::config::props;
-use crate::content::ical::{freebusy_calendar, CalendarObject};
-use crate::content::query::{CalendarDataRequest, CompFilter, TimeRange};
+use crate::content::ical::{BusyTime, CalendarObject};
+use crate::content::limits::ContentLimits;
+use crate::content::query::{CompFilter, TimeRange};
 use crate::dav::report::{parse_report, ReportProps, ReportRequest};
-use crate::dav::{KnownProp, Precondition, Response as DavResponse};
+use crate::dav::{KnownProp, Precondition, Refusal, Response as DavResponse};
 use crate::store::{ContextId, DynStore, FolderId, MemberFilter, StoredObject, UserId};
 use crate::sync_token::{parse_sync_token, sync_token};
 
@@ -74,6 +77,9 @@ struct ReportContext {
     me: UserId,
     window: SyncWindow,
     max_results: u64,
+    limits: ContentLimits,
+    /// Shared by every member of the report.
+    budget: CalendarDataBudget,
 }
 
 impl ReportContext {
@@ -85,6 +91,8 @@ impl ReportContext {
             me: me.user.id,
             window: SyncWindow::of(&me.config),
             max_results: me.config.get::<props::MaxEventResults>(),
+            limits: state.limits.content.clone(),
+            budget: CalendarDataBudget::new(state.limits.max_report_calendar_data_bytes),
         }
     }
 
@@ -97,27 +105,26 @@ impl ReportContext {
     }
 
     /// The response for one member with its data rendered as asked; `parsed` when the
-    /// caller has parsed it already.
+    /// caller has parsed it already. Data beyond the report's caps is answered 507.
     fn render_response(
         &self,
         object: &StoredObject,
         parsed: Option<&CalendarObject>,
         props: &ReportProps,
     ) -> DavResponse {
-        let data = props.calendar_data.as_ref().map(|request| {
-            let data = match parsed {
-                // The whole object as stored: nothing to parse.
-                _ if *request == CalendarDataRequest::default() => object.data.clone(),
-                Some(parsed) => parsed.render(request),
-                None => match CalendarObject::parse(&object.data) {
-                    Ok(parsed) => parsed.render(request),
-                    // Stored by another writer and not parseable: served as stored.
-                    Err(_) => object.data.clone(),
-                },
-            };
-            (KnownProp::CalendarData, data)
-        });
-        self.response_with(object, data, props)
+        let Some(request) = props.calendar_data.as_ref() else {
+            return self.response_with(object, None, props);
+        };
+        match self
+            .budget
+            .render(&object.data, parsed, request, &self.limits)
+        {
+            Ok(data) => self.response_with(object, Some((KnownProp::CalendarData, data)), props),
+            Err(left_out) => without_data(
+                self.response_with(object, Some((KnownProp::CalendarData, Vec::new())), props),
+                left_out,
+            ),
+        }
     }
 }
 
@@ -163,6 +170,10 @@ impl MemberView for ReportContext {
     fn member_response(&self, object: &StoredObject, props: &ReportProps) -> DavResponse {
         self.render_response(object, None, props)
     }
+
+    fn ending(&self) -> BoxStream<'static, Result<DavResponse, DavError>> {
+        self.budget.ending(self.collection_href())
+    }
 }
 
 impl From<crate::dav::report::ReportError> for DavError {
@@ -190,6 +201,8 @@ fn query(
     };
     let limit = ctx.max_results;
     let collection_href = ctx.collection_href();
+    // Counted by `at_most` like a match, so that a query cut there has one 507 only.
+    let left_out = ctx.ending();
     let objects = ctx
         .store
         .object_stream(ctx.context(), ctx.folder(), member_filter);
@@ -203,6 +216,7 @@ fn query(
             };
             futures::future::ready(found)
         })
+        .chain(left_out)
         .boxed();
     let rest = at_most(rest, limit, collection_href);
     streaming::multistatus(Vec::new(), rest, streaming::no_token())
@@ -220,13 +234,16 @@ fn query_match(
     if !ctx.may_read(object) {
         return None;
     }
-    let mut parsed = CalendarObject::parse(&object.data).ok()?;
-    if let Some(tzid) = floating {
-        parsed = parsed.with_floating_zone(tzid);
-    }
-    parsed
-        .matches(filter)
-        .then(|| ctx.render_response(object, Some(&parsed), props))
+    let large = object.data.len() >= offload::LARGE_OBJECT_BYTES;
+    offload::run(large, || {
+        let mut parsed = CalendarObject::parse(&object.data, &ctx.limits).ok()?;
+        if let Some(tzid) = floating {
+            parsed = parsed.with_floating_zone(tzid);
+        }
+        // Time ranges walk the instances of a recurring object.
+        offload::run(parsed.is_recurring(), || parsed.matches(filter))
+            .then(|| ctx.render_response(object, Some(&parsed), props))
+    })
 }
 
 /// The TZID of the VTIMEZONE in a CALDAV:timezone or calendar-timezone value: the zone
@@ -323,7 +340,8 @@ async fn sync(
 }
 
 /// free-busy-query: the busy time of every event in the range the user may read, merged
-/// into one VFREEBUSY.
+/// into one VFREEBUSY; 507 when an event has more instances in the range than it may be
+/// expanded to.
 async fn free_busy(ctx: ReportContext, range: TimeRange) -> Result<Response, DavError> {
     let window = intersect(ctx.window, Some(range));
     let mut objects = ctx.store.object_stream(
@@ -335,20 +353,33 @@ async fn free_busy(ctx: ReportContext, range: TimeRange) -> Result<Response, Dav
             component: None,
         },
     );
-    let mut periods = Vec::new();
+    let mut busy = BusyTime::default();
     while let Some(object) = objects.next().await {
         let object = object?;
         if !ctx.may_read(&object) {
             continue;
         }
-        if let Ok(parsed) = CalendarObject::parse(&object.data) {
-            periods.extend(parsed.busy_periods(&range));
+        let large = object.data.len() >= offload::LARGE_OBJECT_BYTES;
+        let busy_periods = offload::run(large, || {
+            let parsed = CalendarObject::parse(&object.data, &ctx.limits).ok()?;
+            Some(offload::run(parsed.is_recurring(), || {
+                parsed.busy_periods(&range)
+            }))
+        });
+        if let Some(periods) = busy_periods {
+            let periods = periods.map_err(|error| {
+                Refusal::new(
+                    Precondition::NumberOfMatchesWithinLimits,
+                    format!("{error}; ask for a shorter range"),
+                )
+            })?;
+            busy.add(periods);
         }
     }
     Ok((
         StatusCode::OK,
         [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
-        freebusy_calendar(&range, &periods),
+        busy.into_calendar(&range),
     )
         .into_response())
 }

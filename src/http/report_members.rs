@@ -20,7 +20,7 @@ use super::sync::too_many;
 use crate::dav::headers::reference_path;
 use crate::dav::member::member_properties;
 use crate::dav::report::ReportProps;
-use crate::dav::{KnownProp, PropValue, Response as DavResponse};
+use crate::dav::{KnownProp, PropValue, Response as DavResponse, ResponseBody};
 use crate::store::{ContextId, DynStore, FolderId, StoredObject, SyncMember};
 
 /// What an href of a report names: a member of the collection (folder and stored name),
@@ -51,6 +51,11 @@ pub(super) trait MemberView: Clone + Send + Sync + 'static {
     /// The response for one member, with its data when the report asks for it.
     fn member_response(&self, object: &StoredObject, props: &ReportProps) -> DavResponse;
 
+    /// What ends a multiget after its members: nothing, unless the view left data out.
+    fn ending(&self) -> BoxStream<'static, Result<DavResponse, DavError>> {
+        stream::empty().boxed()
+    }
+
     /// The response for `object`: its live properties, with `data` (calendar-data,
     /// address-data) among them when given, as `props` asks.
     fn response_with(
@@ -65,18 +70,23 @@ pub(super) trait MemberView: Clone + Send + Sync + 'static {
             object.modified_at,
             self.content_type(),
         );
-        if let Some((name, data)) = data {
-            live.push((
-                name,
-                PropValue::Text(String::from_utf8_lossy(&data).into_owned()),
-            ));
+        // The data goes into the response after `answer`, which copies what it lists:
+        // member data can be large.
+        if let Some((name, _)) = &data {
+            live.push((*name, PropValue::Empty));
         }
-        answer(
+        let mut response = answer(
             self.href(object.folder_id, &object.resource_name),
             &live,
             &[],
             &props.request,
-        )
+        );
+        if let Some((name, data)) = data {
+            let text = String::from_utf8(data)
+                .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned());
+            fill(&mut response, name, PropValue::Text(text));
+        }
+        response
     }
 
     /// The folder and stored name an href (as a client sends it) names, if it names a
@@ -120,6 +130,21 @@ pub(super) trait MemberView: Clone + Send + Sync + 'static {
     }
 }
 
+/// Sets the value of the found property `name` of `response`.
+fn fill(response: &mut DavResponse, name: KnownProp, value: PropValue) {
+    let name = name.name();
+    if let ResponseBody::Propstats(propstats) = &mut response.body {
+        let found = propstats
+            .iter_mut()
+            .filter(|propstat| propstat.status == StatusCode::OK)
+            .flat_map(|propstat| propstat.props.iter_mut())
+            .find(|property| property.name == name);
+        if let Some(property) = found {
+            property.value = value;
+        }
+    }
+}
+
 /// The members of `wanted` (folder, names) by folder, one query per folder.
 async fn fetch<V: MemberView>(
     view: &V,
@@ -136,6 +161,7 @@ async fn fetch<V: MemberView>(
 /// hrefs, one query per folder and batch.
 pub(super) fn multiget<V: MemberView>(view: V, props: ReportProps, hrefs: Vec<String>) -> Response {
     let props = Arc::new(props);
+    let ending = view.ending();
     let chunks: Vec<Vec<String>> = hrefs.chunks(BATCH).map(<[_]>::to_vec).collect();
     let batches = stream::iter(chunks).then(move |chunk| {
         let view = view.clone();
@@ -179,7 +205,7 @@ pub(super) fn multiget<V: MemberView>(view: V, props: ReportProps, hrefs: Vec<St
     });
     streaming::multistatus(
         Vec::new(),
-        streaming::flatten_batches(batches),
+        streaming::flatten_batches(batches).chain(ending).boxed(),
         streaming::no_token(),
     )
 }

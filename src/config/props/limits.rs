@@ -135,4 +135,86 @@ properties! {
         env: None,
         doc: "Calendars and task lists a user may own before MKCALENDAR (or extended MKCOL) refuses another with 507; folders made otherwise count too, none are removed.",
     }
+
+    // Calendar and vCard content (content::limits, caldav::write, carddav::write, reports).
+    MaxComponentNesting {
+        name: "davgate.limits.maxComponentNesting",
+        value: u32,
+        parse: values::parse_u32,
+        kind: Kind::Integer,
+        default: "10",
+        cascade: false,
+        env: None,
+        doc: "Components nested inside one another in a calendar object a client writes, VCALENDAR counting as 1 (VCALENDAR > VEVENT > VALARM is 3); deeper objects are refused with CALDAV:valid-calendar-data.",
+    }
+    MaxComponentsPerObject {
+        name: "davgate.limits.maxComponentsPerObject",
+        value: u32,
+        parse: values::parse_u32,
+        kind: Kind::Integer,
+        default: "10000",
+        cascade: false,
+        env: None,
+        doc: "Components in one calendar object a client writes (VCALENDAR, events, overrides, alarms, time zones and their parts); more are refused with CALDAV:valid-calendar-data.",
+    }
+    MaxPropertiesPerComponent {
+        name: "davgate.limits.maxPropertiesPerComponent",
+        value: u32,
+        parse: values::parse_u32,
+        kind: Kind::Integer,
+        default: "10000",
+        cascade: false,
+        env: None,
+        doc: "Properties (content lines) directly in one component of a calendar object or in one vCard a client writes; more are refused with CALDAV:valid-calendar-data or CARDDAV:valid-address-data.",
+    }
+    MaxUidLength {
+        name: "davgate.limits.maxUidLength",
+        value: u32,
+        parse: values::parse_u32,
+        kind: Kind::Integer,
+        default: "1024",
+        cascade: false,
+        env: None,
+        doc: "Bytes of the UID of a calendar object or vCard a client writes (at most 2000: the store indexes UIDs); longer ones are refused with CALDAV:valid-calendar-data or CARDDAV:valid-address-data.",
+    }
+    MaxAttendeesPerEvent {
+        name: "com.openexchange.calendar.maxAttendeesPerEvent",
+        value: u32,
+        parse: values::parse_u32,
+        kind: Kind::Integer,
+        default: "1000",
+        cascade: false,
+        env: None,
+        doc: "ATTENDEE properties of one event, task or journal (per instance) a client writes; more are refused with CALDAV:max-attendees-per-instance.",
+    }
+    MaxAlarmsPerEvent {
+        name: "com.openexchange.calendar.maxAlarmsPerEvent",
+        value: u32,
+        parse: values::parse_u32,
+        kind: Kind::Integer,
+        default: "100",
+        cascade: false,
+        env: None,
+        doc: "VALARM components of one event or task (per instance) a client writes; more are refused with CALDAV:valid-calendar-data.",
+    }
+    MaxRecurrenceInstances {
+        name: "davgate.limits.maxRecurrenceInstances",
+        value: u32,
+        parse: values::parse_u32,
+        kind: Kind::Integer,
+        default: "20000",
+        cascade: false,
+        env: None,
+        doc: "Instances one calendar object's recurrence is expanded to, for its index, a query's time range, expand and free-busy. An expand that needs more answers that object's calendar-data with 507; a free-busy-query 507; a time range it cannot reach lists the object.",
+    }
+    MaxReportCalendarDataBytes {
+        name: "davgate.limits.maxReportCalendarDataBytes",
+        value: u64,
+        parse: values::parse_u64,
+        kind: Kind::Integer,
+        default: "16777216",
+        cascade: false,
+        env: None,
+        doc: "Bytes of calendar data one report generates (expanded or selected; stored objects sent as they are do not count). Members beyond it get their calendar-data answered 507.",
+    }
 }

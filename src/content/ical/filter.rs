@@ -12,8 +12,6 @@ use super::zones::DAY;
 use super::{CalendarObject, ComponentKind};
 use crate::content::query::{CompFilter, ParamFilter, PropFilter, TimeRange};
 
-/// Instances expanded at most for one query.
-const MAX_INSTANCES: usize = 100_000;
 /// How far alarms may lie from their instance and still be found.
 const ALARM_REACH: i64 = 366 * DAY;
 
@@ -86,17 +84,24 @@ fn comp_matches(
             .is_some_and(|id| kind_of(&object.ical.components[*id].component_type).is_some());
     if is_main && needs_instances(filter) {
         let (until, open) = window(filter);
-        let expansion = expand(object, until, MAX_INSTANCES);
+        let expansion = expand(object, until, object.max_instances);
         let found = expansion
             .occurrences
             .iter()
             .any(|occurrence| occurrence_matches(object, filter, occurrence));
         // An endless recurrence continues past what was walked.
-        return found
-            || (open
-                && !expansion.complete
-                && filter.prop_filters.is_empty()
-                && filter.comp_filters.is_empty());
+        let continues = open
+            && !expansion.complete
+            && filter.prop_filters.is_empty()
+            && filter.comp_filters.is_empty();
+        // A recurrence the instance cap stopped before the range may have instances in
+        // it: the object is listed rather than silently missing, if its components pass
+        // the rest of the filter.
+        let unknown = !expansion.covered
+            && children
+                .iter()
+                .any(|id| rest_matches(object, *id, filter, occurrence));
+        return found || continues || unknown;
     }
     children.iter().any(|id| {
         let in_range = match &filter.time_range {

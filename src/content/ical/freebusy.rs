@@ -11,8 +11,11 @@ use super::zones::{ical_utc, DAY};
 use super::{BusyKind, BusyPeriod, CalendarObject, ComponentKind};
 use crate::content::query::TimeRange;
 
-/// Instances expanded at most for one free-busy query.
-const MAX_INSTANCES: usize = 100_000;
+/// An object's busy time in a range would take more instances than it may be expanded
+/// to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("an event has more than {0} instances in the range")]
+pub struct TooManyInstances(pub usize);
 
 /// The FREEBUSY periods of a stored VFREEBUSY, FBTYPE=FREE left out.
 pub(super) fn stored_periods(
@@ -62,7 +65,10 @@ pub(super) fn stored_periods(
     periods
 }
 
-pub(super) fn busy_periods(object: &CalendarObject, range: &TimeRange) -> Vec<BusyPeriod> {
+pub(super) fn busy_periods(
+    object: &CalendarObject,
+    range: &TimeRange,
+) -> Result<Vec<BusyPeriod>, TooManyInstances> {
     let from = range.start.unwrap_or(i64::MIN);
     let to = range.end.unwrap_or(i64::MAX);
     let clip = |start: i64, end: i64, kind| {
@@ -72,10 +78,14 @@ pub(super) fn busy_periods(object: &CalendarObject, range: &TimeRange) -> Vec<Bu
             kind,
         })
     };
-    match object.kind {
+    Ok(match object.kind {
         ComponentKind::Event => {
             let until = range.end.or(range.start.map(|start| start + 366 * DAY));
-            expand(object, until, MAX_INSTANCES)
+            let expansion = expand(object, until, object.max_instances);
+            if !expansion.covered {
+                return Err(TooManyInstances(object.max_instances));
+            }
+            expansion
                 .occurrences
                 .iter()
                 .filter_map(|occurrence| {
@@ -91,7 +101,7 @@ pub(super) fn busy_periods(object: &CalendarObject, range: &TimeRange) -> Vec<Bu
             .filter_map(|period| clip(period.start, period.end, period.kind))
             .collect(),
         ComponentKind::Todo | ComponentKind::Journal => Vec::new(),
-    }
+    })
 }
 
 /// How busy an event makes its attendee; None for transparent and cancelled events.
@@ -106,12 +116,35 @@ fn busy_kind(component: &ICalendarComponent) -> Option<BusyKind> {
     }
 }
 
-/// A VCALENDAR with one VFREEBUSY for `range`, periods of each kind merged, in UTC.
-pub fn freebusy_calendar(range: &TimeRange, periods: &[BusyPeriod]) -> Vec<u8> {
-    let mut sorted = periods.to_vec();
-    sorted.sort_by_key(|period| (period.kind, period.start, period.end));
-    let mut merged: Vec<BusyPeriod> = Vec::new();
-    for period in sorted {
+/// The busy time of a free-busy-query as objects add theirs, kept merged so that it
+/// never holds much more than the periods the answer will list.
+#[derive(Debug, Default)]
+pub struct BusyTime {
+    periods: Vec<BusyPeriod>,
+    /// Length after the last merge; the next merge comes when it has doubled.
+    merged_len: usize,
+}
+
+impl BusyTime {
+    pub fn add(&mut self, periods: Vec<BusyPeriod>) {
+        self.periods.extend(periods);
+        if self.periods.len() > 2 * self.merged_len.max(1024) {
+            self.periods = merge(std::mem::take(&mut self.periods));
+            self.merged_len = self.periods.len();
+        }
+    }
+
+    /// The VCALENDAR answering the query for `range`.
+    pub fn into_calendar(self, range: &TimeRange) -> Vec<u8> {
+        freebusy_calendar(range, &self.periods)
+    }
+}
+
+/// Periods of each kind merged where they touch or overlap, ordered by kind and start.
+fn merge(mut periods: Vec<BusyPeriod>) -> Vec<BusyPeriod> {
+    periods.sort_by_key(|period| (period.kind, period.start, period.end));
+    let mut merged: Vec<BusyPeriod> = Vec::with_capacity(periods.len());
+    for period in periods {
         match merged.last_mut() {
             Some(last) if last.kind == period.kind && period.start <= last.end => {
                 last.end = last.end.max(period.end);
@@ -119,6 +152,12 @@ pub fn freebusy_calendar(range: &TimeRange, periods: &[BusyPeriod]) -> Vec<u8> {
             _ => merged.push(period),
         }
     }
+    merged
+}
+
+/// A VCALENDAR with one VFREEBUSY for `range`, periods of each kind merged, in UTC.
+pub fn freebusy_calendar(range: &TimeRange, periods: &[BusyPeriod]) -> Vec<u8> {
+    let mut merged = merge(periods.to_vec());
     merged.sort_by_key(|period| (period.start, period.kind));
     let mut out =
         String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//davgate//davgate//EN\r\n");

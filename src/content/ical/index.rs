@@ -3,12 +3,9 @@
 
 use calcard::icalendar::{ICalendarProperty, ICalendarValue};
 
-use super::instances::{expand, main_components, Occurrence};
+use super::instances::{base, expand, is_endless, main_components, Occurrence};
 use super::zones::date_utc;
 use super::{CalendarObject, ComponentKind, ObjectIndex};
-
-/// Instances walked before a recurrence counts as unbounded.
-const MAX_INSTANCES: usize = 10_000;
 
 pub(super) fn build(object: &CalendarObject) -> ObjectIndex {
     let components = main_components(object);
@@ -40,9 +37,22 @@ pub(super) fn build(object: &CalendarObject) -> ObjectIndex {
     }
 }
 
+/// The first start and last end of the recurrence set. An endless recurrence is walked
+/// only as far as its first instance; any other as far as the instance cap allows, and
+/// counts as unbounded when that does not reach its end.
 fn span(object: &CalendarObject) -> (Option<i64>, Option<i64>) {
     let horizon = date_utc(2200, 1, 1);
-    let expansion = expand(object, Some(horizon), MAX_INSTANCES);
+    let endless = is_endless(object);
+    let until = if endless {
+        main_components(object)
+            .into_iter()
+            .filter_map(|index| base(object, index).start)
+            .min()
+            .map(|start| start + 1)
+    } else {
+        Some(horizon)
+    };
+    let expansion = expand(object, until, object.max_instances);
     let mut first: Option<i64> = None;
     let mut last: Option<i64> = None;
     let mut timeless = false;
@@ -58,7 +68,7 @@ fn span(object: &CalendarObject) -> (Option<i64>, Option<i64>) {
     if timeless {
         return (None, None);
     }
-    if !expansion.complete {
+    if endless || !expansion.complete {
         last = None;
     }
     (first, last)

@@ -76,11 +76,15 @@ impl Occurrence {
     }
 }
 
-/// Instances found, and whether the recurrence set was walked to its end.
+/// Instances found, and how far they reach.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Expansion {
     pub occurrences: Vec<Occurrence>,
+    /// The whole recurrence set is in `occurrences`.
     pub complete: bool,
+    /// Every instance starting before the `until` of the walk is in `occurrences`: the
+    /// walk was not cut short by the instance cap.
+    pub covered: bool,
 }
 
 /// The main components (VEVENT, VTODO, ...) of the object.
@@ -143,8 +147,26 @@ pub(super) fn this_and_future(component: &ICalendarComponent) -> bool {
         .is_some_and(|entry| entry.has_parameter(&ICalendarParameterName::Range))
 }
 
-/// The instances of the object. With `until`, instances starting at or after it may be
-/// left out; at most `max` instances come from the RRULE.
+/// Whether the main component recurs without end (an RRULE with neither COUNT nor
+/// UNTIL), so that no walk can find its last instance.
+pub(crate) fn is_endless(object: &CalendarObject) -> bool {
+    main_components(object).into_iter().any(|index| {
+        let component = &object.ical.components[index];
+        !component.is_recurrence_override()
+            && component
+                .properties(&ICalendarProperty::Rrule)
+                .any(|entry| match entry.values.first() {
+                    Some(ICalendarValue::RecurrenceRule(rule)) => {
+                        rule.count.is_none() && rule.until.is_none()
+                    }
+                    _ => false,
+                })
+    })
+}
+
+/// The instances of the object, at most `max` of the recurrence set (DTSTART, RRULE,
+/// RDATE) and every override. With `until`, instances starting at or after it are left
+/// out, and the walk stops there.
 pub(crate) fn expand(object: &CalendarObject, until: Option<i64>, max: usize) -> Expansion {
     let components = main_components(object);
     let master = components
@@ -165,6 +187,7 @@ pub(crate) fn expand(object: &CalendarObject, until: Option<i64>, max: usize) ->
         return Expansion {
             occurrences,
             complete: true,
+            covered: true,
         };
     };
 
@@ -174,6 +197,7 @@ pub(crate) fn expand(object: &CalendarObject, until: Option<i64>, max: usize) ->
         return Expansion {
             occurrences: vec![template],
             complete: true,
+            covered: true,
         };
     };
 
@@ -201,13 +225,13 @@ pub(crate) fn expand(object: &CalendarObject, until: Option<i64>, max: usize) ->
 
     // The recurrence set: DTSTART, RRULE, RDATE.
     let mut starts: Vec<(Rid, Option<i64>)> = vec![(rid_of(object, &dtstart), None)];
-    let mut complete = true;
+    let mut walk = Walk::Ended;
     if let Some(ICalendarValue::RecurrenceRule(rule)) = component
         .property(&ICalendarProperty::Rrule)
         .and_then(|entry| entry.values.first())
     {
-        let (locals, done) = rule_starts(object, rule, &dtstart, walk_until, max);
-        complete = done;
+        let locals;
+        (locals, walk) = rule_starts(object, rule, &dtstart, walk_until, max);
         starts.extend(locals.into_iter().map(|local| {
             let value = DateValue { local, ..dtstart };
             (rid_of(object, &value), None)
@@ -216,8 +240,18 @@ pub(crate) fn expand(object: &CalendarObject, until: Option<i64>, max: usize) ->
     for entry in component.properties(&ICalendarProperty::Rdate) {
         starts.extend(rdates(object, entry, &dtstart));
     }
+    if let Some(until) = walk_until {
+        starts.retain(|(rid, _)| rid.utc < until);
+    }
     starts.sort_by_key(|(rid, _)| rid.utc);
     starts.dedup_by_key(|(rid, _)| rid.utc);
+    let mut complete = walk == Walk::Ended;
+    let mut covered = walk != Walk::Capped;
+    if starts.len() > max {
+        starts.truncate(max);
+        complete = false;
+        covered = false;
+    }
 
     let (excluded, excluded_dates) = exdates(object, component);
     let mut used = HashSet::new();
@@ -262,6 +296,7 @@ pub(crate) fn expand(object: &CalendarObject, until: Option<i64>, max: usize) ->
     Expansion {
         occurrences,
         complete,
+        covered,
     }
 }
 
@@ -335,15 +370,26 @@ fn exdates(
     (instants, days)
 }
 
-/// Local start times of the RRULE, walked by calcard from DTSTART in local time. Returns
-/// whether the rule ended before `until` and `max`.
+/// How a walk of an RRULE ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Walk {
+    /// The rule has no more instances.
+    Ended,
+    /// An instance at or after `until` was reached.
+    Reached,
+    /// `max` instances were walked before either.
+    Capped,
+}
+
+/// Local start times of the RRULE, at most `max`, walked by calcard from DTSTART in
+/// local time, and how the walk ended.
 fn rule_starts(
     object: &CalendarObject,
     rule: &ICalendarRecurrenceRule,
     dtstart: &DateValue,
     until: Option<i64>,
     max: usize,
-) -> (Vec<NaiveDateTime>, bool) {
+) -> (Vec<NaiveDateTime>, Walk) {
     let mut rule = rule.clone();
     // UNTIL in UTC is compared with local times by the expansion, so it is given in the
     // local time of DTSTART.
@@ -383,7 +429,11 @@ fn rule_starts(
             },
         ],
     };
-    let mut limit = 64usize.min(max.max(1));
+    // calcard walks from DTSTART each time, so the limit grows geometrically: the walks
+    // together cost at most a third more than the last one. One instance beyond `max`
+    // tells a rule of exactly `max` instances from a longer one.
+    let cap = max.max(1).saturating_add(1);
+    let mut limit = 64usize.min(cap);
     loop {
         let expanded = calendar.expand_dates(Tz::Floating, limit);
         let mut locals: Vec<NaiveDateTime> = expanded
@@ -392,14 +442,20 @@ fn rule_starts(
             .map(|event| event.start.naive_local())
             .collect();
         locals.sort();
-        let ended = locals.len() < limit;
+        if locals.len() < limit {
+            return (locals, Walk::Ended);
+        }
         let reached = match (until, locals.last()) {
             (Some(until), Some(last)) => object.zones.local_to_utc(*last, dtstart.anchor) >= until,
             _ => false,
         };
-        if ended || reached || limit >= max {
-            return (locals, ended);
+        if reached {
+            return (locals, Walk::Reached);
         }
-        limit = (limit * 4).min(max);
+        if limit >= cap {
+            locals.truncate(max);
+            return (locals, Walk::Capped);
+        }
+        limit = (limit * 4).min(cap);
     }
 }

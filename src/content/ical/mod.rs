@@ -7,13 +7,16 @@ mod index;
 mod instances;
 mod parse;
 mod render;
+mod submission;
 mod zones;
 
 use calcard::icalendar::ICalendar;
 
+use super::limits::ContentLimits;
 use super::query::{CalendarDataRequest, CompFilter, TimeRange};
 
-pub use freebusy::freebusy_calendar;
+pub use freebusy::{freebusy_calendar, BusyTime, TooManyInstances};
+pub use render::RenderError;
 pub use zones::ical_utc;
 
 /// Why a calendar object was refused.
@@ -26,6 +29,10 @@ pub enum CalendarError {
     /// (answered with `CALDAV:valid-calendar-object-resource`).
     #[error("invalid calendar object resource: {0}")]
     InvalidObjectResource(String),
+    /// A component with more ATTENDEEs than an instance may have (answered with
+    /// `CALDAV:max-attendees-per-instance`).
+    #[error("{0}")]
+    TooManyAttendees(String),
 }
 
 /// The type of the components a calendar object holds.
@@ -97,14 +104,18 @@ pub struct CalendarObject {
     /// filter or render never need to pay.
     index: std::sync::OnceLock<ObjectIndex>,
     zones: zones::Zones,
+    /// The most instances any walk over the recurrence set may produce.
+    max_instances: usize,
 }
 
 impl CalendarObject {
     /// Parses and validates a calendar object resource (RFC 4791 4.1): one VCALENDAR
     /// without METHOD, components of one type (VEVENT, VTODO, VJOURNAL or VFREEBUSY) plus
     /// VTIMEZONEs, all with one UID, dates that parse, no DTEND before DTSTART and a
-    /// usable RRULE.
-    pub fn parse(data: &[u8]) -> Result<CalendarObject, CalendarError> {
+    /// usable RRULE. This is how stored objects are read: their structure is not held to
+    /// `limits` (another writer may have stored them), but no walk over the recurrence set
+    /// produces more than `limits.max_instances` instances.
+    pub fn parse(data: &[u8], limits: &ContentLimits) -> Result<CalendarObject, CalendarError> {
         let (ical, kind, zones) = parse::parse(data)?;
         let object = CalendarObject {
             data: data.to_vec(),
@@ -112,8 +123,23 @@ impl CalendarObject {
             kind,
             index: std::sync::OnceLock::new(),
             zones,
+            max_instances: limits.max_instances.max(1),
         };
         parse::check_recurrence(&object)?;
+        Ok(object)
+    }
+
+    /// Parses a calendar object a client submits: what `parse` checks, and what davgate
+    /// stores (`submission`): terminated components nested and numbered within
+    /// `limits`, no control characters, one UID per component and not longer than the
+    /// limit, at most so many attendees and alarms per component.
+    pub fn parse_submitted(
+        data: &[u8],
+        limits: &ContentLimits,
+    ) -> Result<CalendarObject, CalendarError> {
+        submission::check_text(data, limits)?;
+        let object = Self::parse(data, limits)?;
+        submission::check_object(&object.ical, limits)?;
         Ok(object)
     }
 
@@ -145,16 +171,37 @@ impl CalendarObject {
     }
 
     /// calendar-data output (RFC 4791 9.6): the stored bytes for the default request,
-    /// otherwise the selected, expanded or limited object as iCalendar text.
-    pub fn render(&self, request: &CalendarDataRequest) -> Vec<u8> {
-        render::render(self, request)
+    /// otherwise the selected, expanded or limited object as iCalendar text of at most
+    /// `max_bytes` bytes, with at most the object's instance cap of instances.
+    pub fn render(
+        &self,
+        request: &CalendarDataRequest,
+        max_bytes: usize,
+    ) -> Result<Vec<u8>, RenderError> {
+        render::render(self, request, max_bytes)
     }
 
-    /// The object's busy time within `range` for a free-busy-query (RFC 4791 7.10).
-    pub fn busy_periods(&self, range: &TimeRange) -> Vec<BusyPeriod> {
+    /// Whether a main component recurs (RRULE or RDATE), so that time ranges, `expand`
+    /// and free-busy walk its instances.
+    pub fn is_recurring(&self) -> bool {
+        instances::main_components(self)
+            .into_iter()
+            .any(|index| self.ical.components[index].is_recurrent())
+    }
+
+    /// Whether `render` returns the stored bytes as they are.
+    pub fn renders_as_stored(request: &CalendarDataRequest) -> bool {
+        *request == CalendarDataRequest::default()
+    }
+
+    /// The object's busy time within `range` for a free-busy-query (RFC 4791 7.10); an
+    /// error when the range holds more instances than the object may be expanded to.
+    pub fn busy_periods(&self, range: &TimeRange) -> Result<Vec<BusyPeriod>, TooManyInstances> {
         freebusy::busy_periods(self, range)
     }
 }
 
+#[cfg(test)]
+mod limits_tests;
 #[cfg(test)]
 mod tests;

@@ -1,9 +1,14 @@
 //! calendar-data output (RFC 4791 9.6): component and property selection, expansion of
 //! recurrences into UTC instances, and limiting of recurrence and free-busy sets.
+//!
+//! Output is written straight from the parsed object, walking its components with a
+//! stack (stored data from other writers may nest without limit) and writing instances
+//! one by one without copying the master's properties; it stops at the instance cap and
+//! at a byte limit the caller gives.
 
 use calcard::icalendar::{
-    ICalendarComponentType, ICalendarEntry, ICalendarParameter, ICalendarParameterName,
-    ICalendarPeriod, ICalendarProperty, ICalendarValue, ICalendarValueType,
+    ICalendarComponent, ICalendarComponentType, ICalendarEntry, ICalendarParameter,
+    ICalendarParameterName, ICalendarPeriod, ICalendarProperty, ICalendarValue, ICalendarValueType,
 };
 
 use super::filter::occurrence_overlaps;
@@ -13,23 +18,43 @@ use super::zones::{local_value, utc_value};
 use super::CalendarObject;
 use crate::content::query::{CalendarDataRequest, CompSelection, TimeRange};
 
-const MAX_INSTANCES: usize = 100_000;
-
-/// A component ready to be written.
-struct Node {
-    component_type: ICalendarComponentType,
-    entries: Vec<ICalendarEntry>,
-    children: Vec<Node>,
+/// Why calendar data could not be produced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum RenderError {
+    /// `expand` would need more instances than the object may be expanded to.
+    #[error("the object has more than {0} instances to expand")]
+    TooManyInstances(usize),
+    /// The output would be longer than the caller allowed.
+    #[error("the calendar data would exceed {0} bytes")]
+    TooLarge(usize),
 }
 
-pub(super) fn render(object: &CalendarObject, request: &CalendarDataRequest) -> Vec<u8> {
+/// How a component is written: its properties and sub-components as a `CALDAV:comp`
+/// selects them (`None`: everything).
+type Selection<'a> = Option<&'a CompSelection>;
+
+pub(super) fn render(
+    object: &CalendarObject,
+    request: &CalendarDataRequest,
+    max_bytes: usize,
+) -> Result<Vec<u8>, RenderError> {
     if *request == CalendarDataRequest::default() {
-        return object.data.clone();
+        return Ok(object.data.clone());
     }
+    let mut out = Output::new(max_bytes);
     let root = &object.ical.components[0];
-    let mut children = Vec::new();
+    let selection = request.comp.as_ref();
+    out.begin(&root.component_type);
+    for entry in &root.entries {
+        out.entry(entry, selection)?;
+    }
     if let Some(range) = &request.expand {
-        children.extend(expanded(object, range));
+        for occurrence in instances(object, range)? {
+            let source = &object.ical.components[occurrence.source];
+            if let Some(chosen) = chosen(selection, source) {
+                write_instance(object, &occurrence, chosen, &mut out)?;
+            }
+        }
     } else {
         for id in &root.component_ids {
             let index = *id as usize;
@@ -41,37 +66,92 @@ pub(super) fn render(object: &CalendarObject, request: &CalendarDataRequest) -> 
                     }
                 }
             }
-            children.push(node(object, index));
+            let Some(chosen) = chosen(selection, component) else {
+                continue;
+            };
+            let freebusy = request
+                .limit_freebusy_set
+                .as_ref()
+                .filter(|_| component.component_type == ICalendarComponentType::VFreebusy);
+            write_component(object, index, chosen, freebusy, &mut out)?;
         }
     }
-    if let Some(range) = &request.limit_freebusy_set {
-        for child in &mut children {
-            if child.component_type == ICalendarComponentType::VFreebusy {
-                limit_freebusy(object, child, range);
-            }
-        }
-    }
-    let top = Node {
-        component_type: ICalendarComponentType::VCalendar,
-        entries: root.entries.clone(),
-        children,
-    };
-    let mut out = String::new();
-    write(&top, request.comp.as_ref(), &mut out);
-    out.into_bytes()
+    out.end(&root.component_type);
+    out.check()?;
+    Ok(out.text.into_bytes())
 }
 
-fn node(object: &CalendarObject, index: usize) -> Node {
-    let component = &object.ical.components[index];
-    Node {
-        component_type: component.component_type.clone(),
-        entries: component.entries.clone(),
-        children: component
-            .component_ids
+/// The selection a child is written with, or None when the parent's selection leaves
+/// it out.
+fn chosen<'a>(selection: Selection<'a>, child: &ICalendarComponent) -> Option<Selection<'a>> {
+    match selection.and_then(|selection| selection.comps.as_ref()) {
+        None => Some(None),
+        Some(comps) => comps
             .iter()
-            .map(|id| node(object, *id as usize))
-            .collect(),
+            .find(|comp| {
+                comp.name
+                    .eq_ignore_ascii_case(child.component_type.as_str())
+            })
+            .map(Some),
     }
+}
+
+/// Component `index` and everything below it, as `selection` chooses; FREEBUSY values
+/// limited to `freebusy` when given.
+fn write_component(
+    object: &CalendarObject,
+    index: usize,
+    selection: Selection<'_>,
+    freebusy: Option<&TimeRange>,
+    out: &mut Output,
+) -> Result<(), RenderError> {
+    let component = &object.ical.components[index];
+    out.begin(&component.component_type);
+    for entry in &component.entries {
+        match freebusy {
+            Some(range) if entry.name == ICalendarProperty::Freebusy => {
+                if let Some(limited) = limit_freebusy(object, entry, range) {
+                    out.entry(&limited, selection)?;
+                }
+            }
+            _ => out.entry(entry, selection)?,
+        }
+    }
+    write_children(object, component, selection, out)?;
+    out.end(&component.component_type);
+    Ok(())
+}
+
+/// The sub-components of `parent`, depth first, with a stack of its own: the depth of
+/// stored data is not bounded.
+fn write_children(
+    object: &CalendarObject,
+    parent: &ICalendarComponent,
+    selection: Selection<'_>,
+    out: &mut Output,
+) -> Result<(), RenderError> {
+    let mut stack: Vec<(&ICalendarComponent, Selection<'_>, usize)> = vec![(parent, selection, 0)];
+    while let Some((component, selection, next)) = stack.last_mut() {
+        let Some(id) = component.component_ids.get(*next) else {
+            let (done, _, _) = stack.pop().expect("a component on the stack");
+            if stack.is_empty() {
+                break;
+            }
+            out.end(&done.component_type);
+            continue;
+        };
+        *next += 1;
+        let child = &object.ical.components[*id as usize];
+        let Some(chosen) = chosen(*selection, child) else {
+            continue;
+        };
+        out.begin(&child.component_type);
+        for entry in &child.entries {
+            out.entry(entry, chosen)?;
+        }
+        stack.push((child, chosen, 0));
+    }
+    Ok(())
 }
 
 /// A limited recurrence set keeps the master and the overridden instances that touch
@@ -89,32 +169,31 @@ fn in_recurrence_set(object: &CalendarObject, index: usize, range: &TimeRange) -
     changes_later || occurrence_overlaps(object, &occurrence, range)
 }
 
-/// The instances overlapping `range`, each a component of its own in UTC.
-fn expanded(object: &CalendarObject, range: &TimeRange) -> Vec<Node> {
-    let mut occurrences: Vec<Occurrence> = expand(object, range.end, MAX_INSTANCES)
+/// The instances overlapping `range` in order of their start; an error when the walk
+/// to the end of the range would need more instances than the object may have.
+fn instances(object: &CalendarObject, range: &TimeRange) -> Result<Vec<Occurrence>, RenderError> {
+    let expansion = expand(object, range.end, object.max_instances);
+    if !expansion.covered {
+        return Err(RenderError::TooManyInstances(object.max_instances));
+    }
+    let mut occurrences: Vec<Occurrence> = expansion
         .occurrences
         .into_iter()
         .filter(|occurrence| occurrence_overlaps(object, occurrence, range))
         .collect();
     occurrences.sort_by_key(|occurrence| occurrence.start);
-    occurrences
-        .iter()
-        .map(|occurrence| instance_node(object, occurrence))
-        .collect()
+    Ok(occurrences)
 }
 
-fn instance_node(object: &CalendarObject, occurrence: &Occurrence) -> Node {
-    let mut node = node(object, occurrence.source);
-    node.entries.retain(|entry| {
-        !matches!(
-            entry.name,
-            ICalendarProperty::Rrule
-                | ICalendarProperty::Rdate
-                | ICalendarProperty::Exdate
-                | ICalendarProperty::Exrule
-                | ICalendarProperty::RecurrenceId
-        )
-    });
+/// One instance as a component of its own in UTC: the properties of its source component
+/// without the recurrence rules, its own start and end, and a RECURRENCE-ID.
+fn write_instance(
+    object: &CalendarObject,
+    occurrence: &Occurrence,
+    selection: Selection<'_>,
+    out: &mut Output,
+) -> Result<(), RenderError> {
+    let source = &object.ical.components[occurrence.source];
     let date = |utc: i64| {
         if occurrence.is_date {
             let local = object
@@ -125,8 +204,14 @@ fn instance_node(object: &CalendarObject, occurrence: &Occurrence) -> Node {
             utc_value(utc)
         }
     };
-    for entry in &mut node.entries {
+    out.begin(&source.component_type);
+    for entry in &source.entries {
         let replacement = match entry.name {
+            ICalendarProperty::Rrule
+            | ICalendarProperty::Rdate
+            | ICalendarProperty::Exdate
+            | ICalendarProperty::Exrule
+            | ICalendarProperty::RecurrenceId => continue,
             ICalendarProperty::Dtstart => occurrence.start.map(date),
             ICalendarProperty::Dtend => match occurrence.end {
                 End::At(end) => Some(date(end)),
@@ -138,13 +223,17 @@ fn instance_node(object: &CalendarObject, occurrence: &Occurrence) -> Node {
             },
             _ => None,
         };
-        if let Some(value) = replacement {
-            entry.values = vec![ICalendarValue::PartialDateTime(Box::new(value))];
-            entry
-                .params
-                .retain(|param| param.name != ICalendarParameterName::Tzid);
-        } else {
-            to_utc(object, entry);
+        match replacement {
+            Some(value) => {
+                let moved = ICalendarEntry {
+                    name: entry.name.clone(),
+                    params: without_tzid(entry),
+                    values: vec![ICalendarValue::PartialDateTime(Box::new(value))],
+                };
+                out.entry(&moved, selection)?;
+            }
+            None if entry.tz_id().is_some() => out.entry(&in_utc(object, entry), selection)?,
+            None => out.entry(entry, selection)?,
         }
     }
     if let Some(rid) = occurrence.rid {
@@ -161,43 +250,63 @@ fn instance_node(object: &CalendarObject, occurrence: &Occurrence) -> Node {
             ));
         }
         entry.values = vec![ICalendarValue::PartialDateTime(Box::new(value))];
-        node.entries.push(entry);
+        out.entry(&entry, selection)?;
     }
-    node
+    write_children(object, source, selection, out)?;
+    out.end(&source.component_type);
+    out.check()
 }
 
-/// Date-times with a TZID become UTC, since expanded output carries no VTIMEZONE.
-fn to_utc(object: &CalendarObject, entry: &mut ICalendarEntry) {
-    let Some(tzid) = entry.tz_id().map(str::to_string) else {
-        return;
-    };
-    for value in &mut entry.values {
-        if let ICalendarValue::PartialDateTime(date) = value {
-            if let Some(parsed) = object.zones.value(date, Some(&tzid)) {
-                if !parsed.is_date {
-                    **date = utc_value(object.zones.utc(&parsed));
-                }
-            }
-        }
-    }
+fn without_tzid(entry: &ICalendarEntry) -> Vec<ICalendarParameter> {
     entry
         .params
-        .retain(|param| param.name != ICalendarParameterName::Tzid);
+        .iter()
+        .filter(|param| param.name != ICalendarParameterName::Tzid)
+        .cloned()
+        .collect()
 }
 
-/// Keeps the FREEBUSY periods that overlap `range` (RFC 4791 9.6.7).
-fn limit_freebusy(object: &CalendarObject, node: &mut Node, range: &TimeRange) {
+/// A property with a TZID, its date-times in UTC, since expanded output carries no
+/// VTIMEZONE.
+fn in_utc(object: &CalendarObject, entry: &ICalendarEntry) -> ICalendarEntry {
+    let tzid = entry.tz_id();
+    let values = entry
+        .values
+        .iter()
+        .map(|value| match value {
+            ICalendarValue::PartialDateTime(date) => match object.zones.value(date, tzid) {
+                Some(parsed) if !parsed.is_date => {
+                    ICalendarValue::PartialDateTime(Box::new(utc_value(object.zones.utc(&parsed))))
+                }
+                _ => value.clone(),
+            },
+            other => other.clone(),
+        })
+        .collect();
+    ICalendarEntry {
+        name: entry.name.clone(),
+        params: without_tzid(entry),
+        values,
+    }
+}
+
+/// A FREEBUSY property with only the periods that overlap `range` (RFC 4791 9.6.7);
+/// None when none does.
+fn limit_freebusy(
+    object: &CalendarObject,
+    entry: &ICalendarEntry,
+    range: &TimeRange,
+) -> Option<ICalendarEntry> {
     let utc = |value: &calcard::common::PartialDateTime| {
         object
             .zones
             .value(value, None)
             .map(|value| object.zones.utc(&value))
     };
-    for entry in &mut node.entries {
-        if entry.name != ICalendarProperty::Freebusy {
-            continue;
-        }
-        entry.values.retain(|value| {
+    let values: Vec<ICalendarValue> = entry
+        .values
+        .iter()
+        .filter(|value| {
             let ICalendarValue::Period(period) = value else {
                 return true;
             };
@@ -215,18 +324,50 @@ fn limit_freebusy(object: &CalendarObject, node: &mut Node, range: &TimeRange) {
                 }
                 _ => false,
             }
-        });
-    }
-    node.entries
-        .retain(|entry| entry.name != ICalendarProperty::Freebusy || !entry.values.is_empty());
+        })
+        .cloned()
+        .collect();
+    (!values.is_empty()).then(|| ICalendarEntry {
+        name: entry.name.clone(),
+        params: entry.params.clone(),
+        values,
+    })
 }
 
-fn write(node: &Node, selection: Option<&CompSelection>, out: &mut String) {
-    let name = node.component_type.as_str();
-    out.push_str("BEGIN:");
-    out.push_str(name);
-    out.push_str("\r\n");
-    for entry in &node.entries {
+/// iCalendar text being written, never longer than `max` bytes.
+struct Output {
+    text: String,
+    max: usize,
+}
+
+impl Output {
+    fn new(max: usize) -> Self {
+        Output {
+            text: String::new(),
+            max,
+        }
+    }
+
+    fn begin(&mut self, component: &ICalendarComponentType) {
+        self.boundary("BEGIN:", component);
+    }
+
+    fn end(&mut self, component: &ICalendarComponentType) {
+        self.boundary("END:", component);
+    }
+
+    fn boundary(&mut self, which: &str, component: &ICalendarComponentType) {
+        self.text.push_str(which);
+        self.text.push_str(component.as_str());
+        self.text.push_str("\r\n");
+    }
+
+    /// `entry` as `selection` asks: whole, without its value (`novalue`), or not at all.
+    fn entry(
+        &mut self,
+        entry: &ICalendarEntry,
+        selection: Selection<'_>,
+    ) -> Result<(), RenderError> {
         let chosen = match selection.and_then(|selection| selection.props.as_ref()) {
             None => Some(false),
             Some(props) => props
@@ -235,31 +376,27 @@ fn write(node: &Node, selection: Option<&CompSelection>, out: &mut String) {
                 .map(|prop| prop.novalue),
         };
         match chosen {
+            // Writing into a String cannot fail.
             Some(false) => {
-                let _ = entry.write_to(out);
+                let _ = entry.write_to(&mut self.text);
             }
             Some(true) => {
-                let mut bare = entry.clone();
-                bare.values.clear();
-                let _ = bare.write_to(out);
+                let bare = ICalendarEntry {
+                    name: entry.name.clone(),
+                    params: entry.params.clone(),
+                    values: Vec::new(),
+                };
+                let _ = bare.write_to(&mut self.text);
             }
             None => {}
         }
+        self.check()
     }
-    for child in &node.children {
-        match selection.and_then(|selection| selection.comps.as_ref()) {
-            None => write(child, None, out),
-            Some(comps) => {
-                if let Some(chosen) = comps.iter().find(|comp| {
-                    comp.name
-                        .eq_ignore_ascii_case(child.component_type.as_str())
-                }) {
-                    write(child, Some(chosen), out);
-                }
-            }
+
+    fn check(&self) -> Result<(), RenderError> {
+        if self.text.len() > self.max {
+            return Err(RenderError::TooLarge(self.max));
         }
+        Ok(())
     }
-    out.push_str("END:");
-    out.push_str(name);
-    out.push_str("\r\n");
 }

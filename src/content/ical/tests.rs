@@ -8,6 +8,11 @@ use crate::content::query::{
 };
 use crate::content::text_match::{Collation, MatchType, TextMatch};
 
+/// The built-in defaults of the content limits.
+fn limits() -> ContentLimits {
+    crate::limits::Limits::default().content
+}
+
 const NAMES: [&str; 8] = [
     "abcd1", "abcd2", "abcd3", "abcd4", "abcd5", "abcd6", "abcd7", "abcd8",
 ];
@@ -18,7 +23,8 @@ fn fixture(name: &str) -> CalendarObject {
         env!("CARGO_MANIFEST_DIR")
     );
     let data = std::fs::read(&path).expect("fixture");
-    CalendarObject::parse(&data).unwrap_or_else(|error| panic!("{name}: {error}"))
+    CalendarObject::parse_submitted(&data, &limits())
+        .unwrap_or_else(|error| panic!("{name}: {error}"))
 }
 
 /// `20060104T000000Z` as epoch seconds.
@@ -70,11 +76,12 @@ fn matching(filter: &CompFilter) -> Vec<&'static str> {
 
 fn parse(text: &str) -> CalendarObject {
     let data = text.replace('\n', "\r\n");
-    CalendarObject::parse(data.as_bytes()).unwrap_or_else(|error| panic!("{error}"))
+    CalendarObject::parse_submitted(data.as_bytes(), &limits())
+        .unwrap_or_else(|error| panic!("{error}"))
 }
 
 fn rendered(object: &CalendarObject, request: &CalendarDataRequest) -> String {
-    String::from_utf8(object.render(request)).expect("utf-8")
+    String::from_utf8(object.render(request, usize::MAX).expect("rendered")).expect("utf-8")
 }
 
 /// Unfolded lines of iCalendar text.
@@ -327,7 +334,7 @@ fn rfc_7_10_1_free_busy_query() {
     let window = range("20060104T140000Z", "20060105T220000Z");
     let mut periods: Vec<BusyPeriod> = NAMES
         .iter()
-        .flat_map(|name| fixture(name).busy_periods(&window))
+        .flat_map(|name| fixture(name).busy_periods(&window).expect("busy time"))
         .collect();
     periods.sort();
     let expected = vec![
@@ -377,8 +384,11 @@ fn default_request_returns_the_stored_bytes() {
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap();
-    let object = CalendarObject::parse(&data).unwrap();
-    assert_eq!(object.render(&CalendarDataRequest::default()), data);
+    let object = CalendarObject::parse(&data, &limits()).unwrap();
+    assert_eq!(
+        object.render(&CalendarDataRequest::default(), 0).unwrap(),
+        data
+    );
 }
 
 // --- index ---------------------------------------------------------------------------
@@ -909,7 +919,8 @@ fn is_not_defined_and_param_filters() {
 // --- validation ---------------------------------------------------------------------------
 
 fn refused(text: &str) -> CalendarError {
-    CalendarObject::parse(text.replace('\n', "\r\n").as_bytes()).expect_err("refused")
+    CalendarObject::parse_submitted(text.replace('\n', "\r\n").as_bytes(), &limits())
+        .expect_err("refused")
 }
 
 #[test]
@@ -919,7 +930,7 @@ fn garbage_and_vcards_are_not_calendar_data() {
         CalendarError::InvalidData(_)
     ));
     assert!(matches!(
-        CalendarObject::parse(&[0xff, 0xfe, 0x00]),
+        CalendarObject::parse_submitted(&[0xff, 0xfe, 0x00], &limits()),
         Err(CalendarError::InvalidData(_))
     ));
     assert!(matches!(
@@ -990,7 +1001,9 @@ fn objects_breaking_4_1_are_invalid_resources() {
         ),
         "",
     );
-    assert!(CalendarObject::parse(fine.replace('\n', "\r\n").as_bytes()).is_ok());
+    assert!(
+        CalendarObject::parse_submitted(fine.replace('\n', "\r\n").as_bytes(), &limits()).is_ok()
+    );
 }
 
 #[test]

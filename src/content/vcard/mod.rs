@@ -5,10 +5,12 @@ mod filter;
 mod media_type;
 mod parse;
 mod render;
+mod submission;
 
 use calcard::vcard::{VCard, VCardProperty, VCardValue};
 
 use super::card_query::{AddressDataRequest, AddressFilter};
+use super::limits::ContentLimits;
 
 pub use media_type::{media_type_version, negotiate, VCARD_CONTENT_TYPE};
 
@@ -73,6 +75,10 @@ pub enum VCardError {
     /// A media type that is not vCard, or a `version` parameter that is not 3.0 or 4.0.
     #[error("unsupported address data type {0:?}: only text/vcard 3.0 and 4.0")]
     UnsupportedMediaType(String),
+    /// A vCard davgate does not store: control characters, two UIDs, a UID longer than
+    /// the limit, more properties than the limit.
+    #[error("{0}")]
+    Refused(String),
 }
 
 impl VCardError {
@@ -89,7 +95,8 @@ impl VCardError {
             | Self::TrailingContent(_)
             | Self::InvalidLine(_)
             | Self::MissingVersion
-            | Self::SeveralVersions => false,
+            | Self::SeveralVersions
+            | Self::Refused(_) => false,
         }
     }
 }
@@ -110,6 +117,19 @@ impl ContactObject {
     pub fn parse(data: &[u8]) -> Result<ContactObject, VCardError> {
         let (vcard, version) = parse::parse(data)?;
         Ok(ContactObject { vcard, version })
+    }
+
+    /// Parses a vCard a client submits: what `parse` checks, and what davgate stores
+    /// (`submission`): no control characters, at most so many properties, one UID that
+    /// the store's index takes.
+    pub fn parse_submitted(
+        data: &[u8],
+        limits: &ContentLimits,
+    ) -> Result<ContactObject, VCardError> {
+        submission::check_characters(data)?;
+        let contact = Self::parse(data)?;
+        submission::check(data, &contact.vcard, limits)?;
+        Ok(contact)
     }
 
     pub fn version(&self) -> VCardVersion {
