@@ -3,10 +3,12 @@
 
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::response::Response;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use http::HeaderMap;
 
+use super::body_parsing::refused;
 use super::error::DavError;
 use super::object::need_privilege;
 use super::resource::DavResource;
@@ -30,14 +32,17 @@ pub(super) async fn propfind(
     me: &DavUser,
     resource: DavResource,
     headers: &HeaderMap,
-    body: &[u8],
+    body: &Bytes,
 ) -> Result<Response, DavError> {
     let depth = Depth::from_headers(headers, Depth::Infinity)?;
     if depth == Depth::Infinity {
         return Err(Precondition::PropfindFiniteDepth.into());
     }
-    let request = PropfindRequest::parse(body)
-        .map_err(|e| DavError::BadRequest(format!("PROPFIND body: {e}")))?;
+    let request = state
+        .body_parsers
+        .parse(body, PropfindRequest::parse_within)
+        .await
+        .map_err(|e| refused("PROPFIND body", &e, e.exceeded()))?;
     match resource {
         DavResource::Entry(entry) => {
             let mut responses = vec![entry_response(state, me, &entry, &request)];
