@@ -111,26 +111,36 @@ pub(super) trait MemberView: Clone + Send + Sync + 'static {
     }
 }
 
+/// Members found by a batch query, shared by the responses that name them (a multiget
+/// may name one member twice).
+type Found = HashMap<FolderId, HashMap<String, Arc<StoredObject>>>;
+
 /// The members of `wanted` (folder, names) by folder, one query per folder.
 async fn fetch<V: MemberView>(
     view: &V,
     wanted: BTreeMap<FolderId, Vec<String>>,
-) -> Result<HashMap<FolderId, HashMap<String, StoredObject>>, DavError> {
+) -> Result<Found, DavError> {
     let mut found = HashMap::new();
     for (folder, names) in wanted {
-        found.insert(folder, view.objects_named(folder, names).await?);
+        let objects = view.objects_named(folder, names).await?;
+        let objects = objects
+            .into_iter()
+            .map(|(name, object)| (name, Arc::new(object)))
+            .collect();
+        found.insert(folder, objects);
     }
     Ok(found)
 }
 
 /// multiget: each href answered in order, found members fetched in batches of 500
-/// hrefs, one query per folder and batch.
+/// hrefs, one query per folder and batch. A response is built when the body needs it,
+/// so one step of the stream renders one member, not a batch.
 pub(super) fn multiget<V: MemberView>(view: V, props: ReportProps, hrefs: Vec<String>) -> Response {
     let props = Arc::new(props);
     let chunks: Vec<Vec<String>> = hrefs.chunks(BATCH).map(<[_]>::to_vec).collect();
+    let fetcher = view.clone();
     let batches = stream::iter(chunks).then(move |chunk| {
-        let view = view.clone();
-        let props = props.clone();
+        let view = fetcher.clone();
         async move {
             let located: Vec<(String, Option<(FolderId, String)>)> = chunk
                 .into_iter()
@@ -149,35 +159,47 @@ pub(super) fn multiget<V: MemberView>(view: V, props: ReportProps, hrefs: Vec<St
                     .into_iter()
                     .map(|(href, target)| {
                         let object = target
-                            .and_then(|(folder, name)| found.get(&folder)?.get(&name))
+                            .and_then(|(folder, name)| found.get(&folder)?.get(&name).cloned())
                             .filter(|o| view.may_read(o));
-                        match object {
-                            Some(object) => view.member_response(object, &props),
-                            None => DavResponse::with_status(href, StatusCode::NOT_FOUND),
-                        }
+                        (href, object)
                     })
-                    .collect(),
+                    .collect::<Vec<_>>(),
             )
         }
     });
-    streaming::multistatus(
-        Vec::new(),
-        streaming::flatten_batches(batches),
-        streaming::no_token(),
-    )
+    let responses = streaming::flatten_batches(batches).map(move |item| {
+        item.map(|(href, object)| match object {
+            Some(object) => view.member_response(&object, &props),
+            None => DavResponse::with_status(href, StatusCode::NOT_FOUND),
+        })
+    });
+    streaming::multistatus(Vec::new(), responses.boxed(), streaming::no_token())
+}
+
+/// What a sync reports of one member, its response not yet built.
+enum SyncAnswer {
+    /// Deleted, gone since the change was read, or not the user's to read.
+    Gone(String),
+    /// Read, for its data or because the user may read only some members.
+    Read(Arc<StoredObject>),
+    /// Described from the change log alone.
+    Listed(String, SyncMember),
 }
 
 /// Sync members as responses: deleted ones 404, live ones with their properties. Data
 /// is read (in batches of 500, one query per folder) only when the report asks for it
-/// or the user may read only some members of a folder.
+/// or the user may read only some members of a folder. As in `multiget`, each response
+/// is built when the body needs it.
 pub(super) fn sync_responses<V: MemberView>(
     view: V,
     members: BoxStream<'static, Result<SyncMember, DavError>>,
     props: Arc<ReportProps>,
 ) -> BoxStream<'static, Result<DavResponse, DavError>> {
+    let fetcher = view.clone();
+    let wanted_props = props.clone();
     let batches = members.ready_chunks(BATCH).then(move |chunk| {
-        let view = view.clone();
-        let props = props.clone();
+        let view = fetcher.clone();
+        let props = wanted_props.clone();
         async move {
             let members: Vec<SyncMember> = chunk.into_iter().collect::<Result<_, _>>()?;
             let wants_data = view.wants_data(&props);
@@ -191,36 +213,42 @@ pub(super) fn sync_responses<V: MemberView>(
                 }
             }
             let objects = fetch(&view, wanted).await?;
-            let mut responses = Vec::with_capacity(members.len());
+            let mut answers = Vec::with_capacity(members.len());
             for member in members {
                 let href = view.href(member.folder_id, &member.resource_name);
                 if member.deleted {
-                    responses.push(DavResponse::with_status(href, StatusCode::NOT_FOUND));
+                    answers.push(SyncAnswer::Gone(href));
                     continue;
                 }
-                match objects.get(&member.folder_id) {
+                let pending = match objects.get(&member.folder_id) {
                     Some(in_folder) => match in_folder.get(&member.resource_name) {
-                        Some(object) if view.may_read(object) => {
-                            responses.push(view.member_response(object, &props))
-                        }
-                        // Gone since the change was read, or not the user's to read.
-                        _ => responses.push(DavResponse::with_status(href, StatusCode::NOT_FOUND)),
+                        Some(object) if view.may_read(object) => SyncAnswer::Read(object.clone()),
+                        _ => SyncAnswer::Gone(href),
                     },
-                    None => {
-                        let live = member_properties(
-                            member.etag.as_deref().unwrap_or(""),
-                            member.size.unwrap_or(0),
-                            member.modified_at.unwrap_or(0),
-                            view.content_type(),
-                        );
-                        responses.push(answer(href, &live, &[], &props.request));
-                    }
-                }
+                    None => SyncAnswer::Listed(href, member),
+                };
+                answers.push(pending);
             }
-            Ok::<_, DavError>(responses)
+            Ok::<_, DavError>(answers)
         }
     });
     streaming::flatten_batches(batches)
+        .map(move |item| {
+            item.map(|pending| match pending {
+                SyncAnswer::Gone(href) => DavResponse::with_status(href, StatusCode::NOT_FOUND),
+                SyncAnswer::Read(object) => view.member_response(&object, &props),
+                SyncAnswer::Listed(href, member) => {
+                    let live = member_properties(
+                        member.etag.as_deref().unwrap_or(""),
+                        member.size.unwrap_or(0),
+                        member.modified_at.unwrap_or(0),
+                        view.content_type(),
+                    );
+                    answer(href, &live, &[], &props.request)
+                }
+            })
+        })
+        .boxed()
 }
 
 /// The first `limit` query matches, then (if there were more) a 507 for the collection
