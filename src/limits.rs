@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::config::{props, ServerConfig};
 use crate::content::limits::ContentLimits;
+use crate::dav::BodyLimits;
 
 /// Every limit of the process.
 #[derive(Debug, Clone)]
@@ -19,6 +20,10 @@ pub struct Limits {
     /// Bytes of calendar data one report may generate (expanded or selected output;
     /// stored data sent as it is does not count).
     pub max_report_calendar_data_bytes: usize,
+    /// What one request body may hold.
+    pub bodies: BodyLimits,
+    /// Large request bodies parsed at once off the async workers.
+    pub body_parse_threads: usize,
 }
 
 /// What a connection and one request on it may hold.
@@ -73,6 +78,7 @@ pub const MAX_INDEXED_NAME_BYTES: usize = 1024;
 impl Limits {
     pub fn from_config(config: &ServerConfig) -> Limits {
         let seconds = |value: u32| Duration::from_secs(value.max(1).into());
+        let count = |value: u32| usize::try_from(value).unwrap_or(usize::MAX);
         Limits {
             connections: ConnectionLimits {
                 max_connections: config.get::<props::MaxConnections>().max(1) as usize,
@@ -103,6 +109,19 @@ impl Limits {
                 config.get::<props::MaxReportCalendarDataBytes>(),
             )
             .unwrap_or(usize::MAX),
+            bodies: BodyLimits {
+                max_elements: count(config.get::<props::MaxXmlElements>()),
+                max_attributes_per_element: count(
+                    config.get::<props::MaxXmlAttributesPerElement>(),
+                ),
+                max_namespace_declarations: count(
+                    config.get::<props::MaxXmlNamespaceDeclarations>(),
+                ),
+                max_properties: count(config.get::<props::MaxPropertiesPerRequest>()),
+                max_hrefs: count(config.get::<props::MaxHrefsPerRequest>()),
+                max_filter_elements: count(config.get::<props::MaxFilterElements>()),
+            },
+            body_parse_threads: count(config.get::<props::BodyParseThreads>()).max(1),
         }
     }
 }
@@ -135,5 +154,16 @@ impl Default for Limits {
     /// The built-in defaults of every limit.
     fn default() -> Limits {
         Limits::from_config(&ServerConfig::defaults())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_body_limits_are_the_parsers_defaults() {
+        // Parsers called without a budget (tests, tools) apply the same bounds.
+        assert_eq!(Limits::default().bodies, BodyLimits::default());
     }
 }

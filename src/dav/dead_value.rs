@@ -1,6 +1,8 @@
 //! Dead property values (RFC 4918 4.3): a property's content as a self-contained XML
 //! fragment that declares its namespaces, stored as text and written back verbatim.
 
+use std::collections::{HashMap, HashSet};
+
 use super::document::{parse_document, Element, Node, XmlError};
 use super::names::Namespace;
 use super::xml_writer::PropValue;
@@ -92,9 +94,9 @@ pub fn non_xml_char(text: &str) -> Option<char> {
     })
 }
 
-/// The namespace declarations in scope while writing: URI and prefix (empty for none).
+/// The namespace declarations in scope while writing: URI to prefix (empty for none).
 /// `None` outside the fragment's top-level elements.
-type Scope<'a> = Option<&'a [(String, String)]>;
+type Scope<'a> = Option<&'a HashMap<String, String>>;
 
 fn write_content(element: &Element, out: &mut String, scope: Scope<'_>) {
     for node in &element.content {
@@ -106,7 +108,7 @@ fn write_content(element: &Element, out: &mut String, scope: Scope<'_>) {
 }
 
 fn write_element(element: &Element, out: &mut String, scope: Scope<'_>) {
-    let mut declared = Vec::new();
+    let mut declared = HashMap::new();
     let mut declarations = String::new();
     if scope.is_none() {
         // The outermost element of the fragment declares everything its subtree uses.
@@ -129,7 +131,7 @@ fn write_element(element: &Element, out: &mut String, scope: Scope<'_>) {
                 escape_attribute(&uri, &mut declarations);
                 declarations.push('"');
             }
-            declared.push((uri, prefix));
+            declared.insert(uri, prefix);
         }
     }
     let scope = scope.unwrap_or(&declared);
@@ -155,22 +157,29 @@ fn write_element(element: &Element, out: &mut String, scope: Scope<'_>) {
     out.push('>');
 }
 
-fn qualified(ns: &Namespace, local: &str, scope: &[(String, String)]) -> String {
+fn qualified(ns: &Namespace, local: &str, scope: &HashMap<String, String>) -> String {
     let uri = ns.uri();
     if uri == NS_XML {
         return format!("xml:{local}");
     }
-    match scope.iter().find(|(known, _)| known == uri) {
-        Some((_, prefix)) if !prefix.is_empty() => format!("{prefix}:{local}"),
+    match scope.get(uri) {
+        Some(prefix) if !prefix.is_empty() => format!("{prefix}:{local}"),
         _ => local.to_owned(),
     }
 }
 
-/// Namespace URIs of the element, its attributes and descendants, in order of first use;
-/// `""` stands for names without a namespace. The `xml:` namespace is never declared.
+/// Namespace URIs of the element, its attributes and descendants, in order of first use
+/// (`seen` holds them too, for lookup); `""` stands for names without a namespace. The
+/// `xml:` namespace is never declared.
 fn used_namespaces(element: &Element, uris: &mut Vec<String>) {
+    let mut seen = HashSet::new();
+    collect_namespaces(element, uris, &mut seen);
+}
+
+fn collect_namespaces(element: &Element, uris: &mut Vec<String>, seen: &mut HashSet<String>) {
     let mut add = |uri: &str| {
-        if uri != NS_XML && !uris.iter().any(|known| known == uri) {
+        if uri != NS_XML && !seen.contains(uri) {
+            seen.insert(uri.to_owned());
             uris.push(uri.to_owned());
         }
     };
@@ -183,7 +192,7 @@ fn used_namespaces(element: &Element, uris: &mut Vec<String>) {
         }
     }
     for child in &element.children {
-        used_namespaces(child, uris);
+        collect_namespaces(child, uris, seen);
     }
 }
 

@@ -1,10 +1,13 @@
 //! MKCALENDAR (RFC 4791 5.3.1) and extended MKCOL (RFC 5689) bodies: the resource type
 //! of the new collection and the properties to set on it.
 
+use std::collections::HashSet;
+
+use super::body_limits::{BodyLimits, Budget, Exceeded};
 use super::dead_value::DeadValue;
-use super::document::{parse_document, Element};
+use super::document::{parse_document_within, Element};
 use super::names::{ElementName, KnownProp, Namespace, PropName};
-use super::proppatch::{expect_root, set_props, BodyError};
+use super::proppatch::{expect_root, prop_of, set_props, BodyError};
 
 /// A collection to create.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,20 +44,26 @@ pub fn component_set(value: &DeadValue) -> Vec<String> {
         .collect()
 }
 
-/// A MKCALENDAR body; an empty body creates a calendar without properties.
+/// A MKCALENDAR body within the default bounds; an empty body creates a calendar
+/// without properties.
 pub fn parse_mkcalendar(body: &[u8]) -> Result<MkcolRequest, BodyError> {
+    parse_mkcalendar_within(body, &Budget::default())
+}
+
+/// A MKCALENDAR body within `budget`.
+pub fn parse_mkcalendar_within(body: &[u8], budget: &Budget) -> Result<MkcolRequest, BodyError> {
     let calendar = vec![
         ElementName::dav("collection"),
         ElementName::caldav("calendar"),
     ];
-    let Some(root) = parse_document(body)? else {
+    let Some(root) = parse_document_within(body, budget)? else {
         return Ok(MkcolRequest {
             resource_types: calendar,
             props: Vec::new(),
         });
     };
     expect_root(&root, &Namespace::CalDav, "mkcalendar")?;
-    let mut request = collect(&root, calendar)?;
+    let mut request = collect(&root, calendar, &budget.limits)?;
     if !request
         .resource_types
         .contains(&ElementName::caldav("calendar"))
@@ -64,34 +73,49 @@ pub fn parse_mkcalendar(body: &[u8]) -> Result<MkcolRequest, BodyError> {
     Ok(request)
 }
 
-/// An extended MKCOL body; an empty body creates a plain collection.
+/// An extended MKCOL body within the default bounds; an empty body creates a plain
+/// collection.
 pub fn parse_mkcol(body: &[u8]) -> Result<MkcolRequest, BodyError> {
+    parse_mkcol_within(body, &Budget::default())
+}
+
+/// An extended MKCOL body within `budget`.
+pub fn parse_mkcol_within(body: &[u8], budget: &Budget) -> Result<MkcolRequest, BodyError> {
     let plain = vec![ElementName::dav("collection")];
-    let Some(root) = parse_document(body)? else {
+    let Some(root) = parse_document_within(body, budget)? else {
         return Ok(MkcolRequest {
             resource_types: plain,
             props: Vec::new(),
         });
     };
     expect_root(&root, &Namespace::Dav, "mkcol")?;
-    collect(&root, plain)
+    collect(&root, plain, &budget.limits)
 }
 
-/// The props of every `DAV:set`, with `resourcetype` turned into resource types.
+/// The props of every `DAV:set` (at most `max_properties` in all), with `resourcetype`
+/// turned into resource types.
 fn collect(
     root: &Element,
     mut resource_types: Vec<ElementName>,
+    limits: &BodyLimits,
 ) -> Result<MkcolRequest, BodyError> {
     let resourcetype = KnownProp::ResourceType.name();
+    let sets: Vec<&Element> = root.children_named(&Namespace::Dav, "set").collect();
+    let mut named = 0;
+    for set in &sets {
+        named += prop_of(set)?.children.len();
+    }
+    BodyLimits::check(named, limits.max_properties, Exceeded::Properties)?;
+    let mut known: HashSet<ElementName> = resource_types.iter().cloned().collect();
     let mut props = Vec::new();
-    for set in root.children_named(&Namespace::Dav, "set") {
+    for set in sets {
         for (name, value) in set_props(set)? {
             if name != resourcetype {
                 props.push((name, value));
                 continue;
             }
             for element in value.elements() {
-                if !resource_types.contains(&element.name) {
+                if known.insert(element.name.clone()) {
                     resource_types.push(element.name);
                 }
             }

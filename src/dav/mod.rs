@@ -1,6 +1,9 @@
 //! WebDAV protocol: request parsing, multistatus writing, headers and preconditions.
 //! Pure protocol: no database and no axum, only the `http` crate's types.
 
+pub mod body_limits;
+#[cfg(test)]
+mod bounds_tests;
 pub mod dead_value;
 pub mod document;
 pub mod headers;
@@ -8,6 +11,7 @@ pub mod member;
 pub mod mkcol;
 pub mod multistatus;
 pub mod names;
+mod namespace_scope;
 pub mod precondition;
 pub mod propfind;
 pub mod proppatch;
@@ -15,10 +19,14 @@ pub mod report;
 pub mod resource_name;
 mod xml_writer;
 
+pub use body_limits::{BodyLimits, Budget, Cancel, Exceeded};
 pub use dead_value::DeadValue;
-pub use document::{parse_document, Element, Node, XmlError};
+pub use document::{parse_document, parse_document_within, Element, Node, XmlError};
 pub use headers::{Depth, EntityTag, EtagCondition, HeaderError};
-pub use mkcol::{component_set, parse_mkcalendar, parse_mkcol, MkcolRequest};
+pub use mkcol::{
+    component_set, parse_mkcalendar, parse_mkcalendar_within, parse_mkcol, parse_mkcol_within,
+    MkcolRequest,
+};
 pub use multistatus::{
     status_line, supported_report_set, Multistatus, MultistatusStream, PropValue, Property,
     Propstat, Response, ResponseBody, XmlElement,
@@ -28,7 +36,7 @@ pub use precondition::{NeededPrivilege, Precondition, Refusal};
 pub use propfind::{PropfindError, PropfindRequest};
 pub use proppatch::{BodyError, PropOperation, ProppatchRequest};
 pub use report::{
-    parse_address_data, parse_calendar_data, parse_report, ReportError, ReportProps, ReportRequest,
-    SyncLevel,
+    parse_address_data, parse_calendar_data, parse_report, parse_report_within, ReportError,
+    ReportProps, ReportRequest, SyncLevel,
 };
 pub use resource_name::{check_new_name, NameError};

@@ -1,7 +1,10 @@
 //! The PROPFIND request body (RFC 4918 section 9.1): which properties the client asks
 //! for, read by namespace URI whatever prefixes the client chose.
 
-use super::document::{parse_document, Element, XmlError};
+use std::collections::HashSet;
+
+use super::body_limits::{BodyLimits, Budget, Exceeded};
+use super::document::{parse_document_within, Element, XmlError};
 use super::names::{Namespace, PropName};
 
 /// What a PROPFIND asks for.
@@ -17,7 +20,8 @@ pub enum PropfindRequest {
     Prop(Vec<PropName>),
 }
 
-/// Why a PROPFIND body was refused; the HTTP layer answers 400 with this as the reason.
+/// Why a PROPFIND body was refused; the HTTP layer answers 400 with this as the reason,
+/// or 413 for a body beyond its bounds.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PropfindError {
     #[error(transparent)]
@@ -26,42 +30,56 @@ pub enum PropfindError {
     NotPropfind(String),
     #[error("{0} must hold at most one of prop, allprop, propname")]
     Conflicting(String),
+    #[error("request body too complex: {0}")]
+    TooComplex(#[from] Exceeded),
+}
+
+impl PropfindError {
+    /// The bound the body went beyond, if that is why it was refused.
+    pub fn exceeded(&self) -> Option<Exceeded> {
+        match self {
+            Self::Xml(xml) => xml.exceeded(),
+            Self::TooComplex(exceeded) => Some(*exceeded),
+            _ => None,
+        }
+    }
 }
 
 impl PropfindRequest {
-    /// Parses a PROPFIND body. An empty body means `allprop` (RFC 4918 9.1), and so does
-    /// a `propfind` element without a request child, which some clients send.
+    /// Parses a PROPFIND body within the default bounds. An empty body means `allprop`
+    /// (RFC 4918 9.1), and so does a `propfind` element without a request child, which
+    /// some clients send.
     pub fn parse(body: &[u8]) -> Result<Self, PropfindError> {
-        let Some(root) = parse_document(body)? else {
+        Self::parse_within(body, &Budget::default())
+    }
+
+    /// Parses a PROPFIND body within `budget`.
+    pub fn parse_within(body: &[u8], budget: &Budget) -> Result<Self, PropfindError> {
+        let Some(root) = parse_document_within(body, budget)? else {
             return Ok(Self::AllProp {
                 include: Vec::new(),
             });
         };
-        Self::from_element(&root)
-    }
-
-    /// Interprets an already parsed `DAV:propfind` element.
-    pub fn from_element(root: &Element) -> Result<Self, PropfindError> {
         if !root.name.is(&Namespace::Dav, "propfind") {
             return Err(PropfindError::NotPropfind(root.name.to_string()));
         }
-        Self::request_in(root)
+        Self::request_in(&root, &budget.limits)
     }
 
     /// The `prop`, `allprop` (with `include`) or `propname` child of `root`, which is
     /// a `propfind` or a REPORT body; none of them means `allprop`.
-    pub fn request_in(root: &Element) -> Result<Self, PropfindError> {
+    pub fn request_in(root: &Element, limits: &BodyLimits) -> Result<Self, PropfindError> {
         let dav = Namespace::Dav;
         let prop = root.child(&dav, "prop");
         let allprop = root.child(&dav, "allprop");
         let propname = root.child(&dav, "propname");
         match (prop, allprop, propname) {
-            (Some(prop), None, None) => Ok(Self::Prop(prop_names(prop))),
+            (Some(prop), None, None) => Ok(Self::Prop(prop_names(prop, limits)?)),
             (None, Some(_), None) => Ok(Self::AllProp {
-                include: root
-                    .child(&dav, "include")
-                    .map(prop_names)
-                    .unwrap_or_default(),
+                include: match root.child(&dav, "include") {
+                    Some(include) => prop_names(include, limits)?,
+                    None => Vec::new(),
+                },
             }),
             (None, None, Some(_)) => Ok(Self::PropName),
             (None, None, None) => Ok(Self::AllProp {
@@ -73,15 +91,21 @@ impl PropfindRequest {
 }
 
 /// The property names listed as children of a `DAV:prop` (or `DAV:include`) element,
-/// in document order with repeats dropped. Their content is not looked at here.
-pub fn prop_names(prop: &Element) -> Vec<PropName> {
-    let mut names: Vec<PropName> = Vec::with_capacity(prop.children.len());
-    for child in &prop.children {
-        if !names.contains(&child.name) {
-            names.push(child.name.clone());
-        }
-    }
-    names
+/// in document order with repeats dropped; more than `max_properties` are refused.
+/// Their content is not looked at here.
+pub fn prop_names(prop: &Element, limits: &BodyLimits) -> Result<Vec<PropName>, Exceeded> {
+    BodyLimits::check(
+        prop.children.len(),
+        limits.max_properties,
+        Exceeded::Properties,
+    )?;
+    let mut seen: HashSet<&PropName> = HashSet::with_capacity(prop.children.len());
+    Ok(prop
+        .children
+        .iter()
+        .filter(|child| seen.insert(&child.name))
+        .map(|child| child.name.clone())
+        .collect())
 }
 
 #[cfg(test)]

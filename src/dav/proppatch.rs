@@ -1,8 +1,9 @@
 //! The PROPPATCH request body (RFC 4918 9.2): property sets and removals in document
 //! order, each set value kept as a [`DeadValue`].
 
+use super::body_limits::{BodyLimits, Budget, Exceeded};
 use super::dead_value::DeadValue;
-use super::document::{parse_document, Element, XmlError};
+use super::document::{parse_document_within, Element, XmlError};
 use super::names::{ElementName, Namespace, PropName};
 
 /// What a PROPPATCH asks, in the order the client wrote it; RFC 4918 has the server
@@ -18,7 +19,8 @@ pub enum PropOperation {
     Remove(PropName),
 }
 
-/// Why a PROPPATCH (or MKCOL / MKCALENDAR) body was refused; the client gets 400.
+/// Why a PROPPATCH (or MKCOL / MKCALENDAR) body was refused; the client gets 400, or 413
+/// for a body beyond its bounds.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BodyError {
     #[error(transparent)]
@@ -31,29 +33,65 @@ pub enum BodyError {
     MissingProp(String),
     #[error("{0} holds no set or remove")]
     NoOperations(String),
+    #[error("request body too complex: {0}")]
+    TooComplex(#[from] Exceeded),
+}
+
+impl BodyError {
+    /// The bound the body went beyond, if that is why it was refused.
+    pub fn exceeded(&self) -> Option<Exceeded> {
+        match self {
+            Self::Xml(xml) => xml.exceeded(),
+            Self::TooComplex(exceeded) => Some(*exceeded),
+            _ => None,
+        }
+    }
 }
 
 impl ProppatchRequest {
+    /// Parses a PROPPATCH body within the default bounds.
     pub fn parse(body: &[u8]) -> Result<Self, BodyError> {
-        let root = parse_document(body)?.ok_or(BodyError::Empty)?;
+        Self::parse_within(body, &Budget::default())
+    }
+
+    /// Parses a PROPPATCH body within `budget`: at most `max_properties` sets and
+    /// removes in all.
+    pub fn parse_within(body: &[u8], budget: &Budget) -> Result<Self, BodyError> {
+        let root = parse_document_within(body, budget)?.ok_or(BodyError::Empty)?;
         expect_root(&root, &Namespace::Dav, "propertyupdate")?;
-        let mut operations = Vec::new();
-        let mut any = false;
-        for child in &root.children {
-            if child.name.is(&Namespace::Dav, "set") {
-                any = true;
-                for (name, value) in set_props(child)? {
+        let dav = Namespace::Dav;
+        let updates: Vec<(&Element, bool)> = root
+            .children
+            .iter()
+            .filter_map(|child| {
+                if child.name.is(&dav, "set") {
+                    Some((child, true))
+                } else if child.name.is(&dav, "remove") {
+                    Some((child, false))
+                } else {
+                    None
+                }
+            })
+            .collect();
+        if updates.is_empty() {
+            return Err(BodyError::NoOperations(root.name.to_string()));
+        }
+        let mut named = 0;
+        for (update, _) in &updates {
+            named += prop_of(update)?.children.len();
+        }
+        BodyLimits::check(named, budget.limits.max_properties, Exceeded::Properties)?;
+        let mut operations = Vec::with_capacity(named);
+        for (update, is_set) in updates {
+            if is_set {
+                for (name, value) in set_props(update)? {
                     operations.push(PropOperation::Set(name, value));
                 }
-            } else if child.name.is(&Namespace::Dav, "remove") {
-                any = true;
-                for property in &prop_of(child)?.children {
+            } else {
+                for property in &prop_of(update)?.children {
                     operations.push(PropOperation::Remove(property.name.clone()));
                 }
             }
-        }
-        if !any {
-            return Err(BodyError::NoOperations(root.name.to_string()));
         }
         Ok(Self { operations })
     }
@@ -70,7 +108,7 @@ pub(crate) fn expect_root(root: &Element, ns: &Namespace, local: &str) -> Result
     }
 }
 
-fn prop_of(operation: &Element) -> Result<&Element, BodyError> {
+pub(crate) fn prop_of(operation: &Element) -> Result<&Element, BodyError> {
     operation
         .child(&Namespace::Dav, "prop")
         .ok_or_else(|| BodyError::MissingProp(operation.name.to_string()))

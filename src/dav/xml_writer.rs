@@ -1,6 +1,8 @@
 //! Namespace-aware XML output over quick-xml's `Writer`: property values as a small tree,
 //! fixed prefixes declared once on the root, generated ones declared where first needed.
 
+use std::collections::HashMap;
+
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::Writer;
 
@@ -63,8 +65,9 @@ impl XmlElement {
 /// the element that first uses it within the current scope.
 pub(crate) struct DavXmlWriter {
     writer: Writer<Vec<u8>>,
-    /// Generated prefixes: the namespace URI at index n has prefix `xn`.
-    generated: Vec<String>,
+    /// Generated prefixes: namespace URI to n for prefix `xn`. A response may name as many
+    /// namespaces as a request declared, so this is a map, not a list to search.
+    generated: HashMap<String, usize>,
     /// Namespace URIs whose generated prefix is declared in the open element scopes.
     declared: Vec<String>,
     /// For every open element, how many entries it added to `declared`.
@@ -91,7 +94,7 @@ impl DavXmlWriter {
     pub(crate) fn fragment() -> Self {
         Self {
             writer: Writer::new(Vec::new()),
-            generated: Vec::new(),
+            generated: HashMap::new(),
             declared: Vec::new(),
             scopes: Vec::new(),
         }
@@ -213,11 +216,12 @@ impl DavXmlWriter {
             // The writer never declares a default namespace, so a bare name has none.
             return (name.local.clone(), None);
         }
-        let index = match self.generated.iter().position(|known| known == uri) {
-            Some(index) => index,
+        let next = self.generated.len();
+        let index = match self.generated.get(uri) {
+            Some(index) => *index,
             None => {
-                self.generated.push(uri.to_owned());
-                self.generated.len() - 1
+                self.generated.insert(uri.to_owned(), next);
+                next
             }
         };
         let qualified = format!("x{index}:{}", name.local);

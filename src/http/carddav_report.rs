@@ -13,6 +13,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::response::Response;
 use futures::stream::{self, StreamExt};
 
@@ -27,7 +28,7 @@ use crate::carddav::home::readable_contact_folders;
 use crate::carddav::AddressBook;
 use crate::content::card_query::{AddressDataRequest, AddressFilter};
 use crate::content::vcard::{ContactObject, VCARD_CONTENT_TYPE};
-use crate::dav::report::{parse_report, ReportProps, ReportRequest};
+use crate::dav::report::{parse_report_within, ReportProps, ReportRequest};
 use crate::dav::{KnownProp, Precondition, Response as DavResponse};
 use crate::store::{ContextId, DynStore, FolderId, MemberFilter, StoredObject, UserId};
 use crate::sync_token::{parse_sync_token, SpanToken};
@@ -36,9 +37,9 @@ pub(super) async fn report(
     state: &AppState,
     me: &DavUser,
     book: &AddressBook,
-    body: &[u8],
+    body: &Bytes,
 ) -> Result<Response, DavError> {
-    let request = parse_report(body)?;
+    let request = state.body_parsers.parse(body, parse_report_within).await?;
     if let AddressBook::Folder(folder) = book {
         if !folder.rights.can_read() {
             return Err(super::object::need_privilege(

@@ -60,7 +60,7 @@ async fn dispatch(
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
-    body: &[u8],
+    body: &Bytes,
 ) -> Result<Response, DavError> {
     let sub = state
         .paths

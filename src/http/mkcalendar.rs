@@ -1,9 +1,11 @@
 //! MKCALENDAR (RFC 4791 5.3.1) and extended MKCOL (RFC 5689) in the calendar home: a new
 //! private calendar or task folder owned by the user, with the properties the body sets.
 
+use axum::body::Bytes;
 use axum::response::{IntoResponse, Response};
 use http::{header, StatusCode};
 
+use super::body_parsing::refused;
 use super::error::DavError;
 use super::proppatch::{apply_to_folder, not_xml};
 use super::AppState;
@@ -11,7 +13,7 @@ use crate::access::DavUser;
 use crate::caldav::collection::is_id_shaped;
 use crate::caldav::CalendarKind;
 use crate::dav::{check_new_name, ElementName, KnownProp, Namespace, Precondition, Refusal};
-use crate::dav::{parse_mkcalendar, parse_mkcol};
+use crate::dav::{parse_mkcalendar_within, parse_mkcol_within};
 use crate::store::{
     FolderModule, FolderType, NewFolder, Permission, Role, StoreError, PRIVATE_ROOT,
 };
@@ -59,15 +61,19 @@ pub(super) async fn mkcalendar(
     state: &AppState,
     me: &DavUser,
     segment: &str,
-    body: &[u8],
+    body: &Bytes,
     extended_mkcol: bool,
 ) -> Result<Response, DavError> {
-    let parsed = if extended_mkcol {
-        parse_mkcol(body)
+    let parse = if extended_mkcol {
+        parse_mkcol_within
     } else {
-        parse_mkcalendar(body)
+        parse_mkcalendar_within
     };
-    let request = parsed.map_err(|e| DavError::BadRequest(format!("request body: {e}")))?;
+    let request = state
+        .body_parsers
+        .parse(body, parse)
+        .await
+        .map_err(|e| refused("request body", &e, e.exceeded()))?;
     for (name, value) in &request.props {
         not_xml(name, Some(value))
             .map_err(|e| DavError::BadRequest(format!("request body: {e}")))?;

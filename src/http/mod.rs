@@ -2,6 +2,7 @@
 //! health at the root, and the whole middleware stack in one visible place.
 
 mod authn;
+mod body_parsing;
 mod carddav_report;
 mod contact;
 mod copy_move;
@@ -44,6 +45,7 @@ use crate::config::{props, ServerConfig};
 use crate::limits::Limits;
 use crate::store::DynStore;
 
+pub use body_parsing::BodyParsers;
 pub use error::DavError;
 pub use paths::DavPaths;
 
@@ -61,6 +63,8 @@ pub struct AppState {
     pub lifecycle: Lifecycle,
     /// What one client may cost the process.
     pub limits: Arc<Limits>,
+    /// Request bodies parsed within `limits`, large ones off the async workers.
+    pub body_parsers: BodyParsers,
 }
 
 /// How requests are logged and traced.
@@ -91,6 +95,8 @@ impl Lifecycle {
 impl AppState {
     pub fn new(store: DynStore, config: ServerConfig) -> Self {
         let paths = DavPaths::configured(&config);
+        let limits = Limits::from_config(&config);
+        let body_parsers = BodyParsers::new(&limits);
         AppState {
             store,
             paths,
@@ -101,7 +107,8 @@ impl AppState {
                 access_log: config.get::<props::AccessLog>(),
             },
             lifecycle: Lifecycle::default(),
-            limits: Arc::new(Limits::from_config(&config)),
+            limits: Arc::new(limits),
+            body_parsers,
             config,
         }
     }

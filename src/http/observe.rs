@@ -6,6 +6,8 @@
 //! request id comes from the proxy's header (`davgate.requestIdHeader`), or is generated
 //! by the layer in front of this one. Health probes get neither span nor access line
 //! (only a debug line): an orchestrator polling every few seconds would drown the rest.
+//! A request whose client went away before its answer (the server then drops the
+//! request's work) gets its access line too, with status 499 (client closed request).
 
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
@@ -85,7 +87,21 @@ pub(super) async fn observe(
 
     let resource = ResourceKind::default();
     request.extensions_mut().insert(resource.clone());
+    let abandoned = Abandoned {
+        line: Some(AccessLine {
+            method: method.clone(),
+            path: path.clone(),
+            client,
+            request_id: request_id.clone(),
+            resource: resource.clone(),
+            area,
+            started,
+            span: span.clone(),
+        }),
+        enabled: state.observability.access_log,
+    };
     let response = next.run(request).instrument(span.clone()).await;
+    abandoned.answered();
 
     let status = response.status().as_u16();
     let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -107,6 +123,58 @@ pub(super) async fn observe(
             client = %client, request_id = %request_id, "request");
     }
     response
+}
+
+/// Status of the access line of a request whose client went away before its answer (as
+/// nginx logs it).
+const CLIENT_CLOSED_REQUEST: u16 = 499;
+
+/// What the access line of a request in progress needs.
+struct AccessLine {
+    method: http::Method,
+    path: String,
+    client: crate::clients::ClientKind,
+    request_id: String,
+    resource: ResourceKind,
+    area: &'static str,
+    started: Instant,
+    span: tracing::Span,
+}
+
+/// Writes the access line of a request dropped before its answer: the server drops a
+/// request's future when its client disconnects.
+struct Abandoned {
+    line: Option<AccessLine>,
+    enabled: bool,
+}
+
+impl Abandoned {
+    fn answered(mut self) {
+        self.line = None;
+    }
+}
+
+impl Drop for Abandoned {
+    fn drop(&mut self) {
+        let Some(line) = self.line.take() else {
+            return;
+        };
+        let duration_ms = line.started.elapsed().as_secs_f64() * 1000.0;
+        let kind = line.resource.get().unwrap_or(line.area);
+        let status = CLIENT_CLOSED_REQUEST;
+        line.span.record("dav.resource", kind);
+        line.span
+            .record("http.response.status_code", i64::from(status));
+        line.span.record("duration_ms", duration_ms);
+        if self.enabled {
+            let (method, path, client, request_id) =
+                (&line.method, &line.path, &line.client, &line.request_id);
+            tracing::info!(target: ACCESS_TARGET, %method, %path, status,
+                duration_ms = (duration_ms * 10.0).round() / 10.0, resource = %kind,
+                client = %client, request_id = %request_id,
+                "request abandoned: the client went away before the answer");
+        }
+    }
 }
 
 /// The resource kind of requests no DAV handler classified: the well-known redirects,

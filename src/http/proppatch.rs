@@ -3,9 +3,11 @@
 //! anything else as a dead property; all or nothing, with 403 / 409 for the failing
 //! properties and 424 for the rest.
 
+use axum::body::Bytes;
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 
+use super::body_parsing::refused;
 use super::error::DavError;
 use super::object::need_privilege;
 use super::AppState;
@@ -58,10 +60,13 @@ pub(super) async fn proppatch(
     state: &AppState,
     me: &DavUser,
     folder: PatchedFolder,
-    body: &[u8],
+    body: &Bytes,
 ) -> Result<Response, DavError> {
-    let request = ProppatchRequest::parse(body)
-        .map_err(|e| DavError::BadRequest(format!("PROPPATCH body: {e}")))?;
+    let request = state
+        .body_parsers
+        .parse(body, ProppatchRequest::parse_within)
+        .await
+        .map_err(|e| refused("PROPPATCH body", &e, e.exceeded()))?;
     for operation in &request.operations {
         let (name, value) = match operation {
             PropOperation::Set(name, value) => (name, Some(value)),

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::response::{IntoResponse, Response};
 use futures::stream::{BoxStream, StreamExt};
 use http::{header, StatusCode};
@@ -23,7 +24,7 @@ use crate::config::props;
 use crate::content::ical::{BusyTime, CalendarObject};
 use crate::content::limits::ContentLimits;
 use crate::content::query::{CompFilter, TimeRange};
-use crate::dav::report::{parse_report, ReportProps, ReportRequest};
+use crate::dav::report::{parse_report_within, ReportProps, ReportRequest};
 use crate::dav::{KnownProp, Precondition, Refusal, Response as DavResponse};
 use crate::store::{ContextId, DynStore, FolderId, MemberFilter, StoredObject, UserId};
 use crate::sync_token::{parse_sync_token, sync_token};
@@ -32,9 +33,9 @@ pub(super) async fn report(
     state: &AppState,
     me: &DavUser,
     collection: &CalendarCollection,
-    body: &[u8],
+    body: &Bytes,
 ) -> Result<Response, DavError> {
-    let request = parse_report(body)?;
+    let request = state.body_parsers.parse(body, parse_report_within).await?;
     if !collection.rights.can_read() {
         return Err(super::object::need_privilege(
             state.paths.external(&collection.sub_path()),
@@ -180,7 +181,7 @@ impl From<crate::dav::report::ReportError> for DavError {
     fn from(e: crate::dav::report::ReportError) -> Self {
         match e.precondition() {
             Some(precondition) => DavError::Precondition(precondition),
-            None => DavError::BadRequest(format!("REPORT body: {e}")),
+            None => super::body_parsing::refused("REPORT body", &e, e.exceeded()),
         }
     }
 }

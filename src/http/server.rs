@@ -3,7 +3,10 @@
 //! delayed ACK (TCP_NODELAY, bodies coalesced into few writes); a connection without a
 //! request under way is closed after the header read timeout; one whose client stops
 //! reading a response is closed after the write timeout; and at most `max_connections`
-//! are open, the longest idle one closed to make room for a new one.
+//! are open, the longest idle one closed to make room for a new one. A client that
+//! disconnects while its request is handled ends that request: hyper notices the closed
+//! connection (or, on HTTP/2, the reset stream) and drops the request's future, and with
+//! it the handler's work (`tests/request_bodies.rs` shows it).
 
 use std::collections::HashMap;
 use std::convert::Infallible;

@@ -41,11 +41,11 @@ pub fn multistatus(
         .into_response()
 }
 
-/// The responses of batches, one after the other; a failed batch ends the stream with
-/// its error.
-pub fn flatten_batches(
-    batches: impl futures::Stream<Item = Result<Vec<DavResponse>, DavError>> + Send + 'static,
-) -> BoxStream<'static, Result<DavResponse, DavError>> {
+/// The items of batches, one after the other; a failed batch ends the stream with its
+/// error.
+pub fn flatten_batches<T: Send + 'static>(
+    batches: impl futures::Stream<Item = Result<Vec<T>, DavError>> + Send + 'static,
+) -> BoxStream<'static, Result<T, DavError>> {
     batches
         .flat_map(|batch| match batch {
             Ok(responses) => stream::iter(responses.into_iter().map(Ok)).boxed(),

@@ -217,4 +217,76 @@ properties! {
         env: None,
         doc: "Bytes of calendar data one report generates (expanded or selected; stored objects sent as they are do not count). Members beyond it get their calendar-data answered 507.",
     }
+
+    // Request bodies (dav::body_limits, http::body_parsing).
+    MaxXmlElements {
+        name: "davgate.limits.maxXmlElements",
+        value: u32,
+        parse: values::parse_u32,
+        kind: Kind::Integer,
+        default: "20000",
+        cascade: false,
+        env: None,
+        doc: "XML elements in one request body; a body with more gets 413.",
+    }
+    MaxXmlAttributesPerElement {
+        name: "davgate.limits.maxXmlAttributesPerElement",
+        value: u32,
+        parse: values::parse_u32,
+        kind: Kind::Integer,
+        default: "32",
+        cascade: false,
+        env: None,
+        doc: "Attributes of one XML element in a request body, namespace declarations included; an element with more gets 413.",
+    }
+    MaxXmlNamespaceDeclarations {
+        name: "davgate.limits.maxXmlNamespaceDeclarations",
+        value: u32,
+        parse: values::parse_u32,
+        kind: Kind::Integer,
+        default: "500",
+        cascade: false,
+        env: None,
+        doc: "Namespace declarations (xmlns attributes) in one request body; a body with more gets 413.",
+    }
+    MaxPropertiesPerRequest {
+        name: "davgate.limits.maxPropertiesPerRequest",
+        value: u32,
+        parse: values::parse_u32,
+        kind: Kind::Integer,
+        default: "500",
+        cascade: false,
+        env: None,
+        doc: "Properties one list of a request names: a PROPFIND's or REPORT's prop or include, the sets and removes of a PROPPATCH, MKCOL or MKCALENDAR, what a calendar-data or address-data selects; more get 413.",
+    }
+    MaxHrefsPerRequest {
+        name: "davgate.limits.maxHrefsPerRequest",
+        value: u32,
+        parse: values::parse_u32,
+        kind: Kind::Integer,
+        default: "10000",
+        cascade: false,
+        env: None,
+        doc: "Hrefs of one calendar-multiget or addressbook-multiget; more get 413.",
+    }
+    MaxFilterElements {
+        name: "davgate.limits.maxFilterElements",
+        value: u32,
+        parse: values::parse_u32,
+        kind: Kind::Integer,
+        default: "100",
+        cascade: false,
+        env: None,
+        doc: "Elements inside the filter of one calendar-query or addressbook-query, which is tested against every member; more get 413.",
+    }
+    BodyParseThreads {
+        name: "davgate.limits.bodyParseThreads",
+        value: u32,
+        parse: values::parse_u32,
+        kind: Kind::Integer,
+        default: "2",
+        cascade: false,
+        env: None,
+        doc: "Request bodies larger than 32 KiB parsed at once, each on a blocking thread off the request-serving workers; others wait their turn (the request timeout and the client's disconnect end the wait).",
+    }
 }

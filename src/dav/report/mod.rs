@@ -9,7 +9,8 @@ mod time_range;
 
 use http::StatusCode;
 
-use super::document::{parse_document, Element, XmlError};
+use super::body_limits::{BodyLimits, Budget, Exceeded};
+use super::document::{parse_document_within, Element, XmlError};
 use super::names::{ElementName, Namespace};
 use super::precondition::Precondition;
 use super::propfind::{PropfindError, PropfindRequest};
@@ -112,13 +113,16 @@ pub enum ReportError {
     /// `CARDDAV:supported-address-data`).
     #[error("unsupported address data: {0}")]
     UnsupportedAddressData(String),
+    /// A body beyond its bounds (413).
+    #[error("request body too complex: {0}")]
+    TooComplex(#[from] Exceeded),
 }
 
 impl ReportError {
     /// The precondition the client gets in a `DAV:error` body; None means a plain 400.
     pub fn precondition(&self) -> Option<Precondition> {
         match self {
-            Self::Xml(_) | Self::Empty | Self::Malformed(_) => None,
+            Self::Xml(_) | Self::Empty | Self::Malformed(_) | Self::TooComplex(_) => None,
             Self::InvalidFilter(_) => Some(Precondition::CalendarValidFilter),
             Self::UnsupportedCollation(_) => Some(Precondition::CalendarSupportedCollation),
             Self::UnsupportedCalendarData(_) => Some(Precondition::SupportedCalendarData),
@@ -129,8 +133,20 @@ impl ReportError {
     }
 
     pub fn status(&self) -> StatusCode {
+        if self.exceeded().is_some() {
+            return StatusCode::PAYLOAD_TOO_LARGE;
+        }
         self.precondition()
             .map_or(StatusCode::BAD_REQUEST, |p| p.status())
+    }
+
+    /// The bound the body went beyond, if that is why it was refused.
+    pub fn exceeded(&self) -> Option<Exceeded> {
+        match self {
+            Self::Xml(xml) => xml.exceeded(),
+            Self::TooComplex(exceeded) => Some(*exceeded),
+            _ => None,
+        }
     }
 }
 
@@ -138,30 +154,39 @@ impl From<PropfindError> for ReportError {
     fn from(err: PropfindError) -> Self {
         match err {
             PropfindError::Xml(xml) => Self::Xml(xml),
+            PropfindError::TooComplex(exceeded) => Self::TooComplex(exceeded),
             other => Self::Malformed(other.to_string()),
         }
     }
 }
 
-/// Parses a REPORT body. Reports davgate does not know come back as `Unsupported`.
+/// Parses a REPORT body within the default bounds. Reports davgate does not know come
+/// back as `Unsupported`.
 pub fn parse_report(body: &[u8]) -> Result<ReportRequest, ReportError> {
-    let root = parse_document(body)?.ok_or(ReportError::Empty)?;
+    parse_report_within(body, &Budget::default())
+}
+
+/// Parses a REPORT body within `budget`.
+pub fn parse_report_within(body: &[u8], budget: &Budget) -> Result<ReportRequest, ReportError> {
+    let limits = &budget.limits;
+    let root = parse_document_within(body, budget)?.ok_or(ReportError::Empty)?;
     let (dav, caldav, carddav) = (Namespace::Dav, Namespace::CalDav, Namespace::CardDav);
     let name = &root.name;
     if name.is(&caldav, "calendar-multiget") {
         Ok(ReportRequest::CalendarMultiget {
-            props: ReportProps::from_report(&root)?,
-            hrefs: hrefs(&root)?,
+            props: ReportProps::from_report(&root, limits)?,
+            hrefs: hrefs(&root, limits)?,
         })
     } else if name.is(&caldav, "calendar-query") {
         let filter = required(&root, &caldav, "filter")?;
+        check_filter(filter, limits)?;
         Ok(ReportRequest::CalendarQuery {
-            props: ReportProps::from_report(&root)?,
+            props: ReportProps::from_report(&root, limits)?,
             filter: filter::parse_filter(filter)?,
             timezone: root.child(&caldav, "timezone").map(|tz| tz.text.clone()),
         })
     } else if name.is(&dav, "sync-collection") {
-        sync_collection(&root)
+        sync_collection(&root, limits)
     } else if name.is(&caldav, "free-busy-query") {
         let range = required(&root, &caldav, "time-range")?;
         Ok(ReportRequest::FreeBusyQuery {
@@ -169,13 +194,15 @@ pub fn parse_report(body: &[u8]) -> Result<ReportRequest, ReportError> {
         })
     } else if name.is(&carddav, "addressbook-multiget") {
         Ok(ReportRequest::AddressbookMultiget {
-            props: ReportProps::from_report(&root)?,
-            hrefs: hrefs(&root)?,
+            props: ReportProps::from_report(&root, limits)?,
+            hrefs: hrefs(&root, limits)?,
         })
     } else if name.is(&carddav, "addressbook-query") {
+        let filter = required(&root, &carddav, "filter")?;
+        check_filter(filter, limits)?;
         Ok(ReportRequest::AddressbookQuery {
-            props: ReportProps::from_report(&root)?,
-            filter: card_filter::parse_card_filter(required(&root, &carddav, "filter")?)?,
+            props: ReportProps::from_report(&root, limits)?,
+            filter: card_filter::parse_card_filter(filter)?,
             limit: limit(&root)?,
         })
     } else {
@@ -185,13 +212,33 @@ pub fn parse_report(body: &[u8]) -> Result<ReportRequest, ReportError> {
 
 impl ReportProps {
     /// The `prop` / `allprop` / `propname` of a report body (none: `allprop`).
-    fn from_report(root: &Element) -> Result<Self, ReportError> {
+    fn from_report(root: &Element, limits: &BodyLimits) -> Result<Self, ReportError> {
         Ok(Self {
-            request: PropfindRequest::request_in(root)?,
-            calendar_data: calendar_data_in(root)?,
-            address_data: address_data_in(root)?,
+            request: PropfindRequest::request_in(root, limits)?,
+            calendar_data: calendar_data_in(root, limits)?,
+            address_data: address_data_in(root, limits)?,
         })
     }
+}
+
+/// A filter is evaluated against every member, so its size is bounded.
+fn check_filter(filter: &Element, limits: &BodyLimits) -> Result<(), ReportError> {
+    let elements = filter.descendants();
+    Ok(BodyLimits::check(
+        elements,
+        limits.max_filter_elements,
+        Exceeded::FilterElements,
+    )?)
+}
+
+/// A calendar-data or address-data selection is applied to every member, so what it
+/// names (components, properties, ranges) counts as a list of properties.
+fn check_selection(selection: &Element, limits: &BodyLimits) -> Result<(), ReportError> {
+    Ok(BodyLimits::check(
+        selection.descendants(),
+        limits.max_properties,
+        Exceeded::Properties,
+    )?)
 }
 
 /// The upper-cased `name` attribute of a filter or selection element (iCalendar names
@@ -214,16 +261,28 @@ fn yes_no(element: &Element, attribute: &str) -> Result<bool, String> {
 
 /// The `CALDAV:calendar-data` element in the `DAV:prop` (or the `DAV:include` of an
 /// `allprop`) of `root`.
-fn calendar_data_in(root: &Element) -> Result<Option<CalendarDataRequest>, ReportError> {
+fn calendar_data_in(
+    root: &Element,
+    limits: &BodyLimits,
+) -> Result<Option<CalendarDataRequest>, ReportError> {
     requested(root, &Namespace::CalDav, "calendar-data")
-        .map(parse_calendar_data)
+        .map(|element| {
+            check_selection(element, limits)?;
+            parse_calendar_data(element)
+        })
         .transpose()
 }
 
 /// The `CARDDAV:address-data` element, found as `calendar_data_in` finds its own.
-fn address_data_in(root: &Element) -> Result<Option<AddressDataRequest>, ReportError> {
+fn address_data_in(
+    root: &Element,
+    limits: &BodyLimits,
+) -> Result<Option<AddressDataRequest>, ReportError> {
     requested(root, &Namespace::CardDav, "address-data")
-        .map(parse_address_data)
+        .map(|element| {
+            check_selection(element, limits)?;
+            parse_address_data(element)
+        })
         .transpose()
 }
 
@@ -248,8 +307,11 @@ fn required<'a>(
     })
 }
 
-/// The `DAV:href` children, at least one, each trimmed of surrounding white space.
-fn hrefs(root: &Element) -> Result<Vec<String>, ReportError> {
+/// The `DAV:href` children, at least one and at most `max_hrefs`, each trimmed of
+/// surrounding white space.
+fn hrefs(root: &Element, limits: &BodyLimits) -> Result<Vec<String>, ReportError> {
+    let count = root.children_named(&Namespace::Dav, "href").count();
+    BodyLimits::check(count, limits.max_hrefs, Exceeded::Hrefs)?;
     let hrefs: Vec<String> = root
         .children_named(&Namespace::Dav, "href")
         .map(|href| href.text.trim().to_owned())
@@ -285,7 +347,7 @@ fn limit(root: &Element) -> Result<Option<u32>, ReportError> {
         .map_err(|_| ReportError::Malformed(format!("nresults must be a number, not {text:?}")))
 }
 
-fn sync_collection(root: &Element) -> Result<ReportRequest, ReportError> {
+fn sync_collection(root: &Element, limits: &BodyLimits) -> Result<ReportRequest, ReportError> {
     let dav = Namespace::Dav;
     let token = required(root, &dav, "sync-token")?.text.trim();
     // RFC 6578 makes sync-level mandatory; clients written against its drafts leave it
@@ -303,7 +365,7 @@ fn sync_collection(root: &Element) -> Result<ReportRequest, ReportError> {
         sync_token: (!token.is_empty()).then(|| token.to_owned()),
         sync_level,
         limit: limit(root)?,
-        props: ReportProps::from_report(root)?,
+        props: ReportProps::from_report(root, limits)?,
     })
 }
 
