@@ -3,10 +3,12 @@
 
 mod login;
 mod password;
+mod password_checks;
 mod verified;
 
 pub use login::{resolve_login, DEFAULT_CONTEXT_MAPPING};
-pub use password::{hash_password, verify_password};
+pub use password::hash_password;
+pub use password_checks::{CheckRefused, PasswordChecks};
 pub use verified::VerifiedCredentials;
 
 use base64::Engine;
@@ -51,29 +53,52 @@ pub fn parse_basic(header: &str) -> Result<(String, String), AuthError> {
     Ok((login.to_string(), password.to_string()))
 }
 
-/// Checks Basic credentials against the store; `remembered` spares repeated argon2 work.
-pub async fn authenticate(
-    store: &DynStore,
-    remembered: &VerifiedCredentials,
-    header: Option<&str>,
-) -> Result<Authenticated, AuthError> {
-    let header = header.ok_or(AuthError::Missing)?;
-    let (login, password) = parse_basic(header)?;
-    let Some(user) = resolve_login(store, &login).await? else {
-        // Spend the same effort as a real check, so unknown logins are not told apart.
-        let _ = verify_password(&password, password::DECOY_HASH).await;
-        return Err(AuthError::Rejected);
-    };
-    if !user.enabled {
-        return Err(AuthError::Rejected);
+/// What logging in needs besides the store, one per process.
+#[derive(Default)]
+pub struct Authenticator {
+    remembered: VerifiedCredentials,
+    checks: PasswordChecks,
+}
+
+impl Authenticator {
+    /// Where password verifications run, with their counts.
+    pub fn password_checks(&self) -> &PasswordChecks {
+        &self.checks
     }
-    if !remembered.contains(&login, &password, &user.password_hash) {
-        if !verify_password(&password, &user.password_hash).await {
+
+    /// Checks Basic credentials against the store.
+    pub async fn authenticate(
+        &self,
+        store: &DynStore,
+        header: Option<&str>,
+    ) -> Result<Authenticated, AuthError> {
+        let header = header.ok_or(AuthError::Missing)?;
+        let (login, password) = parse_basic(header)?;
+        let Some(user) = resolve_login(store, &login).await? else {
+            // Spend the same effort as a real check, so unknown logins are not told apart.
+            let _ = self.checks.verify(&password, password::DECOY_HASH).await;
+            return Err(AuthError::Rejected);
+        };
+        if !user.enabled {
             return Err(AuthError::Rejected);
         }
-        remembered.remember(&login, &password, &user.password_hash);
+        if !self
+            .remembered
+            .contains(&login, &password, &user.password_hash)
+        {
+            if !self
+                .checks
+                .verify(&password, &user.password_hash)
+                .await
+                .unwrap_or(false)
+            {
+                return Err(AuthError::Rejected);
+            }
+            self.remembered
+                .remember(&login, &password, &user.password_hash);
+        }
+        Ok(Authenticated { user })
     }
-    Ok(Authenticated { user })
 }
 
 #[cfg(test)]

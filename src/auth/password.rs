@@ -17,33 +17,46 @@ pub fn hash_password(password: &str) -> String {
         .to_string()
 }
 
-pub async fn verify_password(password: &str, hash: &str) -> bool {
-    let (password, hash) = (password.to_string(), hash.to_string());
-    tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash)
-            .map(|parsed| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &parsed)
-                    .is_ok()
-            })
-            .unwrap_or(false)
-    })
-    .await
-    .unwrap_or(false)
+/// Whether `password` matches the PHC string `hash`: one full argon2 computation, so it
+/// runs only where `PasswordChecks` bounds it.
+pub(super) fn verify_blocking(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+        .unwrap_or(false)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn hashes_are_argon2id_and_verify() {
+    #[test]
+    fn hashes_are_argon2id_and_verify() {
         let hash = hash_password("secret");
         assert!(hash.starts_with("$argon2id$"));
-        assert!(verify_password("secret", &hash).await);
-        assert!(!verify_password("Secret", &hash).await);
+        assert!(verify_blocking("secret", &hash));
+        assert!(!verify_blocking("Secret", &hash));
         assert_ne!(hash, hash_password("secret"), "salted");
-        assert!(!verify_password("anything", "not a hash").await);
-        assert!(!verify_password("anything", DECOY_HASH).await);
+        assert!(!verify_blocking("anything", "not a hash"));
+        assert!(!verify_blocking("anything", DECOY_HASH));
+    }
+
+    #[test]
+    fn the_decoy_costs_what_a_real_hash_costs() {
+        // An unparsable decoy would answer at once and tell unknown logins apart.
+        let decoy = PasswordHash::new(DECOY_HASH).expect("the decoy is a PHC string");
+        let real = hash_password("secret");
+        let real = PasswordHash::new(&real).unwrap();
+        assert_eq!(decoy.algorithm, real.algorithm);
+        assert_eq!(decoy.version, real.version);
+        assert_eq!(decoy.params, real.params);
+        assert_eq!(
+            decoy.hash.map(|h| h.len()),
+            real.hash.map(|h| h.len()),
+            "same output length"
+        );
     }
 }

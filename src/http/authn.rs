@@ -8,7 +8,7 @@ use http::{header, Method};
 
 use super::error::DavError;
 use super::AppState;
-use crate::auth::{authenticate, AuthError};
+use crate::auth::AuthError;
 
 pub(super) async fn require_user(
     State(state): State<AppState>,
@@ -23,7 +23,7 @@ pub(super) async fn require_user(
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    match authenticate(&state.store, &state.verified, header.as_deref()).await {
+    match state.logins.authenticate(&state.store, header.as_deref()).await {
         Ok(user) => {
             request.extensions_mut().insert(user);
             next.run(request).await

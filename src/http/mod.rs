@@ -34,7 +34,7 @@ use tower_http::timeout::TimeoutLayer;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use crate::auth::VerifiedCredentials;
+use crate::auth::Authenticator;
 use crate::clients::ClientDetector;
 use crate::config::{props, ServerConfig};
 use crate::limits::Limits;
@@ -49,8 +49,9 @@ pub struct AppState {
     pub store: DynStore,
     pub config: ServerConfig,
     pub paths: DavPaths,
-    /// Per-process memory of verified passwords; the store stays the truth.
-    pub verified: Arc<VerifiedCredentials>,
+    /// Logging in: remembered credentials, the bound on password checks; the store
+    /// stays the truth.
+    pub logins: Arc<Authenticator>,
     /// The client patterns, compiled once.
     pub clients: Arc<ClientDetector>,
     pub observability: Observability,
@@ -90,7 +91,7 @@ impl AppState {
         AppState {
             store,
             paths,
-            verified: Arc::new(VerifiedCredentials::default()),
+            logins: Arc::new(Authenticator::default()),
             clients: Arc::new(ClientDetector::new(&config)),
             observability: Observability {
                 request_id_header: config.get::<props::RequestIdHeader>(),
