@@ -1,5 +1,6 @@
 //! The authentication layer: Basic credentials checked against the store, the user put
-//! into the request's extensions. OPTIONS passes without credentials (capability probes).
+//! into the request's extensions. OPTIONS passes without credentials (capability probes);
+//! a request with more than one Authorization header is refused (400), not guessed at.
 
 use axum::extract::{Request, State};
 use axum::middleware::Next;
@@ -18,11 +19,16 @@ pub(super) async fn require_user(
     if request.method() == Method::OPTIONS {
         return next.run(request).await;
     }
-    let header = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    let mut values = request.headers().get_all(header::AUTHORIZATION).iter();
+    let (first, second) = (values.next(), values.next());
+    if second.is_some() {
+        // Servers and proxies differ in which one they would use; none is guessed here.
+        return DavError::BadRequest(
+            "more than one Authorization header: send the credentials once".into(),
+        )
+        .into_response();
+    }
+    let header = first.and_then(|v| v.to_str().ok()).map(str::to_owned);
     match state.logins.authenticate(&state.store, header.as_deref()).await {
         Ok(user) => {
             request.extensions_mut().insert(user);
