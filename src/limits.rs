@@ -9,6 +9,7 @@ use crate::config::{props, ServerConfig};
 #[derive(Debug, Clone)]
 pub struct Limits {
     pub connections: ConnectionLimits,
+    pub logins: LoginLimits,
 }
 
 /// What a connection and one request on it may hold.
@@ -19,6 +20,13 @@ pub struct ConnectionLimits {
     pub write_timeout: Duration,
     pub request_timeout: Duration,
     pub max_request_body_bytes: usize,
+}
+
+/// What logging in may cost (auth): password checks.
+#[derive(Debug, Clone)]
+pub struct LoginLimits {
+    pub max_concurrent_password_checks: usize,
+    pub password_check_queue: usize,
 }
 
 impl Limits {
@@ -32,6 +40,12 @@ impl Limits {
                 request_timeout: seconds(config.get::<props::RequestTimeoutSeconds>()),
                 max_request_body_bytes: usize::try_from(config.get::<props::MaxRequestBodyBytes>())
                     .unwrap_or(usize::MAX),
+            },
+            logins: LoginLimits {
+                max_concurrent_password_checks: config
+                    .get::<props::MaxConcurrentPasswordChecks>()
+                    .max(1) as usize,
+                password_check_queue: config.get::<props::PasswordCheckQueue>() as usize,
             },
         }
     }

@@ -3,11 +3,27 @@
 
 mod common;
 
+use axum::Router;
 use common::http::*;
+use davgate::config::ServerConfig;
+use davgate::http::{build_app, AppState};
 use davgate::store::{User, UserUpdate};
 use http::StatusCode;
 
 const ROOT: &str = "/servlet/dav/";
+
+/// Another app over `site`'s store, configured with `overrides`, and its state, whose
+/// authenticator counts the password checks it ran.
+fn app_with(site: &Site, overrides: &[(&str, &str)]) -> (Router, AppState, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = ServerConfig::load_with(dir.path(), overrides).unwrap();
+    let state = AppState::new(site.store.clone(), config);
+    (build_app(state.clone()), state, dir)
+}
+
+fn checks_done(state: &AppState) -> u64 {
+    state.logins.password_checks().completed()
+}
 
 fn root_propfind<'a>() -> Call<'a> {
     Call::new("PROPFIND", ROOT)
@@ -118,4 +134,53 @@ async fn a_disabled_users_principal_is_not_served() {
         assert_eq!(answer.status, StatusCode::MULTI_STATUS, "{}", db.label);
         db.drop_database().await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn password_checks_are_bounded_and_the_excess_is_refused_at_once() {
+    let db = common::sqlite().await;
+    let site = site(&db.store, &[]).await;
+    let (app, state, _dir) = app_with(&site, &[]);
+    // Distinct unknown logins: no throttle applies, each one needs a full (decoy) check.
+    let attempts: Vec<_> = (0..64)
+        .map(|i| {
+            let app = app.clone();
+            tokio::spawn(async move {
+                let login = format!("nobody-{i}");
+                let call = root_propfind().auth(&login, "guess");
+                send(&app, call).await
+            })
+        })
+        .collect();
+    let mut refused = 0u64;
+    for attempt in attempts {
+        let answer = attempt.await.unwrap();
+        match answer.status {
+            StatusCode::UNAUTHORIZED => {}
+            StatusCode::SERVICE_UNAVAILABLE => {
+                refused += 1;
+                let retry: u64 = answer
+                    .header("retry-after")
+                    .expect("a refusal says when to come back")
+                    .parse()
+                    .unwrap();
+                assert!(retry >= 1);
+            }
+            other => panic!("unexpected {other}: {:?}", answer.body),
+        }
+    }
+    let peak = state.logins.password_checks().peak_running();
+    let bound = state.limits.logins.max_concurrent_password_checks;
+    assert_eq!(bound, 2, "the default, sized for a 2-core pod");
+    assert!(peak >= 1);
+    assert!(
+        peak <= bound,
+        "{peak} argon2 verifications ran at once; the bound is {bound}"
+    );
+    assert!(refused > 0, "64 at once exceed the bound and its queue");
+    assert_eq!(
+        checks_done(&state) + refused,
+        64,
+        "a refused attempt runs no verification"
+    );
 }

@@ -13,6 +13,7 @@ pub use verified::VerifiedCredentials;
 
 use base64::Engine;
 
+use crate::limits::LoginLimits;
 use crate::store::{DynStore, StoreError, User};
 
 /// The user a request is made as, put into the request's extensions by the auth layer.
@@ -29,6 +30,9 @@ pub enum AuthError {
     Malformed(&'static str),
     #[error("unknown login or wrong password")]
     Rejected,
+    /// Every password check is taken and the queue for them is full.
+    #[error("too many logins at once")]
+    Busy,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -54,13 +58,22 @@ pub fn parse_basic(header: &str) -> Result<(String, String), AuthError> {
 }
 
 /// What logging in needs besides the store, one per process.
-#[derive(Default)]
 pub struct Authenticator {
     remembered: VerifiedCredentials,
     checks: PasswordChecks,
 }
 
 impl Authenticator {
+    pub fn new(limits: &LoginLimits) -> Self {
+        Authenticator {
+            remembered: VerifiedCredentials::default(),
+            checks: PasswordChecks::new(
+                limits.max_concurrent_password_checks,
+                limits.password_check_queue,
+            ),
+        }
+    }
+
     /// Where password verifications run, with their counts.
     pub fn password_checks(&self) -> &PasswordChecks {
         &self.checks
@@ -76,7 +89,10 @@ impl Authenticator {
         let (login, password) = parse_basic(header)?;
         let Some(user) = resolve_login(store, &login).await? else {
             // Spend the same effort as a real check, so unknown logins are not told apart.
-            let _ = self.checks.verify(&password, password::DECOY_HASH).await;
+            self.checks
+                .verify(&password, password::DECOY_HASH)
+                .await
+                .map_err(|CheckRefused::Busy| AuthError::Busy)?;
             return Err(AuthError::Rejected);
         };
         if !user.enabled {
@@ -90,7 +106,7 @@ impl Authenticator {
                 .checks
                 .verify(&password, &user.password_hash)
                 .await
-                .unwrap_or(false)
+                .map_err(|CheckRefused::Busy| AuthError::Busy)?
             {
                 return Err(AuthError::Rejected);
             }

@@ -88,17 +88,18 @@ impl Lifecycle {
 impl AppState {
     pub fn new(store: DynStore, config: ServerConfig) -> Self {
         let paths = DavPaths::configured(&config);
+        let limits = Limits::from_config(&config);
         AppState {
             store,
             paths,
-            logins: Arc::new(Authenticator::default()),
+            logins: Arc::new(Authenticator::new(&limits.logins)),
             clients: Arc::new(ClientDetector::new(&config)),
             observability: Observability {
                 request_id_header: config.get::<props::RequestIdHeader>(),
                 access_log: config.get::<props::AccessLog>(),
             },
             lifecycle: Lifecycle::default(),
-            limits: Arc::new(Limits::from_config(&config)),
+            limits: Arc::new(limits),
             config,
         }
     }

@@ -60,4 +60,26 @@ properties! {
         env: None,
         doc: "Largest request body accepted (413 beyond it).",
     }
+
+    // Logins (auth): the bound on password checks.
+    MaxConcurrentPasswordChecks {
+        name: "davgate.limits.maxConcurrentPasswordChecks",
+        value: u32,
+        parse: values::parse_u32,
+        kind: Kind::Integer,
+        default: "2",
+        cascade: false,
+        env: None,
+        doc: "argon2 password verifications that run at once (each holds 19 MiB and a core for tens of milliseconds); at least 1.",
+    }
+    PasswordCheckQueue {
+        name: "davgate.limits.passwordCheckQueue",
+        value: u32,
+        parse: values::parse_u32,
+        kind: Kind::Integer,
+        default: "16",
+        cascade: false,
+        env: None,
+        doc: "Logins that may wait for a password check; beyond them a login that needs one is answered 503 with Retry-After at once.",
+    }
 }
