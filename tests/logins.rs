@@ -184,3 +184,31 @@ async fn password_checks_are_bounded_and_the_excess_is_refused_at_once() {
         "a refused attempt runs no verification"
     );
 }
+
+#[tokio::test]
+async fn a_disabled_account_costs_what_a_wrong_password_costs() {
+    for db in common::databases().await {
+        let site = site(&db.store, &[]).await;
+        let (app, state, _dir) = app_with(&site, &[]);
+        disable(&site, &site.bob).await;
+        let cases = [
+            ("wrong password", "alice", "not-her-password"),
+            ("unknown login", "nobody", BOB_PASSWORD),
+            ("disabled, right password", "bob", BOB_PASSWORD),
+            ("disabled, wrong password", "bob", "not-his-password"),
+        ];
+        for (what, login, password) in cases {
+            let before = checks_done(&state);
+            let answer = send(&app, root_propfind().auth(login, password)).await;
+            let what = format!("{}: {what}", db.label);
+            assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{what}");
+            assert_eq!(
+                checks_done(&state) - before,
+                1,
+                "{what}: one argon2 verification, like any refused login"
+            );
+            assert!(answer.header("www-authenticate").is_some(), "{what}");
+        }
+        db.drop_database().await;
+    }
+}

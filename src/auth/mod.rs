@@ -79,7 +79,9 @@ impl Authenticator {
         &self.checks
     }
 
-    /// Checks Basic credentials against the store.
+    /// Checks Basic credentials against the store. An unknown login and a disabled
+    /// account cost one full verification like a wrong password, and fail like it, so
+    /// none of the three can be told apart.
     pub async fn authenticate(
         &self,
         store: &DynStore,
@@ -87,33 +89,31 @@ impl Authenticator {
     ) -> Result<Authenticated, AuthError> {
         let header = header.ok_or(AuthError::Missing)?;
         let (login, password) = parse_basic(header)?;
-        let Some(user) = resolve_login(store, &login).await? else {
-            // Spend the same effort as a real check, so unknown logins are not told apart.
-            self.checks
-                .verify(&password, password::DECOY_HASH)
-                .await
-                .map_err(|CheckRefused::Busy| AuthError::Busy)?;
-            return Err(AuthError::Rejected);
-        };
-        if !user.enabled {
-            return Err(AuthError::Rejected);
-        }
-        if !self
-            .remembered
-            .contains(&login, &password, &user.password_hash)
-        {
-            if !self
-                .checks
-                .verify(&password, &user.password_hash)
-                .await
-                .map_err(|CheckRefused::Busy| AuthError::Busy)?
+        let user = resolve_login(store, &login).await?;
+        if let Some(user) = user.as_ref().filter(|u| u.enabled) {
+            if self
+                .remembered
+                .contains(&login, &password, &user.password_hash)
             {
-                return Err(AuthError::Rejected);
+                return Ok(Authenticated { user: user.clone() });
             }
-            self.remembered
-                .remember(&login, &password, &user.password_hash);
         }
-        Ok(Authenticated { user })
+        let hash = user
+            .as_ref()
+            .map_or(password::DECOY_HASH, |u| u.password_hash.as_str());
+        let matches = self
+            .checks
+            .verify(&password, hash)
+            .await
+            .map_err(|CheckRefused::Busy| AuthError::Busy)?;
+        match user {
+            Some(user) if matches && user.enabled => {
+                self.remembered
+                    .remember(&login, &password, &user.password_hash);
+                Ok(Authenticated { user })
+            }
+            _ => Err(AuthError::Rejected),
+        }
     }
 }
 
