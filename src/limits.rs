@@ -22,11 +22,17 @@ pub struct ConnectionLimits {
     pub max_request_body_bytes: usize,
 }
 
-/// What logging in may cost (auth): password checks.
+/// What logging in may cost (auth): password checks, and failed logins counted.
 #[derive(Debug, Clone)]
 pub struct LoginLimits {
     pub max_concurrent_password_checks: usize,
     pub password_check_queue: usize,
+    /// 0: not counted.
+    pub failures_per_login: u32,
+    /// 0: not counted.
+    pub failures_per_address: u32,
+    pub failure_window: Duration,
+    pub max_tracked_keys: usize,
 }
 
 impl Limits {
@@ -46,6 +52,10 @@ impl Limits {
                     .get::<props::MaxConcurrentPasswordChecks>()
                     .max(1) as usize,
                 password_check_queue: config.get::<props::PasswordCheckQueue>() as usize,
+                failures_per_login: config.get::<props::LoginFailuresPerLogin>(),
+                failures_per_address: config.get::<props::LoginFailuresPerAddress>(),
+                failure_window: seconds(config.get::<props::LoginFailureWindowSeconds>()),
+                max_tracked_keys: config.get::<props::LoginThrottleMaxKeys>().max(1) as usize,
             },
         }
     }

@@ -89,7 +89,12 @@ async fn a_disabled_users_principal_is_not_served() {
         let bob_by_login = format!("{ROOT}principals/users/bob/");
         for uri in [&bob_by_id, &bob_by_login] {
             let answer = send(&site.app, principal(uri)).await;
-            assert_eq!(answer.status, StatusCode::MULTI_STATUS, "{}: {uri}", db.label);
+            assert_eq!(
+                answer.status,
+                StatusCode::MULTI_STATUS,
+                "{}: {uri}",
+                db.label
+            );
         }
 
         disable(&site, &site.bob).await;
@@ -124,7 +129,9 @@ async fn a_disabled_users_principal_is_not_served() {
         assert_eq!(answer.status, StatusCode::MULTI_STATUS, "{}", db.label);
         let hrefs: Vec<String> = answer.multistatus().into_iter().map(|r| r.href).collect();
         assert!(
-            !hrefs.iter().any(|h| h.ends_with(&format!("/users/{}/", site.bob.id))),
+            !hrefs
+                .iter()
+                .any(|h| h.ends_with(&format!("/users/{}/", site.bob.id))),
             "{}: {hrefs:?}",
             db.label
         );
@@ -132,6 +139,34 @@ async fn a_disabled_users_principal_is_not_served() {
         let alice = format!("{ROOT}principals/users/{}/", site.alice.id);
         let answer = send(&site.app, principal(&alice)).await;
         assert_eq!(answer.status, StatusCode::MULTI_STATUS, "{}", db.label);
+        db.drop_database().await;
+    }
+}
+
+#[tokio::test]
+async fn a_disabled_account_costs_what_a_wrong_password_costs() {
+    for db in common::databases().await {
+        let site = site(&db.store, &[]).await;
+        let (app, state, _dir) = app_with(&site, &[]);
+        disable(&site, &site.bob).await;
+        let cases = [
+            ("wrong password", "alice", "not-her-password"),
+            ("unknown login", "nobody", BOB_PASSWORD),
+            ("disabled, right password", "bob", BOB_PASSWORD),
+            ("disabled, wrong password", "bob", "not-his-password"),
+        ];
+        for (what, login, password) in cases {
+            let before = checks_done(&state);
+            let answer = send(&app, root_propfind().auth(login, password)).await;
+            let what = format!("{}: {what}", db.label);
+            assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{what}");
+            assert_eq!(
+                checks_done(&state) - before,
+                1,
+                "{what}: one argon2 verification, like any refused login"
+            );
+            assert!(answer.header("www-authenticate").is_some(), "{what}");
+        }
         db.drop_database().await;
     }
 }
@@ -185,30 +220,226 @@ async fn password_checks_are_bounded_and_the_excess_is_refused_at_once() {
     );
 }
 
+/// A PROPFIND of the root as `login` from a connection whose peer is `peer`, as the
+/// server under the router hands it on.
+async fn from(app: &Router, peer: &str, login: &str, password: &str) -> Answer {
+    let mut request = http::Request::builder()
+        .method("PROPFIND")
+        .uri(ROOT)
+        .header("depth", "0")
+        .header("authorization", basic(login, password))
+        .body(axum::body::Body::from(fixture(
+            "apple-wellknown-propfind.xml",
+        )))
+        .unwrap();
+    let peer: std::net::SocketAddr = format!("{peer}:50000").parse().unwrap();
+    request
+        .extensions_mut()
+        .insert(axum::extract::ConnectInfo(peer));
+    let response = tower::ServiceExt::oneshot(app.clone(), request)
+        .await
+        .unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    Answer {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// The seconds a 429 asks the client to wait; panics on any other answer.
+fn throttled_for(answer: &Answer, what: &str) -> u64 {
+    assert_eq!(answer.status, StatusCode::TOO_MANY_REQUESTS, "{what}");
+    answer
+        .header("retry-after")
+        .unwrap_or_else(|| panic!("{what}: 429 without Retry-After"))
+        .parse()
+        .unwrap_or_else(|e| panic!("{what}: Retry-After in seconds: {e}"))
+}
+
+const THROTTLE: &[(&str, &str)] = &[
+    ("davgate.limits.loginFailuresPerLogin", "3"),
+    ("davgate.limits.loginFailuresPerAddress", "5"),
+    ("davgate.limits.loginFailureWindowSeconds", "600"),
+];
+
 #[tokio::test]
-async fn a_disabled_account_costs_what_a_wrong_password_costs() {
+async fn repeated_failures_of_a_login_are_refused_without_a_password_check() {
     for db in common::databases().await {
         let site = site(&db.store, &[]).await;
-        let (app, state, _dir) = app_with(&site, &[]);
-        disable(&site, &site.bob).await;
-        let cases = [
-            ("wrong password", "alice", "not-her-password"),
-            ("unknown login", "nobody", BOB_PASSWORD),
-            ("disabled, right password", "bob", BOB_PASSWORD),
-            ("disabled, wrong password", "bob", "not-his-password"),
-        ];
-        for (what, login, password) in cases {
+        let (app, state, _dir) = app_with(&site, THROTTLE);
+        // Bob is at work before the attack starts.
+        let answer = send(&app, root_propfind().auth("bob", BOB_PASSWORD)).await;
+        assert_eq!(answer.status, StatusCode::MULTI_STATUS, "{}", db.label);
+
+        // A known login and an unknown one are answered alike, also once throttled.
+        for login in ["alice", "nobody", "bob"] {
+            for n in 1..=3 {
+                let answer = send(&app, root_propfind().auth(login, "guess")).await;
+                assert_eq!(
+                    answer.status,
+                    StatusCode::UNAUTHORIZED,
+                    "{}: {login}, failure {n}",
+                    db.label
+                );
+            }
             let before = checks_done(&state);
-            let answer = send(&app, root_propfind().auth(login, password)).await;
-            let what = format!("{}: {what}", db.label);
-            assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{what}");
-            assert_eq!(
-                checks_done(&state) - before,
-                1,
-                "{what}: one argon2 verification, like any refused login"
-            );
-            assert!(answer.header("www-authenticate").is_some(), "{what}");
+            for password in ["guess", "another guess"] {
+                let what = format!("{}: {login} after 3 failures", db.label);
+                let answer = send(&app, root_propfind().auth(login, password)).await;
+                let wait = throttled_for(&answer, &what);
+                assert!((1..=600).contains(&wait), "{what}: Retry-After {wait}");
+            }
+            let what = format!("{}: {login}: no argon2 while throttled", db.label);
+            assert_eq!(checks_done(&state), before, "{what}");
         }
+        // Nothing tells alice's right password from a guess while her login is held back.
+        let answer = send(&app, root_propfind().auth("alice", ALICE_PASSWORD)).await;
+        throttled_for(&answer, &format!("{}: alice", db.label));
+
+        // Bob's client, which verified its password before, keeps working.
+        let before = checks_done(&state);
+        let answer = send(&app, root_propfind().auth("bob", BOB_PASSWORD)).await;
+        let what = format!("{}: bob at work", db.label);
+        assert_eq!(answer.status, StatusCode::MULTI_STATUS, "{what}");
+        assert_eq!(checks_done(&state), before, "{what}");
         db.drop_database().await;
     }
+}
+
+#[tokio::test]
+async fn failures_from_one_address_hold_back_that_address_only() {
+    let db = common::sqlite().await;
+    let site = site(&db.store, &[]).await;
+    let (app, state, _dir) = app_with(&site, THROTTLE);
+    let attacker = "198.51.100.66";
+    // Bob works behind the same NAT as the attacker.
+    let answer = from(&app, attacker, "bob", BOB_PASSWORD).await;
+    assert_eq!(answer.status, StatusCode::MULTI_STATUS);
+    // Five different logins, each failing once: the address's count, not a login's.
+    for n in 0..5 {
+        let answer = from(&app, attacker, &format!("user{n}"), "guess").await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "failure {n}");
+    }
+    let before = checks_done(&state);
+    let wait = throttled_for(
+        &from(&app, attacker, "user9", "guess").await,
+        "the attacker",
+    );
+    assert!((1..=600).contains(&wait));
+    let wait = throttled_for(
+        &from(&app, attacker, "alice", ALICE_PASSWORD).await,
+        "a login from the attacker's address",
+    );
+    assert!((1..=600).contains(&wait));
+    assert_eq!(
+        checks_done(&state),
+        before,
+        "no argon2 for a throttled address"
+    );
+    // Bob keeps working there, with what he verified before and with a new password.
+    let answer = from(&app, attacker, "bob", BOB_PASSWORD).await;
+    assert_eq!(
+        answer.status,
+        StatusCode::MULTI_STATUS,
+        "bob behind the NAT"
+    );
+    let update = UserUpdate {
+        password_hash: Some(davgate::auth::hash_password("bob-New-3")),
+        ..UserUpdate::default()
+    };
+    site.store
+        .update_user(site.bob.context_id, site.bob.id, update)
+        .await
+        .unwrap();
+    let answer = from(&app, attacker, "bob", "bob-New-3").await;
+    assert_eq!(
+        answer.status,
+        StatusCode::MULTI_STATUS,
+        "bob's new password behind the NAT"
+    );
+    // An IPv6 attacker cannot escape by stepping through its /64.
+    for n in 0..5 {
+        let answer = from(
+            &app,
+            &format!("[2001:db8:1:2::{n}]"),
+            &format!("v6user{n}"),
+            "guess",
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    }
+    throttled_for(
+        &from(&app, "[2001:db8:1:2:ffff::1]", "v6user9", "guess").await,
+        "the same /64",
+    );
+    // Anybody else logs in.
+    let answer = from(&app, "203.0.113.10", "alice", ALICE_PASSWORD).await;
+    assert_eq!(answer.status, StatusCode::MULTI_STATUS);
+    let answer = from(&app, "[2001:db8:1:3::1]", "bob", "bob-New-3").await;
+    assert_eq!(answer.status, StatusCode::MULTI_STATUS, "another /64");
+}
+
+#[tokio::test]
+async fn a_user_keeps_logging_in_where_she_did_before_while_her_login_is_attacked() {
+    let db = common::sqlite().await;
+    let site = site(&db.store, &[]).await;
+    let (app, state, _dir) = app_with(&site, THROTTLE);
+    let home = "203.0.113.10";
+    let answer = from(&app, home, "alice", ALICE_PASSWORD).await;
+    assert_eq!(answer.status, StatusCode::MULTI_STATUS);
+
+    // Guessers spread over many addresses exhaust alice's login.
+    for n in 0..3 {
+        let answer = from(&app, &format!("198.51.100.{n}"), "alice", "guess").await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    }
+    throttled_for(
+        &from(&app, "198.51.100.99", "alice", "guess").await,
+        "a guesser",
+    );
+
+    // Alice changes her password: nothing remembered holds any more, yet from home her
+    // login is checked and accepted.
+    let update = UserUpdate {
+        password_hash: Some(davgate::auth::hash_password("alice-New-2")),
+        ..UserUpdate::default()
+    };
+    site.store
+        .update_user(site.alice.context_id, site.alice.id, update)
+        .await
+        .unwrap();
+    // A new place has no such standing while the attack lasts.
+    let elsewhere = from(&app, "192.0.2.50", "alice", "alice-New-2").await;
+    throttled_for(&elsewhere, "alice elsewhere");
+    let before = checks_done(&state);
+    let answer = from(&app, home, "alice", "alice-New-2").await;
+    assert_eq!(answer.status, StatusCode::MULTI_STATUS, "alice at home");
+    assert_eq!(checks_done(&state), before + 1);
+    // Verified now, her password works wherever she takes her device.
+    let answer = from(&app, "192.0.2.50", "alice", "alice-New-2").await;
+    assert_eq!(
+        answer.status,
+        StatusCode::MULTI_STATUS,
+        "alice elsewhere, verified"
+    );
+
+    // Sharing alice's address gives a guesser no more tries than anyone gets.
+    for n in 0..3 {
+        let answer = from(&app, home, "alice", &format!("guess {n}")).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::UNAUTHORIZED,
+            "guess {n} at alice's home"
+        );
+    }
+    throttled_for(
+        &from(&app, home, "alice", "guess 4").await,
+        "a guesser at alice's home",
+    );
 }

@@ -1,7 +1,7 @@
 //! The authentication layer: Basic credentials checked against the store, the user put
-//! into the request's extensions. OPTIONS passes without credentials (capability probes);
-//! a request with more than one Authorization header is refused (400), not guessed at.
-//! A login refused while every password check is taken gets 503 with Retry-After.
+//! into the request's extensions. OPTIONS passes without credentials (capability probes).
+//! Refusals that are not about the credentials say when to come back: 429 for a login or
+//! address with too many failures, 503 while password checks are all taken.
 
 use std::time::Duration;
 
@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use http::{header, HeaderValue, Method, StatusCode};
 
 use super::error::DavError;
+use super::server::peer_address;
 use super::AppState;
 use crate::auth::AuthError;
 
@@ -29,20 +30,31 @@ pub(super) async fn require_user(
     let mut values = request.headers().get_all(header::AUTHORIZATION).iter();
     let (first, second) = (values.next(), values.next());
     if second.is_some() {
-        // Servers and proxies differ in which one they would use; none is guessed here.
+        // Which one a proxy or server would use differs; none is guessed here.
         return DavError::BadRequest(
             "more than one Authorization header: send the credentials once".into(),
         )
         .into_response();
     }
-    let header = first.and_then(|v| v.to_str().ok()).map(str::to_owned);
-    match state.logins.authenticate(&state.store, header.as_deref()).await {
+    let credentials = first.and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let client = state
+        .logins
+        .client_address(peer_address(&request), request.headers());
+    match state
+        .logins
+        .authenticate(&state.store, credentials.as_deref(), client)
+        .await
+    {
         Ok(user) => {
             request.extensions_mut().insert(user);
             next.run(request).await
         }
         Err(AuthError::Missing) | Err(AuthError::Rejected) | Err(AuthError::Malformed(_)) => {
             DavError::Unauthorized.into_response()
+        }
+        Err(err @ AuthError::Throttled { retry_after }) => {
+            tracing::debug!(client = ?client, "login throttled");
+            come_back_later(StatusCode::TOO_MANY_REQUESTS, retry_after, err)
         }
         Err(err @ AuthError::Busy) => {
             tracing::debug!("login refused: every password check is taken");

@@ -34,7 +34,7 @@ use tower_http::timeout::TimeoutLayer;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use crate::auth::Authenticator;
+use crate::auth::{Authenticator, TrustedProxies};
 use crate::clients::ClientDetector;
 use crate::config::{props, ServerConfig};
 use crate::limits::Limits;
@@ -49,8 +49,8 @@ pub struct AppState {
     pub store: DynStore,
     pub config: ServerConfig,
     pub paths: DavPaths,
-    /// Logging in: remembered credentials, the bound on password checks; the store
-    /// stays the truth.
+    /// Logging in: remembered credentials, the bound on password checks, the throttle
+    /// on failed logins, the client address; the store stays the truth.
     pub logins: Arc<Authenticator>,
     /// The client patterns, compiled once.
     pub clients: Arc<ClientDetector>,
@@ -92,7 +92,13 @@ impl AppState {
         AppState {
             store,
             paths,
-            logins: Arc::new(Authenticator::new(&limits.logins)),
+            logins: Arc::new(Authenticator::new(
+                &limits.logins,
+                TrustedProxies::new(
+                    config.get::<props::TrustedProxies>(),
+                    config.get::<props::ForwardedHeader>(),
+                ),
+            )),
             clients: Arc::new(ClientDetector::new(&config)),
             observability: Observability {
                 request_id_header: config.get::<props::RequestIdHeader>(),
