@@ -14,7 +14,7 @@ use super::password::verify_blocking;
 pub struct PasswordChecks {
     /// One permit per verification running or waiting: admission without a race.
     slots: Arc<Semaphore>,
-    jobs: Mutex<mpsc::Sender<Job>>,
+    jobs: mpsc::Sender<Job>,
     counters: Arc<Counters>,
 }
 
@@ -56,7 +56,7 @@ impl PasswordChecks {
         }
         PasswordChecks {
             slots: Arc::new(Semaphore::new(workers + queue)),
-            jobs: Mutex::new(sender),
+            jobs: sender,
             counters,
         }
     }
@@ -76,11 +76,7 @@ impl PasswordChecks {
             reply,
             _slot: slot,
         };
-        self.jobs
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .send(job)
-            .map_err(|_| CheckRefused::Busy)?;
+        self.jobs.send(job).map_err(|_| CheckRefused::Busy)?;
         answer.await.map_err(|_| CheckRefused::Busy)
     }
 
