@@ -1,14 +1,15 @@
 //! The bound on argon2 work: each verification holds 19 MiB and a core for tens of
-//! milliseconds, so at most `workers` run at once, on threads of their own, and at most
-//! `queue` more wait for them; a login beyond that is refused at once instead of piling
-//! up memory and latency for everybody.
+//! milliseconds, so at most `workers` run at once, on threads of their own that keep
+//! that memory from one verification to the next, and at most `queue` more wait for
+//! them; a login beyond that is refused at once instead of piling up memory and latency
+//! for everybody.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 
 use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
 
-use super::password::verify_blocking;
+use super::password::{verify_with, Scratch};
 
 /// Runs password verifications within the bound and counts them.
 pub struct PasswordChecks {
@@ -91,8 +92,10 @@ impl PasswordChecks {
     }
 }
 
-/// A worker thread: verifies jobs until the `PasswordChecks` is dropped.
+/// A worker thread: verifies jobs in memory of its own until the `PasswordChecks` is
+/// dropped.
 fn work(receiver: &Mutex<mpsc::Receiver<Job>>, counters: &Counters) {
+    let mut scratch = Scratch::default();
     loop {
         let job = match receiver.lock().unwrap_or_else(|e| e.into_inner()).recv() {
             Ok(job) => job,
@@ -104,7 +107,7 @@ fn work(receiver: &Mutex<mpsc::Receiver<Job>>, counters: &Counters) {
         }
         let now = counters.running.fetch_add(1, Ordering::SeqCst) + 1;
         counters.peak.fetch_max(now, Ordering::SeqCst);
-        let ok = verify_blocking(&job.password, &job.hash);
+        let ok = verify_with(&mut scratch, &job.password, &job.hash);
         counters.running.fetch_sub(1, Ordering::SeqCst);
         counters.done.fetch_add(1, Ordering::SeqCst);
         let _ = job.reply.send(ok);
