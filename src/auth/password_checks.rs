@@ -95,6 +95,7 @@ impl PasswordChecks {
 /// A worker thread: verifies jobs in memory of its own until the `PasswordChecks` is
 /// dropped.
 fn work(receiver: &Mutex<mpsc::Receiver<Job>>, counters: &Counters) {
+    yield_to_requests();
     let mut scratch = Scratch::default();
     loop {
         let job = match receiver.lock().unwrap_or_else(|e| e.into_inner()).recv() {
@@ -111,6 +112,22 @@ fn work(receiver: &Mutex<mpsc::Receiver<Job>>, counters: &Counters) {
         counters.running.fetch_sub(1, Ordering::SeqCst);
         counters.done.fetch_add(1, Ordering::SeqCst);
         let _ = job.reply.send(ok);
+    }
+}
+
+/// Lowers the calling thread's priority (nice 10), so that while verifications keep the
+/// cores busy, requests of users who need none are still served first.
+fn yield_to_requests() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: plain system calls on the calling thread, with no memory passed.
+        let rc = unsafe {
+            let thread = libc::gettid() as libc::id_t;
+            libc::setpriority(libc::PRIO_PROCESS, thread, 10)
+        };
+        if rc != 0 {
+            tracing::debug!(error = %std::io::Error::last_os_error(), "password checks keep their priority");
+        }
     }
 }
 
