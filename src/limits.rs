@@ -11,6 +11,7 @@ use crate::dav::BodyLimits;
 #[derive(Debug, Clone)]
 pub struct Limits {
     pub connections: ConnectionLimits,
+    pub logins: LoginLimits,
     pub sync: SyncLimits,
     pub names: NameLimits,
     pub properties: PropertyLimits,
@@ -34,6 +35,19 @@ pub struct ConnectionLimits {
     pub write_timeout: Duration,
     pub request_timeout: Duration,
     pub max_request_body_bytes: usize,
+}
+
+/// What logging in may cost (auth): password checks, and failed logins counted.
+#[derive(Debug, Clone)]
+pub struct LoginLimits {
+    pub max_concurrent_password_checks: usize,
+    pub password_check_queue: usize,
+    /// 0: not counted.
+    pub failures_per_login: u32,
+    /// 0: not counted.
+    pub failures_per_address: u32,
+    pub failure_window: Duration,
+    pub max_tracked_keys: usize,
 }
 
 /// What a sync token a client sends back may name.
@@ -87,6 +101,16 @@ impl Limits {
                 request_timeout: seconds(config.get::<props::RequestTimeoutSeconds>()),
                 max_request_body_bytes: usize::try_from(config.get::<props::MaxRequestBodyBytes>())
                     .unwrap_or(usize::MAX),
+            },
+            logins: LoginLimits {
+                max_concurrent_password_checks: config
+                    .get::<props::MaxConcurrentPasswordChecks>()
+                    .max(1) as usize,
+                password_check_queue: config.get::<props::PasswordCheckQueue>() as usize,
+                failures_per_login: config.get::<props::LoginFailuresPerLogin>(),
+                failures_per_address: config.get::<props::LoginFailuresPerAddress>(),
+                failure_window: seconds(config.get::<props::LoginFailureWindowSeconds>()),
+                max_tracked_keys: config.get::<props::LoginThrottleMaxKeys>().max(1) as usize,
             },
             sync: SyncLimits {
                 max_token_folders: config.get::<props::MaxSyncTokenFolders>() as usize,

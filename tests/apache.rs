@@ -575,3 +575,23 @@ async fn dav_clients_by_user_agent_on_the_main_host() {
         t.finish().await;
     }
 }
+
+#[test]
+fn every_style_believes_the_client_address_apache_forwards() {
+    // Apache appends the client's address to X-Forwarded-For; davgate counts failed
+    // logins per client address, so the style's davgate must trust Apache's (loopback,
+    // on davgate's host) over what config/ ships, or every client would count as one.
+    for style in [&DAV_VHOST, &PREFIX_PATH, &USER_AGENT] {
+        let dir = style_config_dir(style);
+        let config = davgate::config::ServerConfig::load(dir.path()).unwrap();
+        let trusted = config.get::<davgate::config::props::TrustedProxies>();
+        for apache in ["127.0.0.1", "::1"] {
+            let apache: std::net::IpAddr = apache.parse().unwrap();
+            assert!(
+                trusted.iter().any(|net| net.contains(&apache)),
+                "{}: {apache} is not trusted ({trusted:?})",
+                style.dir
+            );
+        }
+    }
+}

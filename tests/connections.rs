@@ -273,8 +273,9 @@ async fn a_client_that_stops_reading_is_disconnected() {
     let db = common::sqlite().await;
     let site = site(&db.store, LAYOUT).await;
     let calendar = default_folder(&site.store, &site.alice, FolderModule::Calendar).await;
-    // One object near the 4 MiB limit: far more than the socket buffers hold.
-    let description = "x".repeat(70);
+    // One object near the 4 MiB limit (long lines, within the properties per component):
+    // far more than the socket buffers hold.
+    let description = "x".repeat(900);
     let mut body = String::from(
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:big\r\nDTSTAMP:20260101T000000Z\r\n",
     );

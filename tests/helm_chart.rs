@@ -665,6 +665,15 @@ fn davgate_reads_the_config_directory_the_chart_mounts() {
         server_value(&config, "com.openexchange.dav.proxyPrefixPath"),
         "/"
     );
+    // The Istio sidecar's addresses (127.0.0.6, ::6) forward the client's address.
+    let trusted = config.get::<davgate::config::props::TrustedProxies>();
+    for sidecar in ["127.0.0.6", "::6", "127.0.0.1"] {
+        let sidecar: std::net::IpAddr = sidecar.parse().unwrap();
+        assert!(
+            trusted.iter().any(|net| net.contains(&sidecar)),
+            "{sidecar}"
+        );
+    }
     let with_infostore = CascadeSubject {
         context_id: 7,
         context_name: "acme".into(),

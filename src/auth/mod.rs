@@ -1,16 +1,32 @@
 //! Authentication: HTTP Basic against argon2id hashes, with the login resolved to a
-//! context and user the way OX login mappings do (`user`, `user@domain`, mail address).
+//! context and user the way OX login mappings do (`user`, `user@domain`, mail address),
+//! within bounds no client can exhaust: password checks bounded in number, failed logins
+//! throttled per login and per client address, credentials verified lately remembered.
 
+mod attempts;
+mod client_address;
 mod login;
 mod password;
+mod password_checks;
+mod throttle;
 mod verified;
 
+pub use attempts::{AttemptKey, AttemptStore, AttemptStoreError, LocalAttempts, Window};
+pub use client_address::{parse_forwarded_header, parse_networks, ForwardedHeader, TrustedProxies};
 pub use login::{resolve_login, DEFAULT_CONTEXT_MAPPING};
-pub use password::{hash_password, verify_password};
+pub use password::hash_password;
+pub use password_checks::{CheckRefused, PasswordChecks};
+pub use throttle::{client_prefix, LoginThrottle, ThrottleLimits, KNOWN_ADDRESS_TTL};
 pub use verified::VerifiedCredentials;
 
-use base64::Engine;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
 
+use base64::Engine;
+use http::HeaderMap;
+
+use crate::limits::LoginLimits;
 use crate::store::{DynStore, StoreError, User};
 
 /// The user a request is made as, put into the request's extensions by the auth layer.
@@ -27,6 +43,12 @@ pub enum AuthError {
     Malformed(&'static str),
     #[error("unknown login or wrong password")]
     Rejected,
+    /// Too many failed logins of this login or from this address lately.
+    #[error("too many failed logins lately; try again after Retry-After")]
+    Throttled { retry_after: Duration },
+    /// Every password check is taken and the queue for them is full.
+    #[error("too many logins at once")]
+    Busy,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -51,29 +73,117 @@ pub fn parse_basic(header: &str) -> Result<(String, String), AuthError> {
     Ok((login.to_string(), password.to_string()))
 }
 
-/// Checks Basic credentials against the store; `remembered` spares repeated argon2 work.
-pub async fn authenticate(
-    store: &DynStore,
-    remembered: &VerifiedCredentials,
-    header: Option<&str>,
-) -> Result<Authenticated, AuthError> {
-    let header = header.ok_or(AuthError::Missing)?;
-    let (login, password) = parse_basic(header)?;
-    let Some(user) = resolve_login(store, &login).await? else {
-        // Spend the same effort as a real check, so unknown logins are not told apart.
-        let _ = verify_password(&password, password::DECOY_HASH).await;
-        return Err(AuthError::Rejected);
-    };
-    if !user.enabled {
-        return Err(AuthError::Rejected);
+/// What logging in needs besides the store, one per process.
+pub struct Authenticator {
+    remembered: VerifiedCredentials,
+    throttle: LoginThrottle,
+    checks: PasswordChecks,
+    proxies: TrustedProxies,
+}
+
+impl Authenticator {
+    /// Failed logins counted in this process.
+    pub fn new(limits: &LoginLimits, proxies: TrustedProxies) -> Self {
+        let attempts = Arc::new(LocalAttempts::new(limits.max_tracked_keys));
+        Self::with_attempts(limits, proxies, attempts)
     }
-    if !remembered.contains(&login, &password, &user.password_hash) {
-        if !verify_password(&password, &user.password_hash).await {
-            return Err(AuthError::Rejected);
+
+    /// Failed logins counted in `attempts` (shared by replicas, for one).
+    pub fn with_attempts(
+        limits: &LoginLimits,
+        proxies: TrustedProxies,
+        attempts: Arc<dyn AttemptStore>,
+    ) -> Self {
+        let throttle = ThrottleLimits {
+            per_login: limits.failures_per_login,
+            per_address: limits.failures_per_address,
+            window: limits.failure_window,
+        };
+        Authenticator {
+            remembered: VerifiedCredentials::default(),
+            throttle: LoginThrottle::new(attempts, throttle),
+            checks: PasswordChecks::new(
+                limits.max_concurrent_password_checks,
+                limits.password_check_queue,
+            ),
+            proxies,
         }
-        remembered.remember(&login, &password, &user.password_hash);
     }
-    Ok(Authenticated { user })
+
+    /// Where password verifications run, with their counts.
+    pub fn password_checks(&self) -> &PasswordChecks {
+        &self.checks
+    }
+
+    /// The client address of a request from `peer` (see `TrustedProxies`).
+    pub fn client_address(&self, peer: Option<SocketAddr>, headers: &HeaderMap) -> Option<IpAddr> {
+        self.proxies.client(peer, headers)
+    }
+
+    /// Checks the Basic credentials of `header`, sent from `client`, against the store.
+    ///
+    /// Credentials verified lately pass at once, throttle or not. Every other attempt
+    /// is first checked against the throttle (before the store is asked, so a refused
+    /// guess costs nothing), then verified within the bound on password checks. An
+    /// unknown login and a disabled account cost one full verification like a wrong
+    /// password, and fail like it, so none of the three can be told apart.
+    pub async fn authenticate(
+        &self,
+        store: &DynStore,
+        header: Option<&str>,
+        client: Option<IpAddr>,
+    ) -> Result<Authenticated, AuthError> {
+        let header = header.ok_or(AuthError::Missing)?;
+        let (login, password) = parse_basic(header)?;
+        let known = self.remembered.knows(&login, &password);
+        if !known {
+            self.refuse_if_throttled(&login, client).await?;
+        }
+        let user = resolve_login(store, &login).await?;
+        if let Some(user) = user.as_ref().filter(|u| u.enabled) {
+            if self
+                .remembered
+                .contains(&login, &password, &user.password_hash)
+            {
+                return Ok(Authenticated { user: user.clone() });
+            }
+        }
+        if known {
+            // Remembered against a hash that changed, or an account since disabled.
+            self.refuse_if_throttled(&login, client).await?;
+        }
+        let hash = user
+            .as_ref()
+            .map_or(password::DECOY_HASH, |u| u.password_hash.as_str());
+        let matches = self
+            .checks
+            .verify(&password, hash)
+            .await
+            .map_err(|CheckRefused::Busy| AuthError::Busy)?;
+        match user {
+            Some(user) if matches && user.enabled => {
+                self.remembered
+                    .remember(&login, &password, &user.password_hash);
+                self.throttle.succeeded(&login, client).await;
+                Ok(Authenticated { user })
+            }
+            _ => {
+                self.throttle.failed(&login, client).await;
+                Err(AuthError::Rejected)
+            }
+        }
+    }
+
+    async fn refuse_if_throttled(
+        &self,
+        login: &str,
+        client: Option<IpAddr>,
+    ) -> Result<(), AuthError> {
+        match self.throttle.refusal(login, client).await {
+            Some(retry_after) => Err(AuthError::Throttled { retry_after }),
+            None => Ok(()),
+        }
+    }
 }
 
 #[cfg(test)]

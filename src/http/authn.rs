@@ -1,14 +1,23 @@
 //! The authentication layer: Basic credentials checked against the store, the user put
 //! into the request's extensions. OPTIONS passes without credentials (capability probes).
+//! Refusals that are not about the credentials say when to come back: 429 for a login or
+//! address with too many failures, 503 while password checks are all taken.
+
+use std::time::Duration;
 
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use http::{header, Method};
+use http::{header, HeaderValue, Method, StatusCode};
 
 use super::error::DavError;
+use super::server::peer_address;
 use super::AppState;
-use crate::auth::{authenticate, AuthError};
+use crate::auth::AuthError;
+
+/// How long a client refused for lack of password checks should wait: they free up
+/// within milliseconds.
+const BUSY_RETRY_AFTER: Duration = Duration::from_secs(1);
 
 pub(super) async fn require_user(
     State(state): State<AppState>,
@@ -18,12 +27,24 @@ pub(super) async fn require_user(
     if request.method() == Method::OPTIONS {
         return next.run(request).await;
     }
-    let header = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    match authenticate(&state.store, &state.verified, header.as_deref()).await {
+    let mut values = request.headers().get_all(header::AUTHORIZATION).iter();
+    let (first, second) = (values.next(), values.next());
+    if second.is_some() {
+        // Which one a proxy or server would use differs; none is guessed here.
+        return DavError::BadRequest(
+            "more than one Authorization header: send the credentials once".into(),
+        )
+        .into_response();
+    }
+    let credentials = first.and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let client = state
+        .logins
+        .client_address(peer_address(&request), request.headers());
+    match state
+        .logins
+        .authenticate(&state.store, credentials.as_deref(), client)
+        .await
+    {
         Ok(user) => {
             request.extensions_mut().insert(user);
             next.run(request).await
@@ -31,6 +52,24 @@ pub(super) async fn require_user(
         Err(AuthError::Missing) | Err(AuthError::Rejected) | Err(AuthError::Malformed(_)) => {
             DavError::Unauthorized.into_response()
         }
+        Err(err @ AuthError::Throttled { retry_after }) => {
+            tracing::debug!(client = ?client, "login throttled");
+            come_back_later(StatusCode::TOO_MANY_REQUESTS, retry_after, err)
+        }
+        Err(err @ AuthError::Busy) => {
+            tracing::debug!("login refused: every password check is taken");
+            come_back_later(StatusCode::SERVICE_UNAVAILABLE, BUSY_RETRY_AFTER, err)
+        }
         Err(AuthError::Store(err)) => DavError::Store(err).into_response(),
     }
+}
+
+/// A refusal with Retry-After in whole seconds, at least one.
+fn come_back_later(status: StatusCode, after: Duration, reason: AuthError) -> Response {
+    let seconds = after.as_secs() + u64::from(after.subsec_nanos() > 0);
+    let mut response = DavError::Status(status, reason.to_string()).into_response();
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+    response
 }

@@ -39,7 +39,7 @@ use tower_http::timeout::TimeoutLayer;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use crate::auth::VerifiedCredentials;
+use crate::auth::{Authenticator, TrustedProxies};
 use crate::clients::ClientDetector;
 use crate::config::{props, ServerConfig};
 use crate::limits::Limits;
@@ -55,8 +55,9 @@ pub struct AppState {
     pub store: DynStore,
     pub config: ServerConfig,
     pub paths: DavPaths,
-    /// Per-process memory of verified passwords; the store stays the truth.
-    pub verified: Arc<VerifiedCredentials>,
+    /// Logging in: remembered credentials, the bound on password checks, the throttle
+    /// on failed logins, the client address; the store stays the truth.
+    pub logins: Arc<Authenticator>,
     /// The client patterns, compiled once.
     pub clients: Arc<ClientDetector>,
     pub observability: Observability,
@@ -100,7 +101,13 @@ impl AppState {
         AppState {
             store,
             paths,
-            verified: Arc::new(VerifiedCredentials::default()),
+            logins: Arc::new(Authenticator::new(
+                &limits.logins,
+                TrustedProxies::new(
+                    config.get::<props::TrustedProxies>(),
+                    config.get::<props::ForwardedHeader>(),
+                ),
+            )),
             clients: Arc::new(ClientDetector::new(&config)),
             observability: Observability {
                 request_id_header: config.get::<props::RequestIdHeader>(),

@@ -19,7 +19,9 @@ pub enum EntryResource {
 
 impl EntryResource {
     /// Resolves `sub` (decoded, below the prefix) for the authenticated user `me`.
-    /// Principals of other users of the same context resolve by id or login.
+    /// Principals of other users of the same context resolve by id or login; a disabled
+    /// user's does not: such an account is no calendar user one could invite or share
+    /// with any more, and its principal would show its name and addresses to anyone.
     pub async fn resolve(store: &DynStore, me: &User, sub: &str) -> StoreResult<Option<Self>> {
         let segments: Vec<&str> = sub.split('/').filter(|s| !s.is_empty()).collect();
         Ok(match segments.as_slice() {
@@ -40,7 +42,7 @@ impl EntryResource {
                     Some(user) => Some(user),
                     None => store.user_by_login(me.context_id, who).await?,
                 };
-                found.map(Self::UserPrincipal)
+                found.filter(|user| user.enabled).map(Self::UserPrincipal)
             }
             ["caldav"] => Some(Self::CalendarHome),
             ["carddav"] => Some(Self::AddressbookHome),
