@@ -11,6 +11,7 @@ mod health;
 mod mkcalendar;
 mod object;
 mod observe;
+mod outage;
 pub mod paths;
 mod propfind;
 mod proppatch;
@@ -41,6 +42,7 @@ use crate::limits::Limits;
 use crate::store::DynStore;
 
 pub use error::DavError;
+pub use outage::StoreOutage;
 pub use paths::DavPaths;
 
 /// What every request handler shares. Holds no per-user state: any replica serves any request.
@@ -57,6 +59,8 @@ pub struct AppState {
     pub lifecycle: Lifecycle,
     /// What one client may cost the process.
     pub limits: Arc<Limits>,
+    /// Whether the database is known to be unreachable.
+    pub outage: Arc<StoreOutage>,
 }
 
 /// How requests are logged and traced.
@@ -98,6 +102,7 @@ impl AppState {
             },
             lifecycle: Lifecycle::default(),
             limits: Arc::new(Limits::from_config(&config)),
+            outage: Arc::default(),
             config,
         }
     }
@@ -116,6 +121,7 @@ pub fn build_app(state: AppState) -> Router {
             state.clone(),
             authn::require_user,
         ))
+        .layer(middleware::from_fn_with_state(state.clone(), outage::guard))
         .with_state(state.clone());
     Router::new()
         .route("/.well-known/caldav", any(well_known::redirect))

@@ -172,7 +172,7 @@ macro_rules! impl_sql_store {
             match err.as_database_error() {
                 Some(db) if db.is_unique_violation() => StoreError::AlreadyExists(what.into()),
                 Some(db) if db.is_foreign_key_violation() => StoreError::NotFound,
-                _ => StoreError::Database(err),
+                _ => StoreError::from(err),
             }
         }
 
@@ -294,13 +294,7 @@ macro_rules! impl_sql_store {
 
         /// A deadlock or serialization failure: the transaction may simply be run again.
         fn is_retryable(err: &StoreError) -> bool {
-            match err {
-                StoreError::Database(e) => e
-                    .as_database_error()
-                    .and_then(|db| db.code())
-                    .is_some_and(|code| code == "40P01" || code == "40001"),
-                _ => false,
-            }
+            matches!(err, StoreError::Contention(_))
         }
 
         async fn check_token(pool: &sqlx::Pool<$db>, context: ContextId, since: i64) -> StoreResult<()> {
@@ -560,7 +554,7 @@ macro_rules! impl_sql_store {
                         self.uid_conflict(context, folder, uid).await
                     }
                     Some(db) if db.is_foreign_key_violation() => StoreError::NotFound,
-                    _ => StoreError::Database(err),
+                    _ => StoreError::from(err),
                 }
             }
 
