@@ -15,7 +15,7 @@ use crate::config::props;
 use crate::dav::headers::{if_match, if_none_match};
 use crate::dav::member::{http_date, quoted_etag};
 use crate::dav::{ElementName, NeededPrivilege, Precondition};
-use crate::store::{FolderId, StoreError, StoredObject, WriteCondition, WriteObject};
+use crate::store::{FolderId, StoreError, StoredObject, UserId, WriteCondition, WriteObject};
 
 /// 403 with `DAV:need-privileges` naming the resource and the missing privilege.
 pub(super) fn need_privilege(href: String, privilege: &str) -> DavError {
@@ -176,11 +176,17 @@ pub(super) async fn put(
     .await
 }
 
+/// How often a write without a client condition looks at the member again when it was
+/// created, removed or replaced by another author between the look and the write.
+const WRITE_ATTEMPTS: usize = 4;
+
 /// Writes the member `build` makes, once the client's conditions and the user's right
-/// to create or change it hold; the store writes under the version checked here, so a
-/// concurrent writer makes this one fail with 412 instead of being overwritten. The
-/// author of an existing member stays who created it. `uid_conflict` names the
-/// precondition for a UID another member of the folder already has.
+/// to create or change it hold; the store writes under the condition checked here (see
+/// `write_condition`). Without a client condition, a member created, removed or
+/// replaced by another author meanwhile is looked at again, so concurrent unconditional
+/// writers all succeed and the last one wins. The author of an existing member stays who
+/// created it. `uid_conflict` names the precondition for a UID another member of the
+/// folder already has.
 pub(super) async fn put_member(
     state: &AppState,
     me: &DavUser,
@@ -190,32 +196,64 @@ pub(super) async fn put_member(
     uid_conflict: impl FnOnce(&str) -> Precondition,
 ) -> Result<Response, DavError> {
     let context = me.user.context_id;
-    let current = state
-        .store
-        .object(context, target.folder, target.name)
-        .await?;
-    let condition = write_condition(headers, current.as_ref())?;
-    may_write(me, target, current.as_ref())?;
-    let mut object = build()?;
-    if let Some(existing) = &current {
-        object.user_id = existing.user_id;
-    }
-    match state
-        .store
-        .put_object(context, target.folder, &object, condition)
-        .await
-    {
-        Ok(outcome) => {
-            let status = if outcome.created {
-                StatusCode::CREATED
-            } else {
-                StatusCode::NO_CONTENT
-            };
-            Ok((status, [(header::ETAG, quoted_etag(&outcome.etag))]).into_response())
+    let mut build = Some(build);
+    let mut built: Option<(WriteObject, Option<UserId>)> = None;
+    for _ in 0..WRITE_ATTEMPTS {
+        let current = state
+            .store
+            .object(context, target.folder, target.name)
+            .await?;
+        let condition = write_condition(headers, current.as_ref())?;
+        may_write(me, target, current.as_ref())?;
+        let (object, creator) = match &mut built {
+            Some(built) => built,
+            None => {
+                let object = (build.take().expect("built once"))()?;
+                let creator = object.user_id;
+                built.insert((object, creator))
+            }
+        };
+        object.user_id = current
+            .as_ref()
+            .map_or(*creator, |existing| existing.user_id);
+        let retry = matches!(condition, WriteCondition::AuthoredBy(_))
+            || (current.is_none() && !has_client_condition(headers)?);
+        match state
+            .store
+            .put_object(context, target.folder, object, condition)
+            .await
+        {
+            Ok(outcome) => {
+                let status = if outcome.created {
+                    StatusCode::CREATED
+                } else {
+                    StatusCode::NO_CONTENT
+                };
+                return Ok((status, [(header::ETAG, quoted_etag(&outcome.etag))]).into_response());
+            }
+            Err(StoreError::PreconditionFailed) if retry => continue,
+            Err(StoreError::UidConflict { resource_name }) => {
+                return Err(uid_conflict(&resource_name).into())
+            }
+            Err(other) => return Err(other.into()),
         }
-        Err(StoreError::UidConflict { resource_name }) => Err(uid_conflict(&resource_name).into()),
-        Err(other) => Err(other.into()),
     }
+    Err(kept_changing(target))
+}
+
+/// The answer when other writers changed the member under every attempt of an
+/// unconditional write (503: trying again later may succeed).
+fn kept_changing(target: &MemberTarget<'_>) -> DavError {
+    StoreError::Contention(format!(
+        "{} was created or removed by other writers on every attempt",
+        target.href
+    ))
+    .into()
+}
+
+/// Whether the client made its request conditional with `If-Match` or `If-None-Match`.
+fn has_client_condition(headers: &HeaderMap) -> Result<bool, DavError> {
+    Ok(if_match(headers)?.is_some() || if_none_match(headers)?.is_some())
 }
 
 /// The user's right to write `target` as it is now (`current`): to create it in the
@@ -237,9 +275,11 @@ pub(super) fn may_write(
     }
 }
 
-/// The store condition for a write: the client's `If-Match` / `If-None-Match`, and in any
-/// case the version the permission check saw, so that a concurrent writer is never
-/// overwritten silently.
+/// The store condition for a write, after the client's `If-Match` / `If-None-Match` were
+/// checked against `current`: with a client condition, the version the check saw, so that
+/// a concurrent writer makes the request fail with 412 rather than be overwritten;
+/// without, what the user's right to write depended on: that there was no member, or
+/// that its author is the one checked.
 pub(super) fn write_condition(
     headers: &HeaderMap,
     current: Option<&StoredObject>,
@@ -260,7 +300,13 @@ pub(super) fn write_condition(
             ));
         }
     }
-    Ok(unchanged_since(current))
+    if has_client_condition(headers)? {
+        return Ok(unchanged_since(current));
+    }
+    Ok(match current {
+        Some(object) => WriteCondition::AuthoredBy(object.user_id),
+        None => WriteCondition::MustNotExist,
+    })
 }
 
 /// The store condition that the member is still as the caller read it (`current`).
@@ -287,8 +333,9 @@ pub(super) async fn delete(
     .await
 }
 
-/// Deletes the member under the client's conditions and the version the user's right to
-/// delete it was checked against.
+/// Deletes the member under the client's conditions and what the user's right to delete
+/// it was checked against (see `write_condition`); without a client condition, a member
+/// replaced by another author meanwhile is looked at again.
 pub(super) async fn delete_member(
     state: &AppState,
     me: &DavUser,
@@ -296,20 +343,28 @@ pub(super) async fn delete_member(
     headers: &HeaderMap,
 ) -> Result<Response, DavError> {
     let context = me.user.context_id;
-    let current = state
-        .store
-        .object(context, target.folder, target.name)
-        .await?
-        .ok_or(DavError::NotFound)?;
-    let condition = write_condition(headers, Some(&current))?;
-    if !target.rights.can_delete(current.user_id, me.user.id) {
-        return Err(need_privilege(target.href.clone(), "unbind"));
+    for _ in 0..WRITE_ATTEMPTS {
+        let current = state
+            .store
+            .object(context, target.folder, target.name)
+            .await?
+            .ok_or(DavError::NotFound)?;
+        let condition = write_condition(headers, Some(&current))?;
+        if !target.rights.can_delete(current.user_id, me.user.id) {
+            return Err(need_privilege(target.href.clone(), "unbind"));
+        }
+        let retry = matches!(condition, WriteCondition::AuthoredBy(_));
+        match state
+            .store
+            .delete_object(context, target.folder, target.name, condition)
+            .await
+        {
+            Ok(()) => return Ok(StatusCode::NO_CONTENT.into_response()),
+            Err(StoreError::PreconditionFailed) if retry => continue,
+            Err(other) => return Err(other.into()),
+        }
     }
-    state
-        .store
-        .delete_object(context, target.folder, target.name, condition)
-        .await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    Err(kept_changing(target))
 }
 
 pub(super) async fn delete_collection(

@@ -26,10 +26,10 @@ pub enum StoreError {
     #[error("database unavailable: {0}")]
     Unavailable(sqlx::Error),
     /// The database gave up on the work because of concurrent writers (a deadlock, a
-    /// serialization failure, SQLite's write lock held too long), and running it again
-    /// did not help. Nothing was written.
+    /// serialization failure, SQLite's write lock held too long), or they kept changing
+    /// what the work depends on, and running it again did not help. Nothing was written.
     #[error("database busy: {0}")]
-    Contention(sqlx::Error),
+    Contention(String),
     #[error("database error: {0}")]
     Database(sqlx::Error),
     #[error("migration failed: {0}")]
@@ -41,7 +41,7 @@ impl From<sqlx::Error> for StoreError {
         if is_unreachable(&err) {
             StoreError::Unavailable(err)
         } else if is_contention(&err) {
-            StoreError::Contention(err)
+            StoreError::Contention(err.to_string())
         } else {
             StoreError::Database(err)
         }
@@ -84,7 +84,7 @@ fn is_unreachable(err: &sqlx::Error) -> bool {
 
 /// Whether `err` is the database giving up because of concurrent writers; the
 /// transaction may simply be run again.
-pub(crate) fn is_contention(err: &sqlx::Error) -> bool {
+fn is_contention(err: &sqlx::Error) -> bool {
     let Some(db) = err.as_database_error() else {
         return false;
     };

@@ -62,15 +62,12 @@ const VISIBLE_TO_USER: &str = " AND EXISTS (SELECT 1 FROM folder_permissions p \
            AND g.group_id = p.entity AND g.user_id = $2))))";
 
 impl FolderScope {
-    /// The filter on `folders f` and on `folder_permissions`.
-    pub(crate) fn clauses(self) -> (String, String) {
+    /// The filter on `folders f`.
+    pub(crate) fn clause(self) -> &'static str {
         match self {
-            FolderScope::All => (String::new(), String::new()),
-            FolderScope::Id(_) => (" AND f.id = $2".into(), " AND folder_id = $2".into()),
-            FolderScope::VisibleTo(_) => (
-                VISIBLE_TO_USER.into(),
-                format!(" AND folder_id IN (SELECT f.id FROM folders f WHERE f.context_id = $1{VISIBLE_TO_USER})"),
-            ),
+            FolderScope::All => "",
+            FolderScope::Id(_) => " AND f.id = $2",
+            FolderScope::VisibleTo(_) => VISIBLE_TO_USER,
         }
     }
 }
@@ -114,6 +111,29 @@ pub(crate) fn member_filter_sql(filter: &super::MemberFilter, args: &mut Vec<Arg
     sql
 }
 
+/// How many times a write runs when the database gives up on it because of concurrent
+/// writers (a deadlock victim, SQLite's write lock still held after the busy timeout).
+const WRITE_ATTEMPTS: u32 = 4;
+
+/// Runs `attempt`, again after a short pause while it fails with `Contention`, at most
+/// `WRITE_ATTEMPTS` times. Each attempt is a transaction of its own that wrote nothing.
+pub(crate) async fn retrying<T, F, Fut>(mut attempt: F) -> super::StoreResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = super::StoreResult<T>>,
+{
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match attempt().await {
+            Err(super::StoreError::Contention(_)) if tries < WRITE_ATTEMPTS => {
+                tokio::time::sleep(std::time::Duration::from_millis(10 << tries)).await;
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
 /// `$first, $first+1, ...` for `count` values.
 pub(crate) fn placeholders(first: usize, count: usize) -> String {
     (first..first + count)
@@ -129,15 +149,16 @@ macro_rules! impl_sql_store {
         use sqlx::Row as _;
 
         use $crate::store::sql::{
-            member_filter_sql, placeholders, Arg, FolderScope, Link, UserScope, NAMES_PER_BATCH,
-            OBJECTS_AHEAD, SUMMARIES_AHEAD,
+            member_filter_sql, placeholders, retrying, Arg, FolderScope, Link, UserScope,
+            NAMES_PER_BATCH, OBJECTS_AHEAD, SUMMARIES_AHEAD,
         };
 
         const CONTEXT_COLUMNS: &str = "id, name, enabled";
         const USER_COLUMNS: &str =
             "context_id, id, login, mail, display_name, password_hash, enabled";
-        const FOLDER_COLUMNS: &str = "context_id, id, parent_id, module, folder_type, owner_id, \
-             name, color, description, is_default, subscribed, used_for_sync, sort_order, dav_name";
+        const FOLDER_COLUMNS: &str = "f.context_id, f.id, f.parent_id, f.module, f.folder_type, \
+             f.owner_id, f.name, f.color, f.description, f.is_default, f.subscribed, \
+             f.used_for_sync, f.sort_order, f.dav_name";
         const OBJECT_COLUMNS: &str = "folder_id, resource_name, uid, component, etag, data, \
              start_at, end_at, display_name, user_id, modified_at";
 
@@ -223,19 +244,20 @@ macro_rules! impl_sql_store {
             })
         }
 
-        fn permission_from(row: &Row) -> StoreResult<(FolderId, Permission)> {
-            Ok((
-                row.try_get("folder_id")?,
-                Permission {
-                    entity: row.try_get("entity")?,
-                    is_group: row.try_get("is_group")?,
-                    folder: row.try_get("folder_perm")?,
-                    read: row.try_get("read_perm")?,
-                    write: row.try_get("write_perm")?,
-                    delete: row.try_get("delete_perm")?,
-                    admin: row.try_get("is_admin")?,
-                },
-            ))
+        /// The permission a folder row joined with `folder_permissions` carries, if any.
+        fn permission_from(row: &Row) -> StoreResult<Option<Permission>> {
+            let Some(entity) = row.try_get::<Option<i64>, _>("entity")? else {
+                return Ok(None);
+            };
+            Ok(Some(Permission {
+                entity,
+                is_group: row.try_get("is_group")?,
+                folder: row.try_get("folder_perm")?,
+                read: row.try_get("read_perm")?,
+                write: row.try_get("write_perm")?,
+                delete: row.try_get("delete_perm")?,
+                admin: row.try_get("is_admin")?,
+            }))
         }
 
         fn object_from(row: &Row) -> StoreResult<StoredObject> {
@@ -290,11 +312,6 @@ macro_rules! impl_sql_store {
                 Arg::Int(value) => query.bind(value),
                 Arg::Text(value) => query.bind(value),
             }
-        }
-
-        /// A deadlock or serialization failure: the transaction may simply be run again.
-        fn is_retryable(err: &StoreError) -> bool {
-            matches!(err, StoreError::Contention(_))
         }
 
         async fn check_token(pool: &sqlx::Pool<$db>, context: ContextId, since: i64) -> StoreResult<()> {
@@ -396,29 +413,28 @@ macro_rules! impl_sql_store {
                 Ok(by_user)
             }
 
-            /// Folders of a context with their permissions: two queries, each limited to
-            /// the folders in `scope`.
+            /// Folders of a context in `scope` with their permissions, in one statement: a
+            /// folder deleted meanwhile is either read whole or not at all, never without
+            /// its permissions.
             async fn load_folders(&self, context: ContextId, scope: FolderScope) -> StoreResult<Vec<Folder>> {
-                let (folders_clause, permissions_clause) = scope.clauses();
-                let folders_sql =
-                    format!("SELECT {FOLDER_COLUMNS} FROM folders f WHERE f.context_id = $1{folders_clause} ORDER BY f.id");
-                let rows = scope.bind(sqlx::query(&folders_sql).bind(context)).fetch_all(&self.pool).await?;
-                let mut folders = rows.iter().map(folder_from).collect::<StoreResult<Vec<_>>>()?;
-                if folders.is_empty() {
-                    return Ok(folders);
-                }
-                let permissions_sql = format!(
-                    "SELECT folder_id, entity, is_group, folder_perm, read_perm, write_perm, delete_perm, is_admin \
-                     FROM folder_permissions WHERE context_id = $1{permissions_clause} ORDER BY folder_id, is_group, entity"
+                let folders_clause = scope.clause();
+                let sql = format!(
+                    "SELECT {FOLDER_COLUMNS}, p.entity, p.is_group, p.folder_perm, p.read_perm, \
+                     p.write_perm, p.delete_perm, p.is_admin \
+                     FROM folders f LEFT JOIN folder_permissions p \
+                     ON p.context_id = f.context_id AND p.folder_id = f.id \
+                     WHERE f.context_id = $1{folders_clause} ORDER BY f.id, p.is_group, p.entity"
                 );
-                let rows = scope.bind(sqlx::query(&permissions_sql).bind(context)).fetch_all(&self.pool).await?;
-                let mut by_folder: std::collections::HashMap<FolderId, Vec<Permission>> = Default::default();
+                let rows = scope.bind(sqlx::query(&sql).bind(context)).fetch_all(&self.pool).await?;
+                let mut folders: Vec<Folder> = Vec::new();
                 for row in &rows {
-                    let (folder, permission) = permission_from(row)?;
-                    by_folder.entry(folder).or_default().push(permission);
-                }
-                for folder in &mut folders {
-                    folder.permissions = by_folder.remove(&folder.id).unwrap_or_default();
+                    let id: FolderId = row.try_get("id")?;
+                    if folders.last().is_none_or(|f| f.id != id) {
+                        folders.push(folder_from(row)?);
+                    }
+                    if let (Some(folder), Some(permission)) = (folders.last_mut(), permission_from(row)?) {
+                        folder.permissions.push(permission);
+                    }
                 }
                 Ok(folders)
             }
@@ -435,10 +451,9 @@ macro_rules! impl_sql_store {
                 condition: &WriteCondition,
                 overwrite: bool,
             ) -> StoreResult<WriteOutcome> {
-                let mut tx = self.pool.begin().await?;
-                Self::lock_context(&mut tx, context).await?;
+                let mut tx = self.begin_locked(context).await?;
                 let source = sqlx::query(
-                    "SELECT uid, etag FROM objects WHERE context_id = $1 AND folder_id = $2 AND resource_name = $3",
+                    "SELECT uid, etag, user_id FROM objects WHERE context_id = $1 AND folder_id = $2 AND resource_name = $3",
                 )
                 .bind(context)
                 .bind(from)
@@ -447,9 +462,13 @@ macro_rules! impl_sql_store {
                 .await?
                 .ok_or(StoreError::NotFound)?;
                 let (uid, etag): (String, String) = (source.try_get("uid")?, source.try_get("etag")?);
+                let author: Option<UserId> = source.try_get("user_id")?;
                 match condition {
                     WriteCondition::MustNotExist => return Err(StoreError::PreconditionFailed),
                     WriteCondition::IfMatch(expected) if *expected != etag => {
+                        return Err(StoreError::PreconditionFailed)
+                    }
+                    WriteCondition::AuthoredBy(expected) if *expected != author => {
                         return Err(StoreError::PreconditionFailed)
                     }
                     _ => {}
@@ -578,27 +597,37 @@ macro_rules! impl_sql_store {
                 Ok(found > 0)
             }
 
-            /// Replaces the named member; `expected_etag` None means any version.
+            /// Replaces the named member if `condition` holds (`MustNotExist` never does).
             ///
             /// This and `insert_object` read their `RETURNING` row with `fetch_all`, which
             /// steps the statement to its end: SQLite runs its WAL auto-checkpoint only when
             /// a statement completes, not when it is reset after its first row as
-            /// `fetch_optional` does, and object writes are single autocommit statements.
-            /// Cut short, they would leave the WAL growing with every write, and every page
-            /// read searching all of it.
-            async fn update_object(
-                &self,
+            /// `fetch_optional` does. Cut short, writes would leave the WAL growing with
+            /// every write, and every page read searching all of it.
+            async fn update_object<'e, E>(
+                executor: E,
                 context: ContextId,
                 folder: FolderId,
                 object: &WriteObject,
                 etag: &str,
-                expected_etag: Option<&str>,
-            ) -> Result<Option<String>, sqlx::Error> {
+                condition: &WriteCondition,
+            ) -> Result<Option<String>, sqlx::Error>
+            where
+                E: sqlx::Executor<'e, Database = $db>,
+            {
+                // $13: the etag that must match; $14: whether the author must be $15.
+                let (expected_etag, expected_author) = match condition {
+                    WriteCondition::IfMatch(etag) => (Some(etag.as_str()), None),
+                    WriteCondition::AuthoredBy(author) => (None, Some(*author)),
+                    WriteCondition::Unconditional => (None, None),
+                    WriteCondition::MustNotExist => return Ok(None),
+                };
                 sqlx::query_scalar(
                     "UPDATE objects SET uid = $4, component = $5, data = $6, etag = $7, \
                      start_at = $8, end_at = $9, display_name = $10, user_id = $11, modified_at = $12 \
                      WHERE context_id = $1 AND folder_id = $2 AND resource_name = $3 \
-                     AND ($13 IS NULL OR etag = $13) RETURNING etag",
+                     AND ($13 IS NULL OR etag = $13) \
+                     AND (NOT $14 OR user_id = $15 OR (user_id IS NULL AND $15 IS NULL)) RETURNING etag",
                 )
                 .bind(context)
                 .bind(folder)
@@ -613,7 +642,9 @@ macro_rules! impl_sql_store {
                 .bind(object.user_id)
                 .bind(now_epoch())
                 .bind(expected_etag)
-                .fetch_all(&self.pool)
+                .bind(expected_author.is_some())
+                .bind(expected_author.flatten())
+                .fetch_all(executor)
                 .await
                 .map(|etags| etags.into_iter().next())
             }
@@ -719,6 +750,101 @@ macro_rules! impl_sql_store {
                     .fetch_optional(executor)
                     .await?
                     .ok_or(StoreError::NotFound)
+            }
+
+            /// A transaction holding the context's write lock from its first statement.
+            ///
+            /// Every change of a context's objects, folders, permissions or dead properties
+            /// bumps its sequence in `context_counters`, so every writer locks that row; a
+            /// writer that locked rows of its own first (an object being replaced, the
+            /// folder its insert refers to) and then waited for the counter while the
+            /// counter's holder waited for those rows would deadlock. Taking the counter
+            /// first orders all writers of a context by it.
+            async fn begin_locked(&self, context: ContextId) -> StoreResult<sqlx::Transaction<'static, $db>> {
+                let mut tx = self.pool.begin().await?;
+                Self::lock_context(&mut tx, context).await?;
+                Ok(tx)
+            }
+
+            /// One attempt at `put_object`, in one transaction under the context's lock.
+            async fn put_once(
+                &self,
+                context: ContextId,
+                folder: FolderId,
+                object: &WriteObject,
+                etag: &str,
+                condition: &WriteCondition,
+            ) -> StoreResult<WriteOutcome> {
+                let mut tx = self.begin_locked(context).await?;
+                let mut written = Self::update_object(&mut *tx, context, folder, object, etag, condition)
+                    .await
+                    .map(|etag| etag.map(|etag| WriteOutcome { etag, created: false }));
+                if matches!(written, Ok(None))
+                    && matches!(condition, WriteCondition::MustNotExist | WriteCondition::Unconditional)
+                {
+                    written = Self::insert_object(&mut *tx, context, folder, object, etag)
+                        .await
+                        .map(|etag| etag.map(|etag| WriteOutcome { etag, created: true }));
+                }
+                match written {
+                    Ok(Some(outcome)) => {
+                        tx.commit().await?;
+                        Ok(outcome)
+                    }
+                    // The member is not as the condition wants it (no writer of this
+                    // context can have come between: the lock orders them all).
+                    Ok(None) => Err(StoreError::PreconditionFailed),
+                    Err(e) => {
+                        drop(tx);
+                        Err(self.write_error(e, context, folder, &object.uid).await)
+                    }
+                }
+            }
+
+            /// One attempt at `delete_object`, in one transaction under the context's lock.
+            async fn delete_once(
+                &self,
+                context: ContextId,
+                folder: FolderId,
+                resource_name: &str,
+                condition: &WriteCondition,
+            ) -> StoreResult<()> {
+                let mut tx = self.begin_locked(context).await?;
+                let (expected_etag, expected_author) = match condition {
+                    WriteCondition::IfMatch(etag) => (Some(etag.as_str()), None),
+                    WriteCondition::AuthoredBy(author) => (None, Some(*author)),
+                    WriteCondition::Unconditional => (None, None),
+                    WriteCondition::MustNotExist => {
+                        return if Self::object_exists(&mut *tx, context, folder, resource_name).await? {
+                            Err(StoreError::PreconditionFailed)
+                        } else {
+                            Err(StoreError::NotFound)
+                        };
+                    }
+                };
+                let done = sqlx::query(
+                    "DELETE FROM objects WHERE context_id = $1 AND folder_id = $2 AND resource_name = $3 \
+                     AND ($4 IS NULL OR etag = $4) \
+                     AND (NOT $5 OR user_id = $6 OR (user_id IS NULL AND $6 IS NULL))",
+                )
+                .bind(context)
+                .bind(folder)
+                .bind(resource_name)
+                .bind(expected_etag)
+                .bind(expected_author.is_some())
+                .bind(expected_author.flatten())
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() == 1 {
+                    tx.commit().await?;
+                    Ok(())
+                } else if *condition != WriteCondition::Unconditional
+                    && Self::object_exists(&mut *tx, context, folder, resource_name).await?
+                {
+                    Err(StoreError::PreconditionFailed)
+                } else {
+                    Err(StoreError::NotFound)
+                }
             }
 
             /// Takes the context's write lock inside `tx` (so later checks and writes see
@@ -1142,7 +1268,7 @@ macro_rules! impl_sql_store {
             }
 
             async fn delete_user(&self, context: ContextId, id: UserId) -> StoreResult<()> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_locked(context).await?;
                 sqlx::query("DELETE FROM objects WHERE context_id = $1 AND folder_id = $2 AND user_id = $3")
                     .bind(context)
                     .bind(GLOBAL_ADDRESS_BOOK)
@@ -1390,6 +1516,7 @@ macro_rules! impl_sql_store {
                 // One statement: only the columns the update names change, so two
                 // concurrent updates of different properties both take effect. The
                 // clearable columns carry a flag saying whether they are set.
+                let mut tx = self.begin_locked(context).await?;
                 let done = sqlx::query(
                     "UPDATE folders SET name = COALESCE($3, name), \
                      color = CASE WHEN $4 THEN $5 ELSE color END, \
@@ -1411,11 +1538,12 @@ macro_rules! impl_sql_store {
                 .bind(update.sort_order.is_some())
                 .bind(update.sort_order.flatten())
                 .bind(now_epoch())
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
                 if done.rows_affected() == 0 {
                     return Err(StoreError::NotFound);
                 }
+                tx.commit().await?;
                 self.folder(context, id).await
             }
 
@@ -1425,7 +1553,10 @@ macro_rules! impl_sql_store {
                 folder: FolderId,
                 permission: Permission,
             ) -> StoreResult<()> {
-                Self::upsert_permission(&self.pool, context, folder, &permission).await
+                let mut tx = self.begin_locked(context).await?;
+                Self::upsert_permission(&mut *tx, context, folder, &permission).await?;
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn remove_permission(
@@ -1435,6 +1566,7 @@ macro_rules! impl_sql_store {
                 entity: i64,
                 is_group: bool,
             ) -> StoreResult<()> {
+                let mut tx = self.begin_locked(context).await?;
                 let done = sqlx::query(
                     "DELETE FROM folder_permissions WHERE context_id = $1 AND folder_id = $2 \
                      AND entity = $3 AND is_group = $4",
@@ -1443,11 +1575,12 @@ macro_rules! impl_sql_store {
                 .bind(folder)
                 .bind(entity)
                 .bind(is_group)
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
                 if done.rows_affected() == 0 {
                     return Err(StoreError::NotFound);
                 }
+                tx.commit().await?;
                 Ok(())
             }
 
@@ -1455,23 +1588,26 @@ macro_rules! impl_sql_store {
                 // Members (leaving tombstones), then the collection's dead properties, then
                 // the folder: its own tombstone is the last change recorded, whatever order
                 // the database runs cascades in.
-                let mut tx = self.pool.begin().await?;
-                for sql in [
-                    "DELETE FROM objects WHERE context_id = $1 AND folder_id = $2",
-                    "DELETE FROM dead_properties WHERE context_id = $1 AND folder_id = $2",
-                ] {
-                    sqlx::query(sql).bind(context).bind(id).execute(&mut *tx).await?;
-                }
-                let done = sqlx::query("DELETE FROM folders WHERE context_id = $1 AND id = $2")
-                    .bind(context)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::NotFound);
-                }
-                tx.commit().await?;
-                Ok(())
+                retrying(|| async move {
+                    let mut tx = self.begin_locked(context).await?;
+                    for sql in [
+                        "DELETE FROM objects WHERE context_id = $1 AND folder_id = $2",
+                        "DELETE FROM dead_properties WHERE context_id = $1 AND folder_id = $2",
+                    ] {
+                        sqlx::query(sql).bind(context).bind(id).execute(&mut *tx).await?;
+                    }
+                    let done = sqlx::query("DELETE FROM folders WHERE context_id = $1 AND id = $2")
+                        .bind(context)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    if done.rows_affected() == 0 {
+                        return Err(StoreError::NotFound);
+                    }
+                    tx.commit().await?;
+                    Ok(())
+                })
+                .await
             }
 
             async fn put_object(
@@ -1482,39 +1618,7 @@ macro_rules! impl_sql_store {
                 condition: WriteCondition,
             ) -> StoreResult<WriteOutcome> {
                 let etag = etag_of(&object.data);
-                let conflict = |e| self.write_error(e, context, folder, &object.uid);
-                match condition {
-                    WriteCondition::MustNotExist => {
-                        match Self::insert_object(&self.pool, context, folder, object, &etag).await {
-                            Ok(Some(etag)) => Ok(WriteOutcome { etag, created: true }),
-                            Ok(None) => Err(StoreError::PreconditionFailed),
-                            Err(e) => Err(conflict(e).await),
-                        }
-                    }
-                    WriteCondition::IfMatch(expected) => {
-                        match self.update_object(context, folder, object, &etag, Some(&expected)).await {
-                            Ok(Some(etag)) => Ok(WriteOutcome { etag, created: false }),
-                            Ok(None) => Err(StoreError::PreconditionFailed),
-                            Err(e) => Err(conflict(e).await),
-                        }
-                    }
-                    WriteCondition::Unconditional => {
-                        // Replace, else create; a create that loses a race replaces instead.
-                        for _ in 0..3 {
-                            match self.update_object(context, folder, object, &etag, None).await {
-                                Ok(Some(etag)) => return Ok(WriteOutcome { etag, created: false }),
-                                Ok(None) => {}
-                                Err(e) => return Err(conflict(e).await),
-                            }
-                            match Self::insert_object(&self.pool, context, folder, object, &etag).await {
-                                Ok(Some(etag)) => return Ok(WriteOutcome { etag, created: true }),
-                                Ok(None) => {}
-                                Err(e) => return Err(conflict(e).await),
-                            }
-                        }
-                        Err(StoreError::PreconditionFailed)
-                    }
-                }
+                retrying(|| self.put_once(context, folder, object, &etag, &condition)).await
             }
 
             async fn object(
@@ -1542,34 +1646,7 @@ macro_rules! impl_sql_store {
                 resource_name: &str,
                 condition: WriteCondition,
             ) -> StoreResult<()> {
-                let expected = match &condition {
-                    WriteCondition::IfMatch(etag) => Some(etag.as_str()),
-                    WriteCondition::Unconditional => None,
-                    WriteCondition::MustNotExist => {
-                        return if Self::object_exists(&self.pool, context, folder, resource_name).await? {
-                            Err(StoreError::PreconditionFailed)
-                        } else {
-                            Err(StoreError::NotFound)
-                        };
-                    }
-                };
-                let done = sqlx::query(
-                    "DELETE FROM objects WHERE context_id = $1 AND folder_id = $2 AND resource_name = $3 \
-                     AND ($4 IS NULL OR etag = $4)",
-                )
-                .bind(context)
-                .bind(folder)
-                .bind(resource_name)
-                .bind(expected)
-                .execute(&self.pool)
-                .await?;
-                if done.rows_affected() == 1 {
-                    Ok(())
-                } else if expected.is_some() && Self::object_exists(&self.pool, context, folder, resource_name).await? {
-                    Err(StoreError::PreconditionFailed)
-                } else {
-                    Err(StoreError::NotFound)
-                }
+                retrying(|| self.delete_once(context, folder, resource_name, &condition)).await
             }
 
             fn object_summary_stream(
@@ -1623,14 +1700,7 @@ macro_rules! impl_sql_store {
                 if from == to && name == to_name {
                     return Err(StoreError::Invalid(format!("{name} cannot be moved onto itself")));
                 }
-                let mut attempts = 0;
-                loop {
-                    attempts += 1;
-                    match self.move_once(context, from, name, to, to_name, &condition, overwrite).await {
-                        Err(e) if attempts < 3 && is_retryable(&e) => continue,
-                        outcome => return outcome,
-                    }
-                }
+                retrying(|| self.move_once(context, from, name, to, to_name, &condition, overwrite)).await
             }
 
             async fn collections_dead_properties(
@@ -1685,8 +1755,7 @@ macro_rules! impl_sql_store {
                 set: &[DeadProperty],
                 remove: &[(String, String)],
             ) -> StoreResult<()> {
-                let mut tx = self.pool.begin().await?;
-                Self::lock_context(&mut tx, context).await?;
+                let mut tx = self.begin_locked(context).await?;
                 let exists = if resource_name.is_empty() {
                     let found: i64 =
                         sqlx::query_scalar("SELECT COUNT(*) FROM folders WHERE context_id = $1 AND id = $2")
