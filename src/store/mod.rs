@@ -3,6 +3,7 @@
 
 mod error;
 mod model;
+mod paging;
 mod postgres;
 mod sql;
 mod sqlite;
@@ -188,17 +189,18 @@ pub trait Store: Send + Sync + 'static {
         condition: WriteCondition,
     ) -> StoreResult<()>;
 
-    /// Members matching `filter` without their payload, ordered by resource name, read
-    /// lazily: rows arrive as the consumer takes them; dropping the stream stops the query.
-    /// Each open stream holds one database connection until it ends or is dropped.
+    /// Members matching `filter` without their payload, ordered by resource name, read a
+    /// page at a time as the consumer takes them. No connection is held between pages, so
+    /// a paused consumer costs the database nothing; each member appears at most once, as
+    /// it is when its page is read.
     fn object_summary_stream(
         &self,
         context: ContextId,
         folder: FolderId,
         filter: MemberFilter,
     ) -> BoxStream<'static, StoreResult<ObjectSummary>>;
-    /// Members matching `filter` with their payload, ordered by resource name, read lazily
-    /// like `object_summary_stream`.
+    /// Members matching `filter` with their payload, ordered by resource name, read in
+    /// pages like `object_summary_stream` (as many objects as fit in a few MiB each).
     fn object_stream(
         &self,
         context: ContextId,
@@ -280,12 +282,13 @@ pub trait Store: Send + Sync + 'static {
     /// Fails with InvalidSyncToken when `since` is below the floor or above the current
     /// sequence.
     async fn check_sync_token(&self, context: ContextId, since: i64) -> StoreResult<()>;
-    /// Members of `folders` changed after `since`, ordered by sequence, read lazily: live
-    /// members matching `filter` with their current etag and size, and every tombstone.
-    /// Since 0 (initial sync, always accepted) lists live members only. Any other invalid
-    /// token is the stream's first and only item (InvalidSyncToken). Take the next token
-    /// with `folder_seq` before opening the stream: a change racing with it is then
-    /// reported again rather than missed.
+    /// Members of `folders` changed after `since`, ordered by sequence, read in pages like
+    /// `object_summary_stream`: live members matching `filter` with their current etag
+    /// and size, and every tombstone. Since 0 (initial sync, always accepted) lists live
+    /// members only. Any other invalid token is the stream's first and only item
+    /// (InvalidSyncToken). Changes made after the stream's first page are not listed.
+    /// Take the next token with `folder_seq` before opening the stream: a change racing
+    /// with it is then reported again rather than missed.
     fn sync_stream(
         &self,
         context: ContextId,

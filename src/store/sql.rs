@@ -72,8 +72,8 @@ impl FolderScope {
     }
 }
 
-/// A value bound to a statement that runs on a task of its own (a stream), so it must
-/// own its data.
+/// A value bound to a statement built for one page of a listing, which must own its data
+/// (the listing outlives the call that opened it).
 #[derive(Debug, Clone)]
 pub(crate) enum Arg {
     Int(i64),
@@ -82,11 +82,6 @@ pub(crate) enum Arg {
 
 /// The largest number of names one `IN (...)` list carries.
 pub(crate) const NAMES_PER_BATCH: usize = 500;
-
-/// How many rows a stream reads ahead of its consumer: summaries are small, full objects
-/// may each be a megabyte.
-pub(crate) const SUMMARIES_AHEAD: usize = 256;
-pub(crate) const OBJECTS_AHEAD: usize = 16;
 
 /// The conditions `filter` puts on the objects row `o`, each starting with ` AND `; their
 /// values are appended to `args`, whose length numbers the placeholders.
@@ -150,7 +145,7 @@ macro_rules! impl_sql_store {
 
         use $crate::store::sql::{
             member_filter_sql, placeholders, retrying, Arg, FolderScope, Link, UserScope,
-            NAMES_PER_BATCH, OBJECTS_AHEAD, SUMMARIES_AHEAD,
+            NAMES_PER_BATCH,
         };
 
         const CONTEXT_COLUMNS: &str = "id, name, enabled";
@@ -314,7 +309,9 @@ macro_rules! impl_sql_store {
             }
         }
 
-        async fn check_token(pool: &sqlx::Pool<$db>, context: ContextId, since: i64) -> StoreResult<()> {
+        /// Checks the sync token `since` against the change log's floor; returns the
+        /// context's current sequence.
+        async fn check_token(pool: &sqlx::Pool<$db>, context: ContextId, since: i64) -> StoreResult<i64> {
             let row = sqlx::query("SELECT seq, floor_seq FROM context_counters WHERE context_id = $1")
                 .bind(context)
                 .fetch_optional(pool)
@@ -324,53 +321,10 @@ macro_rules! impl_sql_store {
             if since < floor || since > current || since < 0 {
                 return Err(StoreError::InvalidSyncToken(since));
             }
-            Ok(())
+            Ok(current)
         }
 
-        /// Runs `sql` on a task of its own and hands its rows over as a stream, at most
-        /// `ahead` rows before the consumer. The task ends, and the query with it, when the
-        /// rows run out, on the first error, or when the stream is dropped. With `token`
-        /// the sync token `(context, since)` is checked first.
-        fn stream_rows<T: Send + 'static>(
-            pool: sqlx::Pool<$db>,
-            sql: String,
-            args: Vec<Arg>,
-            ahead: usize,
-            token: Option<(ContextId, i64)>,
-            map: fn(&Row) -> StoreResult<T>,
-        ) -> futures::stream::BoxStream<'static, StoreResult<T>> {
-            use futures::StreamExt as _;
-            let (sender, receiver) = tokio::sync::mpsc::channel::<StoreResult<T>>(ahead);
-            tokio::spawn(async move {
-                if let Some((context, since)) = token {
-                    if let Err(e) = check_token(&pool, context, since).await {
-                        let _ = sender.send(Err(e)).await;
-                        return;
-                    }
-                }
-                let mut query = sqlx::query(&sql);
-                for arg in args {
-                    query = bind_arg(query, arg);
-                }
-                let mut rows = query.fetch(&pool);
-                loop {
-                    let row = tokio::select! {
-                        row = rows.next() => row,
-                        _ = sender.closed() => break,
-                    };
-                    let Some(row) = row else { break };
-                    let item = row.map_err(StoreError::from).and_then(|row| map(&row));
-                    let failed = item.is_err();
-                    if sender.send(item).await.is_err() || failed {
-                        break;
-                    }
-                }
-            });
-            futures::stream::unfold(receiver, |mut receiver| async move {
-                receiver.recv().await.map(|item| (item, receiver))
-            })
-            .boxed()
-        }
+        $crate::store::paging::impl_paged_listings!($store, $db);
 
         impl $store {
             /// Users of a context with their aliases and modules: three queries whatever
@@ -528,22 +482,6 @@ macro_rules! impl_sql_store {
                 }
                 let rows = query.fetch_all(&self.pool).await?;
                 rows.iter().map(object_from).collect()
-            }
-
-            /// The `SELECT` of a member listing and its arguments.
-            fn member_listing(
-                context: ContextId,
-                folder: FolderId,
-                columns: &str,
-                filter: &MemberFilter,
-            ) -> (String, Vec<Arg>) {
-                let mut args = vec![Arg::Int(context), Arg::Int(folder)];
-                let conditions = member_filter_sql(filter, &mut args);
-                let sql = format!(
-                    "SELECT {columns} FROM objects o WHERE o.context_id = $1 AND o.folder_id = $2{conditions} \
-                     ORDER BY o.resource_name"
-                );
-                (sql, args)
             }
 
             async fn uid_conflict(
@@ -1655,9 +1593,7 @@ macro_rules! impl_sql_store {
                 folder: FolderId,
                 filter: MemberFilter,
             ) -> futures::stream::BoxStream<'static, StoreResult<ObjectSummary>> {
-                let columns = "o.resource_name, o.uid, o.etag, CAST(LENGTH(o.data) AS BIGINT) AS size, o.modified_at, o.user_id";
-                let (sql, args) = Self::member_listing(context, folder, columns, &filter);
-                stream_rows(self.pool.clone(), sql, args, SUMMARIES_AHEAD, None, summary_from)
+                self.summary_pages(context, folder, filter)
             }
 
             fn object_stream(
@@ -1666,8 +1602,7 @@ macro_rules! impl_sql_store {
                 folder: FolderId,
                 filter: MemberFilter,
             ) -> futures::stream::BoxStream<'static, StoreResult<StoredObject>> {
-                let (sql, args) = Self::member_listing(context, folder, OBJECT_COLUMNS, &filter);
-                stream_rows(self.pool.clone(), sql, args, OBJECTS_AHEAD, None, object_from)
+                self.object_pages(context, folder, filter)
             }
 
             async fn objects_by_names(
@@ -1804,7 +1739,7 @@ macro_rules! impl_sql_store {
             }
 
             async fn check_sync_token(&self, context: ContextId, since: i64) -> StoreResult<()> {
-                check_token(&self.pool, context, since).await
+                check_token(&self.pool, context, since).await.map(|_| ())
             }
 
             fn sync_stream(
@@ -1818,46 +1753,7 @@ macro_rules! impl_sql_store {
                     use futures::StreamExt as _;
                     return futures::stream::empty().boxed();
                 }
-                let mut args = vec![Arg::Int(context)];
-                args.extend(folders.iter().map(|f| Arg::Int(*f)));
-                let folder_list = placeholders(2, folders.len());
-                let sql = if since == 0 {
-                    // Every live member; one whose change was never logged sorts first.
-                    let conditions = member_filter_sql(&filter, &mut args);
-                    format!(
-                        "SELECT o.folder_id, o.resource_name, COALESCE(c.seq, 0) AS seq, FALSE AS deleted, \
-                         o.etag, CAST(LENGTH(o.data) AS BIGINT) AS size, o.modified_at \
-                         FROM objects o LEFT JOIN changes c ON c.context_id = o.context_id \
-                         AND c.folder_id = o.folder_id AND c.resource_name = o.resource_name \
-                         WHERE o.context_id = $1 AND o.folder_id IN ({folder_list}){conditions} \
-                         ORDER BY COALESCE(c.seq, 0), o.folder_id, o.resource_name"
-                    )
-                } else {
-                    // A logged member without a row is a tombstone, whatever its flag says.
-                    args.push(Arg::Int(since));
-                    let since_param = args.len();
-                    let conditions = member_filter_sql(&filter, &mut args);
-                    format!(
-                        "SELECT c.folder_id, c.resource_name, c.seq, \
-                         CASE WHEN o.resource_name IS NULL THEN TRUE ELSE FALSE END AS deleted, \
-                         o.etag, CAST(LENGTH(o.data) AS BIGINT) AS size, o.modified_at \
-                         FROM changes c LEFT JOIN objects o ON o.context_id = c.context_id \
-                         AND o.folder_id = c.folder_id AND o.resource_name = c.resource_name \
-                         WHERE c.context_id = $1 AND c.folder_id IN ({folder_list}) AND c.seq > ${since_param} \
-                         AND c.resource_name <> '' \
-                         AND (o.resource_name IS NULL OR (1 = 1{conditions})) \
-                         ORDER BY c.seq, c.folder_id, c.resource_name"
-                    )
-                };
-                stream_rows(
-                    self.pool.clone(),
-                    sql,
-                    args,
-                    SUMMARIES_AHEAD,
-                    // An initial sync names no token, so no floor applies to it.
-                    (since != 0).then_some((context, since)),
-                    sync_member_from,
-                )
+                self.sync_pages(context, folders, since, filter)
             }
 
             async fn current_seq(&self, context: ContextId) -> StoreResult<i64> {
