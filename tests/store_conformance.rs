@@ -1955,6 +1955,41 @@ async fn deleting_a_folder_logs_its_tombstone_and_removes_its_content() {
     }
 }
 
+/// Objects larger than a listing's page budget (4 MiB) are listed whole, one per page,
+/// and smaller ones several per page, none lost at a page boundary.
+#[tokio::test]
+async fn object_listings_page_large_objects_whole() {
+    use futures::TryStreamExt;
+    for db in common::databases().await {
+        let s = &db.store;
+        let (ctx, _, cal) = alice_and_calendar(s).await;
+        let sizes = [5 << 20, 3 << 20, 3 << 20, 1 << 20, 5 << 20, 10, 3 << 20];
+        for (i, size) in sizes.iter().enumerate() {
+            let mut object = event(&bulk_name(i + 1), &format!("u{i}"), "big");
+            object.data.resize(*size, b'x');
+            s.put_object(ctx, cal, &object, WriteCondition::MustNotExist)
+                .await
+                .unwrap();
+        }
+        let listed: Vec<StoredObject> = s
+            .object_stream(ctx, cal, MemberFilter::default())
+            .try_collect()
+            .await
+            .unwrap();
+        let listed: Vec<(String, usize)> = listed
+            .into_iter()
+            .map(|o| (o.resource_name, o.data.len()))
+            .collect();
+        let expected: Vec<(String, usize)> = sizes
+            .iter()
+            .enumerate()
+            .map(|(i, size)| (bulk_name(i + 1), *size))
+            .collect();
+        assert_eq!(listed, expected, "{}", db.label);
+        db.drop_database().await;
+    }
+}
+
 /// Whether the store's database runs a statement for a stream: on PostgreSQL an active
 /// query reading objects; on SQLite a read snapshot that keeps a checkpoint from copying
 /// the whole write-ahead log.

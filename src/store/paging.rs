@@ -73,21 +73,6 @@ pub(crate) fn merge_by_key<T: Send + 'static>(
     .boxed()
 }
 
-/// How many of `sizes` (in listing order) one page of full objects takes: as many as fit
-/// in `BYTES_PER_PAGE`, at least one.
-pub(crate) fn objects_in_page(sizes: &[i64]) -> usize {
-    let mut total = 0;
-    let mut taken = 0;
-    for size in sizes {
-        total += size;
-        if taken > 0 && total > BYTES_PER_PAGE {
-            break;
-        }
-        taken += 1;
-    }
-    taken
-}
-
 /// An error for a stream that cannot start.
 pub(crate) fn failed<T: Send + 'static>(err: StoreError) -> BoxStream<'static, StoreResult<T>> {
     stream::once(async move { Err(err) }).boxed()
@@ -98,9 +83,7 @@ pub(crate) fn failed<T: Send + 'static>(err: StoreError) -> BoxStream<'static, S
 /// whose row mappers and filters they use.
 macro_rules! impl_paged_listings {
     ($store:ty, $db:ty) => {
-        use $crate::store::paging::{
-            failed, merge_by_key, objects_in_page, paged, ROWS_PER_PAGE,
-        };
+        use $crate::store::paging::{failed, merge_by_key, paged, BYTES_PER_PAGE, ROWS_PER_PAGE};
 
         const SUMMARY_COLUMNS: &str = "o.resource_name, o.uid, o.etag, \
              CAST(LENGTH(o.data) AS BIGINT) AS size, o.modified_at, o.user_id";
@@ -183,8 +166,10 @@ macro_rules! impl_paged_listings {
                 })
             }
 
-            /// Full objects, each page as many as `BYTES_PER_PAGE` holds: the sizes of
-            /// the next names first, then the payloads of those that fit.
+            /// Full objects, each page as many as `BYTES_PER_PAGE` holds (at least one):
+            /// the sizes of the next names are summed up in the same query, before any
+            /// payload is read. A page's last name continues the listing; an empty page
+            /// ends it.
             pub(crate) fn object_pages(
                 &self,
                 context: ContextId,
@@ -195,32 +180,20 @@ macro_rules! impl_paged_listings {
                 paged(None, move |after: Option<String>| {
                     let (pool, filter) = (pool.clone(), filter.clone());
                     async move {
-                        let (conditions, args) =
-                            Self::members_after(context, folder, &filter, after.clone());
+                        let (conditions, args) = Self::members_after(context, folder, &filter, after);
                         let sql = format!(
-                            "SELECT o.resource_name, CAST(LENGTH(o.data) AS BIGINT) AS size \
-                             FROM objects o WHERE {conditions} \
-                             ORDER BY o.resource_name LIMIT {ROWS_PER_PAGE}"
-                        );
-                        let sizes = fetch_rows(&pool, &sql, args, |row| {
-                            Ok((row.try_get::<String, _>("resource_name")?, row.try_get::<i64, _>("size")?))
-                        })
-                        .await?;
-                        if sizes.is_empty() {
-                            return Ok((Vec::new(), None));
-                        }
-                        let taken = objects_in_page(&sizes.iter().map(|(_, size)| *size).collect::<Vec<_>>());
-                        let last = sizes[taken - 1].0.clone();
-                        let (conditions, mut args) = Self::members_after(context, folder, &filter, after);
-                        args.push(Arg::Text(last.clone()));
-                        let sql = format!(
-                            "SELECT {OBJECT_COLUMNS} FROM objects o WHERE {conditions} \
-                             AND o.resource_name <= ${} ORDER BY o.resource_name",
-                            args.len()
+                            "SELECT {OBJECT_COLUMNS} FROM objects WHERE context_id = $1 AND folder_id = $2 \
+                             AND resource_name IN (SELECT name FROM (\
+                               SELECT name, size, SUM(size) OVER (ORDER BY name ROWS UNBOUNDED PRECEDING) AS upto \
+                               FROM (SELECT o.resource_name AS name, CAST(LENGTH(o.data) AS BIGINT) AS size \
+                                     FROM objects o WHERE {conditions} \
+                                     ORDER BY o.resource_name LIMIT {ROWS_PER_PAGE}) AS names\
+                             ) AS sized WHERE upto - size < {BYTES_PER_PAGE}) \
+                             ORDER BY resource_name"
                         );
                         let objects = fetch_rows(&pool, &sql, args, object_from).await?;
-                        let more = taken < sizes.len() || sizes.len() == ROWS_PER_PAGE;
-                        Ok((objects, more.then_some(Some(last))))
+                        let next = objects.last().map(|o| Some(o.resource_name.clone()));
+                        Ok((objects, next))
                     }
                 })
             }
@@ -384,14 +357,5 @@ mod tests {
         let merged: Vec<StoreResult<i64>> = merge_by_key(vec![ok, bad], |n| *n).collect().await;
         assert_eq!(merged.len(), 1);
         assert!(matches!(merged[0], Err(StoreError::NotFound)));
-    }
-
-    #[test]
-    fn a_page_of_objects_holds_what_fits_and_at_least_one() {
-        let mib = 1 << 20;
-        assert_eq!(objects_in_page(&[mib, mib, mib, mib, mib]), 4);
-        assert_eq!(objects_in_page(&[9 * mib, 1]), 1);
-        assert_eq!(objects_in_page(&[10, 20, 30]), 3);
-        assert_eq!(objects_in_page(&[]), 0);
     }
 }
