@@ -117,6 +117,20 @@ mod tests {
         assert_eq!(sqlite_primary_code(None), None);
     }
 
+    #[tokio::test]
+    async fn an_sqlite_file_that_cannot_be_opened_is_unreachable() {
+        use sqlx::Connection;
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("no such directory").join("davgate.sqlite");
+        let err = sqlx::SqliteConnection::connect(&format!("sqlite://{}", missing.display()))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(StoreError::from(err), StoreError::Unavailable(_)),
+            "SQLITE_CANTOPEN"
+        );
+    }
+
     #[test]
     fn lost_and_refused_connections_are_unreachable_not_faults() {
         let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
