@@ -6,11 +6,13 @@ use std::time::Duration;
 use crate::config::{props, ServerConfig};
 use crate::content::limits::ContentLimits;
 use crate::dav::BodyLimits;
+use crate::store::PoolSettings;
 
 /// Every limit of the process.
 #[derive(Debug, Clone)]
 pub struct Limits {
     pub connections: ConnectionLimits,
+    pub database: DatabaseLimits,
     pub logins: LoginLimits,
     pub sync: SyncLimits,
     pub names: NameLimits,
@@ -35,6 +37,24 @@ pub struct ConnectionLimits {
     pub write_timeout: Duration,
     pub request_timeout: Duration,
     pub max_request_body_bytes: usize,
+}
+
+/// What a request may wait for the database.
+#[derive(Debug, Clone)]
+pub struct DatabaseLimits {
+    pub connections: u32,
+    pub acquire_timeout: Duration,
+    pub retry_after: Duration,
+}
+
+impl DatabaseLimits {
+    /// The store's pool as these limits size it.
+    pub fn pool(&self) -> PoolSettings {
+        PoolSettings {
+            max_connections: self.connections,
+            acquire_timeout: self.acquire_timeout,
+        }
+    }
 }
 
 /// What logging in may cost (auth): password checks, and failed logins counted.
@@ -101,6 +121,16 @@ impl Limits {
                 request_timeout: seconds(config.get::<props::RequestTimeoutSeconds>()),
                 max_request_body_bytes: usize::try_from(config.get::<props::MaxRequestBodyBytes>())
                     .unwrap_or(usize::MAX),
+            },
+            database: DatabaseLimits {
+                connections: config.get::<props::DatabaseConnections>().max(1),
+                acquire_timeout: Duration::from_millis(
+                    config
+                        .get::<props::DatabaseAcquireTimeoutMillis>()
+                        .max(1)
+                        .into(),
+                ),
+                retry_after: seconds(config.get::<props::DatabaseRetryAfterSeconds>()),
             },
             logins: LoginLimits {
                 max_concurrent_password_checks: config
@@ -184,6 +214,11 @@ impl Default for Limits {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_default_pool_is_the_one_the_limits_describe() {
+        assert_eq!(Limits::default().database.pool(), PoolSettings::default());
+    }
 
     #[test]
     fn shipped_body_limits_are_the_parsers_defaults() {

@@ -345,7 +345,8 @@ async fn requests_are_traced_logged_and_drained_on_sigterm() {
 }
 
 /// Readiness asks the database: it fails while PostgreSQL refuses connections and
-/// recovers by itself when they are allowed again; liveness never depends on it.
+/// recovers by itself when they are allowed again; liveness never depends on it, and DAV
+/// requests meanwhile get 503 with Retry-After.
 #[tokio::test]
 async fn readiness_follows_the_database() {
     let Some(url) = common::postgres_url() else {
@@ -377,10 +378,15 @@ async fn readiness_follows_the_database() {
             .body(PRINCIPAL_PROPFIND),
     )
     .await;
-    assert!(
-        dav.status.is_server_error(),
+    assert_eq!(
+        dav.status,
+        503,
         "DAV without a database: {}",
-        dav.status
+        String::from_utf8_lossy(&dav.body)
+    );
+    assert!(
+        dav.header("retry-after").is_some(),
+        "DAV without a database: Retry-After"
     );
 
     db.admin_sql(&format!(
@@ -388,6 +394,16 @@ async fn readiness_follows_the_database() {
         db.name()
     ))
     .await;
-    assert_eq!(ready().await.status, 200);
+    // The DAV request's failure is remembered until davgate has tried the database again
+    // (davgate.limits.databaseRetryAfterSeconds); bounded, so one that never recovers fails.
+    let mut recovered = false;
+    for _ in 0..100 {
+        if ready().await.status == 200 {
+            recovered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(recovered, "readiness recovers once connections are allowed");
     db.drop_database().await;
 }

@@ -8,6 +8,7 @@ use anyhow::Context as _;
 use crate::config::{props, ServerConfig};
 use crate::demo::{ensure_demo, DemoOutcome, DEMO_CONTEXT, DEMO_USERS};
 use crate::http::{build_app, server, AppState, Lifecycle};
+use crate::limits::Limits;
 use crate::store::{self, DynStore};
 use crate::telemetry;
 
@@ -15,7 +16,8 @@ use crate::telemetry;
 pub async fn open_store(config: &ServerConfig) -> anyhow::Result<DynStore> {
     let url = config.get::<props::DatabaseUrl>();
     let data_dir = config.get::<props::DataDir>();
-    let store = store::open(url.as_deref(), &data_dir)
+    let pool = Limits::from_config(config).database.pool();
+    let store = store::open_with(url.as_deref(), &data_dir, &pool)
         .await
         .with_context(|| match &url {
             Some(_) => {

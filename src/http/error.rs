@@ -4,6 +4,7 @@
 use axum::response::{IntoResponse, Response};
 use http::{header, HeaderValue, StatusCode};
 
+use super::outage::DatabaseTrouble;
 use crate::dav::{Precondition, Refusal};
 use crate::store::StoreError;
 
@@ -102,12 +103,30 @@ impl IntoResponse for DavError {
             DavError::Store(StoreError::OverLimit(reason)) => {
                 text(StatusCode::INSUFFICIENT_STORAGE, reason)
             }
+            DavError::Store(StoreError::Unavailable(err)) => {
+                tracing::warn!(error = %err, "the database is unreachable");
+                database_trouble(DatabaseTrouble::Unreachable)
+            }
+            DavError::Store(StoreError::Contention(err)) => {
+                tracing::warn!(error = %err, "the database stayed busy with other writers");
+                database_trouble(DatabaseTrouble::Busy)
+            }
             DavError::Store(err) => {
                 tracing::error!(error = %err, "request failed in the store");
                 text(StatusCode::INTERNAL_SERVER_ERROR, "internal error".into())
             }
         }
     }
+}
+
+/// 503 for a request the database could not serve; `outage::guard` adds Retry-After.
+fn database_trouble(trouble: DatabaseTrouble) -> Response {
+    let mut response = text(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "the database is unavailable; try again later".into(),
+    );
+    response.extensions_mut().insert(trouble);
+    response
 }
 
 impl From<crate::dav::HeaderError> for DavError {

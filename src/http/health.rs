@@ -1,5 +1,5 @@
-//! Liveness (the process answers) and readiness (the store answers and the process is
-//! not shutting down), outside the DAV prefix.
+//! Liveness (the process answers) and readiness (the store answers, no outage of it is
+//! known and the process is not shutting down), outside the DAV prefix.
 
 use std::time::Duration;
 
@@ -20,6 +20,9 @@ pub(super) async fn live() -> (StatusCode, &'static str) {
 pub(super) async fn ready(State(state): State<AppState>) -> (StatusCode, &'static str) {
     if state.lifecycle.is_draining() {
         return (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n");
+    }
+    if state.outage.is_down() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "store unavailable\n");
     }
     match tokio::time::timeout(PING_TIMEOUT, state.store.ping()).await {
         Ok(Ok(())) => (StatusCode::OK, "ready\n"),

@@ -14,6 +14,7 @@ mod mkcalendar;
 mod object;
 mod observe;
 mod offload;
+mod outage;
 pub mod paths;
 mod propfind;
 mod proppatch;
@@ -47,6 +48,7 @@ use crate::store::DynStore;
 
 pub use body_parsing::BodyParsers;
 pub use error::DavError;
+pub use outage::StoreOutage;
 pub use paths::DavPaths;
 
 /// What every request handler shares. Holds no per-user state: any replica serves any request.
@@ -66,6 +68,8 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     /// Request bodies parsed within `limits`, large ones off the async workers.
     pub body_parsers: BodyParsers,
+    /// Whether the database is known to be unreachable.
+    pub outage: Arc<StoreOutage>,
 }
 
 /// How requests are logged and traced.
@@ -116,6 +120,7 @@ impl AppState {
             lifecycle: Lifecycle::default(),
             limits: Arc::new(limits),
             body_parsers,
+            outage: Arc::default(),
             config,
         }
     }
@@ -134,6 +139,7 @@ pub fn build_app(state: AppState) -> Router {
             state.clone(),
             authn::require_user,
         ))
+        .layer(middleware::from_fn_with_state(state.clone(), outage::guard))
         .with_state(state.clone());
     Router::new()
         .route("/.well-known/caldav", any(well_known::redirect))

@@ -16,7 +16,7 @@ use crate::config::props;
 use crate::dav::headers::{if_match, if_none_match};
 use crate::dav::member::{http_date, quoted_etag};
 use crate::dav::{check_new_name, ElementName, NeededPrivilege, Precondition};
-use crate::store::{FolderId, StoreError, StoredObject, WriteCondition, WriteObject};
+use crate::store::{FolderId, StoreError, StoredObject, UserId, WriteCondition, WriteObject};
 
 /// 403 with `DAV:need-privileges` naming the resource and the missing privilege.
 pub(super) fn need_privilege(href: String, privilege: &str) -> DavError {
@@ -184,11 +184,18 @@ pub(super) async fn put(
     .await
 }
 
+/// How often a write without a client condition looks at the member again when it was
+/// created, removed or replaced by another author between the look and the write.
+const WRITE_ATTEMPTS: usize = 4;
+
 /// Writes the member `build` makes, once the user's right to create or change it and
-/// then the client's conditions hold; the store writes under the version checked here,
-/// so a concurrent writer makes this one fail with 412 instead of being overwritten. The
-/// author of an existing member stays who created it. `uid_conflict` names the
-/// precondition for a UID another member of the folder already has.
+/// then the client's conditions hold (a refusal is the permission's, whatever the
+/// conditions say); the store writes under the condition checked here (see
+/// `write_condition`). Without a client condition, a member created, removed or
+/// replaced by another author meanwhile is looked at again, so concurrent unconditional
+/// writers all succeed and the last one wins. The author of an existing member stays who
+/// created it. `uid_conflict` names the precondition for a UID another member of the
+/// folder already has.
 pub(super) async fn put_member(
     state: &AppState,
     me: &DavUser,
@@ -198,35 +205,67 @@ pub(super) async fn put_member(
     uid_conflict: impl FnOnce(&str) -> Precondition,
 ) -> Result<Response, DavError> {
     let context = me.user.context_id;
-    let current = state
-        .store
-        .object(context, target.folder, target.name)
-        .await?;
-    may_write(me, target, current.as_ref())?;
-    if current.is_none() {
-        check_new_member_name(state, target.name)?;
-    }
-    let condition = write_condition(me, target, headers, current.as_ref())?;
-    let mut object = build()?;
-    if let Some(existing) = &current {
-        object.user_id = existing.user_id;
-    }
-    match state
-        .store
-        .put_object(context, target.folder, &object, condition)
-        .await
-    {
-        Ok(outcome) => {
-            let status = if outcome.created {
-                StatusCode::CREATED
-            } else {
-                StatusCode::NO_CONTENT
-            };
-            Ok((status, [(header::ETAG, quoted_etag(&outcome.etag))]).into_response())
+    let mut build = Some(build);
+    let mut built: Option<(WriteObject, Option<UserId>)> = None;
+    for _ in 0..WRITE_ATTEMPTS {
+        let current = state
+            .store
+            .object(context, target.folder, target.name)
+            .await?;
+        may_write(me, target, current.as_ref())?;
+        if current.is_none() {
+            check_new_member_name(state, target.name)?;
         }
-        Err(StoreError::UidConflict { resource_name }) => Err(uid_conflict(&resource_name).into()),
-        Err(other) => Err(other.into()),
+        let condition = write_condition(me, target, headers, current.as_ref())?;
+        let (object, creator) = match &mut built {
+            Some(built) => built,
+            None => {
+                let object = (build.take().expect("built once"))()?;
+                let creator = object.user_id;
+                built.insert((object, creator))
+            }
+        };
+        object.user_id = current
+            .as_ref()
+            .map_or(*creator, |existing| existing.user_id);
+        let retry = matches!(condition, WriteCondition::AuthoredBy(_))
+            || (current.is_none() && !has_client_condition(headers)?);
+        match state
+            .store
+            .put_object(context, target.folder, object, condition)
+            .await
+        {
+            Ok(outcome) => {
+                let status = if outcome.created {
+                    StatusCode::CREATED
+                } else {
+                    StatusCode::NO_CONTENT
+                };
+                return Ok((status, [(header::ETAG, quoted_etag(&outcome.etag))]).into_response());
+            }
+            Err(StoreError::PreconditionFailed) if retry => continue,
+            Err(StoreError::UidConflict { resource_name }) => {
+                return Err(uid_conflict(&resource_name).into())
+            }
+            Err(other) => return Err(other.into()),
+        }
     }
+    Err(kept_changing(target))
+}
+
+/// The answer when other writers changed the member under every attempt of an
+/// unconditional write (503: trying again later may succeed).
+fn kept_changing(target: &MemberTarget<'_>) -> DavError {
+    StoreError::Contention(format!(
+        "{} was created or removed by other writers on every attempt",
+        target.href
+    ))
+    .into()
+}
+
+/// Whether the client made its request conditional with `If-Match` or `If-None-Match`.
+fn has_client_condition(headers: &HeaderMap) -> Result<bool, DavError> {
+    Ok(if_match(headers)?.is_some() || if_none_match(headers)?.is_some())
 }
 
 /// Whether a new member may be stored under `name` (a member that exists keeps its name,
@@ -256,11 +295,12 @@ pub(super) fn may_write(
 }
 
 /// The store condition for a write to `target`, which the user may make (checked before,
-/// so that a refusal is the permission's, whatever the conditions say): the client's
-/// `If-Match` / `If-None-Match`, and in any case the version the permission check saw,
-/// so that a concurrent writer is never overwritten silently. Conditions are evaluated
-/// only against a member the user may read (403 otherwise): their outcome would tell
-/// whether a guessed ETag is right.
+/// so that a refusal is the permission's, whatever the conditions say). Conditions are
+/// evaluated only against a member the user may read (403 otherwise): their outcome
+/// would tell whether a guessed ETag is right. With a client condition, the store writes
+/// under the version the check saw, so that a concurrent writer makes the request fail
+/// with 412 rather than be overwritten; without, under what the user's right to write
+/// depended on: that there was no member, or that its author is the one checked.
 pub(super) fn write_condition(
     me: &DavUser,
     target: &MemberTarget<'_>,
@@ -290,7 +330,13 @@ pub(super) fn write_condition(
             ));
         }
     }
-    Ok(unchanged_since(current))
+    if has_client_condition(headers)? {
+        return Ok(unchanged_since(current));
+    }
+    Ok(match current {
+        Some(object) => WriteCondition::AuthoredBy(object.user_id),
+        None => WriteCondition::MustNotExist,
+    })
 }
 
 /// The store condition that the member is still as the caller read it (`current`).
@@ -318,7 +364,8 @@ pub(super) async fn delete(
 }
 
 /// Deletes the member, once the user's right to delete it holds, under the client's
-/// conditions and the version that right was checked against.
+/// conditions and what that right was checked against (see `write_condition`); without a
+/// client condition, a member replaced by another author meanwhile is looked at again.
 pub(super) async fn delete_member(
     state: &AppState,
     me: &DavUser,
@@ -326,20 +373,28 @@ pub(super) async fn delete_member(
     headers: &HeaderMap,
 ) -> Result<Response, DavError> {
     let context = me.user.context_id;
-    let current = state
-        .store
-        .object(context, target.folder, target.name)
-        .await?
-        .ok_or(DavError::NotFound)?;
-    if !target.rights.can_delete(current.user_id, me.user.id) {
-        return Err(need_privilege(target.href.clone(), "unbind"));
+    for _ in 0..WRITE_ATTEMPTS {
+        let current = state
+            .store
+            .object(context, target.folder, target.name)
+            .await?
+            .ok_or(DavError::NotFound)?;
+        if !target.rights.can_delete(current.user_id, me.user.id) {
+            return Err(need_privilege(target.href.clone(), "unbind"));
+        }
+        let condition = write_condition(me, target, headers, Some(&current))?;
+        let retry = matches!(condition, WriteCondition::AuthoredBy(_));
+        match state
+            .store
+            .delete_object(context, target.folder, target.name, condition)
+            .await
+        {
+            Ok(()) => return Ok(StatusCode::NO_CONTENT.into_response()),
+            Err(StoreError::PreconditionFailed) if retry => continue,
+            Err(other) => return Err(other.into()),
+        }
     }
-    let condition = write_condition(me, target, headers, Some(&current))?;
-    state
-        .store
-        .delete_object(context, target.folder, target.name, condition)
-        .await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    Err(kept_changing(target))
 }
 
 pub(super) async fn delete_collection(

@@ -1,48 +1,25 @@
 //! The groupware store: contexts, users, groups, resources, folders, objects, change log.
 //! One trait, two backends (PostgreSQL, embedded SQLite) sharing their SQL text.
 
+mod error;
 mod model;
+mod paging;
 mod postgres;
 mod sql;
 mod sqlite;
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use futures::stream::BoxStream;
 
+pub use error::StoreError;
 pub use model::*;
 
 /// A shared handle to whichever backend the process runs on.
 pub type DynStore = Arc<dyn Store>;
-
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("not found")]
-    NotFound,
-    /// A conditional write or delete found another version (or none, or one already there).
-    #[error("precondition failed")]
-    PreconditionFailed,
-    /// Another member of the same folder already has this UID.
-    #[error("UID already used by {resource_name}")]
-    UidConflict { resource_name: String },
-    /// A name that must be unique is taken (login, mail, context name, mapping, ...).
-    #[error("already exists: {0}")]
-    AlreadyExists(String),
-    /// The sync token names a sequence below the pruned change log, or one never handed out.
-    #[error("sync token {0} is not valid for this context")]
-    InvalidSyncToken(i64),
-    #[error("invalid: {0}")]
-    Invalid(String),
-    /// A write would store more than the bounds it was given allow; nothing was written.
-    #[error("over a storage limit: {0}")]
-    OverLimit(String),
-    #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
-    #[error("migration failed: {0}")]
-    Migration(#[from] sqlx::migrate::MigrateError),
-}
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
@@ -223,17 +200,18 @@ pub trait Store: Send + Sync + 'static {
         condition: WriteCondition,
     ) -> StoreResult<()>;
 
-    /// Members matching `filter` without their payload, ordered by resource name, read
-    /// lazily: rows arrive as the consumer takes them; dropping the stream stops the query.
-    /// Each open stream holds one database connection until it ends or is dropped.
+    /// Members matching `filter` without their payload, ordered by resource name, read a
+    /// page at a time as the consumer takes them. No connection is held between pages, so
+    /// a paused consumer costs the database nothing; each member appears at most once, as
+    /// it is when its page is read.
     fn object_summary_stream(
         &self,
         context: ContextId,
         folder: FolderId,
         filter: MemberFilter,
     ) -> BoxStream<'static, StoreResult<ObjectSummary>>;
-    /// Members matching `filter` with their payload, ordered by resource name, read lazily
-    /// like `object_summary_stream`.
+    /// Members matching `filter` with their payload, ordered by resource name, read in
+    /// pages like `object_summary_stream` (as many objects as fit in a few MiB each).
     fn object_stream(
         &self,
         context: ContextId,
@@ -361,13 +339,14 @@ pub trait Store: Send + Sync + 'static {
     /// Fails with InvalidSyncToken when `since` is below the floor or above the current
     /// sequence.
     async fn check_sync_token(&self, context: ContextId, since: i64) -> StoreResult<()>;
-    /// Members of `folders` changed after `since`, ordered by sequence, read lazily: live
-    /// members matching `filter` with their current etag and size, and every tombstone;
-    /// each with its creator, so the caller can leave out what the user may not read.
-    /// Since 0 (initial sync, always accepted) lists live members only. Any other invalid
-    /// token is the stream's first and only item (InvalidSyncToken). Take the next token
-    /// with `folder_seq` before opening the stream: a change racing with it is then
-    /// reported again rather than missed.
+    /// Members of `folders` changed after `since`, ordered by sequence, read in pages like
+    /// `object_summary_stream`: live members matching `filter` with their current etag
+    /// and size, and every tombstone; each with its creator, so the caller can leave out
+    /// what the user may not read. Since 0 (initial sync, always accepted) lists live
+    /// members only. Any other invalid token is the stream's first and only item
+    /// (InvalidSyncToken). Changes made after the stream's first page are not listed.
+    /// Take the next token with `folder_seq` before opening the stream: a change racing
+    /// with it is then reported again rather than missed.
     fn sync_stream(
         &self,
         context: ContextId,
@@ -379,14 +358,41 @@ pub trait Store: Send + Sync + 'static {
     async fn prune_changes(&self, context: ContextId, before: i64) -> StoreResult<u64>;
 }
 
-/// Opens the store named by `database_url`, or the embedded SQLite file in `data_dir`.
+/// How many database connections the process keeps and how long a request waits for one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolSettings {
+    pub max_connections: u32,
+    /// Also how long an SQLite write waits for the file's write lock.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> PoolSettings {
+        PoolSettings {
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(2),
+        }
+    }
+}
+
+/// Opens the store named by `database_url`, or the embedded SQLite file in `data_dir`,
+/// with the default pool.
 pub async fn open(database_url: Option<&str>, data_dir: &Path) -> StoreResult<DynStore> {
+    open_with(database_url, data_dir, &PoolSettings::default()).await
+}
+
+/// `open` with a pool of `pool`'s size and waits.
+pub async fn open_with(
+    database_url: Option<&str>,
+    data_dir: &Path,
+    pool: &PoolSettings,
+) -> StoreResult<DynStore> {
     match database_url {
         Some(url) if url.starts_with("postgres:") || url.starts_with("postgresql:") => {
-            Ok(Arc::new(postgres::PgStore::connect(url).await?))
+            Ok(Arc::new(postgres::PgStore::connect(url, pool).await?))
         }
         Some(url) if url.starts_with("sqlite:") => {
-            Ok(Arc::new(sqlite::SqliteStore::connect(url).await?))
+            Ok(Arc::new(sqlite::SqliteStore::connect(url, pool).await?))
         }
         Some(other) => Err(StoreError::Invalid(format!(
             "unsupported database URL {other:?}: expected postgres://... or sqlite:..."
@@ -399,7 +405,7 @@ pub async fn open(database_url: Option<&str>, data_dir: &Path) -> StoreResult<Dy
                 ))
             })?;
             let file = data_dir.join("davgate.sqlite");
-            Ok(Arc::new(sqlite::SqliteStore::open_file(&file).await?))
+            Ok(Arc::new(sqlite::SqliteStore::open_file(&file, pool).await?))
         }
     }
 }

@@ -322,7 +322,7 @@ pub struct WriteObject {
     pub user_id: Option<UserId>,
 }
 
-/// The condition a write is made under, checked in the same statement as the write.
+/// The condition a write is made under, checked in the same transaction as the write.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WriteCondition {
     /// Create or replace.
@@ -331,6 +331,12 @@ pub enum WriteCondition {
     MustNotExist,
     /// `If-Match: "etag"`: only replace this version.
     IfMatch(String),
+    /// Only replace (or delete) the member while it exists and was created by this user
+    /// (None: by nobody known), whatever else changed: what a write without a client
+    /// condition was allowed against, since the right to change a member depends on its
+    /// author alone. Concurrent writers of such a member then both succeed, the last one
+    /// winning.
+    AuthoredBy(Option<UserId>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,7 +1,5 @@
 //! The PostgreSQL backend: the production store, shared with other groupware writers.
 
-use std::time::Duration;
-
 use sqlx::postgres::{PgPool, PgPoolOptions, Postgres};
 
 use super::sql::impl_sql_store;
@@ -14,10 +12,10 @@ pub struct PgStore {
 }
 
 impl PgStore {
-    pub async fn connect(url: &str) -> StoreResult<PgStore> {
+    pub async fn connect(url: &str, settings: &PoolSettings) -> StoreResult<PgStore> {
         let pool = PgPoolOptions::new()
-            .max_connections(16)
-            .acquire_timeout(Duration::from_secs(5))
+            .max_connections(settings.max_connections.max(1))
+            .acquire_timeout(settings.acquire_timeout)
             .connect(url)
             .await?;
         Ok(PgStore { pool })

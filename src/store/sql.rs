@@ -50,6 +50,8 @@ pub(crate) enum FolderScope {
     /// Folders with a permission of at least "see folder" for the user, one of the
     /// user's groups, or all users.
     VisibleTo(i64),
+    /// The one folder with this id, if the user (the first value) may see it.
+    VisibleOne(i64, i64),
 }
 
 /// The visibility test on a folder row `f`; entity 0 is `ALL_USERS_GROUP`.
@@ -61,22 +63,28 @@ pub(crate) const VISIBLE_TO_USER: &str = " AND EXISTS (SELECT 1 FROM folder_perm
        OR (p.is_group AND EXISTS (SELECT 1 FROM group_members g WHERE g.context_id = p.context_id \
            AND g.group_id = p.entity AND g.user_id = $2))))";
 
+/// `VISIBLE_TO_USER` for the one folder whose id is `$3`.
+const VISIBLE_ONE: &str = " AND f.id = $3 AND EXISTS (SELECT 1 FROM folder_permissions p \
+     WHERE p.context_id = f.context_id AND p.folder_id = f.id AND (p.folder_perm >= 1 OR p.is_admin) AND ( \
+       (p.is_group = FALSE AND p.entity = $2) \
+       OR (p.is_group AND p.entity = 0) \
+       OR (p.is_group AND EXISTS (SELECT 1 FROM group_members g WHERE g.context_id = p.context_id \
+           AND g.group_id = p.entity AND g.user_id = $2))))";
+
 impl FolderScope {
-    /// The filter on `folders f` and on `folder_permissions`.
-    pub(crate) fn clauses(self) -> (String, String) {
+    /// The filter on `folders f`.
+    pub(crate) fn clause(self) -> &'static str {
         match self {
-            FolderScope::All => (String::new(), String::new()),
-            FolderScope::Id(_) => (" AND f.id = $2".into(), " AND folder_id = $2".into()),
-            FolderScope::VisibleTo(_) => (
-                VISIBLE_TO_USER.into(),
-                format!(" AND folder_id IN (SELECT f.id FROM folders f WHERE f.context_id = $1{VISIBLE_TO_USER})"),
-            ),
+            FolderScope::All => "",
+            FolderScope::Id(_) => " AND f.id = $2",
+            FolderScope::VisibleTo(_) => VISIBLE_TO_USER,
+            FolderScope::VisibleOne(..) => VISIBLE_ONE,
         }
     }
 }
 
-/// A value bound to a statement that runs on a task of its own (a stream), so it must
-/// own its data.
+/// A value bound to a statement built for one page of a listing, which must own its data
+/// (the listing outlives the call that opened it).
 #[derive(Debug, Clone)]
 pub(crate) enum Arg {
     Int(i64),
@@ -85,11 +93,6 @@ pub(crate) enum Arg {
 
 /// The largest number of names one `IN (...)` list carries.
 pub(crate) const NAMES_PER_BATCH: usize = 500;
-
-/// How many rows a stream reads ahead of its consumer: summaries are small, full objects
-/// may each be a megabyte.
-pub(crate) const SUMMARIES_AHEAD: usize = 256;
-pub(crate) const OBJECTS_AHEAD: usize = 16;
 
 /// The conditions `filter` puts on the objects row `o`, each starting with ` AND `; their
 /// values are appended to `args`, whose length numbers the placeholders.
@@ -132,6 +135,29 @@ pub(crate) fn bounded_dead_properties_sql(condition: &str) -> String {
     )
 }
 
+/// How many times a write runs when the database gives up on it because of concurrent
+/// writers (a deadlock victim, SQLite's write lock still held after the busy timeout).
+const WRITE_ATTEMPTS: u32 = 4;
+
+/// Runs `attempt`, again after a short pause while it fails with `Contention`, at most
+/// `WRITE_ATTEMPTS` times. Each attempt is a transaction of its own that wrote nothing.
+pub(crate) async fn retrying<T, F, Fut>(mut attempt: F) -> super::StoreResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = super::StoreResult<T>>,
+{
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match attempt().await {
+            Err(super::StoreError::Contention(_)) if tries < WRITE_ATTEMPTS => {
+                tokio::time::sleep(std::time::Duration::from_millis(10 << tries)).await;
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
 /// `$first, $first+1, ...` for `count` values.
 pub(crate) fn placeholders(first: usize, count: usize) -> String {
     (first..first + count)
@@ -147,15 +173,16 @@ macro_rules! impl_sql_store {
         use sqlx::Row as _;
 
         use $crate::store::sql::{
-            bounded_dead_properties_sql, member_filter_sql, placeholders, Arg, FolderScope, Link,
-            UserScope, NAMES_PER_BATCH, OBJECTS_AHEAD, SUMMARIES_AHEAD, VISIBLE_TO_USER,
+            bounded_dead_properties_sql, member_filter_sql, placeholders, retrying, Arg,
+            FolderScope, Link, UserScope, NAMES_PER_BATCH,
         };
 
         const CONTEXT_COLUMNS: &str = "id, name, enabled";
         const USER_COLUMNS: &str =
             "context_id, id, login, mail, display_name, password_hash, enabled";
-        const FOLDER_COLUMNS: &str = "context_id, id, parent_id, module, folder_type, owner_id, \
-             name, color, description, is_default, subscribed, used_for_sync, sort_order, dav_name";
+        const FOLDER_COLUMNS: &str = "f.context_id, f.id, f.parent_id, f.module, f.folder_type, \
+             f.owner_id, f.name, f.color, f.description, f.is_default, f.subscribed, \
+             f.used_for_sync, f.sort_order, f.dav_name";
         const OBJECT_COLUMNS: &str = "folder_id, resource_name, uid, component, etag, data, \
              start_at, end_at, display_name, user_id, modified_at";
 
@@ -182,6 +209,7 @@ macro_rules! impl_sql_store {
                 match self {
                     FolderScope::All => query,
                     FolderScope::Id(id) | FolderScope::VisibleTo(id) => query.bind(id),
+                    FolderScope::VisibleOne(user, id) => query.bind(user).bind(id),
                 }
             }
         }
@@ -190,7 +218,7 @@ macro_rules! impl_sql_store {
             match err.as_database_error() {
                 Some(db) if db.is_unique_violation() => StoreError::AlreadyExists(what.into()),
                 Some(db) if db.is_foreign_key_violation() => StoreError::NotFound,
-                _ => StoreError::Database(err),
+                _ => StoreError::from(err),
             }
         }
 
@@ -241,19 +269,20 @@ macro_rules! impl_sql_store {
             })
         }
 
-        fn permission_from(row: &Row) -> StoreResult<(FolderId, Permission)> {
-            Ok((
-                row.try_get("folder_id")?,
-                Permission {
-                    entity: row.try_get("entity")?,
-                    is_group: row.try_get("is_group")?,
-                    folder: row.try_get("folder_perm")?,
-                    read: row.try_get("read_perm")?,
-                    write: row.try_get("write_perm")?,
-                    delete: row.try_get("delete_perm")?,
-                    admin: row.try_get("is_admin")?,
-                },
-            ))
+        /// The permission a folder row joined with `folder_permissions` carries, if any.
+        fn permission_from(row: &Row) -> StoreResult<Option<Permission>> {
+            let Some(entity) = row.try_get::<Option<i64>, _>("entity")? else {
+                return Ok(None);
+            };
+            Ok(Some(Permission {
+                entity,
+                is_group: row.try_get("is_group")?,
+                folder: row.try_get("folder_perm")?,
+                read: row.try_get("read_perm")?,
+                write: row.try_get("write_perm")?,
+                delete: row.try_get("delete_perm")?,
+                admin: row.try_get("is_admin")?,
+            }))
         }
 
         fn object_from(row: &Row) -> StoreResult<StoredObject> {
@@ -311,18 +340,9 @@ macro_rules! impl_sql_store {
             }
         }
 
-        /// A deadlock or serialization failure: the transaction may simply be run again.
-        fn is_retryable(err: &StoreError) -> bool {
-            match err {
-                StoreError::Database(e) => e
-                    .as_database_error()
-                    .and_then(|db| db.code())
-                    .is_some_and(|code| code == "40P01" || code == "40001"),
-                _ => false,
-            }
-        }
-
-        async fn check_token(pool: &sqlx::Pool<$db>, context: ContextId, since: i64) -> StoreResult<()> {
+        /// Checks the sync token `since` against the change log's floor; returns the
+        /// context's current sequence.
+        async fn check_token(pool: &sqlx::Pool<$db>, context: ContextId, since: i64) -> StoreResult<i64> {
             let row = sqlx::query("SELECT seq, floor_seq FROM context_counters WHERE context_id = $1")
                 .bind(context)
                 .fetch_optional(pool)
@@ -332,53 +352,10 @@ macro_rules! impl_sql_store {
             if since < floor || since > current || since < 0 {
                 return Err(StoreError::InvalidSyncToken(since));
             }
-            Ok(())
+            Ok(current)
         }
 
-        /// Runs `sql` on a task of its own and hands its rows over as a stream, at most
-        /// `ahead` rows before the consumer. The task ends, and the query with it, when the
-        /// rows run out, on the first error, or when the stream is dropped. With `token`
-        /// the sync token `(context, since)` is checked first.
-        fn stream_rows<T: Send + 'static>(
-            pool: sqlx::Pool<$db>,
-            sql: String,
-            args: Vec<Arg>,
-            ahead: usize,
-            token: Option<(ContextId, i64)>,
-            map: fn(&Row) -> StoreResult<T>,
-        ) -> futures::stream::BoxStream<'static, StoreResult<T>> {
-            use futures::StreamExt as _;
-            let (sender, receiver) = tokio::sync::mpsc::channel::<StoreResult<T>>(ahead);
-            tokio::spawn(async move {
-                if let Some((context, since)) = token {
-                    if let Err(e) = check_token(&pool, context, since).await {
-                        let _ = sender.send(Err(e)).await;
-                        return;
-                    }
-                }
-                let mut query = sqlx::query(&sql);
-                for arg in args {
-                    query = bind_arg(query, arg);
-                }
-                let mut rows = query.fetch(&pool);
-                loop {
-                    let row = tokio::select! {
-                        row = rows.next() => row,
-                        _ = sender.closed() => break,
-                    };
-                    let Some(row) = row else { break };
-                    let item = row.map_err(StoreError::from).and_then(|row| map(&row));
-                    let failed = item.is_err();
-                    if sender.send(item).await.is_err() || failed {
-                        break;
-                    }
-                }
-            });
-            futures::stream::unfold(receiver, |mut receiver| async move {
-                receiver.recv().await.map(|item| (item, receiver))
-            })
-            .boxed()
-        }
+        $crate::store::paging::impl_paged_listings!($store, $db);
 
         impl $store {
             /// Users of a context with their aliases and modules: three queries whatever
@@ -421,29 +398,28 @@ macro_rules! impl_sql_store {
                 Ok(by_user)
             }
 
-            /// Folders of a context with their permissions: two queries, each limited to
-            /// the folders in `scope`.
+            /// Folders of a context in `scope` with their permissions, in one statement: a
+            /// folder deleted meanwhile is either read whole or not at all, never without
+            /// its permissions.
             async fn load_folders(&self, context: ContextId, scope: FolderScope) -> StoreResult<Vec<Folder>> {
-                let (folders_clause, permissions_clause) = scope.clauses();
-                let folders_sql =
-                    format!("SELECT {FOLDER_COLUMNS} FROM folders f WHERE f.context_id = $1{folders_clause} ORDER BY f.id");
-                let rows = scope.bind(sqlx::query(&folders_sql).bind(context)).fetch_all(&self.pool).await?;
-                let mut folders = rows.iter().map(folder_from).collect::<StoreResult<Vec<_>>>()?;
-                if folders.is_empty() {
-                    return Ok(folders);
-                }
-                let permissions_sql = format!(
-                    "SELECT folder_id, entity, is_group, folder_perm, read_perm, write_perm, delete_perm, is_admin \
-                     FROM folder_permissions WHERE context_id = $1{permissions_clause} ORDER BY folder_id, is_group, entity"
+                let folders_clause = scope.clause();
+                let sql = format!(
+                    "SELECT {FOLDER_COLUMNS}, p.entity, p.is_group, p.folder_perm, p.read_perm, \
+                     p.write_perm, p.delete_perm, p.is_admin \
+                     FROM folders f LEFT JOIN folder_permissions p \
+                     ON p.context_id = f.context_id AND p.folder_id = f.id \
+                     WHERE f.context_id = $1{folders_clause} ORDER BY f.id, p.is_group, p.entity"
                 );
-                let rows = scope.bind(sqlx::query(&permissions_sql).bind(context)).fetch_all(&self.pool).await?;
-                let mut by_folder: std::collections::HashMap<FolderId, Vec<Permission>> = Default::default();
+                let rows = scope.bind(sqlx::query(&sql).bind(context)).fetch_all(&self.pool).await?;
+                let mut folders: Vec<Folder> = Vec::new();
                 for row in &rows {
-                    let (folder, permission) = permission_from(row)?;
-                    by_folder.entry(folder).or_default().push(permission);
-                }
-                for folder in &mut folders {
-                    folder.permissions = by_folder.remove(&folder.id).unwrap_or_default();
+                    let id: FolderId = row.try_get("id")?;
+                    if folders.last().is_none_or(|f| f.id != id) {
+                        folders.push(folder_from(row)?);
+                    }
+                    if let (Some(folder), Some(permission)) = (folders.last_mut(), permission_from(row)?) {
+                        folder.permissions.push(permission);
+                    }
                 }
                 Ok(folders)
             }
@@ -460,10 +436,9 @@ macro_rules! impl_sql_store {
                 condition: &WriteCondition,
                 overwrite: bool,
             ) -> StoreResult<WriteOutcome> {
-                let mut tx = self.pool.begin().await?;
-                Self::lock_context(&mut tx, context).await?;
+                let mut tx = self.begin_locked(context).await?;
                 let source = sqlx::query(
-                    "SELECT uid, etag FROM objects WHERE context_id = $1 AND folder_id = $2 AND resource_name = $3",
+                    "SELECT uid, etag, user_id FROM objects WHERE context_id = $1 AND folder_id = $2 AND resource_name = $3",
                 )
                 .bind(context)
                 .bind(from)
@@ -472,9 +447,13 @@ macro_rules! impl_sql_store {
                 .await?
                 .ok_or(StoreError::NotFound)?;
                 let (uid, etag): (String, String) = (source.try_get("uid")?, source.try_get("etag")?);
+                let author: Option<UserId> = source.try_get("user_id")?;
                 match condition {
                     WriteCondition::MustNotExist => return Err(StoreError::PreconditionFailed),
                     WriteCondition::IfMatch(expected) if *expected != etag => {
+                        return Err(StoreError::PreconditionFailed)
+                    }
+                    WriteCondition::AuthoredBy(expected) if *expected != author => {
                         return Err(StoreError::PreconditionFailed)
                     }
                     _ => {}
@@ -536,22 +515,6 @@ macro_rules! impl_sql_store {
                 rows.iter().map(object_from).collect()
             }
 
-            /// The `SELECT` of a member listing and its arguments.
-            fn member_listing(
-                context: ContextId,
-                folder: FolderId,
-                columns: &str,
-                filter: &MemberFilter,
-            ) -> (String, Vec<Arg>) {
-                let mut args = vec![Arg::Int(context), Arg::Int(folder)];
-                let conditions = member_filter_sql(filter, &mut args);
-                let sql = format!(
-                    "SELECT {columns} FROM objects o WHERE o.context_id = $1 AND o.folder_id = $2{conditions} \
-                     ORDER BY o.resource_name"
-                );
-                (sql, args)
-            }
-
             async fn uid_conflict(
                 &self,
                 context: ContextId,
@@ -579,7 +542,7 @@ macro_rules! impl_sql_store {
                         self.uid_conflict(context, folder, uid).await
                     }
                     Some(db) if db.is_foreign_key_violation() => StoreError::NotFound,
-                    _ => StoreError::Database(err),
+                    _ => StoreError::from(err),
                 }
             }
 
@@ -603,27 +566,37 @@ macro_rules! impl_sql_store {
                 Ok(found > 0)
             }
 
-            /// Replaces the named member; `expected_etag` None means any version.
+            /// Replaces the named member if `condition` holds (`MustNotExist` never does).
             ///
             /// This and `insert_object` read their `RETURNING` row with `fetch_all`, which
             /// steps the statement to its end: SQLite runs its WAL auto-checkpoint only when
             /// a statement completes, not when it is reset after its first row as
-            /// `fetch_optional` does, and object writes are single autocommit statements.
-            /// Cut short, they would leave the WAL growing with every write, and every page
-            /// read searching all of it.
-            async fn update_object(
-                &self,
+            /// `fetch_optional` does. Cut short, writes would leave the WAL growing with
+            /// every write, and every page read searching all of it.
+            async fn update_object<'e, E>(
+                executor: E,
                 context: ContextId,
                 folder: FolderId,
                 object: &WriteObject,
                 etag: &str,
-                expected_etag: Option<&str>,
-            ) -> Result<Option<String>, sqlx::Error> {
+                condition: &WriteCondition,
+            ) -> Result<Option<String>, sqlx::Error>
+            where
+                E: sqlx::Executor<'e, Database = $db>,
+            {
+                // $13: the etag that must match; $14: whether the author must be $15.
+                let (expected_etag, expected_author) = match condition {
+                    WriteCondition::IfMatch(etag) => (Some(etag.as_str()), None),
+                    WriteCondition::AuthoredBy(author) => (None, Some(*author)),
+                    WriteCondition::Unconditional => (None, None),
+                    WriteCondition::MustNotExist => return Ok(None),
+                };
                 sqlx::query_scalar(
                     "UPDATE objects SET uid = $4, component = $5, data = $6, etag = $7, \
                      start_at = $8, end_at = $9, display_name = $10, user_id = $11, modified_at = $12 \
                      WHERE context_id = $1 AND folder_id = $2 AND resource_name = $3 \
-                     AND ($13 IS NULL OR etag = $13) RETURNING etag",
+                     AND ($13 IS NULL OR etag = $13) \
+                     AND (NOT $14 OR user_id = $15 OR (user_id IS NULL AND $15 IS NULL)) RETURNING etag",
                 )
                 .bind(context)
                 .bind(folder)
@@ -638,7 +611,9 @@ macro_rules! impl_sql_store {
                 .bind(object.user_id)
                 .bind(now_epoch())
                 .bind(expected_etag)
-                .fetch_all(&self.pool)
+                .bind(expected_author.is_some())
+                .bind(expected_author.flatten())
+                .fetch_all(executor)
                 .await
                 .map(|etags| etags.into_iter().next())
             }
@@ -744,6 +719,101 @@ macro_rules! impl_sql_store {
                     .fetch_optional(executor)
                     .await?
                     .ok_or(StoreError::NotFound)
+            }
+
+            /// A transaction holding the context's write lock from its first statement.
+            ///
+            /// Every change of a context's objects, folders, permissions or dead properties
+            /// bumps its sequence in `context_counters`, so every writer locks that row; a
+            /// writer that locked rows of its own first (an object being replaced, the
+            /// folder its insert refers to) and then waited for the counter while the
+            /// counter's holder waited for those rows would deadlock. Taking the counter
+            /// first orders all writers of a context by it.
+            async fn begin_locked(&self, context: ContextId) -> StoreResult<sqlx::Transaction<'static, $db>> {
+                let mut tx = self.pool.begin().await?;
+                Self::lock_context(&mut tx, context).await?;
+                Ok(tx)
+            }
+
+            /// One attempt at `put_object`, in one transaction under the context's lock.
+            async fn put_once(
+                &self,
+                context: ContextId,
+                folder: FolderId,
+                object: &WriteObject,
+                etag: &str,
+                condition: &WriteCondition,
+            ) -> StoreResult<WriteOutcome> {
+                let mut tx = self.begin_locked(context).await?;
+                let mut written = Self::update_object(&mut *tx, context, folder, object, etag, condition)
+                    .await
+                    .map(|etag| etag.map(|etag| WriteOutcome { etag, created: false }));
+                if matches!(written, Ok(None))
+                    && matches!(condition, WriteCondition::MustNotExist | WriteCondition::Unconditional)
+                {
+                    written = Self::insert_object(&mut *tx, context, folder, object, etag)
+                        .await
+                        .map(|etag| etag.map(|etag| WriteOutcome { etag, created: true }));
+                }
+                match written {
+                    Ok(Some(outcome)) => {
+                        tx.commit().await?;
+                        Ok(outcome)
+                    }
+                    // The member is not as the condition wants it (no writer of this
+                    // context can have come between: the lock orders them all).
+                    Ok(None) => Err(StoreError::PreconditionFailed),
+                    Err(e) => {
+                        drop(tx);
+                        Err(self.write_error(e, context, folder, &object.uid).await)
+                    }
+                }
+            }
+
+            /// One attempt at `delete_object`, in one transaction under the context's lock.
+            async fn delete_once(
+                &self,
+                context: ContextId,
+                folder: FolderId,
+                resource_name: &str,
+                condition: &WriteCondition,
+            ) -> StoreResult<()> {
+                let mut tx = self.begin_locked(context).await?;
+                let (expected_etag, expected_author) = match condition {
+                    WriteCondition::IfMatch(etag) => (Some(etag.as_str()), None),
+                    WriteCondition::AuthoredBy(author) => (None, Some(*author)),
+                    WriteCondition::Unconditional => (None, None),
+                    WriteCondition::MustNotExist => {
+                        return if Self::object_exists(&mut *tx, context, folder, resource_name).await? {
+                            Err(StoreError::PreconditionFailed)
+                        } else {
+                            Err(StoreError::NotFound)
+                        };
+                    }
+                };
+                let done = sqlx::query(
+                    "DELETE FROM objects WHERE context_id = $1 AND folder_id = $2 AND resource_name = $3 \
+                     AND ($4 IS NULL OR etag = $4) \
+                     AND (NOT $5 OR user_id = $6 OR (user_id IS NULL AND $6 IS NULL))",
+                )
+                .bind(context)
+                .bind(folder)
+                .bind(resource_name)
+                .bind(expected_etag)
+                .bind(expected_author.is_some())
+                .bind(expected_author.flatten())
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() == 1 {
+                    tx.commit().await?;
+                    Ok(())
+                } else if *condition != WriteCondition::Unconditional
+                    && Self::object_exists(&mut *tx, context, folder, resource_name).await?
+                {
+                    Err(StoreError::PreconditionFailed)
+                } else {
+                    Err(StoreError::NotFound)
+                }
             }
 
             /// Takes the context's write lock inside `tx` (so later checks and writes see
@@ -1190,7 +1260,7 @@ macro_rules! impl_sql_store {
             }
 
             async fn delete_user(&self, context: ContextId, id: UserId) -> StoreResult<()> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_locked(context).await?;
                 sqlx::query("DELETE FROM objects WHERE context_id = $1 AND folder_id = $2 AND user_id = $3")
                     .bind(context)
                     .bind(GLOBAL_ADDRESS_BOOK)
@@ -1412,32 +1482,12 @@ macro_rules! impl_sql_store {
                 user: UserId,
                 id: FolderId,
             ) -> StoreResult<Option<Folder>> {
-                let sql = format!(
-                    "SELECT {FOLDER_COLUMNS} FROM folders f WHERE f.context_id = $1{VISIBLE_TO_USER} AND f.id = $3"
-                );
-                let row = sqlx::query(&sql)
-                    .bind(context)
-                    .bind(user)
-                    .bind(id)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                let Some(row) = row else {
-                    return Ok(None);
-                };
-                let mut folder = folder_from(&row)?;
-                let rows = sqlx::query(
-                    "SELECT folder_id, entity, is_group, folder_perm, read_perm, write_perm, delete_perm, is_admin \
-                     FROM folder_permissions WHERE context_id = $1 AND folder_id = $2 ORDER BY is_group, entity",
-                )
-                .bind(context)
-                .bind(id)
-                .fetch_all(&self.pool)
-                .await?;
-                folder.permissions = rows
-                    .iter()
-                    .map(|row| permission_from(row).map(|(_, permission)| permission))
-                    .collect::<StoreResult<_>>()?;
-                Ok(Some(folder))
+                // With its permissions in the same statement: a folder deleted meanwhile is
+                // gone as a whole, never seen without the permissions that made it visible.
+                Ok(self
+                    .load_folders(context, FolderScope::VisibleOne(user, id))
+                    .await?
+                    .pop())
             }
 
             async fn visible_folders(&self, context: ContextId, user: UserId) -> StoreResult<Vec<Folder>> {
@@ -1474,6 +1524,7 @@ macro_rules! impl_sql_store {
                 // One statement: only the columns the update names change, so two
                 // concurrent updates of different properties both take effect. The
                 // clearable columns carry a flag saying whether they are set.
+                let mut tx = self.begin_locked(context).await?;
                 let done = sqlx::query(
                     "UPDATE folders SET name = COALESCE($3, name), \
                      color = CASE WHEN $4 THEN $5 ELSE color END, \
@@ -1495,11 +1546,12 @@ macro_rules! impl_sql_store {
                 .bind(update.sort_order.is_some())
                 .bind(update.sort_order.flatten())
                 .bind(now_epoch())
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
                 if done.rows_affected() == 0 {
                     return Err(StoreError::NotFound);
                 }
+                tx.commit().await?;
                 self.folder(context, id).await
             }
 
@@ -1509,7 +1561,10 @@ macro_rules! impl_sql_store {
                 folder: FolderId,
                 permission: Permission,
             ) -> StoreResult<()> {
-                Self::upsert_permission(&self.pool, context, folder, &permission).await
+                let mut tx = self.begin_locked(context).await?;
+                Self::upsert_permission(&mut *tx, context, folder, &permission).await?;
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn remove_permission(
@@ -1519,6 +1574,7 @@ macro_rules! impl_sql_store {
                 entity: i64,
                 is_group: bool,
             ) -> StoreResult<()> {
+                let mut tx = self.begin_locked(context).await?;
                 let done = sqlx::query(
                     "DELETE FROM folder_permissions WHERE context_id = $1 AND folder_id = $2 \
                      AND entity = $3 AND is_group = $4",
@@ -1527,11 +1583,12 @@ macro_rules! impl_sql_store {
                 .bind(folder)
                 .bind(entity)
                 .bind(is_group)
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
                 if done.rows_affected() == 0 {
                     return Err(StoreError::NotFound);
                 }
+                tx.commit().await?;
                 Ok(())
             }
 
@@ -1539,23 +1596,26 @@ macro_rules! impl_sql_store {
                 // Members (leaving tombstones), then the collection's dead properties, then
                 // the folder: its own tombstone is the last change recorded, whatever order
                 // the database runs cascades in.
-                let mut tx = self.pool.begin().await?;
-                for sql in [
-                    "DELETE FROM objects WHERE context_id = $1 AND folder_id = $2",
-                    "DELETE FROM dead_properties WHERE context_id = $1 AND folder_id = $2",
-                ] {
-                    sqlx::query(sql).bind(context).bind(id).execute(&mut *tx).await?;
-                }
-                let done = sqlx::query("DELETE FROM folders WHERE context_id = $1 AND id = $2")
-                    .bind(context)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::NotFound);
-                }
-                tx.commit().await?;
-                Ok(())
+                retrying(|| async move {
+                    let mut tx = self.begin_locked(context).await?;
+                    for sql in [
+                        "DELETE FROM objects WHERE context_id = $1 AND folder_id = $2",
+                        "DELETE FROM dead_properties WHERE context_id = $1 AND folder_id = $2",
+                    ] {
+                        sqlx::query(sql).bind(context).bind(id).execute(&mut *tx).await?;
+                    }
+                    let done = sqlx::query("DELETE FROM folders WHERE context_id = $1 AND id = $2")
+                        .bind(context)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    if done.rows_affected() == 0 {
+                        return Err(StoreError::NotFound);
+                    }
+                    tx.commit().await?;
+                    Ok(())
+                })
+                .await
             }
 
             async fn put_object(
@@ -1566,39 +1626,7 @@ macro_rules! impl_sql_store {
                 condition: WriteCondition,
             ) -> StoreResult<WriteOutcome> {
                 let etag = etag_of(&object.data);
-                let conflict = |e| self.write_error(e, context, folder, &object.uid);
-                match condition {
-                    WriteCondition::MustNotExist => {
-                        match Self::insert_object(&self.pool, context, folder, object, &etag).await {
-                            Ok(Some(etag)) => Ok(WriteOutcome { etag, created: true }),
-                            Ok(None) => Err(StoreError::PreconditionFailed),
-                            Err(e) => Err(conflict(e).await),
-                        }
-                    }
-                    WriteCondition::IfMatch(expected) => {
-                        match self.update_object(context, folder, object, &etag, Some(&expected)).await {
-                            Ok(Some(etag)) => Ok(WriteOutcome { etag, created: false }),
-                            Ok(None) => Err(StoreError::PreconditionFailed),
-                            Err(e) => Err(conflict(e).await),
-                        }
-                    }
-                    WriteCondition::Unconditional => {
-                        // Replace, else create; a create that loses a race replaces instead.
-                        for _ in 0..3 {
-                            match self.update_object(context, folder, object, &etag, None).await {
-                                Ok(Some(etag)) => return Ok(WriteOutcome { etag, created: false }),
-                                Ok(None) => {}
-                                Err(e) => return Err(conflict(e).await),
-                            }
-                            match Self::insert_object(&self.pool, context, folder, object, &etag).await {
-                                Ok(Some(etag)) => return Ok(WriteOutcome { etag, created: true }),
-                                Ok(None) => {}
-                                Err(e) => return Err(conflict(e).await),
-                            }
-                        }
-                        Err(StoreError::PreconditionFailed)
-                    }
-                }
+                retrying(|| self.put_once(context, folder, object, &etag, &condition)).await
             }
 
             async fn object(
@@ -1626,34 +1654,7 @@ macro_rules! impl_sql_store {
                 resource_name: &str,
                 condition: WriteCondition,
             ) -> StoreResult<()> {
-                let expected = match &condition {
-                    WriteCondition::IfMatch(etag) => Some(etag.as_str()),
-                    WriteCondition::Unconditional => None,
-                    WriteCondition::MustNotExist => {
-                        return if Self::object_exists(&self.pool, context, folder, resource_name).await? {
-                            Err(StoreError::PreconditionFailed)
-                        } else {
-                            Err(StoreError::NotFound)
-                        };
-                    }
-                };
-                let done = sqlx::query(
-                    "DELETE FROM objects WHERE context_id = $1 AND folder_id = $2 AND resource_name = $3 \
-                     AND ($4 IS NULL OR etag = $4)",
-                )
-                .bind(context)
-                .bind(folder)
-                .bind(resource_name)
-                .bind(expected)
-                .execute(&self.pool)
-                .await?;
-                if done.rows_affected() == 1 {
-                    Ok(())
-                } else if expected.is_some() && Self::object_exists(&self.pool, context, folder, resource_name).await? {
-                    Err(StoreError::PreconditionFailed)
-                } else {
-                    Err(StoreError::NotFound)
-                }
+                retrying(|| self.delete_once(context, folder, resource_name, &condition)).await
             }
 
             fn object_summary_stream(
@@ -1662,9 +1663,7 @@ macro_rules! impl_sql_store {
                 folder: FolderId,
                 filter: MemberFilter,
             ) -> futures::stream::BoxStream<'static, StoreResult<ObjectSummary>> {
-                let columns = "o.resource_name, o.uid, o.etag, CAST(LENGTH(o.data) AS BIGINT) AS size, o.modified_at, o.user_id";
-                let (sql, args) = Self::member_listing(context, folder, columns, &filter);
-                stream_rows(self.pool.clone(), sql, args, SUMMARIES_AHEAD, None, summary_from)
+                self.summary_pages(context, folder, filter)
             }
 
             fn object_stream(
@@ -1673,8 +1672,7 @@ macro_rules! impl_sql_store {
                 folder: FolderId,
                 filter: MemberFilter,
             ) -> futures::stream::BoxStream<'static, StoreResult<StoredObject>> {
-                let (sql, args) = Self::member_listing(context, folder, OBJECT_COLUMNS, &filter);
-                stream_rows(self.pool.clone(), sql, args, OBJECTS_AHEAD, None, object_from)
+                self.object_pages(context, folder, filter)
             }
 
             async fn objects_by_names(
@@ -1707,14 +1705,7 @@ macro_rules! impl_sql_store {
                 if from == to && name == to_name {
                     return Err(StoreError::Invalid(format!("{name} cannot be moved onto itself")));
                 }
-                let mut attempts = 0;
-                loop {
-                    attempts += 1;
-                    match self.move_once(context, from, name, to, to_name, &condition, overwrite).await {
-                        Err(e) if attempts < 3 && is_retryable(&e) => continue,
-                        outcome => return outcome,
-                    }
-                }
+                retrying(|| self.move_once(context, from, name, to, to_name, &condition, overwrite)).await
             }
 
             async fn collections_dead_properties_within(
@@ -1784,8 +1775,7 @@ macro_rules! impl_sql_store {
                         large.namespace, large.name, bounds.max_value_bytes
                     )));
                 }
-                let mut tx = self.pool.begin().await?;
-                Self::lock_context(&mut tx, context).await?;
+                let mut tx = self.begin_locked(context).await?;
                 let exists = if resource_name.is_empty() {
                     let found: i64 =
                         sqlx::query_scalar("SELECT COUNT(*) FROM folders WHERE context_id = $1 AND id = $2")
@@ -1852,7 +1842,7 @@ macro_rules! impl_sql_store {
             }
 
             async fn check_sync_token(&self, context: ContextId, since: i64) -> StoreResult<()> {
-                check_token(&self.pool, context, since).await
+                check_token(&self.pool, context, since).await.map(|_| ())
             }
 
             fn sync_stream(
@@ -1866,47 +1856,7 @@ macro_rules! impl_sql_store {
                     use futures::StreamExt as _;
                     return futures::stream::empty().boxed();
                 }
-                let mut args = vec![Arg::Int(context)];
-                args.extend(folders.iter().map(|f| Arg::Int(*f)));
-                let folder_list = placeholders(2, folders.len());
-                let sql = if since == 0 {
-                    // Every live member; one whose change was never logged sorts first.
-                    let conditions = member_filter_sql(&filter, &mut args);
-                    format!(
-                        "SELECT o.folder_id, o.resource_name, COALESCE(c.seq, 0) AS seq, FALSE AS deleted, \
-                         o.etag, CAST(LENGTH(o.data) AS BIGINT) AS size, o.modified_at, o.user_id AS creator \
-                         FROM objects o LEFT JOIN changes c ON c.context_id = o.context_id \
-                         AND c.folder_id = o.folder_id AND c.resource_name = o.resource_name \
-                         WHERE o.context_id = $1 AND o.folder_id IN ({folder_list}){conditions} \
-                         ORDER BY COALESCE(c.seq, 0), o.folder_id, o.resource_name"
-                    )
-                } else {
-                    // A logged member without a row is a tombstone, whatever its flag says.
-                    args.push(Arg::Int(since));
-                    let since_param = args.len();
-                    let conditions = member_filter_sql(&filter, &mut args);
-                    format!(
-                        "SELECT c.folder_id, c.resource_name, c.seq, \
-                         CASE WHEN o.resource_name IS NULL THEN TRUE ELSE FALSE END AS deleted, \
-                         o.etag, CAST(LENGTH(o.data) AS BIGINT) AS size, o.modified_at, \
-                         CASE WHEN o.resource_name IS NULL THEN c.creator ELSE o.user_id END AS creator \
-                         FROM changes c LEFT JOIN objects o ON o.context_id = c.context_id \
-                         AND o.folder_id = c.folder_id AND o.resource_name = c.resource_name \
-                         WHERE c.context_id = $1 AND c.folder_id IN ({folder_list}) AND c.seq > ${since_param} \
-                         AND c.resource_name <> '' \
-                         AND (o.resource_name IS NULL OR (1 = 1{conditions})) \
-                         ORDER BY c.seq, c.folder_id, c.resource_name"
-                    )
-                };
-                stream_rows(
-                    self.pool.clone(),
-                    sql,
-                    args,
-                    SUMMARIES_AHEAD,
-                    // An initial sync names no token, so no floor applies to it.
-                    (since != 0).then_some((context, since)),
-                    sync_member_from,
-                )
+                self.sync_pages(context, folders, since, filter)
             }
 
             async fn current_seq(&self, context: ContextId) -> StoreResult<i64> {

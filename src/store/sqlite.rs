@@ -2,7 +2,6 @@
 
 use std::path::Path;
 use std::str::FromStr;
-use std::time::Duration;
 
 use sqlx::sqlite::{
     Sqlite, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
@@ -18,22 +17,28 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
-    pub async fn connect(url: &str) -> StoreResult<SqliteStore> {
-        Self::with_options(SqliteConnectOptions::from_str(url)?).await
+    pub async fn connect(url: &str, settings: &PoolSettings) -> StoreResult<SqliteStore> {
+        Self::with_options(SqliteConnectOptions::from_str(url)?, settings).await
     }
 
-    pub async fn open_file(path: &Path) -> StoreResult<SqliteStore> {
-        Self::with_options(SqliteConnectOptions::new().filename(path)).await
+    pub async fn open_file(path: &Path, settings: &PoolSettings) -> StoreResult<SqliteStore> {
+        Self::with_options(SqliteConnectOptions::new().filename(path), settings).await
     }
 
-    async fn with_options(options: SqliteConnectOptions) -> StoreResult<SqliteStore> {
+    async fn with_options(
+        options: SqliteConnectOptions,
+        settings: &PoolSettings,
+    ) -> StoreResult<SqliteStore> {
+        // A write waits for the file's write lock as long as a request waits for a
+        // connection: both are the database being busy.
         let options = options
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(30));
+            .busy_timeout(settings.acquire_timeout);
         let pool = SqlitePoolOptions::new()
-            .max_connections(8)
+            .max_connections(settings.max_connections.max(1))
+            .acquire_timeout(settings.acquire_timeout)
             .connect_with(options)
             .await?;
         Ok(SqliteStore { pool })

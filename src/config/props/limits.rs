@@ -371,4 +371,36 @@ properties! {
         env: None,
         doc: "The header trusted proxies append the client address to: X-Forwarded-For (Apache, Envoy/Istio, nginx) or Forwarded (RFC 7239).",
     }
+
+    // The database (store): what a request may wait for it.
+    DatabaseConnections {
+        name: "davgate.limits.databaseConnections",
+        value: u32,
+        parse: values::parse_u32,
+        kind: Kind::Integer,
+        default: "16",
+        cascade: false,
+        env: None,
+        doc: "Database connections the process keeps open at most (PostgreSQL and SQLite). A connection is held only while a query runs, never while a response waits for its client.",
+    }
+    DatabaseAcquireTimeoutMillis {
+        name: "davgate.limits.databaseAcquireTimeoutMillis",
+        value: u32,
+        parse: values::parse_u32,
+        kind: Kind::Integer,
+        default: "2000",
+        cascade: false,
+        env: None,
+        doc: "Milliseconds a request waits for a database connection (on SQLite also for the file's write lock); longer, it is answered 503 with Retry-After.",
+    }
+    DatabaseRetryAfterSeconds {
+        name: "davgate.limits.databaseRetryAfterSeconds",
+        value: u32,
+        parse: values::parse_u32,
+        kind: Kind::Integer,
+        default: "2",
+        cascade: false,
+        env: None,
+        doc: "The Retry-After of a 503 for an unreachable or busy database. Once a request found the database unreachable, DAV requests are answered 503 at once while davgate tries the database again at this interval.",
+    }
 }
