@@ -25,6 +25,8 @@ mod expect_entry;
 mod expect_public;
 #[path = "attack_matrix/planting.rs"]
 mod planting;
+#[path = "attack_matrix/regressions.rs"]
+mod regressions;
 #[path = "attack_matrix/requests.rs"]
 mod requests;
 #[path = "attack_matrix/store_state.rs"]

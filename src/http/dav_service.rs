@@ -70,6 +70,14 @@ async fn dispatch(
     if method == Method::OPTIONS {
         return Ok(options());
     }
+    // A method implemented on no resource is 501 (RFC 7231 4.1) before the path is looked
+    // at, so the answer tells nothing about what the path names.
+    if !ALLOW.split(", ").any(|m| m == method.as_str()) {
+        return Err(DavError::Status(
+            StatusCode::NOT_IMPLEMENTED,
+            format!("{method} is not implemented"),
+        ));
+    }
     let user = user.ok_or(DavError::Unauthorized)?.user;
     let me = DavUser::load(&state.store, &state.config, user).await?;
     let resource = DavResource::resolve(&state.store, &me, &sub).await?;
