@@ -80,7 +80,16 @@ async fn dispatch(
     }
     let user = user.ok_or(DavError::Unauthorized)?.user;
     let me = DavUser::load(&state.store, &state.config, user).await?;
-    let resource = DavResource::resolve(&state.store, &me, &sub).await?;
+    let resource = match DavResource::resolve(&state.store, &me, &sub).await {
+        // No address book is there for this user, and davgate makes none: the same
+        // answer whether another user's folder has that id or none does.
+        Err(DavError::NotFound) if makes_collection(method) && in_address_book_home(&sub) => {
+            return Err(DavError::Forbidden(
+                "address books cannot be created".into(),
+            ))
+        }
+        resolved => resolved?,
+    };
     if let Some(slot) = kind_slot {
         slot.set(resource.kind());
     }
@@ -131,10 +140,13 @@ async fn dispatch(
         ("MKCALENDAR" | "MKCOL", DavResource::UnmappedCalendar(segment)) => {
             mkcalendar::mkcalendar(state, &me, segment, body, method.as_str() == "MKCOL").await
         }
-        ("MKCALENDAR" | "MKCOL", _) => Err(DavError::MethodNotAllowed {
-            method: method.to_string(),
-            allow: ALLOW_COLLECTION,
-        }),
+        // Calendars and address books hold no collections (RFC 4791 4.2, RFC 6352 5.2).
+        (
+            "MKCALENDAR" | "MKCOL",
+            DavResource::CalendarMember { .. } | DavResource::AddressBookMember { .. },
+        ) => Err(DavError::Forbidden(
+            "collections cannot be created inside a calendar or an address book".into(),
+        )),
         ("GET" | "HEAD", DavResource::CalendarMember { collection, name }) => {
             object::get(state, &me, collection, name, method, headers).await
         }
@@ -162,6 +174,16 @@ async fn dispatch(
         (_, DavResource::UnmappedCalendar(_)) => Err(DavError::NotFound),
         (_, DavResource::Entry(_)) => Err(not_allowed(ALLOW_ENTRY)),
     }
+}
+
+fn makes_collection(method: &Method) -> bool {
+    matches!(method.as_str(), "MKCALENDAR" | "MKCOL")
+}
+
+/// `/carddav/<segment>/`: where an address book would be.
+fn in_address_book_home(sub: &str) -> bool {
+    let segments: Vec<&str> = sub.split('/').filter(|s| !s.is_empty()).collect();
+    matches!(segments.as_slice(), ["carddav", _])
 }
 
 fn options() -> Response {

@@ -5,7 +5,11 @@ use davgate::store::FolderModule;
 use http::StatusCode;
 
 use crate::common::caldav::{calendar_path, default_folder, LAYOUT};
+use crate::common::carddav::{book_path, contacts_folder};
 use crate::common::http::*;
+
+const MKCALENDAR: &str = r#"<?xml version="1.0" encoding="utf-8"?><C:mkcalendar xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:set><D:prop><D:displayname>New</D:displayname></D:prop></D:set></C:mkcalendar>"#;
+const MKCOL: &str = r#"<?xml version="1.0" encoding="utf-8"?><D:mkcol xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:set><D:prop><D:resourcetype><D:collection/><C:calendar/></D:resourcetype></D:prop></D:set></D:mkcol>"#;
 
 /// LOCK, UNLOCK, POST, PATCH and methods nobody defined are implemented on no resource:
 /// 501 (RFC 7231 4.1), the same on a collection the user owns, one she may not see and
@@ -42,5 +46,72 @@ async fn methods_implemented_nowhere_answer_501_whatever_the_path() {
             !allow.contains("LOCK") && !allow.contains("POST"),
             "{allow}"
         );
+    }
+}
+
+/// MKCOL and MKCALENDAR make calendars in the calendar home only. Below a calendar or an
+/// address book (a member path, taken or free) and in the address book home (davgate
+/// makes no address books) the location does not allow it: 403 (RFC 4918 9.3.1, RFC
+/// 4791 5.3.1), the same whether another user's folder has the id or none does. On an
+/// existing collection they stay 405, with the Allow of that collection.
+#[tokio::test]
+async fn collections_are_made_only_where_the_home_allows_them() {
+    for db in crate::common::databases().await {
+        let site = site(&db.store, LAYOUT).await;
+        let calendar =
+            calendar_path(&default_folder(&db.store, &site.alice, FolderModule::Calendar).await);
+        let book = book_path(contacts_folder(&db.store, &site.alice).await.id);
+        let bobs_book = book_path(contacts_folder(&db.store, &site.bob).await.id);
+        let nowhere = [
+            format!("{calendar}new.ics"),
+            format!("{book}new.vcf"),
+            "/dav/carddav/new-book/".to_string(),
+            bobs_book,
+            "/dav/carddav/987654/".to_string(),
+        ];
+        for (method, body) in [("MKCALENDAR", MKCALENDAR), ("MKCOL", MKCOL)] {
+            for path in &nowhere {
+                let answer = send(
+                    &site.app,
+                    Call::new(method, path)
+                        .auth("alice", ALICE_PASSWORD)
+                        .body(body),
+                )
+                .await;
+                assert_eq!(
+                    answer.status,
+                    StatusCode::FORBIDDEN,
+                    "{}: {method} {path}: {}",
+                    db.label,
+                    String::from_utf8_lossy(&answer.body)
+                );
+            }
+            for path in ["/dav/", calendar.as_str(), book.as_str()] {
+                let answer = send(
+                    &site.app,
+                    Call::new(method, path)
+                        .auth("alice", ALICE_PASSWORD)
+                        .body(body),
+                )
+                .await;
+                assert_eq!(
+                    answer.status,
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "{}: {method} {path}",
+                    db.label
+                );
+                let get = send(
+                    &site.app,
+                    Call::new("GET", path).auth("alice", ALICE_PASSWORD),
+                )
+                .await;
+                assert_eq!(
+                    answer.header("allow"),
+                    get.header("allow"),
+                    "{}: {path} names the same methods whichever it refuses",
+                    db.label
+                );
+            }
+        }
     }
 }
