@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 
 use super::error::DavError;
+use super::object::need_privilege;
 use super::observe::ResourceKind;
 use super::paths::decode_path;
 use super::resource::DavResource;
@@ -119,18 +120,17 @@ async fn dispatch(
             proppatch::proppatch(state, &me, folder, body).await
         }
         ("PROPPATCH", DavResource::AddressBook(book)) => {
+            let href = state.paths.external(&book.sub_path());
             let folder = match book {
                 AddressBook::Folder(folder) => proppatch::PatchedFolder {
                     id: folder.id(),
-                    href: state.paths.external(&book.sub_path()),
+                    href,
                     can_administer: folder.rights.can_administer(),
                     target: proppatch::Target::AddressBook,
                 },
-                AddressBook::Aggregated(_) => {
-                    return Err(DavError::Forbidden(
-                        "the aggregated address book has no properties of its own to change".into(),
-                    ))
-                }
+                // Its privilege set grants nobody write-properties: it has no properties
+                // of its own to change.
+                AddressBook::Aggregated(_) => return Err(need_privilege(href, "write-properties")),
             };
             proppatch::proppatch(state, &me, folder, body).await
         }

@@ -4,7 +4,7 @@
 use davgate::store::FolderModule;
 use http::StatusCode;
 
-use crate::common::caldav::{calendar_path, default_folder, LAYOUT};
+use crate::common::caldav::{calendar_path, default_folder, needed_privileges, LAYOUT};
 use crate::common::carddav::{book_path, contacts_folder};
 use crate::common::http::*;
 
@@ -113,5 +113,32 @@ async fn collections_are_made_only_where_the_home_allows_them() {
                 );
             }
         }
+    }
+}
+
+/// The aggregated address book grants nobody DAV:write-properties (its privilege set
+/// says so), so a PROPPATCH is refused with DAV:need-privileges naming it, as on any
+/// other collection the user may not change.
+#[tokio::test]
+async fn the_aggregated_address_book_refuses_proppatch_with_need_privileges() {
+    for db in crate::common::databases().await {
+        let site = site(&db.store, LAYOUT).await;
+        let answer = send(
+            &site.app,
+            Call::new("PROPPATCH", "/dav/carddav/Contacts/")
+                .auth("alice", ALICE_PASSWORD)
+                .body(r#"<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:"><D:set><D:prop><D:displayname>Mine</D:displayname></D:prop></D:set></D:propertyupdate>"#),
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::FORBIDDEN, "{}", db.label);
+        assert_eq!(
+            needed_privileges(&answer),
+            vec![(
+                "/dav/carddav/Contacts/".to_string(),
+                "write-properties".to_string()
+            )],
+            "{}",
+            db.label
+        );
     }
 }
