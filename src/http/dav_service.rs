@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 
 use super::error::DavError;
+use super::object::need_privilege;
 use super::observe::ResourceKind;
 use super::request_path;
 use super::resource::DavResource;
@@ -71,9 +72,26 @@ async fn dispatch(
     if method == Method::OPTIONS {
         return Ok(options());
     }
+    // A method implemented on no resource is 501 (RFC 7231 4.1) before the path is looked
+    // at, so the answer tells nothing about what the path names.
+    if !ALLOW.split(", ").any(|m| m == method.as_str()) {
+        return Err(DavError::Status(
+            StatusCode::NOT_IMPLEMENTED,
+            format!("{method} is not implemented"),
+        ));
+    }
     let user = user.ok_or(DavError::Unauthorized)?.user;
     let me = DavUser::load(&state.store, &state.config, user).await?;
-    let resource = DavResource::resolve(&state.store, &me, &segments).await?;
+    let resource = match DavResource::resolve(&state.store, &me, &segments).await {
+        // No address book is there for this user, and davgate makes none: the same
+        // answer whether another user's folder has that id or none does.
+        Err(DavError::NotFound) if makes_collection(method) && in_address_book_home(&segments) => {
+            return Err(DavError::Forbidden(
+                "address books cannot be created".into(),
+            ))
+        }
+        resolved => resolved?,
+    };
     if let Some(slot) = kind_slot {
         slot.set(resource.kind());
     }
@@ -103,18 +121,17 @@ async fn dispatch(
             proppatch::proppatch(state, &me, folder, body).await
         }
         ("PROPPATCH", DavResource::AddressBook(book)) => {
+            let href = state.paths.external(&book.sub_path());
             let folder = match book {
                 AddressBook::Folder(folder) => proppatch::PatchedFolder {
                     id: folder.id(),
-                    href: state.paths.external(&book.sub_path()),
+                    href,
                     can_administer: folder.rights.can_administer(),
                     target: proppatch::Target::AddressBook,
                 },
-                AddressBook::Aggregated(_) => {
-                    return Err(DavError::Forbidden(
-                        "the aggregated address book has no properties of its own to change".into(),
-                    ))
-                }
+                // Its privilege set grants nobody write-properties: it has no properties
+                // of its own to change.
+                AddressBook::Aggregated(_) => return Err(need_privilege(href, "write-properties")),
             };
             proppatch::proppatch(state, &me, folder, body).await
         }
@@ -124,10 +141,13 @@ async fn dispatch(
         ("MKCALENDAR" | "MKCOL", DavResource::UnmappedCalendar(segment)) => {
             mkcalendar::mkcalendar(state, &me, segment, body, method.as_str() == "MKCOL").await
         }
-        ("MKCALENDAR" | "MKCOL", _) => Err(DavError::MethodNotAllowed {
-            method: method.to_string(),
-            allow: ALLOW_COLLECTION,
-        }),
+        // Calendars and address books hold no collections (RFC 4791 4.2, RFC 6352 5.2).
+        (
+            "MKCALENDAR" | "MKCOL",
+            DavResource::CalendarMember { .. } | DavResource::AddressBookMember { .. },
+        ) => Err(DavError::Forbidden(
+            "collections cannot be created inside a calendar or an address book".into(),
+        )),
         ("GET" | "HEAD", DavResource::CalendarMember { collection, name }) => {
             object::get(state, &me, collection, name, method, headers).await
         }
@@ -156,6 +176,15 @@ async fn dispatch(
         (_, DavResource::UnmappedCalendar(_)) => Err(DavError::NotFound),
         (_, DavResource::Entry(_)) => Err(not_allowed(ALLOW_ENTRY)),
     }
+}
+
+fn makes_collection(method: &Method) -> bool {
+    matches!(method.as_str(), "MKCALENDAR" | "MKCOL")
+}
+
+/// `/carddav/<segment>/`: where an address book would be.
+fn in_address_book_home(segments: &[String]) -> bool {
+    matches!(segments, [home, _] if home == "carddav")
 }
 
 fn options() -> Response {

@@ -49,7 +49,9 @@ impl<'a> MemberTarget<'a> {
     }
 }
 
-/// The member the user may read: 404 when there is none, 403 when it is not theirs to read.
+/// The member the user may read: 404 when there is none, and likewise when it is not
+/// theirs to read (in a folder where one reads only one's own members, the others are
+/// not there for the user, as listings and sync show).
 pub(super) async fn read_member(
     state: &AppState,
     me: &DavUser,
@@ -61,7 +63,7 @@ pub(super) async fn read_member(
         .await?
         .ok_or(DavError::NotFound)?;
     if !target.rights.can_read_object(object.user_id, me.user.id) {
-        return Err(need_privilege(target.href.clone(), "read"));
+        return Err(DavError::NotFound);
     }
     Ok(object)
 }
@@ -379,6 +381,10 @@ pub(super) async fn delete_member(
             .object(context, target.folder, target.name)
             .await?
             .ok_or(DavError::NotFound)?;
+        // A member the user may not read is not there for the user (see `read_member`).
+        if !target.rights.can_read_object(current.user_id, me.user.id) {
+            return Err(DavError::NotFound);
+        }
         if !target.rights.can_delete(current.user_id, me.user.id) {
             return Err(need_privilege(target.href.clone(), "unbind"));
         }

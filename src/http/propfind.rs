@@ -11,7 +11,6 @@ use http::HeaderMap;
 
 use super::body_parsing::refused;
 use super::error::DavError;
-use super::object::need_privilege;
 use super::resource::DavResource;
 use super::streaming;
 use super::AppState;
@@ -155,9 +154,9 @@ async fn member_response(
         .object(me.user.context_id, folder, name)
         .await?
         .ok_or(DavError::NotFound)?;
-    // As GET answers: a member the user may not read is named, not described.
+    // As GET answers: a member the user may not read is not there for the user.
     if !rights.can_read_object(object.user_id, me.user.id) {
-        return Err(need_privilege(href, "read"));
+        return Err(DavError::NotFound);
     }
     let live = member_properties(
         &object.etag,

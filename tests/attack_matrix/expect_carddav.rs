@@ -1,0 +1,225 @@
+//! Expected answers below `/carddav/` (legend in `expect_entry`).
+//!
+//! - An address book answers PROPFIND, PROPPATCH and REPORT (README "HTTP endpoints");
+//!   GET, PUT, DELETE, COPY and MOVE of it are 405. PROPPATCH needs
+//!   `DAV:write-properties`; the aggregated `Contacts` book and the global address list
+//!   grant it to nobody (their current-user-privilege-set lacks it), so 403np.
+//!   Calendar reports, expand-property and unknown reports are 403sr.
+//! - Contacts answer GET, HEAD, PUT, DELETE and PROPFIND; COPY and MOVE are calendar
+//!   only (405), PROPPATCH and REPORT are 405 at any member path.
+//! - davgate creates no address books: MKCOL and MKCALENDAR at an unmapped `/carddav/`
+//!   path are 403 ("the server does not allow the creation of collections at the given
+//!   location", RFC 4918 9.3.1), the same whether another user's folder has that id;
+//!   below an address book they are 403 too (RFC 6352 5.2: no collections inside).
+//! - `/carddav/Contacts/` and `/carddav/6/` exist for every user: each gets the book of
+//!   their own context (the outsider his context's global address list). alice's entry
+//!   of the global address list is readable by her context, written by nobody (the list
+//!   grants all users Viewer); in the outsider's list that name is free, and he may
+//!   not create members there (403np `DAV:bind`).
+//! - The read-own sharee sees alice's address book but not alice's contacts in it, as
+//!   for calendars.
+
+pub const TABLE: &str = r##"
+[address-book]
+# alice's "CanaryBook": viewer has Viewer, readown has create + read/write/delete own.
+#                             owner  stranger viewer readown outsider anonymous
+OPTIONS                       200    200      200    200     200      200
+GET                           405    404      405    405     404      401
+HEAD                          405    404      405    405     404      401
+PUT                           405    404      405    405     404      401
+DELETE                        405    404      405    405     404      401
+PROPFIND:0                    207    404      207    207     404      401
+PROPFIND:1                    207    404      207    207     404      401
+PROPPATCH                     207    404      403np  403np   404      401
+REPORT:calendar-multiget      403sr  404      403sr  403sr   404      401
+REPORT:calendar-query         403sr  404      403sr  403sr   404      401
+REPORT:sync-collection        207    404      207    207     404      401
+REPORT:free-busy-query        403sr  404      403sr  403sr   404      401
+REPORT:addressbook-multiget   207    404      207    207     404      401
+REPORT:addressbook-query      207    404      207    207     404      401
+REPORT:expand-property        403sr  404      403sr  403sr   404      401
+REPORT:unknown                403sr  404      403sr  403sr   404      401
+MKCOL                         405    403      405    405     403      401
+MKCALENDAR                    405    403      405    405     403      401
+COPY                          405    404      405    405     404      401
+MOVE                          405    404      405    405     404      401
+LOCK                          501    501      501    501     501      401
+UNLOCK                        501    501      501    501     501      401
+POST                          501    501      501    501     501      401
+PATCH                         501    501      501    501     501      401
+FROBNICATE                    501    501      501    501     501      401
+
+[aggregated-contacts]
+# /carddav/Contacts/: each caller's own "All Contacts".
+#                             owner  stranger viewer readown outsider anonymous
+OPTIONS                       200    200      200    200     200      200
+GET                           405    405      405    405     405      401
+HEAD                          405    405      405    405     405      401
+PUT                           405    405      405    405     405      401
+DELETE                        405    405      405    405     405      401
+PROPFIND:0                    207    207      207    207     207      401
+PROPFIND:1                    207    207      207    207     207      401
+PROPPATCH                     403np  403np    403np  403np   403np    401
+REPORT:calendar-multiget      403sr  403sr    403sr  403sr   403sr    401
+REPORT:calendar-query         403sr  403sr    403sr  403sr   403sr    401
+REPORT:sync-collection        207    207      207    207     207      401
+REPORT:free-busy-query        403sr  403sr    403sr  403sr   403sr    401
+REPORT:addressbook-multiget   207    207      207    207     207      401
+REPORT:addressbook-query      207    207      207    207     207      401
+REPORT:expand-property        403sr  403sr    403sr  403sr   403sr    401
+REPORT:unknown                403sr  403sr    403sr  403sr   403sr    401
+MKCOL                         405    405      405    405     405      401
+MKCALENDAR                    405    405      405    405     405      401
+COPY                          405    405      405    405     405      401
+MOVE                          405    405      405    405     405      401
+LOCK                          501    501      501    501     501      401
+UNLOCK                        501    501      501    501     501      401
+POST                          501    501      501    501     501      401
+PATCH                         501    501      501    501     501      401
+FROBNICATE                    501    501      501    501     501      401
+
+[contact-member]
+# alice's contact in "CanaryBook". PUT sends it again with another NOTE.
+#                             owner  stranger viewer readown outsider anonymous
+OPTIONS                       200    200      200    200     200      200
+GET                           200    404      200    404     404      401
+HEAD                          200    404      200    404     404      401
+PUT                           204    404      403np  403np   404      401
+DELETE                        204    404      403np  404     404      401
+PROPFIND:0                    207    404      207    404     404      401
+PROPFIND:1                    207    404      207    404     404      401
+PROPPATCH                     405    404      405    405     404      401
+REPORT:calendar-multiget      405    404      405    405     404      401
+REPORT:calendar-query         405    404      405    405     404      401
+REPORT:sync-collection        405    404      405    405     404      401
+REPORT:free-busy-query        405    404      405    405     404      401
+REPORT:addressbook-multiget   405    404      405    405     404      401
+REPORT:addressbook-query      405    404      405    405     404      401
+REPORT:expand-property        405    404      405    405     404      401
+REPORT:unknown                405    404      405    405     404      401
+MKCOL                         403    404      403    403     404      401
+MKCALENDAR                    403    404      403    403     404      401
+COPY                          405    404      405    405     404      401
+MOVE                          405    404      405    405     404      401
+LOCK                          501    501      501    501     501      401
+UNLOCK                        501    501      501    501     501      401
+POST                          501    501      501    501     501      401
+PATCH                         501    501      501    501     501      401
+FROBNICATE                    501    501      501    501     501      401
+
+[global-address-list]
+# /carddav/6/: the caller's own context's list.
+#                             owner  stranger viewer readown outsider anonymous
+OPTIONS                       200    200      200    200     200      200
+GET                           405    405      405    405     405      401
+HEAD                          405    405      405    405     405      401
+PUT                           405    405      405    405     405      401
+DELETE                        405    405      405    405     405      401
+PROPFIND:0                    207    207      207    207     207      401
+PROPFIND:1                    207    207      207    207     207      401
+PROPPATCH                     403np  403np    403np  403np   403np    401
+REPORT:calendar-multiget      403sr  403sr    403sr  403sr   403sr    401
+REPORT:calendar-query         403sr  403sr    403sr  403sr   403sr    401
+REPORT:sync-collection        207    207      207    207     207      401
+REPORT:free-busy-query        403sr  403sr    403sr  403sr   403sr    401
+REPORT:addressbook-multiget   207    207      207    207     207      401
+REPORT:addressbook-query      207    207      207    207     207      401
+REPORT:expand-property        403sr  403sr    403sr  403sr   403sr    401
+REPORT:unknown                403sr  403sr    403sr  403sr   403sr    401
+MKCOL                         405    405      405    405     405      401
+MKCALENDAR                    405    405      405    405     405      401
+COPY                          405    405      405    405     405      401
+MOVE                          405    405      405    405     405      401
+LOCK                          501    501      501    501     501      401
+UNLOCK                        501    501      501    501     501      401
+POST                          501    501      501    501     501      401
+PATCH                         501    501      501    501     501      401
+FROBNICATE                    501    501      501    501     501      401
+
+[global-address-list-entry]
+# alice's own entry in her context's global address list.
+#                             owner  stranger viewer readown outsider anonymous
+OPTIONS                       200    200      200    200     200      200
+GET                           200    200      200    200     404      401
+HEAD                          200    200      200    200     404      401
+PUT                           403np  403np    403np  403np   403np    401
+DELETE                        403np  403np    403np  403np   404      401
+PROPFIND:0                    207    207      207    207     404      401
+PROPFIND:1                    207    207      207    207     404      401
+PROPPATCH                     405    405      405    405     405      401
+REPORT:calendar-multiget      405    405      405    405     405      401
+REPORT:calendar-query         405    405      405    405     405      401
+REPORT:sync-collection        405    405      405    405     405      401
+REPORT:free-busy-query        405    405      405    405     405      401
+REPORT:addressbook-multiget   405    405      405    405     405      401
+REPORT:addressbook-query      405    405      405    405     405      401
+REPORT:expand-property        405    405      405    405     405      401
+REPORT:unknown                405    405      405    405     405      401
+MKCOL                         403    403      403    403     403      401
+MKCALENDAR                    403    403      403    403     403      401
+COPY                          405    405      405    405     405      401
+MOVE                          405    405      405    405     405      401
+LOCK                          501    501      501    501     501      401
+UNLOCK                        501    501      501    501     501      401
+POST                          501    501      501    501     501      401
+PATCH                         501    501      501    501     501      401
+FROBNICATE                    501    501      501    501     501      401
+
+[carddav-no-folder]
+# /carddav/no-such-book/: unmapped, and davgate makes no address books.
+#                             owner  stranger viewer readown outsider anonymous
+OPTIONS                       200    200      200    200     200      200
+GET                           404    404      404    404     404      401
+HEAD                          404    404      404    404     404      401
+PUT                           404    404      404    404     404      401
+DELETE                        404    404      404    404     404      401
+PROPFIND:0                    404    404      404    404     404      401
+PROPFIND:1                    404    404      404    404     404      401
+PROPPATCH                     404    404      404    404     404      401
+REPORT:calendar-multiget      404    404      404    404     404      401
+REPORT:calendar-query         404    404      404    404     404      401
+REPORT:sync-collection        404    404      404    404     404      401
+REPORT:free-busy-query        404    404      404    404     404      401
+REPORT:addressbook-multiget   404    404      404    404     404      401
+REPORT:addressbook-query      404    404      404    404     404      401
+REPORT:expand-property        404    404      404    404     404      401
+REPORT:unknown                404    404      404    404     404      401
+MKCOL                         403    403      403    403     403      401
+MKCALENDAR                    403    403      403    403     403      401
+COPY                          404    404      404    404     404      401
+MOVE                          404    404      404    404     404      401
+LOCK                          501    501      501    501     501      401
+UNLOCK                        501    501      501    501     501      401
+POST                          501    501      501    501     501      401
+PATCH                         501    501      501    501     501      401
+FROBNICATE                    501    501      501    501     501      401
+
+[address-book-of-other-context]
+# oscar's address book in the other context, by its folder id.
+#                             owner  stranger viewer readown outsider anonymous
+OPTIONS                       200    200      200    200     200      200
+GET                           404    404      404    404     405      401
+HEAD                          404    404      404    404     405      401
+PUT                           404    404      404    404     405      401
+DELETE                        404    404      404    404     405      401
+PROPFIND:0                    404    404      404    404     207      401
+PROPFIND:1                    404    404      404    404     207      401
+PROPPATCH                     404    404      404    404     207      401
+REPORT:calendar-multiget      404    404      404    404     403sr    401
+REPORT:calendar-query         404    404      404    404     403sr    401
+REPORT:sync-collection        404    404      404    404     207      401
+REPORT:free-busy-query        404    404      404    404     403sr    401
+REPORT:addressbook-multiget   404    404      404    404     207      401
+REPORT:addressbook-query      404    404      404    404     207      401
+REPORT:expand-property        404    404      404    404     403sr    401
+REPORT:unknown                404    404      404    404     403sr    401
+MKCOL                         403    403      403    403     405      401
+MKCALENDAR                    403    403      403    403     405      401
+COPY                          404    404      404    404     405      401
+MOVE                          404    404      404    404     405      401
+LOCK                          501    501      501    501     501      401
+UNLOCK                        501    501      501    501     501      401
+POST                          501    501      501    501     501      401
+PATCH                         501    501      501    501     501      401
+FROBNICATE                    501    501      501    501     501      401
+"##;

@@ -1,0 +1,223 @@
+//! Expected answers on the entry points: the DAV root, the principal collections, the
+//! principals and the two homes.
+//!
+//! Legend (all tables): a status code, or
+//! - `401`: with a Basic challenge (RFC 7235 3.1). Only OPTIONS, the well-known names
+//!   and health answer without credentials.
+//! - `405`: with an Allow header that does not list the method (RFC 7231 6.5.5): the
+//!   resource exists for the caller but does not take the method.
+//! - `403np`: `DAV:need-privileges` (RFC 3744 7.1.1): the caller sees the resource but
+//!   lacks the privilege.
+//! - `403sr`: `DAV:supported-report` (RFC 3253 3.6): a report the collection does not do.
+//! - `404`: the resource does not exist *for this caller*; a resource the caller may not
+//!   see answers exactly as one that does not exist, never 403.
+//! - `501`: a method davgate implements on no resource (RFC 7231 4.1, 6.6.2): LOCK and
+//!   UNLOCK (davgate is class 1 and 3, not 2), POST, PATCH and a made-up one; answered
+//!   before the path is looked at, so it tells nothing about the resource.
+//!
+//! Entry points are collections that answer PROPFIND only (README "HTTP endpoints");
+//! REPORT is not among their methods (their supported-report-set is empty), so it is 405.
+//! The principal collections, the homes and the root are per caller (the outsider gets
+//! his own context's); principals of one context do not exist in another.
+
+pub const TABLE: &str = r##"
+[dav-root]
+#                             owner  stranger viewer readown outsider anonymous
+OPTIONS                       200    200      200    200     200      200
+GET                           405    405      405    405     405      401
+HEAD                          405    405      405    405     405      401
+PUT                           405    405      405    405     405      401
+DELETE                        405    405      405    405     405      401
+PROPFIND:0                    207    207      207    207     207      401
+PROPFIND:1                    207    207      207    207     207      401
+PROPPATCH                     405    405      405    405     405      401
+REPORT:calendar-multiget      405    405      405    405     405      401
+REPORT:calendar-query         405    405      405    405     405      401
+REPORT:sync-collection        405    405      405    405     405      401
+REPORT:free-busy-query        405    405      405    405     405      401
+REPORT:addressbook-multiget   405    405      405    405     405      401
+REPORT:addressbook-query      405    405      405    405     405      401
+REPORT:expand-property        405    405      405    405     405      401
+REPORT:unknown                405    405      405    405     405      401
+MKCOL                         405    405      405    405     405      401
+MKCALENDAR                    405    405      405    405     405      401
+COPY                          405    405      405    405     405      401
+MOVE                          405    405      405    405     405      401
+LOCK                          501    501      501    501     501      401
+UNLOCK                        501    501      501    501     501      401
+POST                          501    501      501    501     501      401
+PATCH                         501    501      501    501     501      401
+FROBNICATE                    501    501      501    501     501      401
+
+[principals]
+#                             owner  stranger viewer readown outsider anonymous
+OPTIONS                       200    200      200    200     200      200
+GET                           405    405      405    405     405      401
+HEAD                          405    405      405    405     405      401
+PUT                           405    405      405    405     405      401
+DELETE                        405    405      405    405     405      401
+PROPFIND:0                    207    207      207    207     207      401
+PROPFIND:1                    207    207      207    207     207      401
+PROPPATCH                     405    405      405    405     405      401
+REPORT:calendar-multiget      405    405      405    405     405      401
+REPORT:calendar-query         405    405      405    405     405      401
+REPORT:sync-collection        405    405      405    405     405      401
+REPORT:free-busy-query        405    405      405    405     405      401
+REPORT:addressbook-multiget   405    405      405    405     405      401
+REPORT:addressbook-query      405    405      405    405     405      401
+REPORT:expand-property        405    405      405    405     405      401
+REPORT:unknown                405    405      405    405     405      401
+MKCOL                         405    405      405    405     405      401
+MKCALENDAR                    405    405      405    405     405      401
+COPY                          405    405      405    405     405      401
+MOVE                          405    405      405    405     405      401
+LOCK                          501    501      501    501     501      401
+UNLOCK                        501    501      501    501     501      401
+POST                          501    501      501    501     501      401
+PATCH                         501    501      501    501     501      401
+FROBNICATE                    501    501      501    501     501      401
+
+[user-principals]
+# Depth 1 lists the users of the caller's context only.
+#                             owner  stranger viewer readown outsider anonymous
+OPTIONS                       200    200      200    200     200      200
+GET                           405    405      405    405     405      401
+HEAD                          405    405      405    405     405      401
+PUT                           405    405      405    405     405      401
+DELETE                        405    405      405    405     405      401
+PROPFIND:0                    207    207      207    207     207      401
+PROPFIND:1                    207    207      207    207     207      401
+PROPPATCH                     405    405      405    405     405      401
+REPORT:calendar-multiget      405    405      405    405     405      401
+REPORT:calendar-query         405    405      405    405     405      401
+REPORT:sync-collection        405    405      405    405     405      401
+REPORT:free-busy-query        405    405      405    405     405      401
+REPORT:addressbook-multiget   405    405      405    405     405      401
+REPORT:addressbook-query      405    405      405    405     405      401
+REPORT:expand-property        405    405      405    405     405      401
+REPORT:unknown                405    405      405    405     405      401
+MKCOL                         405    405      405    405     405      401
+MKCALENDAR                    405    405      405    405     405      401
+COPY                          405    405      405    405     405      401
+MOVE                          405    405      405    405     405      401
+LOCK                          501    501      501    501     501      401
+UNLOCK                        501    501      501    501     501      401
+POST                          501    501      501    501     501      401
+PATCH                         501    501      501    501     501      401
+FROBNICATE                    501    501      501    501     501      401
+
+[principal-of-owner]
+# alice's principal: every user of her context may look her up (OX), nobody else.
+#                             owner  stranger viewer readown outsider anonymous
+OPTIONS                       200    200      200    200     200      200
+GET                           405    405      405    405     404      401
+HEAD                          405    405      405    405     404      401
+PUT                           405    405      405    405     404      401
+DELETE                        405    405      405    405     404      401
+PROPFIND:0                    207    207      207    207     404      401
+PROPFIND:1                    207    207      207    207     404      401
+PROPPATCH                     405    405      405    405     404      401
+REPORT:calendar-multiget      405    405      405    405     404      401
+REPORT:calendar-query         405    405      405    405     404      401
+REPORT:sync-collection        405    405      405    405     404      401
+REPORT:free-busy-query        405    405      405    405     404      401
+REPORT:addressbook-multiget   405    405      405    405     404      401
+REPORT:addressbook-query      405    405      405    405     404      401
+REPORT:expand-property        405    405      405    405     404      401
+REPORT:unknown                405    405      405    405     404      401
+MKCOL                         405    405      405    405     404      401
+MKCALENDAR                    405    405      405    405     404      401
+COPY                          405    405      405    405     404      401
+MOVE                          405    405      405    405     404      401
+LOCK                          501    501      501    501     501      401
+UNLOCK                        501    501      501    501     501      401
+POST                          501    501      501    501     501      401
+PATCH                         501    501      501    501     501      401
+FROBNICATE                    501    501      501    501     501      401
+
+[principal-of-stranger]
+# bob's principal: another user's principal for everyone but bob.
+#                             owner  stranger viewer readown outsider anonymous
+OPTIONS                       200    200      200    200     200      200
+GET                           405    405      405    405     404      401
+HEAD                          405    405      405    405     404      401
+PUT                           405    405      405    405     404      401
+DELETE                        405    405      405    405     404      401
+PROPFIND:0                    207    207      207    207     404      401
+PROPFIND:1                    207    207      207    207     404      401
+PROPPATCH                     405    405      405    405     404      401
+REPORT:calendar-multiget      405    405      405    405     404      401
+REPORT:calendar-query         405    405      405    405     404      401
+REPORT:sync-collection        405    405      405    405     404      401
+REPORT:free-busy-query        405    405      405    405     404      401
+REPORT:addressbook-multiget   405    405      405    405     404      401
+REPORT:addressbook-query      405    405      405    405     404      401
+REPORT:expand-property        405    405      405    405     404      401
+REPORT:unknown                405    405      405    405     404      401
+MKCOL                         405    405      405    405     404      401
+MKCALENDAR                    405    405      405    405     404      401
+COPY                          405    405      405    405     404      401
+MOVE                          405    405      405    405     404      401
+LOCK                          501    501      501    501     501      401
+UNLOCK                        501    501      501    501     501      401
+POST                          501    501      501    501     501      401
+PATCH                         501    501      501    501     501      401
+FROBNICATE                    501    501      501    501     501      401
+
+[calendar-home]
+# Every caller's own home; Depth 1 lists only the calendars the caller may see.
+#                             owner  stranger viewer readown outsider anonymous
+OPTIONS                       200    200      200    200     200      200
+GET                           405    405      405    405     405      401
+HEAD                          405    405      405    405     405      401
+PUT                           405    405      405    405     405      401
+DELETE                        405    405      405    405     405      401
+PROPFIND:0                    207    207      207    207     207      401
+PROPFIND:1                    207    207      207    207     207      401
+PROPPATCH                     405    405      405    405     405      401
+REPORT:calendar-multiget      405    405      405    405     405      401
+REPORT:calendar-query         405    405      405    405     405      401
+REPORT:sync-collection        405    405      405    405     405      401
+REPORT:free-busy-query        405    405      405    405     405      401
+REPORT:addressbook-multiget   405    405      405    405     405      401
+REPORT:addressbook-query      405    405      405    405     405      401
+REPORT:expand-property        405    405      405    405     405      401
+REPORT:unknown                405    405      405    405     405      401
+MKCOL                         405    405      405    405     405      401
+MKCALENDAR                    405    405      405    405     405      401
+COPY                          405    405      405    405     405      401
+MOVE                          405    405      405    405     405      401
+LOCK                          501    501      501    501     501      401
+UNLOCK                        501    501      501    501     501      401
+POST                          501    501      501    501     501      401
+PATCH                         501    501      501    501     501      401
+FROBNICATE                    501    501      501    501     501      401
+
+[addressbook-home]
+#                             owner  stranger viewer readown outsider anonymous
+OPTIONS                       200    200      200    200     200      200
+GET                           405    405      405    405     405      401
+HEAD                          405    405      405    405     405      401
+PUT                           405    405      405    405     405      401
+DELETE                        405    405      405    405     405      401
+PROPFIND:0                    207    207      207    207     207      401
+PROPFIND:1                    207    207      207    207     207      401
+PROPPATCH                     405    405      405    405     405      401
+REPORT:calendar-multiget      405    405      405    405     405      401
+REPORT:calendar-query         405    405      405    405     405      401
+REPORT:sync-collection        405    405      405    405     405      401
+REPORT:free-busy-query        405    405      405    405     405      401
+REPORT:addressbook-multiget   405    405      405    405     405      401
+REPORT:addressbook-query      405    405      405    405     405      401
+REPORT:expand-property        405    405      405    405     405      401
+REPORT:unknown                405    405      405    405     405      401
+MKCOL                         405    405      405    405     405      401
+MKCALENDAR                    405    405      405    405     405      401
+COPY                          405    405      405    405     405      401
+MOVE                          405    405      405    405     405      401
+LOCK                          501    501      501    501     501      401
+UNLOCK                        501    501      501    501     501      401
+POST                          501    501      501    501     501      401
+PATCH                         501    501      501    501     501      401
+FROBNICATE                    501    501      501    501     501      401
+"##;

@@ -1,0 +1,92 @@
+//! Expected answers outside the DAV prefix (legend in `expect_entry`).
+//!
+//! - `/.well-known/caldav` and `/.well-known/carddav` redirect every request, with or
+//!   without credentials, to the DAV root (RFC 6764 5; OX answers 301).
+//! - `/health/live` answers GET and HEAD to anyone (orchestrators send no credentials);
+//!   every other method is 405 with Allow (RFC 7231 6.5.5).
+
+pub const TABLE: &str = r##"
+[well-known-caldav]
+#                             owner  stranger viewer readown outsider anonymous
+OPTIONS                       301    301      301    301     301      301
+GET                           301    301      301    301     301      301
+HEAD                          301    301      301    301     301      301
+PUT                           301    301      301    301     301      301
+DELETE                        301    301      301    301     301      301
+PROPFIND:0                    301    301      301    301     301      301
+PROPFIND:1                    301    301      301    301     301      301
+PROPPATCH                     301    301      301    301     301      301
+REPORT:calendar-multiget      301    301      301    301     301      301
+REPORT:calendar-query         301    301      301    301     301      301
+REPORT:sync-collection        301    301      301    301     301      301
+REPORT:free-busy-query        301    301      301    301     301      301
+REPORT:addressbook-multiget   301    301      301    301     301      301
+REPORT:addressbook-query      301    301      301    301     301      301
+REPORT:expand-property        301    301      301    301     301      301
+REPORT:unknown                301    301      301    301     301      301
+MKCOL                         301    301      301    301     301      301
+MKCALENDAR                    301    301      301    301     301      301
+COPY                          301    301      301    301     301      301
+MOVE                          301    301      301    301     301      301
+LOCK                          301    301      301    301     301      301
+UNLOCK                        301    301      301    301     301      301
+POST                          301    301      301    301     301      301
+PATCH                         301    301      301    301     301      301
+FROBNICATE                    301    301      301    301     301      301
+
+[well-known-carddav]
+#                             owner  stranger viewer readown outsider anonymous
+OPTIONS                       301    301      301    301     301      301
+GET                           301    301      301    301     301      301
+HEAD                          301    301      301    301     301      301
+PUT                           301    301      301    301     301      301
+DELETE                        301    301      301    301     301      301
+PROPFIND:0                    301    301      301    301     301      301
+PROPFIND:1                    301    301      301    301     301      301
+PROPPATCH                     301    301      301    301     301      301
+REPORT:calendar-multiget      301    301      301    301     301      301
+REPORT:calendar-query         301    301      301    301     301      301
+REPORT:sync-collection        301    301      301    301     301      301
+REPORT:free-busy-query        301    301      301    301     301      301
+REPORT:addressbook-multiget   301    301      301    301     301      301
+REPORT:addressbook-query      301    301      301    301     301      301
+REPORT:expand-property        301    301      301    301     301      301
+REPORT:unknown                301    301      301    301     301      301
+MKCOL                         301    301      301    301     301      301
+MKCALENDAR                    301    301      301    301     301      301
+COPY                          301    301      301    301     301      301
+MOVE                          301    301      301    301     301      301
+LOCK                          301    301      301    301     301      301
+UNLOCK                        301    301      301    301     301      301
+POST                          301    301      301    301     301      301
+PATCH                         301    301      301    301     301      301
+FROBNICATE                    301    301      301    301     301      301
+
+[health-live]
+#                             owner  stranger viewer readown outsider anonymous
+OPTIONS                       405    405      405    405     405      405
+GET                           200    200      200    200     200      200
+HEAD                          200    200      200    200     200      200
+PUT                           405    405      405    405     405      405
+DELETE                        405    405      405    405     405      405
+PROPFIND:0                    405    405      405    405     405      405
+PROPFIND:1                    405    405      405    405     405      405
+PROPPATCH                     405    405      405    405     405      405
+REPORT:calendar-multiget      405    405      405    405     405      405
+REPORT:calendar-query         405    405      405    405     405      405
+REPORT:sync-collection        405    405      405    405     405      405
+REPORT:free-busy-query        405    405      405    405     405      405
+REPORT:addressbook-multiget   405    405      405    405     405      405
+REPORT:addressbook-query      405    405      405    405     405      405
+REPORT:expand-property        405    405      405    405     405      405
+REPORT:unknown                405    405      405    405     405      405
+MKCOL                         405    405      405    405     405      405
+MKCALENDAR                    405    405      405    405     405      405
+COPY                          405    405      405    405     405      405
+MOVE                          405    405      405    405     405      405
+LOCK                          405    405      405    405     405      405
+UNLOCK                        405    405      405    405     405      405
+POST                          405    405      405    405     405      405
+PATCH                         405    405      405    405     405      405
+FROBNICATE                    405    405      405    405     405      405
+"##;
