@@ -28,10 +28,12 @@ use tower::ServiceExt;
 use crate::limits::ConnectionLimits;
 
 mod connections;
+mod request_body;
 mod response_body;
 mod write_timeout;
 
 use connections::{Connections, InFlight};
+use request_body::{ReturningBody, Unread};
 use response_body::ResponseBody;
 use write_timeout::WriteTimeout;
 
@@ -91,9 +93,12 @@ pub async fn serve(
                 let app = app.clone();
                 let in_flight = InFlight::start(&connection);
                 async move {
-                    let mut request = request.map(Body::new);
+                    let unread = Unread::default();
+                    let mut request =
+                        request.map(|body| Body::new(ReturningBody::new(body, &unread)));
                     request.extensions_mut().insert(ConnectInfo(peer));
-                    let response = app.oneshot(request).await.unwrap_or_else(|e| match e {});
+                    let mut response = app.oneshot(request).await.unwrap_or_else(|e| match e {});
+                    unread.settle(&mut response).await;
                     let (head, body) = response.into_parts();
                     let mut body = ResponseBody::new(body, in_flight);
                     body.prefetch().await;
@@ -142,4 +147,3 @@ pub fn peer_address<B>(request: &Request<B>) -> Option<SocketAddr> {
         .get::<ConnectInfo<SocketAddr>>()
         .map(|info| info.0)
 }
-

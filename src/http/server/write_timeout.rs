@@ -111,4 +111,3 @@ impl AsyncWrite for WriteTimeout {
         }
     }
 }
-
