@@ -4,8 +4,10 @@
     python3 benches/stock_client.py OLD_BINARY NEW_BINARY [--events 2000] [--rounds 5]
                                     [--requests 40]
 
-Each binary serves `serve --demo` with the shipped config/ on an embedded store of its
-own, on a loopback port, and gets `--events` events in alice's default calendar (spread
+Each binary serves `serve --demo` on an embedded store of its own, on a loopback port,
+with the config/ of the checkout it was built in (`<checkout>/target/release/davgate`;
+the shipped config/ of this checkout otherwise, since an older build does not know newer
+settings), and gets `--events` events in alice's default calendar (spread
 over the sync window, around today). The client is Python's http.client over one
 kept-alive connection with no socket options of its own: its kernel acknowledges as
 every stock TCP stack does (delayed ACKs), which is what a server that writes a response
@@ -70,13 +72,20 @@ def event(uid, start, sequence=0):
     )
 
 
+def config_of(binary):
+    """The config/ of the checkout `binary` was built in, else this checkout's."""
+    checkout = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(binary))))
+    own = os.path.join(checkout, "config")
+    return own if os.path.isdir(own) else CONFIG
+
+
 class Server:
     def __init__(self, binary, data_dir):
         self.port = free_port()
         env = dict(os.environ, DAVGATE_DEMO_PASSWORD=PASSWORD, RUST_LOG="warn")
         env.pop("DAVGATE_DATABASE_URL", None)
         self.process = subprocess.Popen(
-            [binary, "--config-dir", CONFIG, "--data-dir", data_dir, "serve", "--demo",
+            [binary, "--config-dir", config_of(binary), "--data-dir", data_dir, "serve", "--demo",
              "--listen", f"127.0.0.1:{self.port}"],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
         )
