@@ -11,17 +11,6 @@ use common::http::*;
 use davgate::store::{Folder, FolderModule};
 use http::StatusCode;
 
-async fn report(site: &Site, path: &str, body: &str) -> Answer {
-    send(
-        &site.app,
-        Call::new("REPORT", path)
-            .auth("alice", ALICE_PASSWORD)
-            .depth("1")
-            .body(body.to_string()),
-    )
-    .await
-}
-
 /// A calendar object whose VEVENT holds `inner` (content lines, CRLF-terminated).
 fn event_with(uid: &str, inner: &str) -> String {
     let d = day(2);

@@ -11,17 +11,6 @@ use common::http::*;
 use davgate::store::FolderModule;
 use http::StatusCode;
 
-async fn report(site: &Site, path: &str, body: &str) -> Answer {
-    send(
-        &site.app,
-        Call::new("REPORT", path)
-            .auth("alice", ALICE_PASSWORD)
-            .depth("1")
-            .body(body.to_string()),
-    )
-    .await
-}
-
 /// A daily event of `count` instances from tomorrow, at 08:00 UTC.
 fn daily(uid: &str, count: usize) -> String {
     let start = day(1);

@@ -9,17 +9,6 @@ use common::http::*;
 use davgate::store::FolderModule;
 use http::StatusCode;
 
-async fn report(site: &Site, path: &str, body: &str) -> Answer {
-    send(
-        &site.app,
-        Call::new("REPORT", path)
-            .auth("alice", ALICE_PASSWORD)
-            .depth("1")
-            .body(body.to_string()),
-    )
-    .await
-}
-
 fn hrefs(responses: &[DavResponse]) -> Vec<String> {
     let mut hrefs: Vec<String> = responses.iter().map(|r| r.href.clone()).collect();
     hrefs.sort();

@@ -91,6 +91,18 @@ pub async fn put_refused(
     answer
 }
 
+/// A REPORT of Depth 1 as alice.
+pub async fn report(site: &Site, path: &str, body: &str) -> Answer {
+    send(
+        &site.app,
+        Call::new("REPORT", path)
+            .auth("alice", ALICE_PASSWORD)
+            .depth("1")
+            .body(body.to_string()),
+    )
+    .await
+}
+
 pub async fn get(site: &Site, path: &str) -> Answer {
     send(
         &site.app,
