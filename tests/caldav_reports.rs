@@ -182,6 +182,59 @@ async fn a_limited_sync_ends_with_507_and_resumes_from_its_token() {
     }
 }
 
+/// A client that wants only the names of what changed sends an empty `DAV:prop`; every
+/// response still carries a status (RFC 4918 14.24): 200 for what is there, 404 for what
+/// went away.
+#[tokio::test]
+async fn sync_collection_with_an_empty_prop_gives_every_member_a_status() {
+    for db in common::databases().await {
+        let site = site(&db.store, LAYOUT).await;
+        let calendar = default_folder(&db.store, &site.alice, FolderModule::Calendar).await;
+        let base = calendar_path(&calendar);
+        for i in 0..2 {
+            put_new(
+                &site,
+                &format!("{base}n{i}.ics"),
+                &event(&format!("n{i}"), "N", i + 1),
+            )
+            .await;
+        }
+        let body = |token: &str| {
+            format!(
+                r#"<D:sync-collection xmlns:D="DAV:"><D:sync-token>{token}</D:sync-token><D:sync-level>1</D:sync-level><D:prop/></D:sync-collection>"#
+            )
+        };
+        let first = report(&site, &base, &body("")).await;
+        assert_eq!(first.status, StatusCode::MULTI_STATUS);
+        let token = first.sync_token();
+        let mut listed = Vec::new();
+        for response in first.multistatus() {
+            let propstats: Vec<_> = response.node.children_named(DAV, "propstat").collect();
+            assert_eq!(propstats.len(), 1, "{:?}", response.node);
+            assert_eq!(
+                status_code(&propstats[0].child(DAV, "status").unwrap().text),
+                200
+            );
+            assert!(response.props.is_empty(), "{:?}", response.props);
+            listed.push(response.href);
+        }
+        listed.sort();
+        assert_eq!(listed, [format!("{base}n0.ics"), format!("{base}n1.ics")]);
+
+        let gone = send(
+            &site.app,
+            Call::new("DELETE", &format!("{base}n0.ics")).auth("alice", ALICE_PASSWORD),
+        )
+        .await;
+        assert_eq!(gone.status, StatusCode::NO_CONTENT);
+        let next = report(&site, &base, &body(&token)).await.multistatus();
+        assert_eq!(next.len(), 1);
+        assert_eq!(next[0].href, format!("{base}n0.ics"));
+        assert_eq!(next[0].status, Some(404));
+        db.drop_database().await;
+    }
+}
+
 #[tokio::test]
 async fn unknown_and_foreign_sync_tokens_get_valid_sync_token() {
     for db in common::databases().await {

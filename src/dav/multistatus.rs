@@ -193,6 +193,16 @@ fn write_response(out: &mut DavXmlWriter, response: &Response) {
     out.text_element(&ElementName::dav("href"), &response.href);
     match &response.body {
         ResponseBody::Status(status) => write_status(out, *status),
+        // A client that asked for no property (sync-collection with an empty `DAV:prop`)
+        // still gets one propstat: RFC 4918 14.24 wants a status or a propstat in every
+        // response.
+        ResponseBody::Propstats(propstats) if propstats.is_empty() => {
+            let propstat_name = ElementName::dav("propstat");
+            out.start(&propstat_name);
+            out.element(&XmlElement::empty(ElementName::dav("prop")));
+            write_status(out, StatusCode::OK);
+            out.end(&propstat_name);
+        }
         ResponseBody::Propstats(propstats) => {
             for propstat in propstats {
                 let propstat_name = ElementName::dav("propstat");
@@ -299,6 +309,20 @@ mod tests {
                 "<D:status>HTTP/1.1 404 Not Found</D:status></D:propstat>",
                 "</D:response></D:multistatus>",
             )
+        );
+    }
+
+    #[test]
+    fn a_response_without_properties_carries_an_empty_ok_propstat() {
+        let mut multistatus = Multistatus::new();
+        multistatus.push(Response::with_props("/dav/caldav/5/a.ics"));
+        let xml = String::from_utf8(multistatus.to_xml()).unwrap();
+        assert!(
+            xml.contains(concat!(
+                "<D:response><D:href>/dav/caldav/5/a.ics</D:href><D:propstat><D:prop/>",
+                "<D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response>"
+            )),
+            "{xml}"
         );
     }
 
