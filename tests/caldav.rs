@@ -618,10 +618,12 @@ async fn mkcalendar_creates_a_task_list_at_the_clients_url_and_delete_removes_it
                 .body(MKCALENDAR),
         )
         .await;
-        assert_eq!(
-            again.status,
-            StatusCode::METHOD_NOT_ALLOWED,
-            "the URL is taken"
+        assert_precondition(
+            &again,
+            StatusCode::FORBIDDEN,
+            DAV,
+            "resource-must-be-null",
+            "the URL is taken",
         );
 
         let home = propfind(&site, "alice", ALICE_PASSWORD, "/dav/caldav/", "1").await;

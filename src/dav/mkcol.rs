@@ -127,6 +127,49 @@ fn collect(
     })
 }
 
+/// The body of a MKCALENDAR (`CALDAV:mkcalendar-response`, RFC 4791 5.3.1) or extended
+/// MKCOL (`DAV:mkcol-response`, RFC 5689 3) that created nothing because `failed` could
+/// not be set as asked: `failed` with `status`, every other requested property with 424,
+/// and the reason in `DAV:responsedescription`.
+pub fn refusal_body(
+    extended_mkcol: bool,
+    failed: &PropName,
+    status: http::StatusCode,
+    others: &[PropName],
+    reason: &str,
+) -> Vec<u8> {
+    use super::multistatus::status_line;
+    use super::xml_writer::{DavXmlWriter, XmlElement};
+
+    let root = if extended_mkcol {
+        ElementName::dav("mkcol-response")
+    } else {
+        ElementName::caldav("mkcalendar-response")
+    };
+    let mut out = DavXmlWriter::new();
+    out.start_root(&root);
+    let mut propstat = |names: &[&PropName], status: http::StatusCode| {
+        let propstat = ElementName::dav("propstat");
+        let prop = ElementName::dav("prop");
+        out.start(&propstat);
+        out.start(&prop);
+        for name in names {
+            out.element(&XmlElement::empty((*name).clone()));
+        }
+        out.end(&prop);
+        out.text_element(&ElementName::dav("status"), &status_line(status));
+        out.end(&propstat);
+    };
+    propstat(&[failed], status);
+    let others: Vec<&PropName> = others.iter().filter(|name| *name != failed).collect();
+    if !others.is_empty() {
+        propstat(&others, http::StatusCode::FAILED_DEPENDENCY);
+    }
+    out.text_element(&ElementName::dav("responsedescription"), reason);
+    out.end(&root);
+    out.finish()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,7 +25,7 @@ pub use document::{parse_document, parse_document_within, Element, Node, XmlErro
 pub use headers::{Depth, EntityTag, EtagCondition, HeaderError};
 pub use mkcol::{
     component_set, parse_mkcalendar, parse_mkcalendar_within, parse_mkcol, parse_mkcol_within,
-    MkcolRequest,
+    refusal_body, MkcolRequest,
 };
 pub use multistatus::{
     status_line, supported_report_set, Multistatus, MultistatusStream, PropValue, Property,

@@ -26,6 +26,8 @@ pub enum Precondition {
     SupportedReport,
     /// PROPPATCH of a property the server computes.
     CannotModifyProtectedProperty,
+    /// MKCALENDAR at a URL where a resource exists (RFC 4791 5.3.1.1).
+    ResourceMustBeNull,
     // CALDAV:
     ValidCalendarData,
     ValidCalendarObjectResource,
@@ -52,6 +54,8 @@ pub enum Precondition {
     SupportedAddressData,
     AddressbookSupportedFilter,
     AddressbookSupportedCollation,
+    /// Extended MKCOL of a collection where no address book can be (RFC 6352 6.3.1).
+    AddressbookCollectionLocationOk,
 }
 
 /// One `DAV:resource` of a `need-privileges` body: the href and the missing privilege
@@ -118,6 +122,7 @@ impl Precondition {
             Self::CannotModifyProtectedProperty => {
                 ElementName::dav("cannot-modify-protected-property")
             }
+            Self::ResourceMustBeNull => ElementName::dav("resource-must-be-null"),
             Self::ValidCalendarData => ElementName::caldav("valid-calendar-data"),
             Self::ValidCalendarObjectResource => {
                 ElementName::caldav("valid-calendar-object-resource")
@@ -143,6 +148,9 @@ impl Precondition {
             Self::SupportedAddressData => ElementName::carddav("supported-address-data"),
             Self::AddressbookSupportedFilter => ElementName::carddav("supported-filter"),
             Self::AddressbookSupportedCollation => ElementName::carddav("supported-collation"),
+            Self::AddressbookCollectionLocationOk => {
+                ElementName::carddav("addressbook-collection-location-ok")
+            }
         }
     }
 

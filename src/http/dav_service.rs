@@ -17,6 +17,7 @@ use super::{
 use crate::access::DavUser;
 use crate::auth::Authenticated;
 use crate::carddav::AddressBook;
+use crate::dav::{Precondition, Refusal};
 
 /// The DAV compliance classes davgate answers in OPTIONS.
 const DAV_CLASSES: &str = "1, 3, access-control, calendar-access, addressbook, extended-mkcol";
@@ -90,6 +91,14 @@ async fn dispatch(
                 "address books cannot be created".into(),
             ))
         }
+        // Below a calendar or address book that is not there (for this user): nothing can
+        // be created until the collection is (RFC 4918 9.3.1, 9.7.1).
+        Err(DavError::NotFound) if creates_resource(method) && below_a_collection(&segments) => {
+            return Err(DavError::Status(
+                StatusCode::CONFLICT,
+                "the collection this would be created in does not exist".into(),
+            ))
+        }
         resolved => resolved?,
     };
     if let Some(slot) = kind_slot {
@@ -139,15 +148,35 @@ async fn dispatch(
             object::delete_collection(state, &me, collection).await
         }
         ("MKCALENDAR" | "MKCOL", DavResource::UnmappedCalendar(segment)) => {
-            mkcalendar::mkcalendar(state, &me, segment, body, method.as_str() == "MKCOL").await
+            let extended = method.as_str() == "MKCOL";
+            mkcalendar::mkcalendar(state, &me, segment, headers, body, extended).await
         }
         // Calendars and address books hold no collections (RFC 4791 4.2, RFC 6352 5.2).
+        ("MKCALENDAR" | "MKCOL", DavResource::CalendarMember { .. }) => Err(Refusal::new(
+            Precondition::CalendarCollectionLocationOk,
+            "a calendar holds no collections",
+        )
+        .into()),
+        ("MKCALENDAR", DavResource::AddressBookMember { .. }) => Err(Refusal::new(
+            Precondition::CalendarCollectionLocationOk,
+            "an address book holds no collections",
+        )
+        .into()),
+        ("MKCOL", DavResource::AddressBookMember { .. }) => Err(Refusal::new(
+            Precondition::AddressbookCollectionLocationOk,
+            "an address book holds no collections",
+        )
+        .into()),
+        // MKCALENDAR at a URL that is taken (RFC 4791 5.3.1.1); MKCOL there is 405 (RFC
+        // 4918 9.3.1), below.
         (
-            "MKCALENDAR" | "MKCOL",
-            DavResource::CalendarMember { .. } | DavResource::AddressBookMember { .. },
-        ) => Err(DavError::Forbidden(
-            "collections cannot be created inside a calendar or an address book".into(),
-        )),
+            "MKCALENDAR",
+            DavResource::Calendar(_) | DavResource::AddressBook(_) | DavResource::Entry(_),
+        ) => Err(Refusal::new(
+            Precondition::ResourceMustBeNull,
+            "a resource exists at this URL",
+        )
+        .into()),
         ("GET" | "HEAD", DavResource::CalendarMember { collection, name }) => {
             object::get(state, &me, collection, name, method, headers).await
         }
@@ -180,6 +209,16 @@ async fn dispatch(
 
 fn makes_collection(method: &Method) -> bool {
     matches!(method.as_str(), "MKCALENDAR" | "MKCOL")
+}
+
+fn creates_resource(method: &Method) -> bool {
+    matches!(method.as_str(), "MKCALENDAR" | "MKCOL" | "PUT")
+}
+
+/// `/caldav/<segment>/<name>...` or `/carddav/<segment>/<name>...`: a path below a
+/// calendar or an address book.
+fn below_a_collection(segments: &[String]) -> bool {
+    matches!(segments, [home, _, _, ..] if home == "caldav" || home == "carddav")
 }
 
 /// `/carddav/<segment>/`: where an address book would be.

@@ -32,6 +32,9 @@ pub enum DavError {
     /// Any other client error with its status and reason (409, 415, ...).
     #[error("{1}")]
     Status(StatusCode, String),
+    /// A refusal whose XML body says what failed (a `mkcalendar-response`, say).
+    #[error("refused with {0} and an XML body")]
+    Xml(StatusCode, Vec<u8>),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -95,6 +98,12 @@ impl IntoResponse for DavError {
             DavError::Forbidden(reason) => text(StatusCode::FORBIDDEN, reason),
             DavError::PreconditionFailed(reason) => text(StatusCode::PRECONDITION_FAILED, reason),
             DavError::Status(status, reason) => text(status, reason),
+            DavError::Xml(status, body) => (
+                status,
+                [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
+                body,
+            )
+                .into_response(),
             DavError::Store(StoreError::PreconditionFailed) => text(
                 StatusCode::PRECONDITION_FAILED,
                 "the resource changed (or appeared) since the client last saw it".into(),

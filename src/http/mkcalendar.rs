@@ -3,7 +3,7 @@
 
 use axum::body::Bytes;
 use axum::response::{IntoResponse, Response};
-use http::{header, StatusCode};
+use http::{header, HeaderMap, StatusCode};
 
 use super::body_parsing::refused;
 use super::error::DavError;
@@ -13,7 +13,7 @@ use crate::access::DavUser;
 use crate::caldav::collection::is_id_shaped;
 use crate::caldav::CalendarKind;
 use crate::dav::{check_new_name, ElementName, KnownProp, Namespace, Precondition, Refusal};
-use crate::dav::{parse_mkcalendar_within, parse_mkcol_within};
+use crate::dav::{parse_mkcalendar_within, parse_mkcol_within, refusal_body};
 use crate::store::{
     FolderModule, FolderType, NewFolder, Permission, Role, StoreError, PRIVATE_ROOT,
 };
@@ -57,13 +57,57 @@ async fn may_own_another(state: &AppState, me: &DavUser) -> Result<(), DavError>
     Ok(())
 }
 
+/// What a `supported-calendar-component-set` asks for, if davgate can make it whole: a
+/// calendar folder takes events only, a task folder tasks only (VTIMEZONE goes with
+/// either and is not counted).
+fn kind_of(components: &[String]) -> Option<CalendarKind> {
+    let mut wanted: Vec<&str> = components
+        .iter()
+        .map(String::as_str)
+        .filter(|c| *c != "VTIMEZONE")
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    match wanted.as_slice() {
+        ["VEVENT"] => Some(CalendarKind::Events),
+        ["VTODO"] => Some(CalendarKind::Tasks),
+        _ => None,
+    }
+}
+
+/// RFC 4918 9.3: a MKCOL (and so a MKCALENDAR) body of a type davgate does not take gets
+/// 415: a `Content-Type` that is not XML, or a body that does not start as XML does.
+fn check_body_type(headers: &HeaderMap, body: &[u8]) -> Result<(), DavError> {
+    let text = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    let Some(first) = text.iter().find(|b| !b.is_ascii_whitespace()) else {
+        return Ok(());
+    };
+    let declared = headers
+        .get(header::CONTENT_TYPE)
+        .map(|value| {
+            let essence = value.to_str().unwrap_or("").split(';').next().unwrap_or("");
+            let essence = essence.trim().to_ascii_lowercase();
+            essence == "application/xml" || essence == "text/xml" || essence.ends_with("+xml")
+        })
+        .unwrap_or(true);
+    if !declared || *first != b'<' {
+        return Err(DavError::Status(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "the request body must be an XML document (application/xml)".into(),
+        ));
+    }
+    Ok(())
+}
+
 pub(super) async fn mkcalendar(
     state: &AppState,
     me: &DavUser,
     segment: &str,
+    headers: &HeaderMap,
     body: &Bytes,
     extended_mkcol: bool,
 ) -> Result<Response, DavError> {
+    check_body_type(headers, body)?;
     let parse = if extended_mkcol {
         parse_mkcol_within
     } else {
@@ -92,15 +136,26 @@ pub(super) async fn mkcalendar(
     }
     let kind = match request.supported_components() {
         None => CalendarKind::Events,
-        Some(components) => {
-            let events = components.iter().any(|c| c.eq_ignore_ascii_case("VEVENT"));
-            let tasks = components.iter().any(|c| c.eq_ignore_ascii_case("VTODO"));
-            match (events, tasks) {
-                (true, _) => CalendarKind::Events,
-                (false, true) => CalendarKind::Tasks,
-                (false, false) => return Err(Precondition::SupportedCalendarComponent.into()),
-            }
-        }
+        Some(components) => kind_of(&components).ok_or_else(|| {
+            let requested: Vec<_> = request.props.iter().map(|(name, _)| name.clone()).collect();
+            DavError::Xml(
+                StatusCode::FORBIDDEN,
+                refusal_body(
+                    extended_mkcol,
+                    &KnownProp::SupportedCalendarComponentSet.name(),
+                    StatusCode::FORBIDDEN,
+                    &requested,
+                    &format!(
+                        "a calendar takes either VEVENT or VTODO, not {}; nothing was created",
+                        if components.is_empty() {
+                            "an empty set".to_owned()
+                        } else {
+                            components.join(", ")
+                        }
+                    ),
+                ),
+            )
+        })?,
     };
     if !me.user.has_module(kind.module_permission()) {
         return Err(DavError::Forbidden(format!(

@@ -40,7 +40,7 @@ REPORT:addressbook-query      207    404      207    207     404      401
 REPORT:expand-property        403sr  404      403sr  403sr   404      401
 REPORT:unknown                403sr  404      403sr  403sr   404      401
 MKCOL                         405    403      405    405     403      401
-MKCALENDAR                    405    403      405    405     403      401
+MKCALENDAR                    403rn  403      403rn  403rn   403      401
 COPY                          405    404      405    405     404      401
 MOVE                          405    404      405    405     404      401
 LOCK                          501    501      501    501     501      401
@@ -69,7 +69,7 @@ REPORT:addressbook-query      207    207      207    207     207      401
 REPORT:expand-property        403sr  403sr    403sr  403sr   403sr    401
 REPORT:unknown                403sr  403sr    403sr  403sr   403sr    401
 MKCOL                         405    405      405    405     405      401
-MKCALENDAR                    405    405      405    405     405      401
+MKCALENDAR                    403rn  403rn    403rn  403rn   403rn    401
 COPY                          405    405      405    405     405      401
 MOVE                          405    405      405    405     405      401
 LOCK                          501    501      501    501     501      401
@@ -84,7 +84,7 @@ FROBNICATE                    501    501      501    501     501      401
 OPTIONS                       200    200      200    200     200      200
 GET                           200    404      200    404     404      401
 HEAD                          200    404      200    404     404      401
-PUT                           204    404      403np  403np   404      401
+PUT                           204    409      403np  403np   409      401
 DELETE                        204    404      403np  404     404      401
 PROPFIND:0                    207    404      207    404     404      401
 PROPFIND:1                    207    404      207    404     404      401
@@ -97,8 +97,8 @@ REPORT:addressbook-multiget   405    404      405    405     404      401
 REPORT:addressbook-query      405    404      405    405     404      401
 REPORT:expand-property        405    404      405    405     404      401
 REPORT:unknown                405    404      405    405     404      401
-MKCOL                         403    404      403    403     404      401
-MKCALENDAR                    403    404      403    403     404      401
+MKCOL                         403lo  409      403lo  403lo   409      401
+MKCALENDAR                    403lo  409      403lo  403lo   409      401
 COPY                          405    404      405    405     404      401
 MOVE                          405    404      405    405     404      401
 LOCK                          501    501      501    501     501      401
@@ -127,7 +127,7 @@ REPORT:addressbook-query      207    207      207    207     207      401
 REPORT:expand-property        403sr  403sr    403sr  403sr   403sr    401
 REPORT:unknown                403sr  403sr    403sr  403sr   403sr    401
 MKCOL                         405    405      405    405     405      401
-MKCALENDAR                    405    405      405    405     405      401
+MKCALENDAR                    403rn  403rn    403rn  403rn   403rn    401
 COPY                          405    405      405    405     405      401
 MOVE                          405    405      405    405     405      401
 LOCK                          501    501      501    501     501      401
@@ -214,7 +214,7 @@ REPORT:addressbook-query      404    404      404    404     207      401
 REPORT:expand-property        404    404      404    404     403sr    401
 REPORT:unknown                404    404      404    404     403sr    401
 MKCOL                         403    403      403    403     405      401
-MKCALENDAR                    403    403      403    403     405      401
+MKCALENDAR                    403    403      403    403     403rn    401
 COPY                          404    404      404    404     405      401
 MOVE                          404    404      404    404     405      401
 LOCK                          501    501      501    501     501      401

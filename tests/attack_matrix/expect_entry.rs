@@ -9,6 +9,13 @@
 //! - `403np`: `DAV:need-privileges` (RFC 3744 7.1.1): the caller sees the resource but
 //!   lacks the privilege.
 //! - `403sr`: `DAV:supported-report` (RFC 3253 3.6): a report the collection does not do.
+//! - `403rn`: `DAV:resource-must-be-null` (RFC 4791 5.3.1.1): MKCALENDAR where a resource
+//!   is.
+//! - `403lo`: `CALDAV:calendar-collection-location-ok` or
+//!   `CARDDAV:addressbook-collection-location-ok`: MKCALENDAR or MKCOL inside a calendar or
+//!   an address book, which hold no collections.
+//! - `409`: PUT, MKCOL or MKCALENDAR below a calendar or address book that does not exist
+//!   for the caller (RFC 4918 9.3.1, 9.7.1).
 //! - `404`: the resource does not exist *for this caller*; a resource the caller may not
 //!   see answers exactly as one that does not exist, never 403.
 //! - `501`: a method davgate implements on no resource (RFC 7231 4.1, 6.6.2): LOCK and
@@ -40,7 +47,7 @@ REPORT:addressbook-query      405    405      405    405     405      401
 REPORT:expand-property        405    405      405    405     405      401
 REPORT:unknown                405    405      405    405     405      401
 MKCOL                         405    405      405    405     405      401
-MKCALENDAR                    405    405      405    405     405      401
+MKCALENDAR                    403rn  403rn    403rn  403rn   403rn    401
 COPY                          405    405      405    405     405      401
 MOVE                          405    405      405    405     405      401
 LOCK                          501    501      501    501     501      401
@@ -68,7 +75,7 @@ REPORT:addressbook-query      405    405      405    405     405      401
 REPORT:expand-property        405    405      405    405     405      401
 REPORT:unknown                405    405      405    405     405      401
 MKCOL                         405    405      405    405     405      401
-MKCALENDAR                    405    405      405    405     405      401
+MKCALENDAR                    403rn  403rn    403rn  403rn   403rn    401
 COPY                          405    405      405    405     405      401
 MOVE                          405    405      405    405     405      401
 LOCK                          501    501      501    501     501      401
@@ -97,7 +104,7 @@ REPORT:addressbook-query      405    405      405    405     405      401
 REPORT:expand-property        405    405      405    405     405      401
 REPORT:unknown                405    405      405    405     405      401
 MKCOL                         405    405      405    405     405      401
-MKCALENDAR                    405    405      405    405     405      401
+MKCALENDAR                    403rn  403rn    403rn  403rn   403rn    401
 COPY                          405    405      405    405     405      401
 MOVE                          405    405      405    405     405      401
 LOCK                          501    501      501    501     501      401
@@ -126,7 +133,7 @@ REPORT:addressbook-query      405    405      405    405     404      401
 REPORT:expand-property        405    405      405    405     404      401
 REPORT:unknown                405    405      405    405     404      401
 MKCOL                         405    405      405    405     404      401
-MKCALENDAR                    405    405      405    405     404      401
+MKCALENDAR                    403rn  403rn    403rn  403rn   404      401
 COPY                          405    405      405    405     404      401
 MOVE                          405    405      405    405     404      401
 LOCK                          501    501      501    501     501      401
@@ -155,7 +162,7 @@ REPORT:addressbook-query      405    405      405    405     404      401
 REPORT:expand-property        405    405      405    405     404      401
 REPORT:unknown                405    405      405    405     404      401
 MKCOL                         405    405      405    405     404      401
-MKCALENDAR                    405    405      405    405     404      401
+MKCALENDAR                    403rn  403rn    403rn  403rn   404      401
 COPY                          405    405      405    405     404      401
 MOVE                          405    405      405    405     404      401
 LOCK                          501    501      501    501     501      401
@@ -184,7 +191,7 @@ REPORT:addressbook-query      405    405      405    405     405      401
 REPORT:expand-property        405    405      405    405     405      401
 REPORT:unknown                405    405      405    405     405      401
 MKCOL                         405    405      405    405     405      401
-MKCALENDAR                    405    405      405    405     405      401
+MKCALENDAR                    403rn  403rn    403rn  403rn   403rn    401
 COPY                          405    405      405    405     405      401
 MOVE                          405    405      405    405     405      401
 LOCK                          501    501      501    501     501      401
@@ -212,7 +219,7 @@ REPORT:addressbook-query      405    405      405    405     405      401
 REPORT:expand-property        405    405      405    405     405      401
 REPORT:unknown                405    405      405    405     405      401
 MKCOL                         405    405      405    405     405      401
-MKCALENDAR                    405    405      405    405     405      401
+MKCALENDAR                    403rn  403rn    403rn  403rn   403rn    401
 COPY                          405    405      405    405     405      401
 MOVE                          405    405      405    405     405      401
 LOCK                          501    501      501    501     501      401

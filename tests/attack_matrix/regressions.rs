@@ -4,7 +4,9 @@
 use davgate::store::FolderModule;
 use http::StatusCode;
 
-use crate::common::caldav::{calendar_path, default_folder, needed_privileges, LAYOUT};
+use crate::common::caldav::{
+    assert_precondition, calendar_path, default_folder, needed_privileges, LAYOUT,
+};
 use crate::common::carddav::{book_path, contacts_folder};
 use crate::common::http::*;
 
@@ -53,7 +55,8 @@ async fn methods_implemented_nowhere_answer_501_whatever_the_path() {
 /// address book (a member path, taken or free) and in the address book home (davgate
 /// makes no address books) the location does not allow it: 403 (RFC 4918 9.3.1, RFC
 /// 4791 5.3.1), the same whether another user's folder has the id or none does. On an
-/// existing collection they stay 405, with the Allow of that collection.
+/// existing collection MKCOL stays 405, with the Allow of that collection (RFC 4918
+/// 9.3.1), and MKCALENDAR is 403 `DAV:resource-must-be-null` (RFC 4791 5.3.1.1).
 #[tokio::test]
 async fn collections_are_made_only_where_the_home_allows_them() {
     for db in crate::common::databases().await {
@@ -94,6 +97,16 @@ async fn collections_are_made_only_where_the_home_allows_them() {
                         .body(body),
                 )
                 .await;
+                if method == "MKCALENDAR" {
+                    assert_precondition(
+                        &answer,
+                        StatusCode::FORBIDDEN,
+                        DAV,
+                        "resource-must-be-null",
+                        &format!("{}: {method} {path}", db.label),
+                    );
+                    continue;
+                }
                 assert_eq!(
                     answer.status,
                     StatusCode::METHOD_NOT_ALLOWED,

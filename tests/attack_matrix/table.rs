@@ -1,7 +1,7 @@
 //! The expectation table of the attack matrix: what it names (methods, resources,
 //! callers), how its text is read, and what each entry demands of an answer.
 
-use crate::common::http::{parse_xml, Answer, DAV};
+use crate::common::http::{parse_xml, Answer, CALDAV, CARDDAV, DAV};
 
 /// Who sends a request. Every resource of the matrix is seen from each of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -258,6 +258,11 @@ pub enum Expect {
     NeedPrivileges,
     /// `403sr`: a `DAV:error` body with `DAV:supported-report` (RFC 3253 3.6).
     SupportedReport,
+    /// `403rn`: a `DAV:error` body with `DAV:resource-must-be-null` (RFC 4791 5.3.1.1).
+    ResourceMustBeNull,
+    /// `403lo`: a `DAV:error` body with `CALDAV:calendar-collection-location-ok` or
+    /// `CARDDAV:addressbook-collection-location-ok` (RFC 4791 5.3.1.1, RFC 6352 6.3.1).
+    LocationOk,
     /// `301`: a permanent redirect to the DAV root.
     RedirectToRoot,
 }
@@ -269,6 +274,8 @@ impl Expect {
             "405" => Expect::NotAllowed,
             "403np" => Expect::NeedPrivileges,
             "403sr" => Expect::SupportedReport,
+            "403rn" => Expect::ResourceMustBeNull,
+            "403lo" => Expect::LocationOk,
             "301" => Expect::RedirectToRoot,
             plain => Expect::Status(
                 plain
@@ -285,6 +292,8 @@ impl Expect {
             Expect::NotAllowed => "405".into(),
             Expect::NeedPrivileges => "403np".into(),
             Expect::SupportedReport => "403sr".into(),
+            Expect::ResourceMustBeNull => "403rn".into(),
+            Expect::LocationOk => "403lo".into(),
             Expect::RedirectToRoot => "301".into(),
         }
     }
@@ -301,7 +310,10 @@ impl Expect {
             Expect::Status(status) => status,
             Expect::Unauthorized => 401,
             Expect::NotAllowed => 405,
-            Expect::NeedPrivileges | Expect::SupportedReport => 403,
+            Expect::NeedPrivileges
+            | Expect::SupportedReport
+            | Expect::ResourceMustBeNull
+            | Expect::LocationOk => 403,
             Expect::RedirectToRoot => 301,
         };
         if status != wanted {
@@ -331,8 +343,11 @@ impl Expect {
                     false => Ok(()),
                 }
             }
-            Expect::NeedPrivileges => dav_error(answer, "need-privileges"),
-            Expect::SupportedReport => dav_error(answer, "supported-report"),
+            Expect::NeedPrivileges => dav_error(answer, DAV, "need-privileges"),
+            Expect::SupportedReport => dav_error(answer, DAV, "supported-report"),
+            Expect::ResourceMustBeNull => dav_error(answer, DAV, "resource-must-be-null"),
+            Expect::LocationOk => dav_error(answer, CALDAV, "calendar-collection-location-ok")
+                .or_else(|_| dav_error(answer, CARDDAV, "addressbook-collection-location-ok")),
             Expect::RedirectToRoot => match answer.header("location") {
                 Some("/dav/") => Ok(()),
                 other => Err(format!("301 to {other:?}")),
@@ -341,18 +356,21 @@ impl Expect {
     }
 }
 
-/// The `DAV:error` element an answer must carry.
-fn dav_error(answer: &Answer, condition: &str) -> Result<(), String> {
+/// The condition a `DAV:error` body must carry.
+fn dav_error(answer: &Answer, ns: &str, condition: &str) -> Result<(), String> {
     let is_xml = answer
         .header("content-type")
         .is_some_and(|t| t.contains("xml"));
     if is_xml && parse_xml(&answer.body).is(DAV, "error") {
         let root = parse_xml(&answer.body);
-        if root.child(DAV, condition).is_some() {
+        if root.child(ns, condition).is_some() {
             return Ok(());
         }
     }
-    Err(format!("403 without DAV:{condition}{}", described(answer)))
+    Err(format!(
+        "403 without {{{ns}}}{condition}{}",
+        described(answer)
+    ))
 }
 
 /// A short quote of the answer's body for a failure message.

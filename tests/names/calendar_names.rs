@@ -121,7 +121,13 @@ async fn calendar_names_are_per_user() {
 
         // The name is taken for alice only, by her own calendar.
         let again = mkcalendar(&site, ALICE, path, None).await;
-        assert_eq!(again.status, StatusCode::METHOD_NOT_ALLOWED, "{what}");
+        assert_precondition(
+            &again,
+            StatusCode::FORBIDDEN,
+            DAV,
+            "resource-must-be-null",
+            what,
+        );
         assert_eq!(
             home_hrefs(&site, ALICE)
                 .await
