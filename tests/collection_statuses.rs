@@ -8,7 +8,7 @@
 mod common;
 
 use common::caldav::*;
-use common::carddav::{book_path, contacts_folder, vcard, AGGREGATED};
+use common::carddav::{book_path, contacts_folder, vcard};
 use common::http::*;
 use davgate::store::{FolderModule, GLOBAL_ADDRESS_BOOK};
 use http::StatusCode;
