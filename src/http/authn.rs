@@ -1,5 +1,5 @@
 //! The authentication layer: Basic credentials checked against the store, the user put
-//! into the request's extensions. OPTIONS passes without credentials (capability probes).
+//! into the request's extensions. OPTIONS without credentials passes (capability probes).
 //! Refusals that are not about the credentials say when to come back: 429 for a login or
 //! address with too many failures, 503 while password checks are all taken.
 
@@ -24,7 +24,10 @@ pub(super) async fn require_user(
     mut request: Request,
     next: Next,
 ) -> Response {
-    if request.method() == Method::OPTIONS {
+    // A capability probe without credentials passes and gets the general answer; one
+    // with credentials is answered for the resource, as that user sees it.
+    if request.method() == Method::OPTIONS && !request.headers().contains_key(header::AUTHORIZATION)
+    {
         return next.run(request).await;
     }
     let mut values = request.headers().get_all(header::AUTHORIZATION).iter();

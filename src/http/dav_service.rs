@@ -21,6 +21,8 @@ use crate::dav::{Precondition, Refusal};
 
 /// The DAV compliance classes davgate answers in OPTIONS.
 const DAV_CLASSES: &str = "1, 3, access-control, calendar-access, addressbook, extended-mkcol";
+const DAV_CLASSES_CALDAV: &str = "1, 3, access-control, calendar-access, extended-mkcol";
+const DAV_CLASSES_CARDDAV: &str = "1, 3, access-control, addressbook, extended-mkcol";
 const ALLOW: &str =
     "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, REPORT, MKCALENDAR, MKCOL, COPY, MOVE";
 const ALLOW_ENTRY: &str = "OPTIONS, PROPFIND";
@@ -28,6 +30,8 @@ const ALLOW_COLLECTION: &str = "OPTIONS, PROPFIND, PROPPATCH, REPORT, DELETE";
 const ALLOW_MEMBER: &str = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, COPY, MOVE";
 const ALLOW_ADDRESS_BOOK: &str = "OPTIONS, PROPFIND, PROPPATCH, REPORT";
 const ALLOW_CONTACT: &str = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND";
+/// Where a calendar could be made.
+const ALLOW_UNMAPPED_CALENDAR: &str = "OPTIONS, MKCALENDAR, MKCOL";
 
 pub(super) async fn handle(
     State(state): State<AppState>,
@@ -70,8 +74,9 @@ async fn dispatch(
         .ok_or(DavError::NotFound)?;
     let segments = request_path::segments(sub)
         .map_err(|e| DavError::BadRequest(format!("request path: {e}")))?;
-    if method == Method::OPTIONS {
-        return Ok(options());
+    if method == Method::OPTIONS && user.is_none() {
+        // Without credentials: what davgate implements anywhere, nothing about the path.
+        return Ok(options(ALLOW, DAV_CLASSES));
     }
     // A method implemented on no resource is 501 (RFC 7231 4.1) before the path is looked
     // at, so the answer tells nothing about what the path names.
@@ -103,6 +108,9 @@ async fn dispatch(
     };
     if let Some(slot) = kind_slot {
         slot.set(resource.kind());
+    }
+    if method == Method::OPTIONS {
+        return Ok(options(allow_of(&resource), classes_of(&resource)));
     }
     let not_allowed = |allow: &'static str| DavError::MethodNotAllowed {
         method: method.to_string(),
@@ -198,12 +206,33 @@ async fn dispatch(
             )
             .await
         }
-        (_, DavResource::Calendar(_)) => Err(not_allowed(ALLOW_COLLECTION)),
-        (_, DavResource::AddressBook(_)) => Err(not_allowed(ALLOW_ADDRESS_BOOK)),
-        (_, DavResource::AddressBookMember { .. }) => Err(not_allowed(ALLOW_CONTACT)),
-        (_, DavResource::CalendarMember { .. }) => Err(not_allowed(ALLOW_MEMBER)),
         (_, DavResource::UnmappedCalendar(_)) => Err(DavError::NotFound),
-        (_, DavResource::Entry(_)) => Err(not_allowed(ALLOW_ENTRY)),
+        (_, resource) => Err(not_allowed(allow_of(resource))),
+    }
+}
+
+/// The methods `resource` takes: OPTIONS answers them and every 405 there names them.
+fn allow_of(resource: &DavResource) -> &'static str {
+    match resource {
+        DavResource::Calendar(_) => ALLOW_COLLECTION,
+        DavResource::AddressBook(_) => ALLOW_ADDRESS_BOOK,
+        DavResource::AddressBookMember { .. } => ALLOW_CONTACT,
+        DavResource::CalendarMember { .. } => ALLOW_MEMBER,
+        DavResource::UnmappedCalendar(_) => ALLOW_UNMAPPED_CALENDAR,
+        DavResource::Entry(_) => ALLOW_ENTRY,
+    }
+}
+
+/// The DAV compliance classes that apply to `resource` (RFC 4918 10.1): CalDAV's below
+/// the calendar home, CardDAV's below the address book home, all of them on the entry
+/// points, where clients look for them.
+fn classes_of(resource: &DavResource) -> &'static str {
+    match resource {
+        DavResource::Calendar(_)
+        | DavResource::CalendarMember { .. }
+        | DavResource::UnmappedCalendar(_) => DAV_CLASSES_CALDAV,
+        DavResource::AddressBook(_) | DavResource::AddressBookMember { .. } => DAV_CLASSES_CARDDAV,
+        DavResource::Entry(_) => DAV_CLASSES,
     }
 }
 
@@ -226,15 +255,15 @@ fn in_address_book_home(segments: &[String]) -> bool {
     matches!(segments, [home, _] if home == "carddav")
 }
 
-fn options() -> Response {
+fn options(allow: &'static str, classes: &'static str) -> Response {
     (
         StatusCode::OK,
         [
             (
                 header::HeaderName::from_static("dav"),
-                HeaderValue::from_static(DAV_CLASSES),
+                HeaderValue::from_static(classes),
             ),
-            (header::ALLOW, HeaderValue::from_static(ALLOW)),
+            (header::ALLOW, HeaderValue::from_static(allow)),
         ],
     )
         .into_response()

@@ -84,7 +84,7 @@ FROBNICATE                    501    501      501    501     501      401
 [calendar-member]
 # alice's event in "CanaryCalendar". PUT sends it again with another SUMMARY.
 #                             owner  stranger viewer readown outsider anonymous
-OPTIONS                       200    200      200    200     200      200
+OPTIONS                       200    404      200    200     404      200
 GET                           200    404      200    404     404      401
 HEAD                          200    404      200    404     404      401
 PUT                           204    409      403np  403np   409      401
@@ -114,7 +114,7 @@ FROBNICATE                    501    501      501    501     501      401
 # A name in "CanaryCalendar" that no member has. Creating one takes DAV:bind, which the
 # read-own sharee has and the viewer lacks.
 #                             owner  stranger viewer readown outsider anonymous
-OPTIONS                       200    200      200    200     200      200
+OPTIONS                       200    404      200    200     404      200
 GET                           404    404      404    404     404      401
 HEAD                          404    404      404    404     404      401
 PUT                           201    409      403np  201     409      401

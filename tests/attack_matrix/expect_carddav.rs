@@ -23,7 +23,7 @@ pub const TABLE: &str = r##"
 [address-book]
 # alice's "CanaryBook": viewer has Viewer, readown has create + read/write/delete own.
 #                             owner  stranger viewer readown outsider anonymous
-OPTIONS                       200    200      200    200     200      200
+OPTIONS                       200    404      200    200     404      200
 GET                           405    404      405    405     404      401
 HEAD                          405    404      405    405     404      401
 PUT                           405    404      405    405     404      401
@@ -81,7 +81,7 @@ FROBNICATE                    501    501      501    501     501      401
 [contact-member]
 # alice's contact in "CanaryBook". PUT sends it again with another NOTE.
 #                             owner  stranger viewer readown outsider anonymous
-OPTIONS                       200    200      200    200     200      200
+OPTIONS                       200    404      200    200     404      200
 GET                           200    404      200    404     404      401
 HEAD                          200    404      200    404     404      401
 PUT                           204    409      403np  403np   409      401
@@ -168,7 +168,7 @@ FROBNICATE                    501    501      501    501     501      401
 [carddav-no-folder]
 # /carddav/no-such-book/: unmapped, and davgate makes no address books.
 #                             owner  stranger viewer readown outsider anonymous
-OPTIONS                       200    200      200    200     200      200
+OPTIONS                       404    404      404    404     404      200
 GET                           404    404      404    404     404      401
 HEAD                          404    404      404    404     404      401
 PUT                           404    404      404    404     404      401
@@ -197,7 +197,7 @@ FROBNICATE                    501    501      501    501     501      401
 [address-book-of-other-context]
 # oscar's address book in the other context, by its folder id.
 #                             owner  stranger viewer readown outsider anonymous
-OPTIONS                       200    200      200    200     200      200
+OPTIONS                       404    404      404    404     200      200
 GET                           404    404      404    404     405      401
 HEAD                          404    404      404    404     405      401
 PUT                           404    404      404    404     405      401

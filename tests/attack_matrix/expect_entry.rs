@@ -3,7 +3,9 @@
 //!
 //! Legend (all tables): a status code, or
 //! - `401`: with a Basic challenge (RFC 7235 3.1). Only OPTIONS, the well-known names
-//!   and health answer without credentials.
+//!   and health answer without credentials; OPTIONS without credentials gets the general
+//!   answer, with credentials the methods of the resource as the caller sees it (404
+//!   where it does not exist for the caller).
 //! - `405`: with an Allow header that does not list the method (RFC 7231 6.5.5): the
 //!   resource exists for the caller but does not take the method.
 //! - `403np`: `DAV:need-privileges` (RFC 3744 7.1.1): the caller sees the resource but
@@ -116,7 +118,7 @@ FROBNICATE                    501    501      501    501     501      401
 [principal-of-owner]
 # alice's principal: every user of her context may look her up (OX), nobody else.
 #                             owner  stranger viewer readown outsider anonymous
-OPTIONS                       200    200      200    200     200      200
+OPTIONS                       200    200      200    200     404      200
 GET                           405    405      405    405     404      401
 HEAD                          405    405      405    405     404      401
 PUT                           405    405      405    405     404      401
@@ -145,7 +147,7 @@ FROBNICATE                    501    501      501    501     501      401
 [principal-of-stranger]
 # bob's principal: another user's principal for everyone but bob.
 #                             owner  stranger viewer readown outsider anonymous
-OPTIONS                       200    200      200    200     200      200
+OPTIONS                       200    200      200    200     404      200
 GET                           405    405      405    405     404      401
 HEAD                          405    405      405    405     404      401
 PUT                           405    405      405    405     404      401
