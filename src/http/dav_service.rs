@@ -20,7 +20,8 @@ use crate::carddav::AddressBook;
 use crate::dav::{Precondition, Refusal};
 
 /// The DAV compliance classes davgate answers in OPTIONS.
-const DAV_CLASSES: &str = "1, 3, access-control, calendar-access, addressbook, extended-mkcol";
+pub(super) const DAV_CLASSES: &str =
+    "1, 3, access-control, calendar-access, addressbook, extended-mkcol";
 const DAV_CLASSES_CALDAV: &str = "1, 3, access-control, calendar-access, extended-mkcol";
 const DAV_CLASSES_CARDDAV: &str = "1, 3, access-control, addressbook, extended-mkcol";
 const ALLOW: &str =

@@ -10,6 +10,7 @@ mod dav_service;
 mod destination;
 mod error;
 mod health;
+mod host_root;
 mod mkcalendar;
 mod object;
 mod observe;
@@ -148,6 +149,10 @@ pub fn build_app(state: AppState) -> Router {
         .route("/health/ready", get(health::ready))
         .with_state(state.clone())
         .fallback_service(dav)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            host_root::discovery,
+        ))
         .layer(RequestBodyLimitLayer::new(limits.max_request_body_bytes))
         .layer(TimeoutLayer::with_status_code(
             http::StatusCode::REQUEST_TIMEOUT,

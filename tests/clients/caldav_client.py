@@ -113,6 +113,15 @@ class Run:
             f"no current-user-principal below {self.dav_root}: the library fell back to the root",
         )
         ok(f"principal {principal_path}")
+        # A client given only the server's address, that never tries /.well-known/: the
+        # library asks the address itself for current-user-principal.
+        bare = caldav.DAVClient(url=self.base, username=self.user, password=self.password)
+        bare_path = urlsplit(str(bare.principal().url)).path
+        check(
+            bare_path == principal_path,
+            f"from the bare address {self.base} the library found {bare_path}, not {principal_path}",
+        )
+        ok(f"the bare address {self.base} leads to the same principal")
 
     def list_calendars(self):
         step("calendars of the principal")
