@@ -21,6 +21,8 @@ pub struct ContactFolder {
     pub rights: FolderRights,
     pub sharing: Sharing,
     pub display_name: String,
+    /// The path segment: for its owner, the name a client gave it; otherwise the id.
+    segment: String,
 }
 
 impl ContactFolder {
@@ -39,16 +41,28 @@ impl ContactFolder {
         }
         let (rights, sharing, display_name) =
             seen_by(&folder, me.id, groups, owner_name, shared_name_template)?;
+        // A name a client chose is its owner's: everybody else addresses the folder by id.
+        let segment = match &folder.dav_name {
+            Some(name) if folder.owner_id == Some(me.id) => name.clone(),
+            _ => folder.id.to_string(),
+        };
         Some(ContactFolder {
             folder,
             rights,
             sharing,
             display_name,
+            segment,
         })
     }
 
     pub fn id(&self) -> FolderId {
         self.folder.id
+    }
+
+    /// The address book's path segment for the viewer: for its owner, the name a client
+    /// gave it (extended MKCOL); otherwise the folder id.
+    pub fn path_segment(&self) -> &str {
+        &self.segment
     }
 }
 
@@ -84,7 +98,7 @@ impl AddressBook {
     /// `/carddav/<segment>/`, below the DAV prefix.
     pub fn sub_path(&self) -> String {
         match self {
-            Self::Folder(folder) => format!("/carddav/{}/", folder.id()),
+            Self::Folder(folder) => format!("/carddav/{}/", encode_segment(folder.path_segment())),
             Self::Aggregated(_) => format!("/carddav/{AGGREGATED_SEGMENT}/"),
         }
     }

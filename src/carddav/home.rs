@@ -57,13 +57,19 @@ pub async fn address_book(
     if exposed == ExposedCollections::AggregatedOnly {
         return Ok(None);
     }
-    let Ok(id) = segment.parse::<FolderId>() else {
-        return Ok(None);
-    };
-    Ok(contact_folder(store, me, id)
-        .await?
-        .filter(synced)
-        .map(AddressBook::Folder))
+    // First one of the user's own names (what extended MKCOL stored), then a folder id,
+    // each only if the home lists the folder under this very segment.
+    let named = store
+        .folder_by_dav_name(me.user.context_id, me.user.id, segment)
+        .await?;
+    for id in named.into_iter().chain(segment.parse::<FolderId>().ok()) {
+        if let Some(folder) = contact_folder(store, me, id).await?.filter(synced) {
+            if folder.path_segment() == segment {
+                return Ok(Some(AddressBook::Folder(folder)));
+            }
+        }
+    }
+    Ok(None)
 }
 
 /// Whether the home lists one collection per folder, the aggregated one, or both.

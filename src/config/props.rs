@@ -328,6 +328,16 @@ properties! {
         env: None,
         doc: "Whether the user may use CardDAV.",
     }
+    AddressBookCreation {
+        name: "davgate.carddav.addressBookCreation",
+        value: bool,
+        parse: values::parse_bool,
+        kind: Kind::Bool,
+        default: "true",
+        cascade: false,
+        env: None,
+        doc: "Whether the user may create address books with extended MKCOL (deleting stays possible).",
+    }
     IgnoreFolders {
         name: "com.openexchange.carddav.ignoreFolders",
         value: Vec<i64>,

@@ -12,7 +12,8 @@ use super::observe::ResourceKind;
 use super::request_path;
 use super::resource::DavResource;
 use super::{
-    carddav_report, contact, copy_move, mkcalendar, object, propfind, proppatch, report, AppState,
+    address_books, carddav_report, contact, copy_move, mkcalendar, object, propfind, proppatch,
+    report, AppState,
 };
 use crate::access::DavUser;
 use crate::auth::Authenticated;
@@ -29,7 +30,8 @@ const ALLOW: &str =
 const ALLOW_ENTRY: &str = "OPTIONS, PROPFIND";
 const ALLOW_COLLECTION: &str = "OPTIONS, PROPFIND, PROPPATCH, REPORT, DELETE";
 const ALLOW_MEMBER: &str = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, COPY, MOVE";
-const ALLOW_ADDRESS_BOOK: &str = "OPTIONS, PROPFIND, PROPPATCH, REPORT";
+const ALLOW_ADDRESS_BOOK: &str = "OPTIONS, PROPFIND, PROPPATCH, REPORT, DELETE";
+const ALLOW_AGGREGATED: &str = "OPTIONS, PROPFIND, PROPPATCH, REPORT";
 const ALLOW_CONTACT: &str = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND";
 /// Where a calendar could be made.
 const ALLOW_UNMAPPED_CALENDAR: &str = "OPTIONS, MKCALENDAR, MKCOL";
@@ -92,10 +94,18 @@ async fn dispatch(
     let resource = match DavResource::resolve(&state.store, &me, &segments).await {
         // No address book is there for this user, and davgate makes none: the same
         // answer whether another user's folder has that id or none does.
+        // No address book is there for this user: MKCOL may make one. The answer is the
+        // same whether another user's folder has that id or none does.
         Err(DavError::NotFound) if makes_collection(method) && in_address_book_home(&segments) => {
-            return Err(DavError::Forbidden(
-                "address books cannot be created".into(),
-            ))
+            let segment = &segments[1];
+            return match method.as_str() {
+                "MKCOL" => address_books::create(state, &me, segment, headers, body).await,
+                _ => Err(Refusal::new(
+                    Precondition::CalendarCollectionLocationOk,
+                    "calendars are made in the calendar home",
+                )
+                .into()),
+            };
         }
         // Below a calendar or address book that is not there (for this user): nothing can
         // be created until the collection is (RFC 4918 9.3.1, 9.7.1).
@@ -153,6 +163,7 @@ async fn dispatch(
             };
             proppatch::proppatch(state, &me, folder, body).await
         }
+        ("DELETE", DavResource::AddressBook(book)) => address_books::delete(state, &me, book).await,
         ("DELETE", DavResource::Calendar(collection)) => {
             object::delete_collection(state, &me, collection).await
         }
@@ -216,7 +227,8 @@ async fn dispatch(
 fn allow_of(resource: &DavResource) -> &'static str {
     match resource {
         DavResource::Calendar(_) => ALLOW_COLLECTION,
-        DavResource::AddressBook(_) => ALLOW_ADDRESS_BOOK,
+        DavResource::AddressBook(AddressBook::Folder(_)) => ALLOW_ADDRESS_BOOK,
+        DavResource::AddressBook(AddressBook::Aggregated(_)) => ALLOW_AGGREGATED,
         DavResource::AddressBookMember { .. } => ALLOW_CONTACT,
         DavResource::CalendarMember { .. } => ALLOW_MEMBER,
         DavResource::UnmappedCalendar(_) => ALLOW_UNMAPPED_CALENDAR,

@@ -7,7 +7,7 @@ use http::{header, HeaderMap, StatusCode};
 
 use super::body_parsing::refused;
 use super::error::DavError;
-use super::proppatch::{apply_to_folder, not_xml};
+use super::proppatch::{apply_to_folder, not_xml, Target};
 use super::AppState;
 use crate::access::DavUser;
 use crate::caldav::collection::is_id_shaped;
@@ -77,7 +77,7 @@ fn kind_of(components: &[String]) -> Option<CalendarKind> {
 
 /// RFC 4918 9.3: a MKCOL (and so a MKCALENDAR) body of a type davgate does not take gets
 /// 415: a `Content-Type` that is not XML, or a body that does not start as XML does.
-fn check_body_type(headers: &HeaderMap, body: &[u8]) -> Result<(), DavError> {
+pub(super) fn check_body_type(headers: &HeaderMap, body: &[u8]) -> Result<(), DavError> {
     let text = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     let Some(first) = text.iter().find(|b| !b.is_ascii_whitespace()) else {
         return Ok(());
@@ -220,7 +220,7 @@ pub(super) async fn mkcalendar(
             )
         })
         .collect();
-    if let Err(err) = apply_to_folder(state, me, folder.id, &settable).await {
+    if let Err(err) = apply_to_folder(state, me, folder.id, Target::Calendar, &settable).await {
         // A property the body could not set leaves no half-made calendar behind.
         state
             .store

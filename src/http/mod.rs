@@ -1,6 +1,7 @@
 //! The axum router: DAV endpoints under the configured prefix, `/.well-known/*` and
 //! health at the root, and the whole middleware stack in one visible place.
 
+mod address_books;
 mod authn;
 mod body_parsing;
 mod carddav_report;

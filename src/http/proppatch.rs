@@ -263,14 +263,12 @@ pub(super) async fn apply_to_folder(
     state: &AppState,
     me: &DavUser,
     folder: i64,
+    target: Target,
     changes: &[(PropName, DeadValue)],
 ) -> Result<(), DavError> {
     let mut classified = Vec::new();
     for (name, value) in changes {
-        match classify(
-            PropOperation::Set(name.clone(), value.clone()),
-            Target::Calendar,
-        ) {
+        match classify(PropOperation::Set(name.clone(), value.clone()), target) {
             Ok(change) => {
                 within_limits(&change, &state.limits.properties)
                     .map_err(|reason| DavError::Status(StatusCode::INSUFFICIENT_STORAGE, reason))?;

@@ -1,16 +1,19 @@
 //! Expected answers below `/carddav/` (legend in `expect_entry`).
 //!
-//! - An address book answers PROPFIND, PROPPATCH and REPORT (README "HTTP endpoints");
-//!   GET, PUT, DELETE, COPY and MOVE of it are 405. PROPPATCH needs
-//!   `DAV:write-properties`; the aggregated `Contacts` book and the global address list
-//!   grant it to nobody (their current-user-privilege-set lacks it), so 403np.
-//!   Calendar reports, expand-property and unknown reports are 403sr.
+//! - An address book answers PROPFIND, PROPPATCH, REPORT and DELETE (README "HTTP
+//!   endpoints"); GET, PUT, COPY and MOVE of it are 405. PROPPATCH needs
+//!   `DAV:write-properties` and DELETE `DAV:unbind` (administering the folder); the
+//!   aggregated `Contacts` book and the global address list grant them to nobody (their
+//!   current-user-privilege-set lacks them), so 403np. Calendar reports,
+//!   expand-property and unknown reports are 403sr.
 //! - Contacts answer GET, HEAD, PUT, DELETE and PROPFIND; COPY and MOVE are calendar
 //!   only (405), PROPPATCH and REPORT are 405 at any member path.
-//! - davgate creates no address books: MKCOL and MKCALENDAR at an unmapped `/carddav/`
-//!   path are 403 ("the server does not allow the creation of collections at the given
-//!   location", RFC 4918 9.3.1), the same whether another user's folder has that id;
-//!   below an address book they are 403 too (RFC 6352 5.2: no collections inside).
+//! - Extended MKCOL with the `CARDDAV:addressbook` resource type at an unmapped
+//!   `/carddav/<name>/` makes an address book; the matrix sends a calendar's resource
+//!   type, refused there with 403, and a name of digits (another user's folder id or
+//!   none) is refused alike (403). MKCALENDAR there is 403, on an existing collection
+//!   403rn; below an address book both are 403lo (RFC 6352 5.2: no collections inside),
+//!   or 409 where the book does not exist for the caller.
 //! - `/carddav/Contacts/` and `/carddav/6/` exist for every user: each gets the book of
 //!   their own context (the outsider his context's global address list). alice's entry
 //!   of the global address list is readable by her context, written by nobody (the list
@@ -27,7 +30,7 @@ OPTIONS                       200    404      200    200     404      200
 GET                           405    404      405    405     404      401
 HEAD                          405    404      405    405     404      401
 PUT                           405    404      405    405     404      401
-DELETE                        405    404      405    405     404      401
+DELETE                        204    404      403np  403np   404      401
 PROPFIND:0                    207    404      207    207     404      401
 PROPFIND:1                    207    404      207    207     404      401
 PROPPATCH                     207    404      403np  403np   404      401
@@ -56,7 +59,7 @@ OPTIONS                       200    200      200    200     200      200
 GET                           405    405      405    405     405      401
 HEAD                          405    405      405    405     405      401
 PUT                           405    405      405    405     405      401
-DELETE                        405    405      405    405     405      401
+DELETE                        403np  403np    403np  403np   403np    401
 PROPFIND:0                    207    207      207    207     207      401
 PROPFIND:1                    207    207      207    207     207      401
 PROPPATCH                     403np  403np    403np  403np   403np    401
@@ -114,7 +117,7 @@ OPTIONS                       200    200      200    200     200      200
 GET                           405    405      405    405     405      401
 HEAD                          405    405      405    405     405      401
 PUT                           405    405      405    405     405      401
-DELETE                        405    405      405    405     405      401
+DELETE                        403np  403np    403np  403np   403np    401
 PROPFIND:0                    207    207      207    207     207      401
 PROPFIND:1                    207    207      207    207     207      401
 PROPPATCH                     403np  403np    403np  403np   403np    401
@@ -166,7 +169,7 @@ PATCH                         501    501      501    501     501      401
 FROBNICATE                    501    501      501    501     501      401
 
 [carddav-no-folder]
-# /carddav/no-such-book/: unmapped, and davgate makes no address books.
+# /carddav/no-such-book/: unmapped; the matrix's MKCOL asks for a calendar there.
 #                             owner  stranger viewer readown outsider anonymous
 OPTIONS                       404    404      404    404     404      200
 GET                           404    404      404    404     404      401
@@ -201,7 +204,7 @@ OPTIONS                       404    404      404    404     200      200
 GET                           404    404      404    404     405      401
 HEAD                          404    404      404    404     405      401
 PUT                           404    404      404    404     405      401
-DELETE                        404    404      404    404     405      401
+DELETE                        404    404      404    404     204      401
 PROPFIND:0                    404    404      404    404     207      401
 PROPFIND:1                    404    404      404    404     207      401
 PROPPATCH                     404    404      404    404     207      401

@@ -1,0 +1,163 @@
+//! Address books made and removed over CardDAV: extended MKCOL (RFC 5689) with the
+//! `CARDDAV:addressbook` resource type at `/carddav/<name>/` makes a private contact
+//! folder owned by the user, with the properties the body sets, all or nothing; DELETE
+//! removes an address book the user administers, never the default contact folder, the
+//! global address list or the aggregated collection.
+
+use axum::body::Bytes;
+use axum::response::{IntoResponse, Response};
+use http::{header, HeaderMap, StatusCode};
+
+use super::body_parsing::refused;
+use super::error::DavError;
+use super::mkcalendar::check_body_type;
+use super::object::need_privilege;
+use super::proppatch::{apply_to_folder, not_xml, Target};
+use super::AppState;
+use crate::access::DavUser;
+use crate::caldav::collection::is_id_shaped;
+use crate::carddav::collection::AGGREGATED_SEGMENT;
+use crate::carddav::{AddressBook, ContactFolder};
+use crate::config::props;
+use crate::dav::{check_new_name, parse_mkcol_within, refusal_body, ElementName, KnownProp};
+use crate::dav::{Precondition, Refusal};
+use crate::store::{
+    FolderModule, FolderType, NewFolder, Permission, Role, StoreError, GLOBAL_ADDRESS_BOOK,
+    PRIVATE_ROOT,
+};
+
+fn location_refused(reason: impl Into<String>) -> DavError {
+    Refusal::new(Precondition::AddressbookCollectionLocationOk, reason).into()
+}
+
+/// Whether a new address book may be called `segment`: not digits only (such paths
+/// address folders by id, whoever's), not the aggregated collection's name, and a
+/// name davgate stores.
+fn check_name(state: &AppState, segment: &str) -> Result<(), DavError> {
+    if is_id_shaped(segment) {
+        return Err(location_refused(
+            "an address book's name may not consist of digits only: such paths address folders by id",
+        ));
+    }
+    if segment.eq_ignore_ascii_case(AGGREGATED_SEGMENT) {
+        return Err(location_refused(format!(
+            "{AGGREGATED_SEGMENT} is the aggregated address book's name"
+        )));
+    }
+    check_new_name(segment, state.limits.names.max_resource_name_bytes)
+        .map_err(|e| location_refused(e.to_string()))
+}
+
+/// MKCOL at `/carddav/<segment>/`, where no address book is.
+pub(super) async fn create(
+    state: &AppState,
+    me: &DavUser,
+    segment: &str,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<Response, DavError> {
+    if !state.config.get::<props::AddressBookCreation>() {
+        return Err(location_refused(
+            "address books cannot be created on this server",
+        ));
+    }
+    check_body_type(headers, body)?;
+    let request = state
+        .body_parsers
+        .parse(body, parse_mkcol_within)
+        .await
+        .map_err(|e| refused("request body", &e, e.exceeded()))?;
+    for (name, value) in &request.props {
+        not_xml(name, Some(value))
+            .map_err(|e| DavError::BadRequest(format!("request body: {e}")))?;
+    }
+    check_name(state, segment)?;
+    if !request
+        .resource_types
+        .contains(&ElementName::carddav("addressbook"))
+    {
+        let requested: Vec<_> = request.props.iter().map(|(name, _)| name.clone()).collect();
+        return Err(DavError::Xml(
+            StatusCode::FORBIDDEN,
+            refusal_body(
+                true,
+                &KnownProp::ResourceType.name(),
+                StatusCode::FORBIDDEN,
+                &requested,
+                "only address books (CARDDAV:addressbook) can be created in the address book home",
+            ),
+        ));
+    }
+    if !me.user.has_module("contacts") {
+        return Err(DavError::Forbidden(
+            "the account may not use the contacts module".into(),
+        ));
+    }
+    let folder = state
+        .store
+        .create_folder(
+            me.user.context_id,
+            NewFolder {
+                parent_id: PRIVATE_ROOT,
+                module: FolderModule::Contacts,
+                folder_type: FolderType::Private,
+                owner_id: Some(me.user.id),
+                name: segment.to_owned(),
+                color: None,
+                description: None,
+                permissions: vec![Permission::for_role(me.user.id, false, Role::Administrator)],
+                sort_order: None,
+                dav_name: Some(segment.to_owned()),
+            },
+        )
+        .await
+        .map_err(|e| match e {
+            // Names are unique per owner, across calendars and address books.
+            StoreError::AlreadyExists(_) => DavError::Status(
+                StatusCode::CONFLICT,
+                format!("another of your collections is named {segment:?}"),
+            ),
+            other => other.into(),
+        })?;
+    if let Err(err) =
+        apply_to_folder(state, me, folder.id, Target::AddressBook, &request.props).await
+    {
+        // A property the body could not set leaves no half-made address book behind.
+        state
+            .store
+            .delete_folder(me.user.context_id, folder.id)
+            .await?;
+        return Err(err);
+    }
+    let location = state.paths.external(&format!(
+        "/carddav/{}/",
+        super::paths::encode_segment(segment)
+    ));
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)]).into_response())
+}
+
+/// DELETE of an address book, with the rights a calendar's DELETE needs.
+pub(super) async fn delete(
+    state: &AppState,
+    me: &DavUser,
+    book: &AddressBook,
+) -> Result<Response, DavError> {
+    let href = state.paths.external(&book.sub_path());
+    let folder: &ContactFolder = match book {
+        AddressBook::Folder(folder) => folder,
+        AddressBook::Aggregated(_) => return Err(need_privilege(href, "unbind")),
+    };
+    if !folder.rights.can_administer() {
+        return Err(need_privilege(href, "unbind"));
+    }
+    if folder.folder.is_default || folder.id() == GLOBAL_ADDRESS_BOOK {
+        return Err(DavError::Forbidden(
+            "the default contact folder and the global address list cannot be deleted".into(),
+        ));
+    }
+    state
+        .store
+        .delete_folder(me.user.context_id, folder.id())
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
