@@ -39,6 +39,17 @@ async fn call(site: &Site, who: (&str, &str), method: &str, path: &str, body: &s
     .await
 }
 
+/// Extended MKCOL of an address book with this display name and description.
+async fn mkcol(
+    site: &Site,
+    who: (&str, &str),
+    path: &str,
+    name: &str,
+    description: &str,
+) -> Answer {
+    call(site, who, "MKCOL", path, &mkcol_body(name, description)).await
+}
+
 /// (href, displayname, description) of each address book in the user's home.
 async fn books(site: &Site, who: (&str, &str)) -> Vec<(String, String, String)> {
     let body = r#"<D:propfind xmlns:D="DAV:" xmlns:CARD="urn:ietf:params:xml:ns:carddav"><D:prop><D:displayname/><CARD:addressbook-description/></D:prop></D:propfind>"#;
@@ -66,12 +77,12 @@ async fn books(site: &Site, who: (&str, &str)) -> Vec<(String, String, String)> 
 async fn extended_mkcol_makes_an_address_book_of_the_users_own() {
     for db in common::databases().await {
         let site = site(&db.store, LAYOUT).await;
-        let made = call(
+        let made = mkcol(
             &site,
             ALICE,
-            "MKCOL",
             "/dav/carddav/friends/",
-            &mkcol_body("Friends", "People I know"),
+            "Friends",
+            "People I know",
         )
         .await;
         assert_eq!(
@@ -114,27 +125,13 @@ async fn extended_mkcol_makes_an_address_book_of_the_users_own() {
             .await
             .iter()
             .any(|(href, _, _)| href.contains("friends")));
-        let his = call(
-            &site,
-            BOB,
-            "MKCOL",
-            "/dav/carddav/friends/",
-            &mkcol_body("Bob's", ""),
-        )
-        .await;
+        let his = mkcol(&site, BOB, "/dav/carddav/friends/", "Bob's", "").await;
         assert_eq!(his.status, StatusCode::CREATED);
         let got = call(&site, ALICE, "GET", contact, "").await;
         assert_eq!(got.status, StatusCode::OK, "alice's book is still hers");
 
         // The name is taken for alice now.
-        let again = call(
-            &site,
-            ALICE,
-            "MKCOL",
-            "/dav/carddav/friends/",
-            &mkcol_body("Again", ""),
-        )
-        .await;
+        let again = mkcol(&site, ALICE, "/dav/carddav/friends/", "Again", "").await;
         assert_eq!(again.status, StatusCode::METHOD_NOT_ALLOWED);
         db.drop_database().await;
     }
@@ -146,12 +143,12 @@ async fn an_address_book_that_cannot_be_made_whole_is_not_made() {
         let overrides = [LAYOUT, &[("davgate.limits.maxPropertyValueBytes", "16")]].concat();
         let site = site(&db.store, &overrides).await;
         let before = books(&site, ALICE).await;
-        let long = call(
+        let long = mkcol(
             &site,
             ALICE,
-            "MKCOL",
             "/dav/carddav/long/",
-            &mkcol_body("A name far beyond sixteen bytes", ""),
+            "A name far beyond sixteen bytes",
+            "",
         )
         .await;
         assert_eq!(
@@ -168,14 +165,7 @@ async fn an_address_book_that_cannot_be_made_whole_is_not_made() {
 
         // Digits address folders by id; the aggregated book's name, in any case, is taken.
         for name in ["12345", "contacts"] {
-            let answer = call(
-                &site,
-                ALICE,
-                "MKCOL",
-                &format!("/dav/carddav/{name}/"),
-                &mkcol_body("X", ""),
-            )
-            .await;
+            let answer = mkcol(&site, ALICE, &format!("/dav/carddav/{name}/"), "X", "").await;
             assert_precondition(
                 &answer,
                 StatusCode::FORBIDDEN,
@@ -201,14 +191,7 @@ async fn an_address_book_that_cannot_be_made_whole_is_not_made() {
 async fn delete_removes_an_address_book_the_user_administers_and_no_other() {
     for db in common::databases().await {
         let site = site(&db.store, LAYOUT).await;
-        let made = call(
-            &site,
-            ALICE,
-            "MKCOL",
-            "/dav/carddav/old/",
-            &mkcol_body("Old", ""),
-        )
-        .await;
+        let made = mkcol(&site, ALICE, "/dav/carddav/old/", "Old", "").await;
         assert_eq!(made.status, StatusCode::CREATED);
 
         let by_bob = call(&site, BOB, "DELETE", "/dav/carddav/old/", "").await;
@@ -248,14 +231,7 @@ async fn creation_follows_the_configuration() {
     for db in common::databases().await {
         let off = [LAYOUT, &[("davgate.carddav.addressBookCreation", "false")]].concat();
         let site = site(&db.store, &off).await;
-        let answer = call(
-            &site,
-            ALICE,
-            "MKCOL",
-            "/dav/carddav/friends/",
-            &mkcol_body("Friends", ""),
-        )
-        .await;
+        let answer = mkcol(&site, ALICE, "/dav/carddav/friends/", "Friends", "").await;
         assert_precondition(
             &answer,
             StatusCode::FORBIDDEN,
@@ -267,14 +243,7 @@ async fn creation_follows_the_configuration() {
     }
     for db in common::databases().await {
         let site = site(&db.store, LAYOUT).await;
-        let made = call(
-            &site,
-            BOB,
-            "MKCOL",
-            "/dav/carddav/friends/",
-            &mkcol_body("Friends", ""),
-        )
-        .await;
+        let made = mkcol(&site, BOB, "/dav/carddav/friends/", "Friends", "").await;
         assert_eq!(made.status, StatusCode::CREATED);
         // Without CardDAV (the cascade's com.openexchange.carddav.enabled), neither.
         set_user_config(
@@ -284,14 +253,7 @@ async fn creation_follows_the_configuration() {
             "false",
         )
         .await;
-        let disabled = call(
-            &site,
-            BOB,
-            "MKCOL",
-            "/dav/carddav/more/",
-            &mkcol_body("More", ""),
-        )
-        .await;
+        let disabled = mkcol(&site, BOB, "/dav/carddav/more/", "More", "").await;
         assert_eq!(
             disabled.status,
             StatusCode::FORBIDDEN,
@@ -300,14 +262,7 @@ async fn creation_follows_the_configuration() {
         );
         let delete = call(&site, BOB, "DELETE", "/dav/carddav/friends/", "").await;
         assert_eq!(delete.status, StatusCode::FORBIDDEN);
-        let alice = call(
-            &site,
-            ALICE,
-            "MKCOL",
-            "/dav/carddav/friends/",
-            &mkcol_body("Friends", ""),
-        )
-        .await;
+        let alice = mkcol(&site, ALICE, "/dav/carddav/friends/", "Friends", "").await;
         assert_eq!(alice.status, StatusCode::CREATED, "alice keeps CardDAV");
         db.drop_database().await;
     }

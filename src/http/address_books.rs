@@ -11,8 +11,9 @@ use http::{header, HeaderMap, StatusCode};
 use super::body_parsing::refused;
 use super::error::DavError;
 use super::mkcalendar::check_body_type;
+use super::new_collection::{create_owned, set_or_undo};
 use super::object::need_privilege;
-use super::proppatch::{apply_to_folder, not_xml, Target};
+use super::proppatch::{not_xml, Target};
 use super::AppState;
 use crate::access::DavUser;
 use crate::caldav::collection::is_id_shaped;
@@ -21,10 +22,7 @@ use crate::carddav::{AddressBook, ContactFolder};
 use crate::config::props;
 use crate::dav::{check_new_name, parse_mkcol_within, refusal_body, ElementName, KnownProp};
 use crate::dav::{Precondition, Refusal};
-use crate::store::{
-    FolderModule, FolderType, NewFolder, Permission, Role, StoreError, GLOBAL_ADDRESS_BOOK,
-    PRIVATE_ROOT,
-};
+use crate::store::{FolderModule, GLOBAL_ADDRESS_BOOK};
 
 fn location_refused(reason: impl Into<String>) -> DavError {
     Refusal::new(Precondition::AddressbookCollectionLocationOk, reason).into()
@@ -93,42 +91,15 @@ pub(super) async fn create(
             "the account may not use the contacts module".into(),
         ));
     }
-    let folder = state
-        .store
-        .create_folder(
-            me.user.context_id,
-            NewFolder {
-                parent_id: PRIVATE_ROOT,
-                module: FolderModule::Contacts,
-                folder_type: FolderType::Private,
-                owner_id: Some(me.user.id),
-                name: segment.to_owned(),
-                color: None,
-                description: None,
-                permissions: vec![Permission::for_role(me.user.id, false, Role::Administrator)],
-                sort_order: None,
-                dav_name: Some(segment.to_owned()),
-            },
-        )
-        .await
-        .map_err(|e| match e {
-            // Names are unique per owner, across calendars and address books.
-            StoreError::AlreadyExists(_) => DavError::Status(
-                StatusCode::CONFLICT,
-                format!("another of your collections is named {segment:?}"),
-            ),
-            other => other.into(),
-        })?;
-    if let Err(err) =
-        apply_to_folder(state, me, folder.id, Target::AddressBook, &request.props).await
-    {
-        // A property the body could not set leaves no half-made address book behind.
-        state
-            .store
-            .delete_folder(me.user.context_id, folder.id)
-            .await?;
-        return Err(err);
-    }
+    let folder = create_owned(
+        state,
+        me,
+        FolderModule::Contacts,
+        segment.to_owned(),
+        segment,
+    )
+    .await?;
+    set_or_undo(state, me, &folder, Target::AddressBook, &request.props).await?;
     let location = state.paths.external(&format!(
         "/carddav/{}/",
         super::paths::encode_segment(segment)

@@ -7,16 +7,15 @@ use http::{header, HeaderMap, StatusCode};
 
 use super::body_parsing::refused;
 use super::error::DavError;
-use super::proppatch::{apply_to_folder, not_xml, Target};
+use super::new_collection::{create_owned, set_or_undo};
+use super::proppatch::{not_xml, Target};
 use super::AppState;
 use crate::access::DavUser;
 use crate::caldav::collection::is_id_shaped;
 use crate::caldav::CalendarKind;
 use crate::dav::{check_new_name, ElementName, KnownProp, Namespace, Precondition, Refusal};
 use crate::dav::{parse_mkcalendar_within, parse_mkcol_within, refusal_body};
-use crate::store::{
-    FolderModule, FolderType, NewFolder, Permission, Role, StoreError, PRIVATE_ROOT,
-};
+use crate::store::FolderModule;
 
 /// Whether a new calendar may be called `segment`. A segment of digits only addresses a
 /// folder by id, whether or not that folder exists or the user may see it, so it is
@@ -178,36 +177,11 @@ pub(super) async fn mkcalendar(
         ));
     }
     may_own_another(state, me).await?;
-    let folder = state
-        .store
-        .create_folder(
-            me.user.context_id,
-            NewFolder {
-                parent_id: PRIVATE_ROOT,
-                module: match kind {
-                    CalendarKind::Events => FolderModule::Calendar,
-                    CalendarKind::Tasks => FolderModule::Tasks,
-                },
-                folder_type: FolderType::Private,
-                owner_id: Some(me.user.id),
-                name: display_name,
-                color: None,
-                description: None,
-                permissions: vec![Permission::for_role(me.user.id, false, Role::Administrator)],
-                sort_order: None,
-                dav_name: Some(segment.to_owned()),
-            },
-        )
-        .await
-        .map_err(|e| match e {
-            // Names are unique per owner: only one of the user's own collections (one the
-            // calendar home does not list) can hold it.
-            StoreError::AlreadyExists(_) => DavError::Status(
-                StatusCode::CONFLICT,
-                format!("another of your collections is named {segment:?}"),
-            ),
-            other => other.into(),
-        })?;
+    let module = match kind {
+        CalendarKind::Events => FolderModule::Calendar,
+        CalendarKind::Tasks => FolderModule::Tasks,
+    };
+    let folder = create_owned(state, me, module, display_name, segment).await?;
     let settable: Vec<_> = request
         .props
         .into_iter()
@@ -220,14 +194,7 @@ pub(super) async fn mkcalendar(
             )
         })
         .collect();
-    if let Err(err) = apply_to_folder(state, me, folder.id, Target::Calendar, &settable).await {
-        // A property the body could not set leaves no half-made calendar behind.
-        state
-            .store
-            .delete_folder(me.user.context_id, folder.id)
-            .await?;
-        return Err(err);
-    }
+    set_or_undo(state, me, &folder, Target::Calendar, &settable).await?;
     let location = state.paths.external(&format!(
         "/caldav/{}/",
         super::paths::encode_segment(segment)

@@ -13,6 +13,7 @@ mod error;
 mod health;
 mod host_root;
 mod mkcalendar;
+mod new_collection;
 mod object;
 mod observe;
 mod offload;
