@@ -182,6 +182,37 @@ async fn a_limited_sync_ends_with_507_and_resumes_from_its_token() {
     }
 }
 
+/// calendar-multiget may be sent to a calendar object's own URL (RFC 4791 7.9): the
+/// hrefs are answered as on the calendar; other reports there are not supported.
+#[tokio::test]
+async fn calendar_multiget_at_an_object_url_answers_its_hrefs() {
+    for db in common::databases().await {
+        let site = site(&db.store, LAYOUT).await;
+        let calendar = default_folder(&db.store, &site.alice, FolderModule::Calendar).await;
+        let base = calendar_path(&calendar);
+        let body = event("at-member", "At member", 1);
+        put_new(&site, &format!("{base}m.ics"), &body).await;
+        let multiget = format!(
+            r#"<C:calendar-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><D:getetag/><C:calendar-data/></D:prop><D:href>{base}m.ics</D:href><D:href>{base}gone.ics</D:href></C:calendar-multiget>"#
+        );
+        let answer = report(&site, &format!("{base}m.ics"), &multiget).await;
+        assert_eq!(answer.status, StatusCode::MULTI_STATUS, "{}", db.label);
+        let responses = answer.multistatus();
+        assert_eq!(responses[0].found(CALDAV, "calendar-data").text, body);
+        assert_eq!(responses[1].status, Some(404));
+        let query = r#"<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><D:getetag/></D:prop><C:filter><C:comp-filter name="VCALENDAR"/></C:filter></C:calendar-query>"#;
+        let refused = report(&site, &format!("{base}m.ics"), query).await;
+        assert_precondition(
+            &refused,
+            StatusCode::FORBIDDEN,
+            DAV,
+            "supported-report",
+            "calendar-query at an object",
+        );
+        db.drop_database().await;
+    }
+}
+
 /// A client that wants only the names of what changed sends an empty `DAV:prop`; every
 /// response still carries a status (RFC 4918 14.24): 200 for what is there, 404 for what
 /// went away.

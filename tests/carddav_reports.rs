@@ -197,6 +197,24 @@ async fn multiget_answers_each_href_with_the_vcard_asked_for() {
     }
 }
 
+/// addressbook-multiget may be sent to a contact's own URL (RFC 6352 8.7).
+#[tokio::test]
+async fn multiget_at_a_contact_url_answers_its_hrefs() {
+    for db in common::databases().await {
+        let f = fixture(&db).await;
+        let book = book_path(f.alice_default);
+        let hrefs = vec![format!("{book}erin.vcf")];
+        let answer = report(&f.site, &hrefs[0], &multiget(&hrefs, "<C:address-data/>")).await;
+        assert_eq!(answer.status, StatusCode::MULTI_STATUS, "{}", f.db_label);
+        let responses = answer.multistatus();
+        assert_eq!(
+            responses[0].found(CARDDAV, "address-data").text,
+            vcard("erin", "Erin Evans", "erin@work.example")
+        );
+        db.drop_database().await;
+    }
+}
+
 #[tokio::test]
 async fn addressbook_query_filters_like_rfc_6352() {
     for db in common::databases().await {

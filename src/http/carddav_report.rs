@@ -33,13 +33,19 @@ use crate::dav::{KnownProp, Precondition, Response as DavResponse};
 use crate::store::{ContextId, DynStore, FolderId, MemberFilter, StoredObject, UserId};
 use crate::sync_token::{parse_sync_token, SpanToken};
 
+/// A REPORT on `book`, or, with `at_member`, on one of its members, where only
+/// addressbook-multiget applies (RFC 6352 8.7); its hrefs are read as on the book.
 pub(super) async fn report(
     state: &AppState,
     me: &DavUser,
     book: &AddressBook,
     body: &Bytes,
+    at_member: bool,
 ) -> Result<Response, DavError> {
     let request = state.body_parsers.parse(body, parse_report_within).await?;
+    if at_member && !matches!(request, ReportRequest::AddressbookMultiget { .. }) {
+        return Err(Precondition::SupportedReport.into());
+    }
     if let AddressBook::Folder(folder) = book {
         if !folder.rights.can_read() {
             return Err(super::object::need_privilege(

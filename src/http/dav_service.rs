@@ -29,10 +29,10 @@ const ALLOW: &str =
     "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, REPORT, MKCALENDAR, MKCOL, COPY, MOVE";
 const ALLOW_ENTRY: &str = "OPTIONS, PROPFIND";
 const ALLOW_COLLECTION: &str = "OPTIONS, PROPFIND, PROPPATCH, REPORT, DELETE";
-const ALLOW_MEMBER: &str = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, COPY, MOVE";
+const ALLOW_MEMBER: &str = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, REPORT, COPY, MOVE";
 const ALLOW_ADDRESS_BOOK: &str = "OPTIONS, PROPFIND, PROPPATCH, REPORT, DELETE";
 const ALLOW_AGGREGATED: &str = "OPTIONS, PROPFIND, PROPPATCH, REPORT";
-const ALLOW_CONTACT: &str = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND";
+const ALLOW_CONTACT: &str = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, REPORT";
 /// Where a calendar could be made.
 const ALLOW_UNMAPPED_CALENDAR: &str = "OPTIONS, MKCALENDAR, MKCOL";
 
@@ -130,7 +130,13 @@ async fn dispatch(
     match (method.as_str(), &resource) {
         ("PROPFIND", _) => propfind::propfind(state, &me, resource, headers, body).await,
         ("REPORT", DavResource::AddressBook(book)) => {
-            carddav_report::report(state, &me, book, body).await
+            carddav_report::report(state, &me, book, body, false).await
+        }
+        ("REPORT", DavResource::AddressBookMember { book, .. }) => {
+            carddav_report::report(state, &me, book, body, true).await
+        }
+        ("REPORT", DavResource::CalendarMember { collection, .. }) => {
+            report::report(state, &me, collection, body, true).await
         }
         ("GET" | "HEAD", DavResource::AddressBookMember { book, name }) => {
             contact::get(state, &me, book, name, method, headers).await
@@ -142,7 +148,7 @@ async fn dispatch(
             contact::delete(state, &me, book, name, headers).await
         }
         ("REPORT", DavResource::Calendar(collection)) => {
-            report::report(state, &me, collection, body).await
+            report::report(state, &me, collection, body, false).await
         }
         ("PROPPATCH", DavResource::Calendar(collection)) => {
             let folder = proppatch::PatchedFolder::calendar(state, collection);

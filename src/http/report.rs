@@ -29,13 +29,19 @@ use crate::dav::{KnownProp, Precondition, Refusal, Response as DavResponse};
 use crate::store::{ContextId, DynStore, FolderId, MemberFilter, StoredObject, UserId};
 use crate::sync_token::{parse_sync_token, sync_token};
 
+/// A REPORT on `collection`, or, with `at_member`, on one of its members, where only
+/// calendar-multiget applies (RFC 4791 7.9); its hrefs are read as on the collection.
 pub(super) async fn report(
     state: &AppState,
     me: &DavUser,
     collection: &CalendarCollection,
     body: &Bytes,
+    at_member: bool,
 ) -> Result<Response, DavError> {
     let request = state.body_parsers.parse(body, parse_report_within).await?;
+    if at_member && !matches!(request, ReportRequest::CalendarMultiget { .. }) {
+        return Err(Precondition::SupportedReport.into());
+    }
     if !collection.rights.can_read() {
         return Err(super::object::need_privilege(
             state.paths.external(&collection.sub_path()),

@@ -6,14 +6,17 @@
 //!   and the read-own sharee lack both (403np). Address book reports on a calendar are
 //!   403sr, as are expand-property and unknown reports (RFC 3253 3.6).
 //! - free-busy-query answers 200 with a VFREEBUSY (RFC 4791 7.10) to whoever may read.
-//! - MKCOL and MKCALENDAR on an existing collection are 405 (RFC 4918 9.3.1, RFC 4791
-//!   5.3.1). At a numeric segment the caller cannot see they are 403: numeric segments
+//! - MKCOL on an existing collection is 405 (RFC 4918 9.3.1), MKCALENDAR 403rn (RFC 4791
+//!   5.3.1.1). At a numeric segment the caller cannot see they are 403: numeric segments
 //!   are folder ids, which a client does not choose ("the server does not allow the
 //!   creation of calendar collections at the given location"), and the answer must not
 //!   depend on whether another user's folder has that id. Below a collection (a member
-//!   path) they are 403: calendar collections hold no collections (RFC 4791 4.2).
-//! - Members answer GET, HEAD, PUT, DELETE, PROPFIND, COPY and MOVE; PROPPATCH and
-//!   REPORT are 405 at any member path of a collection the caller sees, existing or not.
+//!   path) they are 403lo: calendar collections hold no collections (RFC 4791 4.2); below
+//!   one the caller does not see, 409, as below one that does not exist.
+//! - Members answer GET, HEAD, PUT, DELETE, PROPFIND, REPORT, COPY and MOVE; PROPPATCH
+//!   is 405 at any member path of a collection the caller sees, existing or not. The only
+//!   report at a member is calendar-multiget (RFC 4791 7.9), its hrefs read as on the
+//!   calendar; the others are 403sr there.
 //! - The read-own sharee sees alice's calendar but not alice's members in it: reading
 //!   or deleting one answers as for a member that does not exist (404). A PUT cannot
 //!   pretend the name is free without overwriting, so it is refused (403np).
@@ -92,14 +95,14 @@ DELETE                        204    404      403np  404     404      401
 PROPFIND:0                    207    404      207    404     404      401
 PROPFIND:1                    207    404      207    404     404      401
 PROPPATCH                     405    404      405    405     404      401
-REPORT:calendar-multiget      405    404      405    405     404      401
-REPORT:calendar-query         405    404      405    405     404      401
-REPORT:sync-collection        405    404      405    405     404      401
-REPORT:free-busy-query        405    404      405    405     404      401
-REPORT:addressbook-multiget   405    404      405    405     404      401
-REPORT:addressbook-query      405    404      405    405     404      401
-REPORT:expand-property        405    404      405    405     404      401
-REPORT:unknown                405    404      405    405     404      401
+REPORT:calendar-multiget      207    404      207    207     404      401
+REPORT:calendar-query         403sr  404      403sr  403sr   404      401
+REPORT:sync-collection        403sr  404      403sr  403sr   404      401
+REPORT:free-busy-query        403sr  404      403sr  403sr   404      401
+REPORT:addressbook-multiget   403sr  404      403sr  403sr   404      401
+REPORT:addressbook-query      403sr  404      403sr  403sr   404      401
+REPORT:expand-property        403sr  404      403sr  403sr   404      401
+REPORT:unknown                403sr  404      403sr  403sr   404      401
 MKCOL                         403lo  409      403lo  403lo   409      401
 MKCALENDAR                    403lo  409      403lo  403lo   409      401
 COPY                          201    404      201    404     404      401
@@ -122,14 +125,14 @@ DELETE                        404    404      404    404     404      401
 PROPFIND:0                    404    404      404    404     404      401
 PROPFIND:1                    404    404      404    404     404      401
 PROPPATCH                     405    404      405    405     404      401
-REPORT:calendar-multiget      405    404      405    405     404      401
-REPORT:calendar-query         405    404      405    405     404      401
-REPORT:sync-collection        405    404      405    405     404      401
-REPORT:free-busy-query        405    404      405    405     404      401
-REPORT:addressbook-multiget   405    404      405    405     404      401
-REPORT:addressbook-query      405    404      405    405     404      401
-REPORT:expand-property        405    404      405    405     404      401
-REPORT:unknown                405    404      405    405     404      401
+REPORT:calendar-multiget      207    404      207    207     404      401
+REPORT:calendar-query         403sr  404      403sr  403sr   404      401
+REPORT:sync-collection        403sr  404      403sr  403sr   404      401
+REPORT:free-busy-query        403sr  404      403sr  403sr   404      401
+REPORT:addressbook-multiget   403sr  404      403sr  403sr   404      401
+REPORT:addressbook-query      403sr  404      403sr  403sr   404      401
+REPORT:expand-property        403sr  404      403sr  403sr   404      401
+REPORT:unknown                403sr  404      403sr  403sr   404      401
 MKCOL                         403lo  409      403lo  403lo   409      401
 MKCALENDAR                    403lo  409      403lo  403lo   409      401
 COPY                          404    404      404    404     404      401

@@ -6,8 +6,9 @@
 //!   aggregated `Contacts` book and the global address list grant them to nobody (their
 //!   current-user-privilege-set lacks them), so 403np. Calendar reports,
 //!   expand-property and unknown reports are 403sr.
-//! - Contacts answer GET, HEAD, PUT, DELETE and PROPFIND; COPY and MOVE are calendar
-//!   only (405), PROPPATCH and REPORT are 405 at any member path.
+//! - Contacts answer GET, HEAD, PUT, DELETE, PROPFIND and REPORT (addressbook-multiget
+//!   only, RFC 6352 8.7; other reports are 403sr there); COPY and MOVE are calendar only
+//!   (405), PROPPATCH is 405 at any member path.
 //! - Extended MKCOL with the `CARDDAV:addressbook` resource type at an unmapped
 //!   `/carddav/<name>/` makes an address book; the matrix sends a calendar's resource
 //!   type, refused there with 403, and a name of digits (another user's folder id or
@@ -92,14 +93,14 @@ DELETE                        204    404      403np  404     404      401
 PROPFIND:0                    207    404      207    404     404      401
 PROPFIND:1                    207    404      207    404     404      401
 PROPPATCH                     405    404      405    405     404      401
-REPORT:calendar-multiget      405    404      405    405     404      401
-REPORT:calendar-query         405    404      405    405     404      401
-REPORT:sync-collection        405    404      405    405     404      401
-REPORT:free-busy-query        405    404      405    405     404      401
-REPORT:addressbook-multiget   405    404      405    405     404      401
-REPORT:addressbook-query      405    404      405    405     404      401
-REPORT:expand-property        405    404      405    405     404      401
-REPORT:unknown                405    404      405    405     404      401
+REPORT:calendar-multiget      403sr  404      403sr  403sr   404      401
+REPORT:calendar-query         403sr  404      403sr  403sr   404      401
+REPORT:sync-collection        403sr  404      403sr  403sr   404      401
+REPORT:free-busy-query        403sr  404      403sr  403sr   404      401
+REPORT:addressbook-multiget   207    404      207    207     404      401
+REPORT:addressbook-query      403sr  404      403sr  403sr   404      401
+REPORT:expand-property        403sr  404      403sr  403sr   404      401
+REPORT:unknown                403sr  404      403sr  403sr   404      401
 MKCOL                         403lo  409      403lo  403lo   409      401
 MKCALENDAR                    403lo  409      403lo  403lo   409      401
 COPY                          405    404      405    405     404      401
@@ -150,14 +151,14 @@ DELETE                        403np  403np    403np  403np   404      401
 PROPFIND:0                    207    207      207    207     404      401
 PROPFIND:1                    207    207      207    207     404      401
 PROPPATCH                     405    405      405    405     405      401
-REPORT:calendar-multiget      405    405      405    405     405      401
-REPORT:calendar-query         405    405      405    405     405      401
-REPORT:sync-collection        405    405      405    405     405      401
-REPORT:free-busy-query        405    405      405    405     405      401
-REPORT:addressbook-multiget   405    405      405    405     405      401
-REPORT:addressbook-query      405    405      405    405     405      401
-REPORT:expand-property        405    405      405    405     405      401
-REPORT:unknown                405    405      405    405     405      401
+REPORT:calendar-multiget      403sr  403sr    403sr  403sr   403sr    401
+REPORT:calendar-query         403sr  403sr    403sr  403sr   403sr    401
+REPORT:sync-collection        403sr  403sr    403sr  403sr   403sr    401
+REPORT:free-busy-query        403sr  403sr    403sr  403sr   403sr    401
+REPORT:addressbook-multiget   207    207      207    207     207      401
+REPORT:addressbook-query      403sr  403sr    403sr  403sr   403sr    401
+REPORT:expand-property        403sr  403sr    403sr  403sr   403sr    401
+REPORT:unknown                403sr  403sr    403sr  403sr   403sr    401
 MKCOL                         403    403      403    403     403      401
 MKCALENDAR                    403    403      403    403     403      401
 COPY                          405    405      405    405     405      401
