@@ -103,6 +103,8 @@ pub struct PropertyLimits {
 pub struct CollectionLimits {
     /// Calendars and task lists one user may own when creating another.
     pub max_calendars_per_user: usize,
+    /// Contact folders one user may own when creating another address book.
+    pub max_address_books_per_user: usize,
 }
 
 /// The longest key PostgreSQL's B-tree indexes take is about 2.7 KB; a name and a
@@ -157,6 +159,7 @@ impl Limits {
             },
             collections: CollectionLimits {
                 max_calendars_per_user: config.get::<props::MaxCalendarsPerUser>() as usize,
+                max_address_books_per_user: config.get::<props::MaxAddressBooksPerUser>() as usize,
             },
             content: content_limits(config),
             max_report_calendar_data_bytes: usize::try_from(

@@ -187,6 +187,30 @@ async fn an_address_book_that_cannot_be_made_whole_is_not_made() {
     }
 }
 
+/// alice owns her default contact folder; with a cap of 2 she may make one more.
+#[tokio::test]
+async fn a_user_owns_at_most_the_configured_number_of_address_books() {
+    for db in common::databases().await {
+        let overrides = [LAYOUT, &[("davgate.limits.maxAddressBooksPerUser", "2")]].concat();
+        let site = site(&db.store, &overrides).await;
+        let first = mkcol(&site, ALICE, "/dav/carddav/one/", "One", "").await;
+        assert_eq!(first.status, StatusCode::CREATED, "{}", db.label);
+        let second = mkcol(&site, ALICE, "/dav/carddav/two/", "Two", "").await;
+        assert_eq!(second.status, StatusCode::INSUFFICIENT_STORAGE);
+        assert!(String::from_utf8_lossy(&second.body).contains("at most 2"));
+        let hrefs: Vec<String> = books(&site, ALICE).await.into_iter().map(|b| b.0).collect();
+        assert!(
+            !hrefs.contains(&"/dav/carddav/two/".to_string()),
+            "{hrefs:?}"
+        );
+        let deleted = call(&site, ALICE, "DELETE", "/dav/carddav/one/", "").await;
+        assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+        let again = mkcol(&site, ALICE, "/dav/carddav/two/", "Two", "").await;
+        assert_eq!(again.status, StatusCode::CREATED, "deleting one makes room");
+        db.drop_database().await;
+    }
+}
+
 #[tokio::test]
 async fn delete_removes_an_address_book_the_user_administers_and_no_other() {
     for db in common::databases().await {

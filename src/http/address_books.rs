@@ -46,6 +46,27 @@ fn check_name(state: &AppState, segment: &str) -> Result<(), DavError> {
         .map_err(|e| location_refused(e.to_string()))
 }
 
+/// Whether the user may own one more contact folder
+/// (`davgate.limits.maxAddressBooksPerUser`): 507 with the reason when not. Concurrent
+/// requests of one user may pass together, so the bound can be passed by as many.
+async fn may_own_another(state: &AppState, me: &DavUser) -> Result<(), DavError> {
+    let max = state.limits.collections.max_address_books_per_user;
+    let owned = state
+        .store
+        .visible_folders(me.user.context_id, me.user.id)
+        .await?
+        .into_iter()
+        .filter(|f| f.owner_id == Some(me.user.id) && f.module == FolderModule::Contacts)
+        .count();
+    if owned >= max {
+        return Err(DavError::Status(
+            StatusCode::INSUFFICIENT_STORAGE,
+            format!("a user may own at most {max} address books; delete one first"),
+        ));
+    }
+    Ok(())
+}
+
 /// MKCOL at `/carddav/<segment>/`, where no address book is.
 pub(super) async fn create(
     state: &AppState,
@@ -91,6 +112,7 @@ pub(super) async fn create(
             "the account may not use the contacts module".into(),
         ));
     }
+    may_own_another(state, me).await?;
     let folder = create_owned(
         state,
         me,

@@ -135,6 +135,16 @@ properties! {
         env: None,
         doc: "Calendars and task lists a user may own before MKCALENDAR (or extended MKCOL) refuses another with 507; folders made otherwise count too, none are removed.",
     }
+    MaxAddressBooksPerUser {
+        name: "davgate.limits.maxAddressBooksPerUser",
+        value: u32,
+        parse: values::parse_u32,
+        kind: Kind::Integer,
+        default: "100",
+        cascade: false,
+        env: None,
+        doc: "Contact folders a user may own before extended MKCOL refuses another address book with 507; folders made otherwise count too, none are removed.",
+    }
 
     // Calendar and vCard content (content::limits, caldav::write, carddav::write, reports).
     MaxComponentNesting {
