@@ -215,7 +215,7 @@ properties! {
         default: "16777216",
         cascade: false,
         env: None,
-        doc: "Bytes of calendar data one report generates (expanded or selected; stored objects sent as they are do not count). Members beyond it get their calendar-data answered 507.",
+        doc: "Bytes of calendar data one report generates (expanded or selected; stored objects sent as they are do not count), and of the busy periods a free-busy-query lists. Members beyond it get their calendar-data answered 507; a free-busy-query listing more, 507.",
     }
 
     // Request bodies (dav::body_limits, http::body_parsing).
