@@ -51,6 +51,8 @@ fn raise_open_file_limit() -> Option<u64> {
             limit.rlim_cur = limit.rlim_max;
         }
     }
+    // rlim_t is u64 on Linux, not on every unix.
+    #[allow(clippy::useless_conversion)]
     Some(u64::try_from(limit.rlim_cur).unwrap_or(u64::MAX))
 }
 
