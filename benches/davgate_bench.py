@@ -20,7 +20,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from base64 import b64encode
 
 PASSWORD = "bench-password"
@@ -220,9 +219,3 @@ class Timer:
             return 0, None, None, None, errors
         return (len(samples), percentile(samples, 0.5) * 1e3, percentile(samples, 0.99) * 1e3,
                 max(samples) * 1e3, errors)
-
-
-def timed(function):
-    start = time.perf_counter()
-    result = function()
-    return result, time.perf_counter() - start
