@@ -25,16 +25,16 @@ import http.client
 import os
 import shutil
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from base64 import b64encode
 
-PASSWORD = "bench-password"
-AUTH = "Basic " + b64encode(f"alice@example.com:{PASSWORD}".encode()).decode()
-CONFIG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "config")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import davgate_bench  # noqa: E402
+from davgate_bench import CONFIG  # noqa: E402
+
+AUTH = davgate_bench.basic(davgate_bench.ALICE)
 HOME = "/dav/caldav/"
 
 
@@ -69,30 +69,11 @@ BODIES = [
 ]
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
+class Server(davgate_bench.Server):
     def __init__(self, binary, data_dir, config_dir):
-        self.port = free_port()
         # Two workers, as on the two-core pod the defaults are sized for.
-        env = dict(os.environ, DAVGATE_DEMO_PASSWORD=PASSWORD, RUST_LOG="warn",
-                   TOKIO_WORKER_THREADS="2")
-        env.pop("DAVGATE_DATABASE_URL", None)
-        self.process = subprocess.Popen(
-            [binary, "--config-dir", config_dir, "--data-dir", data_dir, "serve", "--demo",
-             "--listen", f"127.0.0.1:{self.port}"],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-        )
-        for line in self.process.stdout:
-            if line.startswith("davgate listening"):
-                break
-        else:
-            sys.exit(f"{binary} did not start")
-        threading.Thread(target=lambda: [None for _ in self.process.stdout], daemon=True).start()
+        super().__init__(binary, data_dir=data_dir, config_dir=config_dir,
+                         env={"TOKIO_WORKER_THREADS": "2"})
 
     def propfind(self, body, timeout):
         """(status or None, seconds)"""
@@ -124,10 +105,6 @@ class Server:
         finally:
             connection.close()
 
-    def stop(self):
-        self.process.kill()
-        self.process.wait()
-
 
 def show(status, seconds, timeout):
     if status is None:
@@ -145,7 +122,7 @@ def measure(binary, config_dir, timeout):
                 status, seconds = server.propfind(body(), timeout)
                 print(f"  {label:<40}{show(status, seconds, timeout)}", flush=True)
             finally:
-                server.stop()
+                server.kill()
         server = Server(binary, data_dir, config_dir)
         try:
             server.propfind(properties(3), timeout)
@@ -170,7 +147,7 @@ def measure(binary, config_dir, timeout):
             print(f"  {'/health/live meanwhile':<40}{len(probes)} probes, slowest "
                   f"{max(answered, default=0):.3f} s, {unanswered} without answer within {timeout} s")
         finally:
-            server.stop()
+            server.kill()
 
 
 def main():

@@ -16,17 +16,16 @@ Python standard library is needed.
 """
 
 import argparse
-import http.client
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from base64 import b64encode
 
-PASSWORD = "bench-password"
-AUTH = "Basic " + b64encode(f"alice@example.com:{PASSWORD}".encode()).decode()
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import davgate_bench  # noqa: E402
+
+AUTH = davgate_bench.basic(davgate_bench.ALICE)
 PRINCIPAL = (
     '<?xml version="1.0"?><propfind xmlns="DAV:"><prop><current-user-principal/>'
     "</prop></propfind>"
@@ -37,37 +36,12 @@ CALENDARS = (
     "<sync-token/><C:supported-calendar-component-set/></prop></propfind>"
 )
 KINDS = [("root, Depth 0", "/dav/", "0", PRINCIPAL), ("calendar home, Depth 1", "/dav/caldav/", "1", CALENDARS)]
-CONFIG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "config")
 
 
-def free_port():
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
+class Server(davgate_bench.Server):
     def __init__(self, binary, data_dir):
-        self.port = free_port()
-        env = dict(os.environ, DAVGATE_DEMO_PASSWORD=PASSWORD, RUST_LOG="warn")
-        env.pop("DAVGATE_DATABASE_URL", None)
-        self.process = subprocess.Popen(
-            [binary, "--config-dir", CONFIG, "--data-dir", data_dir, "serve", "--demo",
-             "--listen", f"127.0.0.1:{self.port}"],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-        )
-        for line in self.process.stdout:
-            if line.startswith("davgate listening"):
-                break
-        else:
-            sys.exit(f"{binary} did not start")
-        # Keep reading the server's output so that it never blocks on a full pipe.
-        import threading
-
-        threading.Thread(target=lambda: [None for _ in self.process.stdout], daemon=True).start()
-        self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        super().__init__(binary, data_dir=data_dir)
+        self.connection = self.connect(timeout=30)
 
     def request(self, path, depth, body):
         self.connection.request(
@@ -92,8 +66,7 @@ class Server:
 
     def stop(self):
         self.connection.close()
-        self.process.terminate()
-        self.process.wait()
+        super().stop()
 
 
 def main():

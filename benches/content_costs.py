@@ -27,18 +27,16 @@ import argparse
 import datetime
 import http.client
 import os
-import re
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from base64 import b64encode
 
-PASSWORD = "bench-password"
-AUTH = "Basic " + b64encode(f"alice@example.com:{PASSWORD}".encode()).decode()
-CONFIG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "config")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import davgate_bench  # noqa: E402
+
 TODAY = datetime.datetime.now(datetime.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
@@ -111,46 +109,14 @@ def multiget(href):
     )
 
 
-def free_port():
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
+class Server(davgate_bench.Server):
     def __init__(self, binary, data_dir):
-        self.port = free_port()
-        self.data_dir = data_dir
-        env = dict(os.environ, DAVGATE_DEMO_PASSWORD=PASSWORD, RUST_LOG="warn")
-        env.pop("DAVGATE_DATABASE_URL", None)
-        self.process = subprocess.Popen(
-            [binary, "--config-dir", CONFIG, "--data-dir", data_dir, "serve", "--demo",
-             "--listen", f"127.0.0.1:{self.port}"],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-        )
-        for line in self.process.stdout:
-            if line.startswith("davgate listening"):
-                break
-        else:
-            sys.exit(f"{binary} did not start")
-        threading.Thread(target=lambda: [None for _ in self.process.stdout], daemon=True).start()
-        answer = self.send("PROPFIND", "/dav/caldav/", "<propfind xmlns='DAV:'><prop><resourcetype/></prop></propfind>", depth="1")
-        folders = re.findall(r"/dav/caldav/(\d+)/", answer[2].decode())
-        if not folders:
-            sys.exit("no calendar in the demo")
-        self.folder = int(folders[0])
-        self.calendar = f"/dav/caldav/{self.folder}/"
+        super().__init__(binary, data_dir=data_dir)
+        self.calendar = self.calendars()[0]
+        self.folder = int(self.calendar.split("/")[3])
 
-    def send(self, method, path, body, depth="1", content_type="application/xml", timeout=900):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        connection.request(method, path, body=body.encode(), headers={
-            "Authorization": AUTH, "Depth": depth, "Content-Type": content_type})
-        response = connection.getresponse()
-        data = response.read()
-        connection.close()
-        return response.status, dict(response.getheaders()), data
+    def send(self, method, path, body, depth="1", **options):
+        return super().send(method, path, body, depth=depth, **options)
 
     def store_directly(self, name, uid, data):
         """Writes an object into the store as another groupware writer would."""
@@ -163,18 +129,6 @@ class Server:
                 (context, self.folder, name, uid, data.encode()),
             )
         database.close()
-
-    def peak_reset(self):
-        # Sets the peak back to what is resident now.
-        with open(f"/proc/{self.process.pid}/clear_refs", "w") as refs:
-            refs.write("5")
-
-    def peak_kib(self):
-        with open(f"/proc/{self.process.pid}/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-        return 0
 
     def measure(self, method, path, body, content_type="application/xml", watch=False, clients=1):
         """(seconds, peak MiB, status, bytes, slowest other request in ms or None), the
@@ -221,15 +175,10 @@ class Server:
         except subprocess.TimeoutExpired:
             pass
         alive = self.process.poll() is None
-        peak = self.peak_kib() / 1024 if alive else float("nan")
+        peak = self.peak_mib() if alive else float("nan")
         if not alive:
             status = f"server died (signal {-self.process.returncode})"
         return seconds, peak, status, size, (slowest[0] * 1000 if watch else None)
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait()
 
 
 def put(server, name, data):

@@ -27,73 +27,20 @@ were answered. Only the Python standard library is needed.
 
 import argparse
 import http.client
-import json
 import os
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
-from base64 import b64encode
 
-PASSWORD = "bench-password"
-LOGIN = "alice@example.com"
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from davgate_bench import ALICE as LOGIN, CONFIG, PASSWORD, Server, basic, config_with, percentile  # noqa: E402
+
 PROPFIND = (
     '<?xml version="1.0"?><propfind xmlns="DAV:"><prop><current-user-principal/>'
     "</prop></propfind>"
 )
-CONFIG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "config")
 BASELINE_SECONDS = 5
-
-
-def basic(login, password):
-    return "Basic " + b64encode(f"{login}:{password}".encode()).decode()
-
-
-def free_port():
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def memory_kib(pid, field):
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    return 0
-
-
-class Server:
-    def __init__(self, binary, data_dir, config_dir):
-        self.port = free_port()
-        env = dict(os.environ, DAVGATE_DEMO_PASSWORD=PASSWORD, RUST_LOG="error")
-        env.pop("DAVGATE_DATABASE_URL", None)
-        self.process = subprocess.Popen(
-            [binary, "--config-dir", config_dir, "--data-dir", data_dir, "serve", "--demo",
-             "--listen", f"127.0.0.1:{self.port}"],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-        )
-        for line in self.process.stdout:
-            if line.startswith("davgate listening"):
-                break
-        else:
-            sys.exit(f"{binary} did not start")
-        threading.Thread(target=lambda: [None for _ in self.process.stdout], daemon=True).start()
-
-    def rss_mib(self):
-        return memory_kib(self.process.pid, "VmRSS") / 1024
-
-    def peak_mib(self):
-        return memory_kib(self.process.pid, "VmHWM") / 1024
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait()
 
 
 def propfind(connection, authorization):
@@ -153,11 +100,6 @@ def attacker(port, number, logins, stop, answers, lock):
             answers[status] = answers.get(status, 0) + 1
 
 
-def percentile(samples, fraction):
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("binary")
@@ -172,16 +114,9 @@ def main():
     if args.no_throttle:
         settings += ["davgate.limits.loginFailuresPerLogin=0",
                      "davgate.limits.loginFailuresPerAddress=0"]
-    with tempfile.TemporaryDirectory() as data_dir, tempfile.TemporaryDirectory() as scratch:
-        config_dir = os.path.join(scratch, "config")
-        shutil.copytree(args.config, config_dir)
-        if settings:
-            # YAML, read last: it wins over config/*.properties and the other *.yml.
-            with open(os.path.join(config_dir, "zz-bench.yml"), "w") as extra:
-                for setting in settings:
-                    name, value = setting.split("=", 1)
-                    extra.write(f"{name}: {json.dumps(value)}\n")
-        server = Server(args.binary, data_dir, config_dir)
+    config_dir, cleanup = config_with(settings, args.config)
+    try:
+        server = Server(args.binary, config_dir=config_dir, log="error")
         try:
             poller = Poller(server.port)
             poller.start()
@@ -212,6 +147,8 @@ def main():
             peak = max(highest, server.peak_mib())
         finally:
             server.stop()
+    finally:
+        cleanup()
     print(f"{args.attackers} attackers ({args.logins} logins{', no throttle' if args.no_throttle else ''}) "
           f"for {attack_seconds:.0f} s; {os.cpu_count()} CPUs")
     print(f"resident memory: {before:.0f} MiB before, {peak:.0f} MiB highest, {after:.0f} MiB after")

@@ -28,21 +28,19 @@ Python standard library is needed.
 
 import argparse
 import datetime
-import http.client
 import os
 import random
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
-from base64 import b64encode
 
-PASSWORD = "bench-password"
-AUTH = "Basic " + b64encode(f"alice@example.com:{PASSWORD}".encode()).decode()
-CONFIG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "config")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import davgate_bench  # noqa: E402
+from davgate_bench import CONFIG  # noqa: E402
+
+AUTH = davgate_bench.basic(davgate_bench.ALICE)
 AGENT = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Thunderbird/128.0"
 KINDS = [
     "sync-collection after one change",
@@ -50,14 +48,6 @@ KINDS = [
     "calendar-query for a month",
     "PROPFIND Depth 0 on the calendar",
 ]
-
-
-def free_port():
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def event(uid, start, sequence=0):
@@ -79,24 +69,10 @@ def config_of(binary):
     return own if os.path.isdir(own) else CONFIG
 
 
-class Server:
+class Server(davgate_bench.Server):
     def __init__(self, binary, data_dir):
-        self.port = free_port()
-        env = dict(os.environ, DAVGATE_DEMO_PASSWORD=PASSWORD, RUST_LOG="warn")
-        env.pop("DAVGATE_DATABASE_URL", None)
-        self.process = subprocess.Popen(
-            [binary, "--config-dir", config_of(binary), "--data-dir", data_dir, "serve", "--demo",
-             "--listen", f"127.0.0.1:{self.port}"],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-        )
-        for line in self.process.stdout:
-            if line.startswith("davgate listening"):
-                break
-        else:
-            sys.exit(f"{binary} did not start")
-        # Keep reading the server's output so that it never blocks on a full pipe.
-        threading.Thread(target=lambda: [None for _ in self.process.stdout], daemon=True).start()
-        self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        super().__init__(binary, data_dir=data_dir, config_dir=config_of(binary))
+        self.connection = self.connect(timeout=60)
         self.sequence = 0
 
     def send(self, method, path, body="", headers=None, expect=(200, 201, 204, 207)):
@@ -182,8 +158,7 @@ class Server:
 
     def stop(self):
         self.connection.close()
-        self.process.terminate()
-        self.process.wait()
+        super().stop()
 
 
 def main():

@@ -13,11 +13,17 @@ use http::StatusCode;
 
 /// A daily event of `count` instances from tomorrow, at 08:00 UTC.
 fn daily(uid: &str, count: usize) -> String {
+    daily_at(uid, count, 8)
+}
+
+/// A daily event of `count` instances from tomorrow, for half an hour from `hour`:00 UTC.
+fn daily_at(uid: &str, count: usize, hour: u32) -> String {
     let start = day(1);
     format!(
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//davgate tests//EN\r\nBEGIN:VEVENT\r\n\
-         UID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:{start}T080000Z\r\nDTEND:{start}T083000Z\r\n\
-         RRULE:FREQ=DAILY;COUNT={count}\r\nSUMMARY:Daily {uid}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+         UID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:{start}T{hour:02}0000Z\r\n\
+         DTEND:{start}T{hour:02}3000Z\r\nRRULE:FREQ=DAILY;COUNT={count}\r\nSUMMARY:Daily {uid}\r\n\
+         END:VEVENT\r\nEND:VCALENDAR\r\n"
     )
 }
 
@@ -263,6 +269,56 @@ async fn free_busy_over_more_instances_than_the_cap_answers_507() {
             "number-of-matches-within-limits",
             "free-busy over an object with too many instances",
         );
+        db.drop_database().await;
+    }
+}
+
+#[tokio::test]
+async fn a_free_busy_answer_longer_than_the_report_cap_answers_507() {
+    for db in common::databases().await {
+        // A period is one FREEBUSY line of 44 bytes: twenty fit in 1,000, thirty do not.
+        let overrides = [
+            LAYOUT,
+            &[("davgate.limits.maxReportCalendarDataBytes", "1000")],
+        ]
+        .concat();
+        let site = site(&db.store, &overrides).await;
+        let calendar = default_folder(&db.store, &site.alice, FolderModule::Calendar).await;
+        let base = calendar_path(&calendar);
+        put_new(
+            &site,
+            &format!("{base}eight.ics"),
+            &daily_at("eight", 10, 8),
+        )
+        .await;
+        put_new(&site, &format!("{base}ten.ics"), &daily_at("ten", 10, 10)).await;
+        // The same times again: merged, they list nothing more.
+        put_new(
+            &site,
+            &format!("{base}again.ics"),
+            &daily_at("again", 10, 8),
+        )
+        .await;
+        let (from, to) = (day(0), day(400));
+        let body = format!(
+            r#"<C:free-busy-query xmlns:C="urn:ietf:params:xml:ns:caldav"><C:time-range start="{from}T000000Z" end="{to}T000000Z"/></C:free-busy-query>"#
+        );
+        let answer = report(&site, &base, &body).await;
+        assert_eq!(answer.status, StatusCode::OK);
+        let text = String::from_utf8_lossy(&answer.body).into_owned();
+        assert_eq!(text.matches("FREEBUSY:").count(), 20, "{text}");
+
+        put_new(&site, &format!("{base}noon.ics"), &daily_at("noon", 10, 12)).await;
+        let answer = report(&site, &base, &body).await;
+        assert_precondition(
+            &answer,
+            StatusCode::INSUFFICIENT_STORAGE,
+            DAV,
+            "number-of-matches-within-limits",
+            "free-busy listing more than the report cap",
+        );
+        let text = String::from_utf8_lossy(&answer.body).into_owned();
+        assert!(text.contains("maxReportCalendarDataBytes"), "{text}");
         db.drop_database().await;
     }
 }

@@ -268,6 +268,22 @@ async fn idle_connections_make_room_for_new_ones() {
     .unwrap();
 }
 
+/// Bytes the kernel holds to send on the sockets whose local port is `port`, from
+/// /proc/net/tcp (its `tx_queue` column, in hex).
+fn queued_to_send(port: u16) -> u64 {
+    let table = std::fs::read_to_string("/proc/net/tcp").unwrap();
+    table
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let local = u16::from_str_radix(fields.get(1)?.rsplit(':').next()?, 16).ok()?;
+            let queued = u64::from_str_radix(fields.get(4)?.split(':').next()?, 16).ok()?;
+            (local == port).then_some(queued)
+        })
+        .sum()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_stops_reading_is_disconnected() {
     let db = common::sqlite().await;
@@ -304,6 +320,13 @@ async fn a_client_that_stops_reading_is_disconnected() {
             .unwrap();
         // Read nothing for longer than the write timeout.
         std::thread::sleep(Duration::from_secs(4));
+        // The server reset the connection: what it had not sent is not left queued in the
+        // kernel (megabytes per such client, until the kernel gives up on the socket).
+        assert_eq!(
+            queued_to_send(addr.port()),
+            0,
+            "bytes still queued to the client that stopped reading"
+        );
         client
             .set_read_timeout(Some(Duration::from_secs(30)))
             .unwrap();

@@ -348,7 +348,7 @@ async fn sync(
 
 /// free-busy-query: the busy time of every event in the range the user may read, merged
 /// into one VFREEBUSY; 507 when an event has more instances in the range than it may be
-/// expanded to.
+/// expanded to, or when the periods would take more than the report's calendar data cap.
 async fn free_busy(ctx: ReportContext, range: TimeRange) -> Result<Response, DavError> {
     let window = intersect(ctx.window, Some(range));
     let mut objects = ctx.store.object_stream(
@@ -381,6 +381,17 @@ async fn free_busy(ctx: ReportContext, range: TimeRange) -> Result<Response, Dav
                 )
             })?;
             busy.add(periods);
+            if busy.lists_more_than(ctx.budget.max()) {
+                return Err(Refusal::new(
+                    Precondition::NumberOfMatchesWithinLimits,
+                    format!(
+                        "the busy time would list more than {} bytes \
+                         (davgate.limits.maxReportCalendarDataBytes); ask for a shorter range",
+                        ctx.budget.max()
+                    ),
+                )
+                .into());
+            }
         }
     }
     Ok((

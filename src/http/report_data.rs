@@ -98,6 +98,11 @@ impl CalendarDataBudget {
         }
     }
 
+    /// The bytes of calendar data the whole report may generate.
+    pub fn max(&self) -> usize {
+        self.max
+    }
+
     fn leave_out(&self, reason: String) -> LeftOut {
         self.left_out.store(true, Ordering::Relaxed);
         LeftOut(reason)

@@ -18,7 +18,7 @@ properties! {
         default: "1024",
         cascade: false,
         env: Some("DAVGATE_MAX_CONNECTIONS"),
-        doc: "Client connections open at once. When full, the connection that has been idle longest (no request under way) is closed to make room; with none idle, a new connection is closed at once.",
+        doc: "Client connections open at once. When full, the connection that has been idle longest (no request under way) is closed to make room; with none idle, a new connection is closed at once. Lowered, with a warning, where the open-file limit (raised to its hard limit at start) leaves fewer than this plus 128 files.",
     }
     HeaderReadTimeoutSeconds {
         name: "davgate.limits.headerReadTimeoutSeconds",
@@ -225,7 +225,7 @@ properties! {
         default: "16777216",
         cascade: false,
         env: None,
-        doc: "Bytes of calendar data one report generates (expanded or selected; stored objects sent as they are do not count). Members beyond it get their calendar-data answered 507.",
+        doc: "Bytes of calendar data one report generates (expanded or selected; stored objects sent as they are do not count), and of the busy periods a free-busy-query lists. Members beyond it get their calendar-data answered 507; a free-busy-query listing more, 507.",
     }
 
     // Request bodies (dav::body_limits, http::body_parsing).

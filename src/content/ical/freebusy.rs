@@ -123,15 +123,46 @@ pub struct BusyTime {
     periods: Vec<BusyPeriod>,
     /// Length after the last merge; the next merge comes when it has doubled.
     merged_len: usize,
+    /// Bytes of the FREEBUSY lines of the first `merged_len` periods.
+    merged_bytes: usize,
+}
+
+/// The longest FREEBUSY line: `FREEBUSY;FBTYPE=BUSY-UNAVAILABLE:<utc>/<utc>` and CRLF.
+const LONGEST_LINE: usize = 68;
+
+/// Bytes of the FREEBUSY line listing `period` in the answer.
+fn line_bytes(period: &BusyPeriod) -> usize {
+    let kind = match period.kind {
+        BusyKind::Busy => 0,
+        other => ";FBTYPE=".len() + other.as_str().len(),
+    };
+    // FREEBUSY, the kind, ':', two UTC date-times (16 bytes each), '/', CRLF.
+    "FREEBUSY".len() + kind + 1 + 16 + 1 + 16 + 2
 }
 
 impl BusyTime {
     pub fn add(&mut self, periods: Vec<BusyPeriod>) {
         self.periods.extend(periods);
         if self.periods.len() > 2 * self.merged_len.max(1024) {
-            self.periods = merge(std::mem::take(&mut self.periods));
-            self.merged_len = self.periods.len();
+            self.merge_now();
         }
+    }
+
+    fn merge_now(&mut self) {
+        self.periods = merge(std::mem::take(&mut self.periods));
+        self.merged_len = self.periods.len();
+        self.merged_bytes = self.periods.iter().map(line_bytes).sum();
+    }
+
+    /// Whether the FREEBUSY lines of the answer would take more than `max` bytes. The
+    /// periods are merged first when those added since the last merge could make it so.
+    pub fn lists_more_than(&mut self, max: usize) -> bool {
+        let unmerged = self.periods.len() - self.merged_len;
+        if self.merged_bytes + unmerged.saturating_mul(LONGEST_LINE) <= max {
+            return false;
+        }
+        self.merge_now();
+        self.merged_bytes > max
     }
 
     /// The VCALENDAR answering the query for `range`.

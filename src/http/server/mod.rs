@@ -3,7 +3,8 @@
 //! delayed ACK (TCP_NODELAY, bodies coalesced into few writes); a connection without a
 //! request under way is closed after the header read timeout; one whose client stops
 //! reading a response is closed after the write timeout; and at most `max_connections`
-//! are open, the longest idle one closed to make room for a new one. A client that
+//! are open, the longest idle one closed to make room for a new one (fewer when the
+//! open-file limit, raised to its hard limit at start, leaves less room). A client that
 //! disconnects while its request is handled ends that request: hyper notices the closed
 //! connection (or, on HTTP/2, the reset stream) and drops the request's future, and with
 //! it the handler's work (`tests/request_bodies.rs` shows it).
@@ -28,6 +29,7 @@ use tower::ServiceExt;
 use crate::limits::ConnectionLimits;
 
 mod connections;
+mod open_files;
 mod request_body;
 mod response_body;
 mod write_timeout;
@@ -50,7 +52,8 @@ pub async fn serve(
     limits: ConnectionLimits,
     shutdown: impl Future<Output = ()> + Send,
 ) -> std::io::Result<()> {
-    let connections = Arc::new(Connections::new(limits.max_connections));
+    let max_connections = open_files::connections_that_fit(limits.max_connections);
+    let connections = Arc::new(Connections::new(max_connections));
     let graceful = GracefulShutdown::new();
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
@@ -78,7 +81,7 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let Some(connection) = connections.admit() else {
-            tracing::warn!(%peer, limit = limits.max_connections, "connection refused: every connection is busy");
+            tracing::warn!(%peer, limit = max_connections, "connection refused: every connection is busy");
             drop(stream);
             continue;
         };

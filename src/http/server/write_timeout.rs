@@ -10,7 +10,8 @@ use tokio::net::TcpStream;
 use tokio::time::Sleep;
 
 /// A TCP stream whose writes fail once the client has taken nothing for `timeout`, so a
-/// client that stops reading cannot hold a response, and what feeds it, forever.
+/// client that stops reading cannot hold a response, and what feeds it, forever; the
+/// connection is then reset, so that the unsent data is dropped at once.
 pub(super) struct WriteTimeout {
     inner: TcpStream,
     timeout: Duration,
@@ -37,10 +38,13 @@ impl WriteTimeout {
             self.armed = true;
         }
         match self.deadline.as_mut().poll(cx) {
-            Poll::Ready(()) => Poll::Ready(Err(std::io::Error::new(
-                std::io::ErrorKind::TimedOut,
-                "the client stopped reading the response",
-            ))),
+            Poll::Ready(()) => {
+                reset_on_close(&self.inner);
+                Poll::Ready(Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "the client stopped reading the response",
+                )))
+            }
             Poll::Pending => Poll::Pending,
         }
     }
@@ -52,6 +56,36 @@ impl WriteTimeout {
                 self.armed = false;
                 ready
             }
+        }
+    }
+}
+
+/// Makes closing `stream` reset the connection (SO_LINGER 0) instead of waiting to send
+/// what is queued: a client that takes nothing would otherwise leave the unsent part of
+/// its response (up to the socket's send buffer, megabytes) in the kernel, charged to
+/// the process's memory cgroup, until the kernel gives up on the orphaned socket minutes
+/// later.
+fn reset_on_close(stream: &TcpStream) {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsRawFd;
+        let linger = libc::linger {
+            l_onoff: 1,
+            l_linger: 0,
+        };
+        // SAFETY: setsockopt on a socket this stream owns, given a local linger value and
+        // its size.
+        let rc = unsafe {
+            libc::setsockopt(
+                stream.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_LINGER,
+                (&linger as *const libc::linger).cast(),
+                std::mem::size_of::<libc::linger>() as libc::socklen_t,
+            )
+        };
+        if rc != 0 {
+            tracing::debug!(error = %std::io::Error::last_os_error(), "SO_LINGER not set");
         }
     }
 }
