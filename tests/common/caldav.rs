@@ -26,9 +26,13 @@ pub fn calendar_path(folder: &Folder) -> String {
     format!("/dav/caldav/{}/", folder.id)
 }
 
-/// `YYYYMMDD` of the day `days` days from today (UTC).
+/// `YYYYMMDD` of the day `days` days from today (UTC). "Today" is the day of the first
+/// call in the test process, so that what a test plants before midnight and expects
+/// after it name the same day.
 pub fn day(days: i64) -> String {
-    let d = (time::OffsetDateTime::now_utc() + time::Duration::days(days)).date();
+    static TODAY: std::sync::OnceLock<time::Date> = std::sync::OnceLock::new();
+    let today = *TODAY.get_or_init(|| time::OffsetDateTime::now_utc().date());
+    let d = today + time::Duration::days(days);
     format!("{:04}{:02}{:02}", d.year(), d.month() as u8, d.day())
 }
 
