@@ -22,6 +22,9 @@ pub(crate) fn check(text: &str, limits: &ContentLimits) -> Result<(), Reason> {
     for (number, line) in logical_lines(text) {
         let (name, value) = split(&line);
         if name.eq_ignore_ascii_case("BEGIN") {
+            if value.is_empty() {
+                return Err(format!("line {number}: BEGIN without a component name"));
+            }
             components += 1;
             if open.len() >= limits.max_nesting {
                 return Err(format!(
@@ -122,13 +125,13 @@ fn logical_lines(text: &str) -> impl Iterator<Item = (usize, Cow<'_, str>)> {
 }
 
 /// The property name of a content line (before the first `;` or `:`) and its value
-/// (after the first `:`), both without surrounding white space.
+/// (after the first `:`), both without surrounding white space and both slices of
+/// `line` (an absent value is the empty slice at its end).
 fn split(line: &str) -> (&str, &str) {
     let name_end = line.find([';', ':']).unwrap_or(line.len());
     let value = line
         .find(':')
-        .map(|colon| &line[colon + 1..])
-        .unwrap_or_default();
+        .map_or(&line[line.len()..], |colon| &line[colon + 1..]);
     (line[..name_end].trim(), value.trim())
 }
 
@@ -206,6 +209,25 @@ mod tests {
         assert_eq!(
             check(&stray, &limits()),
             Err("line 3: END:VCALENDAR without BEGIN".into())
+        );
+    }
+
+    #[test]
+    fn a_begin_or_end_without_a_colon_is_refused_with_its_line() {
+        let bare_begin = lines("BEGIN:VCALENDAR\nBEGIN\nEND\nEND:VCALENDAR\n");
+        assert_eq!(
+            check(&bare_begin, &limits()),
+            Err("line 2: BEGIN without a component name".into())
+        );
+        let folded_begin = lines("BEGIN:VCALENDAR\nBEG\n IN\nEND:VCALENDAR\n");
+        assert_eq!(
+            check(&folded_begin, &limits()),
+            Err("line 2: BEGIN without a component name".into())
+        );
+        let bare_end = lines("BEGIN:VCALENDAR\nEND\n");
+        assert_eq!(
+            check(&bare_end, &limits()),
+            Err("line 2: END: where END:VCALENDAR (for line 1) was expected".into())
         );
     }
 
