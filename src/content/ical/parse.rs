@@ -157,6 +157,16 @@ const DATE_PROPERTIES: [ICalendarProperty; 10] = [
     ICalendarProperty::Rdate,
 ];
 
+/// Properties holding one date that walks over the object read: a value that does not
+/// name a real day and time (month 14, day 55) would be dropped there, turning an
+/// override into a second master or an event into one without a start.
+const SINGLE_DATES: [ICalendarProperty; 4] = [
+    ICalendarProperty::Dtstart,
+    ICalendarProperty::Dtend,
+    ICalendarProperty::Due,
+    ICalendarProperty::RecurrenceId,
+];
+
 fn check_values(
     ical: &ICalendar,
     kind: ComponentKind,
@@ -178,6 +188,12 @@ fn check_values(
                     });
                 if !parses {
                     return invalid(format!("{name}: {} is not a date", entry.name.as_str()));
+                }
+                if SINGLE_DATES.contains(&entry.name) && zones.entry(entry).is_none() {
+                    return invalid(format!(
+                        "{name}: {} is not a valid date and time",
+                        entry.name.as_str()
+                    ));
                 }
             }
             if entry.name == ICalendarProperty::Rrule
