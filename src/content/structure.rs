@@ -21,6 +21,13 @@ pub(crate) fn check(text: &str, limits: &ContentLimits) -> Result<(), Reason> {
     let mut components = 0usize;
     for (number, line) in logical_lines(text) {
         let (name, value) = split(&line);
+        if name.contains('"') {
+            // No name may hold one (RFC 5545 3.1, RFC 6350 3.3), and the parser reads a
+            // name with quotes differently once the writer has folded it.
+            return Err(format!(
+                "line {number}: property name {name:?} holds a double quote"
+            ));
+        }
         if name.eq_ignore_ascii_case("BEGIN") {
             if value.is_empty() {
                 return Err(format!("line {number}: BEGIN without a component name"));
@@ -229,6 +236,24 @@ mod tests {
             check(&bare_end, &limits()),
             Err("line 2: END: where END:VCALENDAR (for line 1) was expected".into())
         );
+    }
+
+    #[test]
+    fn a_property_name_with_a_double_quote_is_refused() {
+        let text = lines(
+            "BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTA\"\"RT:20060101T000000Z\nEND:VEVENT\n\
+             END:VCALENDAR\n",
+        );
+        assert_eq!(
+            check(&text, &limits()),
+            Err("line 3: property name \"DTSTA\\\"\\\"RT\" holds a double quote".into())
+        );
+        // Quotes in parameter values and values are fine.
+        let quoted = lines(
+            "BEGIN:VCALENDAR\nBEGIN:VEVENT\nATTENDEE;CN=\"A: B\":mailto:a@b\nX:\"v\"\nEND:VEVENT\n\
+             END:VCALENDAR\n",
+        );
+        assert_eq!(check(&quoted, &limits()), Ok(()));
     }
 
     #[test]
