@@ -49,9 +49,11 @@ pub fn vcard_ingest(data: &[u8]) {
 }
 
 /// address-data of a stored vCard: a body asking for address-data (a REPORT) and the
-/// vCard, split at the first NUL. Whatever version and properties are asked for, the
-/// answer is one vCard of that version with the same UID and name, and converting to
-/// the other version and back keeps them too.
+/// vCard, split at the first NUL. Any stored vCard converts without a panic; for one
+/// davgate accepts on PUT, whatever version and properties are asked for, the answer is
+/// one vCard of that version with the same UID, and converting to the other version and
+/// back keeps the UID and the name. (Data another writer stored, with control
+/// characters or stray lines, is served as calcard reads it.)
 pub fn vcard_convert(data: &[u8]) {
     let (body, vcf) = split(data);
     let Ok(contact) = ContactObject::parse(vcf) else {
@@ -84,8 +86,12 @@ pub fn vcard_convert(data: &[u8]) {
             _ => {}
         }
     }
+    let accepted = ContactObject::parse_submitted(vcf, &limits().content).is_ok();
     for request in &requests {
         let answer = ContactObject::render(vcf, request);
+        if !accepted {
+            continue;
+        }
         if request.version.is_none() && request.props.is_none() {
             assert_eq!(answer, vcf, "the stored bytes changed");
             continue;

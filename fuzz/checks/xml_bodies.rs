@@ -273,7 +273,7 @@ pub fn check_calendar_data(data: &CalendarDataRequest, limits: &BodyLimits) {
         named += 1 + comp.props.as_ref().map_or(0, Vec::len);
         stack.extend(comp.comps.iter().flatten());
     }
-    assert!(named <= limits.max_properties + 1, "{named} selected names");
+    assert!(named <= limits.max_properties, "{named} selected names");
 }
 
 fn check_filter_range(range: Option<&TimeRange>) {
