@@ -51,3 +51,32 @@ fn a_start_or_due_that_is_no_real_date_is_refused() {
         }
     }
 }
+
+#[test]
+fn an_rdate_or_exdate_value_that_is_no_real_date_is_refused() {
+    // 2024121] is read as the date 2024-12-01 and would turn the other values into
+    // dates when written back; month 14 names no date at all.
+    for (property, values, reason) in [
+        (
+            "RDATE",
+            "20240102T090000Z,2024121]T040000Z",
+            "mixes dates and date-times",
+        ),
+        (
+            "EXDATE",
+            "20240102T090000Z,20241455T090000Z",
+            "is not a valid date and time",
+        ),
+    ] {
+        let data = calendar(&format!(
+            "BEGIN:VEVENT\nUID:a\nDTSTAMP:20240101T000000Z\nDTSTART:20240101T090000Z\n\
+             RRULE:FREQ=DAILY;COUNT=3\n{property}:{values}\nEND:VEVENT\n"
+        ));
+        match CalendarObject::parse_submitted(&data, &limits()) {
+            Err(CalendarError::InvalidData(error)) => {
+                assert_eq!(error, format!("VEVENT: {property} {reason}"))
+            }
+            other => panic!("{property}: {other:?}"),
+        }
+    }
+}
