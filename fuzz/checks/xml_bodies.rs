@@ -52,7 +52,7 @@ pub fn xml_proppatch(data: &[u8]) {
                 for operation in &request.operations {
                     match operation {
                         PropOperation::Set(name, value) => check_dead_value(name, value),
-                        PropOperation::Remove(name) => answer_names(&[name.clone()]),
+                        PropOperation::Remove(name) => answer_names(std::slice::from_ref(name)),
                     }
                 }
             }
@@ -237,7 +237,7 @@ fn check_report(request: &ReportRequest, limits: &BodyLimits) {
             check_report_props(props, limits);
             check_address_filter(filter, limits);
         }
-        ReportRequest::Unsupported(name) => answer_names(&[name.clone()]),
+        ReportRequest::Unsupported(name) => answer_names(std::slice::from_ref(name)),
     }
 }
 
