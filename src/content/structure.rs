@@ -21,7 +21,17 @@ pub(crate) fn check(text: &str, limits: &ContentLimits) -> Result<(), Reason> {
     let mut components = 0usize;
     for (number, line) in logical_lines(text) {
         let (name, value) = split(&line);
+        if name.contains('"') {
+            // No name may hold one (RFC 5545 3.1, RFC 6350 3.3), and the parser reads a
+            // name with quotes differently once the writer has folded it.
+            return Err(format!(
+                "line {number}: property name {name:?} holds a double quote"
+            ));
+        }
         if name.eq_ignore_ascii_case("BEGIN") {
+            if value.is_empty() {
+                return Err(format!("line {number}: BEGIN without a component name"));
+            }
             components += 1;
             if open.len() >= limits.max_nesting {
                 return Err(format!(
@@ -122,13 +132,13 @@ fn logical_lines(text: &str) -> impl Iterator<Item = (usize, Cow<'_, str>)> {
 }
 
 /// The property name of a content line (before the first `;` or `:`) and its value
-/// (after the first `:`), both without surrounding white space.
+/// (after the first `:`), both without surrounding white space and both slices of
+/// `line` (an absent value is the empty slice at its end).
 fn split(line: &str) -> (&str, &str) {
     let name_end = line.find([';', ':']).unwrap_or(line.len());
     let value = line
         .find(':')
-        .map(|colon| &line[colon + 1..])
-        .unwrap_or_default();
+        .map_or(&line[line.len()..], |colon| &line[colon + 1..]);
     (line[..name_end].trim(), value.trim())
 }
 
@@ -207,6 +217,43 @@ mod tests {
             check(&stray, &limits()),
             Err("line 3: END:VCALENDAR without BEGIN".into())
         );
+    }
+
+    #[test]
+    fn a_begin_or_end_without_a_colon_is_refused_with_its_line() {
+        let bare_begin = lines("BEGIN:VCALENDAR\nBEGIN\nEND\nEND:VCALENDAR\n");
+        assert_eq!(
+            check(&bare_begin, &limits()),
+            Err("line 2: BEGIN without a component name".into())
+        );
+        let folded_begin = lines("BEGIN:VCALENDAR\nBEG\n IN\nEND:VCALENDAR\n");
+        assert_eq!(
+            check(&folded_begin, &limits()),
+            Err("line 2: BEGIN without a component name".into())
+        );
+        let bare_end = lines("BEGIN:VCALENDAR\nEND\n");
+        assert_eq!(
+            check(&bare_end, &limits()),
+            Err("line 2: END: where END:VCALENDAR (for line 1) was expected".into())
+        );
+    }
+
+    #[test]
+    fn a_property_name_with_a_double_quote_is_refused() {
+        let text = lines(
+            "BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTA\"\"RT:20060101T000000Z\nEND:VEVENT\n\
+             END:VCALENDAR\n",
+        );
+        assert_eq!(
+            check(&text, &limits()),
+            Err("line 3: property name \"DTSTA\\\"\\\"RT\" holds a double quote".into())
+        );
+        // Quotes in parameter values and values are fine.
+        let quoted = lines(
+            "BEGIN:VCALENDAR\nBEGIN:VEVENT\nATTENDEE;CN=\"A: B\":mailto:a@b\nX:\"v\"\nEND:VEVENT\n\
+             END:VCALENDAR\n",
+        );
+        assert_eq!(check(&quoted, &limits()), Ok(()));
     }
 
     #[test]

@@ -33,6 +33,8 @@ pub enum BodyError {
     MissingProp(String),
     #[error("{0} holds no set or remove")]
     NoOperations(String),
+    #[error("{0} names no property to set or remove")]
+    NoProperties(String),
     #[error("request body too complex: {0}")]
     TooComplex(#[from] Exceeded),
 }
@@ -92,6 +94,10 @@ impl ProppatchRequest {
                     operations.push(PropOperation::Remove(property.name.clone()));
                 }
             }
+        }
+        if operations.is_empty() {
+            // RFC 4918 9.2: there is nothing to answer a propstat for.
+            return Err(BodyError::NoProperties(root.name.to_string()));
         }
         Ok(Self { operations })
     }
@@ -213,6 +219,15 @@ mod tests {
             ProppatchRequest::parse(br#"<propertyupdate xmlns="DAV:"><set/></propertyupdate>"#),
             Err(BodyError::MissingProp("{DAV:}set".into()))
         );
+        for empty in [
+            &br#"<propertyupdate xmlns="DAV:"><set><prop>text</prop></set></propertyupdate>"#[..],
+            br#"<propertyupdate xmlns="DAV:"><set><prop/></set><remove><prop/></remove></propertyupdate>"#,
+        ] {
+            assert_eq!(
+                ProppatchRequest::parse(empty),
+                Err(BodyError::NoProperties("{DAV:}propertyupdate".into()))
+            );
+        }
         assert!(matches!(
             ProppatchRequest::parse(br#"<propertyupdate xmlns="DAV:"><set>"#),
             Err(BodyError::Xml(_))

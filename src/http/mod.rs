@@ -24,7 +24,7 @@ mod proppatch;
 mod report;
 mod report_data;
 mod report_members;
-mod request_path;
+pub mod request_path;
 mod resource;
 pub mod server;
 mod streaming;

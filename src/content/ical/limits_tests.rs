@@ -271,3 +271,23 @@ fn free_busy_beyond_the_cap_is_refused_and_busy_time_stays_merged() {
     let text = String::from_utf8(busy.into_calendar(&march)).unwrap();
     assert_eq!(text.matches("FREEBUSY:").count(), 10);
 }
+
+#[test]
+fn an_instance_ending_past_year_9999_is_written_as_the_last_moment() {
+    // Each yearly instance lasts almost 10,000 years, so its end lies past what a
+    // four-digit year can say; the expansion must still be iCalendar a client reads.
+    let data = crlf(
+        "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//test//EN\nBEGIN:VEVENT\nUID:long\n\
+         DTSTAMP:20260101T000000Z\nDTSTART:00010101T000000Z\nDTEND:99991231T235959Z\n\
+         RRULE:FREQ=YEARLY;UNTIL=99991231T235959Z\nEND:VEVENT\nEND:VCALENDAR\n",
+    );
+    let object = CalendarObject::parse(data.as_bytes(), &capped(20_000)).expect("parses");
+    let request = CalendarDataRequest {
+        expand: Some(range("20060101T000000Z", "20080101T000000Z")),
+        ..CalendarDataRequest::default()
+    };
+    let text = String::from_utf8(object.render(&request, 1 << 20).expect("rendered")).unwrap();
+    assert!(text.contains("DTEND:99991231T235959Z\r\n"), "{text}");
+    let again = CalendarObject::parse(text.as_bytes(), &limits()).expect("the answer parses");
+    assert_eq!(again.index().uid, "long");
+}

@@ -205,3 +205,5 @@ impl CalendarObject {
 mod limits_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod validation_tests;

@@ -157,6 +157,16 @@ const DATE_PROPERTIES: [ICalendarProperty; 10] = [
     ICalendarProperty::Rdate,
 ];
 
+/// Properties holding one date that walks over the object read: a value that does not
+/// name a real day and time (month 14, day 55) would be dropped there, turning an
+/// override into a second master or an event into one without a start.
+const SINGLE_DATES: [ICalendarProperty; 4] = [
+    ICalendarProperty::Dtstart,
+    ICalendarProperty::Dtend,
+    ICalendarProperty::Due,
+    ICalendarProperty::RecurrenceId,
+];
+
 fn check_values(
     ical: &ICalendar,
     kind: ComponentKind,
@@ -178,6 +188,37 @@ fn check_values(
                     });
                 if !parses {
                     return invalid(format!("{name}: {} is not a date", entry.name.as_str()));
+                }
+                let real = |value: &ICalendarValue| match value {
+                    ICalendarValue::PartialDateTime(value) => {
+                        zones.value(value, entry.tz_id()).is_some()
+                    }
+                    _ => true,
+                };
+                if !entry.values.iter().all(real) {
+                    return invalid(format!(
+                        "{name}: {} is not a valid date and time",
+                        entry.name.as_str()
+                    ));
+                }
+                // calcard reads a malformed value such as 2024121] as a date and marks
+                // the whole property VALUE=DATE, turning its date-times into dates
+                // once written out again.
+                let timed = entry.values.iter().filter_map(|value| match value {
+                    ICalendarValue::PartialDateTime(value) => Some(value.has_time()),
+                    _ => None,
+                });
+                if timed.clone().any(|timed| timed) && timed.clone().any(|timed| !timed) {
+                    return invalid(format!(
+                        "{name}: {} mixes dates and date-times",
+                        entry.name.as_str()
+                    ));
+                }
+                if SINGLE_DATES.contains(&entry.name) && zones.entry(entry).is_none() {
+                    return invalid(format!(
+                        "{name}: {} is not a valid date and time",
+                        entry.name.as_str()
+                    ));
                 }
             }
             if entry.name == ICalendarProperty::Rrule

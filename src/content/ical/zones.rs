@@ -161,9 +161,17 @@ pub(crate) fn utc_value(utc: i64) -> PartialDateTime {
     }
 }
 
-/// A local time as a calcard floating date-time (or date) value.
+/// A local time as a calcard floating date-time (or date) value. iCalendar writes
+/// four-digit years, so a time beyond them (the end of an instance of a millennia-long
+/// event) is written as the last or first moment they hold.
 pub(crate) fn local_value(local: NaiveDateTime, is_date: bool) -> PartialDateTime {
     use chrono::{Datelike, Timelike};
+    let moment = |year, month, day, hour, minute, second| {
+        NaiveDate::from_ymd_opt(year, month, day)
+            .and_then(|date| date.and_hms_opt(hour, minute, second))
+            .unwrap_or_default()
+    };
+    let local = local.clamp(moment(0, 1, 1, 0, 0, 0), moment(9999, 12, 31, 23, 59, 59));
     PartialDateTime {
         year: Some(local.year() as u16),
         month: Some(local.month() as u8),
