@@ -23,6 +23,8 @@ pub struct Limits {
     /// Bytes of calendar data one report may generate (expanded or selected output;
     /// stored data sent as it is does not count).
     pub max_report_calendar_data_bytes: usize,
+    /// Principals one principal-property-search lists.
+    pub max_principal_search_results: usize,
     /// What one request body may hold.
     pub bodies: BodyLimits,
     /// Large request bodies parsed at once off the async workers.
@@ -166,6 +168,7 @@ impl Limits {
                 config.get::<props::MaxReportCalendarDataBytes>(),
             )
             .unwrap_or(usize::MAX),
+            max_principal_search_results: config.get::<props::MaxPrincipalSearchResults>() as usize,
             bodies: BodyLimits {
                 max_elements: count(config.get::<props::MaxXmlElements>()),
                 max_attributes_per_element: count(

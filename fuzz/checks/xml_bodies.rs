@@ -237,6 +237,23 @@ fn check_report(request: &ReportRequest, limits: &BodyLimits) {
             check_report_props(props, limits);
             check_address_filter(filter, limits);
         }
+        ReportRequest::PrincipalPropertySearch(search) => {
+            check_report_props(&search.props, limits);
+            assert!(
+                !search.searches.is_empty(),
+                "a search without property-search"
+            );
+            assert!(
+                search.searches.len() <= limits.max_properties,
+                "{} property-search elements",
+                search.searches.len()
+            );
+            for one in &search.searches {
+                assert!(!one.text.is_empty(), "an empty match");
+                assert!(one.props.len() <= limits.max_properties);
+            }
+        }
+        ReportRequest::PrincipalSearchPropertySet => {}
         ReportRequest::Unsupported(name) => answer_names(std::slice::from_ref(name)),
     }
 }

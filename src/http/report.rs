@@ -71,7 +71,9 @@ pub(super) async fn report(
         ReportRequest::FreeBusyQuery { range } => free_busy(ctx, range).await,
         ReportRequest::Unsupported(_)
         | ReportRequest::AddressbookMultiget { .. }
-        | ReportRequest::AddressbookQuery { .. } => Err(Precondition::SupportedReport.into()),
+        | ReportRequest::AddressbookQuery { .. }
+        | ReportRequest::PrincipalPropertySearch(_)
+        | ReportRequest::PrincipalSearchPropertySet => Err(Precondition::SupportedReport.into()),
     }
 }
 

@@ -2,7 +2,7 @@
 //! collections, the user's principal and the calendar and address book homes.
 
 use crate::access::privilege_set;
-use crate::dav::{ElementName, KnownProp, PropValue, XmlElement};
+use crate::dav::{supported_report_set, ElementName, KnownProp, PropValue, XmlElement};
 use crate::http::paths::DavPaths;
 use crate::store::{DynStore, StoreError, StoreResult, User};
 
@@ -92,7 +92,17 @@ impl EntryResource {
             ),
             (KnownProp::ResourceType, resource_type(self)),
             (KnownProp::DisplayName, PropValue::Text(self.display_name())),
-            (KnownProp::SupportedReportSet, PropValue::Empty),
+            (
+                KnownProp::SupportedReportSet,
+                if self.is_principal_collection() {
+                    supported_report_set(&[
+                        ElementName::dav("principal-property-search"),
+                        ElementName::dav("principal-search-property-set"),
+                    ])
+                } else {
+                    PropValue::Empty
+                },
+            ),
         ];
         let homes = [
             (
@@ -139,6 +149,11 @@ impl EntryResource {
             props.push((KnownProp::CurrentUserPrivilegeSet, privilege_set(&["read"])));
         }
         props
+    }
+
+    /// `/principals/` and `/principals/users/`, where the principal searches run.
+    pub fn is_principal_collection(&self) -> bool {
+        matches!(self, Self::Principals | Self::UserPrincipals)
     }
 
     fn display_name(&self) -> String {

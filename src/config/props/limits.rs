@@ -217,6 +217,16 @@ properties! {
         env: None,
         doc: "Instances one calendar object's recurrence is expanded to, for its index, a query's time range, expand and free-busy. An expand that needs more answers that object's calendar-data with 507; a free-busy-query 507; a time range it cannot reach lists the object.",
     }
+    MaxPrincipalSearchResults {
+        name: "davgate.limits.maxPrincipalSearchResults",
+        value: u32,
+        parse: values::parse_u32,
+        kind: Kind::Integer,
+        default: "100",
+        cascade: false,
+        env: None,
+        doc: "Principals one principal-property-search lists; when more match, the answer ends with 507 number-of-matches-within-limits for the collection searched.",
+    }
     MaxReportCalendarDataBytes {
         name: "davgate.limits.maxReportCalendarDataBytes",
         value: u64,

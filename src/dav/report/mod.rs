@@ -5,6 +5,7 @@ mod address_data;
 mod calendar_data;
 mod card_filter;
 mod filter;
+mod principal_search;
 mod time_range;
 
 use http::StatusCode;
@@ -18,6 +19,7 @@ use crate::content::card_query::{AddressDataRequest, AddressFilter};
 use crate::content::query::{CalendarDataRequest, CompFilter, TimeRange};
 pub use address_data::parse_address_data;
 pub use calendar_data::parse_calendar_data;
+pub use principal_search::{search_property_set_body, PrincipalSearch, PropertySearch, SEARCHABLE};
 
 /// What a REPORT asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +59,10 @@ pub enum ReportRequest {
         /// `CARDDAV:limit/CARDDAV:nresults`.
         limit: Option<u32>,
     },
+    /// RFC 3744 9.4.
+    PrincipalPropertySearch(PrincipalSearch),
+    /// RFC 3744 9.5.
+    PrincipalSearchPropertySet,
     /// Any other report: the caller answers 403 `DAV:supported-report`.
     Unsupported(ElementName),
 }
@@ -205,6 +211,12 @@ pub fn parse_report_within(body: &[u8], budget: &Budget) -> Result<ReportRequest
             filter: card_filter::parse_card_filter(filter)?,
             limit: limit(&root)?,
         })
+    } else if name.is(&dav, "principal-property-search") {
+        Ok(ReportRequest::PrincipalPropertySearch(
+            principal_search::parse(&root, limits)?,
+        ))
+    } else if name.is(&dav, "principal-search-property-set") {
+        Ok(ReportRequest::PrincipalSearchPropertySet)
     } else {
         Ok(ReportRequest::Unsupported(root.name.clone()))
     }
