@@ -199,7 +199,7 @@ async fn the_search_property_set_names_what_can_be_searched() {
             ]
         );
 
-        // The principal collections say so; elsewhere the searches are not reports.
+        // The principal collections say so; elsewhere the searches are not supported.
         let props = send(
             &site.app,
             Call::new("PROPFIND", "/dav/principals/")
@@ -211,7 +211,11 @@ async fn the_search_property_set_names_what_can_be_searched() {
         let text = String::from_utf8_lossy(&props.body).to_string();
         assert!(text.contains("principal-property-search"), "{text}");
         let elsewhere = report(&site, "/dav/caldav/", body).await;
-        assert_eq!(elsewhere.status, StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(
+            elsewhere.status,
+            StatusCode::FORBIDDEN,
+            "not a report of the home"
+        );
         let unknown = report(
             &site,
             "/dav/principals/",

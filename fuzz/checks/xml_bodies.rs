@@ -254,6 +254,20 @@ fn check_report(request: &ReportRequest, limits: &BodyLimits) {
             }
         }
         ReportRequest::PrincipalSearchPropertySet => {}
+        ReportRequest::ExpandProperty(properties) => {
+            let mut stack: Vec<(&davgate::dav::report::ExpandProperty, usize)> =
+                properties.iter().map(|p| (p, 1)).collect();
+            let mut count = 0;
+            while let Some((property, depth)) = stack.pop() {
+                count += 1;
+                assert!(
+                    depth <= davgate::dav::report::MAX_EXPAND_DEPTH,
+                    "nested {depth} deep"
+                );
+                stack.extend(property.expand.iter().map(|p| (p, depth + 1)));
+            }
+            assert!(count <= limits.max_properties, "{count} properties");
+        }
         ReportRequest::Unsupported(name) => answer_names(std::slice::from_ref(name)),
     }
 }

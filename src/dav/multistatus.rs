@@ -57,6 +57,37 @@ impl Property {
 }
 
 impl Response {
+    /// The response as an element, for a property value that holds responses (the
+    /// expand-property REPORT, RFC 3253 3.8).
+    pub fn to_element(&self) -> XmlElement {
+        let status =
+            |status: StatusCode| XmlElement::text(ElementName::dav("status"), status_line(status));
+        let mut children = vec![XmlElement::text(
+            ElementName::dav("href"),
+            self.href.clone(),
+        )];
+        match &self.body {
+            ResponseBody::Status(code) => children.push(status(*code)),
+            ResponseBody::Propstats(propstats) => {
+                for propstat in propstats {
+                    let props = propstat
+                        .props
+                        .iter()
+                        .map(|p| XmlElement::new(p.name.clone(), p.value.clone()))
+                        .collect();
+                    children.push(XmlElement::new(
+                        ElementName::dav("propstat"),
+                        PropValue::Elements(vec![
+                            XmlElement::new(ElementName::dav("prop"), PropValue::Elements(props)),
+                            status(propstat.status),
+                        ]),
+                    ));
+                }
+            }
+        }
+        XmlElement::new(ElementName::dav("response"), PropValue::Elements(children))
+    }
+
     /// A response that will carry propstats.
     pub fn with_props(href: impl Into<String>) -> Self {
         Self {

@@ -12,8 +12,8 @@ use super::observe::ResourceKind;
 use super::request_path;
 use super::resource::DavResource;
 use super::{
-    address_books, carddav_report, contact, copy_move, mkcalendar, object, principal_search,
-    propfind, proppatch, report, AppState,
+    address_books, carddav_report, contact, copy_move, entry_report, mkcalendar, object, propfind,
+    proppatch, report, AppState,
 };
 use crate::access::DavUser;
 use crate::auth::Authenticated;
@@ -27,9 +27,9 @@ const DAV_CLASSES_CALDAV: &str = "1, 3, access-control, calendar-access, extende
 const DAV_CLASSES_CARDDAV: &str = "1, 3, access-control, addressbook, extended-mkcol";
 const ALLOW: &str =
     "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, REPORT, MKCALENDAR, MKCOL, COPY, MOVE";
-const ALLOW_ENTRY: &str = "OPTIONS, PROPFIND";
-/// The principal collections, where the principal searches run.
-const ALLOW_PRINCIPALS: &str = "OPTIONS, PROPFIND, REPORT";
+/// The entry points: REPORT for expand-property, and on the principal collections the
+/// principal searches.
+const ALLOW_ENTRY: &str = "OPTIONS, PROPFIND, REPORT";
 const ALLOW_COLLECTION: &str = "OPTIONS, PROPFIND, PROPPATCH, REPORT, DELETE";
 const ALLOW_MEMBER: &str = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, REPORT, COPY, MOVE";
 const ALLOW_ADDRESS_BOOK: &str = "OPTIONS, PROPFIND, PROPPATCH, REPORT, DELETE";
@@ -149,8 +149,8 @@ async fn dispatch(
         ("DELETE", DavResource::AddressBookMember { book, name }) => {
             contact::delete(state, &me, book, name, headers).await
         }
-        ("REPORT", DavResource::Entry(entry)) if entry.is_principal_collection() => {
-            principal_search::report(state, &me, entry, body).await
+        ("REPORT", DavResource::Entry(entry)) => {
+            entry_report::report(state, &me, entry, body).await
         }
         ("REPORT", DavResource::Calendar(collection)) => {
             report::report(state, &me, collection, body, false).await
@@ -243,7 +243,6 @@ fn allow_of(resource: &DavResource) -> &'static str {
         DavResource::AddressBookMember { .. } => ALLOW_CONTACT,
         DavResource::CalendarMember { .. } => ALLOW_MEMBER,
         DavResource::UnmappedCalendar(_) => ALLOW_UNMAPPED_CALENDAR,
-        DavResource::Entry(entry) if entry.is_principal_collection() => ALLOW_PRINCIPALS,
         DavResource::Entry(_) => ALLOW_ENTRY,
     }
 }

@@ -73,7 +73,8 @@ pub(super) async fn report(
         | ReportRequest::AddressbookMultiget { .. }
         | ReportRequest::AddressbookQuery { .. }
         | ReportRequest::PrincipalPropertySearch(_)
-        | ReportRequest::PrincipalSearchPropertySet => Err(Precondition::SupportedReport.into()),
+        | ReportRequest::PrincipalSearchPropertySet
+        | ReportRequest::ExpandProperty(_) => Err(Precondition::SupportedReport.into()),
     }
 }
 

@@ -96,11 +96,12 @@ impl EntryResource {
                 KnownProp::SupportedReportSet,
                 if self.is_principal_collection() {
                     supported_report_set(&[
+                        ElementName::dav("expand-property"),
                         ElementName::dav("principal-property-search"),
                         ElementName::dav("principal-search-property-set"),
                     ])
                 } else {
-                    PropValue::Empty
+                    supported_report_set(&[ElementName::dav("expand-property")])
                 },
             ),
         ];

@@ -24,11 +24,10 @@
 //!   UNLOCK (davgate is class 1 and 3, not 2), POST, PATCH and a made-up one; answered
 //!   before the path is looked at, so it tells nothing about the resource.
 //!
-//! Entry points are collections that answer PROPFIND (README "HTTP endpoints"); the
-//! principal collections also take REPORT, for the principal searches of RFC 3744 9.4 and
-//! 9.5 (tests/principal_search.rs), so the reports of the matrix are 403sr there; on the
-//! other entry points REPORT is not among their methods (their supported-report-set is
-//! empty), so it is 405.
+//! Entry points are collections that answer PROPFIND and REPORT (README "HTTP
+//! endpoints"): expand-property on each (RFC 3253 3.8, tests/expand_property.rs), and on
+//! the principal collections the principal searches of RFC 3744 9.4 and 9.5
+//! (tests/principal_search.rs); the other reports of the matrix are 403sr there.
 //! The principal collections, the homes and the root are per caller (the outsider gets
 //! his own context's); principals of one context do not exist in another.
 
@@ -43,14 +42,14 @@ DELETE                        405    405      405    405     405      401
 PROPFIND:0                    207    207      207    207     207      401
 PROPFIND:1                    207    207      207    207     207      401
 PROPPATCH                     405    405      405    405     405      401
-REPORT:calendar-multiget      405    405      405    405     405      401
-REPORT:calendar-query         405    405      405    405     405      401
-REPORT:sync-collection        405    405      405    405     405      401
-REPORT:free-busy-query        405    405      405    405     405      401
-REPORT:addressbook-multiget   405    405      405    405     405      401
-REPORT:addressbook-query      405    405      405    405     405      401
-REPORT:expand-property        405    405      405    405     405      401
-REPORT:unknown                405    405      405    405     405      401
+REPORT:calendar-multiget      403sr  403sr    403sr  403sr   403sr    401
+REPORT:calendar-query         403sr  403sr    403sr  403sr   403sr    401
+REPORT:sync-collection        403sr  403sr    403sr  403sr   403sr    401
+REPORT:free-busy-query        403sr  403sr    403sr  403sr   403sr    401
+REPORT:addressbook-multiget   403sr  403sr    403sr  403sr   403sr    401
+REPORT:addressbook-query      403sr  403sr    403sr  403sr   403sr    401
+REPORT:expand-property        207    207      207    207     207      401
+REPORT:unknown                403sr  403sr    403sr  403sr   403sr    401
 MKCOL                         405    405      405    405     405      401
 MKCALENDAR                    403rn  403rn    403rn  403rn   403rn    401
 COPY                          405    405      405    405     405      401
@@ -77,7 +76,7 @@ REPORT:sync-collection        403sr  403sr    403sr  403sr   403sr    401
 REPORT:free-busy-query        403sr  403sr    403sr  403sr   403sr    401
 REPORT:addressbook-multiget   403sr  403sr    403sr  403sr   403sr    401
 REPORT:addressbook-query      403sr  403sr    403sr  403sr   403sr    401
-REPORT:expand-property        403sr  403sr    403sr  403sr   403sr    401
+REPORT:expand-property        207    207      207    207     207      401
 REPORT:unknown                403sr  403sr    403sr  403sr   403sr    401
 MKCOL                         405    405      405    405     405      401
 MKCALENDAR                    403rn  403rn    403rn  403rn   403rn    401
@@ -106,7 +105,7 @@ REPORT:sync-collection        403sr  403sr    403sr  403sr   403sr    401
 REPORT:free-busy-query        403sr  403sr    403sr  403sr   403sr    401
 REPORT:addressbook-multiget   403sr  403sr    403sr  403sr   403sr    401
 REPORT:addressbook-query      403sr  403sr    403sr  403sr   403sr    401
-REPORT:expand-property        403sr  403sr    403sr  403sr   403sr    401
+REPORT:expand-property        207    207      207    207     207      401
 REPORT:unknown                403sr  403sr    403sr  403sr   403sr    401
 MKCOL                         405    405      405    405     405      401
 MKCALENDAR                    403rn  403rn    403rn  403rn   403rn    401
@@ -129,14 +128,14 @@ DELETE                        405    405      405    405     404      401
 PROPFIND:0                    207    207      207    207     404      401
 PROPFIND:1                    207    207      207    207     404      401
 PROPPATCH                     405    405      405    405     404      401
-REPORT:calendar-multiget      405    405      405    405     404      401
-REPORT:calendar-query         405    405      405    405     404      401
-REPORT:sync-collection        405    405      405    405     404      401
-REPORT:free-busy-query        405    405      405    405     404      401
-REPORT:addressbook-multiget   405    405      405    405     404      401
-REPORT:addressbook-query      405    405      405    405     404      401
-REPORT:expand-property        405    405      405    405     404      401
-REPORT:unknown                405    405      405    405     404      401
+REPORT:calendar-multiget      403sr  403sr    403sr  403sr   404      401
+REPORT:calendar-query         403sr  403sr    403sr  403sr   404      401
+REPORT:sync-collection        403sr  403sr    403sr  403sr   404      401
+REPORT:free-busy-query        403sr  403sr    403sr  403sr   404      401
+REPORT:addressbook-multiget   403sr  403sr    403sr  403sr   404      401
+REPORT:addressbook-query      403sr  403sr    403sr  403sr   404      401
+REPORT:expand-property        207    207      207    207     404      401
+REPORT:unknown                403sr  403sr    403sr  403sr   404      401
 MKCOL                         405    405      405    405     404      401
 MKCALENDAR                    403rn  403rn    403rn  403rn   404      401
 COPY                          405    405      405    405     404      401
@@ -158,14 +157,14 @@ DELETE                        405    405      405    405     404      401
 PROPFIND:0                    207    207      207    207     404      401
 PROPFIND:1                    207    207      207    207     404      401
 PROPPATCH                     405    405      405    405     404      401
-REPORT:calendar-multiget      405    405      405    405     404      401
-REPORT:calendar-query         405    405      405    405     404      401
-REPORT:sync-collection        405    405      405    405     404      401
-REPORT:free-busy-query        405    405      405    405     404      401
-REPORT:addressbook-multiget   405    405      405    405     404      401
-REPORT:addressbook-query      405    405      405    405     404      401
-REPORT:expand-property        405    405      405    405     404      401
-REPORT:unknown                405    405      405    405     404      401
+REPORT:calendar-multiget      403sr  403sr    403sr  403sr   404      401
+REPORT:calendar-query         403sr  403sr    403sr  403sr   404      401
+REPORT:sync-collection        403sr  403sr    403sr  403sr   404      401
+REPORT:free-busy-query        403sr  403sr    403sr  403sr   404      401
+REPORT:addressbook-multiget   403sr  403sr    403sr  403sr   404      401
+REPORT:addressbook-query      403sr  403sr    403sr  403sr   404      401
+REPORT:expand-property        207    207      207    207     404      401
+REPORT:unknown                403sr  403sr    403sr  403sr   404      401
 MKCOL                         405    405      405    405     404      401
 MKCALENDAR                    403rn  403rn    403rn  403rn   404      401
 COPY                          405    405      405    405     404      401
@@ -187,14 +186,14 @@ DELETE                        405    405      405    405     405      401
 PROPFIND:0                    207    207      207    207     207      401
 PROPFIND:1                    207    207      207    207     207      401
 PROPPATCH                     405    405      405    405     405      401
-REPORT:calendar-multiget      405    405      405    405     405      401
-REPORT:calendar-query         405    405      405    405     405      401
-REPORT:sync-collection        405    405      405    405     405      401
-REPORT:free-busy-query        405    405      405    405     405      401
-REPORT:addressbook-multiget   405    405      405    405     405      401
-REPORT:addressbook-query      405    405      405    405     405      401
-REPORT:expand-property        405    405      405    405     405      401
-REPORT:unknown                405    405      405    405     405      401
+REPORT:calendar-multiget      403sr  403sr    403sr  403sr   403sr    401
+REPORT:calendar-query         403sr  403sr    403sr  403sr   403sr    401
+REPORT:sync-collection        403sr  403sr    403sr  403sr   403sr    401
+REPORT:free-busy-query        403sr  403sr    403sr  403sr   403sr    401
+REPORT:addressbook-multiget   403sr  403sr    403sr  403sr   403sr    401
+REPORT:addressbook-query      403sr  403sr    403sr  403sr   403sr    401
+REPORT:expand-property        207    207      207    207     207      401
+REPORT:unknown                403sr  403sr    403sr  403sr   403sr    401
 MKCOL                         405    405      405    405     405      401
 MKCALENDAR                    403rn  403rn    403rn  403rn   403rn    401
 COPY                          405    405      405    405     405      401
@@ -215,14 +214,14 @@ DELETE                        405    405      405    405     405      401
 PROPFIND:0                    207    207      207    207     207      401
 PROPFIND:1                    207    207      207    207     207      401
 PROPPATCH                     405    405      405    405     405      401
-REPORT:calendar-multiget      405    405      405    405     405      401
-REPORT:calendar-query         405    405      405    405     405      401
-REPORT:sync-collection        405    405      405    405     405      401
-REPORT:free-busy-query        405    405      405    405     405      401
-REPORT:addressbook-multiget   405    405      405    405     405      401
-REPORT:addressbook-query      405    405      405    405     405      401
-REPORT:expand-property        405    405      405    405     405      401
-REPORT:unknown                405    405      405    405     405      401
+REPORT:calendar-multiget      403sr  403sr    403sr  403sr   403sr    401
+REPORT:calendar-query         403sr  403sr    403sr  403sr   403sr    401
+REPORT:sync-collection        403sr  403sr    403sr  403sr   403sr    401
+REPORT:free-busy-query        403sr  403sr    403sr  403sr   403sr    401
+REPORT:addressbook-multiget   403sr  403sr    403sr  403sr   403sr    401
+REPORT:addressbook-query      403sr  403sr    403sr  403sr   403sr    401
+REPORT:expand-property        207    207      207    207     207      401
+REPORT:unknown                403sr  403sr    403sr  403sr   403sr    401
 MKCOL                         405    405      405    405     405      401
 MKCALENDAR                    403rn  403rn    403rn  403rn   403rn    401
 COPY                          405    405      405    405     405      401

@@ -4,6 +4,7 @@
 mod address_data;
 mod calendar_data;
 mod card_filter;
+mod expand_property;
 mod filter;
 mod principal_search;
 mod time_range;
@@ -19,6 +20,7 @@ use crate::content::card_query::{AddressDataRequest, AddressFilter};
 use crate::content::query::{CalendarDataRequest, CompFilter, TimeRange};
 pub use address_data::parse_address_data;
 pub use calendar_data::parse_calendar_data;
+pub use expand_property::{ExpandProperty, MAX_EXPAND_DEPTH};
 pub use principal_search::{search_property_set_body, PrincipalSearch, PropertySearch, SEARCHABLE};
 
 /// What a REPORT asks for.
@@ -63,6 +65,8 @@ pub enum ReportRequest {
     PrincipalPropertySearch(PrincipalSearch),
     /// RFC 3744 9.5.
     PrincipalSearchPropertySet,
+    /// RFC 3253 3.8.
+    ExpandProperty(Vec<ExpandProperty>),
     /// Any other report: the caller answers 403 `DAV:supported-report`.
     Unsupported(ElementName),
 }
@@ -217,6 +221,10 @@ pub fn parse_report_within(body: &[u8], budget: &Budget) -> Result<ReportRequest
         ))
     } else if name.is(&dav, "principal-search-property-set") {
         Ok(ReportRequest::PrincipalSearchPropertySet)
+    } else if name.is(&dav, "expand-property") {
+        Ok(ReportRequest::ExpandProperty(expand_property::parse(
+            &root, limits,
+        )?))
     } else {
         Ok(ReportRequest::Unsupported(root.name.clone()))
     }

@@ -1,8 +1,10 @@
-//! REPORTs on the principal collections (RFC 3744 9.4, 9.5): `principal-property-search`
-//! finds the users of the caller's context whose display name or login, or whose mail
-//! addresses, contain the text asked for, and answers each with the properties asked for;
-//! `principal-search-property-set` names what can be searched. Disabled users are never
-//! found (their principals do not resolve either), nor users of other contexts.
+//! REPORTs on the entry points: expand-property (RFC 3253 3.8, `expand_property`) on any
+//! of them, and on the principal collections the principal searches of RFC 3744 9.4 and
+//! 9.5: `principal-property-search` finds the users of the caller's context whose display
+//! name or login, or whose mail addresses, contain the text asked for, and answers each
+//! with the properties asked for; `principal-search-property-set` names what can be
+//! searched. Disabled users are never found (their principals do not resolve either), nor
+//! users of other contexts.
 
 use axum::body::Bytes;
 use axum::response::{IntoResponse, Response};
@@ -10,6 +12,7 @@ use futures::stream::{self, StreamExt};
 use http::{header, StatusCode};
 
 use super::error::DavError;
+use super::expand_property::expanded;
 use super::propfind::answer;
 use super::streaming;
 use super::sync::too_many;
@@ -22,8 +25,8 @@ use crate::dav::{Namespace, Precondition, PropName};
 use crate::principals::{principal_path, EntryResource};
 use crate::store::User;
 
-/// A REPORT on an entry resource: the principal searches on the principal collections,
-/// 403 `DAV:supported-report` for anything else.
+/// A REPORT on an entry resource: expand-property anywhere, the principal searches on the
+/// principal collections, 403 `DAV:supported-report` for anything else.
 pub(super) async fn report(
     state: &AppState,
     me: &DavUser,
@@ -31,6 +34,14 @@ pub(super) async fn report(
     body: &Bytes,
 ) -> Result<Response, DavError> {
     let request = state.body_parsers.parse(body, parse_report_within).await?;
+    if let ReportRequest::ExpandProperty(properties) = &request {
+        let response = expanded(state, me, entry, properties).await?;
+        return Ok(streaming::multistatus(
+            vec![response],
+            stream::empty().boxed(),
+            streaming::no_token(),
+        ));
+    }
     if !entry.is_principal_collection() {
         return Err(Precondition::SupportedReport.into());
     }
