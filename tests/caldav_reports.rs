@@ -213,6 +213,58 @@ async fn calendar_multiget_at_an_object_url_answers_its_hrefs() {
     }
 }
 
+/// calendar-multiget on the calendar home with hrefs in several calendars (RFC 4791 7.9):
+/// each answered as on its calendar; one in a calendar the user does not see, 404.
+#[tokio::test]
+async fn calendar_multiget_on_the_home_spans_calendars() {
+    for db in common::databases().await {
+        let site = site(&db.store, LAYOUT).await;
+        let first =
+            calendar_path(&default_folder(&db.store, &site.alice, FolderModule::Calendar).await);
+        let made = send(
+            &site.app,
+            Call::new("MKCALENDAR", "/dav/caldav/second/").auth("alice", ALICE_PASSWORD),
+        )
+        .await;
+        assert_eq!(made.status, StatusCode::CREATED);
+        let second = "/dav/caldav/second/";
+        let bobs =
+            calendar_path(&default_folder(&db.store, &site.bob, FolderModule::Calendar).await);
+        let (one, two) = (event("home-1", "One", 1), event("home-2", "Two", 2));
+        put_new(&site, &format!("{first}one.ics"), &one).await;
+        put_new(&site, &format!("{second}two.ics"), &two).await;
+        let hrefs = [
+            format!("{first}one.ics"),
+            format!("{bobs}secret.ics"),
+            format!("{second}two.ics"),
+            "/dav/elsewhere.ics".to_string(),
+        ];
+        let body = format!(
+            r#"<C:calendar-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><D:getetag/><C:calendar-data/></D:prop>{}</C:calendar-multiget>"#,
+            hrefs
+                .iter()
+                .map(|h| format!("<D:href>{h}</D:href>"))
+                .collect::<String>()
+        );
+        let answer = report(&site, "/dav/caldav/", &body).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::MULTI_STATUS,
+            "{}: {}",
+            db.label,
+            String::from_utf8_lossy(&answer.body)
+        );
+        let responses = answer.multistatus();
+        assert_eq!(responses.len(), 4);
+        let of = |href: &String| responses.iter().find(|r| r.href == *href).unwrap();
+        assert_eq!(of(&hrefs[0]).found(CALDAV, "calendar-data").text, one);
+        assert_eq!(of(&hrefs[2]).found(CALDAV, "calendar-data").text, two);
+        assert_eq!(of(&hrefs[1]).status, Some(404));
+        assert_eq!(of(&hrefs[3]).status, Some(404));
+        db.drop_database().await;
+    }
+}
+
 /// A client that wants only the names of what changed sends an empty `DAV:prop`; every
 /// response still carries a status (RFC 4918 14.24): 200 for what is there, 404 for what
 /// went away.

@@ -42,6 +42,14 @@ pub(super) async fn report(
             streaming::no_token(),
         ));
     }
+    if *entry == EntryResource::CalendarHome {
+        return match request {
+            ReportRequest::CalendarMultiget { props, hrefs } => {
+                super::report::home_multiget(state, me, props, hrefs).await
+            }
+            _ => Err(Precondition::SupportedReport.into()),
+        };
+    }
     if !entry.is_principal_collection() {
         return Err(Precondition::SupportedReport.into());
     }

@@ -13,7 +13,7 @@ use super::error::DavError;
 use super::offload;
 use super::paths::DavPaths;
 use super::report_data::{without_data, CalendarDataBudget};
-use super::report_members::{at_most, multiget, sync_responses, MemberView};
+use super::report_members::{at_most, multiget, multiget_responses, sync_responses, MemberView};
 use super::streaming;
 use super::sync::{check_since, readable_only, LimitedSync};
 use super::AppState;
@@ -76,6 +76,72 @@ pub(super) async fn report(
         | ReportRequest::PrincipalSearchPropertySet
         | ReportRequest::ExpandProperty(_) => Err(Precondition::SupportedReport.into()),
     }
+}
+
+/// calendar-multiget on the calendar home (RFC 4791 7.9) with hrefs in several
+/// calendars: each calendar's hrefs answered as a multiget on it would, one calendar data
+/// budget for all; an href in no calendar the user may read answers 404, one no resource
+/// can have 400.
+pub(super) async fn home_multiget(
+    state: &AppState,
+    me: &DavUser,
+    props: ReportProps,
+    hrefs: Vec<String>,
+) -> Result<Response, DavError> {
+    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    let mut answered: Vec<DavResponse> = Vec::new();
+    for href in hrefs {
+        match calendar_segment(&state.paths, &href) {
+            Ok(Some(segment)) => match groups.iter_mut().find(|(s, _)| *s == segment) {
+                Some((_, group)) => group.push(href),
+                None => groups.push((segment, vec![href])),
+            },
+            Ok(None) => answered.push(DavResponse::with_status(href, StatusCode::NOT_FOUND)),
+            Err(_) => answered.push(DavResponse::with_status(href, StatusCode::BAD_REQUEST)),
+        }
+    }
+    let budget = CalendarDataBudget::new(state.limits.max_report_calendar_data_bytes);
+    let mut parts = Vec::new();
+    for (segment, group) in groups {
+        let path = ["caldav".to_owned(), segment];
+        match super::resource::DavResource::resolve(&state.store, me, &path).await {
+            Ok(super::resource::DavResource::Calendar(collection))
+                if collection.rights.can_read() =>
+            {
+                let mut ctx = ReportContext::new(state, me, &collection);
+                ctx.budget = budget.clone();
+                parts.push(multiget_responses(ctx, props.clone(), group));
+            }
+            Ok(_) | Err(DavError::NotFound) => answered.extend(
+                group
+                    .into_iter()
+                    .map(|href| DavResponse::with_status(href, StatusCode::NOT_FOUND)),
+            ),
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(streaming::multistatus(
+        answered,
+        futures::stream::iter(parts).flatten().boxed(),
+        streaming::no_token(),
+    ))
+}
+
+/// The calendar segment of an href of the form `<prefix>/caldav/<segment>/<name>`.
+fn calendar_segment(
+    paths: &DavPaths,
+    href: &str,
+) -> Result<Option<String>, super::request_path::PathError> {
+    let Some(sub) =
+        crate::dav::headers::reference_path(href).and_then(|p| paths.strip_external(&p))
+    else {
+        return Ok(None);
+    };
+    let mut segments = super::request_path::segments(&sub)?;
+    Ok(match segments.as_slice() {
+        [home, _, _] if home == "caldav" => Some(segments.swap_remove(1)),
+        _ => None,
+    })
 }
 
 /// What every report's stream needs, owned so the stream can outlive the handler.

@@ -160,6 +160,19 @@ async fn fetch<V: MemberView>(
 /// multiget: each href answered in order, found members fetched in batches of 500
 /// hrefs, one query per folder and batch.
 pub(super) fn multiget<V: MemberView>(view: V, props: ReportProps, hrefs: Vec<String>) -> Response {
+    streaming::multistatus(
+        Vec::new(),
+        multiget_responses(view, props, hrefs),
+        streaming::no_token(),
+    )
+}
+
+/// The responses of a multiget of `hrefs` in `view`, then what ends it.
+pub(super) fn multiget_responses<V: MemberView>(
+    view: V,
+    props: ReportProps,
+    hrefs: Vec<String>,
+) -> BoxStream<'static, Result<DavResponse, DavError>> {
     let props = Arc::new(props);
     let ending = view.ending();
     let chunks: Vec<Vec<String>> = hrefs.chunks(BATCH).map(<[_]>::to_vec).collect();
@@ -203,11 +216,7 @@ pub(super) fn multiget<V: MemberView>(view: V, props: ReportProps, hrefs: Vec<St
             )
         }
     });
-    streaming::multistatus(
-        Vec::new(),
-        streaming::flatten_batches(batches).chain(ending).boxed(),
-        streaming::no_token(),
-    )
+    streaming::flatten_batches(batches).chain(ending).boxed()
 }
 
 /// Sync members as responses: deleted ones 404, live ones with their properties. Data
