@@ -215,6 +215,53 @@ async fn multiget_at_a_contact_url_answers_its_hrefs() {
     }
 }
 
+/// addressbook-multiget on the address book home with hrefs in several books: each
+/// answered as on its book; one in a book alice does not see (bob's Team, not shared
+/// yet), 404.
+#[tokio::test]
+async fn multiget_on_the_home_spans_address_books() {
+    for db in common::databases().await {
+        let f = fixture(&db).await;
+        let book = book_path(f.alice_default);
+        let hrefs = vec![
+            format!("{book}carol.vcf"),
+            format!("{}tina.vcf", book_path(f.team)),
+            format!("{AGGREGATED}dave.vcf"),
+        ];
+        let answer = report(
+            &f.site,
+            "/dav/carddav/",
+            &multiget(&hrefs, "<C:address-data/>"),
+        )
+        .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::MULTI_STATUS,
+            "{}: {}",
+            f.db_label,
+            String::from_utf8_lossy(&answer.body)
+        );
+        let responses = answer.multistatus();
+        assert_eq!(responses.len(), 3);
+        let of = |href: &String| {
+            responses
+                .iter()
+                .find(|r| r.href == *href)
+                .unwrap_or_else(|| panic!("{href} in {responses:?}"))
+        };
+        assert_eq!(
+            of(&hrefs[0]).found(CARDDAV, "address-data").text,
+            vcard("carol", "Carol Clark", "carol@work.example")
+        );
+        assert_eq!(
+            of(&hrefs[1]).status,
+            Some(404),
+            "bob's Team is not alice's to read"
+        );
+        db.drop_database().await;
+    }
+}
+
 #[tokio::test]
 async fn addressbook_query_filters_like_rfc_6352() {
     for db in common::databases().await {

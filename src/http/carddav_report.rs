@@ -19,7 +19,11 @@ use futures::stream::{self, StreamExt};
 
 use super::error::DavError;
 use super::paths::DavPaths;
-use super::report_members::{at_most, multiget, sync_responses, MemberView};
+use super::report_members::{
+    at_most, by_collection, home_multistatus, multiget, multiget_responses, not_found,
+    sync_responses, MemberView,
+};
+use super::resource::DavResource;
 use super::streaming;
 use super::sync::{check_since, readable_only, LimitedSync};
 use super::AppState;
@@ -75,6 +79,46 @@ pub(super) async fn report(
             ..
         } => sync(state, me, ctx, sync_token, limit, props).await,
         _ => Err(Precondition::SupportedReport.into()),
+    }
+}
+
+/// addressbook-multiget on the address book home with hrefs in several address books
+/// (as calendar-multiget on the calendar home, RFC 4791 7.9): each book's hrefs answered
+/// as a multiget on it would; an href in no address book the user may read answers 404.
+pub(super) async fn home_multiget(
+    state: &AppState,
+    me: &DavUser,
+    props: ReportProps,
+    hrefs: Vec<String>,
+) -> Result<Response, DavError> {
+    let (groups, mut answered) = by_collection(&state.paths, "carddav", hrefs);
+    let mut parts = Vec::new();
+    for (segment, group) in groups {
+        let path = ["carddav".to_owned(), segment];
+        match DavResource::resolve(&state.store, me, &path).await {
+            Ok(DavResource::AddressBook(book)) if readable(&book) => {
+                let ctx = BookContext {
+                    store: state.store.clone(),
+                    paths: state.paths.clone(),
+                    book: Arc::new(book),
+                    me: me.user.id,
+                    context: me.user.context_id,
+                };
+                parts.push(multiget_responses(ctx, props.clone(), group));
+            }
+            Ok(_) | Err(DavError::NotFound) => answered.extend(not_found(group)),
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(home_multistatus(answered, parts))
+}
+
+/// A folder's address book needs the read right; the aggregated one shows only what the
+/// user may read.
+fn readable(book: &AddressBook) -> bool {
+    match book {
+        AddressBook::Folder(folder) => folder.rights.can_read(),
+        AddressBook::Aggregated(_) => true,
     }
 }
 

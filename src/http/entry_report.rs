@@ -42,14 +42,15 @@ pub(super) async fn report(
             streaming::no_token(),
         ));
     }
-    if *entry == EntryResource::CalendarHome {
-        return match request {
-            ReportRequest::CalendarMultiget { props, hrefs } => {
-                super::report::home_multiget(state, me, props, hrefs).await
-            }
-            _ => Err(Precondition::SupportedReport.into()),
-        };
-    }
+    let request = match (entry, request) {
+        (EntryResource::CalendarHome, ReportRequest::CalendarMultiget { props, hrefs }) => {
+            return super::report::home_multiget(state, me, props, hrefs).await;
+        }
+        (EntryResource::AddressbookHome, ReportRequest::AddressbookMultiget { props, hrefs }) => {
+            return super::carddav_report::home_multiget(state, me, props, hrefs).await;
+        }
+        (_, request) => request,
+    };
     if !entry.is_principal_collection() {
         return Err(Precondition::SupportedReport.into());
     }

@@ -13,7 +13,11 @@ use super::error::DavError;
 use super::offload;
 use super::paths::DavPaths;
 use super::report_data::{without_data, CalendarDataBudget};
-use super::report_members::{at_most, multiget, multiget_responses, sync_responses, MemberView};
+use super::report_members::{
+    at_most, by_collection, home_multistatus, multiget, multiget_responses, not_found,
+    sync_responses, MemberView,
+};
+use super::resource::DavResource;
 use super::streaming;
 use super::sync::{check_since, readable_only, LimitedSync};
 use super::AppState;
@@ -88,60 +92,22 @@ pub(super) async fn home_multiget(
     props: ReportProps,
     hrefs: Vec<String>,
 ) -> Result<Response, DavError> {
-    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
-    let mut answered: Vec<DavResponse> = Vec::new();
-    for href in hrefs {
-        match calendar_segment(&state.paths, &href) {
-            Ok(Some(segment)) => match groups.iter_mut().find(|(s, _)| *s == segment) {
-                Some((_, group)) => group.push(href),
-                None => groups.push((segment, vec![href])),
-            },
-            Ok(None) => answered.push(DavResponse::with_status(href, StatusCode::NOT_FOUND)),
-            Err(_) => answered.push(DavResponse::with_status(href, StatusCode::BAD_REQUEST)),
-        }
-    }
+    let (groups, mut answered) = by_collection(&state.paths, "caldav", hrefs);
     let budget = CalendarDataBudget::new(state.limits.max_report_calendar_data_bytes);
     let mut parts = Vec::new();
     for (segment, group) in groups {
         let path = ["caldav".to_owned(), segment];
-        match super::resource::DavResource::resolve(&state.store, me, &path).await {
-            Ok(super::resource::DavResource::Calendar(collection))
-                if collection.rights.can_read() =>
-            {
+        match DavResource::resolve(&state.store, me, &path).await {
+            Ok(DavResource::Calendar(collection)) if collection.rights.can_read() => {
                 let mut ctx = ReportContext::new(state, me, &collection);
                 ctx.budget = budget.clone();
                 parts.push(multiget_responses(ctx, props.clone(), group));
             }
-            Ok(_) | Err(DavError::NotFound) => answered.extend(
-                group
-                    .into_iter()
-                    .map(|href| DavResponse::with_status(href, StatusCode::NOT_FOUND)),
-            ),
+            Ok(_) | Err(DavError::NotFound) => answered.extend(not_found(group)),
             Err(err) => return Err(err),
         }
     }
-    Ok(streaming::multistatus(
-        answered,
-        futures::stream::iter(parts).flatten().boxed(),
-        streaming::no_token(),
-    ))
-}
-
-/// The calendar segment of an href of the form `<prefix>/caldav/<segment>/<name>`.
-fn calendar_segment(
-    paths: &DavPaths,
-    href: &str,
-) -> Result<Option<String>, super::request_path::PathError> {
-    let Some(sub) =
-        crate::dav::headers::reference_path(href).and_then(|p| paths.strip_external(&p))
-    else {
-        return Ok(None);
-    };
-    let mut segments = super::request_path::segments(&sub)?;
-    Ok(match segments.as_slice() {
-        [home, _, _] if home == "caldav" => Some(segments.swap_remove(1)),
-        _ => None,
-    })
+    Ok(home_multistatus(answered, parts))
 }
 
 /// What every report's stream needs, owned so the stream can outlive the handler.

@@ -219,6 +219,56 @@ pub(super) fn multiget_responses<V: MemberView>(
     streaming::flatten_batches(batches).chain(ending).boxed()
 }
 
+/// The hrefs of a multiget on a home (`home` is `caldav` or `carddav`) grouped by the
+/// collection segment they are below, in the order the collections first come; the
+/// hrefs below no collection answered 404, those no resource can have 400.
+pub(super) fn by_collection(
+    paths: &DavPaths,
+    home: &str,
+    hrefs: Vec<String>,
+) -> (Vec<(String, Vec<String>)>, Vec<DavResponse>) {
+    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    let mut answered = Vec::new();
+    for href in hrefs {
+        let Some(sub) = reference_path(&href).and_then(|path| paths.strip_external(&path)) else {
+            answered.push(DavResponse::with_status(href, StatusCode::NOT_FOUND));
+            continue;
+        };
+        match request_path::segments(&sub) {
+            Ok(mut segments) if segments.len() == 3 && segments[0] == home => {
+                let segment = segments.swap_remove(1);
+                match groups.iter_mut().find(|(s, _)| *s == segment) {
+                    Some((_, group)) => group.push(href),
+                    None => groups.push((segment, vec![href])),
+                }
+            }
+            Ok(_) => answered.push(DavResponse::with_status(href, StatusCode::NOT_FOUND)),
+            Err(_) => answered.push(DavResponse::with_status(href, StatusCode::BAD_REQUEST)),
+        }
+    }
+    (groups, answered)
+}
+
+/// 404 for each of `hrefs`.
+pub(super) fn not_found(hrefs: Vec<String>) -> impl Iterator<Item = DavResponse> {
+    hrefs
+        .into_iter()
+        .map(|href| DavResponse::with_status(href, StatusCode::NOT_FOUND))
+}
+
+/// The multistatus of a multiget on a home: what was answered at once, then each
+/// collection's part.
+pub(super) fn home_multistatus(
+    answered: Vec<DavResponse>,
+    parts: Vec<BoxStream<'static, Result<DavResponse, DavError>>>,
+) -> Response {
+    streaming::multistatus(
+        answered,
+        stream::iter(parts).flatten().boxed(),
+        streaming::no_token(),
+    )
+}
+
 /// Sync members as responses: deleted ones 404, live ones with their properties. Data
 /// is read (in batches of 500, one query per folder) only when the report asks for it.
 /// `members` holds only what the user may read (`sync::readable_only`).
