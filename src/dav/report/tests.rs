@@ -457,11 +457,35 @@ fn unusual_prefixes_default_namespaces_and_names_in_lower_case() {
 }
 
 #[test]
+fn expand_property_reads_nested_properties_within_their_depth() {
+    let body = r#"<D:expand-property xmlns:D="DAV:"><D:property name="principal-URL"><D:property name="displayname"/></D:property><D:property name="email-address-set" namespace="http://calendarserver.org/ns/"/></D:expand-property>"#;
+    let Ok(ReportRequest::ExpandProperty(properties)) = parse_report(body.as_bytes()) else {
+        panic!("not an expand-property");
+    };
+    assert_eq!(properties.len(), 2);
+    assert_eq!(properties[0].name, ElementName::dav("principal-URL"));
+    assert_eq!(
+        properties[0].expand[0].name,
+        ElementName::dav("displayname")
+    );
+    assert_eq!(properties[1].name.local, "email-address-set");
+    assert!(properties[1].expand.is_empty());
+    // Empty, or nested deeper than MAX_EXPAND_DEPTH: refused.
+    assert!(parse_report(br#"<D:expand-property xmlns:D="DAV:"/>"#).is_err());
+    let deep = format!(
+        r#"<D:expand-property xmlns:D="DAV:">{}{}</D:expand-property>"#,
+        r#"<D:property name="a">"#.repeat(4),
+        "</D:property>".repeat(4)
+    );
+    assert!(parse_report(deep.as_bytes()).is_err());
+}
+
+#[test]
 fn other_reports_are_unsupported() {
     for (body, name) in [
         (
-            r#"<D:expand-property xmlns:D="DAV:"/>"#,
-            ElementName::dav("expand-property"),
+            r#"<D:acl-principal-prop-set xmlns:D="DAV:"/>"#,
+            ElementName::dav("acl-principal-prop-set"),
         ),
         (
             r#"<calendar-query xmlns="DAV:"><filter/></calendar-query>"#,
