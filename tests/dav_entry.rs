@@ -4,7 +4,6 @@
 mod common;
 
 use common::http::*;
-use davgate::provision::{create_context, create_user};
 use http::StatusCode;
 
 /// The OX default deployment: mounted and proxied at /servlet/dav, hrefs from the root.
@@ -163,28 +162,14 @@ async fn every_login_form_of_a_user_authenticates() {
         );
 
         // A second context: its domain names its own users, never alice.
-        let other = create_context(
+        let carol = other_context_user(
             &db.store,
-            None,
             "other.org",
-            &["other.org".to_string()],
-            &[],
+            "carol",
+            "Carol Other",
+            "carol-Secret-3",
         )
-        .await
-        .unwrap();
-        let carol = create_user(
-            &db.store,
-            other.id,
-            user_spec(
-                "carol",
-                "carol@other.org",
-                &[],
-                "Carol Other",
-                "carol-Secret-3",
-            ),
-        )
-        .await
-        .unwrap();
+        .await;
         let answer = send(
             &site.app,
             Call::new("PROPFIND", ROOT)
@@ -745,28 +730,14 @@ async fn other_principals_resolve_by_id_and_by_login() {
         // Nobody by that id or login, and no principal across contexts. With two
         // contexts and no `defaultcontext` mapping a bare login names nobody, so alice
         // logs in with her domain from here on.
-        let other = create_context(
+        other_context_user(
             &db.store,
-            None,
             "other.org",
-            &["other.org".to_string()],
-            &[],
+            "carol",
+            "Carol Other",
+            "carol-Secret-3",
         )
-        .await
-        .unwrap();
-        create_user(
-            &db.store,
-            other.id,
-            user_spec(
-                "carol",
-                "carol@other.org",
-                &[],
-                "Carol Other",
-                "carol-Secret-3",
-            ),
-        )
-        .await
-        .unwrap();
+        .await;
         for uri in [
             "/servlet/dav/principals/users/987654/",
             "/servlet/dav/principals/users/nobody/",

@@ -7,7 +7,7 @@ mod common;
 
 use common::caldav::LAYOUT;
 use common::http::*;
-use davgate::provision::{create_context, create_user};
+use davgate::provision::create_user;
 use http::StatusCode;
 
 fn search(test: &str, searches: &[(&str, &str)]) -> String {
@@ -76,28 +76,14 @@ async fn principals_are_found_by_name_login_and_address() {
             )
             .await
             .unwrap();
-        let other = create_context(
+        other_context_user(
             &db.store,
-            None,
             "other.test",
-            &["other.test".to_string()],
-            &[],
+            "bobby",
+            "Bob Outsider",
+            "x-Secret-4",
         )
-        .await
-        .unwrap();
-        create_user(
-            &db.store,
-            other.id,
-            user_spec(
-                "bobby",
-                "bobby@other.test",
-                &[],
-                "Bob Outsider",
-                "x-Secret-4",
-            ),
-        )
-        .await
-        .unwrap();
+        .await;
 
         let display = "<D:displayname/>";
         let address = "<C:calendar-user-address-set/>";

@@ -109,6 +109,28 @@ pub async fn site_with_files(
     }
 }
 
+/// A second context, `domain`, with one user (`<login>@<domain>`, password
+/// `password`): someone alice and bob must never see.
+pub async fn other_context_user(
+    store: &DynStore,
+    domain: &str,
+    login: &str,
+    display_name: &str,
+    password: &str,
+) -> User {
+    let context = create_context(store, None, domain, &[domain.to_string()], &[])
+        .await
+        .unwrap();
+    let mail = format!("{login}@{domain}");
+    create_user(
+        store,
+        context.id,
+        user_spec(login, &mail, &[], display_name, password),
+    )
+    .await
+    .unwrap()
+}
+
 /// Sets the configuration property `property` to `value` for `user` alone (a user
 /// attribute, not final), as an administrator does.
 pub async fn set_user_config(store: &DynStore, user: &User, property: &str, value: &str) {
