@@ -390,4 +390,6 @@ fn sync_collection(root: &Element, limits: &BodyLimits) -> Result<ReportRequest,
 }
 
 #[cfg(test)]
+mod card_tests;
+#[cfg(test)]
 mod tests;
