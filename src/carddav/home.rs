@@ -72,6 +72,28 @@ pub async fn address_book(
     Ok(None)
 }
 
+/// Every address book `/carddav/<segment>/` reaches for the user, by segment: what
+/// `address_book` answers one segment at a time, in a few queries however many segments
+/// a request names.
+pub async fn reachable_address_books(
+    store: &DynStore,
+    me: &DavUser,
+) -> StoreResult<HashMap<String, AddressBook>> {
+    let mut books = HashMap::new();
+    if me.config.get::<props::ExposedCollections>() != ExposedCollections::AggregatedOnly {
+        for folder in contact_folders(store, me).await?.into_iter().filter(synced) {
+            books.insert(
+                folder.path_segment().to_owned(),
+                AddressBook::Folder(folder),
+            );
+        }
+    }
+    if let Some(aggregated) = address_book(store, me, AGGREGATED_SEGMENT).await? {
+        books.insert(AGGREGATED_SEGMENT.to_owned(), aggregated);
+    }
+    Ok(books)
+}
+
 /// Whether the home lists one collection per folder, the aggregated one, or both.
 fn listed_kinds(me: &DavUser, user_agent: Option<&str>) -> (bool, bool) {
     match me.config.get::<props::ExposedCollections>() {

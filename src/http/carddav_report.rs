@@ -23,12 +23,11 @@ use super::report_members::{
     at_most, by_collection, home_multistatus, multiget, multiget_responses, not_found,
     sync_responses, MemberView,
 };
-use super::resource::DavResource;
 use super::streaming;
 use super::sync::{check_since, readable_only, LimitedSync};
 use super::AppState;
 use crate::access::{DavUser, FolderRights};
-use crate::carddav::home::readable_contact_folders;
+use crate::carddav::home::{reachable_address_books, readable_contact_folders};
 use crate::carddav::AddressBook;
 use crate::content::card_query::{AddressDataRequest, AddressFilter};
 use crate::content::vcard::{ContactObject, VCARD_CONTENT_TYPE};
@@ -92,11 +91,11 @@ pub(super) async fn home_multiget(
     hrefs: Vec<String>,
 ) -> Result<Response, DavError> {
     let (groups, mut answered) = by_collection(&state.paths, "carddav", hrefs);
+    let mut books = reachable_address_books(&state.store, me).await?;
     let mut parts = Vec::new();
     for (segment, group) in groups {
-        let path = ["carddav".to_owned(), segment];
-        match DavResource::resolve(&state.store, me, &path).await {
-            Ok(DavResource::AddressBook(book)) if readable(&book) => {
+        match books.remove(&segment).filter(readable) {
+            Some(book) => {
                 let ctx = BookContext {
                     store: state.store.clone(),
                     paths: state.paths.clone(),
@@ -106,8 +105,7 @@ pub(super) async fn home_multiget(
                 };
                 parts.push(multiget_responses(ctx, props.clone(), group));
             }
-            Ok(_) | Err(DavError::NotFound) => answered.extend(not_found(group)),
-            Err(err) => return Err(err),
+            None => answered.extend(not_found(group)),
         }
     }
     Ok(home_multistatus(answered, parts))

@@ -17,13 +17,12 @@ use super::report_members::{
     at_most, by_collection, home_multistatus, multiget, multiget_responses, not_found,
     sync_responses, MemberView,
 };
-use super::resource::DavResource;
 use super::streaming;
 use super::sync::{check_since, readable_only, LimitedSync};
 use super::AppState;
 use crate::access::DavUser;
 use crate::caldav::CALENDAR_CONTENT_TYPE;
-use crate::caldav::{CalendarCollection, SyncWindow};
+use crate::caldav::{home, CalendarCollection, SyncWindow};
 use crate::config::props;
 use crate::content::ical::{BusyTime, CalendarObject};
 use crate::content::limits::ContentLimits;
@@ -32,6 +31,7 @@ use crate::dav::report::{parse_report_within, ReportProps, ReportRequest};
 use crate::dav::{KnownProp, Precondition, Refusal, Response as DavResponse};
 use crate::store::{ContextId, DynStore, FolderId, MemberFilter, StoredObject, UserId};
 use crate::sync_token::{parse_sync_token, sync_token};
+use std::collections::HashMap;
 
 /// A REPORT on `collection`, or, with `at_member`, on one of its members, where only
 /// calendar-multiget applies (RFC 4791 7.9); its hrefs are read as on the collection.
@@ -93,18 +93,23 @@ pub(super) async fn home_multiget(
     hrefs: Vec<String>,
 ) -> Result<Response, DavError> {
     let (groups, mut answered) = by_collection(&state.paths, "caldav", hrefs);
+    // The home's calendars, listed once: however many calendars the hrefs name, a few
+    // queries.
+    let mut calendars: HashMap<String, CalendarCollection> = home::calendars(&state.store, me)
+        .await?
+        .into_iter()
+        .map(|collection| (collection.path_segment().to_owned(), collection))
+        .collect();
     let budget = CalendarDataBudget::new(state.limits.max_report_calendar_data_bytes);
     let mut parts = Vec::new();
     for (segment, group) in groups {
-        let path = ["caldav".to_owned(), segment];
-        match DavResource::resolve(&state.store, me, &path).await {
-            Ok(DavResource::Calendar(collection)) if collection.rights.can_read() => {
+        match calendars.remove(&segment).filter(|c| c.rights.can_read()) {
+            Some(collection) => {
                 let mut ctx = ReportContext::new(state, me, &collection);
                 ctx.budget = budget.clone();
                 parts.push(multiget_responses(ctx, props.clone(), group));
             }
-            Ok(_) | Err(DavError::NotFound) => answered.extend(not_found(group)),
-            Err(err) => return Err(err),
+            None => answered.extend(not_found(group)),
         }
     }
     Ok(home_multistatus(answered, parts))
