@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+pub mod apache;
 pub mod caldav;
 pub mod carddav;
 pub mod client;
