@@ -379,6 +379,11 @@ impl Deployment {
         Deployment::start_with(t, style, &[])
     }
 
+    /// The configuration directory the replicas run with.
+    pub fn config_dir(&self) -> &Path {
+        self._config.path()
+    }
+
     /// With `envs` set for every replica.
     pub fn start_with(t: &Target, style: &Style, envs: &[(&str, &str)]) -> Deployment {
         let config = style_config_dir(style);
