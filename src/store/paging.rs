@@ -78,9 +78,10 @@ pub(crate) fn failed<T: Send + 'static>(err: StoreError) -> BoxStream<'static, S
     stream::once(async move { Err(err) }).boxed()
 }
 
-/// Implements the paged listings of `Store` (`object_summary_stream`, `object_stream`,
-/// `sync_stream`) as inherent methods of `$store`, in the module of `impl_sql_store`,
-/// whose row mappers and filters they use.
+/// Implements the paged listings of `ObjectStore` (`object_summary_stream`,
+/// `object_stream`) and `ChangeLog` (`sync_stream`) as inherent methods of `$store`,
+/// invoked by `impl_sql_store`; the row mappers they use come from the domain macros
+/// expanded next to it.
 macro_rules! impl_paged_listings {
     ($store:ty, $db:ty) => {
         use $crate::store::paging::{failed, merge_by_key, paged, BYTES_PER_PAGE, ROWS_PER_PAGE};
@@ -198,7 +199,7 @@ macro_rules! impl_paged_listings {
                 })
             }
 
-            /// Sync members of `folders` (see `Store::sync_stream`): for an initial sync
+            /// Sync members of `folders` (see `ChangeLog::sync_stream`): for an initial sync
             /// the live members whose change was never logged (folder by folder, by
             /// name), then the logged ones; for a later one the changes since `since`;
             /// each folder read by sequence and the folders merged by it.

@@ -2,7 +2,10 @@
 
 use sqlx::postgres::{PgPool, PgPoolOptions, Postgres};
 
-use super::sql::impl_sql_store;
+use super::sql::{
+    impl_change_log, impl_context_store, impl_folder_store, impl_object_store, impl_property_store,
+    impl_sql_store, impl_user_store,
+};
 use super::*;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -23,3 +26,9 @@ impl PgStore {
 }
 
 impl_sql_store!(PgStore, Postgres, Backend::Postgres, MIGRATOR);
+impl_context_store!(PgStore, Postgres);
+impl_user_store!(PgStore, Postgres);
+impl_folder_store!(PgStore, Postgres);
+impl_object_store!(PgStore, Postgres);
+impl_property_store!(PgStore, Postgres);
+impl_change_log!(PgStore, Postgres);

@@ -7,7 +7,10 @@ use sqlx::sqlite::{
     Sqlite, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
 };
 
-use super::sql::impl_sql_store;
+use super::sql::{
+    impl_change_log, impl_context_store, impl_folder_store, impl_object_store, impl_property_store,
+    impl_sql_store, impl_user_store,
+};
 use super::*;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -46,3 +49,9 @@ impl SqliteStore {
 }
 
 impl_sql_store!(SqliteStore, Sqlite, Backend::Sqlite, MIGRATOR);
+impl_context_store!(SqliteStore, Sqlite);
+impl_user_store!(SqliteStore, Sqlite);
+impl_folder_store!(SqliteStore, Sqlite);
+impl_object_store!(SqliteStore, Sqlite);
+impl_property_store!(SqliteStore, Sqlite);
+impl_change_log!(SqliteStore, Sqlite);

@@ -1,0 +1,61 @@
+//! Folders, their permissions, and which folders a user may see.
+
+use async_trait::async_trait;
+
+use super::*;
+
+/// Folders and their permissions.
+#[async_trait]
+pub trait FolderStore: Send + Sync {
+    async fn create_folder(&self, context: ContextId, new: NewFolder) -> StoreResult<Folder>;
+    async fn folder(&self, context: ContextId, id: FolderId) -> StoreResult<Folder>;
+    async fn folders(&self, context: ContextId) -> StoreResult<Vec<Folder>>;
+    /// The folder of `owner` that a DAV client created under the path segment
+    /// `dav_name`; other users' names are never consulted.
+    async fn folder_by_dav_name(
+        &self,
+        context: ContextId,
+        owner: UserId,
+        dav_name: &str,
+    ) -> StoreResult<Option<FolderId>>;
+    /// The folder `id` if `user` may see it (as `visible_folders` decides); None alike
+    /// for a folder the user may not see and for one that does not exist, in the same
+    /// single query, so neither answer nor timing tells them apart.
+    async fn visible_folder(
+        &self,
+        context: ContextId,
+        user: UserId,
+        id: FolderId,
+    ) -> StoreResult<Option<Folder>>;
+    /// Folders `user` may see: a permission for the user, for one of the user's groups
+    /// or for all users, with at least the "see folder" level.
+    async fn visible_folders(&self, context: ContextId, user: UserId) -> StoreResult<Vec<Folder>>;
+    /// The user's default folder of a module (where new objects land when no folder is named).
+    async fn default_folder(
+        &self,
+        context: ContextId,
+        user: UserId,
+        module: FolderModule,
+    ) -> StoreResult<Option<Folder>>;
+    async fn update_folder(
+        &self,
+        context: ContextId,
+        id: FolderId,
+        update: FolderUpdate,
+    ) -> StoreResult<Folder>;
+    /// Adds or replaces the permission of `permission.entity`.
+    async fn set_permission(
+        &self,
+        context: ContextId,
+        folder: FolderId,
+        permission: Permission,
+    ) -> StoreResult<()>;
+    async fn remove_permission(
+        &self,
+        context: ContextId,
+        folder: FolderId,
+        entity: i64,
+        is_group: bool,
+    ) -> StoreResult<()>;
+    async fn delete_folder(&self, context: ContextId, id: FolderId) -> StoreResult<()>;
+}

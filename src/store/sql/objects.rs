@@ -1,0 +1,469 @@
+//! Calendar objects and contacts: conditional writes, reads by name, UID or batch of
+//! names, deletes, moves and the paged member listings, in SQL for both backends.
+
+/// The largest number of names one `IN (...)` list carries.
+pub(crate) const NAMES_PER_BATCH: usize = 500;
+
+/// Implements `ObjectStore` for `$store`, next to `impl_sql_store!`.
+macro_rules! impl_object_store {
+    ($store:ty, $db:ty) => {
+        use $crate::store::sql::NAMES_PER_BATCH;
+
+        const OBJECT_COLUMNS: &str = "folder_id, resource_name, uid, component, etag, data, \
+             start_at, end_at, display_name, user_id, modified_at";
+
+        fn object_from(row: &Row) -> StoreResult<StoredObject> {
+            Ok(StoredObject {
+                folder_id: row.try_get("folder_id")?,
+                resource_name: row.try_get("resource_name")?,
+                uid: row.try_get("uid")?,
+                component: row.try_get("component")?,
+                etag: row.try_get("etag")?,
+                data: row.try_get("data")?,
+                start_at: row.try_get("start_at")?,
+                end_at: row.try_get("end_at")?,
+                display_name: row.try_get("display_name")?,
+                user_id: row.try_get("user_id")?,
+                modified_at: row.try_get("modified_at")?,
+            })
+        }
+
+        fn summary_from(row: &Row) -> StoreResult<ObjectSummary> {
+            Ok(ObjectSummary {
+                resource_name: row.try_get("resource_name")?,
+                uid: row.try_get("uid")?,
+                etag: row.try_get("etag")?,
+                size: row.try_get("size")?,
+                modified_at: row.try_get("modified_at")?,
+                user_id: row.try_get("user_id")?,
+            })
+        }
+
+        impl $store {
+            /// One attempt at `put_object`, in one transaction under the context's lock.
+            async fn put_once(
+                &self,
+                context: ContextId,
+                folder: FolderId,
+                object: &WriteObject,
+                etag: &str,
+                condition: &WriteCondition,
+            ) -> StoreResult<WriteOutcome> {
+                let mut tx = self.begin_locked(context).await?;
+                let mut written = Self::update_object(&mut *tx, context, folder, object, etag, condition)
+                    .await
+                    .map(|etag| etag.map(|etag| WriteOutcome { etag, created: false }));
+                if matches!(written, Ok(None))
+                    && matches!(condition, WriteCondition::MustNotExist | WriteCondition::Unconditional)
+                {
+                    written = Self::insert_object(&mut *tx, context, folder, object, etag)
+                        .await
+                        .map(|etag| etag.map(|etag| WriteOutcome { etag, created: true }));
+                }
+                match written {
+                    Ok(Some(outcome)) => {
+                        tx.commit().await?;
+                        Ok(outcome)
+                    }
+                    // The member is not as the condition wants it (no writer of this
+                    // context can have come between: the lock orders them all).
+                    Ok(None) => Err(StoreError::PreconditionFailed),
+                    Err(e) => {
+                        drop(tx);
+                        Err(self.write_error(e, context, folder, &object.uid).await)
+                    }
+                }
+            }
+
+            /// Replaces the named member if `condition` holds (`MustNotExist` never does).
+            ///
+            /// This and `insert_object` read their `RETURNING` row with `fetch_all`, which
+            /// steps the statement to its end: SQLite runs its WAL auto-checkpoint only when
+            /// a statement completes, not when it is reset after its first row as
+            /// `fetch_optional` does. Cut short, writes would leave the WAL growing with
+            /// every write, and every page read searching all of it.
+            async fn update_object<'e, E>(
+                executor: E,
+                context: ContextId,
+                folder: FolderId,
+                object: &WriteObject,
+                etag: &str,
+                condition: &WriteCondition,
+            ) -> Result<Option<String>, sqlx::Error>
+            where
+                E: sqlx::Executor<'e, Database = $db>,
+            {
+                // $13: the etag that must match; $14: whether the author must be $15.
+                let (expected_etag, expected_author) = match condition {
+                    WriteCondition::IfMatch(etag) => (Some(etag.as_str()), None),
+                    WriteCondition::AuthoredBy(author) => (None, Some(*author)),
+                    WriteCondition::Unconditional => (None, None),
+                    WriteCondition::MustNotExist => return Ok(None),
+                };
+                sqlx::query_scalar(
+                    "UPDATE objects SET uid = $4, component = $5, data = $6, etag = $7, \
+                     start_at = $8, end_at = $9, display_name = $10, user_id = $11, modified_at = $12 \
+                     WHERE context_id = $1 AND folder_id = $2 AND resource_name = $3 \
+                     AND ($13 IS NULL OR etag = $13) \
+                     AND (NOT $14 OR user_id = $15 OR (user_id IS NULL AND $15 IS NULL)) RETURNING etag",
+                )
+                .bind(context)
+                .bind(folder)
+                .bind(&object.resource_name)
+                .bind(&object.uid)
+                .bind(&object.component)
+                .bind(&object.data)
+                .bind(etag)
+                .bind(object.start_at)
+                .bind(object.end_at)
+                .bind(&object.display_name)
+                .bind(object.user_id)
+                .bind(now_epoch())
+                .bind(expected_etag)
+                .bind(expected_author.is_some())
+                .bind(expected_author.flatten())
+                .fetch_all(executor)
+                .await
+                .map(|etags| etags.into_iter().next())
+            }
+
+            /// Creates the named member unless it exists.
+            async fn insert_object<'e, E>(
+                executor: E,
+                context: ContextId,
+                folder: FolderId,
+                object: &WriteObject,
+                etag: &str,
+            ) -> Result<Option<String>, sqlx::Error>
+            where
+                E: sqlx::Executor<'e, Database = $db>,
+            {
+                let now = now_epoch();
+                sqlx::query_scalar(
+                    "INSERT INTO objects (context_id, folder_id, resource_name, uid, component, data, \
+                     etag, start_at, end_at, display_name, user_id, created_at, modified_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) \
+                     ON CONFLICT (context_id, folder_id, resource_name) DO NOTHING RETURNING etag",
+                )
+                .bind(context)
+                .bind(folder)
+                .bind(&object.resource_name)
+                .bind(&object.uid)
+                .bind(&object.component)
+                .bind(&object.data)
+                .bind(etag)
+                .bind(object.start_at)
+                .bind(object.end_at)
+                .bind(&object.display_name)
+                .bind(object.user_id)
+                .bind(now)
+                .fetch_all(executor)
+                .await
+                .map(|etags| etags.into_iter().next())
+            }
+
+            async fn write_error(
+                &self,
+                err: sqlx::Error,
+                context: ContextId,
+                folder: FolderId,
+                uid: &str,
+            ) -> StoreError {
+                match err.as_database_error() {
+                    Some(db) if db.is_unique_violation() => {
+                        self.uid_conflict(context, folder, uid).await
+                    }
+                    Some(db) if db.is_foreign_key_violation() => StoreError::NotFound,
+                    _ => StoreError::from(err),
+                }
+            }
+
+            async fn uid_conflict(
+                &self,
+                context: ContextId,
+                folder: FolderId,
+                uid: &str,
+            ) -> StoreError {
+                match self.object_by_uid(context, folder, uid).await {
+                    Ok(Some(other)) => StoreError::UidConflict {
+                        resource_name: other.resource_name,
+                    },
+                    Ok(None) => StoreError::PreconditionFailed,
+                    Err(e) => e,
+                }
+            }
+
+            async fn object_exists<'e, E>(
+                executor: E,
+                context: ContextId,
+                folder: FolderId,
+                name: &str,
+            ) -> StoreResult<bool>
+            where
+                E: sqlx::Executor<'e, Database = $db>,
+            {
+                let found: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM objects WHERE context_id = $1 AND folder_id = $2 AND resource_name = $3",
+                )
+                .bind(context)
+                .bind(folder)
+                .bind(name)
+                .fetch_one(executor)
+                .await?;
+                Ok(found > 0)
+            }
+
+            /// The member of `folder` whose `column` (resource_name or uid, both unique) is `key`.
+            async fn object_where(
+                &self,
+                context: ContextId,
+                folder: FolderId,
+                column: &'static str,
+                key: &str,
+            ) -> StoreResult<Option<StoredObject>> {
+                let sql = format!(
+                    "SELECT {OBJECT_COLUMNS} FROM objects WHERE context_id = $1 AND folder_id = $2 AND {column} = $3"
+                );
+                let row = sqlx::query(&sql)
+                    .bind(context)
+                    .bind(folder)
+                    .bind(key)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.as_ref().map(object_from).transpose()
+            }
+
+            /// Objects of `folder` with the given names (at most `NAMES_PER_BATCH`).
+            async fn objects_batch(
+                &self,
+                context: ContextId,
+                folder: FolderId,
+                names: &[&String],
+            ) -> StoreResult<Vec<StoredObject>> {
+                let sql = format!(
+                    "SELECT {OBJECT_COLUMNS} FROM objects WHERE context_id = $1 AND folder_id = $2 \
+                     AND resource_name IN ({})",
+                    placeholders(3, names.len())
+                );
+                let mut query = sqlx::query(&sql).bind(context).bind(folder);
+                for name in names {
+                    query = query.bind(name.as_str());
+                }
+                let rows = query.fetch_all(&self.pool).await?;
+                rows.iter().map(object_from).collect()
+            }
+
+            /// One attempt at `delete_object`, in one transaction under the context's lock.
+            async fn delete_once(
+                &self,
+                context: ContextId,
+                folder: FolderId,
+                resource_name: &str,
+                condition: &WriteCondition,
+            ) -> StoreResult<()> {
+                let mut tx = self.begin_locked(context).await?;
+                let (expected_etag, expected_author) = match condition {
+                    WriteCondition::IfMatch(etag) => (Some(etag.as_str()), None),
+                    WriteCondition::AuthoredBy(author) => (None, Some(*author)),
+                    WriteCondition::Unconditional => (None, None),
+                    WriteCondition::MustNotExist => {
+                        return if Self::object_exists(&mut *tx, context, folder, resource_name).await? {
+                            Err(StoreError::PreconditionFailed)
+                        } else {
+                            Err(StoreError::NotFound)
+                        };
+                    }
+                };
+                let done = sqlx::query(
+                    "DELETE FROM objects WHERE context_id = $1 AND folder_id = $2 AND resource_name = $3 \
+                     AND ($4 IS NULL OR etag = $4) \
+                     AND (NOT $5 OR user_id = $6 OR (user_id IS NULL AND $6 IS NULL))",
+                )
+                .bind(context)
+                .bind(folder)
+                .bind(resource_name)
+                .bind(expected_etag)
+                .bind(expected_author.is_some())
+                .bind(expected_author.flatten())
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() == 1 {
+                    tx.commit().await?;
+                    Ok(())
+                } else if *condition != WriteCondition::Unconditional
+                    && Self::object_exists(&mut *tx, context, folder, resource_name).await?
+                {
+                    Err(StoreError::PreconditionFailed)
+                } else {
+                    Err(StoreError::NotFound)
+                }
+            }
+
+            /// One attempt at `move_object`, in one transaction.
+            #[allow(clippy::too_many_arguments)]
+            async fn move_once(
+                &self,
+                context: ContextId,
+                from: FolderId,
+                name: &str,
+                to: FolderId,
+                to_name: &str,
+                condition: &WriteCondition,
+                overwrite: bool,
+            ) -> StoreResult<WriteOutcome> {
+                let mut tx = self.begin_locked(context).await?;
+                let source = sqlx::query(
+                    "SELECT uid, etag, user_id FROM objects WHERE context_id = $1 AND folder_id = $2 AND resource_name = $3",
+                )
+                .bind(context)
+                .bind(from)
+                .bind(name)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+                let (uid, etag): (String, String) = (source.try_get("uid")?, source.try_get("etag")?);
+                let author: Option<UserId> = source.try_get("user_id")?;
+                match condition {
+                    WriteCondition::MustNotExist => return Err(StoreError::PreconditionFailed),
+                    WriteCondition::IfMatch(expected) if *expected != etag => {
+                        return Err(StoreError::PreconditionFailed)
+                    }
+                    WriteCondition::AuthoredBy(expected) if *expected != author => {
+                        return Err(StoreError::PreconditionFailed)
+                    }
+                    _ => {}
+                }
+                let replaced = sqlx::query(
+                    "DELETE FROM objects WHERE context_id = $1 AND folder_id = $2 AND resource_name = $3",
+                )
+                .bind(context)
+                .bind(to)
+                .bind(to_name)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                    > 0;
+                if replaced && !overwrite {
+                    return Err(StoreError::PreconditionFailed);
+                }
+                let moved: Result<String, sqlx::Error> = sqlx::query_scalar(
+                    "UPDATE objects SET folder_id = $4, resource_name = $5, modified_at = $6 \
+                     WHERE context_id = $1 AND folder_id = $2 AND resource_name = $3 RETURNING etag",
+                )
+                .bind(context)
+                .bind(from)
+                .bind(name)
+                .bind(to)
+                .bind(to_name)
+                .bind(now_epoch())
+                .fetch_one(&mut *tx)
+                .await;
+                match moved {
+                    Ok(etag) => {
+                        tx.commit().await?;
+                        Ok(WriteOutcome { etag, created: !replaced })
+                    }
+                    Err(e) => {
+                        tx.rollback().await?;
+                        Err(self.write_error(e, context, to, &uid).await)
+                    }
+                }
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl ObjectStore for $store {
+            async fn put_object(
+                &self,
+                context: ContextId,
+                folder: FolderId,
+                object: &WriteObject,
+                condition: WriteCondition,
+            ) -> StoreResult<WriteOutcome> {
+                let etag = etag_of(&object.data);
+                retrying(|| self.put_once(context, folder, object, &etag, &condition)).await
+            }
+
+            async fn object(
+                &self,
+                context: ContextId,
+                folder: FolderId,
+                resource_name: &str,
+            ) -> StoreResult<Option<StoredObject>> {
+                self.object_where(context, folder, "resource_name", resource_name).await
+            }
+
+            async fn object_by_uid(
+                &self,
+                context: ContextId,
+                folder: FolderId,
+                uid: &str,
+            ) -> StoreResult<Option<StoredObject>> {
+                self.object_where(context, folder, "uid", uid).await
+            }
+
+            async fn delete_object(
+                &self,
+                context: ContextId,
+                folder: FolderId,
+                resource_name: &str,
+                condition: WriteCondition,
+            ) -> StoreResult<()> {
+                retrying(|| self.delete_once(context, folder, resource_name, &condition)).await
+            }
+
+            fn object_summary_stream(
+                &self,
+                context: ContextId,
+                folder: FolderId,
+                filter: MemberFilter,
+            ) -> futures::stream::BoxStream<'static, StoreResult<ObjectSummary>> {
+                self.summary_pages(context, folder, filter)
+            }
+
+            fn object_stream(
+                &self,
+                context: ContextId,
+                folder: FolderId,
+                filter: MemberFilter,
+            ) -> futures::stream::BoxStream<'static, StoreResult<StoredObject>> {
+                self.object_pages(context, folder, filter)
+            }
+
+            async fn objects_by_names(
+                &self,
+                context: ContextId,
+                folder: FolderId,
+                names: &[String],
+            ) -> StoreResult<Vec<StoredObject>> {
+                let mut wanted: Vec<&String> = names.iter().collect();
+                wanted.sort();
+                wanted.dedup();
+                let mut found = Vec::new();
+                for batch in wanted.chunks(NAMES_PER_BATCH) {
+                    found.extend(self.objects_batch(context, folder, batch).await?);
+                }
+                found.sort_by(|a, b| a.resource_name.cmp(&b.resource_name));
+                Ok(found)
+            }
+
+            async fn move_object(
+                &self,
+                context: ContextId,
+                from: FolderId,
+                name: &str,
+                to: FolderId,
+                to_name: &str,
+                condition: WriteCondition,
+                overwrite: bool,
+            ) -> StoreResult<WriteOutcome> {
+                if from == to && name == to_name {
+                    return Err(StoreError::Invalid(format!("{name} cannot be moved onto itself")));
+                }
+                retrying(|| self.move_once(context, from, name, to, to_name, &condition, overwrite)).await
+            }
+        }
+    };
+}
+
+pub(crate) use impl_object_store;
