@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 
 use super::error::DavError;
+use super::login_methods::LoginView;
 use super::object::need_privilege;
 use super::observe::ResourceKind;
 use super::request_path;
@@ -41,6 +42,7 @@ const ALLOW_UNMAPPED_CALENDAR: &str = "OPTIONS, MKCALENDAR, MKCOL";
 pub(super) async fn handle(
     State(state): State<AppState>,
     user: Option<Extension<Authenticated>>,
+    view: Option<Extension<LoginView>>,
     kind_slot: Option<Extension<ResourceKind>>,
     method: Method,
     uri: Uri,
@@ -51,6 +53,7 @@ pub(super) async fn handle(
     match dispatch(
         &state,
         user.map(|u| u.0),
+        view.map(|v| v.0),
         kind_slot.as_ref(),
         &method,
         &uri,
@@ -64,9 +67,11 @@ pub(super) async fn handle(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn dispatch(
     state: &AppState,
     user: Option<Authenticated>,
+    view: Option<LoginView>,
     kind_slot: Option<&ResourceKind>,
     method: &Method,
     uri: &Uri,
@@ -91,8 +96,17 @@ async fn dispatch(
             format!("{method} is not implemented"),
         ));
     }
-    let user = user.ok_or(DavError::Unauthorized)?.user;
-    let me = DavUser::load(&state.store, &state.config, user).await?;
+    let login = user.ok_or(DavError::Unauthorized)?;
+    // The one place a login's scope (an app password for CalDAV or CardDAV only, or for
+    // reading only) is enforced, before the path is looked up.
+    let first_segment = segments.first().map(String::as_str);
+    if let Some(reason) = login.scope.refusal(method.as_str(), first_segment) {
+        return Err(DavError::Forbidden(reason.into()));
+    }
+    let me = match view {
+        Some(LoginView(config)) => DavUser::with_config(&state.store, login.user, config).await?,
+        None => DavUser::load(&state.store, &state.config, login.user).await?,
+    };
     let resource = match DavResource::resolve(&state.store, &me, &segments).await {
         // No address book is there for this user, and davgate makes none: the same
         // answer whether another user's folder has that id or none does.

@@ -1,6 +1,7 @@
 //! The groupware store: contexts, users, groups, resources, folders, objects, change log.
 //! One trait, two backends (PostgreSQL, embedded SQLite) sharing their SQL text.
 
+mod app_passwords;
 mod error;
 mod model;
 mod paging;
@@ -15,6 +16,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use futures::stream::BoxStream;
 
+pub use app_passwords::{AppPassword, AppPasswords, NewAppPassword};
 pub use error::StoreError;
 pub use model::*;
 
@@ -31,7 +33,7 @@ pub enum Backend {
 }
 
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: AppPasswords + Send + Sync + 'static {
     fn backend(&self) -> Backend;
     /// Applies pending migrations.
     async fn migrate(&self) -> StoreResult<()>;

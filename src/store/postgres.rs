@@ -2,6 +2,7 @@
 
 use sqlx::postgres::{PgPool, PgPoolOptions, Postgres};
 
+use super::app_passwords::impl_app_passwords;
 use super::sql::impl_sql_store;
 use super::*;
 
@@ -23,3 +24,4 @@ impl PgStore {
 }
 
 impl_sql_store!(PgStore, Postgres, Backend::Postgres, MIGRATOR);
+impl_app_passwords!(PgStore, Postgres);

@@ -7,6 +7,7 @@ use sqlx::sqlite::{
     Sqlite, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
 };
 
+use super::app_passwords::impl_app_passwords;
 use super::sql::impl_sql_store;
 use super::*;
 
@@ -46,3 +47,4 @@ impl SqliteStore {
 }
 
 impl_sql_store!(SqliteStore, Sqlite, Backend::Sqlite, MIGRATOR);
+impl_app_passwords!(SqliteStore, Sqlite);
