@@ -187,7 +187,8 @@ async fn app_passwords_log_in_within_their_scope() {
             StatusCode::MULTI_STATUS,
             "{label}"
         );
-        let get = Call::new("GET", &format!("{calendar}one.ics")).auth("alice", &reader);
+        let one = format!("{calendar}one.ics");
+        let get = Call::new("GET", &one).auth("alice", &reader);
         assert_eq!(send(&site.app, get).await.status, StatusCode::OK, "{label}");
         let options = Call::new("OPTIONS", &calendar).auth("alice", &reader);
         assert_eq!(
@@ -223,7 +224,7 @@ async fn app_passwords_log_in_within_their_scope() {
             );
         }
         // The event the read-only password could not delete is still there.
-        let get = Call::new("GET", &format!("{calendar}one.ics")).auth("alice", ALICE_PASSWORD);
+        let get = Call::new("GET", &one).auth("alice", ALICE_PASSWORD);
         assert_eq!(send(&site.app, get).await.status, StatusCode::OK, "{label}");
         // The main password keeps working beside the app passwords.
         assert_eq!(
