@@ -17,7 +17,6 @@ use super::{
     proppatch, report, AppState,
 };
 use crate::access::DavUser;
-use crate::auth::Authenticated;
 use crate::carddav::AddressBook;
 use crate::dav::{Precondition, Refusal};
 
@@ -41,8 +40,7 @@ const ALLOW_UNMAPPED_CALENDAR: &str = "OPTIONS, MKCALENDAR, MKCOL";
 
 pub(super) async fn handle(
     State(state): State<AppState>,
-    user: Option<Extension<Authenticated>>,
-    view: Option<Extension<LoginView>>,
+    login: Option<Extension<LoginView>>,
     kind_slot: Option<Extension<ResourceKind>>,
     method: Method,
     uri: Uri,
@@ -52,8 +50,7 @@ pub(super) async fn handle(
     let kind_slot = kind_slot.map(|slot| slot.0);
     match dispatch(
         &state,
-        user.map(|u| u.0),
-        view.map(|v| v.0),
+        login.map(|l| l.0),
         kind_slot.as_ref(),
         &method,
         &uri,
@@ -67,11 +64,9 @@ pub(super) async fn handle(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn dispatch(
     state: &AppState,
-    user: Option<Authenticated>,
-    view: Option<LoginView>,
+    login: Option<LoginView>,
     kind_slot: Option<&ResourceKind>,
     method: &Method,
     uri: &Uri,
@@ -84,7 +79,7 @@ async fn dispatch(
         .ok_or(DavError::NotFound)?;
     let segments = request_path::segments(sub)
         .map_err(|e| DavError::BadRequest(format!("request path: {e}")))?;
-    if method == Method::OPTIONS && user.is_none() {
+    if method == Method::OPTIONS && login.is_none() {
         // Without credentials: what davgate implements anywhere, nothing about the path.
         return Ok(options(ALLOW, DAV_CLASSES));
     }
@@ -96,17 +91,14 @@ async fn dispatch(
             format!("{method} is not implemented"),
         ));
     }
-    let login = user.ok_or(DavError::Unauthorized)?;
+    let LoginView { login, config } = login.ok_or(DavError::Unauthorized)?;
     // The one place a login's scope (an app password for CalDAV or CardDAV only, or for
     // reading only) is enforced, before the path is looked up.
     let first_segment = segments.first().map(String::as_str);
     if let Some(reason) = login.scope.refusal(method.as_str(), first_segment) {
         return Err(DavError::Forbidden(reason.into()));
     }
-    let me = match view {
-        Some(LoginView(config)) => DavUser::with_config(&state.store, login.user, config).await?,
-        None => DavUser::load(&state.store, &state.config, login.user).await?,
-    };
+    let me = DavUser::with_config(&state.store, login.user, config).await?;
     let resource = match DavResource::resolve(&state.store, &me, &segments).await {
         // No address book is there for this user, and davgate makes none: the same
         // answer whether another user's folder has that id or none does.

@@ -11,10 +11,14 @@ use crate::auth::tokens::TokenError;
 use crate::auth::{resolve_login, Authenticated, LoginMethod};
 use crate::config::{props, subject_for, ConfigView};
 
-/// The user's view of the cascade, read by the auth layer to check the login method and
-/// kept in the request's extensions so the DAV handlers need not read it again.
+/// The login with the user's view of the cascade, read by the auth layer to check the
+/// login method and kept in the request's extensions so the DAV handlers need not read
+/// it again.
 #[derive(Debug, Clone)]
-pub(super) struct LoginView(pub ConfigView);
+pub(super) struct LoginView {
+    pub login: Authenticated,
+    pub config: ConfigView,
+}
 
 /// The token of an `Authorization: Bearer <token>` value, if it is one.
 pub(super) fn bearer_token(value: &str) -> Option<&str> {
@@ -60,7 +64,10 @@ pub(super) async fn permitted(
         LoginMethod::Token => view.get::<props::LoginTokens>(),
     };
     if on {
-        Ok(LoginView(view))
+        Ok(LoginView {
+            login: login.clone(),
+            config: view,
+        })
     } else {
         tracing::debug!(method = ?login.method, "login refused: the method is off for the user");
         Err(DavError::Unauthorized)
