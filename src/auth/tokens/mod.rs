@@ -61,6 +61,26 @@ impl TokenSettings {
     }
 }
 
+impl TokenSettings {
+    /// Where the keys come from, in one line for the start-up output.
+    pub fn describe(&self) -> String {
+        let mut sources = Vec::new();
+        match &self.jwks {
+            Some(JwksSource::Url(url)) => sources.push(format!("JWKS from {url}")),
+            Some(JwksSource::File(file)) => sources.push(format!("JWKS file {}", file.display())),
+            None => {}
+        }
+        if self.hmac_secret.is_some() {
+            sources.push("an HS256 secret".into());
+        }
+        format!(
+            "{}, login claim {:?}",
+            sources.join(" and "),
+            self.login_claim
+        )
+    }
+}
+
 /// Why a token was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
