@@ -541,3 +541,32 @@ async fn keys_from_a_file_and_tokens_switched_off_per_context() {
         db.drop_database().await;
     }
 }
+
+#[tokio::test]
+async fn an_unreachable_key_source_answers_503_and_spares_other_logins() {
+    // A port nothing listens on: the JWKS cannot be fetched.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/jwks", closed.local_addr().unwrap());
+    drop(closed);
+    let ec = ec_key("ec-1");
+    let db = common::sqlite().await;
+    let mut config: Vec<(&str, &str)> = LAYOUT.to_vec();
+    config.extend([
+        ("davgate.tokens.jwksUrl", url.as_str()),
+        ("davgate.tokens.hmacSecret", HMAC_SECRET),
+    ]);
+    let site = site(&db.store, &config).await;
+    let answer = with_token(&site, &sign(&ec, &claims("alice@example.com"))).await;
+    assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(answer.header("retry-after").is_some());
+    // The HS256 secret and passwords do not depend on the key source.
+    let token = sign_hs256(HMAC_SECRET.as_bytes(), None, &claims("alice@example.com"));
+    assert_eq!(
+        with_token(&site, &token).await.status,
+        StatusCode::MULTI_STATUS
+    );
+    let call = Call::new("PROPFIND", "/dav/")
+        .auth("alice", ALICE_PASSWORD)
+        .depth("0");
+    assert_eq!(send(&site.app, call).await.status, StatusCode::MULTI_STATUS);
+}
