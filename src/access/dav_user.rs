@@ -13,9 +13,17 @@ pub struct DavUser {
 
 impl DavUser {
     pub async fn load(store: &DynStore, server: &ServerConfig, user: User) -> StoreResult<Self> {
-        let groups = store.groups_of(user.context_id, user.id).await?;
         let subject = subject_for(store, &user).await?;
-        let config = server.view(&subject);
+        Self::with_config(store, user, server.view(&subject)).await
+    }
+
+    /// `load` with the user's view of the cascade read already (by the auth layer).
+    pub async fn with_config(
+        store: &DynStore,
+        user: User,
+        config: ConfigView,
+    ) -> StoreResult<Self> {
+        let groups = store.groups_of(user.context_id, user.id).await?;
         Ok(DavUser {
             user,
             groups,

@@ -1,14 +1,18 @@
-//! Authentication: HTTP Basic against argon2id hashes, with the login resolved to a
-//! context and user the way OX login mappings do (`user`, `user@domain`, mail address),
-//! within bounds no client can exhaust: password checks bounded in number, failed logins
-//! throttled per login and per client address, credentials verified lately remembered.
+//! Authentication: HTTP Basic against argon2id hashes (the main password or an app
+//! password), or a bearer token, with the login resolved to a context and user the way
+//! OX login mappings do (`user`, `user@domain`, mail address), within bounds no client
+//! can exhaust: password checks bounded in number, failed logins throttled per login and
+//! per client address, credentials verified lately remembered.
 
+pub mod app_passwords;
 mod attempts;
 mod client_address;
 mod login;
 mod password;
 mod password_checks;
+mod scope;
 mod throttle;
+pub mod tokens;
 mod verified;
 
 pub use attempts::{AttemptKey, AttemptStore, AttemptStoreError, LocalAttempts, Window};
@@ -16,6 +20,7 @@ pub use client_address::{parse_forwarded_header, parse_networks, ForwardedHeader
 pub use login::{resolve_login, DEFAULT_CONTEXT_MAPPING};
 pub use password::hash_password;
 pub use password_checks::{CheckRefused, PasswordChecks};
+pub use scope::{LoginScope, Protocols};
 pub use throttle::{client_prefix, LoginThrottle, ThrottleLimits, KNOWN_ADDRESS_TTL};
 pub use verified::VerifiedCredentials;
 
@@ -33,6 +38,29 @@ use crate::store::{DynStore, StoreError, User};
 #[derive(Debug, Clone)]
 pub struct Authenticated {
     pub user: User,
+    /// What the login may do: everything, unless it is a scoped app password.
+    pub scope: LoginScope,
+    pub method: LoginMethod,
+}
+
+impl Authenticated {
+    /// `user`, logged in with `method`, with full scope.
+    pub fn full(user: User, method: LoginMethod) -> Self {
+        Authenticated {
+            user,
+            scope: LoginScope::FULL,
+            method,
+        }
+    }
+}
+
+/// How a user logged in; each can be switched off per context
+/// (`davgate.login.password`, `davgate.login.appPasswords`, `davgate.login.tokens`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginMethod {
+    Password,
+    AppPassword,
+    Token,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -145,7 +173,13 @@ impl Authenticator {
                 .remembered
                 .contains(&login, &password, &user.password_hash)
             {
-                return Ok(Authenticated { user: user.clone() });
+                return Ok(Authenticated::full(user.clone(), LoginMethod::Password));
+            }
+            if let Some(found) = self
+                .remembered_app_password(store, &login, &password, user)
+                .await?
+            {
+                return Ok(found);
             }
         }
         if known {
@@ -165,7 +199,22 @@ impl Authenticator {
                 self.remembered
                     .remember(&login, &password, &user.password_hash);
                 self.throttle.succeeded(&login, client).await;
-                Ok(Authenticated { user })
+                Ok(Authenticated::full(user, LoginMethod::Password))
+            }
+            Some(user) if user.enabled => {
+                match self
+                    .verify_app_password(store, &login, &password, &user)
+                    .await?
+                {
+                    Some(found) => {
+                        self.throttle.succeeded(&login, client).await;
+                        Ok(found)
+                    }
+                    None => {
+                        self.throttle.failed(&login, client).await;
+                        Err(AuthError::Rejected)
+                    }
+                }
             }
             _ => {
                 self.throttle.failed(&login, client).await;

@@ -101,6 +101,9 @@ pub enum UserCommand {
         context: ContextArg,
         login: String,
     },
+    /// App-specific passwords of a user: create, list, revoke.
+    #[command(subcommand)]
+    AppPassword(super::app_passwords::AppPasswordCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -263,7 +266,7 @@ pub enum ConfigCommand {
     },
 }
 
-async fn find_context(store: &DynStore, text: &str) -> anyhow::Result<Context> {
+pub(super) async fn find_context(store: &DynStore, text: &str) -> anyhow::Result<Context> {
     let found = match text.parse::<i64>() {
         Ok(id) => store.context(id).await,
         Err(_) => store.context_by_name(text).await,
@@ -275,7 +278,11 @@ async fn find_context(store: &DynStore, text: &str) -> anyhow::Result<Context> {
     }
 }
 
-async fn find_user(store: &DynStore, context: &Context, login: &str) -> anyhow::Result<User> {
+pub(super) async fn find_user(
+    store: &DynStore,
+    context: &Context,
+    login: &str,
+) -> anyhow::Result<User> {
     store
         .user_by_login(context.id, login)
         .await?
@@ -387,6 +394,9 @@ pub async fn context(config: &ServerConfig, cmd: ContextCommand) -> anyhow::Resu
 pub async fn user(config: &ServerConfig, cmd: UserCommand) -> anyhow::Result<()> {
     let store = open_store(config).await?;
     match cmd {
+        UserCommand::AppPassword(cmd) => {
+            return super::app_passwords::run(config, &store, cmd).await;
+        }
         UserCommand::Create {
             context,
             login,

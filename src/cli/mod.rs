@@ -3,6 +3,7 @@
 //! the RFC 6764 DNS records with a client's discovery walk to check them.
 
 mod admin;
+mod app_passwords;
 mod discovery;
 mod serve;
 

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
+use crate::auth::tokens::TokenSettings;
 use crate::config::{props, ServerConfig};
 use crate::demo::{ensure_demo, DemoOutcome, DEMO_CONTEXT, DEMO_USERS};
 use crate::http::{build_app, server, AppState, Lifecycle};
@@ -96,6 +97,12 @@ async fn run(
         "CalDAV/CardDAV discovery: http://{listen}/.well-known/caldav and /.well-known/carddav"
     );
     println!("Health: http://{listen}/health/live and /health/ready");
+    if let Some(tokens) = TokenSettings::from_config(&state.config) {
+        println!("Bearer tokens: {}", tokens.describe());
+        if tokens.issuer.is_none() || tokens.audience.is_none() {
+            tracing::warn!("davgate.tokens.issuer or davgate.tokens.audience is empty: tokens the key owner issued for other services are accepted too");
+        }
+    }
     if let Some(endpoint) = telemetry.traces_endpoint() {
         println!("Traces: OTLP/HTTP to {endpoint}");
     }

@@ -54,7 +54,9 @@ macro_rules! properties {
 }
 
 mod limits;
+mod logins;
 pub use limits::*;
+pub use logins::*;
 
 const INTERVAL_START: &[&str] = &["one_month", "six_months", "one_year"];
 const INTERVAL_END: &[&str] = &["one_year", "two_years"];

@@ -67,7 +67,7 @@ impl PropertyDef {
 
 /// Every known property, in a stable order: OX's and the process's, then the limits.
 static ALL: LazyLock<Vec<PropertyDef>> = LazyLock::new(|| {
-    [props::DEFINITIONS, props::LIMITS]
+    [props::DEFINITIONS, props::LIMITS, props::LOGINS]
         .into_iter()
         .flatten()
         .copied()
@@ -122,7 +122,12 @@ mod tests {
     #[test]
     fn process_and_path_settings_are_server_only() {
         for def in registry() {
-            if def.name.starts_with("davgate.") || def.name.starts_with("com.openexchange.dav.") {
+            // Which login methods a user may use is decided per context and user.
+            if def.name.starts_with("davgate.login.") {
+                assert!(def.cascade, "{} must be cascade-aware", def.name);
+            } else if def.name.starts_with("davgate.")
+                || def.name.starts_with("com.openexchange.dav.")
+            {
                 assert!(!def.cascade, "{} must not be cascade-aware", def.name);
             }
         }
@@ -137,7 +142,10 @@ mod tests {
     #[test]
     fn every_limit_is_documented() {
         let doc = include_str!("../../docs/limits.md");
-        for def in super::props::LIMITS {
+        let limits = super::props::LOGINS
+            .iter()
+            .filter(|d| d.name.starts_with("davgate.limits."));
+        for def in super::props::LIMITS.iter().chain(limits) {
             assert!(
                 doc.contains(&format!("`{}`", def.name)),
                 "{} is not described in docs/limits.md",

@@ -1,8 +1,10 @@
-//! The authentication layer: Basic credentials checked against the store, the user put
-//! into the request's extensions. OPTIONS without credentials passes (capability probes).
+//! The authentication layer: Basic credentials checked against the store, or a bearer
+//! token (`login_methods`), the user put into the request's extensions when the login
+//! method is on for them. OPTIONS without credentials passes (capability probes).
 //! Refusals that are not about the credentials say when to come back: 429 for a login or
 //! address with too many failures, 503 while password checks are all taken.
 
+use std::net::IpAddr;
 use std::time::Duration;
 
 use axum::extract::{Request, State};
@@ -11,9 +13,10 @@ use axum::response::{IntoResponse, Response};
 use http::{header, HeaderValue, Method, StatusCode};
 
 use super::error::DavError;
+use super::login_methods::{self, bearer_token, token_login};
 use super::server::peer_address;
 use super::AppState;
-use crate::auth::AuthError;
+use crate::auth::{AuthError, LoginMethod};
 
 /// How long a client refused for lack of password checks should wait: they free up
 /// within milliseconds.
@@ -40,30 +43,58 @@ pub(super) async fn require_user(
         .into_response();
     }
     let credentials = first.and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let client = state
-        .logins
-        .client_address(peer_address(&request), request.headers());
-    match state
-        .logins
-        .authenticate(&state.store, credentials.as_deref(), client)
-        .await
-    {
-        Ok(user) => {
+    let token = credentials
+        .as_deref()
+        .filter(|_| state.tokens.is_some())
+        .and_then(bearer_token);
+    let user = match token {
+        Some(token) => match token_login(&state, token).await {
+            Ok(user) => user,
+            Err(refused) => return login_methods::refused(refused),
+        },
+        None => {
+            let client = state
+                .logins
+                .client_address(peer_address(&request), request.headers());
+            match state
+                .logins
+                .authenticate(&state.store, credentials.as_deref(), client)
+                .await
+            {
+                Ok(user) => user,
+                Err(err) => return password_refusal(&state, client, err),
+            }
+        }
+    };
+    match login_methods::permitted(&state, &user).await {
+        Ok(view) => {
             request.extensions_mut().insert(user);
+            request.extensions_mut().insert(view);
             next.run(request).await
         }
-        Err(AuthError::Missing) | Err(AuthError::Rejected) | Err(AuthError::Malformed(_)) => {
-            DavError::Unauthorized.into_response()
+        Err(DavError::Unauthorized) if user.method == LoginMethod::Token => {
+            login_methods::refused(login_methods::Refused::Token)
         }
-        Err(err @ AuthError::Throttled { retry_after }) => {
+        Err(DavError::Unauthorized) => login_methods::unauthorized(&state),
+        Err(err) => err.into_response(),
+    }
+}
+
+/// The answer to a refused password login.
+fn password_refusal(state: &AppState, client: Option<IpAddr>, err: AuthError) -> Response {
+    match err {
+        AuthError::Missing | AuthError::Rejected | AuthError::Malformed(_) => {
+            login_methods::unauthorized(state)
+        }
+        err @ AuthError::Throttled { retry_after } => {
             tracing::debug!(client = ?client, "login throttled");
             come_back_later(StatusCode::TOO_MANY_REQUESTS, retry_after, err)
         }
-        Err(err @ AuthError::Busy) => {
+        err @ AuthError::Busy => {
             tracing::debug!("login refused: every password check is taken");
             come_back_later(StatusCode::SERVICE_UNAVAILABLE, BUSY_RETRY_AFTER, err)
         }
-        Err(AuthError::Store(err)) => DavError::Store(err).into_response(),
+        AuthError::Store(err) => DavError::Store(err).into_response(),
     }
 }
 

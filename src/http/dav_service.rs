@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 
 use super::error::DavError;
+use super::login_methods::LoginView;
 use super::object::need_privilege;
 use super::observe::ResourceKind;
 use super::request_path;
@@ -16,7 +17,6 @@ use super::{
     proppatch, report, AppState,
 };
 use crate::access::DavUser;
-use crate::auth::Authenticated;
 use crate::carddav::AddressBook;
 use crate::dav::{Precondition, Refusal};
 
@@ -40,7 +40,7 @@ const ALLOW_UNMAPPED_CALENDAR: &str = "OPTIONS, MKCALENDAR, MKCOL";
 
 pub(super) async fn handle(
     State(state): State<AppState>,
-    user: Option<Extension<Authenticated>>,
+    login: Option<Extension<LoginView>>,
     kind_slot: Option<Extension<ResourceKind>>,
     method: Method,
     uri: Uri,
@@ -50,7 +50,7 @@ pub(super) async fn handle(
     let kind_slot = kind_slot.map(|slot| slot.0);
     match dispatch(
         &state,
-        user.map(|u| u.0),
+        login.map(|l| l.0),
         kind_slot.as_ref(),
         &method,
         &uri,
@@ -66,7 +66,7 @@ pub(super) async fn handle(
 
 async fn dispatch(
     state: &AppState,
-    user: Option<Authenticated>,
+    login: Option<LoginView>,
     kind_slot: Option<&ResourceKind>,
     method: &Method,
     uri: &Uri,
@@ -79,7 +79,7 @@ async fn dispatch(
         .ok_or(DavError::NotFound)?;
     let segments = request_path::segments(sub)
         .map_err(|e| DavError::BadRequest(format!("request path: {e}")))?;
-    if method == Method::OPTIONS && user.is_none() {
+    if method == Method::OPTIONS && login.is_none() {
         // Without credentials: what davgate implements anywhere, nothing about the path.
         return Ok(options(ALLOW, DAV_CLASSES));
     }
@@ -91,8 +91,14 @@ async fn dispatch(
             format!("{method} is not implemented"),
         ));
     }
-    let user = user.ok_or(DavError::Unauthorized)?.user;
-    let me = DavUser::load(&state.store, &state.config, user).await?;
+    let LoginView { login, config } = login.ok_or(DavError::Unauthorized)?;
+    // The one place a login's scope (an app password for CalDAV or CardDAV only, or for
+    // reading only) is enforced, before the path is looked up.
+    let first_segment = segments.first().map(String::as_str);
+    if let Some(reason) = login.scope.refusal(method.as_str(), first_segment) {
+        return Err(DavError::Forbidden(reason.into()));
+    }
+    let me = DavUser::with_config(&state.store, login.user, config).await?;
     let resource = match DavResource::resolve(&state.store, &me, &segments).await {
         // No address book is there for this user, and davgate makes none: the same
         // answer whether another user's folder has that id or none does.

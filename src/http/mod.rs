@@ -14,6 +14,7 @@ mod error;
 mod expand_property;
 mod health;
 mod host_root;
+mod login_methods;
 mod mkcalendar;
 mod new_collection;
 mod object;
@@ -45,6 +46,7 @@ use tower_http::timeout::TimeoutLayer;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use crate::auth::tokens::TokenVerifier;
 use crate::auth::{Authenticator, TrustedProxies};
 use crate::clients::ClientDetector;
 use crate::config::{props, ServerConfig};
@@ -65,6 +67,8 @@ pub struct AppState {
     /// Logging in: remembered credentials, the bound on password checks, the throttle
     /// on failed logins, the client address; the store stays the truth.
     pub logins: Arc<Authenticator>,
+    /// Checks bearer tokens; None when no token keys are configured.
+    pub tokens: Option<Arc<TokenVerifier>>,
     /// The client patterns, compiled once.
     pub clients: Arc<ClientDetector>,
     pub observability: Observability,
@@ -117,6 +121,7 @@ impl AppState {
                     config.get::<props::ForwardedHeader>(),
                 ),
             )),
+            tokens: TokenVerifier::configured(&config).map(Arc::new),
             clients: Arc::new(ClientDetector::new(&config)),
             observability: Observability {
                 request_id_header: config.get::<props::RequestIdHeader>(),

@@ -4,12 +4,14 @@
 //! `Store` is made of one trait per domain, each declared in its own module:
 //! `ContextStore` (contexts, login mappings, attributes), `UserStore` (users, groups,
 //! resources), `FolderStore` (folders and permissions), `ObjectStore` (calendar objects
-//! and contacts), `PropertyStore` (dead properties) and `ChangeLog` (sync tokens and
-//! changes). A `DynStore` offers all their methods as they are; code that holds a
-//! concrete or generic store brings the traits into scope with
-//! `use crate::store::prelude::*;`. The SQL implementing each lives in `sql/`, one file
-//! and one macro per domain, which `postgres.rs` and `sqlite.rs` each invoke.
+//! and contacts), `PropertyStore` (dead properties), `ChangeLog` (sync tokens and
+//! changes) and `AppPasswords` (a user's extra, scoped passwords). A `DynStore` offers
+//! all their methods as they are; code that holds a concrete or generic store brings the
+//! traits into scope with `use crate::store::prelude::*;`. The SQL implementing each
+//! lives in `sql/`, one file and one macro per domain, which `postgres.rs` and
+//! `sqlite.rs` each invoke.
 
+mod app_passwords;
 mod changes;
 mod contexts;
 mod error;
@@ -29,6 +31,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+pub use app_passwords::{AppPassword, AppPasswords, NewAppPassword};
 pub use changes::ChangeLog;
 pub use contexts::ContextStore;
 pub use error::StoreError;
@@ -41,8 +44,8 @@ pub use users::UserStore;
 /// The store's traits, for calling their methods: `use crate::store::prelude::*;`.
 pub mod prelude {
     pub use super::{
-        ChangeLog as _, ContextStore as _, FolderStore as _, ObjectStore as _, PropertyStore as _,
-        Store as _, UserStore as _,
+        AppPasswords as _, ChangeLog as _, ContextStore as _, FolderStore as _, ObjectStore as _,
+        PropertyStore as _, Store as _, UserStore as _,
     };
 }
 
@@ -67,6 +70,7 @@ pub trait Store:
     + ObjectStore
     + PropertyStore
     + ChangeLog
+    + AppPasswords
     + Send
     + Sync
     + 'static

@@ -3,8 +3,8 @@
 use sqlx::postgres::{PgPool, PgPoolOptions, Postgres};
 
 use super::sql::{
-    impl_change_log, impl_context_store, impl_folder_store, impl_object_store, impl_property_store,
-    impl_sql_store, impl_user_store,
+    impl_app_passwords, impl_change_log, impl_context_store, impl_folder_store, impl_object_store,
+    impl_property_store, impl_sql_store, impl_user_store,
 };
 use super::*;
 
@@ -32,3 +32,4 @@ impl_folder_store!(PgStore, Postgres);
 impl_object_store!(PgStore, Postgres);
 impl_property_store!(PgStore, Postgres);
 impl_change_log!(PgStore, Postgres);
+impl_app_passwords!(PgStore, Postgres);

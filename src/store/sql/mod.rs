@@ -7,6 +7,7 @@
 //! invokes every macro once, so all of them expand into that module and see each
 //! other's helpers.
 
+mod app_passwords;
 mod changes;
 mod contexts;
 mod folders;
@@ -15,6 +16,7 @@ mod properties;
 mod store;
 mod users;
 
+pub(crate) use app_passwords::impl_app_passwords;
 pub(crate) use changes::impl_change_log;
 pub(crate) use contexts::impl_context_store;
 pub(crate) use folders::{impl_folder_store, FolderScope};
