@@ -1,7 +1,8 @@
 //! The authenticated user with what every projection asks about them: their groups and
 //! their view of the config cascade, gathered once per request.
 
-use crate::config::{subject_for, ConfigView, ServerConfig};
+use crate::config::{ConfigView, ServerConfig};
+use crate::shared_state::LoginCache;
 use crate::store::{DynStore, StoreResult, User};
 
 #[derive(Debug, Clone)]
@@ -12,9 +13,14 @@ pub struct DavUser {
 }
 
 impl DavUser {
-    pub async fn load(store: &DynStore, server: &ServerConfig, user: User) -> StoreResult<Self> {
-        let groups = store.groups_of(user.context_id, user.id).await?;
-        let subject = subject_for(store, &user).await?;
+    /// Groups and configuration of `user`, through `cache`.
+    pub async fn load(
+        store: &DynStore,
+        server: &ServerConfig,
+        cache: &LoginCache,
+        user: User,
+    ) -> StoreResult<Self> {
+        let (groups, subject) = cache.profile(store, &user).await?;
         let config = server.view(&subject);
         Ok(DavUser {
             user,

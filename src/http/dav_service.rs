@@ -92,7 +92,7 @@ async fn dispatch(
         ));
     }
     let user = user.ok_or(DavError::Unauthorized)?.user;
-    let me = DavUser::load(&state.store, &state.config, user).await?;
+    let me = DavUser::load(&state.store, &state.config, state.shared.cache(), user).await?;
     let resource = match DavResource::resolve(&state.store, &me, &segments).await {
         // No address book is there for this user, and davgate makes none: the same
         // answer whether another user's folder has that id or none does.
