@@ -44,7 +44,9 @@ async fn run(
 ) -> anyhow::Result<()> {
     let store = open_store(&config).await?;
     if config.get::<props::RedisUrl>().is_some() {
-        tracing::info!("redis configured: failed-login counts and the login cache are shared by replicas");
+        tracing::info!(
+            "redis configured: failed-login counts and the login cache are shared by replicas"
+        );
     }
     let listen = config.get::<props::Listen>();
     let drain_delay = Duration::from_secs(config.get::<props::ShutdownDelaySeconds>().into());

@@ -24,9 +24,7 @@ const POOL_SIZE: usize = 16;
 pub struct RedisDown;
 
 /// Checks `davgate.redisUrl`: empty (no Redis) or a URL the Redis client accepts.
-pub fn parse_redis_url(
-    raw: &str,
-) -> Result<Option<String>, crate::config::values::ValueError> {
+pub fn parse_redis_url(raw: &str) -> Result<Option<String>, crate::config::values::ValueError> {
     let raw = raw.trim();
     if raw.is_empty() {
         return Ok(None);
@@ -92,10 +90,7 @@ impl RedisLink {
 
     /// Runs one command or pipeline within the timeout. Fails at once while an outage is
     /// known and no retry is due.
-    pub async fn query<T: FromRedisValue>(
-        &self,
-        command: impl RedisQuery,
-    ) -> Result<T, RedisDown> {
+    pub async fn query<T: FromRedisValue>(&self, command: impl RedisQuery) -> Result<T, RedisDown> {
         if !self.health.may_try() {
             return Err(RedisDown);
         }

@@ -61,11 +61,7 @@ pub struct LoginCache {
 }
 
 /// Drops entries that are expired when `map` is full, then the oldest eighth.
-fn make_room<K: Copy + Eq + Hash, T>(
-    map: &mut HashMap<K, Stamped<T>>,
-    max: usize,
-    ttl: Duration,
-) {
+fn make_room<K: Copy + Eq + Hash, T>(map: &mut HashMap<K, Stamped<T>>, max: usize, ttl: Duration) {
     if map.len() < max {
         return;
     }
@@ -100,8 +96,8 @@ impl LoginCache {
 
     /// How long an entry of the process is good for now.
     fn local_ttl(&self) -> Duration {
-        let live = self.subscribed.load(Ordering::SeqCst)
-            && self.link.as_ref().is_some_and(|l| l.is_up());
+        let live =
+            self.subscribed.load(Ordering::SeqCst) && self.link.as_ref().is_some_and(|l| l.is_up());
         if live {
             self.settings.ttl
         } else {
@@ -235,7 +231,13 @@ impl LoginCache {
             if local.epoch == epoch {
                 make_room(&mut local.profiles, self.settings.max_entries, ttl);
                 let stored = Instant::now();
-                local.profiles.insert(id, Stamped { value: profile, stored });
+                local.profiles.insert(
+                    id,
+                    Stamped {
+                        value: profile,
+                        stored,
+                    },
+                );
             }
         }
         Ok(answer)
@@ -263,8 +265,7 @@ impl LoginCache {
         let mut get = redis::cmd("MGET");
         get.arg(link.key(super::invalidation::GENERATION_KEY))
             .arg(link.key(key));
-        let Ok((generation, text)) = link.query::<(Option<i64>, Option<String>)>(get).await
-        else {
+        let Ok((generation, text)) = link.query::<(Option<i64>, Option<String>)>(get).await else {
             return (None, None);
         };
         let generation = generation.unwrap_or(0);

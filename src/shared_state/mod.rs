@@ -35,7 +35,9 @@ impl SharedState {
         let settings = CacheSettings {
             ttl: Duration::from_secs(config.get::<props::LoginCacheTtlSeconds>().into()),
             unsubscribed_ttl: Duration::from_millis(
-                config.get::<props::LoginCacheUnsubscribedTtlMillis>().into(),
+                config
+                    .get::<props::LoginCacheUnsubscribedTtlMillis>()
+                    .into(),
             ),
             max_entries: limits.cache_max_entries,
         };
