@@ -16,7 +16,7 @@ use axum::Router;
 use common::http::*;
 use davgate::config::ServerConfig;
 use davgate::http::{build_app, AppState};
-use davgate::shared_state::{announce_change, Scope};
+use davgate::shared_state::Scope;
 use davgate::store::UserUpdate;
 use http::StatusCode;
 
