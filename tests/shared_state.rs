@@ -382,3 +382,76 @@ async fn a_redis_outage_costs_no_request_and_sharing_resumes_after_it() {
         assert_eq!(ready(app).await, StatusCode::OK);
     }
 }
+
+#[tokio::test]
+async fn without_redis_a_change_shows_within_the_short_lifetime_and_the_cache_stays_bounded() {
+    let db = common::sqlite().await;
+    let site = site(&db.store, &[]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let overrides = [("davgate.limits.loginCacheMaxEntries", "4")];
+    let config = ServerConfig::load_with(dir.path(), &overrides).unwrap();
+    let state = AppState::new(site.store.clone(), config);
+    let app = build_app(state.clone());
+    assert_eq!(
+        propfind(&app, "alice", ALICE_PASSWORD).await,
+        StatusCode::MULTI_STATUS
+    );
+    assert_eq!(state.shared.cache().len(), (1, 1), "alice is cached");
+    // A change written by another process (the command line of a single node).
+    let update = UserUpdate {
+        password_hash: Some(davgate::auth::hash_password("alice-New-9")),
+        ..UserUpdate::default()
+    };
+    site.store
+        .update_user(site.alice.context_id, site.alice.id, update)
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_millis(1500);
+    while propfind(&app, "alice", "alice-New-9").await != StatusCode::MULTI_STATUS {
+        assert!(
+            Instant::now() < deadline,
+            "the new password works after the 1 s default lifetime"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        propfind(&app, "alice", ALICE_PASSWORD).await,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // Logins that name a user, in all the spellings that resolve, fill at most the bound.
+    let spellings = [
+        "alice",
+        "alice@example.com",
+        "ALICE@example.com",
+        "alice.l@example.com",
+        " alice",
+        "alice ",
+        "bob",
+        "bob@example.com",
+    ];
+    for login in spellings {
+        let password = if login.contains("bob") {
+            BOB_PASSWORD
+        } else {
+            "alice-New-9"
+        };
+        assert_eq!(
+            propfind(&app, login, password).await,
+            StatusCode::MULTI_STATUS,
+            "{login:?}"
+        );
+    }
+    let (logins, profiles) = state.shared.cache().len();
+    assert!(
+        logins <= 4 && profiles <= 4,
+        "{logins} logins, {profiles} profiles"
+    );
+    assert!(logins >= 1, "the newest are kept");
+    // Logins that name nobody are not cached at all.
+    for n in 0..3 {
+        let login = format!("nobody{n}");
+        assert_eq!(propfind(&app, &login, "x").await, StatusCode::UNAUTHORIZED);
+    }
+    assert!(state.shared.cache().len().0 <= 4);
+}
