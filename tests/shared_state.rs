@@ -47,6 +47,26 @@ fn unique_prefix() -> String {
     )
 }
 
+/// Removes what a test left in the shared Redis under `prefix` (the generation counter
+/// has no expiry).
+async fn forget(url: &str, prefix: &str) {
+    use deadpool_redis::redis;
+    let client = redis::Client::open(url).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{prefix}*"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    if !keys.is_empty() {
+        let _: () = redis::cmd("DEL")
+            .arg(keys)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+    }
+}
+
 /// A Redis server of the test's own, which it stops and starts on the same port.
 struct OwnRedis {
     port: u16,
@@ -246,7 +266,8 @@ async fn replicas_count_each_others_failed_logins() {
         "alice's login is throttled on every replica"
     );
     // Replicas of another deployment (another prefix) count apart.
-    let (other, _so, _do) = replica(&site, &url, &unique_prefix());
+    let other_prefix = unique_prefix();
+    let (other, _so, _do) = replica(&site, &url, &other_prefix);
     assert_eq!(
         propfind(&other, "alice", ALICE_PASSWORD).await,
         StatusCode::MULTI_STATUS
@@ -255,6 +276,8 @@ async fn replicas_count_each_others_failed_logins() {
         propfind(&b, "bob", BOB_PASSWORD).await,
         StatusCode::MULTI_STATUS
     );
+    forget(&url, &prefix).await;
+    forget(&url, &other_prefix).await;
 }
 
 #[tokio::test]
@@ -301,6 +324,7 @@ async fn a_password_changed_with_the_command_line_is_effective_on_every_replica_
         propfind(&a, "alice", "alice-New-7").await,
         StatusCode::UNAUTHORIZED
     );
+    forget(&url, &prefix).await;
 }
 
 #[tokio::test]
