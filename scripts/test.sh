@@ -11,6 +11,9 @@
 #     dropped at the end, exported as DAVGATE_TEST_DATABASE_URL (unless already set);
 #     without a PostgreSQL server the tests run on SQLite only, unless
 #     DAVGATE_REQUIRE_POSTGRES is set (CI sets it), which makes that a failure;
+#   - Redis (package redis-server) started on 127.0.0.1:6379 when down, exported as
+#     DAVGATE_TEST_REDIS_URL (unless already set); the tests that need it are skipped
+#     with a note without it, unless DAVGATE_REQUIRE_REDIS is set (CI sets it);
 #   - the Python DAV clients in target/client-venv (tests/clients/requirements.txt),
 #     exported as DAVGATE_CLIENT_PYTHON;
 #   - Helm 3 in target/tools/helm (tests/tools/fetch_helm.py), exported as DAVGATE_HELM.
@@ -42,6 +45,7 @@ install_packages() {
   command -v systemd-analyze >/dev/null || missing+=(systemd)
   command -v openssl >/dev/null || missing+=(openssl)
   command -v npm >/dev/null || missing+=(npm)
+  command -v redis-server >/dev/null || missing+=(redis-server)
   python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv python3-pip)
   if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
 }
@@ -67,6 +71,17 @@ start_redis() {
 
 install_packages
 start_redis
+if [ -n "${DAVGATE_TEST_REDIS_URL:-}" ]; then
+  log "Redis tests at $DAVGATE_TEST_REDIS_URL"
+elif redis-cli -h 127.0.0.1 ping >/dev/null 2>&1; then
+  export DAVGATE_TEST_REDIS_URL="redis://127.0.0.1:6379/"
+  log "Redis tests at $DAVGATE_TEST_REDIS_URL"
+elif [ -n "${DAVGATE_REQUIRE_REDIS:-}" ]; then
+  echo "Redis is required (DAVGATE_REQUIRE_REDIS) but no server runs or starts here" >&2
+  exit 1
+else
+  log "no Redis here: the tests that need one are skipped (set DAVGATE_TEST_REDIS_URL)"
+fi
 
 db=
 cleanup() {

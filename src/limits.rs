@@ -70,6 +70,8 @@ pub struct LoginLimits {
     pub failures_per_address: u32,
     pub failure_window: Duration,
     pub max_tracked_keys: usize,
+    /// Resolved logins cached in the process, and as many users' configurations.
+    pub cache_max_entries: usize,
 }
 
 /// What a sync token a client sends back may name.
@@ -145,6 +147,7 @@ impl Limits {
                 failures_per_address: config.get::<props::LoginFailuresPerAddress>(),
                 failure_window: seconds(config.get::<props::LoginFailureWindowSeconds>()),
                 max_tracked_keys: config.get::<props::LoginThrottleMaxKeys>().max(1) as usize,
+                cache_max_entries: config.get::<props::LoginCacheMaxEntries>().max(1) as usize,
             },
             sync: SyncLimits {
                 max_token_folders: config.get::<props::MaxSyncTokenFolders>() as usize,

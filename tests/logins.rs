@@ -16,7 +16,8 @@ const ROOT: &str = "/servlet/dav/";
 /// authenticator counts the password checks it ran.
 fn app_with(site: &Site, overrides: &[(&str, &str)]) -> (Router, AppState, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let config = ServerConfig::load_with(dir.path(), overrides).unwrap();
+    let overrides = common::http::writes_show_at_once(overrides);
+    let config = ServerConfig::load_with(dir.path(), &overrides).unwrap();
     let state = AppState::new(site.store.clone(), config);
     (build_app(state.clone()), state, dir)
 }

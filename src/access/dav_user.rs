@@ -1,7 +1,8 @@
 //! The authenticated user with what every projection asks about them: their groups and
 //! their view of the config cascade, gathered once per request.
 
-use crate::config::{subject_for, ConfigView, ServerConfig};
+use crate::config::{ConfigView, ServerConfig};
+use crate::shared_state::LoginCache;
 use crate::store::{DynStore, StoreResult, User};
 
 #[derive(Debug, Clone)]
@@ -12,22 +13,23 @@ pub struct DavUser {
 }
 
 impl DavUser {
-    pub async fn load(store: &DynStore, server: &ServerConfig, user: User) -> StoreResult<Self> {
-        let subject = subject_for(store, &user).await?;
-        Self::with_config(store, user, server.view(&subject)).await
+    /// Groups and configuration of `user`, through `cache`.
+    pub async fn load(
+        store: &DynStore,
+        server: &ServerConfig,
+        cache: &LoginCache,
+        user: User,
+    ) -> StoreResult<Self> {
+        let (groups, subject) = cache.profile(store, &user).await?;
+        Ok(Self::with_profile(user, groups, server.view(&subject)))
     }
 
-    /// `load` with the user's view of the cascade read already (by the auth layer).
-    pub async fn with_config(
-        store: &DynStore,
-        user: User,
-        config: ConfigView,
-    ) -> StoreResult<Self> {
-        let groups = store.groups_of(user.context_id, user.id).await?;
-        Ok(DavUser {
+    /// With the groups and the view of the cascade read already (by the auth layer).
+    pub fn with_profile(user: User, groups: Vec<i64>, config: ConfigView) -> Self {
+        DavUser {
             user,
             groups,
             config,
-        })
+        }
     }
 }

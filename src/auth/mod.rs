@@ -32,6 +32,7 @@ use base64::Engine;
 use http::HeaderMap;
 
 use crate::limits::LoginLimits;
+use crate::shared_state::LoginCache;
 use crate::store::{DynStore, StoreError, User};
 
 /// The user a request is made as, put into the request's extensions by the auth layer.
@@ -107,6 +108,8 @@ pub struct Authenticator {
     throttle: LoginThrottle,
     checks: PasswordChecks,
     proxies: TrustedProxies,
+    /// Where resolved logins are cached; None: the store is asked every time.
+    users: Option<Arc<LoginCache>>,
 }
 
 impl Authenticator {
@@ -135,6 +138,21 @@ impl Authenticator {
                 limits.password_check_queue,
             ),
             proxies,
+            users: None,
+        }
+    }
+
+    /// Logins resolved through `cache` instead of the store every time.
+    pub fn with_cache(mut self, cache: Arc<LoginCache>) -> Self {
+        self.users = Some(cache);
+        self
+    }
+
+    /// The user `login` names: from the cache when there is one.
+    pub async fn resolve(&self, store: &DynStore, login: &str) -> Result<Option<User>, StoreError> {
+        match &self.users {
+            Some(cache) => cache.user(store, login).await,
+            None => resolve_login(store, login).await,
         }
     }
 
@@ -167,7 +185,7 @@ impl Authenticator {
         if !known {
             self.refuse_if_throttled(&login, client).await?;
         }
-        let user = resolve_login(store, &login).await?;
+        let user = self.resolve(store, &login).await?;
         if let Some(user) = user.as_ref().filter(|u| u.enabled) {
             if self
                 .remembered

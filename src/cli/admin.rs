@@ -8,7 +8,18 @@ use super::serve::open_store;
 use crate::auth::{hash_password, resolve_login};
 use crate::config::{lookup, subject_for, ServerConfig};
 use crate::provision::{self, UserSpec};
+use crate::shared_state::{announce_change, Scope};
 use crate::store::*;
+
+/// Tells running servers (through Redis, when configured) to forget what they cached
+/// about `scope`; without Redis they keep it only briefly anyway.
+async fn announce(config: &ServerConfig, scope: Scope) {
+    if announce_change(config, scope).await.is_err() {
+        eprintln!(
+            "warning: Redis did not answer: servers may use what they cached before this change until it expires (davgate.loginCache.ttlSeconds)"
+        );
+    }
+}
 
 #[derive(Debug, Args)]
 pub struct ContextArg {
@@ -338,6 +349,7 @@ pub async fn context(config: &ServerConfig, cmd: ContextCommand) -> anyhow::Resu
             tags,
         } => {
             let created = provision::create_context(&store, id, &name, &mappings, &tags).await?;
+            announce(config, Scope::All).await;
             println!(
                 "context {} created: {} (mappings: {})",
                 created.id,
@@ -366,6 +378,7 @@ pub async fn context(config: &ServerConfig, cmd: ContextCommand) -> anyhow::Resu
         ContextCommand::Delete { context } => {
             let c = find_context(&store, &context).await?;
             store.delete_context(c.id).await?;
+            announce(config, Scope::Context(c.id)).await;
             println!("context {} deleted", c.id);
         }
         ContextCommand::AddMapping { context, mapping } => {
@@ -373,6 +386,7 @@ pub async fn context(config: &ServerConfig, cmd: ContextCommand) -> anyhow::Resu
             store
                 .add_login_mapping(c.id, &mapping.to_lowercase())
                 .await?;
+            announce(config, Scope::All).await;
             println!("mapping {mapping} added to context {}", c.id);
         }
         ContextCommand::RemoveMapping { context, mapping } => {
@@ -380,11 +394,13 @@ pub async fn context(config: &ServerConfig, cmd: ContextCommand) -> anyhow::Resu
             store
                 .remove_login_mapping(c.id, &mapping.to_lowercase())
                 .await?;
+            announce(config, Scope::All).await;
             println!("mapping {mapping} removed from context {}", c.id);
         }
         ContextCommand::SetTags { context, tags } => {
             let c = find_context(&store, &context).await?;
             provision::set_context_tags(&store, c.id, &tags).await?;
+            announce(config, Scope::Context(c.id)).await;
             println!("context {} tags: {}", c.id, tags.join(","));
         }
     }
@@ -416,6 +432,8 @@ pub async fn user(config: &ServerConfig, cmd: UserCommand) -> anyhow::Result<()>
                 modules,
             };
             let user = provision::create_user(&store, c.id, spec).await?;
+            // A new user may change what other logins (a shared mail address) resolve to.
+            announce(config, Scope::All).await;
             println!(
                 "user {} created in context {}: {} <{}>",
                 user.id, c.id, user.login, user.mail
@@ -447,6 +465,12 @@ pub async fn user(config: &ServerConfig, cmd: UserCommand) -> anyhow::Result<()>
             let c = find_context(&store, &context.context).await?;
             let u = find_user(&store, &c, &login).await?;
             let password_hash = password.map(|p| hash_password(&p));
+            // A new mail address or alias may change what other logins resolve to.
+            let scope = if mail.is_some() || aliases.is_some() {
+                Scope::All
+            } else {
+                Scope::User(c.id, u.id)
+            };
             let update = UserUpdate {
                 display_name,
                 mail,
@@ -456,6 +480,7 @@ pub async fn user(config: &ServerConfig, cmd: UserCommand) -> anyhow::Result<()>
                 enabled: None,
             };
             let updated = store.update_user(c.id, u.id, update).await?;
+            announce(config, scope).await;
             println!(
                 "user {} updated: {} <{}>",
                 updated.id, updated.login, updated.mail
@@ -465,6 +490,7 @@ pub async fn user(config: &ServerConfig, cmd: UserCommand) -> anyhow::Result<()>
             let c = find_context(&store, &context.context).await?;
             let u = find_user(&store, &c, &login).await?;
             store.delete_user(c.id, u.id).await?;
+            announce(config, Scope::User(c.id, u.id)).await;
             println!("user {} deleted", u.id);
         }
     }
@@ -485,6 +511,7 @@ pub async fn group(config: &ServerConfig, cmd: GroupCommand) -> anyhow::Result<(
             let g = store
                 .create_group(c.id, &name, display_name.as_deref().unwrap_or(&name), &ids)
                 .await?;
+            announce(config, Scope::Context(c.id)).await;
             println!("group {} created: {}", g.id, g.name);
         }
         GroupCommand::SetMembers {
@@ -496,6 +523,7 @@ pub async fn group(config: &ServerConfig, cmd: GroupCommand) -> anyhow::Result<(
             let g = find_group(&store, &c, &name).await?;
             let ids = user_ids(&store, &c, &members).await?;
             store.set_group_members(c.id, g.id, &ids).await?;
+            announce(config, Scope::Context(c.id)).await;
             println!("group {} has {} members", g.name, ids.len());
         }
         GroupCommand::List { context } => {
@@ -747,6 +775,7 @@ pub async fn config(config: &ServerConfig, cmd: ConfigCommand) -> anyhow::Result
                 is_final,
             };
             store.set_attribute(c.id, user_id, &attribute).await?;
+            announce(config, attribute_scope(c.id, user_id)).await;
             println!(
                 "config/{property} set on {}{}",
                 user.map(|u| format!("user {u} of ")).unwrap_or_default(),
@@ -764,6 +793,7 @@ pub async fn config(config: &ServerConfig, cmd: ConfigCommand) -> anyhow::Result
                 .remove_attribute(c.id, user_id, &format!("config/{property}"))
                 .await
                 .with_context(|| format!("config/{property} is not set there"))?;
+            announce(config, attribute_scope(c.id, user_id)).await;
             println!("config/{property} removed");
         }
         ConfigCommand::List { context, user } => {
@@ -793,4 +823,12 @@ pub async fn config(config: &ServerConfig, cmd: ConfigCommand) -> anyhow::Result
         }
     }
     Ok(())
+}
+
+/// What an attribute of a context (no user) or of a user touches.
+fn attribute_scope(context: ContextId, user: Option<UserId>) -> Scope {
+    match user {
+        Some(user) => Scope::User(context, user),
+        None => Scope::Context(context),
+    }
 }

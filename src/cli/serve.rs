@@ -45,7 +45,9 @@ async fn run(
 ) -> anyhow::Result<()> {
     let store = open_store(&config).await?;
     if config.get::<props::RedisUrl>().is_some() {
-        tracing::warn!("davgate.redisUrl is set, but this version keeps no shared cache: every replica reads the store");
+        tracing::info!(
+            "redis configured: failed-login counts and the login cache are shared by replicas"
+        );
     }
     let listen = config.get::<props::Listen>();
     let drain_delay = Duration::from_secs(config.get::<props::ShutdownDelaySeconds>().into());

@@ -443,12 +443,52 @@ properties! {
     RedisUrl {
         name: "davgate.redisUrl",
         value: Option<String>,
-        parse: values::parse_optional_text,
+        parse: crate::shared_state::parse_redis_url,
         kind: Kind::Text,
         default: "",
         cascade: false,
         env: Some("DAVGATE_REDIS_URL"),
-        doc: "Redis URL for shared caches and throttling; empty means in-process only (single node).",
+        doc: "Redis URL (redis://[user:password@]host[:port][/db], or rediss:// for TLS) shared by all replicas: failed-login counts, the cache of what logging in loads, and its invalidation channel. Empty: in-process only (single node). While Redis is unreachable each replica falls back to its own counts and a short-lived cache.",
+    }
+    RedisKeyPrefix {
+        name: "davgate.redisKeyPrefix",
+        value: String,
+        parse: values::parse_text,
+        kind: Kind::Text,
+        default: "davgate:",
+        cascade: false,
+        env: Some("DAVGATE_REDIS_KEY_PREFIX"),
+        doc: "Prefix of every Redis key and of the invalidation channel davgate uses; deployments sharing one Redis need different prefixes.",
+    }
+    RedisTimeoutMillis {
+        name: "davgate.redisTimeoutMillis",
+        value: u32,
+        parse: values::parse_u32,
+        kind: Kind::Integer,
+        default: "300",
+        cascade: false,
+        env: None,
+        doc: "Milliseconds a connection to Redis and each command may take; beyond it Redis counts as unreachable and the replica uses its own counts and cache (retried after a second).",
+    }
+    LoginCacheTtlSeconds {
+        name: "davgate.loginCache.ttlSeconds",
+        value: u32,
+        parse: values::parse_u32,
+        kind: Kind::Integer,
+        default: "300",
+        cascade: false,
+        env: None,
+        doc: "Seconds a resolved login (user, password hash, enabled flag), a user's configuration attributes and groups are kept in Redis and, while the replica is subscribed to the invalidation channel, in the process; provisioning changes drop them at once.",
+    }
+    LoginCacheUnsubscribedTtlMillis {
+        name: "davgate.loginCache.unsubscribedTtlMillis",
+        value: u32,
+        parse: values::parse_u32,
+        kind: Kind::Integer,
+        default: "1000",
+        cascade: false,
+        env: None,
+        doc: "Milliseconds the process keeps a resolved login and a user's configuration when it hears no invalidations (no Redis, or Redis unreachable): how long a change made by the command line may take to show; 0: not kept.",
     }
     DataDir {
         name: "davgate.dataDir",

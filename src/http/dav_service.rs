@@ -91,17 +91,19 @@ async fn dispatch(
             format!("{method} is not implemented"),
         ));
     }
-    let LoginView { login, config } = login.ok_or(DavError::Unauthorized)?;
+    let LoginView {
+        login,
+        groups,
+        config,
+    } = login.ok_or(DavError::Unauthorized)?;
     // The one place a login's scope (an app password for CalDAV or CardDAV only, or for
     // reading only) is enforced, before the path is looked up.
     let first_segment = segments.first().map(String::as_str);
     if let Some(reason) = login.scope.refusal(method.as_str(), first_segment) {
         return Err(DavError::Forbidden(reason.into()));
     }
-    let me = DavUser::with_config(&state.store, login.user, config).await?;
+    let me = DavUser::with_profile(login.user, groups, config);
     let resource = match DavResource::resolve(&state.store, &me, &segments).await {
-        // No address book is there for this user, and davgate makes none: the same
-        // answer whether another user's folder has that id or none does.
         // No address book is there for this user: MKCOL may make one. The answer is the
         // same whether another user's folder has that id or none does.
         Err(DavError::NotFound) if makes_collection(method) && in_address_book_home(&segments) => {

@@ -8,8 +8,8 @@ use http::{header, HeaderValue, StatusCode};
 use super::error::DavError;
 use super::AppState;
 use crate::auth::tokens::TokenError;
-use crate::auth::{resolve_login, Authenticated, LoginMethod};
-use crate::config::{props, subject_for, ConfigView};
+use crate::auth::{Authenticated, LoginMethod};
+use crate::config::{props, ConfigView};
 
 /// The login with the user's view of the cascade, read by the auth layer to check the
 /// login method and kept in the request's extensions so the DAV handlers need not read
@@ -17,6 +17,7 @@ use crate::config::{props, subject_for, ConfigView};
 #[derive(Debug, Clone)]
 pub(super) struct LoginView {
     pub login: Authenticated,
+    pub groups: Vec<i64>,
     pub config: ConfigView,
 }
 
@@ -40,7 +41,7 @@ pub(super) async fn token_login(state: &AppState, token: &str) -> Result<Authent
             return Err(Refused::Token);
         }
     };
-    match resolve_login(&state.store, &login).await {
+    match state.logins.resolve(&state.store, &login).await {
         Ok(Some(user)) if user.enabled => Ok(Authenticated::full(user, LoginMethod::Token)),
         Ok(_) => {
             tracing::debug!("bearer token refused: its login names no enabled user");
@@ -56,7 +57,11 @@ pub(super) async fn permitted(
     state: &AppState,
     login: &Authenticated,
 ) -> Result<LoginView, DavError> {
-    let subject = subject_for(&state.store, &login.user).await?;
+    let (groups, subject) = state
+        .shared
+        .cache()
+        .profile(&state.store, &login.user)
+        .await?;
     let view = state.config.view(&subject);
     let on = match login.method {
         LoginMethod::Password => view.get::<props::LoginPassword>(),
@@ -66,6 +71,7 @@ pub(super) async fn permitted(
     if on {
         Ok(LoginView {
             login: login.clone(),
+            groups,
             config: view,
         })
     } else {

@@ -51,6 +51,7 @@ use crate::auth::{Authenticator, TrustedProxies};
 use crate::clients::ClientDetector;
 use crate::config::{props, ServerConfig};
 use crate::limits::Limits;
+use crate::shared_state::SharedState;
 use crate::store::DynStore;
 
 pub use body_parsing::BodyParsers;
@@ -79,6 +80,8 @@ pub struct AppState {
     pub body_parsers: BodyParsers,
     /// Whether the database is known to be unreachable.
     pub outage: Arc<StoreOutage>,
+    /// What replicas share through Redis, and the cache of what logging in loads.
+    pub shared: Arc<SharedState>,
 }
 
 /// How requests are logged and traced.
@@ -111,16 +114,20 @@ impl AppState {
         let paths = DavPaths::configured(&config);
         let limits = Limits::from_config(&config);
         let body_parsers = BodyParsers::new(&limits);
+        let shared = Arc::new(SharedState::from_config(&config, &limits.logins));
+        let logins = Authenticator::with_attempts(
+            &limits.logins,
+            TrustedProxies::new(
+                config.get::<props::TrustedProxies>(),
+                config.get::<props::ForwardedHeader>(),
+            ),
+            shared.attempts(&limits.logins),
+        )
+        .with_cache(shared.cache().clone());
         AppState {
             store,
             paths,
-            logins: Arc::new(Authenticator::new(
-                &limits.logins,
-                TrustedProxies::new(
-                    config.get::<props::TrustedProxies>(),
-                    config.get::<props::ForwardedHeader>(),
-                ),
-            )),
+            logins: Arc::new(logins),
             tokens: TokenVerifier::configured(&config).map(Arc::new),
             clients: Arc::new(ClientDetector::new(&config)),
             observability: Observability {
@@ -131,6 +138,7 @@ impl AppState {
             limits: Arc::new(limits),
             body_parsers,
             outage: Arc::default(),
+            shared,
             config,
         }
     }

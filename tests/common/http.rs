@@ -98,7 +98,8 @@ pub async fn site_with_files(
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, content).unwrap();
     }
-    let config = ServerConfig::load_with(config_dir.path(), overrides).unwrap();
+    let config =
+        ServerConfig::load_with(config_dir.path(), &writes_show_at_once(overrides)).unwrap();
     let app = build_app(AppState::new(store.clone(), config));
     Site {
         app,
@@ -107,6 +108,18 @@ pub async fn site_with_files(
         bob,
         _config_dir: config_dir,
     }
+}
+
+/// `overrides`, plus no login cache without invalidations unless they set one: the
+/// tests change users and attributes in the store directly, behind the server's back, and
+/// expect the next request to see it.
+pub fn writes_show_at_once<'a>(overrides: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    const UNSUBSCRIBED_TTL: &str = "davgate.loginCache.unsubscribedTtlMillis";
+    let mut all = overrides.to_vec();
+    if !overrides.iter().any(|(name, _)| *name == UNSUBSCRIBED_TTL) {
+        all.push((UNSUBSCRIBED_TTL, "0"));
+    }
+    all
 }
 
 /// A second context, `domain`, with one user (`<login>@<domain>`, password

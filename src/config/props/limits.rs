@@ -371,6 +371,16 @@ properties! {
         env: None,
         doc: "Logins, addresses and login-address pairs whose failures the process counts at once (about 100 bytes each), and as many remembered successful logins; beyond it the counts with the fewest failures are forgotten first.",
     }
+    LoginCacheMaxEntries {
+        name: "davgate.limits.loginCacheMaxEntries",
+        value: u32,
+        parse: values::parse_u32,
+        kind: Kind::Integer,
+        default: "10000",
+        cascade: false,
+        env: None,
+        doc: "Resolved logins the process caches, and as many users' configuration attributes and groups (a few KiB each at most with typical attributes); when full, expired entries go first, then the oldest eighth. Only logins that name a user are cached.",
+    }
     TrustedProxies {
         name: "davgate.trustedProxies",
         value: Vec<ipnet::IpNet>,
