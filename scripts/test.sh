@@ -44,6 +44,7 @@ install_packages() {
   [ -x /usr/sbin/apache2 ] || missing+=(apache2)
   command -v systemd-analyze >/dev/null || missing+=(systemd)
   command -v openssl >/dev/null || missing+=(openssl)
+  command -v curl >/dev/null || missing+=(curl ca-certificates)
   command -v npm >/dev/null || missing+=(npm)
   command -v redis-server >/dev/null || missing+=(redis-server)
   python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv python3-pip)

@@ -34,6 +34,12 @@ fn redis_url() -> Option<String> {
     }
 }
 
+/// A Redis key prefix of this test's own, so that counts and cache entries of other
+/// tests and earlier runs on the same Redis stay apart.
+fn key_prefix(test: &str) -> String {
+    format!("davgate-test-{}-{test}:", std::process::id())
+}
+
 /// The PostgreSQL target; SQLite is one process's store, not a replicated deployment's.
 async fn postgres_target() -> Option<Target> {
     let mut found = None;
@@ -55,14 +61,15 @@ async fn postgres_target() -> Option<Target> {
 }
 
 /// The administrator's CLI on the deployment's database and Redis.
-fn cli(t: &Target, config_dir: &Path, redis: &str, args: &[&str]) -> String {
+fn cli(t: &Target, config_dir: &Path, redis: &(String, String), args: &[&str]) -> String {
     let mut cmd = Command::new(BIN);
     cmd.arg("--config-dir")
         .arg(config_dir)
         .arg("--data-dir")
         .arg(t.data_dir.path())
         .env("DAVGATE_DATABASE_URL", &t.db.as_ref().unwrap().url)
-        .env("DAVGATE_REDIS_URL", redis)
+        .env("DAVGATE_REDIS_URL", &redis.0)
+        .env("DAVGATE_REDIS_KEY_PREFIX", &redis.1)
         .env("RUST_LOG", "warn")
         .args(args);
     let out = cmd.output().unwrap();
@@ -76,6 +83,7 @@ fn cli(t: &Target, config_dir: &Path, redis: &str, args: &[&str]) -> String {
 }
 
 fn client() -> reqwest::Client {
+    davgate::tls::install_provider();
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(20))
@@ -102,6 +110,34 @@ async fn propfind(base: &str, path: &str, login: &str, password: &str) -> (u16, 
         .unwrap();
     let status = answer.status().as_u16();
     (status, answer.text().await.unwrap())
+}
+
+/// PROPFIND Depth 0 of the DAV root through Apache (HTTPS, the dedicated DAV host) as
+/// `login`: the status.
+fn through_apache(deployment: &Deployment, login: &str, password: &str) -> u16 {
+    let apache = &deployment.apache;
+    let out = Command::new("curl")
+        .args([
+            "--silent",
+            "--output",
+            "/dev/null",
+            "--write-out",
+            "%{http_code}",
+        ])
+        .args(["--request", "PROPFIND", "--header", "Depth: 0"])
+        .arg("--resolve")
+        .arg(format!("{DAV_HOST}:{}:127.0.0.1", apache.https_port))
+        .arg("--cacert")
+        .arg(apache.cert())
+        .arg("--user")
+        .arg(format!("{login}:{password}"))
+        .arg(format!("https://{DAV_HOST}:{}/", apache.https_port))
+        .output()
+        .expect("curl, to reach Apache");
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("curl: {}", String::from_utf8_lossy(&out.stderr)))
 }
 
 /// Waits until `check` holds on every replica, at most `PROPAGATION` from now; fails
@@ -137,7 +173,15 @@ async fn changes_on_one_replica_are_effective_on_the_other_within_a_second() {
     let (Some(redis), Some(t)) = (redis_url(), postgres_target().await) else {
         return;
     };
-    let deployment = Deployment::start_with(&t, &DAV_VHOST, &[("DAVGATE_REDIS_URL", &redis)]);
+    let redis = (redis, key_prefix("changes"));
+    let deployment = Deployment::start_with(
+        &t,
+        &DAV_VHOST,
+        &[
+            ("DAVGATE_REDIS_URL", &redis.0),
+            ("DAVGATE_REDIS_KEY_PREFIX", &redis.1),
+        ],
+    );
     let config = deployment.config_dir();
     let replicas = &deployment.replicas;
     let alice = "alice@example.com";
@@ -158,6 +202,13 @@ async fn changes_on_one_replica_are_effective_on_the_other_within_a_second() {
             assert_eq!(status, 207, "{body}\n{}", replica.log());
         }
     }
+
+    assert_eq!(
+        through_apache(&deployment, alice, PASSWORD),
+        207,
+        "through Apache:\n{}",
+        deployment.apache.diagnostics()
+    );
 
     // A provisioning change: her display name.
     cli(
@@ -263,19 +314,29 @@ async fn changes_on_one_replica_are_effective_on_the_other_within_a_second() {
     })
     .await;
 
+    // Through the balancer, whichever replica answers: the new password only.
+    for _ in 0..2 {
+        assert_eq!(through_apache(&deployment, alice, new_password), 207);
+        assert_eq!(through_apache(&deployment, alice, PASSWORD), 401);
+    }
     drop(deployment);
     t.finish().await;
 }
 
-/// The id and the secret `davgate user app-password create` printed.
+/// The id and the secret `davgate user app-password create` printed: "app password
+/// <id> created for ...", then the password on a line of its own.
 fn app_password_of(output: &str) -> (String, String) {
-    let field = |name: &str| {
-        output
-            .lines()
-            .find_map(|line| line.trim().strip_prefix(name).map(|v| v.trim().to_owned()))
-            .unwrap_or_else(|| panic!("no {name} in {output:?}"))
-    };
-    (field("id:"), field("password:"))
+    let mut lines = output.lines();
+    let id = lines
+        .next()
+        .and_then(|line| line.strip_prefix("app password "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no id in {output:?}"));
+    let secret = lines
+        .next()
+        .map(str::trim)
+        .unwrap_or_else(|| panic!("no password in {output:?}"));
+    (id.to_owned(), secret.to_owned())
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -284,7 +345,15 @@ async fn failed_logins_count_across_replicas() {
     let (Some(redis), Some(t)) = (redis_url(), postgres_target().await) else {
         return;
     };
-    let deployment = Deployment::start_with(&t, &DAV_VHOST, &[("DAVGATE_REDIS_URL", &redis)]);
+    let prefix = key_prefix("throttle");
+    let deployment = Deployment::start_with(
+        &t,
+        &DAV_VHOST,
+        &[
+            ("DAVGATE_REDIS_URL", &redis),
+            ("DAVGATE_REDIS_KEY_PREFIX", &prefix),
+        ],
+    );
     let replicas = &deployment.replicas;
     // bob never logged in from here, so no earlier success exempts him; the shipped
     // limit is 10 failures of one login within the window.
@@ -302,6 +371,13 @@ async fn failed_logins_count_across_replicas() {
             429,
             "replica {i} let an eleventh guess through: {body}\n{}",
             replica.log()
+        );
+    }
+    // And so does the balancer in front of them, whichever replica it picks.
+    for _ in 0..2 {
+        assert_eq!(
+            through_apache(&deployment, bob, "a guess through Apache"),
+            429
         );
     }
     drop(deployment);
