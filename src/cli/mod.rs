@@ -3,6 +3,7 @@
 //! the RFC 6764 DNS records with a client's discovery walk to check them.
 
 mod admin;
+mod database_wait;
 mod discovery;
 mod serve;
 

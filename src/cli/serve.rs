@@ -19,15 +19,20 @@ pub async fn open_store(config: &ServerConfig) -> anyhow::Result<DynStore> {
     let pool = Limits::from_config(config).database.pool();
     let store = store::open_with(url.as_deref(), &data_dir, &pool)
         .await
-        .with_context(|| match &url {
-            Some(_) => {
-                "cannot open the database named by davgate.databaseUrl / DAVGATE_DATABASE_URL"
-                    .to_string()
-            }
-            None => format!("cannot open the embedded store in {}", data_dir.display()),
-        })?;
+        .with_context(|| cannot_open(config))?;
     store.migrate().await.context("applying migrations")?;
     Ok(store)
+}
+
+pub(super) fn cannot_open(config: &ServerConfig) -> String {
+    match config.get::<props::DatabaseUrl>() {
+        Some(_) => "cannot open the database named by davgate.databaseUrl / DAVGATE_DATABASE_URL"
+            .to_string(),
+        None => format!(
+            "cannot open the embedded store in {}",
+            config.get::<props::DataDir>().display()
+        ),
+    }
 }
 
 pub async fn serve(config: ServerConfig, demo: bool) -> anyhow::Result<()> {
@@ -42,7 +47,7 @@ async fn run(
     demo: bool,
     telemetry: &telemetry::Telemetry,
 ) -> anyhow::Result<()> {
-    let store = open_store(&config).await?;
+    let store = super::database_wait::open_store_waiting(&config).await?;
     if config.get::<props::RedisUrl>().is_some() {
         tracing::warn!("davgate.redisUrl is set, but this version keeps no shared cache: every replica reads the store");
     }
