@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
+use crate::change_pruning::{self, PruneSchedule};
 use crate::config::{props, ServerConfig};
 use crate::demo::{ensure_demo, DemoOutcome, DEMO_CONTEXT, DEMO_USERS};
 use crate::http::{build_app, server, AppState, Lifecycle};
@@ -51,6 +52,7 @@ async fn run(
     if config.get::<props::RedisUrl>().is_some() {
         tracing::warn!("davgate.redisUrl is set, but this version keeps no shared cache: every replica reads the store");
     }
+    let pruning = change_pruning::spawn(store.clone(), prune_schedule(&config));
     let listen = config.get::<props::Listen>();
     let drain_delay = Duration::from_secs(config.get::<props::ShutdownDelaySeconds>().into());
     let state = AppState::new(store.clone(), config);
@@ -116,8 +118,21 @@ async fn run(
     )
     .await
     .context("server failed")?;
+    if let Some(pruning) = pruning {
+        pruning.abort();
+    }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// `davgate.syncTokenRetentionDays` and `davgate.syncTokenPruneIntervalMinutes`.
+fn prune_schedule(config: &ServerConfig) -> PruneSchedule {
+    let days = config.get::<props::SyncTokenRetentionDays>();
+    let minutes = config.get::<props::SyncTokenPruneIntervalMinutes>();
+    PruneSchedule {
+        retention: Duration::from_secs(u64::from(days) * 86_400),
+        interval: (minutes > 0).then(|| Duration::from_secs(u64::from(minutes) * 60)),
+    }
 }
 
 /// Resolves when the server should stop accepting connections: after SIGTERM or Ctrl-C,

@@ -2,6 +2,7 @@
 //! One trait, two backends (PostgreSQL, embedded SQLite) sharing their SQL text.
 
 mod error;
+mod maintenance_lock;
 mod model;
 mod paging;
 mod postgres;
@@ -16,6 +17,7 @@ use async_trait::async_trait;
 use futures::stream::BoxStream;
 
 pub use error::StoreError;
+pub use maintenance_lock::MaintenanceLock;
 pub use model::*;
 
 /// A shared handle to whichever backend the process runs on.
@@ -356,6 +358,9 @@ pub trait Store: Send + Sync + 'static {
     ) -> BoxStream<'static, StoreResult<SyncMember>>;
     /// Drops tombstones changed before `before` (epoch seconds) and raises the floor.
     async fn prune_changes(&self, context: ContextId, before: i64) -> StoreResult<u64>;
+    /// The lock of periodic maintenance, if no other process holds it (PostgreSQL: an
+    /// advisory lock on a connection of its own; SQLite: always).
+    async fn try_maintenance_lock(&self) -> StoreResult<Option<MaintenanceLock>>;
 }
 
 /// How many database connections the process keeps and how long a request waits for one.

@@ -48,6 +48,12 @@ impl PgStore {
             .await?;
         Ok(PgStore { pool })
     }
+
+    /// The maintenance lock on a connection made for it, outside the pool.
+    async fn maintenance_lock(&self) -> StoreResult<Option<MaintenanceLock>> {
+        let session = self.pool.connect_options().connect().await?;
+        Ok(MaintenanceLock::try_advisory(session).await?)
+    }
 }
 
 impl_sql_store!(PgStore, Postgres, Backend::Postgres, MIGRATOR);

@@ -1963,6 +1963,10 @@ macro_rules! impl_sql_store {
                     .collect()
             }
 
+            async fn try_maintenance_lock(&self) -> StoreResult<Option<MaintenanceLock>> {
+                self.maintenance_lock().await
+            }
+
             async fn prune_changes(&self, context: ContextId, before: i64) -> StoreResult<u64> {
                 let mut tx = self.pool.begin().await?;
                 let floor = Self::lock_context(&mut tx, context).await?;
