@@ -10,6 +10,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::{header, HeaderValue, Method, StatusCode};
 
+use super::access_log::AccessUser;
 use super::error::DavError;
 use super::server::peer_address;
 use super::AppState;
@@ -49,6 +50,9 @@ pub(super) async fn require_user(
         .await
     {
         Ok(user) => {
+            if let Some(line) = request.extensions().get::<AccessUser>() {
+                line.set(&user.user.login);
+            }
             request.extensions_mut().insert(user);
             next.run(request).await
         }
