@@ -5,6 +5,7 @@ pub mod access;
 pub mod auth;
 pub mod caldav;
 pub mod carddav;
+pub mod change_pruning;
 pub mod cli;
 pub mod clients;
 pub mod config;

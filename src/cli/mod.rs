@@ -4,6 +4,7 @@
 
 mod admin;
 mod app_passwords;
+mod database_wait;
 mod discovery;
 mod serve;
 

@@ -6,6 +6,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 
 use crate::auth::tokens::TokenSettings;
+use crate::change_pruning::{self, PruneSchedule};
 use crate::config::{props, ServerConfig};
 use crate::demo::{ensure_demo, DemoOutcome, DEMO_CONTEXT, DEMO_USERS};
 use crate::http::{build_app, server, AppState, Lifecycle};
@@ -20,15 +21,20 @@ pub async fn open_store(config: &ServerConfig) -> anyhow::Result<DynStore> {
     let pool = Limits::from_config(config).database.pool();
     let store = store::open_with(url.as_deref(), &data_dir, &pool)
         .await
-        .with_context(|| match &url {
-            Some(_) => {
-                "cannot open the database named by davgate.databaseUrl / DAVGATE_DATABASE_URL"
-                    .to_string()
-            }
-            None => format!("cannot open the embedded store in {}", data_dir.display()),
-        })?;
+        .with_context(|| cannot_open(config))?;
     store.migrate().await.context("applying migrations")?;
     Ok(store)
+}
+
+pub(super) fn cannot_open(config: &ServerConfig) -> String {
+    match config.get::<props::DatabaseUrl>() {
+        Some(_) => "cannot open the database named by davgate.databaseUrl / DAVGATE_DATABASE_URL"
+            .to_string(),
+        None => format!(
+            "cannot open the embedded store in {}",
+            config.get::<props::DataDir>().display()
+        ),
+    }
 }
 
 pub async fn serve(config: ServerConfig, demo: bool) -> anyhow::Result<()> {
@@ -43,12 +49,13 @@ async fn run(
     demo: bool,
     telemetry: &telemetry::Telemetry,
 ) -> anyhow::Result<()> {
-    let store = open_store(&config).await?;
+    let store = super::database_wait::open_store_waiting(&config).await?;
     if config.get::<props::RedisUrl>().is_some() {
         tracing::info!(
             "redis configured: failed-login counts and the login cache are shared by replicas"
         );
     }
+    let pruning = change_pruning::spawn(store.clone(), prune_schedule(&config));
     let listen = config.get::<props::Listen>();
     let drain_delay = Duration::from_secs(config.get::<props::ShutdownDelaySeconds>().into());
     let state = AppState::new(store.clone(), config);
@@ -120,8 +127,21 @@ async fn run(
     )
     .await
     .context("server failed")?;
+    if let Some(pruning) = pruning {
+        pruning.abort();
+    }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// `davgate.syncTokenRetentionDays` and `davgate.syncTokenPruneIntervalMinutes`.
+fn prune_schedule(config: &ServerConfig) -> PruneSchedule {
+    let days = config.get::<props::SyncTokenRetentionDays>();
+    let minutes = config.get::<props::SyncTokenPruneIntervalMinutes>();
+    PruneSchedule {
+        retention: Duration::from_secs(u64::from(days) * 86_400),
+        interval: (minutes > 0).then(|| Duration::from_secs(u64::from(minutes) * 60)),
+    }
 }
 
 /// Resolves when the server should stop accepting connections: after SIGTERM or Ctrl-C,

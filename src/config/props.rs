@@ -520,6 +520,16 @@ properties! {
         env: Some("DAVGATE_SYNC_TOKEN_RETENTION_DAYS"),
         doc: "Days deletions are remembered for sync; older sync tokens force a full resync.",
     }
+    SyncTokenPruneIntervalMinutes {
+        name: "davgate.syncTokenPruneIntervalMinutes",
+        value: u32,
+        parse: values::parse_u32,
+        kind: Kind::Integer,
+        default: "60",
+        cascade: false,
+        env: Some("DAVGATE_SYNC_TOKEN_PRUNE_INTERVAL_MINUTES"),
+        doc: "Minutes between two rounds of dropping deletions older than davgate.syncTokenRetentionDays (one replica at a time on a shared PostgreSQL); 0 never drops them.",
+    }
     OtlpEndpoint {
         name: "davgate.otlpEndpoint",
         value: Option<String>,
@@ -539,6 +549,16 @@ properties! {
         cascade: false,
         env: Some("DAVGATE_ACCESS_LOG"),
         doc: "Write one access log line per request (health probes only at debug level).",
+    }
+    AccessLogFormat {
+        name: "davgate.accessLogFormat",
+        value: values::AccessLogFormat,
+        parse: values::parse_access_log_format,
+        kind: Kind::Choice(&["log", "combined"]),
+        default: "log",
+        cascade: false,
+        env: Some("DAVGATE_ACCESS_LOG_FORMAT"),
+        doc: "Format of the access log lines: log (a log line like the others, text or JSON as davgate.logFormat says) or combined (Apache's combined log format, one plain line per request on stdout).",
     }
     RequestIdHeader {
         name: "davgate.requestIdHeader",

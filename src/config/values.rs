@@ -282,6 +282,26 @@ pub fn parse_log_format(raw: &str) -> Result<LogFormat, ValueError> {
     one_of(raw, &[("text", LogFormat::Text), ("json", LogFormat::Json)])
 }
 
+/// How access log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccessLogFormat {
+    /// A log event like any other, in the format `davgate.logFormat` chooses.
+    Log,
+    /// Apache's combined log format: one plain line per request on stdout.
+    Combined,
+}
+
+/// Parses `log` or `combined`.
+pub fn parse_access_log_format(raw: &str) -> Result<AccessLogFormat, ValueError> {
+    one_of(
+        raw,
+        &[
+            ("log", AccessLogFormat::Log),
+            ("combined", AccessLogFormat::Combined),
+        ],
+    )
+}
+
 /// An `http://` or `https://` URL, or the empty string for "not set".
 pub fn parse_optional_http_url(raw: &str) -> Result<Option<String>, ValueError> {
     let Some(url) = parse_optional_text(raw)? else {

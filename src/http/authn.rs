@@ -12,6 +12,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::{header, HeaderValue, Method, StatusCode};
 
+use super::access_log::AccessUser;
 use super::error::DavError;
 use super::login_methods::{self, bearer_token, token_login};
 use super::server::peer_address;
@@ -68,6 +69,9 @@ pub(super) async fn require_user(
     };
     match login_methods::permitted(&state, &user).await {
         Ok(view) => {
+            if let Some(line) = request.extensions().get::<AccessUser>() {
+                line.set(&user.user.login);
+            }
             request.extensions_mut().insert(user);
             request.extensions_mut().insert(view);
             next.run(request).await

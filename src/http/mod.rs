@@ -1,6 +1,7 @@
 //! The axum router: DAV endpoints under the configured prefix, `/.well-known/*` and
 //! health at the root, and the whole middleware stack in one visible place.
 
+mod access_log;
 mod address_books;
 mod authn;
 mod body_parsing;
@@ -89,6 +90,7 @@ pub struct AppState {
 pub struct Observability {
     pub request_id_header: HeaderName,
     pub access_log: bool,
+    pub access_log_format: crate::config::values::AccessLogFormat,
 }
 
 /// Whether the process is shutting down; shared by the signal handler and readiness.
@@ -133,6 +135,7 @@ impl AppState {
             observability: Observability {
                 request_id_header: config.get::<props::RequestIdHeader>(),
                 access_log: config.get::<props::AccessLog>(),
+                access_log_format: config.get::<props::AccessLogFormat>(),
             },
             lifecycle: Lifecycle::default(),
             limits: Arc::new(limits),

@@ -8,6 +8,8 @@
 //! (only a debug line): an orchestrator polling every few seconds would drown the rest.
 //! A request whose client went away before its answer (the server then drops the
 //! request's work) gets its access line too, with status 499 (client closed request).
+//! With `davgate.accessLogFormat: combined` the access line is Apache's combined log
+//! format instead (`access_log`), written to stdout rather than as a log event.
 
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
@@ -21,8 +23,11 @@ use tracing::field::Empty;
 use tracing::Instrument as _;
 use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
+use super::access_log::{AccessUser, CombinedRequest};
+use super::server::peer_address;
 use super::AppState;
 use crate::clients::user_agent;
+use crate::config::values::AccessLogFormat;
 
 /// Where a handler says which kind of DAV resource the request named; the middleware
 /// puts an empty one into the request's extensions.
@@ -87,6 +92,17 @@ pub(super) async fn observe(
 
     let resource = ResourceKind::default();
     request.extensions_mut().insert(resource.clone());
+    let combined = match state.observability.access_log_format {
+        AccessLogFormat::Combined if state.observability.access_log => {
+            let user = AccessUser::default();
+            request.extensions_mut().insert(user.clone());
+            let client = state
+                .logins
+                .client_address(peer_address(&request), request.headers());
+            Some(Arc::new(CombinedRequest::of(&request, client, user)))
+        }
+        _ => None,
+    };
     let abandoned = Abandoned {
         line: Some(AccessLine {
             method: method.clone(),
@@ -97,6 +113,7 @@ pub(super) async fn observe(
             area,
             started,
             span: span.clone(),
+            combined: combined.clone(),
         }),
         enabled: state.observability.access_log,
     };
@@ -117,7 +134,14 @@ pub(super) async fn observe(
     if status >= 500 {
         span.record("otel.status_code", "ERROR");
     }
-    if state.observability.access_log {
+    if let Some(combined) = combined {
+        let bytes = response
+            .headers()
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok());
+        combined.write(status, bytes);
+    } else if state.observability.access_log {
         tracing::info!(target: ACCESS_TARGET, %method, %path, status,
             duration_ms = (duration_ms * 10.0).round() / 10.0, resource = %kind,
             client = %client, request_id = %request_id, "request");
@@ -139,6 +163,8 @@ struct AccessLine {
     area: &'static str,
     started: Instant,
     span: tracing::Span,
+    /// Set when access lines are in the combined format.
+    combined: Option<Arc<CombinedRequest>>,
 }
 
 /// Writes the access line of a request dropped before its answer: the server drops a
@@ -166,7 +192,9 @@ impl Drop for Abandoned {
         line.span
             .record("http.response.status_code", i64::from(status));
         line.span.record("duration_ms", duration_ms);
-        if self.enabled {
+        if let Some(combined) = &line.combined {
+            combined.write(status, None);
+        } else if self.enabled {
             let (method, path, client, request_id) =
                 (&line.method, &line.path, &line.client, &line.request_id);
             tracing::info!(target: ACCESS_TARGET, %method, %path, status,

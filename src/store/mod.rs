@@ -16,6 +16,7 @@ mod changes;
 mod contexts;
 mod error;
 mod folders;
+mod maintenance_lock;
 mod model;
 mod objects;
 mod paging;
@@ -36,6 +37,7 @@ pub use changes::ChangeLog;
 pub use contexts::ContextStore;
 pub use error::StoreError;
 pub use folders::FolderStore;
+pub use maintenance_lock::MaintenanceLock;
 pub use model::*;
 pub use objects::ObjectStore;
 pub use properties::PropertyStore;
@@ -80,6 +82,9 @@ pub trait Store:
     async fn migrate(&self) -> StoreResult<()>;
     /// Whether the database answers (readiness).
     async fn ping(&self) -> StoreResult<()>;
+    /// The lock of periodic maintenance, if no other process holds it (PostgreSQL: an
+    /// advisory lock on a connection of its own; SQLite: always).
+    async fn try_maintenance_lock(&self) -> StoreResult<Option<MaintenanceLock>>;
 }
 
 /// How many database connections the process keeps and how long a request waits for one.

@@ -254,14 +254,15 @@ macro_rules! impl_paged_listings {
                         let mut args = vec![Arg::Int(context), Arg::Int(folder), Arg::Int(after), Arg::Int(until)];
                         let conditions = member_filter_sql(&filter, &mut args);
                         let sql = if since == 0 {
+                            // The members alone, by the sequence each row keeps (the
+                            // (context, folder, change_seq) index): no join, so no plan
+                            // that depends on the planner's statistics.
                             format!(
-                                "SELECT c.folder_id, c.resource_name, c.seq, FALSE AS deleted, {SYNC_MEMBER_COLUMNS}, \
-                                 o.user_id AS creator \
-                                 FROM changes c JOIN objects o ON o.context_id = c.context_id \
-                                 AND o.folder_id = c.folder_id AND o.resource_name = c.resource_name \
-                                 WHERE c.context_id = $1 AND c.folder_id = $2 AND c.seq > $3 AND c.seq <= $4 \
-                                 AND c.resource_name <> ''{conditions} \
-                                 ORDER BY c.seq LIMIT {ROWS_PER_PAGE}"
+                                "SELECT o.folder_id, o.resource_name, o.change_seq AS seq, FALSE AS deleted, \
+                                 {SYNC_MEMBER_COLUMNS}, o.user_id AS creator FROM objects o \
+                                 WHERE o.context_id = $1 AND o.folder_id = $2 AND o.change_seq > $3 \
+                                 AND o.change_seq <= $4{conditions} \
+                                 ORDER BY o.change_seq LIMIT {ROWS_PER_PAGE}"
                             )
                         } else {
                             // A logged member without a row is a tombstone, whatever its flag says.
@@ -287,7 +288,7 @@ macro_rules! impl_paged_listings {
             }
 
             /// The live members of one folder whose change was never logged (written
-            /// before the change log existed), by name, as sequence 0.
+            /// before the change log existed: `change_seq` 0), by name, as sequence 0.
             fn unlogged_of(
                 pool: sqlx::Pool<$db>,
                 context: ContextId,
@@ -301,9 +302,7 @@ macro_rules! impl_paged_listings {
                         let sql = format!(
                             "SELECT o.folder_id, o.resource_name, CAST(0 AS BIGINT) AS seq, FALSE AS deleted, \
                              {SYNC_MEMBER_COLUMNS}, o.user_id AS creator FROM objects o WHERE {conditions} \
-                             AND NOT EXISTS (SELECT 1 FROM changes c WHERE c.context_id = o.context_id \
-                             AND c.folder_id = o.folder_id AND c.resource_name = o.resource_name) \
-                             ORDER BY o.resource_name LIMIT {ROWS_PER_PAGE}"
+                             AND o.change_seq = 0 ORDER BY o.resource_name LIMIT {ROWS_PER_PAGE}"
                         );
                         let rows = fetch_rows(&pool, &sql, args, sync_member_from).await?;
                         let next = (rows.len() == ROWS_PER_PAGE)

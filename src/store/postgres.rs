@@ -1,6 +1,9 @@
 //! The PostgreSQL backend: the production store, shared with other groupware writers.
 
-use sqlx::postgres::{PgPool, PgPoolOptions, Postgres};
+use std::str::FromStr;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, Postgres};
+use sqlx::{ConnectOptions, Connection};
 
 use super::sql::{
     impl_app_passwords, impl_change_log, impl_context_store, impl_folder_store, impl_object_store,
@@ -10,18 +13,49 @@ use super::*;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// How long the first connection at start may take before the server counts as
+/// unreachable (a host that drops packets would otherwise hold it for minutes).
+const FIRST_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
 pub struct PgStore {
     pool: PgPool,
 }
 
 impl PgStore {
+    /// Connects once on its own before the pool is made, so that a server that is not
+    /// there, rejects the credentials or has no such database fails with that cause
+    /// (the pool would retry a refused connection until its acquire timeout and report
+    /// only that it timed out).
     pub async fn connect(url: &str, settings: &PoolSettings) -> StoreResult<PgStore> {
+        let options = PgConnectOptions::from_str(url)?;
+        match tokio::time::timeout(FIRST_CONNECT_TIMEOUT, options.connect()).await {
+            Ok(Ok(conn)) => {
+                let _ = conn.close().await;
+            }
+            Ok(Err(err)) => return Err(err.into()),
+            Err(_) => {
+                return Err(StoreError::Unavailable(sqlx::Error::Io(
+                    std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        format!(
+                            "no connection to the database server within {FIRST_CONNECT_TIMEOUT:?}"
+                        ),
+                    ),
+                )))
+            }
+        }
         let pool = PgPoolOptions::new()
             .max_connections(settings.max_connections.max(1))
             .acquire_timeout(settings.acquire_timeout)
-            .connect(url)
+            .connect_with(options)
             .await?;
         Ok(PgStore { pool })
+    }
+
+    /// The maintenance lock on a connection made for it, outside the pool.
+    async fn maintenance_lock(&self) -> StoreResult<Option<MaintenanceLock>> {
+        let session = self.pool.connect_options().connect().await?;
+        Ok(MaintenanceLock::try_advisory(session).await?)
     }
 }
 

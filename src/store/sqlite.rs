@@ -46,6 +46,11 @@ impl SqliteStore {
             .await?;
         Ok(SqliteStore { pool })
     }
+
+    /// One process owns the file: the lock is always had.
+    async fn maintenance_lock(&self) -> StoreResult<Option<MaintenanceLock>> {
+        Ok(Some(MaintenanceLock::unshared()))
+    }
 }
 
 impl_sql_store!(SqliteStore, Sqlite, Backend::Sqlite, MIGRATOR);

@@ -9,6 +9,8 @@ pub mod caldav;
 pub mod carddav;
 pub mod client;
 pub mod http;
+pub mod pg_server;
+pub mod process;
 pub mod tls;
 
 use davgate::store::{self, DynStore};

@@ -101,6 +101,10 @@ macro_rules! impl_sql_store {
                 sqlx::query("SELECT 1").execute(&self.pool).await?;
                 Ok(())
             }
+
+            async fn try_maintenance_lock(&self) -> StoreResult<Option<MaintenanceLock>> {
+                self.maintenance_lock().await
+            }
         }
     };
 }
