@@ -182,15 +182,21 @@ macro_rules! impl_paged_listings {
                     let (pool, filter) = (pool.clone(), filter.clone());
                     async move {
                         let (conditions, args) = Self::members_after(context, folder, &filter, after);
+                        // The page's names are picked once (a materialized CTE), then their
+                        // rows are read by primary key: no plan, with planner statistics or
+                        // without (right after a bulk import), evaluates the picking again
+                        // per row of the folder.
                         let sql = format!(
-                            "SELECT {OBJECT_COLUMNS} FROM objects WHERE context_id = $1 AND folder_id = $2 \
-                             AND resource_name IN (SELECT name FROM (\
+                            "WITH page AS MATERIALIZED (SELECT name FROM (\
                                SELECT name, size, SUM(size) OVER (ORDER BY name ROWS UNBOUNDED PRECEDING) AS upto \
                                FROM (SELECT o.resource_name AS name, CAST(LENGTH(o.data) AS BIGINT) AS size \
                                      FROM objects o WHERE {conditions} \
                                      ORDER BY o.resource_name LIMIT {ROWS_PER_PAGE}) AS names\
                              ) AS sized WHERE upto - size < {BYTES_PER_PAGE}) \
-                             ORDER BY resource_name"
+                             SELECT {OBJECT_COLUMNS} FROM page JOIN objects \
+                             ON objects.context_id = $1 AND objects.folder_id = $2 \
+                             AND objects.resource_name = page.name \
+                             ORDER BY objects.resource_name"
                         );
                         let objects = fetch_rows(&pool, &sql, args, object_from).await?;
                         let next = objects.last().map(|o| Some(o.resource_name.clone()));
