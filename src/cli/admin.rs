@@ -1,19 +1,20 @@
-//! Provisioning commands, the way an OX administrator manages contexts, users, groups,
-//! resources, folders and config attributes; each works on either store.
+//! Provisioning commands, the way an OX administrator manages contexts, users, groups
+//! and resources, and the lookups the other commands share (`folders`, `config_attributes`,
+//! `app_passwords`); each works on either store.
 
-use anyhow::{anyhow, bail, Context as _};
+use anyhow::{anyhow, bail};
 use clap::{Args, Subcommand};
 
 use super::serve::open_store;
-use crate::auth::{hash_password, resolve_login};
-use crate::config::{lookup, subject_for, ServerConfig};
+use crate::auth::hash_password;
+use crate::config::ServerConfig;
 use crate::provision::{self, UserSpec};
 use crate::shared_state::{announce_change, Scope};
 use crate::store::*;
 
 /// Tells running servers (through Redis, when configured) to forget what they cached
 /// about `scope`; without Redis they keep it only briefly anyway.
-async fn announce(config: &ServerConfig, scope: Scope) {
+pub(super) async fn announce(config: &ServerConfig, scope: Scope) {
     if announce_change(config, scope).await.is_err() {
         eprintln!(
             "warning: Redis did not answer: servers may use what they cached before this change until it expires (davgate.loginCache.ttlSeconds)"
@@ -165,118 +166,6 @@ pub enum ResourceCommand {
 }
 
 /// Whom a share names.
-#[derive(Debug, Args)]
-#[group(required = true, multiple = false)]
-pub struct Grantee {
-    /// A user, by login.
-    #[arg(long)]
-    user: Option<String>,
-    /// A group, by name.
-    #[arg(long)]
-    group: Option<String>,
-    /// All users of the context.
-    #[arg(long)]
-    all_users: bool,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum FolderCommand {
-    Create {
-        #[command(flatten)]
-        context: ContextArg,
-        /// calendar, tasks or contacts.
-        #[arg(long)]
-        module: String,
-        #[arg(long)]
-        name: String,
-        /// Owner login (gets the administrator permission). Required for private folders.
-        #[arg(long)]
-        owner: Option<String>,
-        /// A public folder (below "Public folders") instead of a private one.
-        #[arg(long)]
-        public: bool,
-        #[arg(long)]
-        parent: Option<i64>,
-        #[arg(long)]
-        color: Option<String>,
-        #[arg(long)]
-        description: Option<String>,
-    },
-    List {
-        #[command(flatten)]
-        context: ContextArg,
-        /// Only folders this user may see.
-        #[arg(long)]
-        user: Option<String>,
-    },
-    Rename {
-        #[command(flatten)]
-        context: ContextArg,
-        id: i64,
-        name: String,
-    },
-    /// Grant a permission level: viewer, reviewer, author, administrator, or the OX
-    /// numbers folder/read/write/delete[/admin] (e.g. 4/2/2/2).
-    Share {
-        #[command(flatten)]
-        context: ContextArg,
-        id: i64,
-        #[command(flatten)]
-        grantee: Grantee,
-        #[arg(long, default_value = "viewer")]
-        level: String,
-    },
-    Unshare {
-        #[command(flatten)]
-        context: ContextArg,
-        id: i64,
-        #[command(flatten)]
-        grantee: Grantee,
-    },
-    Delete {
-        #[command(flatten)]
-        context: ContextArg,
-        id: i64,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-pub enum ConfigCommand {
-    /// Set `config/<property>` on a context, or on a user with --user.
-    Set {
-        property: String,
-        value: String,
-        #[command(flatten)]
-        context: ContextArg,
-        #[arg(long)]
-        user: Option<String>,
-        /// Users of the context cannot override a final context value.
-        #[arg(long = "final")]
-        is_final: bool,
-    },
-    Unset {
-        property: String,
-        #[command(flatten)]
-        context: ContextArg,
-        #[arg(long)]
-        user: Option<String>,
-    },
-    /// List the config attributes of a context or user.
-    List {
-        #[command(flatten)]
-        context: ContextArg,
-        #[arg(long)]
-        user: Option<String>,
-    },
-    /// Print the value a property resolves to and the scope it comes from.
-    Explain {
-        property: String,
-        /// The user to resolve for (login, login@domain or mail); server scope without it.
-        #[arg(long)]
-        user: Option<String>,
-    },
-}
-
 pub(super) async fn find_context(store: &DynStore, text: &str) -> anyhow::Result<Context> {
     let found = match text.parse::<i64>() {
         Ok(id) => store.context(id).await,
@@ -301,7 +190,7 @@ pub(super) async fn find_user(
 }
 
 /// The user named by an optional `--user` flag: a user's attributes, else the context's.
-async fn optional_user(
+pub(super) async fn optional_user(
     store: &DynStore,
     context: &Context,
     login: Option<&str>,
@@ -312,7 +201,11 @@ async fn optional_user(
     }
 }
 
-async fn find_group(store: &DynStore, context: &Context, name: &str) -> anyhow::Result<Group> {
+pub(super) async fn find_group(
+    store: &DynStore,
+    context: &Context,
+    name: &str,
+) -> anyhow::Result<Group> {
     store
         .group_by_name(context.id, name)
         .await?
@@ -577,258 +470,4 @@ pub async fn resource(config: &ServerConfig, cmd: ResourceCommand) -> anyhow::Re
         }
     }
     Ok(())
-}
-
-async fn grantee(
-    store: &DynStore,
-    context: &Context,
-    who: &Grantee,
-) -> anyhow::Result<(i64, bool)> {
-    Ok(match (&who.user, &who.group, who.all_users) {
-        (Some(login), _, _) => (find_user(store, context, login).await?.id, false),
-        (_, Some(name), _) => (find_group(store, context, name).await?.id, true),
-        _ => (ALL_USERS_GROUP, true),
-    })
-}
-
-pub async fn folder(config: &ServerConfig, cmd: FolderCommand) -> anyhow::Result<()> {
-    let store = open_store(config).await?;
-    match cmd {
-        FolderCommand::Create {
-            context,
-            module,
-            name,
-            owner,
-            public,
-            parent,
-            color,
-            description,
-        } => {
-            let c = find_context(&store, &context.context).await?;
-            let module: FolderModule = module.parse().map_err(|e: String| anyhow!(e))?;
-            if module == FolderModule::System {
-                bail!("folders hold calendar, tasks or contacts");
-            }
-            let owner = match owner {
-                Some(login) => Some(find_user(&store, &c, &login).await?),
-                None if public => None,
-                None => bail!("a private folder needs --owner"),
-            };
-            let mut permissions = Vec::new();
-            if let Some(owner) = &owner {
-                permissions.push(Permission::for_role(owner.id, false, Role::Administrator));
-            }
-            let folder = store
-                .create_folder(
-                    c.id,
-                    NewFolder {
-                        parent_id: parent.unwrap_or(if public {
-                            PUBLIC_ROOT
-                        } else {
-                            PRIVATE_ROOT
-                        }),
-                        module,
-                        folder_type: if public {
-                            FolderType::Public
-                        } else {
-                            FolderType::Private
-                        },
-                        owner_id: owner.map(|o| o.id),
-                        name,
-                        color,
-                        description,
-                        sort_order: None,
-                        dav_name: None,
-                        permissions,
-                    },
-                )
-                .await?;
-            println!(
-                "folder {} created: {} ({}, {})",
-                folder.id, folder.name, folder.module, folder.folder_type
-            );
-        }
-        FolderCommand::List { context, user } => {
-            let c = find_context(&store, &context.context).await?;
-            let folders = match user {
-                Some(login) => {
-                    let u = find_user(&store, &c, &login).await?;
-                    store.visible_folders(c.id, u.id).await?
-                }
-                None => store.folders(c.id).await?,
-            };
-            for f in folders {
-                let perms: Vec<String> = f
-                    .permissions
-                    .iter()
-                    .map(|p| {
-                        format!(
-                            "{}{}:{}/{}/{}/{}{}",
-                            if p.is_group { "g" } else { "u" },
-                            p.entity,
-                            p.folder,
-                            p.read,
-                            p.write,
-                            p.delete,
-                            if p.admin { "/admin" } else { "" }
-                        )
-                    })
-                    .collect();
-                println!(
-                    "{}\t{}\t{}\t{}\towner={}\tparent={}\tpermissions={}",
-                    f.id,
-                    f.name,
-                    f.module,
-                    f.folder_type,
-                    f.owner_id.map(|o| o.to_string()).unwrap_or_default(),
-                    f.parent_id,
-                    perms.join(" ")
-                );
-            }
-        }
-        FolderCommand::Rename { context, id, name } => {
-            let c = find_context(&store, &context.context).await?;
-            let f = store
-                .update_folder(
-                    c.id,
-                    id,
-                    FolderUpdate {
-                        name: Some(name),
-                        ..Default::default()
-                    },
-                )
-                .await
-                .with_context(|| format!("folder {id}"))?;
-            println!("folder {} renamed to {}", f.id, f.name);
-        }
-        FolderCommand::Share {
-            context,
-            id,
-            grantee: who,
-            level,
-        } => {
-            let c = find_context(&store, &context.context).await?;
-            store
-                .folder(c.id, id)
-                .await
-                .with_context(|| format!("folder {id}"))?;
-            let (entity, is_group) = grantee(&store, &c, &who).await?;
-            let permission =
-                Permission::parse_level(entity, is_group, &level).map_err(|e| anyhow!(e))?;
-            store.set_permission(c.id, id, permission).await?;
-            println!(
-                "folder {id} shared with {} {entity} as {level}",
-                if is_group { "group" } else { "user" }
-            );
-        }
-        FolderCommand::Unshare {
-            context,
-            id,
-            grantee: who,
-        } => {
-            let c = find_context(&store, &context.context).await?;
-            let (entity, is_group) = grantee(&store, &c, &who).await?;
-            store
-                .remove_permission(c.id, id, entity, is_group)
-                .await
-                .with_context(|| format!("folder {id} has no permission for that entity"))?;
-            println!(
-                "folder {id} no longer shared with {} {entity}",
-                if is_group { "group" } else { "user" }
-            );
-        }
-        FolderCommand::Delete { context, id } => {
-            let c = find_context(&store, &context.context).await?;
-            store
-                .delete_folder(c.id, id)
-                .await
-                .with_context(|| format!("folder {id}"))?;
-            println!("folder {id} deleted");
-        }
-    }
-    Ok(())
-}
-
-pub async fn config(config: &ServerConfig, cmd: ConfigCommand) -> anyhow::Result<()> {
-    let store = open_store(config).await?;
-    match cmd {
-        ConfigCommand::Set {
-            property,
-            value,
-            context,
-            user,
-            is_final,
-        } => {
-            match lookup(&property) {
-                Some(def) => def
-                    .check(&value)
-                    .map_err(|e| anyhow!("{property} = {value:?} is not valid: {}", e.0))?,
-                None => {
-                    eprintln!("note: {property} is not a property davgate knows; storing it anyway")
-                }
-            }
-            let c = find_context(&store, &context.context).await?;
-            let user_id = optional_user(&store, &c, user.as_deref()).await?;
-            let attribute = Attribute {
-                name: format!("config/{property}"),
-                value,
-                is_final,
-            };
-            store.set_attribute(c.id, user_id, &attribute).await?;
-            announce(config, attribute_scope(c.id, user_id)).await;
-            println!(
-                "config/{property} set on {}{}",
-                user.map(|u| format!("user {u} of ")).unwrap_or_default(),
-                format_args!("context {}", c.name)
-            );
-        }
-        ConfigCommand::Unset {
-            property,
-            context,
-            user,
-        } => {
-            let c = find_context(&store, &context.context).await?;
-            let user_id = optional_user(&store, &c, user.as_deref()).await?;
-            store
-                .remove_attribute(c.id, user_id, &format!("config/{property}"))
-                .await
-                .with_context(|| format!("config/{property} is not set there"))?;
-            announce(config, attribute_scope(c.id, user_id)).await;
-            println!("config/{property} removed");
-        }
-        ConfigCommand::List { context, user } => {
-            let c = find_context(&store, &context.context).await?;
-            let user_id = optional_user(&store, &c, user.as_deref()).await?;
-            for a in store.attributes(c.id, user_id).await? {
-                println!(
-                    "{} = {}{}",
-                    a.name,
-                    a.value,
-                    if a.is_final { " (final)" } else { "" }
-                );
-            }
-        }
-        ConfigCommand::Explain { property, user } => {
-            let resolved = match user {
-                Some(login) => {
-                    let u = resolve_login(&store, &login)
-                        .await?
-                        .ok_or_else(|| anyhow!("no user for login {login:?}"))?;
-                    let subject = subject_for(&store, &u).await?;
-                    config.view(&subject).explain(&property)?
-                }
-                None => config.explain(&property)?,
-            };
-            println!("{resolved}");
-        }
-    }
-    Ok(())
-}
-
-/// What an attribute of a context (no user) or of a user touches.
-fn attribute_scope(context: ContextId, user: Option<UserId>) -> Scope {
-    match user {
-        Some(user) => Scope::User(context, user),
-        None => Scope::Context(context),
-    }
 }

@@ -4,8 +4,10 @@
 
 mod admin;
 mod app_passwords;
+mod config_attributes;
 mod database_wait;
 mod discovery;
+mod folders;
 mod serve;
 
 use std::path::PathBuf;
@@ -53,10 +55,10 @@ pub enum Command {
     Resource(admin::ResourceCommand),
     /// Folders: create, rename, share, unshare, delete, list.
     #[command(subcommand)]
-    Folder(admin::FolderCommand),
+    Folder(folders::FolderCommand),
     /// Config attributes on contexts and users, and where a value comes from.
     #[command(subcommand)]
-    Config(admin::ConfigCommand),
+    Config(config_attributes::ConfigCommand),
     /// Print the DNS SRV/TXT records (RFC 6764) that let clients find the DAV root.
     DnsRecords(discovery::DnsRecordsArgs),
     /// Walk CalDAV/CardDAV discovery for an address as a client does, and diagnose it.
@@ -131,8 +133,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User(cmd) => admin::user(&config, cmd).await,
         Command::Group(cmd) => admin::group(&config, cmd).await,
         Command::Resource(cmd) => admin::resource(&config, cmd).await,
-        Command::Folder(cmd) => admin::folder(&config, cmd).await,
-        Command::Config(cmd) => admin::config(&config, cmd).await,
+        Command::Folder(cmd) => folders::folder(&config, cmd).await,
+        Command::Config(cmd) => config_attributes::config(&config, cmd).await,
         Command::DnsRecords(args) => discovery::dns_records(&config, args),
         Command::Discover(_) => unreachable!("discover runs before the configuration is read"),
     }
