@@ -19,6 +19,26 @@ pub enum AttemptKey {
     LoginAtAddress(String, IpAddr),
 }
 
+impl AttemptKey {
+    /// Feeds the key into `hasher`, each part tagged and length-prefixed so no two keys
+    /// feed the same bytes.
+    pub fn hash_into(&self, hasher: &mut Sha256) {
+        let mut part = |kind: u8, text: &[u8]| {
+            hasher.update([kind]);
+            hasher.update((text.len() as u64).to_be_bytes());
+            hasher.update(text);
+        };
+        match self {
+            AttemptKey::Login(login) => part(b'l', login.as_bytes()),
+            AttemptKey::Address(address) => part(b'a', address.to_string().as_bytes()),
+            AttemptKey::LoginAtAddress(login, address) => {
+                part(b'l', login.as_bytes());
+                part(b'a', address.to_string().as_bytes());
+            }
+        }
+    }
+}
+
 /// The failures counted against a key in its current window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Window {
@@ -88,19 +108,7 @@ impl LocalAttempts {
     fn digest(&self, key: &AttemptKey) -> KeyDigest {
         let mut h = Sha256::new();
         h.update(self.salt);
-        let mut part = |kind: u8, text: &[u8]| {
-            h.update([kind]);
-            h.update((text.len() as u64).to_be_bytes());
-            h.update(text);
-        };
-        match key {
-            AttemptKey::Login(login) => part(b'l', login.as_bytes()),
-            AttemptKey::Address(address) => part(b'a', address.to_string().as_bytes()),
-            AttemptKey::LoginAtAddress(login, address) => {
-                part(b'l', login.as_bytes());
-                part(b'a', address.to_string().as_bytes());
-            }
-        }
+        key.hash_into(&mut h);
         let full: [u8; 32] = h.finalize().into();
         full[..16].try_into().expect("16 of 32 bytes")
     }

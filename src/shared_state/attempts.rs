@@ -42,19 +42,7 @@ impl RedisAttempts {
     /// The Redis key of `key`: `<prefix>attempts:<f|s>:<sha256 hex>`.
     fn redis_key(&self, kind: &str, key: &AttemptKey) -> String {
         let mut h = Sha256::new();
-        let mut part = |tag: u8, text: &[u8]| {
-            h.update([tag]);
-            h.update((text.len() as u64).to_be_bytes());
-            h.update(text);
-        };
-        match key {
-            AttemptKey::Login(login) => part(b'l', login.as_bytes()),
-            AttemptKey::Address(address) => part(b'a', address.to_string().as_bytes()),
-            AttemptKey::LoginAtAddress(login, address) => {
-                part(b'l', login.as_bytes());
-                part(b'a', address.to_string().as_bytes());
-            }
-        }
+        key.hash_into(&mut h);
         self.link
             .key(&format!("attempts:{kind}:{}", hex::encode(h.finalize())))
     }
