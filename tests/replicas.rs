@@ -174,14 +174,19 @@ async fn changes_on_one_replica_are_effective_on_the_other_within_a_second() {
         return;
     };
     let redis = (redis, key_prefix("changes"));
-    let deployment = Deployment::start_with(
+    // Without its subscription a replica would keep what it cached for a minute: a
+    // change can only show within the second through the invalidation.
+    let deployment = Deployment::start_configured(
         &t,
         &DAV_VHOST,
         &[
             ("DAVGATE_REDIS_URL", &redis.0),
             ("DAVGATE_REDIS_KEY_PREFIX", &redis.1),
         ],
+        &[("davgate.loginCache.unsubscribedTtlMillis", "60000")],
     );
+    // The replicas subscribe right after they start listening.
+    tokio::time::sleep(Duration::from_millis(500)).await;
     let config = deployment.config_dir();
     let replicas = &deployment.replicas;
     let alice = "alice@example.com";

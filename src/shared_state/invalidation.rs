@@ -74,11 +74,12 @@ pub async fn announce(link: &RedisLink, scope: &Scope) -> Result<(), RedisDown> 
 /// reconnecting after an outage (at most once a second).
 pub fn spawn_subscriber(link: std::sync::Arc<RedisLink>, cache: Weak<LoginCache>) {
     tokio::spawn(async move {
+        let mut renewed = false;
         loop {
             if cache.strong_count() == 0 {
                 return;
             }
-            match subscribe(&link, &cache).await {
+            match subscribe(&link, &cache, renewed).await {
                 Ok(()) => return,
                 Err(error) => {
                     if let Some(cache) = cache.upgrade() {
@@ -89,13 +90,19 @@ pub fn spawn_subscriber(link: std::sync::Arc<RedisLink>, cache: Weak<LoginCache>
                     link.record(Err(&error));
                 }
             }
+            renewed = true;
             tokio::time::sleep(RETRY_INTERVAL).await;
         }
     });
 }
 
 /// One subscription: returns Ok when the cache is gone, Err when Redis was lost.
-async fn subscribe(link: &RedisLink, cache: &Weak<LoginCache>) -> Result<(), String> {
+/// `renewed`: an earlier subscription was lost or never came up.
+async fn subscribe(
+    link: &RedisLink,
+    cache: &Weak<LoginCache>,
+    renewed: bool,
+) -> Result<(), String> {
     let timeout = link.timeout();
     let mut pubsub = tokio::time::timeout(timeout, link.client().get_async_pubsub())
         .await
@@ -105,6 +112,14 @@ async fn subscribe(link: &RedisLink, cache: &Weak<LoginCache>) -> Result<(), Str
         .await
         .map_err(|_| "no subscription within the timeout".to_owned())?
         .map_err(|e| e.to_string())?;
+    if renewed {
+        // Changes made while Redis was away were announced to nobody, and the shared
+        // entries written before them are still there: a new generation makes every
+        // entry written before this subscription a miss.
+        link.query::<i64>(redis::cmd("INCR").arg(link.key(GENERATION_KEY)).clone())
+            .await
+            .map_err(|_| "redis does not answer".to_owned())?;
+    }
     link.record(Ok(()));
     match cache.upgrade() {
         Some(cache) => cache.set_subscribed(true),

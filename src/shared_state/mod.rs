@@ -61,11 +61,6 @@ impl SharedState {
     pub fn cache(&self) -> &Arc<LoginCache> {
         &self.cache
     }
-
-    /// Whether Redis is configured and answered last time it was asked.
-    pub fn redis_up(&self) -> Option<bool> {
-        self.link.as_ref().map(|l| l.is_up())
-    }
 }
 
 fn link_from_config(config: &ServerConfig) -> Option<Arc<RedisLink>> {

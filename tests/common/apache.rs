@@ -386,7 +386,24 @@ impl Deployment {
 
     /// With `envs` set for every replica.
     pub fn start_with(t: &Target, style: &Style, envs: &[(&str, &str)]) -> Deployment {
+        Deployment::start_configured(t, style, envs, &[])
+    }
+
+    /// With `envs` set for every replica and `properties` added to the style's
+    /// dav.properties.
+    pub fn start_configured(
+        t: &Target,
+        style: &Style,
+        envs: &[(&str, &str)],
+        properties: &[(&str, &str)],
+    ) -> Deployment {
         let config = style_config_dir(style);
+        let path = config.path().join("dav.properties");
+        let mut text = fs::read_to_string(&path).unwrap();
+        for (name, value) in properties {
+            text.push_str(&format!("\n{name}={value}\n"));
+        }
+        fs::write(&path, text).unwrap();
         // One after the other: the first creates the demo data, the others find it.
         let replicas: Vec<Replica> = (0..style.replicas)
             .map(|_| Replica::start(t, config.path(), envs))
