@@ -241,6 +241,15 @@ impl Authenticator {
         }
     }
 
+    /// Credentials that were right but whose login method is off for the user: from
+    /// now on they count as a failed login, and are no longer remembered.
+    pub async fn method_refused(&self, header: Option<&str>, client: Option<IpAddr>) {
+        if let Some(Ok((login, password))) = header.map(parse_basic) {
+            self.remembered.forget(&login, &password);
+            self.throttle.failed(&login, client).await;
+        }
+    }
+
     async fn refuse_if_throttled(
         &self,
         login: &str,

@@ -79,6 +79,12 @@ impl VerifiedCredentials {
         }
     }
 
+    /// Forgets this login and password, whatever they were verified against.
+    pub fn forget(&self, login: &str, password: &str) {
+        let key = self.digest(&[login, password]);
+        self.entries().remove(&key);
+    }
+
     pub fn remember(&self, login: &str, password: &str, stored_hash: &str) {
         let key = self.digest(&[login, password]);
         let hash = self.digest(&[stored_hash]);

@@ -48,15 +48,15 @@ pub(super) async fn require_user(
         .as_deref()
         .filter(|_| state.tokens.is_some())
         .and_then(bearer_token);
+    let client = state
+        .logins
+        .client_address(peer_address(&request), request.headers());
     let user = match token {
         Some(token) => match token_login(&state, token).await {
             Ok(user) => user,
             Err(refused) => return login_methods::refused(refused),
         },
         None => {
-            let client = state
-                .logins
-                .client_address(peer_address(&request), request.headers());
             match state
                 .logins
                 .authenticate(&state.store, credentials.as_deref(), client)
@@ -79,7 +79,15 @@ pub(super) async fn require_user(
         Err(DavError::Unauthorized) if user.method == LoginMethod::Token => {
             login_methods::refused(login_methods::Refused::Token)
         }
-        Err(DavError::Unauthorized) => login_methods::unauthorized(&state),
+        Err(DavError::Unauthorized) => {
+            // A right password for a method that is off counts as a wrong one, and is
+            // not remembered: neither the throttle nor the answer's speed tells it apart.
+            state
+                .logins
+                .method_refused(credentials.as_deref(), client)
+                .await;
+            login_methods::unauthorized(&state)
+        }
         Err(err) => err.into_response(),
     }
 }

@@ -228,12 +228,20 @@ fn too_large() -> KeysError {
     ))
 }
 
+/// The keys a token of `algorithm` naming `kid` may be checked against. A token naming
+/// no key is checked only when one key of its algorithm is there: trying every key of a
+/// large set would let any client buy that many signature checks with one request.
 fn matching(keys: &[VerifyingKey], kid: Option<&str>, algorithm: Algorithm) -> Vec<VerifyingKey> {
-    keys.iter()
+    let found: Vec<VerifyingKey> = keys
+        .iter()
         .filter(|key| key.algorithm == algorithm)
         .filter(|key| kid.is_none() || key.kid.as_deref() == kid)
         .cloned()
-        .collect()
+        .collect();
+    if kid.is_none() && found.len() > 1 {
+        return Vec::new();
+    }
+    found
 }
 
 /// The `max-age` of a Cache-Control value, if it names one.
