@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use crate::store::{now_epoch, DynStore, StoreResult};
+use crate::store::{now_epoch, DynStore, StoreError, StoreResult};
 
 /// What one round of pruning did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,10 +48,23 @@ pub async fn prune_once(store: &DynStore, before: i64) -> StoreResult<PruneRun> 
 
 async fn prune_contexts(store: &DynStore, before: i64) -> StoreResult<u64> {
     let mut tombstones = 0;
+    // One context that fails (deleted meanwhile, say) does not keep the others from
+    // being pruned; the first error is reported once all were tried.
+    let mut failed = None;
     for context in store.contexts().await? {
-        tombstones += store.prune_changes(context.id, before).await?;
+        match store.prune_changes(context.id, before).await {
+            Ok(pruned) => tombstones += pruned,
+            Err(StoreError::NotFound) => {}
+            Err(err) => {
+                tracing::warn!(context = context.id, error = %err, "pruning the change log failed");
+                failed.get_or_insert(err);
+            }
+        }
     }
-    Ok(tombstones)
+    match failed {
+        Some(err) => Err(err),
+        None => Ok(tombstones),
+    }
 }
 
 /// Runs `prune_once` every `schedule.interval` for as long as the process serves (the

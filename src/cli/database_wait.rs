@@ -34,7 +34,9 @@ pub(super) async fn open_store_waiting(config: &ServerConfig) -> anyhow::Result<
     let store = loop {
         match store::open_with(url.as_deref(), &data_dir, &pool).await {
             Ok(store) => break store,
-            Err(StoreError::Unavailable(err)) => {
+            // Only a database server can come: an SQLite file that cannot be opened
+            // (permissions, a read-only disk) stays so, and is reported at once.
+            Err(StoreError::Unavailable(err)) if is_server(url.as_deref()) => {
                 tracing::warn!(
                     attempt,
                     retry_in = ?pause,
@@ -54,6 +56,11 @@ pub(super) async fn open_store_waiting(config: &ServerConfig) -> anyhow::Result<
     }
     store.migrate().await.context("applying migrations")?;
     Ok(store)
+}
+
+/// Whether `url` names a database server (PostgreSQL), not an SQLite file.
+fn is_server(url: Option<&str>) -> bool {
+    url.is_some_and(|url| url.starts_with("postgres:") || url.starts_with("postgresql:"))
 }
 
 /// What an operator has to look at, in a few words, for a failure to reach the database.
