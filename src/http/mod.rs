@@ -83,6 +83,9 @@ pub struct AppState {
     pub outage: Arc<StoreOutage>,
     /// What replicas share through Redis, and the cache of what logging in loads.
     pub shared: Arc<SharedState>,
+    /// The SMTP relay for iTIP messages to attendees outside the context (iMIP); None
+    /// when none is configured.
+    pub mail: Option<Arc<crate::scheduling::imip::MailRelay>>,
 }
 
 /// How requests are logged and traced.
@@ -142,6 +145,7 @@ impl AppState {
             body_parsers,
             outage: Arc::default(),
             shared,
+            mail: crate::scheduling::imip::MailRelay::from_config(&config).map(Arc::new),
             config,
         }
     }

@@ -102,6 +102,11 @@ pub struct Resource {
     pub display_name: String,
     pub mail: String,
     pub kind: ResourceKind,
+    /// Whether the resource accepts an invitation by itself when it is free (and
+    /// declines when it is busy); otherwise its bookings wait for its administrator.
+    pub auto_accept: bool,
+    /// The calendar folder holding the resource's bookings; None until the first one.
+    pub calendar_folder: Option<FolderId>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,6 +123,8 @@ pub enum FolderModule {
     Tasks,
     /// The private and public roots: containers only.
     System,
+    /// A user's scheduling inbox (RFC 6638): the iTIP messages the user received.
+    ScheduleInbox,
 }
 
 /// Where a folder lives. A private folder seen by anyone but its owner is "shared".
@@ -440,7 +447,7 @@ macro_rules! text_enum {
     };
 }
 
-text_enum!(FolderModule { Calendar = "calendar", Contacts = "contacts", Tasks = "tasks", System = "system" });
+text_enum!(FolderModule { Calendar = "calendar", Contacts = "contacts", Tasks = "tasks", System = "system", ScheduleInbox = "schedule-inbox" });
 text_enum!(FolderType { Private = "private", Public = "public" });
 text_enum!(ResourceKind { Room = "room", Equipment = "equipment" });
 

@@ -55,4 +55,19 @@ pub trait UserStore: Send + Sync {
         kind: ResourceKind,
     ) -> StoreResult<Resource>;
     async fn resources(&self, context: ContextId) -> StoreResult<Vec<Resource>>;
+    /// Records `folder` as the resource's booking calendar unless it has one already;
+    /// gives the folder that is recorded afterwards (the earlier one, if any).
+    async fn set_resource_calendar(
+        &self,
+        context: ContextId,
+        resource: i64,
+        folder: FolderId,
+    ) -> StoreResult<FolderId>;
+    /// Whether the resource accepts invitations by itself.
+    async fn set_resource_auto_accept(
+        &self,
+        context: ContextId,
+        resource: i64,
+        auto_accept: bool,
+    ) -> StoreResult<()>;
 }

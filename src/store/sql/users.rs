@@ -437,12 +437,15 @@ macro_rules! impl_user_store {
                     display_name: display_name.to_string(),
                     mail: mail.to_string(),
                     kind,
+                    auto_accept: true,
+                    calendar_folder: None,
                 })
             }
 
             async fn resources(&self, context: ContextId) -> StoreResult<Vec<Resource>> {
                 let rows = sqlx::query(
-                    "SELECT id, name, display_name, mail, kind FROM resources WHERE context_id = $1 ORDER BY id",
+                    "SELECT id, name, display_name, mail, kind, auto_accept, calendar_folder FROM resources \
+                     WHERE context_id = $1 ORDER BY id",
                 )
                 .bind(context)
                 .fetch_all(&self.pool)
@@ -456,9 +459,56 @@ macro_rules! impl_user_store {
                             display_name: row.try_get("display_name")?,
                             mail: row.try_get("mail")?,
                             kind: parse_text(row.try_get("kind")?)?,
+                            auto_accept: row.try_get("auto_accept")?,
+                            calendar_folder: row.try_get("calendar_folder")?,
                         })
                     })
                     .collect()
+            }
+
+            async fn set_resource_calendar(
+                &self,
+                context: ContextId,
+                resource: i64,
+                folder: FolderId,
+            ) -> StoreResult<FolderId> {
+                sqlx::query(
+                    "UPDATE resources SET calendar_folder = $3 \
+                     WHERE context_id = $1 AND id = $2 AND calendar_folder IS NULL",
+                )
+                .bind(context)
+                .bind(resource)
+                .bind(folder)
+                .execute(&self.pool)
+                .await?;
+                let recorded: Option<Option<FolderId>> = sqlx::query_scalar(
+                    "SELECT calendar_folder FROM resources WHERE context_id = $1 AND id = $2",
+                )
+                .bind(context)
+                .bind(resource)
+                .fetch_optional(&self.pool)
+                .await?;
+                recorded.flatten().ok_or(StoreError::NotFound)
+            }
+
+            async fn set_resource_auto_accept(
+                &self,
+                context: ContextId,
+                resource: i64,
+                auto_accept: bool,
+            ) -> StoreResult<()> {
+                let done = sqlx::query(
+                    "UPDATE resources SET auto_accept = $3 WHERE context_id = $1 AND id = $2",
+                )
+                .bind(context)
+                .bind(resource)
+                .bind(auto_accept)
+                .execute(&self.pool)
+                .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                Ok(())
             }
         }
     };
