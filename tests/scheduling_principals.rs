@@ -1,14 +1,15 @@
 //! Principals ready for scheduling (RFC 6638 2.4 and Apple's calendarserver extensions),
 //! on SQLite and PostgreSQL: what a user's own principal and another user's show, the
-//! principals of rooms, equipment and groups, who may resolve them, Apple's
-//! calendarserver-principal-search, and the scheduling classes in OPTIONS.
+//! principals of rooms, equipment and groups, who may resolve them, the scheduling
+//! classes in OPTIONS, and the demo's partners. The searches are in
+//! `calendarserver_search.rs`.
 
 mod common;
 
 use common::caldav::{default_folder, LAYOUT};
 use common::http::*;
-use davgate::provision::create_user;
-use davgate::store::{DynStore, FolderModule, Group, Resource, ResourceKind, User, UserUpdate};
+use common::principals::{partners, text};
+use davgate::store::{FolderModule, ResourceKind};
 use http::StatusCode;
 
 const PRINCIPAL_PROPS: &str = r#"<D:propfind xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav" xmlns:CS="http://calendarserver.org/ns/"><D:prop>
@@ -17,78 +18,6 @@ const PRINCIPAL_PROPS: &str = r#"<D:propfind xmlns:D="DAV:" xmlns:C="urn:ietf:pa
 <C:schedule-default-calendar-URL/><C:schedule-default-tasks-URL/><D:group-membership/>
 <D:group-member-set/><CS:email-address-set/>
 </D:prop></D:propfind>"#;
-
-/// What the tests schedule with: the group `team` (alice, bob and the disabled carol),
-/// a room and a projector.
-struct Partners {
-    team: Group,
-    room: Resource,
-    projector: Resource,
-    carol: User,
-}
-
-async fn partners(site: &Site) -> Partners {
-    let store = &site.store;
-    let ctx = site.alice.context_id;
-    let carol = create_user(
-        store,
-        ctx,
-        user_spec(
-            "carol",
-            "carol@example.com",
-            &[],
-            "Carol Clark",
-            "c-Secret-3",
-        ),
-    )
-    .await
-    .unwrap();
-    let team = store
-        .create_group(ctx, "team", "Team", &[site.alice.id, site.bob.id, carol.id])
-        .await
-        .unwrap();
-    disable(store, &carol).await;
-    let room = store
-        .create_resource(
-            ctx,
-            "room1",
-            "Room 1",
-            "room1@example.com",
-            ResourceKind::Room,
-        )
-        .await
-        .unwrap();
-    let projector = store
-        .create_resource(
-            ctx,
-            "projector",
-            "Projector",
-            "projector@example.com",
-            ResourceKind::Equipment,
-        )
-        .await
-        .unwrap();
-    Partners {
-        team,
-        room,
-        projector,
-        carol,
-    }
-}
-
-async fn disable(store: &DynStore, user: &User) {
-    store
-        .update_user(
-            user.context_id,
-            user.id,
-            UserUpdate {
-                enabled: Some(false),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-}
 
 async fn propfind(site: &Site, login: (&str, &str), path: &str, depth: &str) -> Answer {
     send(
@@ -111,10 +40,6 @@ async fn principal(site: &Site, path: &str) -> DavResponse {
         String::from_utf8_lossy(&answer.body)
     );
     answer.multistatus().remove(0)
-}
-
-fn text(response: &DavResponse, ns: &str, local: &str) -> String {
-    response.found(ns, local).text.trim().to_string()
 }
 
 fn is_principal(response: &DavResponse) -> bool {
@@ -286,7 +211,6 @@ async fn rooms_equipment_and_groups_are_principals() {
             "{}: carol is disabled",
             db.label
         );
-        let _ = &p.carol;
 
         // The collections list them, and /principals/ lists the collections.
         let listed = |answer: Answer| -> Vec<String> {
@@ -345,243 +269,6 @@ async fn another_context_cannot_resolve_them() {
                 db.label
             );
         }
-        let found = cs_search(&site, olga, "/dav/principals/", "", &["example"], None).await;
-        assert!(found.multistatus().is_empty(), "{}", db.label);
-        db.drop_database().await;
-    }
-}
-
-fn cs_body(context: &str, tokens: &[&str], nresults: Option<u32>) -> String {
-    let tokens: String = tokens
-        .iter()
-        .map(|t| format!("<CS:search-token>{t}</CS:search-token>"))
-        .collect();
-    let limit = nresults
-        .map(|n| format!("<CS:limit><CS:nresults>{n}</CS:nresults></CS:limit>"))
-        .unwrap_or_default();
-    format!(
-        r#"<?xml version="1.0"?><CS:calendarserver-principal-search xmlns:CS="http://calendarserver.org/ns/" xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav" {context}>{tokens}{limit}<D:prop><D:displayname/><C:calendar-user-type/><C:calendar-user-address-set/></D:prop></CS:calendarserver-principal-search>"#
-    )
-}
-
-async fn cs_search(
-    site: &Site,
-    login: (&str, &str),
-    path: &str,
-    context: &str,
-    tokens: &[&str],
-    nresults: Option<u32>,
-) -> Answer {
-    send(
-        &site.app,
-        Call::new("REPORT", path)
-            .auth(login.0, login.1)
-            .depth("0")
-            .body(cs_body(context, tokens, nresults)),
-    )
-    .await
-}
-
-/// The display names the search finds on `path`, in the order answered.
-async fn names(site: &Site, path: &str, context: &str, tokens: &[&str]) -> Vec<String> {
-    let answer = cs_search(site, ("alice", ALICE_PASSWORD), path, context, tokens, None).await;
-    assert_eq!(
-        answer.status,
-        StatusCode::MULTI_STATUS,
-        "{}",
-        String::from_utf8_lossy(&answer.body)
-    );
-    answer
-        .multistatus()
-        .iter()
-        .map(|r| text(r, DAV, "displayname"))
-        .collect()
-}
-
-#[tokio::test]
-async fn calendarserver_principal_search_finds_by_tokens_and_context() {
-    for db in common::databases().await {
-        let site = site(&db.store, LAYOUT).await;
-        let p = partners(&site).await;
-        let all = "/dav/principals/";
-        assert_eq!(
-            names(&site, all, "", &["EXAMPLE.COM"]).await,
-            ["Alice Liddell", "Bob Builder", "Room 1", "Projector"],
-            "{}: by mail, any case; carol is disabled",
-            db.label
-        );
-        assert_eq!(names(&site, all, "", &["lidd"]).await, ["Alice Liddell"]);
-        assert_eq!(
-            names(&site, all, "", &["alice.l@"]).await,
-            ["Alice Liddell"],
-            "aliases count"
-        );
-        assert_eq!(
-            names(&site, all, "", &["bob", "builder"]).await,
-            ["Bob Builder"]
-        );
-        assert!(
-            names(&site, all, "", &["alice", "bob"]).await.is_empty(),
-            "every token must match"
-        );
-        assert_eq!(
-            names(&site, all, r#"context="location""#, &["example"]).await,
-            ["Room 1"],
-            "locations are rooms"
-        );
-        assert_eq!(
-            names(&site, all, r#"context="resource""#, &["example"]).await,
-            ["Projector"]
-        );
-        assert_eq!(
-            names(&site, all, r#"context="attendee""#, &["e"]).await,
-            ["Alice Liddell", "Bob Builder", "Projector", "Team"],
-            "attendees: users, equipment, groups"
-        );
-        assert!(
-            names(&site, "/dav/principals/users/", "", &["room"])
-                .await
-                .is_empty(),
-            "a sub-collection searches its own principals"
-        );
-        assert_eq!(
-            names(&site, "/dav/principals/resources/", "", &["1"]).await,
-            ["Room 1"]
-        );
-
-        // The answer is what PROPFIND gives, under the principal's href.
-        let answer = cs_search(&site, ("alice", ALICE_PASSWORD), all, "", &["team"], None).await;
-        let responses = answer.multistatus();
-        assert_eq!(
-            responses[0].href,
-            format!("/dav/principals/groups/{}/", p.team.id)
-        );
-        assert_eq!(text(&responses[0], CALDAV, "calendar-user-type"), "GROUP");
-        db.drop_database().await;
-    }
-}
-
-#[tokio::test]
-async fn calendarserver_principal_search_is_bounded() {
-    for db in common::databases().await {
-        let overrides = [LAYOUT, &[("davgate.limits.maxPrincipalSearchResults", "3")]].concat();
-        let site = site(&db.store, &overrides).await;
-        partners(&site).await;
-        let alice = ("alice", ALICE_PASSWORD);
-        // The client's nresults, below the server's limit.
-        let answer = cs_search(&site, alice, "/dav/principals/", "", &["example"], Some(1)).await;
-        let responses = answer.multistatus();
-        assert_eq!(
-            responses.len(),
-            2,
-            "{}: one principal, then the truncation",
-            db.label
-        );
-        assert_eq!(text(&responses[0], DAV, "displayname"), "Alice Liddell");
-        assert_eq!(responses[1].href, "/dav/principals/");
-        assert_eq!(responses[1].status, Some(507));
-        // The server's limit, below the client's nresults.
-        let answer = cs_search(&site, alice, "/dav/principals/", "", &["example"], Some(50)).await;
-        let responses = answer.multistatus();
-        assert_eq!(responses.len(), 4, "{}", db.label);
-        assert_eq!(responses[3].status, Some(507));
-        // Everything fits: no truncation.
-        let answer = cs_search(&site, alice, "/dav/principals/", "", &["room"], Some(5)).await;
-        assert_eq!(answer.multistatus().len(), 1);
-
-        for refused in [
-            cs_body("", &[], None),
-            cs_body("", &["  "], None),
-            cs_body(r#"context="planet""#, &["a"], None),
-            cs_body("", &vec!["a"; 101], None),
-        ] {
-            let answer = send(
-                &site.app,
-                Call::new("REPORT", "/dav/principals/")
-                    .auth("alice", ALICE_PASSWORD)
-                    .body(refused.clone()),
-            )
-            .await;
-            assert_eq!(
-                answer.status,
-                StatusCode::BAD_REQUEST,
-                "{}: {refused}",
-                db.label
-            );
-            assert!(!answer.body.is_empty(), "the 400 says why");
-        }
-
-        // Advertised on the principal collections, refused elsewhere.
-        let props = send(
-            &site.app,
-            Call::new("PROPFIND", "/dav/principals/resources/")
-                .auth("alice", ALICE_PASSWORD)
-                .depth("0")
-                .body(r#"<D:propfind xmlns:D="DAV:"><D:prop><D:supported-report-set/></D:prop></D:propfind>"#),
-        )
-        .await;
-        let reports = String::from_utf8_lossy(&props.body).to_string();
-        assert!(
-            reports.contains("calendarserver-principal-search"),
-            "{reports}"
-        );
-        let elsewhere = cs_search(&site, alice, "/dav/caldav/", "", &["a"], None).await;
-        assert_eq!(elsewhere.status, StatusCode::FORBIDDEN);
-        db.drop_database().await;
-    }
-}
-
-#[tokio::test]
-async fn principal_property_search_finds_resources_and_groups() {
-    for db in common::databases().await {
-        let site = site(&db.store, LAYOUT).await;
-        partners(&site).await;
-        let body = |prop: &str, text: &str| {
-            format!(
-                r#"<?xml version="1.0"?><D:principal-property-search xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:property-search><D:prop>{prop}</D:prop><D:match>{text}</D:match></D:property-search><D:prop><D:displayname/></D:prop></D:principal-property-search>"#
-            )
-        };
-        let search = |path: &'static str, body: String| {
-            let app = site.app.clone();
-            async move {
-                let answer = send(
-                    &app,
-                    Call::new("REPORT", path)
-                        .auth("alice", ALICE_PASSWORD)
-                        .depth("0")
-                        .body(body),
-                )
-                .await;
-                answer
-                    .multistatus()
-                    .iter()
-                    .map(|r| text(r, DAV, "displayname"))
-                    .collect::<Vec<_>>()
-            }
-        };
-        assert_eq!(
-            search("/dav/principals/", body("<D:displayname/>", "proj")).await,
-            ["Projector"],
-            "{}",
-            db.label
-        );
-        assert_eq!(
-            search(
-                "/dav/principals/",
-                body("<C:calendar-user-address-set/>", "room1@")
-            )
-            .await,
-            ["Room 1"]
-        );
-        assert_eq!(
-            search("/dav/principals/", body("<D:displayname/>", "team")).await,
-            ["Team"]
-        );
-        assert!(
-            search("/dav/principals/users/", body("<D:displayname/>", "team"))
-                .await
-                .is_empty()
-        );
         db.drop_database().await;
     }
 }
