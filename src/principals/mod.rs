@@ -188,7 +188,7 @@ pub fn group_principal_path(id: i64) -> String {
 }
 
 /// The ids of the enabled users of the viewer's context, ordered.
-pub(crate) async fn enabled_users(store: &DynStore, me: &User) -> StoreResult<Vec<i64>> {
+async fn enabled_users(store: &DynStore, me: &User) -> StoreResult<Vec<i64>> {
     let mut ids: Vec<i64> = store
         .users(me.context_id)
         .await?
@@ -201,7 +201,7 @@ pub(crate) async fn enabled_users(store: &DynStore, me: &User) -> StoreResult<Ve
 }
 
 /// `group` with its disabled members left out (`enabled` is ordered).
-pub(crate) fn without_disabled(mut group: Group, enabled: &[i64]) -> Group {
+fn without_disabled(mut group: Group, enabled: &[i64]) -> Group {
     group.members.retain(|id| enabled.binary_search(id).is_ok());
     group
 }
