@@ -1,5 +1,6 @@
-//! Demo data for a first run: context `example.com` with users alice and bob, their
-//! default folders, a public calendar, the global address list and a few samples.
+//! Demo data for a first run: context `example.com` with users alice, bob and carol,
+//! their default folders, a public calendar, the global address list and a few samples,
+//! the group `team` of all three, the room "Room 1" and the equipment "Projector".
 
 use time::{Duration, OffsetDateTime, Time};
 
@@ -9,7 +10,7 @@ use crate::provision::{self, random_uid, UserSpec};
 use crate::store::*;
 
 pub const DEMO_CONTEXT: &str = "example.com";
-pub const DEMO_USERS: [&str; 2] = ["alice", "bob"];
+pub const DEMO_USERS: [&str; 3] = ["alice", "bob", "carol"];
 
 /// What a first run created, or that the demo was already there.
 #[derive(Debug)]
@@ -136,10 +137,47 @@ pub async fn ensure_demo(store: &DynStore, password: Option<String>) -> StoreRes
             )
             .await?;
     }
+    scheduling_partners(store, context.id, &password, [alice.id, bob.id]).await?;
     Ok(DemoOutcome::Created {
         password,
         generated,
     })
+}
+
+/// Who alice and bob can schedule with besides each other: carol, their group, a room and
+/// a projector. Made last, so the folder ids of what comes before stay as they were.
+async fn scheduling_partners(
+    store: &DynStore,
+    context: ContextId,
+    password: &str,
+    [alice, bob]: [UserId; 2],
+) -> StoreResult<()> {
+    let carol = provision::create_user(
+        store,
+        context,
+        UserSpec {
+            login: "carol".into(),
+            mail: format!("carol@{DEMO_CONTEXT}"),
+            aliases: vec![],
+            display_name: "Carol Clark".into(),
+            password: password.to_owned(),
+            modules: vec![],
+        },
+    )
+    .await?;
+    store
+        .create_group(context, "team", "Team", &[alice, bob, carol.id])
+        .await?;
+    for (name, display_name, kind) in [
+        ("room1", "Room 1", ResourceKind::Room),
+        ("projector", "Projector", ResourceKind::Equipment),
+    ] {
+        let mail = format!("{name}@{DEMO_CONTEXT}");
+        store
+            .create_resource(context, name, display_name, &mail, kind)
+            .await?;
+    }
+    Ok(())
 }
 
 async fn default_folder(

@@ -23,7 +23,7 @@ pub struct Limits {
     /// Bytes of calendar data one report may generate (expanded or selected output;
     /// stored data sent as it is does not count).
     pub max_report_calendar_data_bytes: usize,
-    /// Principals one principal-property-search lists.
+    /// Principals one principal search (RFC 3744 or calendarserver) lists.
     pub max_principal_search_results: usize,
     /// What one request body may hold.
     pub bodies: BodyLimits,

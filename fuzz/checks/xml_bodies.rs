@@ -254,6 +254,19 @@ fn check_report(request: &ReportRequest, limits: &BodyLimits) {
             }
         }
         ReportRequest::PrincipalSearchPropertySet => {}
+        ReportRequest::CalendarServerPrincipalSearch(search) => {
+            check_report_props(&search.props, limits);
+            assert!(!search.tokens.is_empty(), "a search without tokens");
+            assert!(
+                search.tokens.len() <= davgate::dav::report::MAX_SEARCH_TOKENS,
+                "{} search tokens",
+                search.tokens.len()
+            );
+            assert!(
+                search.tokens.iter().all(|t| !t.is_empty()),
+                "an empty token"
+            );
+        }
         ReportRequest::ExpandProperty(properties) => {
             let mut stack: Vec<(&davgate::dav::report::ExpandProperty, usize)> =
                 properties.iter().map(|p| (p, 1)).collect();

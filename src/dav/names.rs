@@ -166,6 +166,11 @@ pub enum KnownProp {
     MaxDateTime,
     ScheduleInboxUrl,
     ScheduleOutboxUrl,
+    ScheduleDefaultCalendarUrl,
+    /// OX answers the default task list in the CalDAV namespace (Apple's server names
+    /// it in its own).
+    ScheduleDefaultTasksUrl,
+    CalendarUserType,
     CalendarData,
     // CARDDAV: (RFC 6352)
     AddressbookHomeSet,
@@ -216,6 +221,9 @@ impl KnownProp {
         Self::MaxDateTime,
         Self::ScheduleInboxUrl,
         Self::ScheduleOutboxUrl,
+        Self::ScheduleDefaultCalendarUrl,
+        Self::ScheduleDefaultTasksUrl,
+        Self::CalendarUserType,
         Self::CalendarData,
         Self::AddressbookHomeSet,
         Self::AddressbookDescription,
@@ -264,6 +272,9 @@ impl KnownProp {
             Self::MaxDateTime => (CalDav, "max-date-time"),
             Self::ScheduleInboxUrl => (CalDav, "schedule-inbox-URL"),
             Self::ScheduleOutboxUrl => (CalDav, "schedule-outbox-URL"),
+            Self::ScheduleDefaultCalendarUrl => (CalDav, "schedule-default-calendar-URL"),
+            Self::ScheduleDefaultTasksUrl => (CalDav, "schedule-default-tasks-URL"),
+            Self::CalendarUserType => (CalDav, "calendar-user-type"),
             Self::CalendarData => (CalDav, "calendar-data"),
             Self::AddressbookHomeSet => (CardDav, "addressbook-home-set"),
             Self::AddressbookDescription => (CardDav, "addressbook-description"),

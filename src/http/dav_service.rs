@@ -21,9 +21,11 @@ use crate::carddav::AddressBook;
 use crate::dav::{Precondition, Refusal};
 
 /// The DAV compliance classes davgate answers in OPTIONS.
-pub(super) const DAV_CLASSES: &str =
-    "1, 3, access-control, calendar-access, addressbook, extended-mkcol";
-const DAV_CLASSES_CALDAV: &str = "1, 3, access-control, calendar-access, extended-mkcol";
+pub(super) const DAV_CLASSES: &str = "1, 3, access-control, calendar-access, \
+     calendar-auto-schedule, calendar-schedule, addressbook, extended-mkcol";
+const DAV_CLASSES_CALDAV: &str =
+    "1, 3, access-control, calendar-access, calendar-auto-schedule, calendar-schedule, \
+     extended-mkcol";
 const DAV_CLASSES_CARDDAV: &str = "1, 3, access-control, addressbook, extended-mkcol";
 const ALLOW: &str =
     "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, REPORT, MKCALENDAR, MKCOL, COPY, MOVE";

@@ -15,7 +15,7 @@ use crate::access::DavUser;
 use crate::dav::headers::reference_path;
 use crate::dav::report::ExpandProperty;
 use crate::dav::{PropValue, Response as DavResponse};
-use crate::principals::EntryResource;
+use crate::principals::{EntryResource, PrincipalFacts};
 
 /// Hrefs of one property expanded; the rest are answered as they are.
 const MAX_EXPANDED_HREFS: usize = 100;
@@ -23,15 +23,27 @@ const MAX_EXPANDED_HREFS: usize = 100;
 type Boxed<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// The response of `entry` with `properties`, hrefs expanded as they ask.
-pub(super) fn expanded<'a>(
+pub(super) async fn expanded(
+    state: &AppState,
+    me: &DavUser,
+    entry: &EntryResource,
+    properties: &[ExpandProperty],
+) -> Result<DavResponse, DavError> {
+    // Loaded once: the hrefs followed may lead to any principal.
+    let facts = PrincipalFacts::load_all(&state.store, me).await?;
+    expanded_with(state, me, entry, properties, &facts).await
+}
+
+fn expanded_with<'a>(
     state: &'a AppState,
     me: &'a DavUser,
     entry: &'a EntryResource,
     properties: &'a [ExpandProperty],
+    facts: &'a PrincipalFacts,
 ) -> Boxed<'a, Result<DavResponse, DavError>> {
     Box::pin(async move {
         let href = state.paths.external(&entry.sub_path());
-        let live = entry.properties(&me.user, &state.paths);
+        let live = entry.properties(&me.user, &state.paths, facts);
         let mut response = DavResponse::with_props(href);
         for property in properties {
             let Some((known, value)) = live.iter().find(|(k, _)| k.name() == property.name) else {
@@ -50,7 +62,7 @@ pub(super) fn expanded<'a>(
             let mut expanded_hrefs = Vec::new();
             for href in hrefs.iter().take(MAX_EXPANDED_HREFS) {
                 let element = match target(state, me, href).await? {
-                    Some(target) => expanded(state, me, &target, &property.expand)
+                    Some(target) => expanded_with(state, me, &target, &property.expand, facts)
                         .await?
                         .to_element(),
                     None => {

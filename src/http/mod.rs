@@ -23,6 +23,7 @@ mod observe;
 mod offload;
 mod outage;
 pub mod paths;
+mod principal_search;
 mod propfind;
 mod proppatch;
 mod report;

@@ -24,7 +24,7 @@ use crate::dav::member::member_properties;
 use crate::dav::{
     Depth, KnownProp, Precondition, PropName, PropValue, PropfindRequest, Response as DavResponse,
 };
-use crate::principals::EntryResource;
+use crate::principals::{EntryResource, PrincipalFacts};
 use crate::store::{FolderId, MemberFilter, ObjectSummary};
 
 pub(super) async fn propfind(
@@ -45,7 +45,18 @@ pub(super) async fn propfind(
         .map_err(|e| refused("PROPFIND body", &e, e.exceeded()))?;
     match resource {
         DavResource::Entry(entry) => {
-            let mut responses = vec![entry_response(state, me, &entry, &request)];
+            let homes = matches!(
+                entry,
+                EntryResource::CalendarHome | EntryResource::AddressbookHome
+            );
+            let children = if depth == Depth::One && !homes {
+                entry.children(&state.store, &me.user).await?
+            } else {
+                Vec::new()
+            };
+            let listed = std::iter::once(&entry).chain(&children);
+            let facts = PrincipalFacts::load(&state.store, me, listed).await?;
+            let mut responses = vec![entry_response(state, me, &entry, &facts, &request)];
             if depth == Depth::One {
                 // (Resolving `/caldav/` already refused users without CalDAV.)
                 if entry == EntryResource::CalendarHome {
@@ -59,8 +70,8 @@ pub(super) async fn propfind(
                     let books = carddav::home::address_books(&state.store, me, agent).await?;
                     responses.extend(book_responses(state, me, &books, &request).await?);
                 } else {
-                    for child in entry.children(&state.store, &me.user).await? {
-                        responses.push(entry_response(state, me, &child, &request));
+                    for child in &children {
+                        responses.push(entry_response(state, me, child, &facts, &request));
                     }
                 }
             }
@@ -314,12 +325,13 @@ fn entry_response(
     state: &AppState,
     me: &DavUser,
     entry: &EntryResource,
+    facts: &PrincipalFacts,
     request: &PropfindRequest,
 ) -> DavResponse {
     let href = state.paths.external(&entry.sub_path());
     answer(
         href,
-        &entry.properties(&me.user, &state.paths),
+        &entry.properties(&me.user, &state.paths, facts),
         &[],
         request,
     )

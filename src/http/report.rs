@@ -78,6 +78,7 @@ pub(super) async fn report(
         | ReportRequest::AddressbookQuery { .. }
         | ReportRequest::PrincipalPropertySearch(_)
         | ReportRequest::PrincipalSearchPropertySet
+        | ReportRequest::CalendarServerPrincipalSearch(_)
         | ReportRequest::ExpandProperty(_) => Err(Precondition::SupportedReport.into()),
     }
 }

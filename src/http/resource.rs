@@ -38,10 +38,15 @@ impl DavResource {
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Entry(EntryResource::Root) => "root",
-            Self::Entry(EntryResource::Principals | EntryResource::UserPrincipals) => {
-                "principal-collection"
-            }
+            Self::Entry(
+                EntryResource::Principals
+                | EntryResource::UserPrincipals
+                | EntryResource::ResourcePrincipals
+                | EntryResource::GroupPrincipals,
+            ) => "principal-collection",
             Self::Entry(EntryResource::UserPrincipal(_)) => "principal",
+            Self::Entry(EntryResource::ResourcePrincipal(_)) => "resource-principal",
+            Self::Entry(EntryResource::GroupPrincipal(_)) => "group-principal",
             Self::Entry(EntryResource::CalendarHome) => "calendar-home",
             Self::Entry(EntryResource::AddressbookHome) => "addressbook-home",
             Self::Calendar(_) => "calendar",

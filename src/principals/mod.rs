@@ -1,10 +1,16 @@
 //! The resources every user finds before any collection: the DAV root, the principal
-//! collections, the user's principal and the calendar and address book homes.
+//! collections, the principals of users, resources (rooms and equipment) and groups, and
+//! the calendar and address book homes. Their properties are in `properties`, what those
+//! need from the store beyond the principal itself in `facts`, and the matching of the
+//! principal searches in `search`.
 
-use crate::access::privilege_set;
-use crate::dav::{supported_report_set, ElementName, KnownProp, PropValue, XmlElement};
-use crate::http::paths::DavPaths;
-use crate::store::{DynStore, StoreError, StoreResult, User};
+mod facts;
+mod properties;
+pub mod search;
+
+pub use facts::PrincipalFacts;
+
+use crate::store::{DynStore, Group, Resource, StoreError, StoreResult, User};
 
 /// A resource of the entry-point tree, resolved from a path below the DAV prefix.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,6 +19,12 @@ pub enum EntryResource {
     Principals,
     UserPrincipals,
     UserPrincipal(User),
+    ResourcePrincipals,
+    /// A room or a piece of equipment of the viewer's context.
+    ResourcePrincipal(Resource),
+    GroupPrincipals,
+    /// A group of the viewer's context; its members are the enabled users only.
+    GroupPrincipal(Group),
     CalendarHome,
     AddressbookHome,
 }
@@ -22,6 +34,7 @@ impl EntryResource {
     /// Principals of other users of the same context resolve by id or login; a disabled
     /// user's does not: such an account is no calendar user one could invite or share
     /// with any more, and its principal would show its name and addresses to anyone.
+    /// Resources and groups resolve by id, within the viewer's context only.
     pub async fn resolve(store: &DynStore, me: &User, sub: &str) -> StoreResult<Option<Self>> {
         let segments: Vec<&str> = sub.split('/').filter(|s| !s.is_empty()).collect();
         Ok(match segments.as_slice() {
@@ -44,6 +57,30 @@ impl EntryResource {
                 };
                 found.filter(|user| user.enabled).map(Self::UserPrincipal)
             }
+            ["principals", "resources"] => Some(Self::ResourcePrincipals),
+            ["principals", "resources", id] => match id.parse::<i64>() {
+                Ok(id) => store
+                    .resources(me.context_id)
+                    .await?
+                    .into_iter()
+                    .find(|r| r.id == id)
+                    .map(Self::ResourcePrincipal),
+                Err(_) => None,
+            },
+            ["principals", "groups"] => Some(Self::GroupPrincipals),
+            ["principals", "groups", id] => match id.parse::<i64>() {
+                Ok(id) => {
+                    let groups = store.groups(me.context_id).await?;
+                    match groups.into_iter().find(|g| g.id == id) {
+                        Some(group) => {
+                            let enabled = enabled_users(store, me).await?;
+                            Some(Self::GroupPrincipal(without_disabled(group, &enabled)))
+                        }
+                        None => None,
+                    }
+                }
+                Err(_) => None,
+            },
             ["caldav"] => Some(Self::CalendarHome),
             ["carddav"] => Some(Self::AddressbookHome),
             _ => None,
@@ -57,6 +94,10 @@ impl EntryResource {
             Self::Principals => "/principals/".into(),
             Self::UserPrincipals => "/principals/users/".into(),
             Self::UserPrincipal(user) => principal_path(user),
+            Self::ResourcePrincipals => "/principals/resources/".into(),
+            Self::ResourcePrincipal(resource) => resource_principal_path(resource.id),
+            Self::GroupPrincipals => "/principals/groups/".into(),
+            Self::GroupPrincipal(group) => group_principal_path(group.id),
             Self::CalendarHome => "/caldav/".into(),
             Self::AddressbookHome => "/carddav/".into(),
         }
@@ -66,7 +107,11 @@ impl EntryResource {
     pub async fn children(&self, store: &DynStore, me: &User) -> StoreResult<Vec<EntryResource>> {
         Ok(match self {
             Self::Root => vec![Self::Principals, Self::CalendarHome, Self::AddressbookHome],
-            Self::Principals => vec![Self::UserPrincipals],
+            Self::Principals => vec![
+                Self::UserPrincipals,
+                Self::ResourcePrincipals,
+                Self::GroupPrincipals,
+            ],
             Self::UserPrincipals => store
                 .users(me.context_id)
                 .await?
@@ -74,87 +119,41 @@ impl EntryResource {
                 .filter(|u| u.enabled)
                 .map(Self::UserPrincipal)
                 .collect(),
+            Self::ResourcePrincipals => store
+                .resources(me.context_id)
+                .await?
+                .into_iter()
+                .map(Self::ResourcePrincipal)
+                .collect(),
+            Self::GroupPrincipals => {
+                let groups = store.groups(me.context_id).await?;
+                let enabled = enabled_users(store, me).await?;
+                groups
+                    .into_iter()
+                    .map(|g| Self::GroupPrincipal(without_disabled(g, &enabled)))
+                    .collect()
+            }
             _ => Vec::new(),
         })
     }
 
-    /// Every live property of the resource with its value, as `me` sees it.
-    pub fn properties(&self, me: &User, paths: &DavPaths) -> Vec<(KnownProp, PropValue)> {
-        let me_href = paths.external(&principal_path(me));
-        let mut props = vec![
-            (
-                KnownProp::CurrentUserPrincipal,
-                PropValue::Href(me_href.clone()),
-            ),
-            (
-                KnownProp::PrincipalCollectionSet,
-                PropValue::Href(paths.external("/principals/")),
-            ),
-            (KnownProp::ResourceType, resource_type(self)),
-            (KnownProp::DisplayName, PropValue::Text(self.display_name())),
-            (
-                KnownProp::SupportedReportSet,
-                if self.is_principal_collection() {
-                    supported_report_set(&[
-                        ElementName::dav("expand-property"),
-                        ElementName::dav("principal-property-search"),
-                        ElementName::dav("principal-search-property-set"),
-                    ])
-                } else {
-                    supported_report_set(&[ElementName::dav("expand-property")])
-                },
-            ),
-        ];
-        let homes = [
-            (
-                KnownProp::CalendarHomeSet,
-                PropValue::Href(paths.external("/caldav/")),
-            ),
-            (
-                KnownProp::AddressbookHomeSet,
-                PropValue::Href(paths.external("/carddav/")),
-            ),
-        ];
-        match self {
-            Self::Root | Self::CalendarHome | Self::AddressbookHome => props.extend(homes),
-            Self::UserPrincipal(user) => {
-                let href = paths.external(&principal_path(user));
-                props.push((KnownProp::PrincipalUrl, PropValue::Href(href.clone())));
-                props.extend(homes);
-                let mut addresses: Vec<String> = std::iter::once(&user.mail)
-                    .chain(&user.aliases)
-                    .map(|mail| format!("mailto:{mail}"))
-                    .collect();
-                addresses.push(href);
-                props.push((
-                    KnownProp::CalendarUserAddressSet,
-                    PropValue::Hrefs(addresses),
-                ));
-                let mails = std::iter::once(&user.mail)
-                    .chain(&user.aliases)
-                    .map(|mail| {
-                        XmlElement::new(
-                            ElementName::calendarserver("email-address"),
-                            PropValue::Text(mail.clone()),
-                        )
-                    })
-                    .collect();
-                props.push((KnownProp::EmailAddressSet, PropValue::Elements(mails)));
-            }
-            Self::Principals | Self::UserPrincipals => {
-                props.push((KnownProp::CurrentUserPrivilegeSet, privilege_set(&["read"])));
-            }
-        }
-        if matches!(self, Self::CalendarHome | Self::AddressbookHome) {
-            props.push((KnownProp::Owner, PropValue::Href(me_href)));
-            props.push((KnownProp::CurrentUserPrivilegeSet, privilege_set(&["read"])));
-        }
-        props
+    /// The principal collections, where the principal searches run.
+    pub fn is_principal_collection(&self) -> bool {
+        matches!(
+            self,
+            Self::Principals
+                | Self::UserPrincipals
+                | Self::ResourcePrincipals
+                | Self::GroupPrincipals
+        )
     }
 
-    /// `/principals/` and `/principals/users/`, where the principal searches run.
-    pub fn is_principal_collection(&self) -> bool {
-        matches!(self, Self::Principals | Self::UserPrincipals)
+    /// Whether this is the principal of a user, resource or group.
+    pub fn is_principal(&self) -> bool {
+        matches!(
+            self,
+            Self::UserPrincipal(_) | Self::ResourcePrincipal(_) | Self::GroupPrincipal(_)
+        )
     }
 
     fn display_name(&self) -> String {
@@ -163,6 +162,10 @@ impl EntryResource {
             Self::Principals => "Principals".into(),
             Self::UserPrincipals => "Users".into(),
             Self::UserPrincipal(user) => user.display_name.clone(),
+            Self::ResourcePrincipals => "Resources".into(),
+            Self::ResourcePrincipal(resource) => resource.display_name.clone(),
+            Self::GroupPrincipals => "Groups".into(),
+            Self::GroupPrincipal(group) => group.display_name.clone(),
             Self::CalendarHome => "Calendars".into(),
             Self::AddressbookHome => "Address Books".into(),
         }
@@ -174,10 +177,31 @@ pub fn principal_path(user: &User) -> String {
     format!("/principals/users/{}/", user.id)
 }
 
-fn resource_type(resource: &EntryResource) -> PropValue {
-    let mut types = vec![XmlElement::empty(ElementName::dav("collection"))];
-    if matches!(resource, EntryResource::UserPrincipal(_)) {
-        types.push(XmlElement::empty(ElementName::dav("principal")));
-    }
-    PropValue::Elements(types)
+/// `/principals/resources/<id>/`.
+pub fn resource_principal_path(id: i64) -> String {
+    format!("/principals/resources/{id}/")
+}
+
+/// `/principals/groups/<id>/`.
+pub fn group_principal_path(id: i64) -> String {
+    format!("/principals/groups/{id}/")
+}
+
+/// The ids of the enabled users of the viewer's context, ordered.
+async fn enabled_users(store: &DynStore, me: &User) -> StoreResult<Vec<i64>> {
+    let mut ids: Vec<i64> = store
+        .users(me.context_id)
+        .await?
+        .into_iter()
+        .filter(|u| u.enabled)
+        .map(|u| u.id)
+        .collect();
+    ids.sort_unstable();
+    Ok(ids)
+}
+
+/// `group` with its disabled members left out (`enabled` is ordered).
+fn without_disabled(mut group: Group, enabled: &[i64]) -> Group {
+    group.members.retain(|id| enabled.binary_search(id).is_ok());
+    group
 }

@@ -10,6 +10,7 @@ pub mod carddav;
 pub mod client;
 pub mod http;
 pub mod pg_server;
+pub mod principals;
 pub mod process;
 pub mod tls;
 

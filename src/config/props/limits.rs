@@ -225,7 +225,7 @@ properties! {
         default: "100",
         cascade: false,
         env: None,
-        doc: "Principals one principal-property-search lists; when more match, the answer ends with 507 number-of-matches-within-limits for the collection searched.",
+        doc: "Principals one principal-property-search or calendarserver-principal-search lists (the latter also at most its nresults); when more match, the answer ends with 507 number-of-matches-within-limits for the collection searched.",
     }
     MaxReportCalendarDataBytes {
         name: "davgate.limits.maxReportCalendarDataBytes",

@@ -3,6 +3,7 @@
 
 mod address_data;
 mod calendar_data;
+mod calendarserver_search;
 mod card_filter;
 mod expand_property;
 mod filter;
@@ -20,6 +21,7 @@ use crate::content::card_query::{AddressDataRequest, AddressFilter};
 use crate::content::query::{CalendarDataRequest, CompFilter, TimeRange};
 pub use address_data::parse_address_data;
 pub use calendar_data::parse_calendar_data;
+pub use calendarserver_search::{CalendarServerSearch, SearchContext, MAX_SEARCH_TOKENS};
 pub use expand_property::{ExpandProperty, MAX_EXPAND_DEPTH};
 pub use principal_search::{search_property_set_body, PrincipalSearch, PropertySearch, SEARCHABLE};
 
@@ -65,6 +67,8 @@ pub enum ReportRequest {
     PrincipalPropertySearch(PrincipalSearch),
     /// RFC 3744 9.5.
     PrincipalSearchPropertySet,
+    /// Apple's `CS:calendarserver-principal-search`.
+    CalendarServerPrincipalSearch(CalendarServerSearch),
     /// RFC 3253 3.8.
     ExpandProperty(Vec<ExpandProperty>),
     /// Any other report: the caller answers 403 `DAV:supported-report`.
@@ -221,6 +225,13 @@ pub fn parse_report_within(body: &[u8], budget: &Budget) -> Result<ReportRequest
         ))
     } else if name.is(&dav, "principal-search-property-set") {
         Ok(ReportRequest::PrincipalSearchPropertySet)
+    } else if name.is(
+        &Namespace::CalendarServer,
+        "calendarserver-principal-search",
+    ) {
+        Ok(ReportRequest::CalendarServerPrincipalSearch(
+            calendarserver_search::parse(&root, limits)?,
+        ))
     } else if name.is(&dav, "expand-property") {
         Ok(ReportRequest::ExpandProperty(expand_property::parse(
             &root, limits,
