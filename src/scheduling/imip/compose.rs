@@ -9,7 +9,7 @@
 //! From (with the person's name), and the person's own address is the Reply-To, so
 //! answers still reach them.
 
-use lettre::message::header::{ContentType, MessageId};
+use lettre::message::header::{ContentTransferEncoding, ContentType, MessageId};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::{Address, Message};
 
@@ -93,6 +93,7 @@ pub(super) fn compose(
             .singlepart(
                 SinglePart::builder()
                     .header(calendar_type.clone())
+                    .header(ContentTransferEncoding::Base64)
                     .body(message.ical.clone()),
             );
         let mail = builder
@@ -269,6 +270,11 @@ mod tests {
             Some("bob@example.net")
         );
         let head = String::from_utf8_lossy(&mails[0].formatted()).to_string();
+        // Even plain ASCII goes as base64: the object's line ends arrive as they were.
+        assert!(
+            head.contains("method=REPLY\r\nContent-Transfer-Encoding: base64\r\n"),
+            "{head}"
+        );
         assert!(!head.contains("\r\nX-Injected:"), "{head}");
         assert!(!head.contains("\r\nBcc:"), "{head}");
     }
