@@ -454,6 +454,20 @@ fn without_a_host_there_is_no_relay() {
 }
 
 #[test]
+fn the_password_stays_out_of_what_is_shown() {
+    let relay = relay(&[
+        ("davgate.imip.host", "smtp.example.com"),
+        ("davgate.imip.username", "calendar"),
+        ("davgate.imip.password", "s3cret-relay-password"),
+    ]);
+    assert_eq!(
+        relay.description(),
+        "smtp.example.com:587 (STARTTLS, login calendar)"
+    );
+    assert!(!format!("{relay:?}").contains("s3cret"));
+}
+
+#[test]
 fn settings_that_cannot_work_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     for (name, value) in [

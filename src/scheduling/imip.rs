@@ -155,7 +155,8 @@ impl MailRelay {
 
     /// Hands `message` to the relay, within the relay's timeout. More recipients than
     /// `davgate.limits.maxImipRecipients` go out as several mails, one after the other;
-    /// the first failure ends the send (the mails before it were handed over).
+    /// the first failure ends the send (the mails before it were handed over). Without
+    /// recipients nothing is sent.
     pub async fn send(&self, message: &ImipMessage) -> Result<(), MailError> {
         let mails = compose::compose(message, self.sender.as_ref(), self.max_recipients)?;
         let deadline = tokio::time::Instant::now() + self.timeout;
