@@ -93,9 +93,13 @@ fn unfolded(text: &str) -> impl Iterator<Item = String> + '_ {
     })
 }
 
-/// A content line's upper-cased name, its parameters (upper-cased names, unquoted
-/// values, several values kept comma-joined) and its value; None for a line without `:`.
-fn split_line(line: &str) -> Option<(String, Vec<(String, String)>, &str)> {
+/// A content line's parameters: (upper-cased name, unquoted value), several values of
+/// one parameter kept comma-joined.
+type Params = Vec<(String, String)>;
+
+/// A content line's upper-cased name, its parameters and its value; None for a line
+/// without `:`.
+fn split_line(line: &str) -> Option<(String, Params, &str)> {
     let name_end = line.find([';', ':'])?;
     let name = line[..name_end].trim().to_ascii_uppercase();
     let mut params = Vec::new();
