@@ -1,6 +1,7 @@
 //! The `davgate` command line: serve, migrate, provisioning like an OX administrator
-//! (contexts, users, groups, resources, folders, config attributes), config explain, and
-//! the RFC 6764 DNS records with a client's discovery walk to check them.
+//! (contexts, users, groups, resources, folders, config attributes), config explain, the
+//! RFC 6764 DNS records with a client's discovery walk to check them, and a test message
+//! through the iMIP mail relay.
 
 mod admin;
 mod app_passwords;
@@ -8,6 +9,7 @@ mod config_attributes;
 mod database_wait;
 mod discovery;
 mod folders;
+mod imip;
 mod serve;
 
 use std::path::PathBuf;
@@ -63,6 +65,9 @@ pub enum Command {
     DnsRecords(discovery::DnsRecordsArgs),
     /// Walk CalDAV/CardDAV discovery for an address as a client does, and diagnose it.
     Discover(discovery::DiscoverArgs),
+    /// The mail relay for attendees outside the context (iMIP): send a test message.
+    #[command(subcommand)]
+    Imip(imip::ImipCommand),
 }
 
 #[derive(Debug, Args)]
@@ -136,6 +141,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Folder(cmd) => folders::folder(&config, cmd).await,
         Command::Config(cmd) => config_attributes::config(&config, cmd).await,
         Command::DnsRecords(args) => discovery::dns_records(&config, args),
+        Command::Imip(cmd) => imip::imip(&config, cmd).await,
         Command::Discover(_) => unreachable!("discover runs before the configuration is read"),
     }
 }

@@ -58,6 +58,9 @@ async fn run(
     let pruning = change_pruning::spawn(store.clone(), prune_schedule(&config));
     let listen = config.get::<props::Listen>();
     let drain_delay = Duration::from_secs(config.get::<props::ShutdownDelaySeconds>().into());
+    // Relay settings that cannot work stop the start, rather than mail silently not going out.
+    crate::scheduling::imip::MailRelay::try_from_config(&config)
+        .map_err(|reason| anyhow::anyhow!("the iMIP relay (davgate.imip.*): {reason}"))?;
     let state = AppState::new(store.clone(), config);
     let lifecycle = state.lifecycle.clone();
     let root = format!("http://{listen}{}", state.paths.external("/"));

@@ -53,8 +53,10 @@ macro_rules! properties {
     };
 }
 
+mod imip;
 mod limits;
 mod logins;
+pub use imip::*;
 pub use limits::*;
 pub use logins::*;
 

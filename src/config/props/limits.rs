@@ -6,6 +6,14 @@
 use super::super::registry::{Kind, Property, PropertyDef};
 use super::super::values::{self, ValueError};
 
+/// A count of at least one.
+fn parse_at_least_one(raw: &str) -> Result<u32, ValueError> {
+    match values::parse_u32(raw)? {
+        0 => Err(ValueError("expected at least 1".into())),
+        n => Ok(n),
+    }
+}
+
 properties! {
     static LIMITS;
 
@@ -196,6 +204,16 @@ properties! {
         cascade: false,
         env: None,
         doc: "ATTENDEE properties of one event, task or journal (per instance) a client writes; more are refused with CALDAV:max-attendees-per-instance.",
+    }
+    MaxImipRecipients {
+        name: "davgate.limits.maxImipRecipients",
+        value: u32,
+        parse: parse_at_least_one,
+        kind: Kind::Integer,
+        default: "100",
+        cascade: false,
+        env: None,
+        doc: "Recipients of one mail the iMIP relay is handed (RCPT TO commands of one SMTP transaction, and the To addresses); a scheduling message to more attendees outside the context goes out as several mails of at most this many.",
     }
     MaxAlarmsPerEvent {
         name: "com.openexchange.calendar.maxAlarmsPerEvent",
