@@ -166,6 +166,7 @@ pub enum KnownProp {
     MaxDateTime,
     ScheduleInboxUrl,
     ScheduleOutboxUrl,
+    ScheduleDefaultCalendarUrl,
     CalendarData,
     // CARDDAV: (RFC 6352)
     AddressbookHomeSet,
@@ -216,6 +217,7 @@ impl KnownProp {
         Self::MaxDateTime,
         Self::ScheduleInboxUrl,
         Self::ScheduleOutboxUrl,
+        Self::ScheduleDefaultCalendarUrl,
         Self::CalendarData,
         Self::AddressbookHomeSet,
         Self::AddressbookDescription,
@@ -264,6 +266,7 @@ impl KnownProp {
             Self::MaxDateTime => (CalDav, "max-date-time"),
             Self::ScheduleInboxUrl => (CalDav, "schedule-inbox-URL"),
             Self::ScheduleOutboxUrl => (CalDav, "schedule-outbox-URL"),
+            Self::ScheduleDefaultCalendarUrl => (CalDav, "schedule-default-calendar-URL"),
             Self::CalendarData => (CalDav, "calendar-data"),
             Self::AddressbookHomeSet => (CardDav, "addressbook-home-set"),
             Self::AddressbookDescription => (CardDav, "addressbook-description"),
