@@ -62,10 +62,13 @@ async fn propfind(site: &Site, login: &str, password: &str, path: &str, depth: &
 }
 
 fn find<'a>(responses: &'a [DavResponse], href: &str) -> &'a DavResponse {
-    responses.iter().find(|r| r.href == href).unwrap_or_else(|| {
-        let hrefs: Vec<_> = responses.iter().map(|r| &r.href).collect();
-        panic!("{href} not among {hrefs:?}")
-    })
+    responses
+        .iter()
+        .find(|r| r.href == href)
+        .unwrap_or_else(|| {
+            let hrefs: Vec<_> = responses.iter().map(|r| &r.href).collect();
+            panic!("{href} not among {hrefs:?}")
+        })
 }
 
 fn hrefs(responses: &[DavResponse]) -> Vec<String> {
@@ -187,9 +190,16 @@ async fn delivered_messages_are_listed_and_served_byte_for_byte() {
             assert_eq!(got.status, StatusCode::OK, "{}: GET {href}", db.label);
             assert_eq!(&got.body[..], bytes.as_bytes(), "byte for byte");
             assert_eq!(got.header("etag"), Some(etag.as_str()));
-            assert!(got.header("content-type").unwrap().starts_with("text/calendar"));
+            assert!(got
+                .header("content-type")
+                .unwrap()
+                .starts_with("text/calendar"));
 
-            let head = send(&site.app, Call::new("HEAD", href).auth("alice", ALICE_PASSWORD)).await;
+            let head = send(
+                &site.app,
+                Call::new("HEAD", href).auth("alice", ALICE_PASSWORD),
+            )
+            .await;
             assert_eq!(head.status, StatusCode::OK);
             assert!(head.body.is_empty());
             assert_eq!(head.header("etag"), Some(etag.as_str()));
@@ -248,7 +258,11 @@ async fn sync_reports_new_and_deleted_messages_and_the_ctag_follows() {
         let before = propfind(&site, "alice", ALICE_PASSWORD, INBOX, "0").await;
         let ctag_empty = ctag(&before);
         let initial = sync(&site, "").await;
-        assert!(initial.multistatus().is_empty(), "{}: a new inbox is empty", db.label);
+        assert!(
+            initial.multistatus().is_empty(),
+            "{}: a new inbox is empty",
+            db.label
+        );
         let token = initial.sync_token();
 
         let (href, _) = deliver_to(&site, &site.alice, "s-1").await;
@@ -262,7 +276,11 @@ async fn sync_reports_new_and_deleted_messages_and_the_ctag_follows() {
         assert_eq!(responses[0].status_of(DAV, "getetag"), Some(200));
         let token = changes.sync_token();
 
-        let deleted = send(&site.app, Call::new("DELETE", &href).auth("alice", ALICE_PASSWORD)).await;
+        let deleted = send(
+            &site.app,
+            Call::new("DELETE", &href).auth("alice", ALICE_PASSWORD),
+        )
+        .await;
         assert_eq!(deleted.status, StatusCode::NO_CONTENT);
         let after_delete = propfind(&site, "alice", ALICE_PASSWORD, INBOX, "0").await;
         assert_ne!(ctag(&after_delete), ctag_one, "a deletion changes the ctag");
@@ -289,7 +307,12 @@ async fn delete_honours_if_match_and_put_is_refused() {
                 .header("if-match", "\"not-the-etag\""),
         )
         .await;
-        assert_eq!(stale.status, StatusCode::PRECONDITION_FAILED, "{}", db.label);
+        assert_eq!(
+            stale.status,
+            StatusCode::PRECONDITION_FAILED,
+            "{}",
+            db.label
+        );
         assert_eq!(get(&site, &href).await.status, StatusCode::OK);
 
         // Clients cannot write into the inbox: only deliveries do.
@@ -302,7 +325,10 @@ async fn delete_honours_if_match_and_put_is_refused() {
         )
         .await;
         assert_eq!(put.status, StatusCode::FORBIDDEN);
-        assert_eq!(needed_privileges(&put), [(INBOX.to_string(), "bind".to_string())]);
+        assert_eq!(
+            needed_privileges(&put),
+            [(INBOX.to_string(), "bind".to_string())]
+        );
         let new = send(
             &site.app,
             Call::new("PUT", &format!("{INBOX}new.ics"))
@@ -312,9 +338,16 @@ async fn delete_honours_if_match_and_put_is_refused() {
         )
         .await;
         assert_eq!(new.status, StatusCode::FORBIDDEN);
-        assert_eq!(get(&site, &format!("{INBOX}new.ics")).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            get(&site, &format!("{INBOX}new.ics")).await.status,
+            StatusCode::NOT_FOUND
+        );
         let unchanged = get(&site, &href).await;
-        assert_eq!(&unchanged.body[..], bytes.as_bytes(), "PUT left the message alone");
+        assert_eq!(
+            &unchanged.body[..],
+            bytes.as_bytes(),
+            "PUT left the message alone"
+        );
 
         let deleted = send(
             &site.app,
@@ -327,9 +360,17 @@ async fn delete_honours_if_match_and_put_is_refused() {
         assert_eq!(get(&site, &href).await.status, StatusCode::NOT_FOUND);
 
         // The inbox itself stays.
-        let gone = send(&site.app, Call::new("DELETE", INBOX).auth("alice", ALICE_PASSWORD)).await;
+        let gone = send(
+            &site.app,
+            Call::new("DELETE", INBOX).auth("alice", ALICE_PASSWORD),
+        )
+        .await;
         assert_eq!(gone.status, StatusCode::FORBIDDEN);
-        let options = send(&site.app, Call::new("OPTIONS", INBOX).auth("alice", ALICE_PASSWORD)).await;
+        let options = send(
+            &site.app,
+            Call::new("OPTIONS", INBOX).auth("alice", ALICE_PASSWORD),
+        )
+        .await;
         let allow = options.header("allow").unwrap_or_default().to_owned();
         for method in ["PROPFIND", "REPORT", "DELETE"] {
             assert!(allow.contains(method), "{allow}");
@@ -337,7 +378,11 @@ async fn delete_honours_if_match_and_put_is_refused() {
         for method in ["PUT", "PROPPATCH", "MKCALENDAR", "POST"] {
             assert!(!allow.contains(method), "{allow}");
         }
-        let member = send(&site.app, Call::new("OPTIONS", &href).auth("alice", ALICE_PASSWORD)).await;
+        let member = send(
+            &site.app,
+            Call::new("OPTIONS", &href).auth("alice", ALICE_PASSWORD),
+        )
+        .await;
         let allow = member.header("allow").unwrap_or_default().to_owned();
         for method in ["GET", "HEAD", "DELETE", "PROPFIND"] {
             assert!(allow.contains(method), "{allow}");
@@ -368,7 +413,9 @@ async fn nobody_sees_another_users_messages() {
         for method in ["GET", "HEAD", "PROPFIND", "DELETE"] {
             let answer = send(
                 &site.app,
-                Call::new(method, &alice_href).auth("bob", BOB_PASSWORD).depth("0"),
+                Call::new(method, &alice_href)
+                    .auth("bob", BOB_PASSWORD)
+                    .depth("0"),
             )
             .await;
             assert_eq!(answer.status, StatusCode::NOT_FOUND, "{method} as bob");
@@ -378,7 +425,9 @@ async fn nobody_sees_another_users_messages() {
         );
         let answer = send(
             &site.app,
-            Call::new("REPORT", INBOX).auth("bob", BOB_PASSWORD).body(multiget),
+            Call::new("REPORT", INBOX)
+                .auth("bob", BOB_PASSWORD)
+                .body(multiget),
         )
         .await;
         assert_eq!(answer.multistatus()[0].status, Some(404));
@@ -502,7 +551,11 @@ async fn the_outbox_is_there_and_holds_nothing() {
         let answer = propfind(&site, "bob", BOB_PASSWORD, OUTBOX, "1").await;
         assert_eq!(answer.status, StatusCode::MULTI_STATUS, "{}", db.label);
         let responses = answer.multistatus();
-        assert_eq!(hrefs(&responses), [OUTBOX], "Depth 1 lists the outbox alone");
+        assert_eq!(
+            hrefs(&responses),
+            [OUTBOX],
+            "Depth 1 lists the outbox alone"
+        );
         let outbox = &responses[0];
         assert_eq!(
             resource_types(outbox),
@@ -529,7 +582,11 @@ async fn the_outbox_is_there_and_holds_nothing() {
                 "schedule-send-reply",
             ]
         );
-        let options = send(&site.app, Call::new("OPTIONS", OUTBOX).auth("bob", BOB_PASSWORD)).await;
+        let options = send(
+            &site.app,
+            Call::new("OPTIONS", OUTBOX).auth("bob", BOB_PASSWORD),
+        )
+        .await;
         assert_eq!(options.header("allow"), Some("OPTIONS, PROPFIND"));
         let below = send(
             &site.app,
@@ -546,7 +603,10 @@ async fn the_outbox_is_there_and_holds_nothing() {
         )
         .await;
         assert_eq!(put.status, StatusCode::FORBIDDEN);
-        assert_eq!(needed_privileges(&put), [(OUTBOX.to_string(), "bind".to_string())]);
+        assert_eq!(
+            needed_privileges(&put),
+            [(OUTBOX.to_string(), "bind".to_string())]
+        );
     }
 }
 
@@ -567,7 +627,11 @@ async fn the_mailboxes_names_make_no_calendars() {
                 "resource-must-be-null",
                 &format!("{}: MKCALENDAR {path}", db.label),
             );
-            let mkcol = send(&site.app, Call::new("MKCOL", path).auth("alice", ALICE_PASSWORD)).await;
+            let mkcol = send(
+                &site.app,
+                Call::new("MKCOL", path).auth("alice", ALICE_PASSWORD),
+            )
+            .await;
             assert_eq!(mkcol.status, StatusCode::METHOD_NOT_ALLOWED, "MKCOL {path}");
         }
         let below = send(
@@ -626,7 +690,10 @@ async fn a_calendar_once_named_schedule_inbox_keeps_working_by_id() {
 
         let put = put_new(&site, &format!("{by_id}e.ics"), &event("e-1", "Kept", 1)).await;
         assert_eq!(put.status, StatusCode::CREATED, "{}", db.label);
-        assert_eq!(get(&site, &format!("{by_id}e.ics")).await.status, StatusCode::OK);
+        assert_eq!(
+            get(&site, &format!("{by_id}e.ics")).await.status,
+            StatusCode::OK
+        );
         // Deliveries go to the real inbox, not to the calendar.
         let (href, _) = deliver_to(&site, alice, "after-rename").await;
         assert_eq!(get(&site, &href).await.status, StatusCode::OK);
@@ -634,6 +701,47 @@ async fn a_calendar_once_named_schedule_inbox_keeps_working_by_id() {
         assert_eq!(
             hrefs(&in_calendar.multistatus()),
             [by_id.clone(), format!("{by_id}e.ics")]
+        );
+    }
+}
+
+#[tokio::test]
+async fn her_principal_points_to_her_mailboxes_only() {
+    for db in common::databases().await {
+        let site = site(&db.store, LAYOUT).await;
+        let body = r#"<?xml version="1.0"?><D:propfind xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><C:schedule-inbox-URL/><C:schedule-outbox-URL/></D:prop></D:propfind>"#;
+        let own = format!("/dav/principals/users/{}/", site.alice.id);
+        let answer = send(
+            &site.app,
+            Call::new("PROPFIND", &own)
+                .auth("alice", ALICE_PASSWORD)
+                .depth("0")
+                .body(body),
+        )
+        .await;
+        let principal = &answer.multistatus()[0];
+        assert_eq!(
+            principal.href_of(CALDAV, "schedule-inbox-URL"),
+            INBOX,
+            "{}",
+            db.label
+        );
+        assert_eq!(principal.href_of(CALDAV, "schedule-outbox-URL"), OUTBOX);
+        // Bob's principal as alice sees it: her mailbox paths are not his.
+        let other = format!("/dav/principals/users/{}/", site.bob.id);
+        let answer = send(
+            &site.app,
+            Call::new("PROPFIND", &other)
+                .auth("alice", ALICE_PASSWORD)
+                .depth("0")
+                .body(body),
+        )
+        .await;
+        let principal = &answer.multistatus()[0];
+        assert_eq!(principal.status_of(CALDAV, "schedule-inbox-URL"), Some(404));
+        assert_eq!(
+            principal.status_of(CALDAV, "schedule-outbox-URL"),
+            Some(404)
         );
     }
 }

@@ -53,9 +53,7 @@ impl ScheduleInbox {
     ) -> Vec<(KnownProp, PropValue)> {
         let components = ["VEVENT", "VTODO"]
             .into_iter()
-            .map(|name| {
-                XmlElement::empty(ElementName::caldav("comp")).with_attribute("name", name)
-            })
+            .map(|name| XmlElement::empty(ElementName::caldav("comp")).with_attribute("name", name))
             .collect();
         let mut props = vec![
             (KnownProp::ResourceType, resource_type("schedule-inbox")),

@@ -127,7 +127,9 @@ async fn dispatch(
         // The outbox holds nothing and takes nothing but what is sent to it.
         Err(DavError::NotFound) if creates_resource(method) && below_the_outbox(&segments) => {
             return Err(need_privilege(
-                state.paths.external(&crate::caldav::mailboxes::outbox_sub_path()),
+                state
+                    .paths
+                    .external(&crate::caldav::mailboxes::outbox_sub_path()),
                 "bind",
             ))
         }
@@ -185,7 +187,9 @@ async fn dispatch(
         }
         // Messages are delivered by the server, never written by clients (RFC 6638 2.2).
         ("PUT", DavResource::ScheduleInboxMessage { .. }) => Err(need_privilege(
-            state.paths.external(&crate::caldav::ScheduleInbox::sub_path()),
+            state
+                .paths
+                .external(&crate::caldav::ScheduleInbox::sub_path()),
             "bind",
         )),
         ("DELETE", DavResource::ScheduleInbox(_)) => Err(DavError::Forbidden(

@@ -76,7 +76,11 @@ pub(super) async fn propfind_message(
 }
 
 /// PROPFIND of the outbox, which has no members at any depth.
-pub(super) fn propfind_outbox(state: &AppState, me: &DavUser, request: &PropfindRequest) -> Response {
+pub(super) fn propfind_outbox(
+    state: &AppState,
+    me: &DavUser,
+    request: &PropfindRequest,
+) -> Response {
     streaming::multistatus(
         vec![outbox_response(state, me, request)],
         stream::empty().boxed(),
@@ -142,7 +146,11 @@ async fn default_calendar_href(state: &AppState, me: &DavUser) -> Result<Option<
 }
 
 /// The target of GET, HEAD and DELETE of message `name`.
-fn message_target<'a>(state: &AppState, inbox: &'a ScheduleInbox, name: &'a str) -> MemberTarget<'a> {
+fn message_target<'a>(
+    state: &AppState,
+    inbox: &'a ScheduleInbox,
+    name: &'a str,
+) -> MemberTarget<'a> {
     MemberTarget {
         folder: inbox.id(),
         name,
@@ -205,7 +213,10 @@ pub(super) async fn report(
     match request {
         ReportRequest::CalendarMultiget { props, hrefs } => Ok(multiget(view, props, hrefs)),
         ReportRequest::SyncCollection {
-            sync_token, limit, props, ..
+            sync_token,
+            limit,
+            props,
+            ..
         } if !at_member => sync(view, sync_token, limit, props).await,
         _ => Err(Precondition::SupportedReport.into()),
     }

@@ -2,6 +2,8 @@
 //! collections, the user's principal and the calendar and address book homes.
 
 use crate::access::privilege_set;
+use crate::caldav::mailboxes::outbox_sub_path;
+use crate::caldav::ScheduleInbox;
 use crate::dav::{supported_report_set, ElementName, KnownProp, PropValue, XmlElement};
 use crate::http::paths::DavPaths;
 use crate::store::{DynStore, StoreError, StoreResult, User};
@@ -140,6 +142,21 @@ impl EntryResource {
                     })
                     .collect();
                 props.push((KnownProp::EmailAddressSet, PropValue::Elements(mails)));
+                // The mailboxes' paths name the viewer's own (RFC 6638 2.1, 2.2), so only
+                // her own principal points to them.
+                if user.id == me.id
+                    && user.context_id == me.context_id
+                    && user.has_module("calendar")
+                {
+                    props.push((
+                        KnownProp::ScheduleInboxUrl,
+                        PropValue::Href(paths.external(&ScheduleInbox::sub_path())),
+                    ));
+                    props.push((
+                        KnownProp::ScheduleOutboxUrl,
+                        PropValue::Href(paths.external(&outbox_sub_path())),
+                    ));
+                }
             }
             Self::Principals | Self::UserPrincipals => {
                 props.push((KnownProp::CurrentUserPrivilegeSet, privilege_set(&["read"])));
