@@ -15,32 +15,53 @@ use http::StatusCode;
 async fn the_calendar_home_lists_both_mailboxes() {
     for db in common::databases().await {
         let site = site(&db.store, LAYOUT).await;
-        let answer = propfind(&site, "alice", ALICE_PASSWORD, "/dav/caldav/", "1").await;
-        assert_eq!(answer.status, StatusCode::MULTI_STATUS, "{}", db.label);
-        let responses = answer.multistatus();
-        let inbox = find(&responses, INBOX);
-        assert!(resource_types(inbox).contains(&(CALDAV.into(), "schedule-inbox".into())));
-        assert!(!resource_types(inbox).contains(&(CALDAV.into(), "calendar".into())));
-        let outbox = find(&responses, OUTBOX);
-        assert!(resource_types(outbox).contains(&(CALDAV.into(), "schedule-outbox".into())));
-        // Each once, and no calendar is the inbox's folder.
-        assert_eq!(responses.iter().filter(|r| r.href == INBOX).count(), 1);
-        let folder = davgate::scheduling::inbox::inbox_folder(
-            &site.store,
-            site.alice.context_id,
-            site.alice.id,
-        )
-        .await
-        .unwrap();
-        assert!(responses
-            .iter()
-            .all(|r| r.href != format!("/dav/caldav/{}/", folder.id)));
-        // The address book home knows nothing of it.
-        let books = propfind(&site, "alice", ALICE_PASSWORD, "/dav/carddav/", "1").await;
-        assert!(books
-            .multistatus()
-            .iter()
-            .all(|r| !r.href.contains(&folder.id.to_string()) || r.href.ends_with("/carddav/")));
+        let (ctx, alice) = (site.alice.context_id, site.alice.id);
+        for round in ["before any delivery", "after a delivery"] {
+            let answer = propfind(&site, "alice", ALICE_PASSWORD, "/dav/caldav/", "1").await;
+            assert_eq!(answer.status, StatusCode::MULTI_STATUS, "{}", db.label);
+            let responses = answer.multistatus();
+            let inbox = find(&responses, INBOX);
+            assert!(
+                resource_types(inbox).contains(&(CALDAV.into(), "schedule-inbox".into())),
+                "{round}"
+            );
+            assert!(!resource_types(inbox).contains(&(CALDAV.into(), "calendar".into())));
+            let outbox = find(&responses, OUTBOX);
+            assert!(resource_types(outbox).contains(&(CALDAV.into(), "schedule-outbox".into())));
+            assert_eq!(responses.iter().filter(|r| r.href == INBOX).count(), 1);
+            assert_eq!(responses.iter().filter(|r| r.href == OUTBOX).count(), 1);
+            match davgate::scheduling::inbox::existing_inbox_folder(&site.store, ctx, alice)
+                .await
+                .unwrap()
+            {
+                // Reading the mailboxes wrote nothing.
+                None => {
+                    assert_eq!(round, "before any delivery");
+                    let listing = propfind(&site, "alice", ALICE_PASSWORD, INBOX, "1").await;
+                    assert_eq!(hrefs(&listing.multistatus()), [INBOX]);
+                    assert!(sync(&site, "").await.multistatus().is_empty());
+                    assert!(
+                        davgate::scheduling::inbox::existing_inbox_folder(&site.store, ctx, alice)
+                            .await
+                            .unwrap()
+                            .is_none(),
+                        "{}: reads made the inbox's folder",
+                        db.label
+                    );
+                    deliver_to(&site, &site.alice, "first").await;
+                }
+                // No calendar is the inbox's folder, in either home.
+                Some(folder) => {
+                    assert_eq!(round, "after a delivery");
+                    let by_id = format!("/dav/caldav/{}/", folder.id);
+                    assert!(responses.iter().all(|r| r.href != by_id));
+                    let books =
+                        propfind(&site, "alice", ALICE_PASSWORD, "/dav/carddav/", "1").await;
+                    let by_id = format!("/dav/carddav/{}/", folder.id);
+                    assert!(books.multistatus().iter().all(|r| r.href != by_id));
+                }
+            }
+        }
     }
 }
 

@@ -7,30 +7,43 @@ use crate::access::FolderRights;
 use crate::dav::{supported_report_set, ElementName, KnownProp, PropValue, XmlElement};
 use crate::http::paths::{encode_segment, DavPaths};
 use crate::scheduling::inbox::{INBOX_SEGMENT, OUTBOX_SEGMENT};
-use crate::store::{Folder, UserId};
+use crate::store::{ContextId, Folder, FolderId, UserId};
 use crate::sync_token::sync_token;
 
 /// The media type inbox messages are listed with: without a `component` parameter, as
 /// an inbox holds messages about events and tasks alike.
 pub const INBOX_MESSAGE_CONTENT_TYPE: &str = "text/calendar; charset=utf-8";
 
-/// The viewer's scheduling inbox.
+/// The viewer's scheduling inbox. Its folder is made by the first delivery: until then
+/// the inbox is there, empty, and reading it writes nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScheduleInbox {
-    pub folder: Folder,
-    /// The owner's rights on the folder: what deleting a message checks.
-    pub rights: FolderRights,
+    pub context: ContextId,
+    pub owner: UserId,
+    /// The folder and the owner's rights on it (what deleting a message checks); None
+    /// before the first delivery.
+    stored: Option<(Folder, FolderRights)>,
 }
 
 impl ScheduleInbox {
-    /// The inbox of `owner` on its folder.
-    pub fn new(folder: Folder, owner: UserId, groups: &[i64]) -> Self {
-        let rights = FolderRights::of(&folder, owner, groups);
-        ScheduleInbox { folder, rights }
+    /// The inbox of `owner` (a member of `groups`) with its folder, if it has one yet.
+    pub fn new(context: ContextId, owner: UserId, groups: &[i64], folder: Option<Folder>) -> Self {
+        let stored = folder.map(|folder| {
+            let rights = FolderRights::of(&folder, owner, groups);
+            (folder, rights)
+        });
+        ScheduleInbox {
+            context,
+            owner,
+            stored,
+        }
     }
 
-    pub fn id(&self) -> i64 {
-        self.folder.id
+    /// The folder's id and the owner's rights on it; None before the first delivery.
+    pub fn folder(&self) -> Option<(FolderId, FolderRights)> {
+        self.stored
+            .as_ref()
+            .map(|(folder, rights)| (folder.id, *rights))
     }
 
     /// `/caldav/schedule-inbox/`, below the DAV prefix.
@@ -43,8 +56,8 @@ impl ScheduleInbox {
         format!("/caldav/{INBOX_SEGMENT}/{}", encode_segment(resource_name))
     }
 
-    /// The live properties, with the folder's change sequence behind getctag and
-    /// sync-token, and the href of the owner's default calendar as her home lists it.
+    /// The live properties, with the folder's change sequence (0 without a folder)
+    /// behind getctag and sync-token, and the href of the owner's default calendar as her home lists it.
     pub fn properties(
         &self,
         paths: &DavPaths,
@@ -64,7 +77,11 @@ impl ScheduleInbox {
             ),
             (
                 KnownProp::GetCtag,
-                PropValue::Text(format!("{}-{}", self.folder.id, folder_seq)),
+                PropValue::Text(format!(
+                    "{}-{}",
+                    self.folder().map_or(0, |(id, _)| id),
+                    folder_seq
+                )),
             ),
             (
                 KnownProp::SyncToken,
@@ -90,9 +107,7 @@ impl ScheduleInbox {
                 ),
             ),
         ];
-        if let Some(owner) = self.folder.owner_id {
-            props.push((KnownProp::Owner, owner_href(paths, owner)));
-        }
+        props.push((KnownProp::Owner, owner_href(paths, self.owner)));
         if let Some(href) = default_calendar {
             props.push((KnownProp::ScheduleDefaultCalendarUrl, PropValue::Href(href)));
         }

@@ -17,7 +17,7 @@ use super::report_members::{multiget, sync_responses, MemberView};
 use super::streaming;
 use super::sync::{check_since, readable_only, LimitedSync};
 use super::AppState;
-use crate::access::DavUser;
+use crate::access::{DavUser, FolderRights};
 use crate::caldav::mailboxes::{outbox_properties, outbox_sub_path, INBOX_MESSAGE_CONTENT_TYPE};
 use crate::caldav::{home, ScheduleInbox};
 use crate::dav::report::{parse_report_within, ReportProps, ReportRequest};
@@ -34,18 +34,17 @@ pub(super) async fn propfind_inbox(
     request: PropfindRequest,
 ) -> Result<Response, DavError> {
     let first = vec![inbox_response(state, me, &inbox, &request).await?];
-    let members = if depth == Depth::One {
-        listing(
+    let members = match inbox.folder() {
+        Some(folder) if depth == Depth::One => listing(
             state,
             me,
-            vec![(inbox.id(), inbox.rights)],
+            vec![folder],
             MemberFilter::default(),
             |_: FolderId, name: &str| ScheduleInbox::member_sub_path(name),
             INBOX_MESSAGE_CONTENT_TYPE,
             Arc::new(request),
-        )
-    } else {
-        stream::empty().boxed()
+        ),
+        _ => stream::empty().boxed(),
     };
     Ok(streaming::multistatus(
         first,
@@ -62,11 +61,12 @@ pub(super) async fn propfind_message(
     name: &str,
     request: &PropfindRequest,
 ) -> Result<Response, DavError> {
+    let folder = inbox.folder().ok_or(DavError::NotFound)?;
     let href = state.paths.external(&ScheduleInbox::member_sub_path(name));
     member_response(
         state,
         me,
-        (inbox.id(), inbox.rights),
+        folder,
         name,
         href,
         INBOX_MESSAGE_CONTENT_TYPE,
@@ -107,10 +107,10 @@ async fn inbox_response(
     inbox: &ScheduleInbox,
     request: &PropfindRequest,
 ) -> Result<DavResponse, DavError> {
-    let seq = state
-        .store
-        .folder_seq(me.user.context_id, inbox.id())
-        .await?;
+    let seq = match inbox.folder() {
+        Some((id, _)) => state.store.folder_seq(me.user.context_id, id).await?,
+        None => 0,
+    };
     let default_calendar = default_calendar_href(state, me).await?;
     let live = inbox.properties(&state.paths, seq, default_calendar);
     Ok(answer(
@@ -145,16 +145,17 @@ async fn default_calendar_href(state: &AppState, me: &DavUser) -> Result<Option<
         .map(|calendar| state.paths.external(&calendar.sub_path())))
 }
 
-/// The target of GET, HEAD and DELETE of message `name`.
+/// The target of GET, HEAD and DELETE of message `name` in `folder` (the inbox's, with
+/// the owner's rights).
 fn message_target<'a>(
     state: &AppState,
-    inbox: &'a ScheduleInbox,
+    (folder, rights): &'a (FolderId, FolderRights),
     name: &'a str,
 ) -> MemberTarget<'a> {
     MemberTarget {
-        folder: inbox.id(),
+        folder: *folder,
         name,
-        rights: &inbox.rights,
+        rights,
         href: state.paths.external(&ScheduleInbox::member_sub_path(name)),
         collection_href: state.paths.external(&ScheduleInbox::sub_path()),
     }
@@ -169,7 +170,8 @@ pub(super) async fn get(
     method: &Method,
     headers: &HeaderMap,
 ) -> Result<Response, DavError> {
-    let object = read_member(state, me, &message_target(state, inbox, name)).await?;
+    let folder = inbox.folder().ok_or(DavError::NotFound)?;
+    let object = read_member(state, me, &message_target(state, &folder, name)).await?;
     if let Some(response) = not_modified(headers, &object)? {
         return Ok(response);
     }
@@ -190,7 +192,8 @@ pub(super) async fn delete(
     name: &str,
     headers: &HeaderMap,
 ) -> Result<Response, DavError> {
-    delete_member(state, me, &message_target(state, inbox, name), headers).await
+    let folder = inbox.folder().ok_or(DavError::NotFound)?;
+    delete_member(state, me, &message_target(state, &folder, name), headers).await
 }
 
 /// A REPORT on the inbox or, with `at_member`, on one of its messages (multiget only):
@@ -207,7 +210,8 @@ pub(super) async fn report(
     let view = InboxView {
         store: state.store.clone(),
         paths: state.paths.clone(),
-        inbox: inbox.clone(),
+        context: inbox.context,
+        folder: inbox.folder(),
         me: me.user.id,
     };
     match request {
@@ -223,6 +227,7 @@ pub(super) async fn report(
 }
 
 /// sync-collection on the inbox: messages delivered since the token, deleted ones 404.
+/// An inbox without a folder has had no messages: nothing changed since any token.
 async fn sync(
     view: InboxView,
     token: Option<String>,
@@ -233,17 +238,22 @@ async fn sync(
         None => 0,
         Some(token) => parse_sync_token(token).ok_or(Precondition::ValidSyncToken)?,
     };
-    let context = view.context();
-    let folder = view.inbox.id();
+    let context = view.context;
     check_since(&view.store, context, since).await?;
-    let current = view.store.folder_seq(context, folder).await?.max(since);
-    let members = view
-        .store
-        .sync_stream(context, &[folder], since, MemberFilter::default());
-    let (rights, me) = (view.inbox.rights, view.me);
-    let members = readable_only(members, move |_, creator| {
-        rights.can_read_object(creator, me)
-    });
+    let (members, current) = match view.folder {
+        Some((folder, rights)) => {
+            let current = view.store.folder_seq(context, folder).await?.max(since);
+            let members =
+                view.store
+                    .sync_stream(context, &[folder], since, MemberFilter::default());
+            let me = view.me;
+            let members = readable_only(members, move |_, creator| {
+                rights.can_read_object(creator, me)
+            });
+            (members, current)
+        }
+        None => (stream::empty().boxed(), since),
+    };
     let limited = LimitedSync::new(members, since, current, limit);
     let href = view.paths.external(&ScheduleInbox::sub_path());
     let rest = sync_responses(view, limited.members, Arc::new(props))
@@ -258,7 +268,9 @@ async fn sync(
 struct InboxView {
     store: DynStore,
     paths: DavPaths,
-    inbox: ScheduleInbox,
+    context: ContextId,
+    /// The inbox's folder and the owner's rights on it; None before the first delivery.
+    folder: Option<(FolderId, FolderRights)>,
     me: crate::store::UserId,
 }
 
@@ -272,7 +284,7 @@ impl MemberView for InboxView {
     }
 
     fn context(&self) -> ContextId {
-        self.inbox.folder.context_id
+        self.context
     }
 
     fn collection_sub_path(&self) -> String {
@@ -284,11 +296,12 @@ impl MemberView for InboxView {
     }
 
     fn locate(&self, member_name: &str) -> Option<(FolderId, String)> {
-        Some((self.inbox.id(), member_name.to_owned()))
+        self.folder.map(|(id, _)| (id, member_name.to_owned()))
     }
 
     fn may_read(&self, object: &StoredObject) -> bool {
-        self.inbox.rights.can_read_object(object.user_id, self.me)
+        self.folder
+            .is_some_and(|(_, rights)| rights.can_read_object(object.user_id, self.me))
     }
 
     fn wants_data(&self, props: &ReportProps) -> bool {

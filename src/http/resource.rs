@@ -8,7 +8,7 @@ use crate::caldav::{home, CalendarCollection, ScheduleInbox};
 use crate::carddav::{self, AddressBook};
 use crate::config::props;
 use crate::principals::EntryResource;
-use crate::scheduling::inbox::{inbox_folder, INBOX_SEGMENT, OUTBOX_SEGMENT};
+use crate::scheduling::inbox::{existing_inbox_folder, INBOX_SEGMENT, OUTBOX_SEGMENT};
 use crate::store::DynStore;
 
 use super::error::DavError;
@@ -66,8 +66,8 @@ impl DavResource {
         }
     }
 
-    /// The inbox of `me` when the user has scheduling mailboxes (its folder made on first
-    /// access), for the calendar home's listing.
+    /// The inbox of `me` when the user has scheduling mailboxes, for the calendar home's
+    /// listing.
     pub async fn mailboxes(
         store: &DynStore,
         me: &DavUser,
@@ -146,13 +146,15 @@ fn schedules(me: &DavUser) -> bool {
     me.user.has_module("calendar")
 }
 
-/// The inbox of `me`, its folder made on first access; 404 for a user without calendars.
+/// The inbox of `me`, with its folder when a delivery has made it; 404 for a user
+/// without calendars. Looking writes nothing.
 async fn my_inbox(store: &DynStore, me: &DavUser) -> Result<ScheduleInbox, DavError> {
     if !schedules(me) {
         return Err(DavError::NotFound);
     }
-    let folder = inbox_folder(store, me.user.context_id, me.user.id).await?;
-    Ok(ScheduleInbox::new(folder, me.user.id, &me.groups))
+    let (context, user) = (me.user.context_id, me.user.id);
+    let folder = existing_inbox_folder(store, context, user).await?;
+    Ok(ScheduleInbox::new(context, user, &me.groups, folder))
 }
 
 /// The collection a path segment names for `me`: first one of the user's own names

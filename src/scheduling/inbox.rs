@@ -1,8 +1,8 @@
 //! The scheduling inbox (RFC 6638 2.2): the folder of module `schedule-inbox` each user
-//! receives iTIP messages in, made on first delivery or first access. Its path segment in
-//! the calendar home is `schedule-inbox`, a name no client may give a calendar. An inbox
-//! keeps at most `davgate.limits.maxInboxMessages` messages: each delivery removes the
-//! oldest beyond it.
+//! receives iTIP messages in, made on first delivery (reading an inbox never makes it).
+//! Its path segment in the calendar home is `schedule-inbox`, a name no client may give a
+//! calendar. An inbox keeps at most `davgate.limits.maxInboxMessages` messages: each
+//! delivery removes the oldest beyond it.
 
 use crate::store::{
     ContextId, DynStore, Folder, FolderModule, FolderType, NewFolder, Permission, Role, StoreError,
@@ -22,6 +22,26 @@ pub const DEFAULT_MAX_INBOX_MESSAGES: usize = 1000;
 /// viewer's own mailboxes and never a calendar.
 pub fn is_mailbox_segment(segment: &str) -> bool {
     segment == INBOX_SEGMENT || segment == OUTBOX_SEGMENT
+}
+
+/// The user's inbox folder if a delivery has made it: one query, and no write. A
+/// calendar holding the inbox's name from before is no inbox.
+pub async fn existing_inbox_folder(
+    store: &DynStore,
+    context: ContextId,
+    user: UserId,
+) -> StoreResult<Option<Folder>> {
+    let Some(id) = store
+        .folder_by_dav_name(context, user, INBOX_SEGMENT)
+        .await?
+    else {
+        return Ok(None);
+    };
+    match store.folder(context, id).await {
+        Ok(folder) if folder.module == FolderModule::ScheduleInbox => Ok(Some(folder)),
+        Ok(_) | Err(StoreError::NotFound) => Ok(None),
+        Err(other) => Err(other),
+    }
 }
 
 /// The user's inbox folder, made when there is none yet (two concurrent first
