@@ -284,10 +284,10 @@ async fn delete_honours_if_match_and_put_is_refused() {
         )
         .await;
         let allow = options.header("allow").unwrap_or_default().to_owned();
-        for method in ["PROPFIND", "REPORT", "DELETE"] {
+        for method in ["PROPFIND", "PROPPATCH", "REPORT", "DELETE"] {
             assert!(allow.contains(method), "{allow}");
         }
-        for method in ["PUT", "PROPPATCH", "MKCALENDAR", "POST"] {
+        for method in ["PUT", "MKCALENDAR", "POST"] {
             assert!(!allow.contains(method), "{allow}");
         }
         let member = send(
@@ -420,5 +420,64 @@ async fn the_inbox_keeps_its_newest_messages() {
         let mut live_sorted = live.clone();
         live_sorted.sort();
         assert_eq!(live_sorted, kept);
+    }
+}
+
+#[tokio::test]
+async fn proppatch_keeps_client_properties_and_protects_the_live_ones() {
+    for db in common::databases().await {
+        let site = site(&db.store, LAYOUT).await;
+        let calendar = default_folder(&db.store, &site.alice, FolderModule::Calendar).await;
+        let proppatch = |body: String| {
+            send(
+                &site.app,
+                Call::new("PROPPATCH", INBOX)
+                    .auth("alice", ALICE_PASSWORD)
+                    .body(body),
+            )
+        };
+        let both = format!(
+            r#"<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav" xmlns:X="urn:example:client"><D:set><D:prop><X:seen>42</X:seen><C:schedule-default-calendar-URL><D:href>/dav/caldav/{}/</D:href></C:schedule-default-calendar-URL></D:prop></D:set></D:propertyupdate>"#,
+            calendar.id
+        );
+        let answer = proppatch(both).await;
+        assert_eq!(answer.status, StatusCode::MULTI_STATUS, "{}", db.label);
+        let response = &answer.multistatus()[0];
+        assert_eq!(
+            response.status_of(CALDAV, "schedule-default-calendar-URL"),
+            Some(403)
+        );
+        assert_eq!(response.status_of("urn:example:client", "seen"), Some(424));
+
+        let dead = r#"<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:" xmlns:X="urn:example:client"><D:set><D:prop><X:seen>42</X:seen></D:prop></D:set></D:propertyupdate>"#;
+        let answer = proppatch(dead.to_string()).await;
+        assert_eq!(
+            answer.multistatus()[0].status_of("urn:example:client", "seen"),
+            Some(200)
+        );
+        let read = send(
+            &site.app,
+            Call::new("PROPFIND", INBOX)
+                .auth("alice", ALICE_PASSWORD)
+                .depth("0")
+                .body(r#"<D:propfind xmlns:D="DAV:" xmlns:X="urn:example:client"><D:prop><X:seen/><D:displayname/></D:prop></D:propfind>"#),
+        )
+        .await;
+        let inbox = &read.multistatus()[0];
+        assert_eq!(inbox.found("urn:example:client", "seen").text, "42");
+        assert_eq!(inbox.found(DAV, "displayname").text, "Inbox");
+        // Bob's inbox is his own: alice's property is not on it.
+        let his = send(
+            &site.app,
+            Call::new("PROPFIND", INBOX)
+                .auth("bob", BOB_PASSWORD)
+                .depth("0")
+                .body(r#"<D:propfind xmlns:D="DAV:" xmlns:X="urn:example:client"><D:prop><X:seen/></D:prop></D:propfind>"#),
+        )
+        .await;
+        assert_eq!(
+            his.multistatus()[0].status_of("urn:example:client", "seen"),
+            Some(404)
+        );
     }
 }

@@ -39,7 +39,7 @@ const ALLOW_CONTACT: &str = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, REPORT";
 const ALLOW_UNMAPPED_CALENDAR: &str = "OPTIONS, MKCALENDAR, MKCOL";
 /// The scheduling inbox: DELETE is refused (403), as it is for other undeletable
 /// collections.
-const ALLOW_SCHEDULE_INBOX: &str = "OPTIONS, PROPFIND, REPORT, DELETE";
+const ALLOW_SCHEDULE_INBOX: &str = "OPTIONS, PROPFIND, PROPPATCH, REPORT, DELETE";
 /// A message in the inbox: PUT is refused (403 `DAV:need-privileges` bind), only the
 /// server delivers messages.
 const ALLOW_INBOX_MESSAGE: &str = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, REPORT";
@@ -192,6 +192,10 @@ async fn dispatch(
                 .external(&crate::caldav::ScheduleInbox::sub_path()),
             "bind",
         )),
+        ("PROPPATCH", DavResource::ScheduleInbox(_)) => {
+            let folder = mailboxes::patched_inbox(state, &me).await?;
+            proppatch::proppatch(state, &me, folder, body).await
+        }
         ("DELETE", DavResource::ScheduleInbox(_)) => Err(DavError::Forbidden(
             "the scheduling inbox cannot be deleted; delete its messages".into(),
         )),

@@ -12,7 +12,8 @@ use http::{HeaderMap, Method};
 use super::error::DavError;
 use super::object::{delete_member, entity_response, not_modified, read_member, MemberTarget};
 use super::paths::DavPaths;
-use super::propfind::{answer, listing, member_response};
+use super::propfind::{answer, dead_props, listing, member_response};
+use super::proppatch::{dead_property_bounds, PatchedFolder, Target};
 use super::report_members::{multiget, sync_responses, MemberView};
 use super::streaming;
 use super::sync::{check_since, readable_only, LimitedSync};
@@ -22,6 +23,7 @@ use crate::caldav::mailboxes::{outbox_properties, outbox_sub_path, INBOX_MESSAGE
 use crate::caldav::{home, ScheduleInbox};
 use crate::dav::report::{parse_report_within, ReportProps, ReportRequest};
 use crate::dav::{Depth, KnownProp, Precondition, PropfindRequest, Response as DavResponse};
+use crate::scheduling::inbox::inbox_folder;
 use crate::store::{ContextId, DynStore, FolderId, FolderModule, MemberFilter, StoredObject};
 use crate::sync_token::{parse_sync_token, sync_token};
 
@@ -113,10 +115,21 @@ async fn inbox_response(
     };
     let default_calendar = default_calendar_href(state, me).await?;
     let live = inbox.properties(&state.paths, seq, default_calendar);
+    let dead = match inbox.folder() {
+        Some((id, _)) => {
+            let bounds = dead_property_bounds(&state.limits.properties);
+            let stored = state
+                .store
+                .dead_properties_within(me.user.context_id, id, "", bounds)
+                .await?;
+            dead_props(stored)
+        }
+        None => Vec::new(),
+    };
     Ok(answer(
         state.paths.external(&ScheduleInbox::sub_path()),
         &live,
-        &[],
+        &dead,
         request,
     ))
 }
@@ -143,6 +156,21 @@ async fn default_calendar_href(state: &AppState, me: &DavUser) -> Result<Option<
     Ok(home::calendar(&state.store, me, folder.id)
         .await?
         .map(|calendar| state.paths.external(&calendar.sub_path())))
+}
+
+/// The inbox as PROPPATCH changes it: its folder, made now if no delivery has made it
+/// (the client's properties need a place), with its live properties protected.
+pub(super) async fn patched_inbox(
+    state: &AppState,
+    me: &DavUser,
+) -> Result<PatchedFolder, DavError> {
+    let folder = inbox_folder(&state.store, me.user.context_id, me.user.id).await?;
+    Ok(PatchedFolder {
+        id: folder.id,
+        href: state.paths.external(&ScheduleInbox::sub_path()),
+        can_administer: folder.owner_id == Some(me.user.id),
+        target: Target::ScheduleInbox,
+    })
 }
 
 /// The target of GET, HEAD and DELETE of message `name` in `folder` (the inbox's, with

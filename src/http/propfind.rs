@@ -315,7 +315,7 @@ fn dead_property_bounds(state: &AppState) -> crate::store::DeadPropertyBounds {
     super::proppatch::dead_property_bounds(&state.limits.properties)
 }
 
-fn dead_props(stored: Vec<crate::store::DeadProperty>) -> Vec<(PropName, PropValue)> {
+pub(super) fn dead_props(stored: Vec<crate::store::DeadProperty>) -> Vec<(PropName, PropValue)> {
     stored
         .into_iter()
         .map(|p| {
