@@ -184,7 +184,7 @@ async fn sync_reports_new_and_deleted_messages_and_the_ctag_follows() {
 
         let changes = sync(&site, &token).await;
         let responses = changes.multistatus();
-        assert_eq!(hrefs(&responses), [href.clone()], "{}", db.label);
+        assert_eq!(hrefs(&responses), [href.as_str()], "{}", db.label);
         assert_eq!(responses[0].status_of(DAV, "getetag"), Some(200));
         let token = changes.sync_token();
 
@@ -199,7 +199,7 @@ async fn sync_reports_new_and_deleted_messages_and_the_ctag_follows() {
 
         let changes = sync(&site, &token).await;
         let responses = changes.multistatus();
-        assert_eq!(hrefs(&responses), [href.clone()]);
+        assert_eq!(hrefs(&responses), [href.as_str()]);
         assert_eq!(responses[0].status, Some(404), "the deletion is reported");
         assert_eq!(get(&site, &href).await.status, StatusCode::NOT_FOUND);
     }
@@ -350,7 +350,7 @@ async fn nobody_sees_another_users_messages() {
                 .body(sync_body("", None)),
         )
         .await;
-        assert_eq!(hrefs(&synced.multistatus()), [bob_href.clone()]);
+        assert_eq!(hrefs(&synced.multistatus()), [bob_href.as_str()]);
 
         // Nor is alice's inbox a calendar anyone reaches by its folder id, alice included.
         let folder = davgate::scheduling::inbox::inbox_folder(

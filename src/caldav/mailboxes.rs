@@ -57,7 +57,8 @@ impl ScheduleInbox {
     }
 
     /// The live properties, with the folder's change sequence (0 without a folder)
-    /// behind getctag and sync-token, and the href of the owner's default calendar as her home lists it.
+    /// behind getctag and sync-token, and the href of the owner's default calendar as
+    /// her home lists it.
     pub fn properties(
         &self,
         paths: &DavPaths,

@@ -24,7 +24,7 @@ pub fn is_mailbox_segment(segment: &str) -> bool {
     segment == INBOX_SEGMENT || segment == OUTBOX_SEGMENT
 }
 
-/// The user's inbox folder if a delivery has made it: one query, and no write. A
+/// The user's inbox folder if a delivery has made it: two queries, and no write. A
 /// calendar holding the inbox's name from before is no inbox.
 pub async fn existing_inbox_folder(
     store: &DynStore,
