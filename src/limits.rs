@@ -109,6 +109,8 @@ pub struct CollectionLimits {
     pub max_calendars_per_user: usize,
     /// Contact folders one user may own when creating another address book.
     pub max_address_books_per_user: usize,
+    /// Messages a user's scheduling inbox keeps (the oldest beyond go).
+    pub max_inbox_messages: usize,
 }
 
 /// The longest key PostgreSQL's B-tree indexes take is about 2.7 KB; a name and a
@@ -165,6 +167,7 @@ impl Limits {
             collections: CollectionLimits {
                 max_calendars_per_user: config.get::<props::MaxCalendarsPerUser>() as usize,
                 max_address_books_per_user: config.get::<props::MaxAddressBooksPerUser>() as usize,
+                max_inbox_messages: config.get::<props::MaxInboxMessages>().max(1) as usize,
             },
             content: content_limits(config),
             max_report_calendar_data_bytes: usize::try_from(

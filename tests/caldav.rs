@@ -128,7 +128,11 @@ async fn the_calendar_home_lists_own_public_and_shared_folders_with_their_rights
             !hrefs.contains(&calendar_path(&bobs_tasks).as_str()),
             "{hrefs:?}"
         );
-        assert_eq!(responses.len(), 5, "home + 4 collections: {hrefs:?}");
+        assert_eq!(
+            responses.len(),
+            7,
+            "home + 4 collections + the scheduling inbox and outbox: {hrefs:?}"
+        );
 
         let own = find(&responses, &calendar_path(&calendar));
         assert_eq!(own.found(DAV, "displayname").text, "Calendar");

@@ -6,6 +6,7 @@ use crate::caldav::window::SyncWindow;
 use crate::content::ical::ical_utc;
 use crate::dav::{supported_report_set, ElementName, KnownProp, PropValue, XmlElement};
 use crate::http::paths::{encode_segment, DavPaths};
+use crate::scheduling::inbox::is_mailbox_segment;
 use crate::store::{Folder, FolderId, FolderModule, User};
 use crate::sync_token::sync_token;
 
@@ -87,8 +88,11 @@ impl CalendarCollection {
         let (rights, sharing, display_name) =
             seen_by(&folder, me.id, groups, owner_name, shared_name_template)?;
         // A name a client chose is its owner's: everybody else addresses the folder by id.
+        // The mailboxes' names are never a calendar's (one named so before keeps its id).
         let segment = match &folder.dav_name {
-            Some(name) if folder.owner_id == Some(me.id) => name.clone(),
+            Some(name) if folder.owner_id == Some(me.id) && !is_mailbox_segment(name) => {
+                name.clone()
+            }
             _ => folder.id.to_string(),
         };
         Some(CalendarCollection {

@@ -3,6 +3,7 @@
 
 pub mod collection;
 pub mod home;
+pub mod mailboxes;
 
 /// The media type calendar objects are served as.
 pub const CALENDAR_CONTENT_TYPE: &str = "text/calendar; charset=utf-8";
@@ -12,4 +13,5 @@ pub mod write;
 
 pub use crate::access::Sharing;
 pub use collection::{CalendarCollection, CalendarKind};
+pub use mailboxes::ScheduleInbox;
 pub use window::SyncWindow;

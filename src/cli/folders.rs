@@ -111,7 +111,8 @@ pub async fn folder(config: &ServerConfig, cmd: FolderCommand) -> anyhow::Result
         } => {
             let c = find_context(&store, &context.context).await?;
             let module: FolderModule = module.parse().map_err(|e: String| anyhow!(e))?;
-            if module == FolderModule::System {
+            // Scheduling inboxes are made for their users on first use.
+            if matches!(module, FolderModule::System | FolderModule::ScheduleInbox) {
                 bail!("folders hold calendar, tasks or contacts");
             }
             let owner = match owner {

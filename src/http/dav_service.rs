@@ -13,8 +13,8 @@ use super::observe::ResourceKind;
 use super::request_path;
 use super::resource::DavResource;
 use super::{
-    address_books, carddav_report, contact, copy_move, entry_report, mkcalendar, object, propfind,
-    proppatch, report, AppState,
+    address_books, carddav_report, contact, copy_move, entry_report, mailboxes, mkcalendar, object,
+    propfind, proppatch, report, AppState,
 };
 use crate::access::DavUser;
 use crate::carddav::AddressBook;
@@ -39,6 +39,13 @@ const ALLOW_AGGREGATED: &str = "OPTIONS, PROPFIND, PROPPATCH, REPORT";
 const ALLOW_CONTACT: &str = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, REPORT";
 /// Where a calendar could be made.
 const ALLOW_UNMAPPED_CALENDAR: &str = "OPTIONS, MKCALENDAR, MKCOL";
+/// The scheduling inbox: DELETE is refused (403), as it is for other undeletable
+/// collections.
+const ALLOW_SCHEDULE_INBOX: &str = "OPTIONS, PROPFIND, PROPPATCH, REPORT, DELETE";
+/// A message in the inbox: PUT is refused (403 `DAV:need-privileges` bind), only the
+/// server delivers messages.
+const ALLOW_INBOX_MESSAGE: &str = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, REPORT";
+const ALLOW_SCHEDULE_OUTBOX: &str = "OPTIONS, PROPFIND";
 
 pub(super) async fn handle(
     State(state): State<AppState>,
@@ -119,6 +126,15 @@ async fn dispatch(
                 .into()),
             };
         }
+        // The outbox holds nothing and takes nothing but what is sent to it.
+        Err(DavError::NotFound) if creates_resource(method) && below_the_outbox(&segments) => {
+            return Err(need_privilege(
+                state
+                    .paths
+                    .external(&crate::caldav::mailboxes::outbox_sub_path()),
+                "bind",
+            ))
+        }
         // Below a calendar or address book that is not there (for this user): nothing can
         // be created until the collection is (RFC 4918 9.3.1, 9.7.1).
         Err(DavError::NotFound) if creates_resource(method) && below_a_collection(&segments) => {
@@ -159,6 +175,32 @@ async fn dispatch(
         ("DELETE", DavResource::AddressBookMember { book, name }) => {
             contact::delete(state, &me, book, name, headers).await
         }
+        ("REPORT", DavResource::ScheduleInbox(inbox)) => {
+            mailboxes::report(state, &me, inbox, body, false).await
+        }
+        ("REPORT", DavResource::ScheduleInboxMessage { inbox, .. }) => {
+            mailboxes::report(state, &me, inbox, body, true).await
+        }
+        ("GET" | "HEAD", DavResource::ScheduleInboxMessage { inbox, name }) => {
+            mailboxes::get(state, &me, inbox, name, method, headers).await
+        }
+        ("DELETE", DavResource::ScheduleInboxMessage { inbox, name }) => {
+            mailboxes::delete(state, &me, inbox, name, headers).await
+        }
+        // Messages are delivered by the server, never written by clients (RFC 6638 2.2).
+        ("PUT", DavResource::ScheduleInboxMessage { .. }) => Err(need_privilege(
+            state
+                .paths
+                .external(&crate::caldav::ScheduleInbox::sub_path()),
+            "bind",
+        )),
+        ("PROPPATCH", DavResource::ScheduleInbox(_)) => {
+            let folder = mailboxes::patched_inbox(state, &me).await?;
+            proppatch::proppatch(state, &me, folder, body).await
+        }
+        ("DELETE", DavResource::ScheduleInbox(_)) => Err(DavError::Forbidden(
+            "the scheduling inbox cannot be deleted; delete its messages".into(),
+        )),
         ("REPORT", DavResource::Entry(entry)) => {
             entry_report::report(state, &me, entry, body).await
         }
@@ -193,7 +235,10 @@ async fn dispatch(
             mkcalendar::mkcalendar(state, &me, segment, headers, body, extended).await
         }
         // Calendars and address books hold no collections (RFC 4791 4.2, RFC 6352 5.2).
-        ("MKCALENDAR" | "MKCOL", DavResource::CalendarMember { .. }) => Err(Refusal::new(
+        (
+            "MKCALENDAR" | "MKCOL",
+            DavResource::CalendarMember { .. } | DavResource::ScheduleInboxMessage { .. },
+        ) => Err(Refusal::new(
             Precondition::CalendarCollectionLocationOk,
             "a calendar holds no collections",
         )
@@ -212,7 +257,11 @@ async fn dispatch(
         // 4918 9.3.1), below.
         (
             "MKCALENDAR",
-            DavResource::Calendar(_) | DavResource::AddressBook(_) | DavResource::Entry(_),
+            DavResource::Calendar(_)
+            | DavResource::AddressBook(_)
+            | DavResource::Entry(_)
+            | DavResource::ScheduleInbox(_)
+            | DavResource::ScheduleOutbox,
         ) => Err(Refusal::new(
             Precondition::ResourceMustBeNull,
             "a resource exists at this URL",
@@ -254,6 +303,9 @@ fn allow_of(resource: &DavResource) -> &'static str {
         DavResource::CalendarMember { .. } => ALLOW_MEMBER,
         DavResource::UnmappedCalendar(_) => ALLOW_UNMAPPED_CALENDAR,
         DavResource::Entry(_) => ALLOW_ENTRY,
+        DavResource::ScheduleInbox(_) => ALLOW_SCHEDULE_INBOX,
+        DavResource::ScheduleInboxMessage { .. } => ALLOW_INBOX_MESSAGE,
+        DavResource::ScheduleOutbox => ALLOW_SCHEDULE_OUTBOX,
     }
 }
 
@@ -264,7 +316,10 @@ fn classes_of(resource: &DavResource) -> &'static str {
     match resource {
         DavResource::Calendar(_)
         | DavResource::CalendarMember { .. }
-        | DavResource::UnmappedCalendar(_) => DAV_CLASSES_CALDAV,
+        | DavResource::UnmappedCalendar(_)
+        | DavResource::ScheduleInbox(_)
+        | DavResource::ScheduleInboxMessage { .. }
+        | DavResource::ScheduleOutbox => DAV_CLASSES_CALDAV,
         DavResource::AddressBook(_) | DavResource::AddressBookMember { .. } => DAV_CLASSES_CARDDAV,
         DavResource::Entry(_) => DAV_CLASSES,
     }
@@ -282,6 +337,12 @@ fn creates_resource(method: &Method) -> bool {
 /// calendar or an address book.
 fn below_a_collection(segments: &[String]) -> bool {
     matches!(segments, [home, _, _, ..] if home == "caldav" || home == "carddav")
+}
+
+/// `/caldav/schedule-outbox/<name>...`: a path below the outbox.
+fn below_the_outbox(segments: &[String]) -> bool {
+    matches!(segments, [home, outbox, _, ..]
+        if home == "caldav" && outbox == crate::scheduling::inbox::OUTBOX_SEGMENT)
 }
 
 /// `/carddav/<segment>/`: where an address book would be.

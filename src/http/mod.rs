@@ -16,6 +16,7 @@ mod expand_property;
 mod health;
 mod host_root;
 mod login_methods;
+mod mailboxes;
 mod mkcalendar;
 mod new_collection;
 mod object;

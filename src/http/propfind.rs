@@ -11,6 +11,7 @@ use http::HeaderMap;
 
 use super::body_parsing::refused;
 use super::error::DavError;
+use super::mailboxes;
 use super::resource::DavResource;
 use super::streaming;
 use super::AppState;
@@ -60,11 +61,20 @@ pub(super) async fn propfind(
             if depth == Depth::One {
                 // (Resolving `/caldav/` already refused users without CalDAV.)
                 if entry == EntryResource::CalendarHome {
+                    // The inbox first: its folder takes the name from a calendar that had
+                    // it, which the home then lists by id.
+                    let mailboxes = match DavResource::mailboxes(&state.store, me).await? {
+                        Some(inbox) => {
+                            mailboxes::home_responses(state, me, &inbox, &request).await?
+                        }
+                        None => Vec::new(),
+                    };
                     let collections = home::calendars(&state.store, me).await?;
                     let window = SyncWindow::of(&me.config);
                     responses.extend(
                         collection_responses(state, me, &collections, &window, &request).await?,
                     );
+                    responses.extend(mailboxes);
                 } else if entry == EntryResource::AddressbookHome {
                     let agent = crate::clients::user_agent(headers);
                     let books = carddav::home::address_books(&state.store, me, agent).await?;
@@ -117,6 +127,13 @@ pub(super) async fn propfind(
             .await
         }
         DavResource::UnmappedCalendar(_) => Err(DavError::NotFound),
+        DavResource::ScheduleInbox(inbox) => {
+            mailboxes::propfind_inbox(state, me, inbox, depth, request).await
+        }
+        DavResource::ScheduleInboxMessage { inbox, name } => {
+            mailboxes::propfind_message(state, me, &inbox, &name, &request).await
+        }
+        DavResource::ScheduleOutbox => Ok(mailboxes::propfind_outbox(state, me, &request)),
         DavResource::AddressBook(book) => {
             let first = book_responses(state, me, std::slice::from_ref(&book), &request).await?;
             let members = if depth == Depth::One {
@@ -151,7 +168,7 @@ pub(super) async fn propfind(
 }
 
 /// The one response of a PROPFIND on a member.
-async fn member_response(
+pub(super) async fn member_response(
     state: &AppState,
     me: &DavUser,
     (folder, rights): (FolderId, FolderRights),
@@ -263,7 +280,7 @@ fn book_member_responses(
 /// they have in each folder), one response each as the store yields them, folder after
 /// folder (each store stream opens when the previous one is done). `sub_path_of` names a
 /// member's path below the prefix.
-fn listing(
+pub(super) fn listing(
     state: &AppState,
     me: &DavUser,
     folders: Vec<(FolderId, FolderRights)>,
@@ -309,7 +326,7 @@ fn dead_property_bounds(state: &AppState) -> crate::store::DeadPropertyBounds {
     super::proppatch::dead_property_bounds(&state.limits.properties)
 }
 
-fn dead_props(stored: Vec<crate::store::DeadProperty>) -> Vec<(PropName, PropValue)> {
+pub(super) fn dead_props(stored: Vec<crate::store::DeadProperty>) -> Vec<(PropName, PropValue)> {
     stored
         .into_iter()
         .map(|p| {

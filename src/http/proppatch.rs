@@ -35,6 +35,9 @@ enum Change {
 pub(super) enum Target {
     Calendar,
     AddressBook,
+    /// The scheduling inbox: its live properties are all protected; clients keep
+    /// their own as dead properties.
+    ScheduleInbox,
 }
 
 /// The folder behind the collection a PROPPATCH names.
@@ -210,6 +213,12 @@ fn classify(operation: PropOperation, target: Target) -> Result<Change, (PropNam
         PropOperation::Set(name, value) => (name, Some(value)),
         PropOperation::Remove(name) => (name, None),
     };
+    if target == Target::ScheduleInbox {
+        return match KnownProp::from_name(&name) {
+            None => Ok(dead(name, value)),
+            Some(_) => Err((name, StatusCode::FORBIDDEN)),
+        };
+    }
     let text = value.as_ref().map(|v| v.text().trim().to_owned());
     let calendar = target == Target::Calendar;
     let description = if calendar {

@@ -4,10 +4,11 @@
 
 use crate::access::DavUser;
 use crate::caldav::collection::folder_id_of;
-use crate::caldav::{home, CalendarCollection};
+use crate::caldav::{home, CalendarCollection, ScheduleInbox};
 use crate::carddav::{self, AddressBook};
 use crate::config::props;
 use crate::principals::EntryResource;
+use crate::scheduling::inbox::{existing_inbox_folder, INBOX_SEGMENT, OUTBOX_SEGMENT};
 use crate::store::DynStore;
 
 use super::error::DavError;
@@ -23,6 +24,15 @@ pub enum DavResource {
     },
     /// `/caldav/<segment>/` naming no collection: where MKCALENDAR may create one.
     UnmappedCalendar(String),
+    /// `/caldav/schedule-inbox/`: the viewer's scheduling inbox.
+    ScheduleInbox(ScheduleInbox),
+    /// `/caldav/schedule-inbox/<name>`: a message in it, which may or may not exist.
+    ScheduleInboxMessage {
+        inbox: ScheduleInbox,
+        name: String,
+    },
+    /// `/caldav/schedule-outbox/`: the viewer's scheduling outbox.
+    ScheduleOutbox,
     AddressBook(AddressBook),
     /// `/carddav/<segment>/<name>`: the member may or may not exist yet; `name` is the
     /// collection's name for it (in the aggregated collection, see `member_names`).
@@ -52,10 +62,25 @@ impl DavResource {
             Self::Calendar(_) => "calendar",
             Self::CalendarMember { .. } => "calendar-object",
             Self::UnmappedCalendar(_) => "calendar-unmapped",
+            Self::ScheduleInbox(_) => "schedule-inbox",
+            Self::ScheduleInboxMessage { .. } => "schedule-inbox-message",
+            Self::ScheduleOutbox => "schedule-outbox",
             Self::AddressBook(AddressBook::Folder(_)) => "addressbook",
             Self::AddressBook(AddressBook::Aggregated(_)) => "addressbook-aggregated",
             Self::AddressBookMember { .. } => "contact",
         }
+    }
+
+    /// The inbox of `me` when the user has scheduling mailboxes, for the calendar home's
+    /// listing.
+    pub async fn mailboxes(
+        store: &DynStore,
+        me: &DavUser,
+    ) -> Result<Option<ScheduleInbox>, DavError> {
+        if !schedules(me) {
+            return Ok(None);
+        }
+        my_inbox(store, me).await.map(Some)
     }
 
     /// Resolves the decoded `segments` of a path below the prefix for `me`. CalDAV paths
@@ -77,6 +102,14 @@ impl DavResource {
             ));
         }
         match segments.as_slice() {
+            // The mailboxes' paths name the viewer's own, never a calendar.
+            ["caldav", INBOX_SEGMENT] => Ok(Self::ScheduleInbox(my_inbox(store, me).await?)),
+            ["caldav", INBOX_SEGMENT, name] => Ok(Self::ScheduleInboxMessage {
+                inbox: my_inbox(store, me).await?,
+                name: (*name).to_owned(),
+            }),
+            ["caldav", OUTBOX_SEGMENT] if schedules(me) => Ok(Self::ScheduleOutbox),
+            ["caldav", OUTBOX_SEGMENT, ..] => Err(DavError::NotFound),
             ["caldav", folder] => Ok(match calendar_by_segment(store, me, folder).await? {
                 Some(collection) => Self::Calendar(collection),
                 None => Self::UnmappedCalendar((*folder).to_owned()),
@@ -111,6 +144,22 @@ impl DavResource {
                 .ok_or(DavError::NotFound),
         }
     }
+}
+
+/// Whether `me` has calendar users' mailboxes: a user of the calendar module.
+fn schedules(me: &DavUser) -> bool {
+    me.user.has_module("calendar")
+}
+
+/// The inbox of `me`, with its folder when a delivery has made it; 404 for a user
+/// without calendars. Looking writes nothing.
+async fn my_inbox(store: &DynStore, me: &DavUser) -> Result<ScheduleInbox, DavError> {
+    if !schedules(me) {
+        return Err(DavError::NotFound);
+    }
+    let (context, user) = (me.user.context_id, me.user.id);
+    let folder = existing_inbox_folder(store, context, user).await?;
+    Ok(ScheduleInbox::new(context, user, &me.groups, folder))
 }
 
 /// The collection a path segment names for `me`: first one of the user's own names

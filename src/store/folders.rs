@@ -37,6 +37,9 @@ pub trait FolderStore: Send + Sync {
         user: UserId,
         module: FolderModule,
     ) -> StoreResult<Option<Folder>>;
+    /// Takes the client-chosen path segment from folder `id`, which is then addressed by
+    /// its id.
+    async fn clear_dav_name(&self, context: ContextId, id: FolderId) -> StoreResult<()>;
     async fn update_folder(
         &self,
         context: ContextId,

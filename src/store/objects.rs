@@ -38,6 +38,16 @@ pub trait ObjectStore: Send + Sync {
         condition: WriteCondition,
     ) -> StoreResult<()>;
 
+    /// Deletes the members of `folder` beyond the `keep` most recently written ones
+    /// (by change sequence, then name), each with a tombstone in the change log; gives
+    /// how many were deleted. One statement, whose cost grows with the folder's size only.
+    async fn keep_newest(
+        &self,
+        context: ContextId,
+        folder: FolderId,
+        keep: u64,
+    ) -> StoreResult<u64>;
+
     /// Members matching `filter` without their payload, ordered by resource name, read a
     /// page at a time as the consumer takes them. No connection is held between pages, so
     /// a paused consumer costs the database nothing; each member appears at most once, as

@@ -9,6 +9,7 @@ pub mod caldav;
 pub mod carddav;
 pub mod client;
 pub mod http;
+pub mod mailboxes;
 pub mod pg_server;
 pub mod principals;
 pub mod process;

@@ -143,6 +143,16 @@ properties! {
         env: None,
         doc: "Calendars and task lists a user may own before MKCALENDAR (or extended MKCOL) refuses another with 507; folders made otherwise count too, none are removed.",
     }
+    MaxInboxMessages {
+        name: "davgate.limits.maxInboxMessages",
+        value: u32,
+        parse: values::parse_u32,
+        kind: Kind::Integer,
+        default: "1000",
+        cascade: false,
+        env: None,
+        doc: "Scheduling messages (iTIP REQUEST, REPLY, CANCEL) a user's schedule-inbox keeps; delivering one more removes the oldest beyond it.",
+    }
     MaxAddressBooksPerUser {
         name: "davgate.limits.maxAddressBooksPerUser",
         value: u32,

@@ -275,6 +275,23 @@ macro_rules! impl_folder_store {
                 }
             }
 
+            async fn clear_dav_name(&self, context: ContextId, id: FolderId) -> StoreResult<()> {
+                let mut tx = self.begin_locked(context).await?;
+                let done = sqlx::query(
+                    "UPDATE folders SET dav_name = NULL, modified_at = $3 WHERE context_id = $1 AND id = $2",
+                )
+                .bind(context)
+                .bind(id)
+                .bind(now_epoch())
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
             async fn update_folder(
                 &self,
                 context: ContextId,

@@ -412,6 +412,32 @@ macro_rules! impl_object_store {
                 retrying(|| self.delete_once(context, folder, resource_name, &condition)).await
             }
 
+            async fn keep_newest(
+                &self,
+                context: ContextId,
+                folder: FolderId,
+                keep: u64,
+            ) -> StoreResult<u64> {
+                let keep = i64::try_from(keep).unwrap_or(i64::MAX);
+                retrying(|| async {
+                    let mut tx = self.begin_locked(context).await?;
+                    let done = sqlx::query(
+                        "DELETE FROM objects WHERE context_id = $1 AND folder_id = $2 \
+                         AND resource_name NOT IN (SELECT resource_name FROM objects \
+                         WHERE context_id = $1 AND folder_id = $2 \
+                         ORDER BY change_seq DESC, resource_name DESC LIMIT $3)",
+                    )
+                    .bind(context)
+                    .bind(folder)
+                    .bind(keep)
+                    .execute(&mut *tx)
+                    .await?;
+                    tx.commit().await?;
+                    Ok(done.rows_affected())
+                })
+                .await
+            }
+
             fn object_summary_stream(
                 &self,
                 context: ContextId,
