@@ -53,8 +53,10 @@ macro_rules! properties {
     };
 }
 
+mod freebusy;
 mod limits;
 mod logins;
+pub use freebusy::*;
 pub use limits::*;
 pub use logins::*;
 

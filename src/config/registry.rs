@@ -67,11 +67,16 @@ impl PropertyDef {
 
 /// Every known property, in a stable order: OX's and the process's, then the limits.
 static ALL: LazyLock<Vec<PropertyDef>> = LazyLock::new(|| {
-    [props::DEFINITIONS, props::LIMITS, props::LOGINS]
-        .into_iter()
-        .flatten()
-        .copied()
-        .collect()
+    [
+        props::DEFINITIONS,
+        props::LIMITS,
+        props::LOGINS,
+        props::FREEBUSY,
+    ]
+    .into_iter()
+    .flatten()
+    .copied()
+    .collect()
 });
 
 /// Every known property, in a stable order.

@@ -13,8 +13,8 @@ use super::observe::ResourceKind;
 use super::request_path;
 use super::resource::DavResource;
 use super::{
-    address_books, carddav_report, contact, copy_move, entry_report, mkcalendar, object, propfind,
-    proppatch, report, AppState,
+    address_books, carddav_report, contact, copy_move, entry_report, internet_freebusy, mkcalendar,
+    object, outbox_post, propfind, proppatch, report, AppState,
 };
 use crate::access::DavUser;
 use crate::carddav::AddressBook;
@@ -26,7 +26,8 @@ pub(super) const DAV_CLASSES: &str =
 const DAV_CLASSES_CALDAV: &str = "1, 3, access-control, calendar-access, extended-mkcol";
 const DAV_CLASSES_CARDDAV: &str = "1, 3, access-control, addressbook, extended-mkcol";
 const ALLOW: &str =
-    "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, REPORT, MKCALENDAR, MKCOL, COPY, MOVE";
+    "OPTIONS, GET, HEAD, POST, PUT, DELETE, PROPFIND, PROPPATCH, REPORT, MKCALENDAR, \
+                     MKCOL, COPY, MOVE";
 /// The entry points: REPORT for expand-property, and on the principal collections the
 /// principal searches.
 const ALLOW_ENTRY: &str = "OPTIONS, PROPFIND, REPORT";
@@ -91,6 +92,9 @@ async fn dispatch(
             format!("{method} is not implemented"),
         ));
     }
+    if segments.first().map(String::as_str) == Some(internet_freebusy::SEGMENT) {
+        return internet_freebusy::get(state, login.as_ref(), method, uri, &segments[1..]).await;
+    }
     let LoginView {
         login,
         groups,
@@ -103,6 +107,9 @@ async fn dispatch(
         return Err(DavError::Forbidden(reason.into()));
     }
     let me = DavUser::with_profile(login.user, groups, config);
+    if method == Method::POST && segments == ["caldav", "schedule-outbox"] {
+        return outbox_post::post(state, &me, headers, body).await;
+    }
     let resource = match DavResource::resolve(&state.store, &me, &segments).await {
         // No address book is there for this user: MKCOL may make one. The answer is the
         // same whether another user's folder has that id or none does.
