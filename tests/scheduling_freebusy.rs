@@ -667,6 +667,19 @@ async fn internet_freebusy_takes_a_range_and_a_calendar() {
                 "{query}"
             );
         }
+        let url = format!("{bob_url}?start={}&period=P1D", day(2));
+        let full = get_freebusy(&site, &url, alice).await;
+        let head = send(
+            &site.app,
+            Call::new("HEAD", &url).auth("alice", ALICE_PASSWORD),
+        )
+        .await;
+        assert_eq!(head.status, StatusCode::OK);
+        assert!(head.body.is_empty());
+        assert_eq!(
+            head.header("content-length"),
+            Some(full.body.len().to_string().as_str())
+        );
         // A start further back than published is moved up to it (12 weeks by default).
         let text = calendar_text(
             &get_freebusy(

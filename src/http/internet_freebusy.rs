@@ -8,9 +8,10 @@
 //! does: 404 with credentials, 401 without, so the URL never tells whether an address
 //! exists.
 
+use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDate, NaiveDateTime};
-use http::{header, Method, StatusCode, Uri};
+use http::{header, HeaderValue, Method, StatusCode, Uri};
 
 use super::error::DavError;
 use super::login_methods::LoginView;
@@ -131,12 +132,24 @@ pub(super) async fn get(
         uid: None,
     };
     let body = busy.into_message(&header, &range);
-    let headers = [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")];
-    if method == Method::HEAD {
-        let length = body.len().to_string();
-        return Ok((StatusCode::OK, headers, [(header::CONTENT_LENGTH, length)]).into_response());
+    let length = body.len();
+    let head = method == Method::HEAD;
+    let mut response = (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
+        if head {
+            Body::empty()
+        } else {
+            Body::from(body)
+        },
+    )
+        .into_response();
+    if head {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(length));
     }
-    Ok((StatusCode::OK, headers, body).into_response())
+    Ok(response)
 }
 
 /// The enabled user whose mail address or alias `mail` is: the one of the caller's
