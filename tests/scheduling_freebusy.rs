@@ -417,10 +417,11 @@ async fn internet_freebusy_publishes_busy_time_to_whom_the_settings_allow() {
         let unpublished = get_freebusy(&site, bob_url, alice).await;
         assert_eq!(unpublished.status, unknown.status);
         assert_eq!(unpublished.body, unknown.body);
-        assert_eq!(
-            get_freebusy(&site, bob_url, None).await.status,
-            StatusCode::UNAUTHORIZED
-        );
+        let anonymous = get_freebusy(&site, bob_url, None).await;
+        assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+        assert!(anonymous
+            .header("www-authenticate")
+            .is_some_and(|c| c.starts_with("Basic")));
 
         set_user_config(
             &site.store,

@@ -14,7 +14,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use http::{header, HeaderValue, Method, StatusCode, Uri};
 
 use super::error::DavError;
-use super::login_methods::LoginView;
+use super::login_methods::{self, LoginView};
 use super::outbox_post::too_much;
 use super::AppState;
 use crate::config::props;
@@ -44,8 +44,22 @@ pub(super) fn open_without_login(state: &AppState, method: &Method, path: &str) 
         })
 }
 
-/// GET or HEAD of `/freebusy/<rest>`.
+/// GET or HEAD of `/freebusy/<rest>`; a 401 carries the challenges of every login
+/// method configured, as the auth layer's do.
 pub(super) async fn get(
+    state: &AppState,
+    login: Option<&LoginView>,
+    method: &Method,
+    uri: &Uri,
+    rest: &[String],
+) -> Result<Response, DavError> {
+    match answer(state, login, method, uri, rest).await {
+        Err(DavError::Unauthorized) => Ok(login_methods::unauthorized(state)),
+        other => other,
+    }
+}
+
+async fn answer(
     state: &AppState,
     login: Option<&LoginView>,
     method: &Method,
