@@ -616,6 +616,16 @@ async fn internet_freebusy_takes_a_range_and_a_calendar() {
             &get_freebusy(&site, &format!("{bob_url}/{}{range}", default.id), alice).await,
         );
         assert_eq!(freebusy_lines(&only_default).len(), 2, "{only_default}");
+        // Nothing but reading is done there.
+        let put = send(
+            &site.app,
+            Call::new("PUT", bob_url)
+                .auth("alice", ALICE_PASSWORD)
+                .header("content-type", "text/calendar")
+                .body(only_second.clone()),
+        )
+        .await;
+        assert_eq!(put.status, StatusCode::NOT_FOUND);
         // Not a calendar of bob's: as for an unknown address.
         let alices = default_folder(&site.store, &site.alice, FolderModule::Calendar).await;
         let answer = get_freebusy(&site, &format!("{bob_url}/{}", alices.id), alice).await;

@@ -92,7 +92,9 @@ async fn dispatch(
             format!("{method} is not implemented"),
         ));
     }
-    if segments.first().map(String::as_str) == Some(internet_freebusy::SEGMENT) {
+    if matches!(method.as_str(), "GET" | "HEAD")
+        && segments.first().map(String::as_str) == Some(internet_freebusy::SEGMENT)
+    {
         return internet_freebusy::get(state, login.as_ref(), method, uri, &segments[1..]).await;
     }
     let LoginView {

@@ -44,7 +44,7 @@ pub(super) fn open_without_login(state: &AppState, method: &Method, path: &str) 
         })
 }
 
-/// GET or HEAD of `/freebusy/<rest>`; a 401 carries the challenges of every login
+/// GET or HEAD of `/freebusy/<rest>` (other methods find no resource there); a 401 carries the challenges of every login
 /// method configured, as the auth layer's do.
 pub(super) async fn get(
     state: &AppState,
@@ -66,12 +66,6 @@ async fn answer(
     uri: &Uri,
     rest: &[String],
 ) -> Result<Response, DavError> {
-    if method != Method::GET && method != Method::HEAD {
-        return Err(DavError::MethodNotAllowed {
-            method: method.to_string(),
-            allow: "OPTIONS, GET, HEAD",
-        });
-    }
     // What an address nobody publishes gets.
     let hidden = || match login {
         Some(_) => DavError::NotFound,
