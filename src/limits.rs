@@ -25,6 +25,8 @@ pub struct Limits {
     pub max_report_calendar_data_bytes: usize,
     /// Principals one principal search (RFC 3744 or calendarserver) lists.
     pub max_principal_search_results: usize,
+    /// Free/busy lookups (scheduling outbox, Internet free/busy).
+    pub freebusy: FreeBusyLimits,
     /// What one request body may hold.
     pub bodies: BodyLimits,
     /// Large request bodies parsed at once off the async workers.
@@ -175,6 +177,10 @@ impl Limits {
             )
             .unwrap_or(usize::MAX),
             max_principal_search_results: config.get::<props::MaxPrincipalSearchResults>() as usize,
+            freebusy: FreeBusyLimits {
+                max_recipients: count(config.get::<props::MaxFreeBusyRecipients>()),
+                max_range_days: count(config.get::<props::MaxFreeBusyRangeDays>()),
+            },
             bodies: BodyLimits {
                 max_elements: count(config.get::<props::MaxXmlElements>()),
                 max_attributes_per_element: count(
@@ -190,6 +196,15 @@ impl Limits {
             body_parse_threads: count(config.get::<props::BodyParseThreads>()).max(1),
         }
     }
+}
+
+/// What one free/busy lookup may ask for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FreeBusyLimits {
+    /// ATTENDEEs of one request to the scheduling outbox.
+    pub max_recipients: usize,
+    /// Days one lookup may span.
+    pub max_range_days: usize,
 }
 
 /// A configured name length, at most what the indexes hold.

@@ -53,9 +53,11 @@ macro_rules! properties {
     };
 }
 
+mod freebusy;
 mod imip;
 mod limits;
 mod logins;
+pub use freebusy::*;
 pub use imip::*;
 pub use limits::*;
 pub use logins::*;

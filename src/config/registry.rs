@@ -72,6 +72,7 @@ static ALL: LazyLock<Vec<PropertyDef>> = LazyLock::new(|| {
         props::LIMITS,
         props::LOGINS,
         props::IMIP,
+        props::FREEBUSY,
     ]
     .into_iter()
     .flatten()
@@ -127,8 +128,9 @@ mod tests {
     #[test]
     fn process_and_path_settings_are_server_only() {
         for def in registry() {
-            // Which login methods a user may use is decided per context and user.
-            if def.name.starts_with("davgate.login.") {
+            // Which login methods a user may use, and who may read a user's Internet
+            // free/busy, are decided per context and user.
+            if def.name.starts_with("davgate.login.") || def.name.starts_with("davgate.freebusy.") {
                 assert!(def.cascade, "{} must be cascade-aware", def.name);
             } else if def.name.starts_with("davgate.")
                 || def.name.starts_with("com.openexchange.dav.")

@@ -17,6 +17,7 @@ pub mod propfind;
 pub mod proppatch;
 pub mod report;
 pub mod resource_name;
+pub mod schedule_response;
 mod xml_writer;
 
 pub use body_limits::{BodyLimits, Budget, Cancel, Exceeded};

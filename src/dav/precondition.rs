@@ -46,6 +46,10 @@ pub enum Precondition {
     CalendarSupportedCollation,
     /// MKCALENDAR (or extended MKCOL) at a URL where no calendar can be created.
     CalendarCollectionLocationOk,
+    /// A POST to the scheduling outbox that is no valid iTIP message (RFC 6638 6.2).
+    ValidSchedulingMessage,
+    /// A scheduling message whose ORGANIZER is not the user sending it (RFC 6638 6.2).
+    OrganizerAllowed,
     // CARDDAV:
     ValidAddressData,
     /// Another resource of the address book already holds this UID; carries its href.
@@ -74,6 +78,7 @@ impl Precondition {
                 StatusCode::CONFLICT
             }
             Self::NumberOfMatchesWithinLimits => StatusCode::INSUFFICIENT_STORAGE,
+            Self::ValidSchedulingMessage => StatusCode::BAD_REQUEST,
             _ => StatusCode::FORBIDDEN,
         }
     }
@@ -142,6 +147,8 @@ impl Precondition {
             Self::CalendarCollectionLocationOk => {
                 ElementName::caldav("calendar-collection-location-ok")
             }
+            Self::ValidSchedulingMessage => ElementName::caldav("valid-scheduling-message"),
+            Self::OrganizerAllowed => ElementName::caldav("organizer-allowed"),
             Self::ValidAddressData => ElementName::carddav("valid-address-data"),
             Self::AddressbookNoUidConflict(_) => ElementName::carddav("no-uid-conflict"),
             Self::AddressbookMaxResourceSize => ElementName::carddav("max-resource-size"),
@@ -297,6 +304,18 @@ mod tests {
                 403,
                 NS_CALDAV,
                 "max-attendees-per-instance",
+            ),
+            (
+                Precondition::ValidSchedulingMessage,
+                400,
+                NS_CALDAV,
+                "valid-scheduling-message",
+            ),
+            (
+                Precondition::OrganizerAllowed,
+                403,
+                NS_CALDAV,
+                "organizer-allowed",
             ),
             (Precondition::MinDateTime, 403, NS_CALDAV, "min-date-time"),
             (Precondition::MaxDateTime, 403, NS_CALDAV, "max-date-time"),

@@ -14,6 +14,7 @@ use http::{header, HeaderValue, Method, StatusCode};
 
 use super::access_log::AccessUser;
 use super::error::DavError;
+use super::internet_freebusy;
 use super::login_methods::{self, bearer_token, token_login};
 use super::server::peer_address;
 use super::AppState;
@@ -30,7 +31,15 @@ pub(super) async fn require_user(
 ) -> Response {
     // A capability probe without credentials passes and gets the general answer; one
     // with credentials is answered for the resource, as that user sees it.
-    if request.method() == Method::OPTIONS && !request.headers().contains_key(header::AUTHORIZATION)
+    // So does a request for an Internet free/busy URL, which the user asked about may
+    // publish to anyone.
+    if !request.headers().contains_key(header::AUTHORIZATION)
+        && (request.method() == Method::OPTIONS
+            || internet_freebusy::open_without_login(
+                &state,
+                request.method(),
+                request.uri().path(),
+            ))
     {
         return next.run(request).await;
     }

@@ -13,8 +13,8 @@ use super::observe::ResourceKind;
 use super::request_path;
 use super::resource::DavResource;
 use super::{
-    address_books, carddav_report, contact, copy_move, entry_report, mailboxes, mkcalendar, object,
-    propfind, proppatch, report, AppState,
+    address_books, carddav_report, contact, copy_move, entry_report, internet_freebusy, mailboxes,
+    mkcalendar, object, outbox_post, propfind, proppatch, report, AppState,
 };
 use crate::access::DavUser;
 use crate::carddav::AddressBook;
@@ -28,7 +28,8 @@ const DAV_CLASSES_CALDAV: &str =
      extended-mkcol";
 const DAV_CLASSES_CARDDAV: &str = "1, 3, access-control, addressbook, extended-mkcol";
 const ALLOW: &str =
-    "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, REPORT, MKCALENDAR, MKCOL, COPY, MOVE";
+    "OPTIONS, GET, HEAD, POST, PUT, DELETE, PROPFIND, PROPPATCH, REPORT, MKCALENDAR, \
+                     MKCOL, COPY, MOVE";
 /// The entry points: REPORT for expand-property, and on the principal collections the
 /// principal searches.
 const ALLOW_ENTRY: &str = "OPTIONS, PROPFIND, REPORT";
@@ -45,7 +46,7 @@ const ALLOW_SCHEDULE_INBOX: &str = "OPTIONS, PROPFIND, PROPPATCH, REPORT, DELETE
 /// A message in the inbox: PUT is refused (403 `DAV:need-privileges` bind), only the
 /// server delivers messages.
 const ALLOW_INBOX_MESSAGE: &str = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, REPORT";
-const ALLOW_SCHEDULE_OUTBOX: &str = "OPTIONS, PROPFIND";
+const ALLOW_SCHEDULE_OUTBOX: &str = "OPTIONS, POST, PROPFIND";
 
 pub(super) async fn handle(
     State(state): State<AppState>,
@@ -99,6 +100,11 @@ async fn dispatch(
             StatusCode::NOT_IMPLEMENTED,
             format!("{method} is not implemented"),
         ));
+    }
+    if matches!(method.as_str(), "GET" | "HEAD")
+        && segments.first().map(String::as_str) == Some(internet_freebusy::SEGMENT)
+    {
+        return internet_freebusy::get(state, login.as_ref(), method, uri, &segments[1..]).await;
     }
     let LoginView {
         login,
@@ -288,6 +294,7 @@ async fn dispatch(
             )
             .await
         }
+        ("POST", DavResource::ScheduleOutbox) => outbox_post::post(state, &me, headers, body).await,
         (_, DavResource::UnmappedCalendar(_)) => Err(DavError::NotFound),
         (_, resource) => Err(not_allowed(allow_of(resource))),
     }

@@ -6,11 +6,11 @@
 use tokio::runtime::{Handle, RuntimeFlavor};
 
 /// Objects at least this large are parsed and rendered off the async workers.
-pub(super) const LARGE_OBJECT_BYTES: usize = 128 * 1024;
+pub(crate) const LARGE_OBJECT_BYTES: usize = 128 * 1024;
 
 /// Runs `work`, off the async worker when `heavy`. A runtime with one thread (the
 /// tests') has no other worker to hand tasks to, and runs it inline.
-pub(super) fn run<R>(heavy: bool, work: impl FnOnce() -> R) -> R {
+pub(crate) fn run<R>(heavy: bool, work: impl FnOnce() -> R) -> R {
     let handed_over = heavy
         && Handle::try_current()
             .is_ok_and(|runtime| runtime.runtime_flavor() == RuntimeFlavor::MultiThread);

@@ -29,6 +29,7 @@ use crate::content::limits::ContentLimits;
 use crate::content::query::{CompFilter, TimeRange};
 use crate::dav::report::{parse_report_within, ReportProps, ReportRequest};
 use crate::dav::{KnownProp, Precondition, Refusal, Response as DavResponse};
+use crate::scheduling::freebusy::add_object;
 use crate::store::{ContextId, DynStore, FolderId, MemberFilter, StoredObject, UserId};
 use crate::sync_token::{parse_sync_token, sync_token};
 use std::collections::HashMap;
@@ -407,32 +408,22 @@ async fn free_busy(ctx: ReportContext, range: TimeRange) -> Result<Response, Dav
         if !ctx.may_read(&object) {
             continue;
         }
-        let large = object.data.len() >= offload::LARGE_OBJECT_BYTES;
-        let busy_periods = offload::run(large, || {
-            let parsed = CalendarObject::parse(&object.data, &ctx.limits).ok()?;
-            Some(offload::run(parsed.is_recurring(), || {
-                parsed.busy_periods(&range)
-            }))
-        });
-        if let Some(periods) = busy_periods {
-            let periods = periods.map_err(|error| {
-                Refusal::new(
-                    Precondition::NumberOfMatchesWithinLimits,
-                    format!("{error}; ask for a shorter range"),
-                )
-            })?;
-            busy.add(periods);
-            if busy.lists_more_than(ctx.budget.max()) {
-                return Err(Refusal::new(
-                    Precondition::NumberOfMatchesWithinLimits,
-                    format!(
-                        "the busy time would list more than {} bytes \
-                         (davgate.limits.maxReportCalendarDataBytes); ask for a shorter range",
-                        ctx.budget.max()
-                    ),
-                )
-                .into());
-            }
+        add_object(&mut busy, &object.data, &range, &ctx.limits).map_err(|error| {
+            Refusal::new(
+                Precondition::NumberOfMatchesWithinLimits,
+                format!("{error}; ask for a shorter range"),
+            )
+        })?;
+        if busy.lists_more_than(ctx.budget.max()) {
+            return Err(Refusal::new(
+                Precondition::NumberOfMatchesWithinLimits,
+                format!(
+                    "the busy time would list more than {} bytes \
+                     (davgate.limits.maxReportCalendarDataBytes); ask for a shorter range",
+                    ctx.budget.max()
+                ),
+            )
+            .into());
         }
     }
     Ok((

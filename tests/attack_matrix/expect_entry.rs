@@ -21,8 +21,11 @@
 //! - `404`: the resource does not exist *for this caller*; a resource the caller may not
 //!   see answers exactly as one that does not exist, never 403.
 //! - `501`: a method davgate implements on no resource (RFC 7231 4.1, 6.6.2): LOCK and
-//!   UNLOCK (davgate is class 1 and 3, not 2), POST, PATCH and a made-up one; answered
-//!   before the path is looked at, so it tells nothing about the resource.
+//!   UNLOCK (davgate is class 1 and 3, not 2), PATCH and a made-up one; answered
+//!   before the path is looked at, so it tells nothing about the resource. POST is taken
+//!   by the scheduling outbox alone (tests/scheduling_freebusy.rs), so elsewhere it is
+//!   405 where the resource exists for the caller and 404 where it does not, as any
+//!   method the resource does not take.
 //!
 //! Entry points are collections that answer PROPFIND and REPORT (README "HTTP
 //! endpoints"): expand-property on each (RFC 3253 3.8, tests/expand_property.rs), and on
@@ -59,7 +62,7 @@ COPY                          405    405      405    405     405      401
 MOVE                          405    405      405    405     405      401
 LOCK                          501    501      501    501     501      401
 UNLOCK                        501    501      501    501     501      401
-POST                          501    501      501    501     501      401
+POST                          405    405      405    405     405      401
 PATCH                         501    501      501    501     501      401
 FROBNICATE                    501    501      501    501     501      401
 
@@ -87,7 +90,7 @@ COPY                          405    405      405    405     405      401
 MOVE                          405    405      405    405     405      401
 LOCK                          501    501      501    501     501      401
 UNLOCK                        501    501      501    501     501      401
-POST                          501    501      501    501     501      401
+POST                          405    405      405    405     405      401
 PATCH                         501    501      501    501     501      401
 FROBNICATE                    501    501      501    501     501      401
 
@@ -116,7 +119,7 @@ COPY                          405    405      405    405     405      401
 MOVE                          405    405      405    405     405      401
 LOCK                          501    501      501    501     501      401
 UNLOCK                        501    501      501    501     501      401
-POST                          501    501      501    501     501      401
+POST                          405    405      405    405     405      401
 PATCH                         501    501      501    501     501      401
 FROBNICATE                    501    501      501    501     501      401
 
@@ -145,7 +148,7 @@ COPY                          405    405      405    405     404      401
 MOVE                          405    405      405    405     404      401
 LOCK                          501    501      501    501     501      401
 UNLOCK                        501    501      501    501     501      401
-POST                          501    501      501    501     501      401
+POST                          405    405      405    405     404      401
 PATCH                         501    501      501    501     501      401
 FROBNICATE                    501    501      501    501     501      401
 
@@ -174,7 +177,7 @@ COPY                          405    405      405    405     404      401
 MOVE                          405    405      405    405     404      401
 LOCK                          501    501      501    501     501      401
 UNLOCK                        501    501      501    501     501      401
-POST                          501    501      501    501     501      401
+POST                          405    405      405    405     404      401
 PATCH                         501    501      501    501     501      401
 FROBNICATE                    501    501      501    501     501      401
 
@@ -203,7 +206,7 @@ COPY                          405    405      405    405     405      401
 MOVE                          405    405      405    405     405      401
 LOCK                          501    501      501    501     501      401
 UNLOCK                        501    501      501    501     501      401
-POST                          501    501      501    501     501      401
+POST                          405    405      405    405     405      401
 PATCH                         501    501      501    501     501      401
 FROBNICATE                    501    501      501    501     501      401
 
@@ -231,7 +234,7 @@ COPY                          405    405      405    405     405      401
 MOVE                          405    405      405    405     405      401
 LOCK                          501    501      501    501     501      401
 UNLOCK                        501    501      501    501     501      401
-POST                          501    501      501    501     501      401
+POST                          405    405      405    405     405      401
 PATCH                         501    501      501    501     501      401
 FROBNICATE                    501    501      501    501     501      401
 "##;

@@ -245,6 +245,26 @@ properties! {
         env: None,
         doc: "Instances one calendar object's recurrence is expanded to, for its index, a query's time range, expand and free-busy. An expand that needs more answers that object's calendar-data with 507; a free-busy-query 507; a time range it cannot reach lists the object.",
     }
+    MaxFreeBusyRecipients {
+        name: "davgate.limits.maxFreeBusyRecipients",
+        value: u32,
+        parse: values::parse_u32,
+        kind: Kind::Integer,
+        default: "100",
+        cascade: false,
+        env: None,
+        doc: "ATTENDEEs one free/busy request to the scheduling outbox may ask about; a request naming more is refused with 403 CALDAV:max-attendees-per-instance.",
+    }
+    MaxFreeBusyRangeDays {
+        name: "davgate.limits.maxFreeBusyRangeDays",
+        value: u32,
+        parse: values::parse_u32,
+        kind: Kind::Integer,
+        default: "366",
+        cascade: false,
+        env: None,
+        doc: "Days one free/busy lookup may span: a request to the scheduling outbox over a longer range is refused with 403; an Internet free/busy range is cut to it.",
+    }
     MaxPrincipalSearchResults {
         name: "davgate.limits.maxPrincipalSearchResults",
         value: u32,

@@ -165,10 +165,34 @@ impl BusyTime {
         self.merged_bytes > max
     }
 
+    /// Bytes of the FREEBUSY lines the answer will list, merged first.
+    pub fn listed_bytes(&mut self) -> usize {
+        if self.merged_len != self.periods.len() {
+            self.merge_now();
+        }
+        self.merged_bytes
+    }
+
     /// The VCALENDAR answering the query for `range`.
     pub fn into_calendar(self, range: &TimeRange) -> Vec<u8> {
         freebusy_calendar(range, &self.periods)
     }
+
+    /// The iTIP message (a REPLY to a free/busy request, or a PUBLISH) listing the busy
+    /// time in `range`.
+    pub fn into_message(self, header: &FreeBusyHeader<'_>, range: &TimeRange) -> Vec<u8> {
+        freebusy_message(header, range, &self.periods)
+    }
+}
+
+/// What an iTIP VFREEBUSY names besides its periods (RFC 5546 3.3.2, 3.3.3): the METHOD
+/// of the VCALENDAR, and who asked about whom.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FreeBusyHeader<'a> {
+    pub method: Option<&'a str>,
+    pub organizer: Option<&'a str>,
+    pub attendee: Option<&'a str>,
+    pub uid: Option<&'a str>,
 }
 
 /// Periods of each kind merged where they touch or overlap, ordered by kind and start.
@@ -188,11 +212,35 @@ fn merge(mut periods: Vec<BusyPeriod>) -> Vec<BusyPeriod> {
 
 /// A VCALENDAR with one VFREEBUSY for `range`, periods of each kind merged, in UTC.
 pub fn freebusy_calendar(range: &TimeRange, periods: &[BusyPeriod]) -> Vec<u8> {
+    freebusy_message(&FreeBusyHeader::default(), range, periods)
+}
+
+/// `freebusy_calendar` with the METHOD, ORGANIZER, ATTENDEE and UID of `header`.
+pub fn freebusy_message(
+    header: &FreeBusyHeader<'_>,
+    range: &TimeRange,
+    periods: &[BusyPeriod],
+) -> Vec<u8> {
     let mut merged = merge(periods.to_vec());
     merged.sort_by_key(|period| (period.start, period.kind));
     let mut out =
         String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//davgate//davgate//EN\r\n");
+    if let Some(method) = header.method {
+        out.push_str(&format!("METHOD:{method}\r\n"));
+    }
     out.push_str("BEGIN:VFREEBUSY\r\n");
+    if let Some(uid) = header.uid {
+        push_folded(&mut out, &format!("UID:{}", escape_text(uid)));
+    }
+    if let Some(organizer) = header.organizer {
+        push_folded(
+            &mut out,
+            &format!("ORGANIZER:{}", without_breaks(organizer)),
+        );
+    }
+    if let Some(attendee) = header.attendee {
+        push_folded(&mut out, &format!("ATTENDEE:{}", without_breaks(attendee)));
+    }
     out.push_str(&format!(
         "DTSTAMP:{}\r\n",
         ical_utc(chrono::Utc::now().timestamp())
@@ -204,8 +252,10 @@ pub fn freebusy_calendar(range: &TimeRange, periods: &[BusyPeriod]) -> Vec<u8> {
         out.push_str(&format!("DTEND:{}\r\n", ical_utc(end)));
     }
     for period in merged {
+        // BUSY is the default (RFC 5545 3.2.9); iTIP messages name it all the same, as
+        // schedulers expect.
         let kind = match period.kind {
-            BusyKind::Busy => String::new(),
+            BusyKind::Busy if header.method.is_none() => String::new(),
             other => format!(";FBTYPE={}", other.as_str()),
         };
         out.push_str(&format!(
@@ -216,4 +266,40 @@ pub fn freebusy_calendar(range: &TimeRange, periods: &[BusyPeriod]) -> Vec<u8> {
     }
     out.push_str("END:VFREEBUSY\r\nEND:VCALENDAR\r\n");
     out.into_bytes()
+}
+
+/// A TEXT value escaped (RFC 5545 3.3.11).
+fn escape_text(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            ';' => out.push_str("\\;"),
+            ',' => out.push_str("\\,"),
+            '\n' => out.push_str("\\n"),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A URI value without the control characters a content line cannot carry.
+fn without_breaks(value: &str) -> String {
+    value.chars().filter(|c| !c.is_control()).collect()
+}
+
+/// `line` and CRLF, folded after at most 75 octets per line (RFC 5545 3.1) without
+/// splitting a character.
+fn push_folded(out: &mut String, line: &str) {
+    let mut room = 75;
+    for c in line.chars() {
+        if c.len_utf8() > room {
+            out.push_str("\r\n ");
+            room = 74;
+        }
+        out.push(c);
+        room -= c.len_utf8();
+    }
+    out.push_str("\r\n");
 }

@@ -3,6 +3,7 @@
 
 mod filter;
 mod freebusy;
+mod freebusy_request;
 mod index;
 mod instances;
 mod parse;
@@ -15,7 +16,10 @@ use calcard::icalendar::ICalendar;
 use super::limits::ContentLimits;
 use super::query::{CalendarDataRequest, CompFilter, TimeRange};
 
-pub use freebusy::{freebusy_calendar, BusyTime, TooManyInstances};
+pub use freebusy::{
+    freebusy_calendar, freebusy_message, BusyTime, FreeBusyHeader, TooManyInstances,
+};
+pub use freebusy_request::{FreeBusyRequest, FreeBusyRequestError};
 pub use render::RenderError;
 pub use zones::ical_utc;
 
