@@ -46,6 +46,16 @@ pub enum Precondition {
     CalendarSupportedCollation,
     /// MKCALENDAR (or extended MKCOL) at a URL where no calendar can be created.
     CalendarCollectionLocationOk,
+    /// An organizer's change a scheduling object may not undergo (RFC 6638 3.2.1).
+    AllowedOrganizerSchedulingObjectChange,
+    /// An attendee's change beyond her participation, alarms and what is hers
+    /// (RFC 6638 3.2.2.1).
+    AllowedAttendeeSchedulingObjectChange,
+    /// Components of one scheduling object naming different ORGANIZERs (RFC 6638 3.2.4.2).
+    SameOrganizerInAllComponents,
+    /// Another calendar of the user already holds a scheduling object with this UID
+    /// (RFC 6638 3.2.4.1); carries its href.
+    UniqueSchedulingObjectResource(String),
     // CARDDAV:
     ValidAddressData,
     /// Another resource of the address book already holds this UID; carries its href.
@@ -82,9 +92,9 @@ impl Precondition {
     pub fn element(&self) -> XmlElement {
         let name = self.name();
         let content = match self {
-            Self::CalendarNoUidConflict(href) | Self::AddressbookNoUidConflict(href) => {
-                PropValue::Href(href.clone())
-            }
+            Self::CalendarNoUidConflict(href)
+            | Self::AddressbookNoUidConflict(href)
+            | Self::UniqueSchedulingObjectResource(href) => PropValue::Href(href.clone()),
             Self::NeedPrivileges(needed) => PropValue::Elements(
                 needed
                     .iter()
@@ -141,6 +151,18 @@ impl Precondition {
             Self::CalendarSupportedCollation => ElementName::caldav("supported-collation"),
             Self::CalendarCollectionLocationOk => {
                 ElementName::caldav("calendar-collection-location-ok")
+            }
+            Self::AllowedOrganizerSchedulingObjectChange => {
+                ElementName::caldav("allowed-organizer-scheduling-object-change")
+            }
+            Self::AllowedAttendeeSchedulingObjectChange => {
+                ElementName::caldav("allowed-attendee-scheduling-object-change")
+            }
+            Self::SameOrganizerInAllComponents => {
+                ElementName::caldav("same-organizer-in-all-components")
+            }
+            Self::UniqueSchedulingObjectResource(_) => {
+                ElementName::caldav("unique-scheduling-object-resource")
             }
             Self::ValidAddressData => ElementName::carddav("valid-address-data"),
             Self::AddressbookNoUidConflict(_) => ElementName::carddav("no-uid-conflict"),
@@ -359,6 +381,30 @@ mod tests {
                 403,
                 NS_CALDAV,
                 "calendar-collection-location-ok",
+            ),
+            (
+                Precondition::AllowedAttendeeSchedulingObjectChange,
+                403,
+                NS_CALDAV,
+                "allowed-attendee-scheduling-object-change",
+            ),
+            (
+                Precondition::AllowedOrganizerSchedulingObjectChange,
+                403,
+                NS_CALDAV,
+                "allowed-organizer-scheduling-object-change",
+            ),
+            (
+                Precondition::SameOrganizerInAllComponents,
+                403,
+                NS_CALDAV,
+                "same-organizer-in-all-components",
+            ),
+            (
+                Precondition::UniqueSchedulingObjectResource(href()),
+                403,
+                NS_CALDAV,
+                "unique-scheduling-object-resource",
             ),
         ];
         for (precondition, status, ns, local) in cases {

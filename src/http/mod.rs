@@ -28,6 +28,7 @@ mod proppatch;
 mod report;
 mod report_data;
 mod report_members;
+mod scheduling_write;
 pub mod request_path;
 mod resource;
 pub mod server;
