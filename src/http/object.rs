@@ -160,28 +160,30 @@ pub(super) async fn put(
         .and_then(|v| v.to_str().ok());
     let target = MemberTarget::calendar(state, collection, name);
     let build = || {
-            let requirements = write::Requirements {
-                strict_window: strict.as_ref(),
-                limits: &state.limits.content,
-            };
-            let large = body.len() >= offload::LARGE_OBJECT_BYTES;
-            Ok(offload::run(large, || {
-                write::prepare(
-                    collection,
-                    name,
-                    body,
-                    content_type,
-                    requirements,
-                    me.user.id,
-                )
-            })?)
+        let requirements = write::Requirements {
+            strict_window: strict.as_ref(),
+            limits: &state.limits.content,
+        };
+        let large = body.len() >= offload::LARGE_OBJECT_BYTES;
+        Ok(offload::run(large, || {
+            write::prepare(
+                collection,
+                name,
+                body,
+                content_type,
+                requirements,
+                me.user.id,
+            )
+        })?)
     };
     if collection.kind == crate::caldav::CalendarKind::Events {
         return super::scheduling_write::put(state, me, collection, &target, headers, body, build)
             .await;
     }
     put_member(state, me, &target, headers, build, |other| {
-        Precondition::CalendarNoUidConflict(state.paths.external(&collection.member_sub_path(other)))
+        Precondition::CalendarNoUidConflict(
+            state.paths.external(&collection.member_sub_path(other)),
+        )
     })
     .await
 }

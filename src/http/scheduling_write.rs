@@ -137,7 +137,10 @@ pub(super) async fn put(
     let mut built: Option<WriteObject> = None;
     let mut build = Some(build);
     for _ in 0..WRITE_ATTEMPTS {
-        let current = state.store.object(context, target.folder, target.name).await?;
+        let current = state
+            .store
+            .object(context, target.folder, target.name)
+            .await?;
         may_write(me, target, current.as_ref())?;
         if current.is_none() {
             check_new_member_name(state, target.name)?;
@@ -157,11 +160,18 @@ pub(super) async fn put(
         };
         let (Some(new), false) = (parsed, matches!(role, Role::None)) else {
             let object = built.take().expect("built");
-            return put_member(state, me, target, headers, move || Ok(object), |other| {
-                Precondition::CalendarNoUidConflict(
-                    state.paths.external(&collection.member_sub_path(other)),
-                )
-            })
+            return put_member(
+                state,
+                me,
+                target,
+                headers,
+                move || Ok(object),
+                |other| {
+                    Precondition::CalendarNoUidConflict(
+                        state.paths.external(&collection.member_sub_path(other)),
+                    )
+                },
+            )
             .await;
         };
         if current.is_none() {
@@ -179,8 +189,13 @@ pub(super) async fn put(
         let kept_tag = current.as_ref().and_then(|o| o.schedule_tag.clone());
         let (stored, tag, after) = match &role {
             Role::Organizer(address) => {
-                let plan = organizer::prepare(state, context, &user, address, previous, new).await?;
-                (plan.stored.clone(), new_schedule_tag(), After::Organizer(plan))
+                let plan =
+                    organizer::prepare(state, context, &user, address, previous, new).await?;
+                (
+                    plan.stored.clone(),
+                    new_schedule_tag(),
+                    After::Organizer(plan),
+                )
             }
             Role::Attendee(address) => match &previous {
                 Some(previous) if itip::view(previous).is_some_and(|v| v.is_scheduling()) => {

@@ -115,14 +115,14 @@ async fn send_reply(
     let rids: Vec<Option<String>> = changes.iter().map(|(rid, _)| rid.clone()).collect();
     let mut message_source = copy.clone();
     apply(&mut message_source, me, changes);
-    let Some(message) = itip::reply(&message_source, me, Some(&rids), &itip::dtstamp_now())
-    else {
+    let Some(message) = itip::reply(&message_source, me, Some(&rids), &itip::dtstamp_now()) else {
         return Ok(());
     };
     match target::resolve_target(state, context, attendee, &organizer_address).await? {
         Target::User(organizer) => {
             let mut others: Vec<String> = Vec::new();
-            if let Some(found) = deliver::find_copy(state, context, organizer.id, &view.uid).await? {
+            if let Some(found) = deliver::find_copy(state, context, organizer.id, &view.uid).await?
+            {
                 deliver::rewrite(state, context, found.folder_id, &view.uid, |current| {
                     let Some(mut cal) = current else {
                         return Rewrite::Nothing;

@@ -136,10 +136,13 @@ pub async fn rewrite(
             },
             Rewrite::Store { cal, renew_tag } => {
                 let tag = match (&current, renew_tag) {
-                    (Some(StoredObject {
-                        schedule_tag: Some(tag),
-                        ..
-                    }), false) => tag.clone(),
+                    (
+                        Some(StoredObject {
+                            schedule_tag: Some(tag),
+                            ..
+                        }),
+                        false,
+                    ) => tag.clone(),
                     _ => new_schedule_tag(),
                 };
                 let name = current

@@ -149,9 +149,10 @@ fn attendee_may_change(name: &str) -> bool {
     ) || name.starts_with("X-")
 }
 
-/// A component as the attendee rule compares it: without alarms, the properties she may
-/// change, the parameters of participation (PARTSTAT, RSVP, DELEGATED-*, X-) on any
-/// ATTENDEE and the server's scheduling parameters; properties in a stable order.
+/// A component as the attendee rule compares it: without alarms and the properties she
+/// may change; ORGANIZER and ATTENDEEs by address alone (their parameters are
+/// participation, what the server keeps, or what clients add for display, none of which
+/// reaches anyone else); properties in a stable order.
 fn organizer_controlled(component: &Component) -> Vec<Line> {
     let mut lines: Vec<Line> = component
         .props
@@ -160,20 +161,8 @@ fn organizer_controlled(component: &Component) -> Vec<Line> {
         .cloned()
         .map(|mut line| {
             if line.name == "ATTENDEE" || line.name == "ORGANIZER" {
-                line.params.retain(|(name, _)| {
-                    !matches!(
-                        name.as_str(),
-                        "PARTSTAT"
-                            | "RSVP"
-                            | "DELEGATED-TO"
-                            | "DELEGATED-FROM"
-                            | "SCHEDULE-STATUS"
-                            | "SCHEDULE-AGENT"
-                            | "SCHEDULE-FORCE-SEND"
-                    ) && !name.starts_with("X-")
-                });
+                line.params.clear();
                 line.value = line.value.trim().to_ascii_lowercase();
-                line.params.sort();
             }
             line
         })
@@ -199,7 +188,10 @@ pub fn attendee_change_allowed(old: &Component, new: &Component) -> Result<(), S
             }
         };
         let instance_times = ["DTSTART", "DTEND", "RECURRENCE-ID"];
-        let (mut a, mut b) = (organizer_controlled(&before), organizer_controlled(component));
+        let (mut a, mut b) = (
+            organizer_controlled(&before),
+            organizer_controlled(component),
+        );
         if rid.is_some() && !components(old).any(|c| recurrence_id(c) == rid) {
             // A new override's times are written by the client; only its start must
             // stay the instance's.
@@ -211,11 +203,10 @@ pub fn attendee_change_allowed(old: &Component, new: &Component) -> Result<(), S
             b.retain(|l| !instance_times.contains(&l.name.as_str()));
         }
         if a != b {
-            let differs = a
-                .iter()
-                .zip(b.iter())
-                .find(|(x, y)| x != y)
-                .map_or_else(|| "the set of properties".to_owned(), |(x, _)| x.name.clone());
+            let differs = a.iter().zip(b.iter()).find(|(x, y)| x != y).map_or_else(
+                || "the set of properties".to_owned(),
+                |(x, _)| x.name.clone(),
+            );
             return Err(format!("an attendee may not change {differs}"));
         }
     }

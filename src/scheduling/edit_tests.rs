@@ -30,16 +30,31 @@ fn a_reply_for_the_master_sets_partstat_there() {
         partstat: "ACCEPTED".into(),
         delegated_to: vec![],
     };
-    assert!(set_participation(&mut cal, "MAILTO:BOB@example.com", None, &accepted));
+    assert!(set_participation(
+        &mut cal,
+        "MAILTO:BOB@example.com",
+        None,
+        &accepted
+    ));
     let view = view(&cal).unwrap();
-    let bob = view.instances[0].attendee("mailto:bob@example.com").unwrap();
+    let bob = view.instances[0]
+        .attendee("mailto:bob@example.com")
+        .unwrap();
     assert_eq!(bob.partstat, "ACCEPTED");
     assert!(!bob.rsvp);
     assert_eq!(
-        view.instances[0].attendee("mailto:carol@example.com").unwrap().partstat,
+        view.instances[0]
+            .attendee("mailto:carol@example.com")
+            .unwrap()
+            .partstat,
         "NEEDS-ACTION"
     );
-    assert!(!set_participation(&mut cal, "mailto:zed@example.com", None, &accepted));
+    assert!(!set_participation(
+        &mut cal,
+        "mailto:zed@example.com",
+        None,
+        &accepted
+    ));
 }
 
 #[test]
@@ -55,14 +70,23 @@ fn an_instance_reply_makes_an_override_from_the_master() {
     assert_eq!(view.instances.len(), 2);
     let made = &view.instances[1];
     assert_eq!(made.recurrence_id.as_deref(), Some("20260107T100000"));
-    assert_eq!(made.attendee("mailto:bob@example.com").unwrap().partstat, "DECLINED");
     assert_eq!(
-        view.instances[0].attendee("mailto:bob@example.com").unwrap().partstat,
+        made.attendee("mailto:bob@example.com").unwrap().partstat,
+        "DECLINED"
+    );
+    assert_eq!(
+        view.instances[0]
+            .attendee("mailto:bob@example.com")
+            .unwrap()
+            .partstat,
         "NEEDS-ACTION"
     );
     let component = &cal.children[1];
     assert_eq!(component.value("DTSTART"), Some("20260107T100000"));
-    assert_eq!(component.prop("DTSTART").unwrap().param("TZID"), Some("Europe/Berlin"));
+    assert_eq!(
+        component.prop("DTSTART").unwrap().param("TZID"),
+        Some("Europe/Berlin")
+    );
     assert_eq!(component.value("DTEND"), Some("20260107T113000"));
     assert!(component.prop("RRULE").is_none());
     assert_eq!(
@@ -74,7 +98,12 @@ fn an_instance_reply_makes_an_override_from_the_master() {
         partstat: "ACCEPTED".into(),
         delegated_to: vec![],
     };
-    set_participation(&mut cal, "mailto:bob@example.com", Some("20260107T100000"), &accepted);
+    set_participation(
+        &mut cal,
+        "mailto:bob@example.com",
+        Some("20260107T100000"),
+        &accepted,
+    );
     assert_eq!(cal.children.len(), 2);
 }
 
@@ -108,13 +137,19 @@ fn an_attendee_may_change_her_participation_alarms_and_transparency() {
             "SUMMARY:Standup\r\nTRANSP:TRANSPARENT\r\nX-APPLE-TRAVEL:1\r\nBEGIN:VALARM\r\nACTION:DISPLAY\r\nTRIGGER:-PT5M\r\nEND:VALARM\r\n",
         )
         .replace("DTSTAMP:20260101T000000Z", "DTSTAMP:20260103T000000Z");
-    assert_eq!(attendee_change_allowed(&old, &parse(&mine).unwrap()), Ok(()));
+    assert_eq!(
+        attendee_change_allowed(&old, &parse(&mine).unwrap()),
+        Ok(())
+    );
     let renamed = SERIES.replace("SUMMARY:Standup", "SUMMARY:Mine");
     let refused = attendee_change_allowed(&old, &parse(&renamed).unwrap()).unwrap_err();
     assert!(refused.contains("SUMMARY"), "{refused}");
     let moved = SERIES.replace("20260105T100000\r\n", "20260105T090000\r\n");
     assert!(attendee_change_allowed(&old, &parse(&moved).unwrap()).is_err());
-    let uninvited = SERIES.replace("ATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:carol@example.com\r\n", "");
+    let uninvited = SERIES.replace(
+        "ATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:carol@example.com\r\n",
+        "",
+    );
     assert!(attendee_change_allowed(&old, &parse(&uninvited).unwrap()).is_err());
 }
 
@@ -122,10 +157,20 @@ fn an_attendee_may_change_her_participation_alarms_and_transparency() {
 fn an_attendee_may_add_an_override_that_only_declines() {
     let old = series();
     let mut new = series();
-    set_participation(&mut new, "mailto:bob@example.com", Some("20260107T100000"), &declined());
+    set_participation(
+        &mut new,
+        "mailto:bob@example.com",
+        Some("20260107T100000"),
+        &declined(),
+    );
     assert_eq!(attendee_change_allowed(&old, &new), Ok(()));
     let mut moved = series();
-    set_participation(&mut moved, "mailto:bob@example.com", Some("20260107T100000"), &declined());
+    set_participation(
+        &mut moved,
+        "mailto:bob@example.com",
+        Some("20260107T100000"),
+        &declined(),
+    );
     moved.children[1].set_value("SUMMARY", "Other");
     assert!(attendee_change_allowed(&old, &moved).is_err());
     let mut bogus = series();
@@ -147,8 +192,20 @@ fn her_copy_keeps_the_stored_participation_of_others() {
     set_participation(&mut sent, "mailto:bob@example.com", None, &declined());
     keep_others_participation(&stored, &mut sent, "mailto:bob@example.com");
     let view = view(&sent).unwrap();
-    assert_eq!(view.instances[0].attendee("mailto:carol@example.com").unwrap().partstat, "ACCEPTED");
-    assert_eq!(view.instances[0].attendee("mailto:bob@example.com").unwrap().partstat, "DECLINED");
+    assert_eq!(
+        view.instances[0]
+            .attendee("mailto:carol@example.com")
+            .unwrap()
+            .partstat,
+        "ACCEPTED"
+    );
+    assert_eq!(
+        view.instances[0]
+            .attendee("mailto:bob@example.com")
+            .unwrap()
+            .partstat,
+        "DECLINED"
+    );
     assert_eq!(
         participations(&sent, "mailto:bob@example.com"),
         [(None, declined())]

@@ -46,7 +46,9 @@ impl Attendee {
                 .unwrap_or("INDIVIDUAL")
                 .to_ascii_uppercase(),
             agent: agent_of(line),
-            force_send: line.param("SCHEDULE-FORCE-SEND").map(str::to_ascii_uppercase),
+            force_send: line
+                .param("SCHEDULE-FORCE-SEND")
+                .map(str::to_ascii_uppercase),
             schedule_status: line.param("SCHEDULE-STATUS").map(str::to_owned),
             member: line.param_values("MEMBER").to_vec(),
         }
@@ -89,9 +91,7 @@ pub struct View {
 impl View {
     /// The ORGANIZER, when every component names the same one (or none names any).
     pub fn organizer(&self) -> Option<&str> {
-        self.instances
-            .iter()
-            .find_map(|i| i.organizer.as_deref())
+        self.instances.iter().find_map(|i| i.organizer.as_deref())
     }
 
     /// Whether components name different organizers
@@ -234,8 +234,7 @@ fn has_attendee(component: &Component, address: &str) -> bool {
 /// `recipient` None: every component (a REQUEST to all).
 fn invited_components(cal: &Component, recipient: Option<&str>) -> Option<Vec<Component>> {
     let attends = |c: &Component| recipient.is_none_or(|r| has_attendee(c, r));
-    let master_attended = components(cal)
-        .any(|c| c.prop("RECURRENCE-ID").is_none() && attends(c));
+    let master_attended = components(cal).any(|c| c.prop("RECURRENCE-ID").is_none() && attends(c));
     let mut out = Vec::new();
     let mut excluded: Vec<Line> = Vec::new();
     for component in components(cal) {
@@ -262,14 +261,16 @@ fn invited_components(cal: &Component, recipient: Option<&str>) -> Option<Vec<Co
 pub fn attendee_copy(cal: &Component, recipient: &str) -> Option<Component> {
     let mut out = envelope(cal, "");
     out.props.retain(|line| line.name != "METHOD");
-    out.children.extend(invited_components(cal, Some(recipient))?);
+    out.children
+        .extend(invited_components(cal, Some(recipient))?);
     Some(out)
 }
 
 /// METHOD:REQUEST to `recipient` (RFC 5546 3.2.2): the components she is invited to.
 pub fn request(cal: &Component, recipient: &str) -> Option<Component> {
     let mut out = envelope(cal, "REQUEST");
-    out.children.extend(invited_components(cal, Some(recipient))?);
+    out.children
+        .extend(invited_components(cal, Some(recipient))?);
     Some(out)
 }
 

@@ -53,8 +53,12 @@ fn the_view_reads_organizer_attendees_and_their_parameters() {
         ]
     );
     // The override has no bob: the master does not speak for it.
-    assert!(view.effective("mailto:bob@example.com", Some("20260107T100000Z")).is_none());
-    assert!(view.effective("mailto:bob@example.com", Some("20260106T100000Z")).is_some());
+    assert!(view
+        .effective("mailto:bob@example.com", Some("20260107T100000Z"))
+        .is_none());
+    assert!(view
+        .effective("mailto:bob@example.com", Some("20260106T100000Z"))
+        .is_some());
 }
 
 #[test]
@@ -78,7 +82,10 @@ fn an_event_without_other_attendees_is_no_scheduling_object() {
 fn addresses_compare_without_case_on_mailto_only() {
     assert!(same_address("mailto:A@B.org", " MAILTO:a@b.ORG "));
     assert!(same_address("/principals/users/3/", "/principals/users/3"));
-    assert!(!same_address("/principals/users/3/", "/Principals/users/3/"));
+    assert!(!same_address(
+        "/principals/users/3/",
+        "/Principals/users/3/"
+    ));
     assert!(!same_address("mailto:a@b.org", "mailto:a@c.org"));
 }
 
@@ -134,7 +141,14 @@ fn a_reply_carries_only_the_replying_attendee() {
     let names: Vec<&str> = part.props.iter().map(|l| l.name.as_str()).collect();
     assert_eq!(
         names,
-        ["UID", "SEQUENCE", "DTSTART", "ORGANIZER", "DTSTAMP", "ATTENDEE"]
+        [
+            "UID",
+            "SEQUENCE",
+            "DTSTART",
+            "ORGANIZER",
+            "DTSTAMP",
+            "ATTENDEE"
+        ]
     );
     let attendee = part.prop("ATTENDEE").unwrap();
     assert_eq!(attendee.value, "mailto:Bob@Example.com");

@@ -169,7 +169,12 @@ fn push_folded(out: &mut String, line: &str) {
 
 /// Splits one unfolded content line into name, parameters and value.
 pub fn parse_line(text: &str) -> Result<Line, String> {
-    let bad = || format!("malformed content line: {}", text.chars().take(60).collect::<String>());
+    let bad = || {
+        format!(
+            "malformed content line: {}",
+            text.chars().take(60).collect::<String>()
+        )
+    };
     let name_end = text.find([';', ':']).ok_or_else(bad)?;
     let name = text[..name_end].trim().to_ascii_uppercase();
     if name.is_empty() {
@@ -220,7 +225,10 @@ pub fn parse(text: &str) -> Result<Component, String> {
         let physical = physical.strip_suffix('\r').unwrap_or(physical);
         match physical.chars().next() {
             Some(' ') | Some('\t') if !unfolded.is_empty() => {
-                unfolded.last_mut().expect("a line").push_str(&physical[1..]);
+                unfolded
+                    .last_mut()
+                    .expect("a line")
+                    .push_str(&physical[1..]);
             }
             _ if physical.is_empty() => {}
             _ => unfolded.push(physical.to_owned()),
@@ -261,7 +269,10 @@ mod tests {
         let cal = parse(text).unwrap();
         let line = &cal.children[0].props[0];
         assert_eq!(line.param("CN"), Some("Doe, Jane"));
-        assert_eq!(line.param_values("member"), ["mailto:g@x.org", "mailto:h@x.org"]);
+        assert_eq!(
+            line.param_values("member"),
+            ["mailto:g@x.org", "mailto:h@x.org"]
+        );
         assert_eq!(line.param("partstat"), Some("ACCEPTED"));
         assert_eq!(line.value, "mailto:jane@x.org");
         let rendered = cal.render();

@@ -80,8 +80,9 @@ async fn expand_groups(
             .map(|l| l.value.trim().to_owned())
             .collect();
         for group_address in groups {
-            let Target::Group(members) =
-                resolved.get(state, context, organizer, &group_address).await?
+            let Target::Group(members) = resolved
+                .get(state, context, organizer, &group_address)
+                .await?
             else {
                 continue;
             };
@@ -102,7 +103,11 @@ async fn expand_groups(
                 line.set_param("RSVP", vec!["TRUE".into()]);
                 line.set_param("MEMBER", vec![group_address.clone()]);
                 component.props.push(line);
-                let count = component.props.iter().filter(|l| l.name == "ATTENDEE").count();
+                let count = component
+                    .props
+                    .iter()
+                    .filter(|l| l.name == "ATTENDEE")
+                    .count();
                 if count > limit {
                     return Err(Refusal::new(
                         Precondition::CalendarMaxAttendeesPerInstance,
@@ -164,7 +169,8 @@ pub async fn prepare(
                 if changed && resource.auto_accept {
                     let folder =
                         super::resources::booking_calendar(&state.store, context, resource).await?;
-                    let answer = super::booking::answer(state, context, folder.id, &new, &uid).await?;
+                    let answer =
+                        super::booking::answer(state, context, folder.id, &new, &uid).await?;
                     let participation = Participation {
                         partstat: answer.to_owned(),
                         delegated_to: Vec::new(),
@@ -244,9 +250,13 @@ pub async fn deliver(
                 request(state, context, organizer, folder, &plan, address, target).await
             }
             Delivery::Cancel { address, target } => {
-                let Some(previous) = &plan.previous else { continue };
-                cancel(state, context, organizer, previous, &plan.uid, address, target, &stamp)
-                    .await
+                let Some(previous) = &plan.previous else {
+                    continue;
+                };
+                cancel(
+                    state, context, organizer, previous, &plan.uid, address, target, &stamp,
+                )
+                .await
             }
         };
         if let Err(error) = outcome {
@@ -295,15 +305,19 @@ async fn request(
             let declined = edit::participations(stored, address)
                 .iter()
                 .all(|(_, p)| p.partstat == "DECLINED");
-            deliver::rewrite(state, context, calendar.id, &plan.uid, |_| {
-                match itip::attendee_copy(stored, address) {
+            deliver::rewrite(
+                state,
+                context,
+                calendar.id,
+                &plan.uid,
+                |_| match itip::attendee_copy(stored, address) {
                     Some(copy) if !declined => Rewrite::Store {
                         cal: copy,
                         renew_tag: true,
                     },
                     _ => Rewrite::Remove,
-                }
-            })
+                },
+            )
             .await?;
             if resource.auto_accept {
                 if let Some(reply) = itip::reply(stored, address, None, &itip::dtstamp_now()) {
@@ -361,8 +375,7 @@ async fn cancel(
     match target {
         Target::User(user) => {
             if let Some(copy) = deliver::find_copy(state, context, user.id, uid).await? {
-                deliver::rewrite(state, context, copy.folder_id, uid, |_| Rewrite::Remove)
-                    .await?;
+                deliver::rewrite(state, context, copy.folder_id, uid, |_| Rewrite::Remove).await?;
             }
             deliver::to_inbox(state, context, user.id, &message).await?;
         }

@@ -21,7 +21,8 @@ pub enum Target {
 
 /// The domain of a mail address, lower case.
 fn domain(mail: &str) -> Option<String> {
-    mail.rsplit_once('@').map(|(_, d)| d.trim().to_ascii_lowercase())
+    mail.rsplit_once('@')
+        .map(|(_, d)| d.trim().to_ascii_lowercase())
 }
 
 /// Where `address` goes for `sender`, a user of `context`. Addresses in the mail
