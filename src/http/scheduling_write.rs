@@ -91,6 +91,18 @@ async fn role_in(
     if is_address_of(state, user, organizer).await? {
         return Ok(Role::Organizer(organizer.to_owned()));
     }
+    // Her own scheduling object cannot be handed to another organizer (RFC 6638 3.2.1).
+    if let Some(before) = previous.and_then(itip::view) {
+        if let Some(was) = before.organizer().filter(|_| before.is_scheduling()) {
+            if !itip::same_address(was, organizer) && is_address_of(state, user, was).await? {
+                return Err(Refusal::new(
+                    Precondition::AllowedOrganizerSchedulingObjectChange,
+                    "the organizer of a scheduled event cannot be changed",
+                )
+                .into());
+            }
+        }
+    }
     if !scheduling {
         return Ok(Role::None);
     }
@@ -175,12 +187,20 @@ pub(super) async fn put(
             .await;
         };
         if current.is_none() {
-            if let Some(other) = find_copy(state, context, user.id, &object.uid).await? {
-                let folder = state.store.folder(context, other.folder_id).await?;
+            let found = find_copy(state, context, user.id, &object.uid).await?;
+            // One in this calendar is the store's `no-uid-conflict`.
+            if let Some(other) = found.filter(|o| o.folder_id != target.folder) {
+                // The other calendar is named only to a writer who may see it.
+                let href = match state
+                    .store
+                    .visible_folder(context, me.user.id, other.folder_id)
+                    .await?
+                {
+                    Some(folder) => state.paths.external(&href_of(&other, &folder)),
+                    None => target.href.clone(),
+                };
                 return Err(Refusal::new(
-                    Precondition::UniqueSchedulingObjectResource(
-                        state.paths.external(&href_of(&other, &folder)),
-                    ),
+                    Precondition::UniqueSchedulingObjectResource(href),
                     "another calendar holds this event",
                 )
                 .into());
