@@ -747,3 +747,52 @@ async fn forced_requests_unknown_addresses_and_scheduling_preconditions() {
         db.drop_database().await;
     }
 }
+
+#[tokio::test]
+async fn an_invitation_never_replaces_another_event_with_its_uid() {
+    for db in common::databases().await {
+        let site = site(&db.store, LAYOUT).await;
+        let store = &db.store;
+        let (alice, bob) = (&site.alice, &site.bob);
+        let alice_calendar = default_folder(store, alice, FolderModule::Calendar).await;
+        put_new(
+            &site,
+            &format!("{}mine.ics", calendar_path(&alice_calendar)),
+            &event("mine", "Mine", 1),
+        )
+        .await;
+        let own = copy(store, alice, "mine").await.unwrap();
+        // Bob invites alice to an event with that UID, then deletes it.
+        let bob_calendar = default_folder(store, bob, FolderModule::Calendar).await;
+        let bob_path = format!("/dav/caldav/{}/theirs.ics", bob_calendar.id);
+        let invitation = meeting(
+            "mine",
+            "Theirs",
+            2,
+            &["PARTSTAT=NEEDS-ACTION:mailto:alice.l@example.com"],
+        )
+        .replace(
+            "ORGANIZER;CN=Alice Liddell:mailto:alice@example.com",
+            "ORGANIZER:mailto:bob@example.com",
+        )
+        .replace(
+            "ATTENDEE;CN=Alice Liddell;PARTSTAT=ACCEPTED:mailto:alice@example.com",
+            "ATTENDEE;PARTSTAT=ACCEPTED:mailto:bob@example.com",
+        );
+        let answer = put_as(&site, ("bob", BOB_PASSWORD), &bob_path, &invitation, &[]).await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{:?}", answer.body);
+        let organizer_copy = copy(store, bob, "mine").await.unwrap();
+        assert_eq!(
+            attendee_state(&organizer_copy, "mailto:alice.l@example.com")
+                .1
+                .as_deref(),
+            Some("5.3")
+        );
+        assert_eq!(copy(store, alice, "mine").await.unwrap().data, own.data);
+        assert!(inbox(store, alice).await.is_empty());
+        let deleted = delete_as(&site, ("bob", BOB_PASSWORD), &bob_path).await;
+        assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+        assert_eq!(copy(store, alice, "mine").await.unwrap().data, own.data);
+        db.drop_database().await;
+    }
+}

@@ -72,6 +72,13 @@ pub fn declined_on_delete(previous: &Component, me: &str) -> Changes {
         .collect()
 }
 
+/// Whether `cal` is an event `organizer` organizes.
+fn organized_by(cal: &Component, organizer: &str) -> bool {
+    itip::view(cal)
+        .and_then(|v| v.organizer().map(|o| same_address(o, organizer)))
+        .unwrap_or(false)
+}
+
 fn apply(cal: &mut Component, me: &str, changes: &Changes) -> bool {
     let mut changed = false;
     for (rid, participation) in changes {
@@ -121,13 +128,17 @@ async fn send_reply(
     match target::resolve_target(state, context, attendee, &organizer_address).await? {
         Target::User(organizer) => {
             let mut others: Vec<String> = Vec::new();
+            let mut invited = false;
             if let Some(found) = deliver::find_copy(state, context, organizer.id, &view.uid).await?
             {
                 deliver::rewrite(state, context, found.folder_id, &view.uid, |current| {
-                    let Some(mut cal) = current else {
+                    let Some(mut cal) = current.filter(|c| organized_by(c, &organizer_address))
+                    else {
                         return Rewrite::Nothing;
                     };
-                    if !apply(&mut cal, me, changes) {
+                    // Only an attendee of the organizer's own copy answers it.
+                    invited = apply(&mut cal, me, changes);
+                    if !invited {
                         return Rewrite::Nothing;
                     }
                     others = itip::view(&cal)
@@ -139,6 +150,9 @@ async fn send_reply(
                     }
                 })
                 .await?;
+            }
+            if !invited {
+                return Ok(());
             }
             deliver::to_inbox(state, context, organizer.id, &message).await?;
             let mut resolved = target::Cache::default();
@@ -158,7 +172,8 @@ async fn send_reply(
                     continue;
                 };
                 deliver::rewrite(state, context, found.folder_id, &view.uid, |current| {
-                    let Some(mut cal) = current else {
+                    let Some(mut cal) = current.filter(|c| organized_by(c, &organizer_address))
+                    else {
                         return Rewrite::Nothing;
                     };
                     if !apply(&mut cal, me, changes) {

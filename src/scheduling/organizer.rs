@@ -3,7 +3,7 @@
 //! written, the copy to store (groups expanded, resources' answers, SCHEDULE-STATUS on
 //! every attendee) and the deliveries; `deliver` makes them once the copy is stored.
 
-use super::deliver::{self, status, Rewrite};
+use super::deliver::{self, parse_stored, status, Rewrite};
 use super::edit::{self, Participation};
 use super::itip::{self, components, recurrence_id, same_address, Agent};
 use super::lines::{Component, Line};
@@ -28,6 +28,7 @@ pub struct OrganizerPlan {
     previous: Option<Component>,
     deliveries: Vec<Delivery>,
     uid: String,
+    organizer: String,
 }
 
 /// The attendees of `cal` the server schedules (SCHEDULE-AGENT=SERVER), without the
@@ -207,6 +208,7 @@ pub async fn prepare(
         previous,
         deliveries,
         uid,
+        organizer: organizer_address.to_owned(),
     })
 }
 
@@ -230,12 +232,13 @@ pub async fn prepare_delete(
         previous: Some(previous),
         deliveries,
         uid,
+        organizer: organizer_address.to_owned(),
     })
 }
 
 /// Makes the deliveries of `plan`, the organizer's copy being stored in `folder` (None
-/// once deleted). A delivery that fails is logged and shows in SCHEDULE-STATUS where it
-/// can; the organizer's write stands.
+/// once deleted). A delivery that fails is logged and, where the copy is still there,
+/// shows in its SCHEDULE-STATUS; the organizer's write stands.
 pub async fn deliver(
     state: &AppState,
     context: ContextId,
@@ -244,44 +247,92 @@ pub async fn deliver(
     plan: OrganizerPlan,
 ) {
     let stamp = itip::dtstamp_now();
+    let mut corrections: Vec<(String, &'static str)> = Vec::new();
     for delivery in &plan.deliveries {
         let outcome = match delivery {
             Delivery::Request { address, target } => {
-                request(state, context, organizer, folder, &plan, address, target).await
+                request(state, context, organizer, &plan, address, target).await
             }
             Delivery::Cancel { address, target } => {
                 let Some(previous) = &plan.previous else {
                     continue;
                 };
                 cancel(
-                    state, context, organizer, previous, &plan.uid, address, target, &stamp,
+                    state, context, organizer, &plan, previous, address, target, &stamp,
                 )
                 .await
             }
         };
-        if let Err(error) = outcome {
-            tracing::warn!(%error, uid = %plan.uid, "a scheduling delivery failed");
+        match outcome {
+            Ok(Some(status)) => {
+                if let Delivery::Request { address, .. } = delivery {
+                    corrections.push((address.clone(), status));
+                }
+            }
+            Ok(None) => {}
+            Err(error) => {
+                tracing::warn!(%error, uid = %plan.uid, "a scheduling delivery failed");
+                if let Delivery::Request { address, .. } = delivery {
+                    corrections.push((address.clone(), status::DELIVERY_FAILED));
+                }
+            }
         }
+    }
+    let Some(folder) = folder.filter(|_| !corrections.is_empty()) else {
+        return;
+    };
+    let corrected = deliver::rewrite(state, context, folder, &plan.uid, |current| match current {
+        Some(mut cal) => {
+            for (address, status) in &corrections {
+                edit::set_schedule_status(&mut cal, address, status);
+            }
+            Rewrite::Store {
+                cal,
+                renew_tag: false,
+            }
+        }
+        None => Rewrite::Nothing,
+    })
+    .await;
+    if let Err(error) = corrected {
+        tracing::warn!(%error, uid = %plan.uid, "SCHEDULE-STATUS could not be corrected");
     }
 }
 
+/// Whether `current`, a copy found by UID, may be replaced or removed on behalf of
+/// `organizer`: absent, or a copy of an event she organizes. Another event that happens
+/// to have the UID is never touched.
+fn ours(current: Option<&Component>, organizer: &str) -> bool {
+    current.is_none_or(|cal| {
+        itip::view(cal)
+            .and_then(|v| v.organizer().map(|o| same_address(o, organizer)))
+            .unwrap_or(false)
+    })
+}
+
+/// Delivers the REQUEST of `plan` to `address`; the SCHEDULE-STATUS when it differs
+/// from the one `prepare` set.
 async fn request(
     state: &AppState,
     context: ContextId,
     organizer: &User,
-    folder: Option<FolderId>,
     plan: &OrganizerPlan,
     address: &str,
     target: &Target,
-) -> Result<(), SchedulingError> {
+) -> Result<Option<&'static str>, SchedulingError> {
     let stored = &plan.stored;
     let Some(message) = itip::request(stored, address) else {
-        return Ok(());
+        return Ok(None);
     };
+    let mut foreign = false;
     match target {
         Target::User(user) => {
             if let Some(calendar) = deliver::copy_folder(state, context, user, &plan.uid).await? {
                 deliver::rewrite(state, context, calendar, &plan.uid, |current| {
+                    foreign = !ours(current.as_ref(), &plan.organizer);
+                    if foreign {
+                        return Rewrite::Nothing;
+                    }
                     match itip::attendee_copy(stored, address) {
                         None => Rewrite::Remove,
                         Some(mut copy) => {
@@ -297,6 +348,9 @@ async fn request(
                 })
                 .await?;
             }
+            if foreign {
+                return Ok(Some(status::REJECTED));
+            }
             deliver::to_inbox(state, context, user.id, &message).await?;
         }
         Target::Resource(resource) => {
@@ -305,20 +359,21 @@ async fn request(
             let declined = edit::participations(stored, address)
                 .iter()
                 .all(|(_, p)| p.partstat == "DECLINED");
-            deliver::rewrite(
-                state,
-                context,
-                calendar.id,
-                &plan.uid,
-                |_| match itip::attendee_copy(stored, address) {
+            deliver::rewrite(state, context, calendar.id, &plan.uid, |current| {
+                foreign = !ours(current.as_ref(), &plan.organizer);
+                match itip::attendee_copy(stored, address) {
+                    _ if foreign => Rewrite::Nothing,
                     Some(copy) if !declined => Rewrite::Store {
                         cal: copy,
                         renew_tag: true,
                     },
                     _ => Rewrite::Remove,
-                },
-            )
+                }
+            })
             .await?;
+            if foreign {
+                return Ok(Some(status::REJECTED));
+            }
             if resource.auto_accept {
                 if let Some(reply) = itip::reply(stored, address, None, &itip::dtstamp_now()) {
                     deliver::to_inbox(state, context, organizer.id, &reply).await?;
@@ -339,50 +394,52 @@ async fn request(
             } else {
                 status::NO_DELIVERY_METHOD
             };
-            if let (Some(folder), true) = (folder, sent != predicted) {
-                deliver::rewrite(state, context, folder, &plan.uid, |current| match current {
-                    Some(mut cal) => {
-                        edit::set_schedule_status(&mut cal, address, sent);
-                        Rewrite::Store {
-                            cal,
-                            renew_tag: false,
-                        }
-                    }
-                    None => Rewrite::Nothing,
-                })
-                .await?;
-            }
+            return Ok((sent != predicted).then_some(sent));
         }
         Target::Group(_) | Target::Nobody => {}
     }
-    Ok(())
+    Ok(None)
 }
 
+/// Delivers the CANCEL of `previous` to `address`, removing her copy when it is one of
+/// this organizer's event.
 #[allow(clippy::too_many_arguments)]
 async fn cancel(
     state: &AppState,
     context: ContextId,
     organizer: &User,
+    plan: &OrganizerPlan,
     previous: &Component,
-    uid: &str,
     address: &str,
     target: &Target,
     stamp: &str,
-) -> Result<(), SchedulingError> {
+) -> Result<Option<&'static str>, SchedulingError> {
+    let uid = &plan.uid;
     let Some(message) = itip::cancel(previous, address, stamp) else {
-        return Ok(());
+        return Ok(None);
+    };
+    let remove = |current: Option<Component>| {
+        if ours(current.as_ref(), &plan.organizer) {
+            Rewrite::Remove
+        } else {
+            Rewrite::Nothing
+        }
     };
     match target {
         Target::User(user) => {
             if let Some(copy) = deliver::find_copy(state, context, user.id, uid).await? {
-                deliver::rewrite(state, context, copy.folder_id, uid, |_| Rewrite::Remove).await?;
+                let mine = parse_stored(&copy).ok();
+                if !ours(mine.as_ref(), &plan.organizer) {
+                    return Ok(None);
+                }
+                deliver::rewrite(state, context, copy.folder_id, uid, remove).await?;
             }
             deliver::to_inbox(state, context, user.id, &message).await?;
         }
         Target::Resource(resource) => {
             let calendar =
                 super::resources::booking_calendar(&state.store, context, resource).await?;
-            deliver::rewrite(state, context, calendar.id, uid, |_| Rewrite::Remove).await?;
+            deliver::rewrite(state, context, calendar.id, uid, remove).await?;
         }
         Target::Outside(mail) => {
             deliver::by_mail(
@@ -396,5 +453,5 @@ async fn cancel(
         }
         Target::Group(_) | Target::Nobody => {}
     }
-    Ok(())
+    Ok(None)
 }
