@@ -11,6 +11,7 @@ pub mod client;
 pub mod http;
 pub mod pg_server;
 pub mod process;
+pub mod scheduling;
 pub mod tls;
 
 use davgate::store::{self, DynStore};
