@@ -138,6 +138,19 @@ async fn invitations_answers_changes_and_cancellations() {
         );
         assert!(!bob_reply[0].contains("carol"), "{}", bob_reply[0]);
 
+        // Alice's client sends the event again as it last read it: bob's answer stays.
+        let resent = put(&site, &path, &meeting("plan", "Plan", 2, &attendees), &[]).await;
+        assert_eq!(resent.status, StatusCode::NO_CONTENT);
+        let organizer_copy = copy(store, alice, "plan").await.unwrap();
+        assert_eq!(
+            attendee_state(&organizer_copy, "mailto:bob@example.com").0,
+            "ACCEPTED"
+        );
+        assert_eq!(
+            with_method(&inbox(store, bob).await, "REQUEST", "plan").len(),
+            1
+        );
+
         // Alice moves the event: copies follow, bob's tag changes, his stale one fails.
         let moved = put(&site, &path, &meeting("plan", "Plan", 3, &attendees), &[]).await;
         assert_eq!(moved.status, StatusCode::NO_CONTENT);

@@ -46,7 +46,12 @@ async fn calendar_user(
 ) -> Result<User, DavError> {
     match (collection.folder.folder_type, collection.folder.owner_id) {
         (FolderType::Private, Some(owner)) if owner != me.user.id => {
-            Ok(state.store.user(me.user.context_id, owner).await?)
+            match state.store.user(me.user.context_id, owner).await {
+                Ok(user) => Ok(user),
+                // A calendar whose owner is gone schedules for nobody but the writer.
+                Err(StoreError::NotFound) => Ok(me.user.clone()),
+                Err(other) => Err(other.into()),
+            }
         }
         _ => Ok(me.user.clone()),
     }

@@ -50,12 +50,17 @@ fn scheduled_attendees(cal: &Component, organizer: &str) -> Vec<String> {
 }
 
 /// What the attendee sees of `cal`, for telling whether a change concerns her: her
-/// REQUEST without DTSTAMP.
+/// REQUEST without DTSTAMP and without anyone's participation (which answers change,
+/// and which an organizer's client may send as it last read it).
 fn seen_by(cal: &Component, address: &str) -> Option<String> {
     let mut message = itip::request(cal, address)?;
     for component in message.children.iter_mut() {
         component.remove("DTSTAMP");
         component.remove("LAST-MODIFIED");
+        for line in component.props.iter_mut().filter(|l| l.name == "ATTENDEE") {
+            line.remove_param("PARTSTAT");
+            line.remove_param("RSVP");
+        }
     }
     Some(message.render())
 }
