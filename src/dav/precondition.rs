@@ -50,6 +50,16 @@ pub enum Precondition {
     ValidSchedulingMessage,
     /// A scheduling message whose ORGANIZER is not the user sending it (RFC 6638 6.2).
     OrganizerAllowed,
+    /// An organizer's change a scheduling object may not undergo (RFC 6638 3.2.1).
+    AllowedOrganizerSchedulingObjectChange,
+    /// An attendee's change beyond her participation, alarms and what is hers
+    /// (RFC 6638 3.2.2.1).
+    AllowedAttendeeSchedulingObjectChange,
+    /// Components of one scheduling object naming different ORGANIZERs (RFC 6638 3.2.4.2).
+    SameOrganizerInAllComponents,
+    /// Another calendar of the user already holds a scheduling object with this UID
+    /// (RFC 6638 3.2.4.1); carries its href.
+    UniqueSchedulingObjectResource(String),
     // CARDDAV:
     ValidAddressData,
     /// Another resource of the address book already holds this UID; carries its href.
@@ -87,9 +97,9 @@ impl Precondition {
     pub fn element(&self) -> XmlElement {
         let name = self.name();
         let content = match self {
-            Self::CalendarNoUidConflict(href) | Self::AddressbookNoUidConflict(href) => {
-                PropValue::Href(href.clone())
-            }
+            Self::CalendarNoUidConflict(href)
+            | Self::AddressbookNoUidConflict(href)
+            | Self::UniqueSchedulingObjectResource(href) => PropValue::Href(href.clone()),
             Self::NeedPrivileges(needed) => PropValue::Elements(
                 needed
                     .iter()
@@ -149,6 +159,18 @@ impl Precondition {
             }
             Self::ValidSchedulingMessage => ElementName::caldav("valid-scheduling-message"),
             Self::OrganizerAllowed => ElementName::caldav("organizer-allowed"),
+            Self::AllowedOrganizerSchedulingObjectChange => {
+                ElementName::caldav("allowed-organizer-scheduling-object-change")
+            }
+            Self::AllowedAttendeeSchedulingObjectChange => {
+                ElementName::caldav("allowed-attendee-scheduling-object-change")
+            }
+            Self::SameOrganizerInAllComponents => {
+                ElementName::caldav("same-organizer-in-all-components")
+            }
+            Self::UniqueSchedulingObjectResource(_) => {
+                ElementName::caldav("unique-scheduling-object-resource")
+            }
             Self::ValidAddressData => ElementName::carddav("valid-address-data"),
             Self::AddressbookNoUidConflict(_) => ElementName::carddav("no-uid-conflict"),
             Self::AddressbookMaxResourceSize => ElementName::carddav("max-resource-size"),
@@ -378,6 +400,30 @@ mod tests {
                 403,
                 NS_CALDAV,
                 "calendar-collection-location-ok",
+            ),
+            (
+                Precondition::AllowedAttendeeSchedulingObjectChange,
+                403,
+                NS_CALDAV,
+                "allowed-attendee-scheduling-object-change",
+            ),
+            (
+                Precondition::AllowedOrganizerSchedulingObjectChange,
+                403,
+                NS_CALDAV,
+                "allowed-organizer-scheduling-object-change",
+            ),
+            (
+                Precondition::SameOrganizerInAllComponents,
+                403,
+                NS_CALDAV,
+                "same-organizer-in-all-components",
+            ),
+            (
+                Precondition::UniqueSchedulingObjectResource(href()),
+                403,
+                NS_CALDAV,
+                "unique-scheduling-object-resource",
             ),
         ];
         for (precondition, status, ns, local) in cases {

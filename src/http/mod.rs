@@ -34,6 +34,7 @@ mod report_data;
 mod report_members;
 pub mod request_path;
 mod resource;
+mod scheduling_write;
 pub mod server;
 mod streaming;
 mod sync;

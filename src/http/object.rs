@@ -13,7 +13,7 @@ use crate::access::{DavUser, FolderRights};
 use crate::caldav::CALENDAR_CONTENT_TYPE;
 use crate::caldav::{write, CalendarCollection, SyncWindow};
 use crate::config::props;
-use crate::dav::headers::{if_match, if_none_match};
+use crate::dav::headers::{if_match, if_none_match, if_schedule_tag_match};
 use crate::dav::member::{http_date, quoted_etag};
 use crate::dav::{check_new_name, ElementName, NeededPrivilege, Precondition};
 use crate::store::{FolderId, StoreError, StoredObject, UserId, WriteCondition, WriteObject};
@@ -97,12 +97,16 @@ pub(super) async fn get(
     if let Some(response) = not_modified(headers, &object)? {
         return Ok(response);
     }
-    Ok(entity_response(
-        method,
-        CALENDAR_CONTENT_TYPE,
-        quoted_etag(&object.etag),
-        object.modified_at,
-        object.data,
+    let tag = object.schedule_tag.clone();
+    Ok(super::scheduling_write::tag_header(
+        entity_response(
+            method,
+            CALENDAR_CONTENT_TYPE,
+            quoted_etag(&object.etag),
+            object.modified_at,
+            object.data,
+        ),
+        tag.as_deref(),
     ))
 }
 
@@ -155,40 +159,38 @@ pub(super) async fn put(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
     let target = MemberTarget::calendar(state, collection, name);
-    put_member(
-        state,
-        me,
-        &target,
-        headers,
-        || {
-            let requirements = write::Requirements {
-                strict_window: strict.as_ref(),
-                limits: &state.limits.content,
-            };
-            let large = body.len() >= offload::LARGE_OBJECT_BYTES;
-            Ok(offload::run(large, || {
-                write::prepare(
-                    collection,
-                    name,
-                    body,
-                    content_type,
-                    requirements,
-                    me.user.id,
-                )
-            })?)
-        },
-        |other| {
-            Precondition::CalendarNoUidConflict(
-                state.paths.external(&collection.member_sub_path(other)),
+    let build = || {
+        let requirements = write::Requirements {
+            strict_window: strict.as_ref(),
+            limits: &state.limits.content,
+        };
+        let large = body.len() >= offload::LARGE_OBJECT_BYTES;
+        Ok(offload::run(large, || {
+            write::prepare(
+                collection,
+                name,
+                body,
+                content_type,
+                requirements,
+                me.user.id,
             )
-        },
-    )
+        })?)
+    };
+    if collection.kind == crate::caldav::CalendarKind::Events {
+        return super::scheduling_write::put(state, me, collection, &target, headers, body, build)
+            .await;
+    }
+    put_member(state, me, &target, headers, build, |other| {
+        Precondition::CalendarNoUidConflict(
+            state.paths.external(&collection.member_sub_path(other)),
+        )
+    })
     .await
 }
 
 /// How often a write without a client condition looks at the member again when it was
 /// created, removed or replaced by another author between the look and the write.
-const WRITE_ATTEMPTS: usize = 4;
+pub(super) const WRITE_ATTEMPTS: usize = 4;
 
 /// Writes the member `build` makes, once the user's right to create or change it and
 /// then the client's conditions hold (a refusal is the permission's, whatever the
@@ -265,9 +267,12 @@ fn kept_changing(target: &MemberTarget<'_>) -> DavError {
     .into()
 }
 
-/// Whether the client made its request conditional with `If-Match` or `If-None-Match`.
-fn has_client_condition(headers: &HeaderMap) -> Result<bool, DavError> {
-    Ok(if_match(headers)?.is_some() || if_none_match(headers)?.is_some())
+/// Whether the client made its request conditional with `If-Match`, `If-None-Match` or
+/// `If-Schedule-Tag-Match`.
+pub(super) fn has_client_condition(headers: &HeaderMap) -> Result<bool, DavError> {
+    Ok(if_match(headers)?.is_some()
+        || if_none_match(headers)?.is_some()
+        || if_schedule_tag_match(headers)?.is_some())
 }
 
 /// Whether a new member may be stored under `name` (a member that exists keeps its name,
@@ -310,7 +315,8 @@ pub(super) fn write_condition(
     current: Option<&StoredObject>,
 ) -> Result<WriteCondition, DavError> {
     let (if_match, if_none_match) = (if_match(headers)?, if_none_match(headers)?);
-    let conditional = if_match.is_some() || if_none_match.is_some();
+    let schedule_tag = if_schedule_tag_match(headers)?;
+    let conditional = if_match.is_some() || if_none_match.is_some() || schedule_tag.is_some();
     if let Some(existing) = current {
         if conditional && !target.rights.can_read_object(existing.user_id, me.user.id) {
             return Err(need_privilege(target.href.clone(), "read"));
@@ -329,6 +335,15 @@ pub(super) fn write_condition(
         if !condition.if_none_match_passes(current_etag) {
             return Err(DavError::PreconditionFailed(
                 "If-None-Match: the resource already exists".into(),
+            ));
+        }
+    }
+    if let Some(wanted) = schedule_tag {
+        // RFC 6638 3.2.10: the tag the client read must still be the resource's.
+        let current_tag = current.and_then(|o| o.schedule_tag.as_deref());
+        if !current_tag.is_some_and(|tag| wanted.strong_matches(&quoted_etag(tag))) {
+            return Err(DavError::PreconditionFailed(
+                "If-Schedule-Tag-Match does not match the current Schedule-Tag".into(),
             ));
         }
     }
@@ -356,13 +371,10 @@ pub(super) async fn delete(
     name: &str,
     headers: &HeaderMap,
 ) -> Result<Response, DavError> {
-    delete_member(
-        state,
-        me,
-        &MemberTarget::calendar(state, collection, name),
-        headers,
-    )
-    .await
+    let target = MemberTarget::calendar(state, collection, name);
+    let removed = delete_returning(state, me, &target, headers).await?;
+    super::scheduling_write::deleted(state, me, collection, &removed).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// Deletes the member, once the user's right to delete it holds, under the client's
@@ -374,6 +386,17 @@ pub(super) async fn delete_member(
     target: &MemberTarget<'_>,
     headers: &HeaderMap,
 ) -> Result<Response, DavError> {
+    delete_returning(state, me, target, headers).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `delete_member`, giving the member as it was when removed.
+async fn delete_returning(
+    state: &AppState,
+    me: &DavUser,
+    target: &MemberTarget<'_>,
+    headers: &HeaderMap,
+) -> Result<StoredObject, DavError> {
     let context = me.user.context_id;
     for _ in 0..WRITE_ATTEMPTS {
         let current = state
@@ -395,7 +418,7 @@ pub(super) async fn delete_member(
             .delete_object(context, target.folder, target.name, condition)
             .await
         {
-            Ok(()) => return Ok(StatusCode::NO_CONTENT.into_response()),
+            Ok(()) => return Ok(current),
             Err(StoreError::PreconditionFailed) if retry => continue,
             Err(other) => return Err(other.into()),
         }

@@ -302,6 +302,9 @@ pub struct StoredObject {
     pub display_name: Option<String>,
     pub user_id: Option<UserId>,
     pub modified_at: i64,
+    /// The Schedule-Tag of a scheduling object resource (RFC 6638 3.2.10); None for
+    /// every other member.
+    pub schedule_tag: Option<String>,
 }
 
 /// What listing a collection needs of each member, without the payload.

@@ -17,6 +17,16 @@ pub trait ObjectStore: Send + Sync {
         object: &WriteObject,
         condition: WriteCondition,
     ) -> StoreResult<WriteOutcome>;
+    /// As `put_object`, for a scheduling object resource: the member gets
+    /// `schedule_tag` as its Schedule-Tag (`put_object` leaves a member without one).
+    async fn put_scheduling_object(
+        &self,
+        context: ContextId,
+        folder: FolderId,
+        object: &WriteObject,
+        condition: WriteCondition,
+        schedule_tag: &str,
+    ) -> StoreResult<WriteOutcome>;
     async fn object(
         &self,
         context: ContextId,

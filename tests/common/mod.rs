@@ -14,6 +14,7 @@ pub mod mailboxes;
 pub mod pg_server;
 pub mod principals;
 pub mod process;
+pub mod scheduling;
 pub mod tls;
 
 use davgate::store::{self, DynStore};

@@ -10,7 +10,7 @@ macro_rules! impl_object_store {
         use $crate::store::sql::NAMES_PER_BATCH;
 
         const OBJECT_COLUMNS: &str = "folder_id, resource_name, uid, component, etag, data, \
-             start_at, end_at, display_name, user_id, modified_at";
+             start_at, end_at, display_name, user_id, modified_at, schedule_tag";
 
         fn object_from(row: &Row) -> StoreResult<StoredObject> {
             Ok(StoredObject {
@@ -25,6 +25,7 @@ macro_rules! impl_object_store {
                 display_name: row.try_get("display_name")?,
                 user_id: row.try_get("user_id")?,
                 modified_at: row.try_get("modified_at")?,
+                schedule_tag: row.try_get("schedule_tag")?,
             })
         }
 
@@ -48,15 +49,16 @@ macro_rules! impl_object_store {
                 object: &WriteObject,
                 etag: &str,
                 condition: &WriteCondition,
+                schedule_tag: Option<&str>,
             ) -> StoreResult<WriteOutcome> {
                 let mut tx = self.begin_locked(context).await?;
-                let mut written = Self::update_object(&mut *tx, context, folder, object, etag, condition)
+                let mut written = Self::update_object(&mut *tx, context, folder, object, etag, condition, schedule_tag)
                     .await
                     .map(|etag| etag.map(|etag| WriteOutcome { etag, created: false }));
                 if matches!(written, Ok(None))
                     && matches!(condition, WriteCondition::MustNotExist | WriteCondition::Unconditional)
                 {
-                    written = Self::insert_object(&mut *tx, context, folder, object, etag)
+                    written = Self::insert_object(&mut *tx, context, folder, object, etag, schedule_tag)
                         .await
                         .map(|etag| etag.map(|etag| WriteOutcome { etag, created: true }));
                 }
@@ -89,6 +91,7 @@ macro_rules! impl_object_store {
                 object: &WriteObject,
                 etag: &str,
                 condition: &WriteCondition,
+                schedule_tag: Option<&str>,
             ) -> Result<Option<String>, sqlx::Error>
             where
                 E: sqlx::Executor<'e, Database = $db>,
@@ -102,8 +105,8 @@ macro_rules! impl_object_store {
                 };
                 sqlx::query_scalar(
                     "UPDATE objects SET uid = $4, component = $5, data = $6, etag = $7, \
-                     start_at = $8, end_at = $9, display_name = $10, user_id = $11, modified_at = $12 \
-                     WHERE context_id = $1 AND folder_id = $2 AND resource_name = $3 \
+                     start_at = $8, end_at = $9, display_name = $10, user_id = $11, modified_at = $12, \
+                     schedule_tag = $16 WHERE context_id = $1 AND folder_id = $2 AND resource_name = $3 \
                      AND ($13 IS NULL OR etag = $13) \
                      AND (NOT $14 OR user_id = $15 OR (user_id IS NULL AND $15 IS NULL)) RETURNING etag",
                 )
@@ -122,6 +125,7 @@ macro_rules! impl_object_store {
                 .bind(expected_etag)
                 .bind(expected_author.is_some())
                 .bind(expected_author.flatten())
+                .bind(schedule_tag)
                 .fetch_all(executor)
                 .await
                 .map(|etags| etags.into_iter().next())
@@ -134,6 +138,7 @@ macro_rules! impl_object_store {
                 folder: FolderId,
                 object: &WriteObject,
                 etag: &str,
+                schedule_tag: Option<&str>,
             ) -> Result<Option<String>, sqlx::Error>
             where
                 E: sqlx::Executor<'e, Database = $db>,
@@ -141,8 +146,8 @@ macro_rules! impl_object_store {
                 let now = now_epoch();
                 sqlx::query_scalar(
                     "INSERT INTO objects (context_id, folder_id, resource_name, uid, component, data, \
-                     etag, start_at, end_at, display_name, user_id, created_at, modified_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) \
+                     etag, start_at, end_at, display_name, user_id, created_at, modified_at, schedule_tag) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13) \
                      ON CONFLICT (context_id, folder_id, resource_name) DO NOTHING RETURNING etag",
                 )
                 .bind(context)
@@ -157,6 +162,7 @@ macro_rules! impl_object_store {
                 .bind(&object.display_name)
                 .bind(object.user_id)
                 .bind(now)
+                .bind(schedule_tag)
                 .fetch_all(executor)
                 .await
                 .map(|etags| etags.into_iter().next())
@@ -381,7 +387,22 @@ macro_rules! impl_object_store {
                 condition: WriteCondition,
             ) -> StoreResult<WriteOutcome> {
                 let etag = etag_of(&object.data);
-                retrying(|| self.put_once(context, folder, object, &etag, &condition)).await
+                retrying(|| self.put_once(context, folder, object, &etag, &condition, None)).await
+            }
+
+            async fn put_scheduling_object(
+                &self,
+                context: ContextId,
+                folder: FolderId,
+                object: &WriteObject,
+                condition: WriteCondition,
+                schedule_tag: &str,
+            ) -> StoreResult<WriteOutcome> {
+                let etag = etag_of(&object.data);
+                retrying(|| {
+                    self.put_once(context, folder, object, &etag, &condition, Some(schedule_tag))
+                })
+                .await
             }
 
             async fn object(

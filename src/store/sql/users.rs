@@ -189,7 +189,7 @@ macro_rules! impl_user_store {
                 if let Some(entry) = &new.address_book_entry {
                     let entry = WriteObject { user_id: Some(id), ..entry.clone() };
                     let etag = etag_of(&entry.data);
-                    Self::insert_object(&mut *tx, context, GLOBAL_ADDRESS_BOOK, &entry, &etag)
+                    Self::insert_object(&mut *tx, context, GLOBAL_ADDRESS_BOOK, &entry, &etag, None)
                         .await
                         .map_err(|e| unique_or(e, format!("address book entry {}", entry.uid)))?;
                 }
