@@ -113,6 +113,8 @@ pub struct CollectionLimits {
     pub max_address_books_per_user: usize,
     /// Messages a user's scheduling inbox keeps (the oldest beyond go).
     pub max_inbox_messages: usize,
+    /// Other attendees' copies one attendee's answer updates.
+    pub max_copies_updated_per_reply: usize,
 }
 
 /// The longest key PostgreSQL's B-tree indexes take is about 2.7 KB; a name and a
@@ -170,6 +172,8 @@ impl Limits {
                 max_calendars_per_user: config.get::<props::MaxCalendarsPerUser>() as usize,
                 max_address_books_per_user: config.get::<props::MaxAddressBooksPerUser>() as usize,
                 max_inbox_messages: config.get::<props::MaxInboxMessages>().max(1) as usize,
+                max_copies_updated_per_reply: config.get::<props::MaxCopiesUpdatedPerReply>()
+                    as usize,
             },
             content: content_limits(config),
             max_report_calendar_data_bytes: usize::try_from(

@@ -156,10 +156,17 @@ async fn send_reply(
             }
             deliver::to_inbox(state, context, organizer.id, &message).await?;
             let mut resolved = target::Cache::default();
+            // Each answer updates at most so many other copies: all answers together
+            // would otherwise rewrite copies quadratically in the attendees.
+            let mut budget = state.limits.collections.max_copies_updated_per_reply;
             for address in others {
                 if same_address(&address, me) || same_address(&address, &organizer_address) {
                     continue;
                 }
+                if budget == 0 {
+                    break;
+                }
+                budget -= 1;
                 let Target::User(other) = resolved.get(state, context, attendee, &address).await?
                 else {
                     continue;

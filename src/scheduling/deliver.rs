@@ -182,13 +182,14 @@ pub async fn to_inbox(
     let component = super::itip::components(message)
         .next()
         .map_or("VEVENT".to_owned(), |c| c.name.clone());
-    super::inbox::deliver(
+    super::inbox::deliver_within(
         &state.store,
         context,
         user,
         &component,
         summary.as_deref(),
         message.render().as_bytes(),
+        state.limits.collections.max_inbox_messages,
     )
     .await
     .map(|_| ())

@@ -153,6 +153,16 @@ properties! {
         env: None,
         doc: "Scheduling messages (iTIP REQUEST, REPLY, CANCEL) a user's schedule-inbox keeps; delivering one more removes the oldest beyond it.",
     }
+    MaxCopiesUpdatedPerReply {
+        name: "davgate.limits.maxCopiesUpdatedPerReply",
+        value: u32,
+        parse: values::parse_u32,
+        kind: Kind::Integer,
+        default: "100",
+        cascade: false,
+        env: None,
+        doc: "Other attendees' copies of an event that one attendee's answer updates with her new participation status; in an event with more internal attendees the others learn it with the organizer's next change.",
+    }
     MaxAddressBooksPerUser {
         name: "davgate.limits.maxAddressBooksPerUser",
         value: u32,
