@@ -108,7 +108,7 @@ async fn the_outbox_is_there_and_holds_nothing() {
             Call::new("OPTIONS", OUTBOX).auth("bob", BOB_PASSWORD),
         )
         .await;
-        assert_eq!(options.header("allow"), Some("OPTIONS, PROPFIND"));
+        assert_eq!(options.header("allow"), Some("OPTIONS, POST, PROPFIND"));
         let below = send(
             &site.app,
             Call::new("GET", &format!("{OUTBOX}x.ics")).auth("bob", BOB_PASSWORD),
