@@ -501,3 +501,64 @@ async fn declining_one_instance_overrides_it_at_the_organizer() {
         db.drop_database().await;
     }
 }
+
+/// An answer updates the organizer's copy always, and the other attendees' copies up to
+/// `davgate.limits.maxCopiesUpdatedPerReply`: with 1, of carol's and dave's copies one
+/// learns bob's answer and the other does not, while alice's shows it.
+#[tokio::test]
+async fn an_answer_updates_other_copies_within_the_bound() {
+    for db in common::databases().await {
+        let mut overrides = LAYOUT.to_vec();
+        overrides.push(("davgate.limits.maxCopiesUpdatedPerReply", "1"));
+        let site = site(&db.store, &overrides).await;
+        let store = &db.store;
+        let (alice, bob) = (&site.alice, &site.bob);
+        let carol = add_user(&site, "carol", CAROL_PASSWORD).await;
+        let dave = add_user(&site, "dave", "dave-Secret-4").await;
+        let calendar = default_folder(store, alice, FolderModule::Calendar).await;
+        let path = format!("{}bounded.ics", calendar_path(&calendar));
+        let attendees = [
+            "PARTSTAT=NEEDS-ACTION:mailto:bob@example.com",
+            "PARTSTAT=NEEDS-ACTION:mailto:carol@example.com",
+            "PARTSTAT=NEEDS-ACTION:mailto:dave@example.com",
+        ];
+        let created = put(
+            &site,
+            &path,
+            &meeting("bounded", "Bounded", 2, &attendees),
+            &[],
+        )
+        .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+
+        let bob_copy = copy(store, bob, "bounded").await.unwrap();
+        let read = get_as(&site, ("bob", BOB_PASSWORD), &path_of(&bob_copy)).await;
+        let body = accepted_like_apple(
+            std::str::from_utf8(&read.body).unwrap(),
+            "mailto:bob@example.com",
+            "ACCEPTED",
+        );
+        let answer = put_as(
+            &site,
+            ("bob", BOB_PASSWORD),
+            &path_of(&bob_copy),
+            &body,
+            &[],
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::NO_CONTENT, "{:?}", answer.body);
+
+        let organizer = copy(store, alice, "bounded").await.unwrap();
+        assert_eq!(
+            attendee_state(&organizer, "mailto:bob@example.com").0,
+            "ACCEPTED"
+        );
+        let mut seen_by_others = Vec::new();
+        for user in [&carol, &dave] {
+            let theirs = copy(store, user, "bounded").await.unwrap();
+            seen_by_others.push(attendee_state(&theirs, "mailto:bob@example.com").0);
+        }
+        seen_by_others.sort();
+        assert_eq!(seen_by_others, ["ACCEPTED", "NEEDS-ACTION"], "{}", db.label);
+    }
+}
