@@ -199,6 +199,17 @@ fn decoded(b64: &Value) -> Vec<u8> {
         .unwrap()
 }
 
+/// The text/calendar part of `mail`, decoded.
+fn calendar_part(mail: &Value) -> String {
+    let part = mail["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["content_type"] == "text/calendar")
+        .expect("a text/calendar part");
+    String::from_utf8(decoded(&part["body"])).unwrap()
+}
+
 /// Checks the RFC 6047 shape of `mail` carrying `sent`, and returns its text/plain note.
 fn assert_imip_shape(mail: &Value, sent: &ImipMessage) -> String {
     assert_eq!(header(mail, "MIME-Version"), "1.0");
@@ -538,4 +549,73 @@ async fn starttls_with_a_certificate_of_the_configured_authority() {
     let result = plain_relay(smtp.port, &[]).send(&request).await;
     assert!(matches!(result, Err(MailError::Refused(_))), "{result:?}");
     assert_eq!(smtp.count(), 1);
+}
+
+/// Implicit scheduling with a relay: an organizer's invitation of an attendee outside the
+/// context goes out as an iMIP REQUEST, her copy says it was sent (SCHEDULE-STATUS 1.1),
+/// and deleting the event sends the CANCEL; the attendee inside gets no mail.
+#[tokio::test]
+async fn invitations_to_outside_attendees_go_out_by_mail() {
+    use common::caldav::{calendar_path, default_folder, put, LAYOUT};
+    use common::scheduling::{attendee_state, copy, delete_as, meeting};
+    use davgate::store::FolderModule;
+
+    let smtp = Recorder::start(&[]);
+    let port = smtp.port.to_string();
+    let mut overrides = LAYOUT.to_vec();
+    overrides.extend([
+        ("davgate.imip.host", "127.0.0.1"),
+        ("davgate.imip.port", port.as_str()),
+        ("davgate.imip.tls", "none"),
+    ]);
+    let db = common::databases().await.remove(0);
+    let site = common::http::site(&db.store, &overrides).await;
+    let calendar = default_folder(&db.store, &site.alice, FolderModule::Calendar).await;
+    let path = format!("{}outside.ics", calendar_path(&calendar));
+    let attendees = [
+        "PARTSTAT=NEEDS-ACTION:mailto:bob@example.com",
+        "PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:guest@example.org",
+    ];
+    let created = put(
+        &site,
+        &path,
+        &meeting("outside", "Review", 2, &attendees),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        created.status,
+        http::StatusCode::CREATED,
+        "{:?}",
+        created.body
+    );
+
+    let invitation = &smtp.messages(1)[0];
+    assert_eq!(envelope_to(invitation), ["guest@example.org"]);
+    assert_eq!(invitation["envelope_from"], site.alice.mail.as_str());
+    let itip = calendar_part(invitation);
+    assert!(itip.contains("METHOD:REQUEST"), "{itip}");
+    assert!(itip.contains("UID:outside"), "{itip}");
+    assert!(!itip.contains("SCHEDULE-STATUS"), "{itip}");
+    let organizer = copy(&db.store, &site.alice, "outside").await.unwrap();
+    assert_eq!(
+        attendee_state(&organizer, "mailto:guest@example.org")
+            .1
+            .as_deref(),
+        Some("1.1")
+    );
+    assert_eq!(
+        attendee_state(&organizer, "mailto:bob@example.com")
+            .1
+            .as_deref(),
+        Some("1.2")
+    );
+
+    let deleted = delete_as(&site, ("alice", common::http::ALICE_PASSWORD), &path).await;
+    assert_eq!(deleted.status, http::StatusCode::NO_CONTENT);
+    let cancel = &smtp.messages(2)[1];
+    assert_eq!(envelope_to(cancel), ["guest@example.org"]);
+    let itip = calendar_part(cancel);
+    assert!(itip.contains("METHOD:CANCEL"), "{itip}");
+    assert_eq!(smtp.count(), 2, "only the outside attendee gets mail");
 }
