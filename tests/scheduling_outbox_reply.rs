@@ -287,3 +287,55 @@ async fn malformed_replies_and_implicit_messages_are_refused() {
         assert!(with_method(&inbox(store, &site.alice).await, "REPLY", "review").is_empty());
     }
 }
+
+#[tokio::test]
+async fn a_reply_to_an_organizer_outside_goes_by_mail() {
+    const OLGA: &str = "mailto:olga@example.org";
+    let unreachable = common::client::free_port().to_string();
+    for (relay, status) in [
+        (None, "5.2;Invalid calendar service"),
+        (Some(unreachable.as_str()), "5.1;Service unavailable"),
+    ] {
+        for db in common::databases().await {
+            let mut overrides = LAYOUT.to_vec();
+            if let Some(port) = relay {
+                overrides.extend([
+                    ("davgate.imip.host", "127.0.0.1"),
+                    ("davgate.imip.port", port),
+                    ("davgate.imip.tls", "none"),
+                    ("davgate.imip.timeoutSeconds", "5"),
+                ]);
+            }
+            let fresh = &db.store;
+            let site = site(fresh, &overrides).await;
+            let bob = &site.bob;
+            // Bob keeps olga's invitation in his calendar.
+            let calendar = default_folder(fresh, bob, FolderModule::Calendar).await;
+            let invitation = meeting(
+                "party",
+                "Party",
+                2,
+                &["PARTSTAT=NEEDS-ACTION:mailto:bob@example.com"],
+            )
+            .replace(
+                "ORGANIZER;CN=Alice Liddell:mailto:alice@example.com",
+                &format!("ORGANIZER:{OLGA}"),
+            )
+            .replace("mailto:alice@example.com", OLGA);
+            let path = format!("{}party.ics", calendar_path(&calendar));
+            let stored = put_as(&site, ("bob", BOB_PASSWORD), &path, &invitation, &[]).await;
+            assert_eq!(stored.status, StatusCode::CREATED, "{:?}", stored.body);
+            let tag_before = copy(fresh, bob, "party").await.unwrap().schedule_tag;
+
+            let body = reply("party", BOB, "TENTATIVE", None).replace(
+                &format!("ORGANIZER;CN=Alice Liddell:{ALICE}"),
+                &format!("ORGANIZER:{OLGA}"),
+            );
+            let answer = post_as(&site, ("bob", BOB_PASSWORD), &body).await;
+            assert_eq!(statuses(&answer), [(OLGA.to_owned(), status.to_owned())]);
+            let own = copy(fresh, bob, "party").await.unwrap();
+            assert_eq!(attendee_state(&own, BOB).0, "TENTATIVE");
+            assert_eq!(own.schedule_tag, tag_before);
+        }
+    }
+}
