@@ -7,6 +7,6 @@ pub mod card_query;
 pub mod ical;
 pub mod limits;
 pub mod query;
-mod structure;
+pub(crate) mod structure;
 pub mod text_match;
 pub mod vcard;

@@ -25,6 +25,7 @@ mod observe;
 pub(crate) mod offload;
 mod outage;
 mod outbox_post;
+mod outbox_reply;
 pub mod paths;
 mod principal_search;
 mod propfind;

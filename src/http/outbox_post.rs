@@ -1,12 +1,14 @@
 //! POST to the scheduling outbox (RFC 6638 5): a free/busy request (iTIP REQUEST with a
 //! VFREEBUSY, RFC 5546 3.3.2) answered at once with the busy time of each attendee of
-//! the context, as a `CALDAV:schedule-response`.
+//! the context, as a `CALDAV:schedule-response`; an attendee's REPLY to an event goes to
+//! `outbox_reply`, and what implicit scheduling sends on PUT and DELETE is refused.
 
 use axum::response::{IntoResponse, Response};
 use http::{header, HeaderMap, StatusCode};
 
 use super::error::DavError;
 use super::offload;
+use super::outbox_reply;
 use super::AppState;
 use crate::access::DavUser;
 use crate::config::props;
@@ -16,6 +18,7 @@ use crate::dav::schedule_response::{schedule_response, RecipientAnswer};
 use crate::dav::{Precondition, Refusal};
 use crate::scheduling::addresses::{mail_of, resolve, CalendarUser};
 use crate::scheduling::freebusy::{busy_time, resource_calendars, user_calendars, BusyError};
+use crate::scheduling::posted_reply::Posted;
 
 const SUCCESS: &str = "2.0;Success";
 const INVALID_USER: &str = "3.7;Invalid calendar user";
@@ -42,6 +45,16 @@ pub(super) async fn post(
         .into());
     }
     let large = body.len() >= offload::LARGE_OBJECT_BYTES;
+    match offload::run(large, || {
+        outbox_reply::read_posted(body, &state.limits.content)
+    }) {
+        Some((Posted::Reply, cal)) => return outbox_reply::post(state, me, &cal).await,
+        Some((Posted::NotByPost(reason), _)) => return Err(DavError::Forbidden(reason)),
+        Some((Posted::Malformed(reason), _)) => {
+            return Err(Refusal::new(Precondition::ValidSchedulingMessage, reason).into())
+        }
+        Some((Posted::FreeBusy, _)) | None => {}
+    }
     let request = offload::run(large, || {
         FreeBusyRequest::parse(body, &state.limits.content)
     })

@@ -2,7 +2,8 @@
 //! her copy, and the REPLY her change of participation sends: into the organizer's copy
 //! (that attendee's status only, read-modify-write so concurrent replies all land), the
 //! other internal attendees' copies (without a new Schedule-Tag), the organizer's inbox,
-//! or by mail to an organizer outside the context.
+//! or by mail to an organizer outside the context. The same REPLY comes from a PUT of
+//! her copy, the DELETE of it, or an iTIP REPLY she posts to her outbox.
 
 use super::deliver::{self, Rewrite};
 use super::edit::{self, Participation};
@@ -105,25 +106,43 @@ pub async fn reply(
     }
 }
 
-async fn send_reply(
+/// Where a REPLY went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyOutcome {
+    /// Into the organizer's copy and her inbox.
+    Delivered,
+    /// The organizer is a user of the context, but no copy of hers invites the attendee.
+    NotInvited,
+    /// By mail to an organizer outside the context: the SCHEDULE-STATUS
+    /// `deliver::by_mail` gave.
+    Mailed(&'static str),
+    /// The ORGANIZER names nobody who takes replies (or the source has none).
+    NoOrganizer,
+}
+
+/// Sends the REPLY of `attendee` (as `me`) for `changes`, built from `source`: her copy,
+/// or the REPLY she posted. The organizer's copy and the other internal attendees'
+/// copies take her participation, the organizer's inbox the message; an organizer
+/// outside gets it by mail.
+pub async fn send_reply(
     state: &AppState,
     context: ContextId,
     attendee: &User,
     me: &str,
-    copy: &Component,
+    source: &Component,
     changes: &Changes,
-) -> Result<(), SchedulingError> {
-    let Some(view) = itip::view(copy) else {
-        return Ok(());
+) -> Result<ReplyOutcome, SchedulingError> {
+    let Some(view) = itip::view(source) else {
+        return Ok(ReplyOutcome::NoOrganizer);
     };
     let Some(organizer_address) = view.organizer().map(str::to_owned) else {
-        return Ok(());
+        return Ok(ReplyOutcome::NoOrganizer);
     };
     let rids: Vec<Option<String>> = changes.iter().map(|(rid, _)| rid.clone()).collect();
-    let mut message_source = copy.clone();
+    let mut message_source = source.clone();
     apply(&mut message_source, me, changes);
     let Some(message) = itip::reply(&message_source, me, Some(&rids), &itip::dtstamp_now()) else {
-        return Ok(());
+        return Ok(ReplyOutcome::NoOrganizer);
     };
     match target::resolve_target(state, context, attendee, &organizer_address).await? {
         Target::User(organizer) => {
@@ -152,7 +171,7 @@ async fn send_reply(
                 .await?;
             }
             if !invited {
-                return Ok(());
+                return Ok(ReplyOutcome::NotInvited);
             }
             deliver::to_inbox(state, context, organizer.id, &message).await?;
             let mut resolved = target::Cache::default();
@@ -193,8 +212,9 @@ async fn send_reply(
                 })
                 .await?;
             }
+            Ok(ReplyOutcome::Delivered)
         }
-        Target::Outside(mail) => {
+        Target::Outside(mail) => Ok(ReplyOutcome::Mailed(
             deliver::by_mail(
                 state,
                 &attendee.mail,
@@ -202,9 +222,40 @@ async fn send_reply(
                 &mail,
                 &message,
             )
-            .await;
-        }
-        Target::Resource(_) | Target::Group(_) | Target::Nobody => {}
+            .await,
+        )),
+        Target::Resource(_) | Target::Group(_) | Target::Nobody => Ok(ReplyOutcome::NoOrganizer),
     }
-    Ok(())
+}
+
+/// Sets `changes` of `me` in `attendee`'s own copy of `uid` organized by
+/// `organizer_address`, keeping its Schedule-Tag. False when she has no such copy or is
+/// no attendee in it.
+pub async fn update_own_copy(
+    state: &AppState,
+    context: ContextId,
+    attendee: &User,
+    uid: &str,
+    organizer_address: &str,
+    me: &str,
+    changes: &Changes,
+) -> Result<bool, SchedulingError> {
+    let Some(found) = deliver::find_copy(state, context, attendee.id, uid).await? else {
+        return Ok(false);
+    };
+    Ok(
+        deliver::rewrite(state, context, found.folder_id, uid, |current| {
+            let Some(mut cal) = current.filter(|c| organized_by(c, organizer_address)) else {
+                return Rewrite::Nothing;
+            };
+            if !apply(&mut cal, me, changes) {
+                return Rewrite::Nothing;
+            }
+            Rewrite::Store {
+                cal,
+                renew_tag: false,
+            }
+        })
+        .await?,
+    )
 }

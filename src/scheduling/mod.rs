@@ -6,7 +6,7 @@
 //! on PUT and DELETE: the content lines it edits (`lines`), the scheduling view and iTIP
 //! messages (`itip`), the edits to stored objects (`edit`), the organizer's and the
 //! attendee's side (`organizer`, `attendee`) and the writes into copies and inboxes
-//! (`deliver`).
+//! (`deliver`); an iTIP REPLY posted to the outbox (`posted_reply`).
 
 pub mod addresses;
 pub mod attendee;
@@ -19,6 +19,7 @@ pub mod inbox;
 pub mod itip;
 pub mod lines;
 pub mod organizer;
+pub mod posted_reply;
 pub mod resources;
 pub mod target;
 
