@@ -27,6 +27,7 @@ mod outage;
 mod outbox_post;
 pub mod paths;
 mod principal_search;
+mod private_view;
 mod propfind;
 mod proppatch;
 mod report;
