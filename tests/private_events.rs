@@ -127,7 +127,7 @@ async fn others_see_private_and_confidential_events_of_a_shared_calendar_as_busy
             assert_eq!(mine.body, stored.as_bytes(), "alice reads what she stored");
             let seen = get_as(&site, BOB, &secret).await;
             assert_eq!(seen.status, StatusCode::OK);
-            let text = String::from_utf8(seen.body.clone()).unwrap();
+            let text = String::from_utf8(seen.body.to_vec()).unwrap();
             assert_busy_only(&text, "GET");
             assert!(text.contains("RRULE:FREQ=DAILY;COUNT=3"), "{text}");
             assert!(text.contains(&format!("CLASS:{class}")), "{text}");
@@ -309,7 +309,7 @@ async fn a_room_booked_by_a_private_event_shows_others_only_busy_time() {
 
         let seen = get_as(&site, BOB, &path_of(&booking)).await;
         assert_eq!(seen.status, StatusCode::OK);
-        assert_busy_only(&String::from_utf8(seen.body).unwrap(), "the room's booking");
+        assert_busy_only(&String::from_utf8(seen.body.to_vec()).unwrap(), "the room's booking");
         let base = format!("/dav/caldav/{booking_folder}/");
         let answer = report_as(
             &site,
