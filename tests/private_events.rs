@@ -257,11 +257,42 @@ async fn a_writer_may_not_overwrite_or_copy_a_private_event_she_cannot_see() {
             )
             .await;
             assert_eq!(copied.status, StatusCode::FORBIDDEN);
-            assert_eq!(needed_privileges(&copied), [(secret.clone(), "read".to_string())]);
+            assert_eq!(
+                needed_privileges(&copied),
+                [(secret.clone(), "read".to_string())]
+            );
         }
         // What he may see whole he may change.
         let answer = put_as(&site, BOB, &public, &event("public", "Team sync", 3), &[]).await;
         assert_eq!(answer.status, StatusCode::NO_CONTENT, "{:?}", answer.body);
+
+        // Administering the folder does not make it his: still busy time only.
+        db.store
+            .set_permission(
+                alice.context_id,
+                calendar.id,
+                Permission::for_role(bob.id, false, Role::Administrator),
+            )
+            .await
+            .unwrap();
+        let seen = get_as(&site, BOB, &format!("{base}secret-private.ics")).await;
+        assert_eq!(seen.status, StatusCode::OK);
+        assert_busy_only(
+            &String::from_utf8(seen.body.to_vec()).unwrap(),
+            "admin's GET",
+        );
+        let answer = put_as(
+            &site,
+            BOB,
+            &format!("{base}secret-private.ics"),
+            &event("secret-private", "Mine now", 2),
+            &[],
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::FORBIDDEN);
+        // Deleting follows the folder's delete right.
+        let gone = delete_as(&site, BOB, &format!("{base}secret-private.ics")).await;
+        assert_eq!(gone.status, StatusCode::NO_CONTENT);
         db.drop_database().await;
     }
 }
@@ -273,7 +304,13 @@ async fn a_room_booked_by_a_private_event_shows_others_only_busy_time() {
         let store = &db.store;
         let ctx = site.alice.context_id;
         store
-            .create_resource(ctx, "room1", "Room 1", "room1@example.com", ResourceKind::Room)
+            .create_resource(
+                ctx,
+                "room1",
+                "Room 1",
+                "room1@example.com",
+                ResourceKind::Room,
+            )
             .await
             .unwrap();
         let calendar = default_folder(store, &site.alice, FolderModule::Calendar).await;
@@ -309,7 +346,10 @@ async fn a_room_booked_by_a_private_event_shows_others_only_busy_time() {
 
         let seen = get_as(&site, BOB, &path_of(&booking)).await;
         assert_eq!(seen.status, StatusCode::OK);
-        assert_busy_only(&String::from_utf8(seen.body.to_vec()).unwrap(), "the room's booking");
+        assert_busy_only(
+            &String::from_utf8(seen.body.to_vec()).unwrap(),
+            "the room's booking",
+        );
         let base = format!("/dav/caldav/{booking_folder}/");
         let answer = report_as(
             &site,

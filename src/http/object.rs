@@ -17,7 +17,9 @@ use crate::config::props;
 use crate::dav::headers::{if_match, if_none_match, if_schedule_tag_match};
 use crate::dav::member::{http_date, quoted_etag};
 use crate::dav::{check_new_name, ElementName, NeededPrivilege, Precondition};
-use crate::store::{Folder, FolderId, StoreError, StoredObject, UserId, WriteCondition, WriteObject};
+use crate::store::{
+    Folder, FolderId, StoreError, StoredObject, UserId, WriteCondition, WriteObject,
+};
 
 /// 403 with `DAV:need-privileges` naming the resource and the missing privilege.
 pub(super) fn need_privilege(href: String, privilege: &str) -> DavError {
