@@ -277,10 +277,7 @@ async fn a_writer_may_not_overwrite_or_copy_a_private_event_she_cannot_see() {
             .unwrap();
         let seen = get_as(&site, BOB, &format!("{base}secret-private.ics")).await;
         assert_eq!(seen.status, StatusCode::OK);
-        assert_busy_only(
-            &String::from_utf8(seen.body.to_vec()).unwrap(),
-            "admin's GET",
-        );
+        assert_busy_only(std::str::from_utf8(&seen.body).unwrap(), "admin's GET");
         let answer = put_as(
             &site,
             BOB,
@@ -347,7 +344,7 @@ async fn a_room_booked_by_a_private_event_shows_others_only_busy_time() {
         let seen = get_as(&site, BOB, &path_of(&booking)).await;
         assert_eq!(seen.status, StatusCode::OK);
         assert_busy_only(
-            &String::from_utf8(seen.body.to_vec()).unwrap(),
+            std::str::from_utf8(&seen.body).unwrap(),
             "the room's booking",
         );
         let base = format!("/dav/caldav/{booking_folder}/");
