@@ -2,6 +2,7 @@
 //! and "all users" combined, and how they read as WebDAV privileges (RFC 3744).
 
 pub mod dav_user;
+pub mod private;
 pub mod sharing;
 pub use dav_user::DavUser;
 pub use sharing::{project_named, project_seen, seen_by, Sharing};

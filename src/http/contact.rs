@@ -45,6 +45,7 @@ fn target<'a>(state: &AppState, book: &AddressBook, located: &'a Located<'a>) ->
             .paths
             .external(&book.member_sub_path(folder.id(), &located.name)),
         collection_href: state.paths.external(&book.sub_path()),
+        private_in: None,
     }
 }
 

@@ -48,6 +48,10 @@ pub(super) async fn copy_or_move(
     // answer tells whether a condition would have held.
     let from = MemberTarget::calendar(state, source, name);
     let object = read_member(state, me, &from).await?;
+    // A copy of what the user sees only as busy time would carry what the user never saw.
+    if from.is_hidden_from(&object, me) {
+        return Err(need_privilege(from.href, "read"));
+    }
     if is_move && !source.rights.can_delete(object.user_id, me.user.id) {
         return Err(need_privilege(from.href, "unbind"));
     }

@@ -186,6 +186,7 @@ fn message_target<'a>(
         rights,
         href: state.paths.external(&ScheduleInbox::member_sub_path(name)),
         collection_href: state.paths.external(&ScheduleInbox::sub_path()),
+        private_in: None,
     }
 }
 

@@ -28,6 +28,7 @@ mod outbox_post;
 mod outbox_reply;
 pub mod paths;
 mod principal_search;
+mod private_view;
 mod propfind;
 mod proppatch;
 mod report;

@@ -8,6 +8,7 @@ use http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 
 use super::error::DavError;
 use super::offload;
+use super::private_view::{as_seen, is_hidden_from};
 use super::AppState;
 use crate::access::{DavUser, FolderRights};
 use crate::caldav::CALENDAR_CONTENT_TYPE;
@@ -16,7 +17,9 @@ use crate::config::props;
 use crate::dav::headers::{if_match, if_none_match, if_schedule_tag_match};
 use crate::dav::member::{http_date, quoted_etag};
 use crate::dav::{check_new_name, ElementName, NeededPrivilege, Precondition};
-use crate::store::{FolderId, StoreError, StoredObject, UserId, WriteCondition, WriteObject};
+use crate::store::{
+    Folder, FolderId, StoreError, StoredObject, UserId, WriteCondition, WriteObject,
+};
 
 /// 403 with `DAV:need-privileges` naming the resource and the missing privilege.
 pub(super) fn need_privilege(href: String, privilege: &str) -> DavError {
@@ -35,6 +38,10 @@ pub(super) struct MemberTarget<'a> {
     pub rights: &'a FolderRights,
     pub href: String,
     pub collection_href: String,
+    /// The calendar folder whose private members other users see only as busy time
+    /// (`private_view`); None where members are never anonymised (address books, the
+    /// scheduling inbox).
+    pub private_in: Option<&'a Folder>,
 }
 
 impl<'a> MemberTarget<'a> {
@@ -45,7 +52,17 @@ impl<'a> MemberTarget<'a> {
             rights: &collection.rights,
             href: state.paths.external(&collection.member_sub_path(name)),
             collection_href: state.paths.external(&collection.sub_path()),
+            private_in: Some(&collection.folder),
         }
+    }
+}
+
+impl MemberTarget<'_> {
+    /// Whether `me` sees `object`, a member of this target's collection, only as busy
+    /// time.
+    pub fn is_hidden_from(&self, object: &StoredObject, me: &DavUser) -> bool {
+        self.private_in
+            .is_some_and(|folder| is_hidden_from(folder, object, me.user.id))
     }
 }
 
@@ -98,13 +115,17 @@ pub(super) async fn get(
         return Ok(response);
     }
     let tag = object.schedule_tag.clone();
+    let data = match as_seen(&collection.folder, &object, me.user.id) {
+        std::borrow::Cow::Owned(seen) => seen.data,
+        std::borrow::Cow::Borrowed(_) => object.data,
+    };
     Ok(super::scheduling_write::tag_header(
         entity_response(
             method,
             CALENDAR_CONTENT_TYPE,
             quoted_etag(&object.etag),
             object.modified_at,
-            object.data,
+            data,
         ),
         tag.as_deref(),
     ))
@@ -284,7 +305,8 @@ pub(super) fn check_new_member_name(state: &AppState, name: &str) -> Result<(), 
 
 /// The user's right to write `target` as it is now (`current`): to create it in the
 /// collection (`DAV:bind`) when there is none, to change it (`DAV:write-content`) when
-/// there is.
+/// there is. A private member the user sees only as busy time is not the user's to
+/// replace: it would overwrite what the user never saw.
 pub(super) fn may_write(
     me: &DavUser,
     target: &MemberTarget<'_>,
@@ -295,6 +317,9 @@ pub(super) fn may_write(
             Err(need_privilege(target.collection_href.clone(), "bind"))
         }
         Some(existing) if !target.rights.can_modify(existing.user_id, me.user.id) => {
+            Err(need_privilege(target.href.clone(), "write-content"))
+        }
+        Some(existing) if target.is_hidden_from(existing, me) => {
             Err(need_privilege(target.href.clone(), "write-content"))
         }
         _ => Ok(()),

@@ -12,6 +12,7 @@ use http::{header, StatusCode};
 use super::error::DavError;
 use super::offload;
 use super::paths::DavPaths;
+use super::private_view::as_seen;
 use super::report_data::{without_data, CalendarDataBudget};
 use super::report_members::{
     at_most, by_collection, home_multistatus, multiget, multiget_responses, not_found,
@@ -32,6 +33,7 @@ use crate::dav::{KnownProp, Precondition, Refusal, Response as DavResponse};
 use crate::scheduling::freebusy::add_object;
 use crate::store::{ContextId, DynStore, FolderId, MemberFilter, StoredObject, UserId};
 use crate::sync_token::{parse_sync_token, sync_token};
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// A REPORT on `collection`, or, with `at_member`, on one of its members, where only
@@ -145,6 +147,11 @@ impl ReportContext {
         }
     }
 
+    /// `object` as the user may see it: private members of others as busy time only.
+    fn as_seen<'a>(&self, object: &'a StoredObject) -> Cow<'a, StoredObject> {
+        as_seen(&self.collection.folder, object, self.me)
+    }
+
     fn folder(&self) -> i64 {
         self.collection.id()
     }
@@ -217,7 +224,7 @@ impl MemberView for ReportContext {
     }
 
     fn member_response(&self, object: &StoredObject, props: &ReportProps) -> DavResponse {
-        self.render_response(object, None, props)
+        self.render_response(&self.as_seen(object), None, props)
     }
 
     fn ending(&self) -> BoxStream<'static, Result<DavResponse, DavError>> {
@@ -283,6 +290,10 @@ fn query_match(
     if !ctx.may_read(object) {
         return None;
     }
+    // Filters see what the user sees: a private member of somebody else matches on its
+    // busy-only form, so that a text-match cannot find what the user may not read.
+    let object = ctx.as_seen(object);
+    let object = object.as_ref();
     let large = object.data.len() >= offload::LARGE_OBJECT_BYTES;
     offload::run(large, || {
         let mut parsed = CalendarObject::parse(&object.data, &ctx.limits).ok()?;

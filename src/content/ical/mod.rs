@@ -7,6 +7,7 @@ mod freebusy_request;
 mod index;
 mod instances;
 mod parse;
+pub mod private;
 mod render;
 mod submission;
 mod zones;
