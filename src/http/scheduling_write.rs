@@ -17,6 +17,7 @@ use crate::access::DavUser;
 use crate::caldav::write::stored_row;
 use crate::caldav::CalendarCollection;
 use crate::content::ical::CalendarObject;
+use crate::dav::headers::{if_match, if_none_match, if_schedule_tag_match};
 use crate::dav::member::quoted_etag;
 use crate::dav::{Precondition, Refusal};
 use crate::http::paths::encode_segment;
@@ -237,7 +238,15 @@ pub(super) async fn put(
             .map_err(|e| Refusal::new(Precondition::ValidCalendarData, e.to_string()))?;
         let author = current.as_ref().map_or(object.user_id, |o| o.user_id);
         let row = stored_row(target.name, &parsed, author);
+        // A client that conditions its write on the Schedule-Tag alone accepts changes
+        // that keep the tag (other attendees' answers written into the copy): a write
+        // that lost to one reads the copy again and checks the tag again.
+        let tag_only = current.is_some()
+            && if_schedule_tag_match(headers)?.is_some()
+            && if_match(headers)?.is_none()
+            && if_none_match(headers)?.is_none();
         let retry = matches!(condition, WriteCondition::AuthoredBy(_))
+            || tag_only
             || (current.is_none() && !has_client_condition(headers)?);
         match state
             .store

@@ -102,6 +102,24 @@ pub enum Rewrite {
     Remove,
 }
 
+/// How many locks rewrites of copies are spread over.
+const REWRITE_STRIPES: usize = 256;
+
+/// The lock a rewrite of the copy `uid` in `folder` takes: one of a fixed set, by hash, so
+/// that memory stays fixed; two copies sharing one merely wait for each other.
+fn rewrite_turn(
+    context: ContextId,
+    folder: FolderId,
+    uid: &str,
+) -> &'static tokio::sync::Mutex<()> {
+    use std::hash::{Hash, Hasher};
+    static STRIPES: std::sync::LazyLock<Vec<tokio::sync::Mutex<()>>> =
+        std::sync::LazyLock::new(|| (0..REWRITE_STRIPES).map(|_| Default::default()).collect());
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    (context, folder, uid).hash(&mut hasher);
+    &STRIPES[(hasher.finish() as usize) % REWRITE_STRIPES]
+}
+
 /// Reads the member of `folder` with `uid` (None when there is none), lets `change`
 /// decide, and writes under the version read, again from the read when another writer
 /// came between. True when something was written or removed.
@@ -112,6 +130,10 @@ pub async fn rewrite(
     uid: &str,
     mut change: impl FnMut(Option<Component>) -> Rewrite,
 ) -> StoreResult<bool> {
+    // Rewrites of one copy in this process take turns, so that many answers arriving at
+    // once (every attendee of a meeting accepting) do not all read the same version and
+    // retry; other processes' writers are still caught by the condition below.
+    let _turn = rewrite_turn(context, folder, uid).lock().await;
     for attempt in 0..REWRITE_ATTEMPTS {
         if attempt > 0 {
             let pause = rand::random::<u64>() % (2 + attempt.min(20) as u64 * 2);
