@@ -181,7 +181,16 @@ pub async fn discover<W: Write>(options: &DiscoverOptions, out: &mut W) -> Resul
                 service.label(),
                 options.login,
                 found.home,
-                found.collections.len()
+                // Calendars and address books; the scheduling mailboxes are listed
+                // above but hold no data of their own.
+                found
+                    .collections
+                    .iter()
+                    .filter(|c| c
+                        .kinds
+                        .iter()
+                        .any(|k| k == "calendar" || k == "addressbook"))
+                    .count()
             )),
             None => run.line(&format!("{}: not found (see above)", service.label())),
         }
