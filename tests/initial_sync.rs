@@ -48,6 +48,11 @@ fn listed(members: &[SyncMember]) -> Vec<(String, i64)> {
 async fn members_keep_the_sequence_of_their_latest_change_across_the_migration() {
     for db in common::databases_at(BEFORE_CHANGE_SEQ).await {
         let what = db.label;
+        // Today's code writes through the store, whose object rows carry the Schedule-Tag
+        // column of a later migration (0011): it is there while the rows are written and
+        // gone again before the migrations run, as on a store of that version.
+        db.raw_sql("ALTER TABLE objects ADD COLUMN schedule_tag TEXT")
+            .await;
         let site = site(&db.store, LAYOUT).await;
         let calendar = default_folder(&db.store, &site.alice, FolderModule::Calendar).await;
         let (ctx, folder) = (calendar.context_id, calendar.id);
@@ -76,6 +81,8 @@ async fn members_keep_the_sequence_of_their_latest_change_across_the_migration()
         .await;
         let before = db.store.current_seq(ctx).await.unwrap();
 
+        db.raw_sql("ALTER TABLE objects DROP COLUMN schedule_tag")
+            .await;
         db.store.migrate().await.unwrap();
         assert_eq!(
             db.store.current_seq(ctx).await.unwrap(),
