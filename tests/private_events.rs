@@ -9,7 +9,7 @@ mod common;
 use common::caldav::*;
 use common::http::*;
 use common::scheduling::*;
-use davgate::store::{FolderModule, Permission, ResourceKind, Role};
+use davgate::store::{DynStore, Folder, FolderModule, Permission, Role};
 use http::StatusCode;
 
 /// The word every secret of the private event holds.
@@ -98,23 +98,34 @@ fn text_match(property: &str, text: &str) -> String {
     )
 }
 
+/// Alice's default calendar, shared with bob as `role`, with one public event in it:
+/// the calendar, its path and the event's.
+async fn shared_with_a_public_event(
+    site: &Site,
+    store: &DynStore,
+    role: Role,
+) -> (Folder, String, String) {
+    let (alice, bob) = (&site.alice, &site.bob);
+    let calendar = default_folder(store, alice, FolderModule::Calendar).await;
+    store
+        .set_permission(
+            alice.context_id,
+            calendar.id,
+            Permission::for_role(bob.id, false, role),
+        )
+        .await
+        .unwrap();
+    let base = calendar_path(&calendar);
+    let public = format!("{base}public.ics");
+    put_new(site, &public, &event("public", "Team standup", 3)).await;
+    (calendar, base, public)
+}
+
 #[tokio::test]
 async fn others_see_private_and_confidential_events_of_a_shared_calendar_as_busy_time_only() {
     for db in common::databases().await {
         let site = site(&db.store, LAYOUT).await;
-        let (alice, bob) = (&site.alice, &site.bob);
-        let calendar = default_folder(&db.store, alice, FolderModule::Calendar).await;
-        db.store
-            .set_permission(
-                alice.context_id,
-                calendar.id,
-                Permission::for_role(bob.id, false, Role::Viewer),
-            )
-            .await
-            .unwrap();
-        let base = calendar_path(&calendar);
-        let public = format!("{base}public.ics");
-        put_new(&site, &public, &event("public", "Team standup", 3)).await;
+        let (_, base, public) = shared_with_a_public_event(&site, &db.store, Role::Viewer).await;
 
         for class in ["PRIVATE", "CONFIDENTIAL"] {
             let uid = format!("secret-{}", class.to_ascii_lowercase());
@@ -203,18 +214,8 @@ async fn a_writer_may_not_overwrite_or_copy_a_private_event_she_cannot_see() {
     for db in common::databases().await {
         let site = site(&db.store, LAYOUT).await;
         let (alice, bob) = (&site.alice, &site.bob);
-        let calendar = default_folder(&db.store, alice, FolderModule::Calendar).await;
-        db.store
-            .set_permission(
-                alice.context_id,
-                calendar.id,
-                Permission::for_role(bob.id, false, Role::Author),
-            )
-            .await
-            .unwrap();
-        let base = calendar_path(&calendar);
-        let public = format!("{base}public.ics");
-        put_new(&site, &public, &event("public", "Team standup", 3)).await;
+        let (calendar, base, public) =
+            shared_with_a_public_event(&site, &db.store, Role::Author).await;
         for class in ["PRIVATE", "CONFIDENTIAL"] {
             let uid = format!("secret-{}", class.to_ascii_lowercase());
             let secret = format!("{base}{uid}.ics");
@@ -300,16 +301,7 @@ async fn a_room_booked_by_a_private_event_shows_others_only_busy_time() {
         let site = site(&db.store, LAYOUT).await;
         let store = &db.store;
         let ctx = site.alice.context_id;
-        store
-            .create_resource(
-                ctx,
-                "room1",
-                "Room 1",
-                "room1@example.com",
-                ResourceKind::Room,
-            )
-            .await
-            .unwrap();
+        add_room1(store, ctx).await;
         let calendar = default_folder(store, &site.alice, FolderModule::Calendar).await;
         let d = day(2);
         let body = format!(

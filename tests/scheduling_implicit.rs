@@ -9,7 +9,7 @@ mod common;
 use common::caldav::*;
 use common::http::*;
 use common::scheduling::*;
-use davgate::store::{FolderModule, ResourceKind};
+use davgate::store::FolderModule;
 use http::StatusCode;
 
 #[tokio::test]
@@ -20,16 +20,7 @@ async fn invitations_answers_changes_and_cancellations() {
         let (alice, bob) = (&site.alice, &site.bob);
         let carol = add_user(&site, "carol", CAROL_PASSWORD).await;
         let ctx = alice.context_id;
-        store
-            .create_resource(
-                ctx,
-                "room1",
-                "Room 1",
-                "room1@example.com",
-                ResourceKind::Room,
-            )
-            .await
-            .unwrap();
+        add_room1(store, ctx).await;
         let calendar = default_folder(store, alice, FolderModule::Calendar).await;
         let path = format!("{}plan.ics", calendar_path(&calendar));
         let attendees = [
@@ -250,16 +241,7 @@ async fn a_busy_room_declines_and_client_scheduled_attendees_get_nothing() {
         let store = &db.store;
         let (alice, bob) = (&site.alice, &site.bob);
         let ctx = alice.context_id;
-        store
-            .create_resource(
-                ctx,
-                "room1",
-                "Room 1",
-                "room1@example.com",
-                ResourceKind::Room,
-            )
-            .await
-            .unwrap();
+        add_room1(store, ctx).await;
         let calendar = calendar_path(&default_folder(store, alice, FolderModule::Calendar).await);
         let room = ["CUTYPE=ROOM;PARTSTAT=NEEDS-ACTION:mailto:room1@example.com"];
         put_new(

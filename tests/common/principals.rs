@@ -5,6 +5,7 @@ use davgate::provision::create_user;
 use davgate::store::{DynStore, Group, Resource, ResourceKind, User, UserUpdate};
 
 use super::http::*;
+use super::scheduling::add_room1;
 
 /// What the tests schedule with: the group `team` (alice, bob and the disabled carol),
 /// a room and a projector.
@@ -36,16 +37,7 @@ pub async fn partners(site: &Site) -> Partners {
         .await
         .unwrap();
     disable(store, &carol).await;
-    let room = store
-        .create_resource(
-            ctx,
-            "room1",
-            "Room 1",
-            "room1@example.com",
-            ResourceKind::Room,
-        )
-        .await
-        .unwrap();
+    let room = add_room1(store, ctx).await;
     let projector = store
         .create_resource(
             ctx,

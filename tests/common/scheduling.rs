@@ -5,13 +5,29 @@ use davgate::provision::create_user;
 use davgate::scheduling::inbox::inbox_folder;
 use davgate::scheduling::itip::{view, View};
 use davgate::scheduling::lines::parse;
-use davgate::store::{DynStore, FolderModule, MemberFilter, StoredObject, User};
+use davgate::store::{
+    ContextId, DynStore, FolderModule, MemberFilter, Resource, ResourceKind, StoredObject, User,
+};
 use futures::TryStreamExt;
 
 use super::caldav::*;
 use super::http::*;
 
 pub const CAROL_PASSWORD: &str = "carol-Secret-3";
+
+/// Room 1 (room1@example.com), a room of context `ctx`.
+pub async fn add_room1(store: &DynStore, ctx: ContextId) -> Resource {
+    store
+        .create_resource(
+            ctx,
+            "room1",
+            "Room 1",
+            "room1@example.com",
+            ResourceKind::Room,
+        )
+        .await
+        .unwrap()
+}
 
 /// An event of alice's from 10:00 to 11:00 UTC `days` from today with these ATTENDEE
 /// lines (alice attends too).
