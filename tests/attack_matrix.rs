@@ -23,6 +23,10 @@ mod expect_carddav;
 mod expect_entry;
 #[path = "attack_matrix/expect_public.rs"]
 mod expect_public;
+#[path = "attack_matrix/expect_scheduling.rs"]
+mod expect_scheduling;
+#[path = "attack_matrix/mailboxes.rs"]
+mod mailboxes;
 #[path = "attack_matrix/planting.rs"]
 mod planting;
 #[path = "attack_matrix/regressions.rs"]
@@ -242,6 +246,7 @@ fn every_caller_gets_the_expected_answer_and_nothing_more() {
         expect_caldav::TABLE,
         expect_carddav::TABLE,
         expect_public::TABLE,
+        expect_scheduling::TABLE,
     ]);
     let mut kinds = vec!["sqlite"];
     if common::postgres_url().is_some() {

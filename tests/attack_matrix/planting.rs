@@ -194,6 +194,7 @@ impl World {
             .add(Canary::new(&busy, READERS, "busy period"));
         self.plant_labels().await;
         self.plant_people().await;
+        self.plant_mailboxes().await;
         // Each author reads back what they planted: the member canaries are text real
         // answers carry, so their absence elsewhere means something.
         for Seed(author, place, stem, kind, _) in SEEDS {

@@ -40,6 +40,9 @@ pub fn call<'a>(
     let xml = |body: String| format!(r#"<?xml version="1.0" encoding="utf-8"?>{body}"#);
     match method {
         Method::Options | Method::Get | Method::Head | Method::Delete | Method::MadeUp => call,
+        Method::Post if resource == Resource::ScheduleOutbox => call
+            .header("content-type", "text/calendar; charset=utf-8")
+            .body(crate::mailboxes::free_busy_request()),
         Method::Put | Method::Post => {
             let (content_type, body) = put_body(world, resource);
             call.header("content-type", content_type).body(body)

@@ -186,10 +186,14 @@ pub enum Resource {
     WellKnownCaldav,
     WellKnownCarddav,
     HealthLive,
+    ScheduleInbox,
+    InboxMessage,
+    ScheduleOutbox,
+    InternetFreeBusy,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 23] = [
+    pub const ALL: [Resource; 27] = [
         Resource::Root,
         Resource::Principals,
         Resource::UserPrincipals,
@@ -213,6 +217,10 @@ impl Resource {
         Resource::WellKnownCaldav,
         Resource::WellKnownCarddav,
         Resource::HealthLive,
+        Resource::ScheduleInbox,
+        Resource::InboxMessage,
+        Resource::ScheduleOutbox,
+        Resource::InternetFreeBusy,
     ];
 
     /// The name the table uses.
@@ -241,6 +249,10 @@ impl Resource {
             Resource::WellKnownCaldav => "well-known-caldav",
             Resource::WellKnownCarddav => "well-known-carddav",
             Resource::HealthLive => "health-live",
+            Resource::ScheduleInbox => "schedule-inbox",
+            Resource::InboxMessage => "schedule-inbox-message",
+            Resource::ScheduleOutbox => "schedule-outbox",
+            Resource::InternetFreeBusy => "internet-freebusy",
         }
     }
 }

@@ -71,6 +71,8 @@ pub struct World {
     pub members: Vec<(Place, String)>,
     /// The name of alice's entry in her context's global address list.
     pub gal_entry: String,
+    /// The name of the message in alice's scheduling inbox.
+    pub inbox_message: String,
     pub canaries: Canaries,
 }
 
@@ -123,6 +125,12 @@ impl World {
             Resource::WellKnownCaldav => "/.well-known/caldav".into(),
             Resource::WellKnownCarddav => "/.well-known/carddav".into(),
             Resource::HealthLive => "/health/live".into(),
+            Resource::ScheduleInbox => "/dav/caldav/schedule-inbox/".into(),
+            Resource::InboxMessage => {
+                format!("/dav/caldav/schedule-inbox/{}", self.inbox_message)
+            }
+            Resource::ScheduleOutbox => "/dav/caldav/schedule-outbox/".into(),
+            Resource::InternetFreeBusy => "/dav/freebusy/alice@example.com".into(),
         }
     }
 
@@ -288,6 +296,7 @@ impl World {
             folders,
             members: Vec::new(),
             gal_entry: String::new(),
+            inbox_message: String::new(),
             canaries: Canaries::default(),
         };
         world.plant_data().await;
