@@ -23,6 +23,7 @@ use crate::dav::{Precondition, Refusal};
 use crate::http::paths::encode_segment;
 use crate::scheduling::deliver::{find_copy, new_schedule_tag, parse_stored};
 use crate::scheduling::lines::{self, Component};
+use crate::scheduling::sent_by::set_sent_by;
 use crate::scheduling::target::is_address_of;
 use crate::scheduling::{attendee, itip, organizer, SchedulingError};
 use crate::store::{FolderType, StoreError, StoredObject, User, WriteCondition, WriteObject};
@@ -176,7 +177,7 @@ pub(super) async fn put(
             Some(cal) => role_in(state, &user, cal, previous.as_ref()).await?,
             None => Role::None,
         };
-        let (Some(new), false) = (parsed, matches!(role, Role::None)) else {
+        let (Some(mut new), false) = (parsed, matches!(role, Role::None)) else {
             let object = built.take().expect("built");
             return put_member(
                 state,
@@ -210,6 +211,18 @@ pub(super) async fn put(
                     "another calendar holds this event",
                 )
                 .into());
+            }
+        }
+        // A delegate acts for the calendar's owner: her line names the delegate.
+        if user.id != me.user.id {
+            match &role {
+                Role::Organizer(address) => {
+                    set_sent_by(&mut new, "ORGANIZER", address, &me.user.mail)
+                }
+                Role::Attendee(address) => {
+                    set_sent_by(&mut new, "ATTENDEE", address, &me.user.mail)
+                }
+                Role::None => {}
             }
         }
         let kept_tag = current.as_ref().and_then(|o| o.schedule_tag.clone());

@@ -9,8 +9,9 @@ use crate::http::paths::DavPaths;
 use crate::scheduling::inbox::{INBOX_SEGMENT, OUTBOX_SEGMENT};
 use crate::store::{Group, Resource, ResourceKind, User};
 
+use super::proxy::proxy_path;
 use super::{group_principal_path, principal_path, resource_principal_path};
-use super::{EntryResource, PrincipalFacts};
+use super::{EntryResource, PrincipalFacts, ProxyGroup, ProxyKind};
 
 type Props = Vec<(KnownProp, PropValue)>;
 
@@ -64,6 +65,7 @@ impl EntryResource {
             }
             Self::ResourcePrincipal(resource) => resource_properties(&mut props, resource, paths),
             Self::GroupPrincipal(group) => group_properties(&mut props, group, paths),
+            Self::CalendarProxy(group) => proxy_properties(&mut props, group, me, paths),
             Self::Principals
             | Self::UserPrincipals
             | Self::ResourcePrincipals
@@ -94,15 +96,25 @@ fn user_properties(
     ));
     props.push((KnownProp::EmailAddressSet, email_address_set(mails)));
     props.push((KnownProp::CalendarUserType, text("INDIVIDUAL")));
-    props.push((
-        KnownProp::GroupMembership,
-        PropValue::Hrefs(
-            facts
-                .groups_of(user.id)
-                .map(|id| paths.external(&group_principal_path(id)))
-                .collect(),
-        ),
-    ));
+    let mut groups: Vec<String> = facts
+        .groups_of(user.id)
+        .map(|id| paths.external(&group_principal_path(id)))
+        .collect();
+    // Whom the viewer is a delegate of is hers to know (it tells who shares a calendar
+    // with her), so another user's principal lists its real groups only.
+    if user.id == me.id {
+        groups.extend(proxy_hrefs(facts, paths));
+        for (prop, kind) in [
+            (KnownProp::CalendarProxyReadFor, ProxyKind::Read),
+            (KnownProp::CalendarProxyWriteFor, ProxyKind::Write),
+        ] {
+            let owners = facts.proxy_for.iter().filter(|(_, k)| *k == kind);
+            let hrefs =
+                owners.map(|(owner, _)| paths.external(&format!("/principals/users/{owner}/")));
+            props.push((prop, PropValue::Hrefs(hrefs.collect())));
+        }
+    }
+    props.push((KnownProp::GroupMembership, PropValue::Hrefs(groups)));
     // Another user's inbox and outbox are not reachable by the viewer, nor are the
     // viewer's own when the viewer does not use CalDAV.
     if user.id != me.id || !facts.schedules {
@@ -167,6 +179,46 @@ fn group_properties(props: &mut Props, group: &Group, paths: &DavPaths) {
     ));
 }
 
+/// The proxy groups the viewer is in.
+fn proxy_hrefs<'a>(
+    facts: &'a PrincipalFacts,
+    paths: &'a DavPaths,
+) -> impl Iterator<Item = String> + 'a {
+    facts
+        .proxy_for
+        .iter()
+        .map(|(owner, kind)| paths.external(&proxy_path(*owner, *kind)))
+}
+
+/// A proxy group: its members (when the viewer may know them), and write-properties for
+/// its owner, who changes them.
+fn proxy_properties(props: &mut Props, group: &ProxyGroup, me: &User, paths: &DavPaths) {
+    props.push((
+        KnownProp::PrincipalUrl,
+        PropValue::Href(paths.external(&group.sub_path())),
+    ));
+    if let Some(members) = &group.members {
+        props.push((
+            KnownProp::GroupMemberSet,
+            PropValue::Hrefs(
+                members
+                    .iter()
+                    .map(|id| paths.external(&format!("/principals/users/{id}/")))
+                    .collect(),
+            ),
+        ));
+    }
+    let privileges: &[&str] = if group.owner.id == me.id {
+        &["read", "write-properties"]
+    } else {
+        &["read"]
+    };
+    props.push((
+        KnownProp::CurrentUserPrivilegeSet,
+        privilege_set(privileges),
+    ));
+}
+
 /// `mailto:` each mail address, then the principal URL (RFC 6638 2.4.1).
 fn address_set<'a>(mails: impl Iterator<Item = &'a String>, principal: String) -> PropValue {
     let mut addresses: Vec<String> = mails.map(|mail| format!("mailto:{mail}")).collect();
@@ -197,6 +249,9 @@ fn resource_type(resource: &EntryResource) -> PropValue {
     let mut types = vec![XmlElement::empty(ElementName::dav("collection"))];
     if resource.is_principal() {
         types.push(XmlElement::empty(ElementName::dav("principal")));
+    }
+    if let EntryResource::CalendarProxy(group) = resource {
+        types.push(group.kind.resource_type());
     }
     PropValue::Elements(types)
 }
