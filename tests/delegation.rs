@@ -166,7 +166,7 @@ async fn the_owner_names_delegates_and_the_delegate_sees_whom_she_acts_for() {
             .is_empty());
         assert_eq!(
             mine.found(DAV, "group-membership").hrefs(),
-            [write_group.clone()]
+            std::slice::from_ref(&write_group)
         );
         // Nobody else learns it from his principal.
         let seen_by_alice = only(&propfind(&site, ALICE, &principal(bob), "0").await);
