@@ -202,6 +202,28 @@ async fn the_owner_names_delegates_and_the_delegate_sees_whom_she_acts_for() {
         assert!(text.contains("Alice Liddell"), "{text}");
         let read_for = response.found(CALENDARSERVER, "calendar-proxy-read-for");
         assert!(read_for.children.is_empty());
+        // Her client expands the members of her group into their names.
+        let expanded = send(
+            &site.app,
+            Call::new("REPORT", &write_group)
+                .auth("alice", ALICE_PASSWORD)
+                .depth("0")
+                .body(
+                    r#"<A:expand-property xmlns:A="DAV:"><A:property name="group-member-set"><A:property name="displayname"/><A:property name="calendar-user-address-set" namespace="urn:ietf:params:xml:ns:caldav"/></A:property></A:expand-property>"#,
+                ),
+        )
+        .await;
+        let members = only(&expanded);
+        let member = members
+            .found(DAV, "group-member-set")
+            .child(DAV, "response")
+            .expect("expanded");
+        assert_eq!(member.hrefs(), [principal(bob)]);
+        let text = format!("{member:?}");
+        assert!(
+            text.contains("Bob Builder") && text.contains("mailto:bob@example.com"),
+            "{text}"
+        );
 
         // Moved to read access, as macOS does it: into the read group, out of the write
         // group.
@@ -419,6 +441,29 @@ async fn a_write_delegate_invites_and_answers_for_the_owner() {
             .unwrap_or_default();
         assert!(attendee.contains(sent_by), "{attendee}");
         assert!(attendee.ends_with("mailto:alice@example.com"), "{attendee}");
+
+        // Deleting for her declines (her answer) and cancels (her own event), each
+        // saying who did it.
+        let deleted = delete_as(&site, BOB, &alices_path).await;
+        assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", db.label);
+        let organizers = copy(store, &carol, "review").await.unwrap();
+        assert_eq!(
+            attendee_state(&organizers, "mailto:alice@example.com").0,
+            "DECLINED"
+        );
+        let replies = inbox(store, &carol).await;
+        let declined: Vec<_> = with_method(&replies, "REPLY", "review")
+            .into_iter()
+            .filter(|m| m.contains("PARTSTAT=DECLINED"))
+            .collect();
+        assert_eq!(declined.len(), 1, "{}", db.label);
+        assert!(declined[0].contains(sent_by), "{}", declined[0]);
+        let deleted = delete_as(&site, BOB, &path).await;
+        assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", db.label);
+        let messages = inbox(store, &carol).await;
+        let cancel = with_method(&messages, "CANCEL", "by-bob");
+        assert_eq!(cancel.len(), 1, "{}", db.label);
+        assert!(cancel[0].contains(sent_by), "{}", cancel[0]);
         db.drop_database().await;
     }
 }

@@ -213,18 +213,7 @@ pub(super) async fn put(
                 .into());
             }
         }
-        // A delegate acts for the calendar's owner: her line names the delegate.
-        if user.id != me.user.id {
-            match &role {
-                Role::Organizer(address) => {
-                    set_sent_by(&mut new, "ORGANIZER", address, &me.user.mail)
-                }
-                Role::Attendee(address) => {
-                    set_sent_by(&mut new, "ATTENDEE", address, &me.user.mail)
-                }
-                Role::None => {}
-            }
-        }
+        mark_delegate(me, &user, &role, &mut new);
         let kept_tag = current.as_ref().and_then(|o| o.schedule_tag.clone());
         let (stored, tag, after) = match &role {
             Role::Organizer(address) => {
@@ -307,6 +296,19 @@ pub(super) async fn put(
     Err(StoreError::Contention(format!("{} kept changing", target.href)).into())
 }
 
+/// A delegate acts for the calendar's owner `user`: the owner's ORGANIZER or ATTENDEE
+/// line in `cal` names the writer in SENT-BY.
+fn mark_delegate(me: &DavUser, user: &User, role: &Role, cal: &mut Component) {
+    if user.id == me.user.id {
+        return;
+    }
+    match role {
+        Role::Organizer(address) => set_sent_by(cal, "ORGANIZER", address, &me.user.mail),
+        Role::Attendee(address) => set_sent_by(cal, "ATTENDEE", address, &me.user.mail),
+        Role::None => {}
+    }
+}
+
 /// What follows a stored scheduling write.
 enum After {
     Organizer(organizer::OrganizerPlan),
@@ -330,7 +332,10 @@ pub(super) async fn deleted(
     };
     let context = me.user.context_id;
     let user = calendar_user(state, me, collection).await?;
-    match role_in(state, &user, &previous, None).await? {
+    let role = role_in(state, &user, &previous, None).await?;
+    let mut previous = previous;
+    mark_delegate(me, &user, &role, &mut previous);
+    match role {
         Role::Organizer(address) => {
             let plan = organizer::prepare_delete(state, context, &user, &address, previous).await?;
             organizer::deliver(state, context, &user, None, plan).await;
