@@ -621,3 +621,107 @@ async fn refusals_change_nothing() {
         db.drop_database().await;
     }
 }
+
+/// Whom a user acts for: default calendars of enabled users with a permission of hers,
+/// nothing else, from the store on both backends.
+#[tokio::test]
+async fn only_enabled_owners_default_calendars_make_a_delegate() {
+    use davgate::store::{FolderType, NewFolder, UserUpdate};
+    for db in common::databases().await {
+        let site = site(&db.store, LAYOUT).await;
+        let (alice, bob) = (&site.alice, &site.bob);
+        let carol = add_user(&site, "carol", CAROL_PASSWORD).await;
+        let dan = add_user(&site, "dan", "dan-Secret-4").await;
+        let erin = add_user(&site, "erin", "erin-Secret-6").await;
+        let store = &db.store;
+        let ctx = alice.context_id;
+        let grant = |owner: User, permission: Permission| async move {
+            let calendar = default_folder(store, &owner, FolderModule::Calendar).await;
+            store
+                .set_permission(ctx, calendar.id, permission)
+                .await
+                .unwrap();
+        };
+        grant(
+            alice.clone(),
+            Permission::for_role(bob.id, false, Role::Viewer),
+        )
+        .await;
+        // Through a group only: no delegation.
+        let team = store
+            .create_group(ctx, "team", "Team", &[bob.id])
+            .await
+            .unwrap();
+        grant(
+            erin.clone(),
+            Permission::for_role(team.id, true, Role::Author),
+        )
+        .await;
+        // A disabled owner delegates nothing.
+        grant(
+            dan.clone(),
+            Permission::for_role(bob.id, false, Role::Author),
+        )
+        .await;
+        store
+            .update_user(
+                ctx,
+                dan.id,
+                UserUpdate {
+                    enabled: Some(false),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        // Another calendar than her default one is sharing, not delegation.
+        let default = default_folder(store, &carol, FolderModule::Calendar).await;
+        store
+            .create_folder(
+                ctx,
+                NewFolder {
+                    parent_id: default.parent_id,
+                    module: FolderModule::Calendar,
+                    folder_type: FolderType::Private,
+                    owner_id: Some(carol.id),
+                    name: "Side".into(),
+                    color: None,
+                    description: None,
+                    permissions: vec![
+                        Permission::for_role(carol.id, false, Role::Administrator),
+                        Permission::for_role(bob.id, false, Role::Author),
+                    ],
+                    sort_order: None,
+                    dav_name: None,
+                },
+            )
+            .await
+            .unwrap();
+
+        let granting = store.default_calendars_granting(ctx, bob.id).await.unwrap();
+        assert_eq!(
+            granting,
+            [(alice.id, Permission::for_role(bob.id, false, Role::Viewer))],
+            "{}",
+            db.label
+        );
+        let mine = only(&propfind(&site, BOB, &principal(bob), "0").await);
+        assert_eq!(
+            mine.found(CALENDARSERVER, "calendar-proxy-read-for")
+                .hrefs(),
+            [principal(alice)]
+        );
+        assert!(mine
+            .found(CALENDARSERVER, "calendar-proxy-write-for")
+            .hrefs()
+            .is_empty());
+        assert_eq!(
+            mine.found(DAV, "group-membership").hrefs(),
+            [
+                format!("/dav/principals/groups/{}/", team.id),
+                proxy(alice, "read")
+            ]
+        );
+        db.drop_database().await;
+    }
+}
