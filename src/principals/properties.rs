@@ -9,9 +9,8 @@ use crate::http::paths::DavPaths;
 use crate::scheduling::inbox::{INBOX_SEGMENT, OUTBOX_SEGMENT};
 use crate::store::{Group, Resource, ResourceKind, User};
 
-use super::proxy::proxy_path;
-use super::{group_principal_path, principal_path, resource_principal_path};
-use super::{EntryResource, PrincipalFacts, ProxyGroup, ProxyKind};
+use super::{group_principal_path, principal_path, proxy, resource_principal_path};
+use super::{EntryResource, PrincipalFacts};
 
 type Props = Vec<(KnownProp, PropValue)>;
 
@@ -65,7 +64,7 @@ impl EntryResource {
             }
             Self::ResourcePrincipal(resource) => resource_properties(&mut props, resource, paths),
             Self::GroupPrincipal(group) => group_properties(&mut props, group, paths),
-            Self::CalendarProxy(group) => proxy_properties(&mut props, group, me, paths),
+            Self::CalendarProxy(group) => proxy::properties(&mut props, group, me, paths),
             Self::Principals
             | Self::UserPrincipals
             | Self::ResourcePrincipals
@@ -100,20 +99,7 @@ fn user_properties(
         .groups_of(user.id)
         .map(|id| paths.external(&group_principal_path(id)))
         .collect();
-    // Whom the viewer is a delegate of is hers to know (it tells who shares a calendar
-    // with her), so another user's principal lists its real groups only.
-    if user.id == me.id {
-        groups.extend(proxy_hrefs(facts, paths));
-        for (prop, kind) in [
-            (KnownProp::CalendarProxyReadFor, ProxyKind::Read),
-            (KnownProp::CalendarProxyWriteFor, ProxyKind::Write),
-        ] {
-            let owners = facts.proxy_for.iter().filter(|(_, k)| *k == kind);
-            let hrefs =
-                owners.map(|(owner, _)| paths.external(&format!("/principals/users/{owner}/")));
-            props.push((prop, PropValue::Hrefs(hrefs.collect())));
-        }
-    }
+    groups.extend(proxy::delegations(props, user, me, paths, facts));
     props.push((KnownProp::GroupMembership, PropValue::Hrefs(groups)));
     // Another user's inbox and outbox are not reachable by the viewer, nor are the
     // viewer's own when the viewer does not use CalDAV.
@@ -176,46 +162,6 @@ fn group_properties(props: &mut Props, group: &Group, paths: &DavPaths) {
                 .map(|id| paths.external(&format!("/principals/users/{id}/")))
                 .collect(),
         ),
-    ));
-}
-
-/// The proxy groups the viewer is in.
-fn proxy_hrefs<'a>(
-    facts: &'a PrincipalFacts,
-    paths: &'a DavPaths,
-) -> impl Iterator<Item = String> + 'a {
-    facts
-        .proxy_for
-        .iter()
-        .map(|(owner, kind)| paths.external(&proxy_path(*owner, *kind)))
-}
-
-/// A proxy group: its members (when the viewer may know them), and write-properties for
-/// its owner, who changes them.
-fn proxy_properties(props: &mut Props, group: &ProxyGroup, me: &User, paths: &DavPaths) {
-    props.push((
-        KnownProp::PrincipalUrl,
-        PropValue::Href(paths.external(&group.sub_path())),
-    ));
-    if let Some(members) = &group.members {
-        props.push((
-            KnownProp::GroupMemberSet,
-            PropValue::Hrefs(
-                members
-                    .iter()
-                    .map(|id| paths.external(&format!("/principals/users/{id}/")))
-                    .collect(),
-            ),
-        ));
-    }
-    let privileges: &[&str] = if group.owner.id == me.id {
-        &["read", "write-properties"]
-    } else {
-        &["read"]
-    };
-    props.push((
-        KnownProp::CurrentUserPrivilegeSet,
-        privilege_set(privileges),
     ));
 }
 

@@ -15,8 +15,14 @@
 //! A PROPPATCH gives new read delegates the viewer level and new write delegates the
 //! author level; users dropped from a group lose their permission on that calendar.
 
-use crate::dav::{ElementName, XmlElement};
+use crate::access::privilege_set;
+use crate::dav::{ElementName, KnownProp, PropValue, XmlElement};
+use crate::http::paths::DavPaths;
 use crate::store::{level, DynStore, Folder, FolderModule, Permission, StoreResult, User, UserId};
+
+use super::PrincipalFacts;
+
+type Props = Vec<(KnownProp, PropValue)>;
 
 /// Which of the two proxy groups.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -137,6 +143,59 @@ impl ProxyGroup {
         };
         format!("{}: delegates with {what}", self.owner.display_name)
     }
+}
+
+/// A proxy group's own properties: its members (when the viewer may know them), and
+/// write-properties for its owner, who changes them.
+pub(super) fn properties(props: &mut Props, group: &ProxyGroup, me: &User, paths: &DavPaths) {
+    props.push((
+        KnownProp::PrincipalUrl,
+        PropValue::Href(paths.external(&group.sub_path())),
+    ));
+    if let Some(members) = &group.members {
+        let hrefs = members
+            .iter()
+            .map(|id| paths.external(&format!("/principals/users/{id}/")));
+        props.push((KnownProp::GroupMemberSet, PropValue::Hrefs(hrefs.collect())));
+    }
+    let privileges: &[&str] = if group.owner.id == me.id {
+        &["read", "write-properties"]
+    } else {
+        &["read"]
+    };
+    props.push((
+        KnownProp::CurrentUserPrivilegeSet,
+        privilege_set(privileges),
+    ));
+}
+
+/// On the viewer's own principal: `CS:calendar-proxy-read-for` and `-write-for` into
+/// `props`, and the hrefs of the proxy groups she is in, for `DAV:group-membership`.
+/// Whom a user is a delegate of is hers to know (it tells who shares a calendar with
+/// her), so another user's principal has neither.
+pub(super) fn delegations(
+    props: &mut Props,
+    user: &User,
+    me: &User,
+    paths: &DavPaths,
+    facts: &PrincipalFacts,
+) -> Vec<String> {
+    if user.id != me.id {
+        return Vec::new();
+    }
+    for (prop, kind) in [
+        (KnownProp::CalendarProxyReadFor, ProxyKind::Read),
+        (KnownProp::CalendarProxyWriteFor, ProxyKind::Write),
+    ] {
+        let owners = facts.proxy_for.iter().filter(|(_, k)| *k == kind);
+        let hrefs = owners.map(|(owner, _)| paths.external(&format!("/principals/users/{owner}/")));
+        props.push((prop, PropValue::Hrefs(hrefs.collect())));
+    }
+    facts
+        .proxy_for
+        .iter()
+        .map(|(owner, kind)| paths.external(&proxy_path(*owner, *kind)))
+        .collect()
 }
 
 /// Whether `me` may learn who the delegates of `owner` are.
