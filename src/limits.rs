@@ -115,6 +115,8 @@ pub struct CollectionLimits {
     pub max_inbox_messages: usize,
     /// Other attendees' copies one attendee's answer updates.
     pub max_copies_updated_per_reply: usize,
+    /// Members one PROPPATCH of a proxy group may name.
+    pub max_proxy_group_members: usize,
 }
 
 /// The longest key PostgreSQL's B-tree indexes take is about 2.7 KB; a name and a
@@ -174,6 +176,7 @@ impl Limits {
                 max_inbox_messages: config.get::<props::MaxInboxMessages>().max(1) as usize,
                 max_copies_updated_per_reply: config.get::<props::MaxCopiesUpdatedPerReply>()
                     as usize,
+                max_proxy_group_members: config.get::<props::MaxProxyGroupMembers>() as usize,
             },
             content: content_limits(config),
             max_report_calendar_data_bytes: usize::try_from(

@@ -14,11 +14,12 @@ use super::request_path;
 use super::resource::DavResource;
 use super::{
     address_books, carddav_report, contact, copy_move, entry_report, internet_freebusy, mailboxes,
-    mkcalendar, object, outbox_post, propfind, proppatch, report, AppState,
+    mkcalendar, object, outbox_post, propfind, proppatch, proxy_patch, report, AppState,
 };
 use crate::access::DavUser;
 use crate::carddav::AddressBook;
 use crate::dav::{Precondition, Refusal};
+use crate::principals::EntryResource;
 
 /// The DAV compliance classes davgate answers in OPTIONS.
 pub(super) const DAV_CLASSES: &str = "1, 3, access-control, calendar-access, \
@@ -33,6 +34,8 @@ const ALLOW: &str =
 /// The entry points: REPORT for expand-property, and on the principal collections the
 /// principal searches.
 const ALLOW_ENTRY: &str = "OPTIONS, PROPFIND, REPORT";
+/// A user's calendar-proxy groups: their owner changes their members with PROPPATCH.
+const ALLOW_PROXY_GROUP: &str = "OPTIONS, PROPFIND, PROPPATCH, REPORT";
 const ALLOW_COLLECTION: &str = "OPTIONS, PROPFIND, PROPPATCH, REPORT, DELETE";
 const ALLOW_MEMBER: &str = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, REPORT, COPY, MOVE";
 const ALLOW_ADDRESS_BOOK: &str = "OPTIONS, PROPFIND, PROPPATCH, REPORT, DELETE";
@@ -207,6 +210,9 @@ async fn dispatch(
         ("DELETE", DavResource::ScheduleInbox(_)) => Err(DavError::Forbidden(
             "the scheduling inbox cannot be deleted; delete its messages".into(),
         )),
+        ("PROPPATCH", DavResource::Entry(EntryResource::CalendarProxy(group))) => {
+            proxy_patch::proppatch(state, &me, group, body).await
+        }
         ("REPORT", DavResource::Entry(entry)) => {
             entry_report::report(state, &me, entry, body).await
         }
@@ -309,6 +315,7 @@ fn allow_of(resource: &DavResource) -> &'static str {
         DavResource::AddressBookMember { .. } => ALLOW_CONTACT,
         DavResource::CalendarMember { .. } => ALLOW_MEMBER,
         DavResource::UnmappedCalendar(_) => ALLOW_UNMAPPED_CALENDAR,
+        DavResource::Entry(EntryResource::CalendarProxy(_)) => ALLOW_PROXY_GROUP,
         DavResource::Entry(_) => ALLOW_ENTRY,
         DavResource::ScheduleInbox(_) => ALLOW_SCHEDULE_INBOX,
         DavResource::ScheduleInboxMessage { .. } => ALLOW_INBOX_MESSAGE,

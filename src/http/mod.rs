@@ -31,6 +31,7 @@ mod principal_search;
 mod private_view;
 mod propfind;
 mod proppatch;
+mod proxy_patch;
 mod report;
 mod report_data;
 mod report_members;

@@ -57,6 +57,7 @@ impl DavResource {
             Self::Entry(EntryResource::UserPrincipal(_)) => "principal",
             Self::Entry(EntryResource::ResourcePrincipal(_)) => "resource-principal",
             Self::Entry(EntryResource::GroupPrincipal(_)) => "group-principal",
+            Self::Entry(EntryResource::CalendarProxy(_)) => "proxy-principal",
             Self::Entry(EntryResource::CalendarHome) => "calendar-home",
             Self::Entry(EntryResource::AddressbookHome) => "addressbook-home",
             Self::Calendar(_) => "calendar",

@@ -23,6 +23,7 @@ use crate::dav::{Precondition, Refusal};
 use crate::http::paths::encode_segment;
 use crate::scheduling::deliver::{find_copy, new_schedule_tag, parse_stored};
 use crate::scheduling::lines::{self, Component};
+use crate::scheduling::sent_by::set_sent_by;
 use crate::scheduling::target::is_address_of;
 use crate::scheduling::{attendee, itip, organizer, SchedulingError};
 use crate::store::{FolderType, StoreError, StoredObject, User, WriteCondition, WriteObject};
@@ -176,7 +177,7 @@ pub(super) async fn put(
             Some(cal) => role_in(state, &user, cal, previous.as_ref()).await?,
             None => Role::None,
         };
-        let (Some(new), false) = (parsed, matches!(role, Role::None)) else {
+        let (Some(mut new), false) = (parsed, matches!(role, Role::None)) else {
             let object = built.take().expect("built");
             return put_member(
                 state,
@@ -212,6 +213,7 @@ pub(super) async fn put(
                 .into());
             }
         }
+        mark_delegate(me, &user, &role, &mut new);
         let kept_tag = current.as_ref().and_then(|o| o.schedule_tag.clone());
         let (stored, tag, after) = match &role {
             Role::Organizer(address) => {
@@ -294,6 +296,19 @@ pub(super) async fn put(
     Err(StoreError::Contention(format!("{} kept changing", target.href)).into())
 }
 
+/// A delegate acts for the calendar's owner `user`: the owner's ORGANIZER or ATTENDEE
+/// line in `cal` names the writer in SENT-BY.
+fn mark_delegate(me: &DavUser, user: &User, role: &Role, cal: &mut Component) {
+    if user.id == me.user.id {
+        return;
+    }
+    match role {
+        Role::Organizer(address) => set_sent_by(cal, "ORGANIZER", address, &me.user.mail),
+        Role::Attendee(address) => set_sent_by(cal, "ATTENDEE", address, &me.user.mail),
+        Role::None => {}
+    }
+}
+
 /// What follows a stored scheduling write.
 enum After {
     Organizer(organizer::OrganizerPlan),
@@ -317,7 +332,10 @@ pub(super) async fn deleted(
     };
     let context = me.user.context_id;
     let user = calendar_user(state, me, collection).await?;
-    match role_in(state, &user, &previous, None).await? {
+    let role = role_in(state, &user, &previous, None).await?;
+    let mut previous = previous;
+    mark_delegate(me, &user, &role, &mut previous);
+    match role {
         Role::Organizer(address) => {
             let plan = organizer::prepare_delete(state, context, &user, &address, previous).await?;
             organizer::deliver(state, context, &user, None, plan).await;

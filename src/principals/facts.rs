@@ -1,14 +1,15 @@
 //! What the properties of principals need from the store beyond the principal itself,
 //! loaded once per request: the groups of the viewer's context (for `DAV:group-membership`)
 //! and, for the viewer's own principal, the default calendar and task collections as the
-//! viewer's calendar home lists them (for the scheduling defaults of RFC 6638 9.2).
+//! viewer's calendar home lists them (for the scheduling defaults of RFC 6638 9.2), and
+//! whose default calendars delegate to the viewer (`proxy`).
 
 use crate::access::DavUser;
 use crate::caldav::home;
 use crate::config::props;
 use crate::store::{DynStore, FolderModule, Group, StoreResult, UserId};
 
-use super::{enabled_users, without_disabled, EntryResource};
+use super::{enabled_users, without_disabled, EntryResource, ProxyKind};
 
 /// See the module documentation. `Default` is "nothing loaded": resources that are no
 /// principals need none of it.
@@ -23,6 +24,9 @@ pub struct PrincipalFacts {
     /// calendar home lists them.
     pub(super) default_calendar: Option<String>,
     pub(super) default_tasks: Option<String>,
+    /// The users whose default calendars make the viewer a delegate, with the proxy
+    /// group she is in, ordered by user.
+    pub(super) proxy_for: Vec<(UserId, ProxyKind)>,
 }
 
 impl PrincipalFacts {
@@ -62,6 +66,12 @@ impl PrincipalFacts {
     }
 
     async fn load_own(&mut self, store: &DynStore, me: &DavUser) -> StoreResult<()> {
+        self.proxy_for = store
+            .default_calendars_granting(me.user.context_id, me.user.id)
+            .await?
+            .into_iter()
+            .filter_map(|(owner, permission)| ProxyKind::of(&permission).map(|kind| (owner, kind)))
+            .collect();
         self.schedules = me.config.get::<props::CaldavEnabled>();
         if !self.schedules {
             return Ok(());

@@ -6,9 +6,11 @@
 
 mod facts;
 mod properties;
+pub mod proxy;
 pub mod search;
 
 pub use facts::PrincipalFacts;
+pub use proxy::{ProxyGroup, ProxyKind};
 
 use crate::store::{DynStore, Group, Resource, StoreError, StoreResult, User};
 
@@ -25,6 +27,8 @@ pub enum EntryResource {
     GroupPrincipals,
     /// A group of the viewer's context; its members are the enabled users only.
     GroupPrincipal(Group),
+    /// `calendar-proxy-read` or `calendar-proxy-write` below a user's principal (`proxy`).
+    CalendarProxy(ProxyGroup),
     CalendarHome,
     AddressbookHome,
 }
@@ -41,22 +45,18 @@ impl EntryResource {
             [] => Some(Self::Root),
             ["principals"] => Some(Self::Principals),
             ["principals", "users"] => Some(Self::UserPrincipals),
-            ["principals", "users", who] => {
-                let by_id = match who.parse::<i64>() {
-                    Ok(id) if id == me.id => Some(me.clone()),
-                    Ok(id) => match store.user(me.context_id, id).await {
-                        Ok(user) => Some(user),
-                        Err(StoreError::NotFound) => None,
-                        Err(other) => return Err(other),
-                    },
-                    Err(_) => None,
-                };
-                let found = match by_id {
-                    Some(user) => Some(user),
-                    None => store.user_by_login(me.context_id, who).await?,
-                };
-                found.filter(|user| user.enabled).map(Self::UserPrincipal)
-            }
+            ["principals", "users", who] => user_principal(store, me, who)
+                .await?
+                .map(Self::UserPrincipal),
+            ["principals", "users", who, group] => match ProxyKind::from_segment(group) {
+                Some(kind) => match user_principal(store, me, who).await? {
+                    Some(owner) => Some(Self::CalendarProxy(
+                        ProxyGroup::one(store, me, &owner, kind).await?,
+                    )),
+                    None => None,
+                },
+                None => None,
+            },
             ["principals", "resources"] => Some(Self::ResourcePrincipals),
             ["principals", "resources", id] => match id.parse::<i64>() {
                 Ok(id) => store
@@ -98,6 +98,7 @@ impl EntryResource {
             Self::ResourcePrincipal(resource) => resource_principal_path(resource.id),
             Self::GroupPrincipals => "/principals/groups/".into(),
             Self::GroupPrincipal(group) => group_principal_path(group.id),
+            Self::CalendarProxy(group) => group.sub_path(),
             Self::CalendarHome => "/caldav/".into(),
             Self::AddressbookHome => "/carddav/".into(),
         }
@@ -133,6 +134,12 @@ impl EntryResource {
                     .map(|g| Self::GroupPrincipal(without_disabled(g, &enabled)))
                     .collect()
             }
+            // Apple's clients find the proxy groups as the principal's members.
+            Self::UserPrincipal(user) => ProxyGroup::both(store, me, user)
+                .await?
+                .into_iter()
+                .map(Self::CalendarProxy)
+                .collect(),
             _ => Vec::new(),
         })
     }
@@ -152,7 +159,10 @@ impl EntryResource {
     pub fn is_principal(&self) -> bool {
         matches!(
             self,
-            Self::UserPrincipal(_) | Self::ResourcePrincipal(_) | Self::GroupPrincipal(_)
+            Self::UserPrincipal(_)
+                | Self::ResourcePrincipal(_)
+                | Self::GroupPrincipal(_)
+                | Self::CalendarProxy(_)
         )
     }
 
@@ -166,10 +176,29 @@ impl EntryResource {
             Self::ResourcePrincipal(resource) => resource.display_name.clone(),
             Self::GroupPrincipals => "Groups".into(),
             Self::GroupPrincipal(group) => group.display_name.clone(),
+            Self::CalendarProxy(group) => group.display_name(),
             Self::CalendarHome => "Calendars".into(),
             Self::AddressbookHome => "Address Books".into(),
         }
     }
+}
+
+/// The enabled user of the viewer's context that `who` (an id or a login) names.
+async fn user_principal(store: &DynStore, me: &User, who: &str) -> StoreResult<Option<User>> {
+    let by_id = match who.parse::<i64>() {
+        Ok(id) if id == me.id => Some(me.clone()),
+        Ok(id) => match store.user(me.context_id, id).await {
+            Ok(user) => Some(user),
+            Err(StoreError::NotFound) => None,
+            Err(other) => return Err(other),
+        },
+        Err(_) => None,
+    };
+    let found = match by_id {
+        Some(user) => Some(user),
+        None => store.user_by_login(me.context_id, who).await?,
+    };
+    Ok(found.filter(|user| user.enabled))
 }
 
 /// `/principals/users/<id>/`, the path OX gives a user's principal.

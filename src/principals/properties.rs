@@ -9,7 +9,7 @@ use crate::http::paths::DavPaths;
 use crate::scheduling::inbox::{INBOX_SEGMENT, OUTBOX_SEGMENT};
 use crate::store::{Group, Resource, ResourceKind, User};
 
-use super::{group_principal_path, principal_path, resource_principal_path};
+use super::{group_principal_path, principal_path, proxy, resource_principal_path};
 use super::{EntryResource, PrincipalFacts};
 
 type Props = Vec<(KnownProp, PropValue)>;
@@ -64,6 +64,7 @@ impl EntryResource {
             }
             Self::ResourcePrincipal(resource) => resource_properties(&mut props, resource, paths),
             Self::GroupPrincipal(group) => group_properties(&mut props, group, paths),
+            Self::CalendarProxy(group) => proxy::properties(&mut props, group, me, paths),
             Self::Principals
             | Self::UserPrincipals
             | Self::ResourcePrincipals
@@ -94,15 +95,12 @@ fn user_properties(
     ));
     props.push((KnownProp::EmailAddressSet, email_address_set(mails)));
     props.push((KnownProp::CalendarUserType, text("INDIVIDUAL")));
-    props.push((
-        KnownProp::GroupMembership,
-        PropValue::Hrefs(
-            facts
-                .groups_of(user.id)
-                .map(|id| paths.external(&group_principal_path(id)))
-                .collect(),
-        ),
-    ));
+    let mut groups: Vec<String> = facts
+        .groups_of(user.id)
+        .map(|id| paths.external(&group_principal_path(id)))
+        .collect();
+    groups.extend(proxy::delegations(props, user, me, paths, facts));
+    props.push((KnownProp::GroupMembership, PropValue::Hrefs(groups)));
     // Another user's inbox and outbox are not reachable by the viewer, nor are the
     // viewer's own when the viewer does not use CalDAV.
     if user.id != me.id || !facts.schedules {
@@ -197,6 +195,9 @@ fn resource_type(resource: &EntryResource) -> PropValue {
     let mut types = vec![XmlElement::empty(ElementName::dav("collection"))];
     if resource.is_principal() {
         types.push(XmlElement::empty(ElementName::dav("principal")));
+    }
+    if let EntryResource::CalendarProxy(group) = resource {
+        types.push(group.kind.resource_type());
     }
     PropValue::Elements(types)
 }

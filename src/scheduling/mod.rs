@@ -6,7 +6,8 @@
 //! on PUT and DELETE: the content lines it edits (`lines`), the scheduling view and iTIP
 //! messages (`itip`), the edits to stored objects (`edit`), the organizer's and the
 //! attendee's side (`organizer`, `attendee`) and the writes into copies and inboxes
-//! (`deliver`); an iTIP REPLY posted to the outbox (`posted_reply`).
+//! (`deliver`); an iTIP REPLY posted to the outbox (`posted_reply`); SENT-BY for writes
+//! a delegate makes on the calendar owner's behalf (`sent_by`).
 
 pub mod addresses;
 pub mod attendee;
@@ -21,6 +22,7 @@ pub mod lines;
 pub mod organizer;
 pub mod posted_reply;
 pub mod resources;
+pub mod sent_by;
 pub mod target;
 
 use crate::dav::Refusal;

@@ -60,5 +60,22 @@ pub trait FolderStore: Send + Sync {
         entity: i64,
         is_group: bool,
     ) -> StoreResult<()>;
+    /// Sets the permissions `set` and removes the permissions of the users in `remove`
+    /// on `folder`, in one transaction: all of them or none.
+    async fn change_user_permissions(
+        &self,
+        context: ContextId,
+        folder: FolderId,
+        set: &[Permission],
+        remove: &[UserId],
+    ) -> StoreResult<()>;
+    /// The default calendars of other enabled users that carry a permission of `user`
+    /// herself (not through a group): each owner, once, with that permission, ordered
+    /// by owner. One query, whoever many owners there are.
+    async fn default_calendars_granting(
+        &self,
+        context: ContextId,
+        user: UserId,
+    ) -> StoreResult<Vec<(UserId, Permission)>>;
     async fn delete_folder(&self, context: ContextId, id: FolderId) -> StoreResult<()>;
 }

@@ -181,6 +181,37 @@ POST                          405    405      405    405     404      401
 PATCH                         501    501      501    501     501      401
 FROBNICATE                    501    501      501    501     501      401
 
+[proxy-write-of-owner]
+# alice's calendar-proxy-write group (calendar delegation): a principal like hers, whose
+# members only alice changes (PROPPATCH of DAV:group-member-set; the matrix's body sets
+# properties a group does not have, so even hers changes nothing: 207 with 403s).
+#                             owner  stranger viewer readown outsider anonymous
+OPTIONS                       200    200      200    200     404      200
+GET                           405    405      405    405     404      401
+HEAD                          405    405      405    405     404      401
+PUT                           405    405      405    405     404      401
+DELETE                        405    405      405    405     404      401
+PROPFIND:0                    207    207      207    207     404      401
+PROPFIND:1                    207    207      207    207     404      401
+PROPPATCH                     207    403np    403np  403np   404      401
+REPORT:calendar-multiget      403sr  403sr    403sr  403sr   404      401
+REPORT:calendar-query         403sr  403sr    403sr  403sr   404      401
+REPORT:sync-collection        403sr  403sr    403sr  403sr   404      401
+REPORT:free-busy-query        403sr  403sr    403sr  403sr   404      401
+REPORT:addressbook-multiget   403sr  403sr    403sr  403sr   404      401
+REPORT:addressbook-query      403sr  403sr    403sr  403sr   404      401
+REPORT:expand-property        207    207      207    207     404      401
+REPORT:unknown                403sr  403sr    403sr  403sr   404      401
+MKCOL                         405    405      405    405     404      401
+MKCALENDAR                    403rn  403rn    403rn  403rn   404      401
+COPY                          405    405      405    405     404      401
+MOVE                          405    405      405    405     404      401
+LOCK                          501    501      501    501     501      401
+UNLOCK                        501    501      501    501     501      401
+POST                          405    405      405    405     404      401
+PATCH                         501    501      501    501     501      401
+FROBNICATE                    501    501      501    501     501      401
+
 [calendar-home]
 # Every caller's own home; Depth 1 lists only the calendars the caller may see.
 #                             owner  stranger viewer readown outsider anonymous

@@ -168,6 +168,8 @@ pub enum Resource {
     UserPrincipals,
     OwnerPrincipal,
     OtherPrincipal,
+    /// alice's calendar-proxy-write group: its members are her write delegates.
+    OwnerProxyWrite,
     CalendarHome,
     AddressbookHome,
     Calendar,
@@ -193,12 +195,13 @@ pub enum Resource {
 }
 
 impl Resource {
-    pub const ALL: [Resource; 27] = [
+    pub const ALL: [Resource; 28] = [
         Resource::Root,
         Resource::Principals,
         Resource::UserPrincipals,
         Resource::OwnerPrincipal,
         Resource::OtherPrincipal,
+        Resource::OwnerProxyWrite,
         Resource::CalendarHome,
         Resource::AddressbookHome,
         Resource::Calendar,
@@ -231,6 +234,7 @@ impl Resource {
             Resource::UserPrincipals => "user-principals",
             Resource::OwnerPrincipal => "principal-of-owner",
             Resource::OtherPrincipal => "principal-of-stranger",
+            Resource::OwnerProxyWrite => "proxy-write-of-owner",
             Resource::CalendarHome => "calendar-home",
             Resource::AddressbookHome => "addressbook-home",
             Resource::Calendar => "calendar",

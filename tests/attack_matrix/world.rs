@@ -105,6 +105,7 @@ impl World {
             Resource::UserPrincipals => "/dav/principals/users/".into(),
             Resource::OwnerPrincipal => principal(Caller::Owner),
             Resource::OtherPrincipal => principal(Caller::Stranger),
+            Resource::OwnerProxyWrite => principal(Caller::Owner) + "calendar-proxy-write/",
             Resource::CalendarHome => "/dav/caldav/".into(),
             Resource::AddressbookHome => "/dav/carddav/".into(),
             Resource::Calendar => calendar(Place::SharedCalendar),

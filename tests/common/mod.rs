@@ -8,6 +8,7 @@ pub mod apache;
 pub mod caldav;
 pub mod carddav;
 pub mod client;
+pub mod delegation;
 pub mod freebusy;
 pub mod http;
 pub mod mailboxes;

@@ -163,6 +163,16 @@ properties! {
         env: None,
         doc: "Other attendees' copies of an event that one attendee's answer updates with her new participation status; in an event with more internal attendees the others learn it with the organizer's next change.",
     }
+    MaxProxyGroupMembers {
+        name: "davgate.limits.maxProxyGroupMembers",
+        value: u32,
+        parse: values::parse_u32,
+        kind: Kind::Integer,
+        default: "100",
+        cascade: false,
+        env: None,
+        doc: "Users one PROPPATCH of a calendar-proxy-read or calendar-proxy-write group may name as its members; more get 507 for DAV:group-member-set and nothing changes.",
+    }
     MaxAddressBooksPerUser {
         name: "davgate.limits.maxAddressBooksPerUser",
         value: u32,

@@ -369,6 +369,66 @@ macro_rules! impl_folder_store {
                 Ok(())
             }
 
+            async fn change_user_permissions(
+                &self,
+                context: ContextId,
+                folder: FolderId,
+                set: &[Permission],
+                remove: &[UserId],
+            ) -> StoreResult<()> {
+                let mut tx = self.begin_locked(context).await?;
+                for user in remove {
+                    sqlx::query(
+                        "DELETE FROM folder_permissions WHERE context_id = $1 AND folder_id = $2 \
+                         AND entity = $3 AND is_group = FALSE",
+                    )
+                    .bind(context)
+                    .bind(folder)
+                    .bind(*user)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                for permission in set {
+                    Self::upsert_permission(&mut *tx, context, folder, permission).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn default_calendars_granting(
+                &self,
+                context: ContextId,
+                user: UserId,
+            ) -> StoreResult<Vec<(UserId, Permission)>> {
+                let rows = sqlx::query(
+                    "SELECT f.owner_id, p.entity, p.is_group, p.folder_perm, p.read_perm, \
+                     p.write_perm, p.delete_perm, p.is_admin \
+                     FROM folders f JOIN folder_permissions p \
+                     ON p.context_id = f.context_id AND p.folder_id = f.id \
+                     JOIN users u ON u.context_id = f.context_id AND u.id = f.owner_id \
+                     WHERE f.context_id = $1 AND f.module = $3 AND f.is_default \
+                     AND p.is_group = FALSE AND p.entity = $2 AND f.owner_id <> $2 AND u.enabled \
+                     ORDER BY f.owner_id, f.id",
+                )
+                .bind(context)
+                .bind(user)
+                .bind(FolderModule::Calendar.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+                let mut granted: Vec<(UserId, Permission)> = Vec::new();
+                for row in &rows {
+                    let owner: UserId = row.try_get("owner_id")?;
+                    // An owner's first default calendar is the one `default_folder` names.
+                    if granted.last().is_some_and(|(o, _)| *o == owner) {
+                        continue;
+                    }
+                    if let Some(permission) = permission_from(row)? {
+                        granted.push((owner, permission));
+                    }
+                }
+                Ok(granted)
+            }
+
             async fn delete_folder(&self, context: ContextId, id: FolderId) -> StoreResult<()> {
                 // Members (leaving tombstones), then the collection's dead properties, then
                 // the folder: its own tombstone is the last change recorded, whatever order
