@@ -213,6 +213,18 @@ pub(super) fn with_acl(
     response
 }
 
+/// `response` with the properties of `acl` that `request` asks for, if there is one.
+pub(super) fn completed(
+    acl: Option<AclProps>,
+    mut response: DavResponse,
+    request: &PropfindRequest,
+) -> DavResponse {
+    if let Some(acl) = acl {
+        acl.complete(&mut response, request);
+    }
+    response
+}
+
 /// The members of a listing with the access control properties they inherit (`acl`,
 /// made with `member`).
 pub(super) fn members_with_acl(

@@ -9,7 +9,7 @@ use axum::response::Response;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use http::HeaderMap;
 
-use super::acl_props::{members_with_acl, with_acl, AclOf, AclProps};
+use super::acl_props::{completed, members_with_acl, with_acl, AclOf, AclProps};
 use super::body_parsing::refused;
 use super::error::DavError;
 use super::mailboxes;
@@ -201,10 +201,7 @@ pub(super) async fn member_response(
         object.modified_at,
         content_type,
     );
-    let mut response = answer(href, &live, &[], request);
-    if let Some(acl) = acl {
-        acl.complete(&mut response, request);
-    }
+    let response = completed(acl, answer(href, &live, &[], request), request);
     Ok(streaming::multistatus(
         vec![response],
         stream::empty().boxed(),
