@@ -332,7 +332,9 @@ async fn address_books_describe_themselves() {
             vec![
                 "addressbook-multiget",
                 "addressbook-query",
-                "sync-collection"
+                "sync-collection",
+                "acl-principal-prop-set",
+                "principal-match"
             ]
         );
         // The aggregated collection, with a ctag and sync token that move with any folder.

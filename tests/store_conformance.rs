@@ -571,6 +571,67 @@ async fn folders_share_rename_and_delete() {
 }
 
 #[tokio::test]
+async fn permissions_are_replaced_as_a_whole_and_unchanged_ones_stay_untouched() {
+    for db in common::databases().await {
+        let s = &db.store;
+        let (ctx, alice, cal) = alice_and_calendar(s).await;
+        let bob = s
+            .create_user(ctx, new_user("bob", "example.com"))
+            .await
+            .unwrap();
+        let team = s.create_group(ctx, "team", "Team", &[]).await.unwrap();
+        let owner = Permission::for_role(alice.id, false, Role::Administrator);
+        let bob_reads = Permission::for_role(bob.id, false, Role::Viewer);
+        let team_writes = Permission::for_role(team.id, true, Role::Author);
+        s.set_permission(ctx, cal, bob_reads).await.unwrap();
+        let sorted = |mut p: Vec<Permission>| {
+            p.sort_by_key(|p| (p.is_group, p.entity));
+            p
+        };
+
+        s.replace_permissions(ctx, cal, vec![owner, team_writes])
+            .await
+            .unwrap();
+        assert_eq!(
+            sorted(s.folder(ctx, cal).await.unwrap().permissions),
+            vec![owner, team_writes],
+            "{}: bob's permission is gone, the group's is there",
+            db.label
+        );
+        assert!(!s
+            .visible_folders(ctx, bob.id)
+            .await
+            .unwrap()
+            .iter()
+            .any(|f| f.id == cal));
+
+        // The same set again writes nothing: the folder's sync token stays.
+        let seq = s.folder_seq(ctx, cal).await.unwrap();
+        s.replace_permissions(ctx, cal, vec![team_writes, owner])
+            .await
+            .unwrap();
+        assert_eq!(s.folder_seq(ctx, cal).await.unwrap(), seq);
+        // A changed level is written and moves it.
+        let team_reads = Permission::for_role(team.id, true, Role::Viewer);
+        s.replace_permissions(ctx, cal, vec![owner, team_reads])
+            .await
+            .unwrap();
+        assert!(s.folder_seq(ctx, cal).await.unwrap() > seq);
+        assert_eq!(
+            sorted(s.folder(ctx, cal).await.unwrap().permissions),
+            vec![owner, team_reads]
+        );
+
+        // A folder that is not there changes nothing.
+        assert!(matches!(
+            s.replace_permissions(ctx, 999_999, vec![owner]).await,
+            Err(StoreError::NotFound)
+        ));
+        db.drop_database().await;
+    }
+}
+
+#[tokio::test]
 async fn conditional_object_writes() {
     for db in common::databases().await {
         let s = &db.store;

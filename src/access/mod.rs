@@ -1,6 +1,7 @@
 //! What a user may do in a folder: the OX permission bits of the user, the user's groups
 //! and "all users" combined, and how they read as WebDAV privileges (RFC 3744).
 
+pub mod acl;
 pub mod dav_user;
 pub mod private;
 pub mod sharing;

@@ -230,6 +230,8 @@ fn supported_reports() -> PropValue {
         ElementName::caldav("calendar-query"),
         ElementName::caldav("free-busy-query"),
         ElementName::dav("sync-collection"),
+        ElementName::dav("acl-principal-prop-set"),
+        ElementName::dav("principal-match"),
     ])
 }
 

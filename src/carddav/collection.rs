@@ -225,7 +225,10 @@ impl AddressBook {
                 KnownProp::CurrentUserPrivilegeSet,
                 crate::access::privilege_set(&self.privilege_names()),
             ),
-            (KnownProp::SupportedReportSet, supported_reports()),
+            (
+                KnownProp::SupportedReportSet,
+                supported_reports(matches!(self, Self::Folder(_))),
+            ),
         ];
         let owner = match self {
             Self::Folder(folder) => folder.folder.owner_id,
@@ -256,10 +259,16 @@ impl AddressBook {
     }
 }
 
-fn supported_reports() -> PropValue {
-    supported_report_set(&[
+/// The aggregated collection has no ACL of its own to report on.
+fn supported_reports(folder: bool) -> PropValue {
+    let mut reports = vec![
         ElementName::carddav("addressbook-multiget"),
         ElementName::carddav("addressbook-query"),
         ElementName::dav("sync-collection"),
-    ])
+    ];
+    if folder {
+        reports.push(ElementName::dav("acl-principal-prop-set"));
+        reports.push(ElementName::dav("principal-match"));
+    }
+    supported_report_set(&reports)
 }

@@ -1,6 +1,7 @@
 //! WebDAV protocol: request parsing, multistatus writing, headers and preconditions.
 //! Pure protocol: no database and no axum, only the `http` crate's types.
 
+pub mod acl_body;
 pub mod body_limits;
 #[cfg(test)]
 mod bounds_tests;
@@ -33,7 +34,7 @@ pub use multistatus::{
     Propstat, Response, ResponseBody, XmlElement,
 };
 pub use names::{ElementName, KnownProp, Namespace, PropName};
-pub use precondition::{NeededPrivilege, Precondition, Refusal};
+pub use precondition::{AclCondition, NeededPrivilege, Precondition, Refusal};
 pub use propfind::{PropfindError, PropfindRequest};
 pub use proppatch::{BodyError, PropOperation, ProppatchRequest};
 pub use report::{

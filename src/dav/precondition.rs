@@ -28,9 +28,8 @@ pub enum Precondition {
     CannotModifyProtectedProperty,
     /// MKCALENDAR at a URL where a resource exists (RFC 4791 5.3.1.1).
     ResourceMustBeNull,
-    /// An href that names no principal the server knows for the caller (RFC 3744
-    /// 8.1.1), such as a member of a proxy group outside the caller's context.
-    RecognizedPrincipal,
+    /// The ACL method's conditions (RFC 3744 8.1.1), see `http::acl`.
+    Acl(AclCondition),
     // CALDAV:
     ValidCalendarData,
     ValidCalendarObjectResource,
@@ -73,6 +72,39 @@ pub enum Precondition {
     AddressbookSupportedCollation,
     /// Extended MKCOL of a collection where no address book can be (RFC 6352 6.3.1).
     AddressbookCollectionLocationOk,
+}
+
+/// A precondition of the ACL method (RFC 3744 8.1.1), each answered 403.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AclCondition {
+    /// A deny ACE, where only grants are supported.
+    GrantOnly,
+    /// An inverted principal.
+    NoInvert,
+    /// A privilege the resource does not support, or a set no permission grants.
+    NotSupportedPrivilege,
+    /// Two ACEs of one principal granting different privileges.
+    NoAceConflict,
+    /// A principal that is no user or group of the viewer's context.
+    RecognizedPrincipal,
+    /// An ACE for a protected principal other than its protected one.
+    NoProtectedAceConflict,
+    /// An abstract privilege granted alone.
+    NoAbstract,
+}
+
+impl AclCondition {
+    pub fn local_name(self) -> &'static str {
+        match self {
+            Self::GrantOnly => "grant-only",
+            Self::NoInvert => "no-invert",
+            Self::NotSupportedPrivilege => "not-supported-privilege",
+            Self::NoAceConflict => "no-ace-conflict",
+            Self::RecognizedPrincipal => "recognized-principal",
+            Self::NoProtectedAceConflict => "no-protected-ace-conflict",
+            Self::NoAbstract => "no-abstract",
+        }
+    }
 }
 
 /// One `DAV:resource` of a `need-privileges` body: the href and the missing privilege
@@ -141,7 +173,7 @@ impl Precondition {
                 ElementName::dav("cannot-modify-protected-property")
             }
             Self::ResourceMustBeNull => ElementName::dav("resource-must-be-null"),
-            Self::RecognizedPrincipal => ElementName::dav("recognized-principal"),
+            Self::Acl(condition) => ElementName::dav(condition.local_name()),
             Self::ValidCalendarData => ElementName::caldav("valid-calendar-data"),
             Self::ValidCalendarObjectResource => {
                 ElementName::caldav("valid-calendar-object-resource")
@@ -290,7 +322,7 @@ mod tests {
                 "cannot-modify-protected-property",
             ),
             (
-                Precondition::RecognizedPrincipal,
+                Precondition::Acl(AclCondition::RecognizedPrincipal),
                 403,
                 NS_DAV,
                 "recognized-principal",

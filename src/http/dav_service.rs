@@ -13,8 +13,9 @@ use super::observe::ResourceKind;
 use super::request_path;
 use super::resource::DavResource;
 use super::{
-    address_books, carddav_report, contact, copy_move, entry_report, internet_freebusy, mailboxes,
-    mkcalendar, object, outbox_post, propfind, proppatch, proxy_patch, report, AppState,
+    acl, acl_reports, address_books, carddav_report, contact, copy_move, entry_report,
+    internet_freebusy, mailboxes, mkcalendar, object, outbox_post, propfind, proppatch,
+    proxy_patch, report, AppState,
 };
 use crate::access::DavUser;
 use crate::carddav::AddressBook;
@@ -30,15 +31,15 @@ const DAV_CLASSES_CALDAV: &str =
 const DAV_CLASSES_CARDDAV: &str = "1, 3, access-control, addressbook, extended-mkcol";
 const ALLOW: &str =
     "OPTIONS, GET, HEAD, POST, PUT, DELETE, PROPFIND, PROPPATCH, REPORT, MKCALENDAR, \
-                     MKCOL, COPY, MOVE";
+                     MKCOL, COPY, MOVE, ACL";
 /// The entry points: REPORT for expand-property, and on the principal collections the
 /// principal searches.
 const ALLOW_ENTRY: &str = "OPTIONS, PROPFIND, REPORT";
 /// A user's calendar-proxy groups: their owner changes their members with PROPPATCH.
 const ALLOW_PROXY_GROUP: &str = "OPTIONS, PROPFIND, PROPPATCH, REPORT";
-const ALLOW_COLLECTION: &str = "OPTIONS, PROPFIND, PROPPATCH, REPORT, DELETE";
+const ALLOW_COLLECTION: &str = "OPTIONS, PROPFIND, PROPPATCH, REPORT, DELETE, ACL";
 const ALLOW_MEMBER: &str = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, REPORT, COPY, MOVE";
-const ALLOW_ADDRESS_BOOK: &str = "OPTIONS, PROPFIND, PROPPATCH, REPORT, DELETE";
+const ALLOW_ADDRESS_BOOK: &str = "OPTIONS, PROPFIND, PROPPATCH, REPORT, DELETE, ACL";
 const ALLOW_AGGREGATED: &str = "OPTIONS, PROPFIND, PROPPATCH, REPORT";
 const ALLOW_CONTACT: &str = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, REPORT";
 /// Where a calendar could be made.
@@ -164,8 +165,16 @@ async fn dispatch(
         method: method.to_string(),
         allow,
     };
+    // The ACL reports, on every resource that takes REPORT at all.
+    let takes_report = allow_of(&resource).split(", ").any(|m| m == "REPORT");
+    if method.as_str() == "REPORT" && takes_report && crate::dav::acl_body::is_acl_report(body) {
+        return acl_reports::report(state, &me, &resource, headers, body).await;
+    }
     match (method.as_str(), &resource) {
         ("PROPFIND", _) => propfind::propfind(state, &me, resource, headers, body).await,
+        ("ACL", DavResource::Calendar(_) | DavResource::AddressBook(AddressBook::Folder(_))) => {
+            acl::acl(state, &me, &resource, body).await
+        }
         ("REPORT", DavResource::AddressBook(book)) => {
             carddav_report::report(state, &me, book, body, false).await
         }

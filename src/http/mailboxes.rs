@@ -72,7 +72,7 @@ pub(super) async fn propfind_message(
         name,
         href,
         INBOX_MESSAGE_CONTENT_TYPE,
-        request,
+        (request, None),
     )
     .await
 }

@@ -2,6 +2,9 @@
 //! health at the root, and the whole middleware stack in one visible place.
 
 mod access_log;
+mod acl;
+mod acl_props;
+mod acl_reports;
 mod address_books;
 mod authn;
 mod body_parsing;

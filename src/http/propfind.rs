@@ -9,6 +9,7 @@ use axum::response::Response;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use http::HeaderMap;
 
+use super::acl_props::{completed, members_with_acl, with_acl, AclOf, AclProps};
 use super::body_parsing::refused;
 use super::error::DavError;
 use super::mailboxes;
@@ -103,7 +104,10 @@ pub(super) async fn propfind(
             )
             .await?;
             let members = if depth == Depth::One {
-                member_responses(state, me, &collection, &window, Arc::new(request))
+                let request = Arc::new(request);
+                let acl = AclProps::of(&state.paths, &me.user, AclOf::Calendar(&collection), true);
+                let members = member_responses(state, me, &collection, &window, request.clone());
+                members_with_acl(acl, request, members)
             } else {
                 stream::empty().boxed()
             };
@@ -115,6 +119,7 @@ pub(super) async fn propfind(
         }
         DavResource::CalendarMember { collection, name } => {
             let href = state.paths.external(&collection.member_sub_path(&name));
+            let acl = AclProps::of(&state.paths, &me.user, AclOf::Calendar(&collection), true);
             member_response(
                 state,
                 me,
@@ -122,7 +127,7 @@ pub(super) async fn propfind(
                 &name,
                 href,
                 CALENDAR_CONTENT_TYPE,
-                &request,
+                (&request, acl),
             )
             .await
         }
@@ -137,7 +142,10 @@ pub(super) async fn propfind(
         DavResource::AddressBook(book) => {
             let first = book_responses(state, me, std::slice::from_ref(&book), &request).await?;
             let members = if depth == Depth::One {
-                book_member_responses(state, me, book, Arc::new(request))
+                let (of, request) = (AclOf::Book(&book), Arc::new(request));
+                let acl = AclProps::of(&state.paths, &me.user, of, true);
+                let members = book_member_responses(state, me, book, request.clone());
+                members_with_acl(acl, request, members)
             } else {
                 stream::empty().boxed()
             };
@@ -153,6 +161,7 @@ pub(super) async fn propfind(
             let href = state
                 .paths
                 .external(&book.member_sub_path(folder, &located.name));
+            let acl = AclProps::of(&state.paths, &me.user, AclOf::Book(&book), true);
             member_response(
                 state,
                 me,
@@ -160,7 +169,7 @@ pub(super) async fn propfind(
                 &located.name,
                 href,
                 VCARD_CONTENT_TYPE,
-                &request,
+                (&request, acl),
             )
             .await
         }
@@ -175,7 +184,7 @@ pub(super) async fn member_response(
     name: &str,
     href: String,
     content_type: &str,
-    request: &PropfindRequest,
+    (request, acl): (&PropfindRequest, Option<AclProps>),
 ) -> Result<Response, DavError> {
     let object = state
         .store
@@ -192,8 +201,9 @@ pub(super) async fn member_response(
         object.modified_at,
         content_type,
     );
+    let response = completed(acl, answer(href, &live, &[], request), request);
     Ok(streaming::multistatus(
-        vec![answer(href, &live, &[], request)],
+        vec![response],
         stream::empty().boxed(),
         streaming::no_token(),
     ))
@@ -241,11 +251,15 @@ async fn book_responses(
                 }
                 AddressBook::Aggregated(_) => Vec::new(),
             };
-            answer(
-                state.paths.external(&book.sub_path()),
-                &live,
-                &dead,
+            let href = state.paths.external(&book.sub_path());
+            let response = answer(href, &live, &dead, request);
+            with_acl(
+                &state.paths,
+                &me.user,
+                AclOf::Book(book),
+                false,
                 request,
+                response,
             )
         })
         .collect())
@@ -346,11 +360,15 @@ fn entry_response(
     request: &PropfindRequest,
 ) -> DavResponse {
     let href = state.paths.external(&entry.sub_path());
-    answer(
-        href,
-        &entry.properties(&me.user, &state.paths, facts),
-        &[],
+    let props = entry.properties(&me.user, &state.paths, facts);
+    let response = answer(href, &props, &[], request);
+    with_acl(
+        &state.paths,
+        &me.user,
+        AclOf::Entry(entry),
+        false,
         request,
+        response,
     )
 }
 
@@ -377,7 +395,15 @@ async fn collection_responses(
             let live = collection.properties(&state.paths, window, seq);
             let dead = dead_props(dead_properties.remove(&collection.id()).unwrap_or_default());
             let href = state.paths.external(&collection.sub_path());
-            answer(href, &live, &dead, request)
+            let response = answer(href, &live, &dead, request);
+            with_acl(
+                &state.paths,
+                &me.user,
+                AclOf::Calendar(collection),
+                false,
+                request,
+                response,
+            )
         })
         .collect())
 }

@@ -19,8 +19,8 @@ use super::proppatch::not_xml;
 use super::{request_path, AppState};
 use crate::access::DavUser;
 use crate::dav::headers::reference_path;
+use crate::dav::{AclCondition, Namespace, Precondition, Property, Response as DavResponse};
 use crate::dav::{DeadValue, KnownProp, Multistatus, PropOperation, PropValue, ProppatchRequest};
-use crate::dav::{Namespace, Precondition, Property, Response as DavResponse};
 use crate::principals::proxy::members;
 use crate::principals::{ProxyGroup, ProxyKind};
 use crate::store::{FolderModule, User, UserId};
@@ -44,7 +44,7 @@ impl Refused {
     fn unrecognized(href: &str) -> Self {
         Refused {
             status: StatusCode::FORBIDDEN,
-            precondition: Some(Precondition::RecognizedPrincipal),
+            precondition: Some(Precondition::Acl(AclCondition::RecognizedPrincipal)),
             reason: format!("{href} names no user principal here"),
         }
     }

@@ -38,6 +38,7 @@ impl EntryResource {
                         ElementName::dav("principal-property-search"),
                         ElementName::dav("principal-search-property-set"),
                         ElementName::calendarserver("calendarserver-principal-search"),
+                        ElementName::dav("principal-match"),
                     ])
                 } else {
                     supported_report_set(&[ElementName::dav("expand-property")])

@@ -77,5 +77,14 @@ pub trait FolderStore: Send + Sync {
         context: ContextId,
         user: UserId,
     ) -> StoreResult<Vec<(UserId, Permission)>>;
+    /// Makes `permissions` the folder's permissions, in one transaction: entities not
+    /// among them lose theirs, and permissions that stay as they were are not written
+    /// (no change is logged for them). `NotFound` when the folder is not there.
+    async fn replace_permissions(
+        &self,
+        context: ContextId,
+        folder: FolderId,
+        permissions: Vec<Permission>,
+    ) -> StoreResult<()>;
     async fn delete_folder(&self, context: ContextId, id: FolderId) -> StoreResult<()>;
 }

@@ -54,6 +54,9 @@ UNLOCK                        501    501      501    501     501      401
 POST                          405    404      405    405     404      401
 PATCH                         501    501      501    501     501      401
 FROBNICATE                    501    501      501    501     501      401
+ACL                           200    404      403np  403np   404      401
+REPORT:acl-principal-prop-set 207    404      403np  403np   404      401
+REPORT:principal-match        207    404      207    207     404      401
 
 [task-list]
 # alice's "CanaryTasks", shared as the calendar is.
@@ -83,6 +86,9 @@ UNLOCK                        501    501      501    501     501      401
 POST                          405    404      405    405     404      401
 PATCH                         501    501      501    501     501      401
 FROBNICATE                    501    501      501    501     501      401
+ACL                           200    404      403np  403np   404      401
+REPORT:acl-principal-prop-set 207    404      403np  403np   404      401
+REPORT:principal-match        207    404      207    207     404      401
 
 [calendar-member]
 # alice's event in "CanaryCalendar". PUT sends it again with another SUMMARY.
@@ -112,6 +118,9 @@ UNLOCK                        501    501      501    501     501      401
 POST                          405    404      405    405     404      401
 PATCH                         501    501      501    501     501      401
 FROBNICATE                    501    501      501    501     501      401
+ACL                           405    404      405    405     404      401
+REPORT:acl-principal-prop-set 403sr  404      403sr  403sr   404      401
+REPORT:principal-match        403sr  404      403sr  403sr   404      401
 
 [missing-member]
 # A name in "CanaryCalendar" that no member has. Creating one takes DAV:bind, which the
@@ -142,6 +151,9 @@ UNLOCK                        501    501      501    501     501      401
 POST                          405    404      405    405     404      401
 PATCH                         501    501      501    501     501      401
 FROBNICATE                    501    501      501    501     501      401
+ACL                           405    404      405    405     404      401
+REPORT:acl-principal-prop-set 403sr  404      403sr  403sr   404      401
+REPORT:principal-match        403sr  404      403sr  403sr   404      401
 
 [caldav-no-folder]
 # /caldav/no-such-calendar/: unmapped; any user may make a calendar of its own there.
@@ -171,6 +183,9 @@ UNLOCK                        501    501      501    501     501      401
 POST                          404    404      404    404     404      401
 PATCH                         501    501      501    501     501      401
 FROBNICATE                    501    501      501    501     501      401
+ACL                           404    404      404    404     404      401
+REPORT:acl-principal-prop-set 404    404      404    404     404      401
+REPORT:principal-match        404    404      404    404     404      401
 
 [calendar-of-other-context]
 # oscar's calendar in the other context, by its folder id.
@@ -200,4 +215,7 @@ UNLOCK                        501    501      501    501     501      401
 POST                          404    404      404    404     405      401
 PATCH                         501    501      501    501     501      401
 FROBNICATE                    501    501      501    501     501      401
+ACL                           404    404      404    404     200      401
+REPORT:acl-principal-prop-set 404    404      404    404     207      401
+REPORT:principal-match        404    404      404    404     207      401
 "##;

@@ -52,6 +52,9 @@ UNLOCK                        501    501      501    501     501      401
 POST                          405    404      405    405     404      401
 PATCH                         501    501      501    501     501      401
 FROBNICATE                    501    501      501    501     501      401
+ACL                           200    404      403np  403np   404      401
+REPORT:acl-principal-prop-set 207    404      403np  403np   404      401
+REPORT:principal-match        207    404      207    207     404      401
 
 [aggregated-contacts]
 # /carddav/Contacts/: each caller's own "All Contacts".
@@ -81,6 +84,9 @@ UNLOCK                        501    501      501    501     501      401
 POST                          405    405      405    405     405      401
 PATCH                         501    501      501    501     501      401
 FROBNICATE                    501    501      501    501     501      401
+ACL                           405    405      405    405     405      401
+REPORT:acl-principal-prop-set 403sr  403sr    403sr  403sr   403sr    401
+REPORT:principal-match        403sr  403sr    403sr  403sr   403sr    401
 
 [contact-member]
 # alice's contact in "CanaryBook". PUT sends it again with another NOTE.
@@ -110,6 +116,9 @@ UNLOCK                        501    501      501    501     501      401
 POST                          405    404      405    405     404      401
 PATCH                         501    501      501    501     501      401
 FROBNICATE                    501    501      501    501     501      401
+ACL                           405    404      405    405     404      401
+REPORT:acl-principal-prop-set 403sr  404      403sr  403sr   404      401
+REPORT:principal-match        403sr  404      403sr  403sr   404      401
 
 [global-address-list]
 # /carddav/6/: the caller's own context's list.
@@ -139,6 +148,9 @@ UNLOCK                        501    501      501    501     501      401
 POST                          405    405      405    405     405      401
 PATCH                         501    501      501    501     501      401
 FROBNICATE                    501    501      501    501     501      401
+ACL                           403np  403np    403np  403np   403np    401
+REPORT:acl-principal-prop-set 403np  403np    403np  403np   403np    401
+REPORT:principal-match        207    207      207    207     207      401
 
 [global-address-list-entry]
 # alice's own entry in her context's global address list.
@@ -168,6 +180,9 @@ UNLOCK                        501    501      501    501     501      401
 POST                          405    405      405    405     405      401
 PATCH                         501    501      501    501     501      401
 FROBNICATE                    501    501      501    501     501      401
+ACL                           405    405      405    405     405      401
+REPORT:acl-principal-prop-set 403sr  403sr    403sr  403sr   403sr    401
+REPORT:principal-match        403sr  403sr    403sr  403sr   403sr    401
 
 [carddav-no-folder]
 # /carddav/no-such-book/: unmapped; the matrix's MKCOL asks for a calendar there.
@@ -197,6 +212,9 @@ UNLOCK                        501    501      501    501     501      401
 POST                          404    404      404    404     404      401
 PATCH                         501    501      501    501     501      401
 FROBNICATE                    501    501      501    501     501      401
+ACL                           404    404      404    404     404      401
+REPORT:acl-principal-prop-set 404    404      404    404     404      401
+REPORT:principal-match        404    404      404    404     404      401
 
 [address-book-of-other-context]
 # oscar's address book in the other context, by its folder id.
@@ -226,4 +244,7 @@ UNLOCK                        501    501      501    501     501      401
 POST                          404    404      404    404     405      401
 PATCH                         501    501      501    501     501      401
 FROBNICATE                    501    501      501    501     501      401
+ACL                           404    404      404    404     200      401
+REPORT:acl-principal-prop-set 404    404      404    404     207      401
+REPORT:principal-match        404    404      404    404     207      401
 "##;

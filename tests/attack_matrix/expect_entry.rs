@@ -34,6 +34,13 @@
 //! several calendars (RFC 4791 7.9), addressbook-multiget likewise on the address book
 //! home (the matrix's hrefs are answered as their collections answer them, the canaries
 //! checking what comes back); the other reports of the matrix are 403sr there.
+//! ACL (RFC 3744 8.1) is taken by calendars and folder address books alone, from their
+//! owner and folder administrators (403np for every other caller who sees them, 405 on
+//! every other resource, as any method a resource does not take). Of the ACL reports,
+//! `acl-principal-prop-set` (RFC 3744 9.2) answers on those collections to whoever may
+//! read the ACL (403np to other callers who see them), `principal-match` with `DAV:self`
+//! (9.3) on them and on the principal collections to whoever sees them; elsewhere both
+//! are 403sr.
 //! The principal collections, the homes and the root are per caller (the outsider gets
 //! his own context's); principals of one context do not exist in another.
 
@@ -65,6 +72,9 @@ UNLOCK                        501    501      501    501     501      401
 POST                          405    405      405    405     405      401
 PATCH                         501    501      501    501     501      401
 FROBNICATE                    501    501      501    501     501      401
+ACL                           405    405      405    405     405      401
+REPORT:acl-principal-prop-set 403sr  403sr    403sr  403sr   403sr    401
+REPORT:principal-match        403sr  403sr    403sr  403sr   403sr    401
 
 [principals]
 #                             owner  stranger viewer readown outsider anonymous
@@ -93,6 +103,9 @@ UNLOCK                        501    501      501    501     501      401
 POST                          405    405      405    405     405      401
 PATCH                         501    501      501    501     501      401
 FROBNICATE                    501    501      501    501     501      401
+ACL                           405    405      405    405     405      401
+REPORT:acl-principal-prop-set 403sr  403sr    403sr  403sr   403sr    401
+REPORT:principal-match        207    207      207    207     207      401
 
 [user-principals]
 # Depth 1 lists the users of the caller's context only.
@@ -122,6 +135,9 @@ UNLOCK                        501    501      501    501     501      401
 POST                          405    405      405    405     405      401
 PATCH                         501    501      501    501     501      401
 FROBNICATE                    501    501      501    501     501      401
+ACL                           405    405      405    405     405      401
+REPORT:acl-principal-prop-set 403sr  403sr    403sr  403sr   403sr    401
+REPORT:principal-match        207    207      207    207     207      401
 
 [principal-of-owner]
 # alice's principal: every user of her context may look her up (OX), nobody else.
@@ -151,6 +167,9 @@ UNLOCK                        501    501      501    501     501      401
 POST                          405    405      405    405     404      401
 PATCH                         501    501      501    501     501      401
 FROBNICATE                    501    501      501    501     501      401
+ACL                           405    405      405    405     404      401
+REPORT:acl-principal-prop-set 403sr  403sr    403sr  403sr   404      401
+REPORT:principal-match        403sr  403sr    403sr  403sr   404      401
 
 [principal-of-stranger]
 # bob's principal: another user's principal for everyone but bob.
@@ -180,6 +199,9 @@ UNLOCK                        501    501      501    501     501      401
 POST                          405    405      405    405     404      401
 PATCH                         501    501      501    501     501      401
 FROBNICATE                    501    501      501    501     501      401
+ACL                           405    405      405    405     404      401
+REPORT:acl-principal-prop-set 403sr  403sr    403sr  403sr   404      401
+REPORT:principal-match        403sr  403sr    403sr  403sr   404      401
 
 [proxy-write-of-owner]
 # alice's calendar-proxy-write group (calendar delegation): a principal like hers, whose
@@ -211,6 +233,9 @@ UNLOCK                        501    501      501    501     501      401
 POST                          405    405      405    405     404      401
 PATCH                         501    501      501    501     501      401
 FROBNICATE                    501    501      501    501     501      401
+ACL                           405    405      405    405     404      401
+REPORT:acl-principal-prop-set 403sr  403sr    403sr  403sr   404      401
+REPORT:principal-match        403sr  403sr    403sr  403sr   404      401
 
 [calendar-home]
 # Every caller's own home; Depth 1 lists only the calendars the caller may see.
@@ -240,6 +265,9 @@ UNLOCK                        501    501      501    501     501      401
 POST                          405    405      405    405     405      401
 PATCH                         501    501      501    501     501      401
 FROBNICATE                    501    501      501    501     501      401
+ACL                           405    405      405    405     405      401
+REPORT:acl-principal-prop-set 403sr  403sr    403sr  403sr   403sr    401
+REPORT:principal-match        403sr  403sr    403sr  403sr   403sr    401
 
 [addressbook-home]
 #                             owner  stranger viewer readown outsider anonymous
@@ -268,4 +296,7 @@ UNLOCK                        501    501      501    501     501      401
 POST                          405    405      405    405     405      401
 PATCH                         501    501      501    501     501      401
 FROBNICATE                    501    501      501    501     501      401
+ACL                           405    405      405    405     405      401
+REPORT:acl-principal-prop-set 403sr  403sr    403sr  403sr   403sr    401
+REPORT:principal-match        403sr  403sr    403sr  403sr   403sr    401
 "##;

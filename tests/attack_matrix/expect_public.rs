@@ -33,6 +33,9 @@ UNLOCK                        301    301      301    301     301      301
 POST                          301    301      301    301     301      301
 PATCH                         301    301      301    301     301      301
 FROBNICATE                    301    301      301    301     301      301
+ACL                           301    301      301    301     301      301
+REPORT:acl-principal-prop-set 301    301      301    301     301      301
+REPORT:principal-match        301    301      301    301     301      301
 
 [well-known-carddav]
 #                             owner  stranger viewer readown outsider anonymous
@@ -61,6 +64,9 @@ UNLOCK                        301    301      301    301     301      301
 POST                          301    301      301    301     301      301
 PATCH                         301    301      301    301     301      301
 FROBNICATE                    301    301      301    301     301      301
+ACL                           301    301      301    301     301      301
+REPORT:acl-principal-prop-set 301    301      301    301     301      301
+REPORT:principal-match        301    301      301    301     301      301
 
 [health-live]
 #                             owner  stranger viewer readown outsider anonymous
@@ -89,4 +95,7 @@ UNLOCK                        405    405      405    405     405      405
 POST                          405    405      405    405     405      405
 PATCH                         405    405      405    405     405      405
 FROBNICATE                    405    405      405    405     405      405
+ACL                           405    405      405    405     405      405
+REPORT:acl-principal-prop-set 405    405      405    405     405      405
+REPORT:principal-match        405    405      405    405     405      405
 "##;

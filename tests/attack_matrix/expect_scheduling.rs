@@ -53,6 +53,9 @@ UNLOCK                        501    501      501    501     501      401
 POST                          405    405      405    405     405      401
 PATCH                         501    501      501    501     501      401
 FROBNICATE                    501    501      501    501     501      401
+ACL                           405    405      405    405     405      401
+REPORT:acl-principal-prop-set 403sr  403sr    403sr  403sr   403sr    401
+REPORT:principal-match        403sr  403sr    403sr  403sr   403sr    401
 
 [schedule-inbox-message]
 # The name of the invitation in alice's inbox.
@@ -82,6 +85,9 @@ UNLOCK                        501    501      501    501     501      401
 POST                          405    405      405    405     405      401
 PATCH                         501    501      501    501     501      401
 FROBNICATE                    501    501      501    501     501      401
+ACL                           405    405      405    405     405      401
+REPORT:acl-principal-prop-set 403sr  403sr    403sr  403sr   403sr    401
+REPORT:principal-match        403sr  403sr    403sr  403sr   403sr    401
 
 [schedule-outbox]
 # Each caller's own outbox; the POST is alice's free/busy request.
@@ -111,6 +117,9 @@ UNLOCK                        501    501      501    501     501      401
 POST                          200    403      403    403     403      401
 PATCH                         501    501      501    501     501      401
 FROBNICATE                    501    501      501    501     501      401
+ACL                           405    405      405    405     405      401
+REPORT:acl-principal-prop-set 405    405      405    405     405      401
+REPORT:principal-match        405    405      405    405     405      401
 
 [internet-freebusy]
 # alice's Internet free/busy URL; she has not published her free/busy.
@@ -140,4 +149,7 @@ UNLOCK                        501    501      501    501     501      401
 POST                          404    404      404    404     404      401
 PATCH                         501    501      501    501     501      401
 FROBNICATE                    501    501      501    501     501      401
+ACL                           404    404      404    404     404      401
+REPORT:acl-principal-prop-set 404    404      404    404     404      401
+REPORT:principal-match        404    404      404    404     404      401
 "##;

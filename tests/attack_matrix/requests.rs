@@ -101,6 +101,16 @@ pub fn call<'a>(
         Method::Lock => call.header("timeout", "Second-60").body(xml(format!(
             "<D:lockinfo {namespaces}><D:lockscope><D:exclusive/></D:lockscope><D:locktype><D:write/></D:locktype></D:lockinfo>"
         ))),
+        // Every user may read: the sharees not named lose their permissions.
+        Method::Acl => call.body(xml(format!(
+            "<D:acl {namespaces}><D:ace><D:principal><D:authenticated/></D:principal><D:grant><D:privilege><D:read/></D:privilege></D:grant></D:ace></D:acl>"
+        ))),
+        Method::AclPrincipalPropSet => call.depth("0").body(xml(format!(
+            "<D:acl-principal-prop-set {namespaces}><D:prop><D:displayname/></D:prop></D:acl-principal-prop-set>"
+        ))),
+        Method::PrincipalMatch => call.depth("0").body(xml(format!(
+            "<D:principal-match {namespaces}><D:self/><D:prop><D:displayname/></D:prop></D:principal-match>"
+        ))),
         Method::Unlock => call.header(
             "lock-token",
             "<urn:uuid:6d0f3c1e-2f6a-4c1b-9a53-0c4e7f1d2b3a>",

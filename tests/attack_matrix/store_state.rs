@@ -237,6 +237,12 @@ async fn put_back(
         };
         store.update_folder(context, id, update).await.unwrap();
     }
+    if w.permissions != h.permissions {
+        store
+            .replace_permissions(context, id, w.permissions.clone())
+            .await
+            .unwrap();
+    }
     if want.dead != have.dead {
         let remove: Vec<(String, String)> = have
             .dead

@@ -72,10 +72,13 @@ pub enum Method {
     Post,
     Patch,
     MadeUp,
+    Acl,
+    AclPrincipalPropSet,
+    PrincipalMatch,
 }
 
 impl Method {
-    pub const ALL: [Method; 25] = [
+    pub const ALL: [Method; 28] = [
         Method::Options,
         Method::Get,
         Method::Head,
@@ -101,6 +104,9 @@ impl Method {
         Method::Post,
         Method::Patch,
         Method::MadeUp,
+        Method::Acl,
+        Method::AclPrincipalPropSet,
+        Method::PrincipalMatch,
     ];
 
     /// The name the table uses.
@@ -131,6 +137,9 @@ impl Method {
             Method::Post => "POST",
             Method::Patch => "PATCH",
             Method::MadeUp => "FROBNICATE",
+            Method::Acl => "ACL",
+            Method::AclPrincipalPropSet => "REPORT:acl-principal-prop-set",
+            Method::PrincipalMatch => "REPORT:principal-match",
         }
     }
 
@@ -145,7 +154,9 @@ impl Method {
             | Method::AddressbookMultiget
             | Method::AddressbookQuery
             | Method::ExpandProperty
-            | Method::UnknownReport => "REPORT",
+            | Method::UnknownReport
+            | Method::AclPrincipalPropSet
+            | Method::PrincipalMatch => "REPORT",
             other => other.token(),
         }
     }

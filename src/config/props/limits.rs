@@ -295,6 +295,16 @@ properties! {
         env: None,
         doc: "Principals one principal-property-search or calendarserver-principal-search lists (the latter also at most its nresults); when more match, the answer ends with 507 number-of-matches-within-limits for the collection searched.",
     }
+    MaxAcesPerRequest {
+        name: "davgate.limits.maxAcesPerRequest",
+        value: u32,
+        parse: values::parse_u32,
+        kind: Kind::Integer,
+        default: "100",
+        cascade: false,
+        env: None,
+        doc: "ACEs one ACL request may carry (each becomes a folder permission); a body with more is refused with 413 and nothing changes.",
+    }
     MaxReportCalendarDataBytes {
         name: "davgate.limits.maxReportCalendarDataBytes",
         value: u64,

@@ -376,23 +376,26 @@ macro_rules! impl_folder_store {
                 set: &[Permission],
                 remove: &[UserId],
             ) -> StoreResult<()> {
-                let mut tx = self.begin_locked(context).await?;
-                for user in remove {
-                    sqlx::query(
-                        "DELETE FROM folder_permissions WHERE context_id = $1 AND folder_id = $2 \
-                         AND entity = $3 AND is_group = FALSE",
-                    )
-                    .bind(context)
-                    .bind(folder)
-                    .bind(*user)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                for permission in set {
-                    Self::upsert_permission(&mut *tx, context, folder, permission).await?;
-                }
-                tx.commit().await?;
-                Ok(())
+                retrying(|| async move {
+                    let mut tx = self.begin_locked(context).await?;
+                    for user in remove {
+                        sqlx::query(
+                            "DELETE FROM folder_permissions WHERE context_id = $1 \
+                             AND folder_id = $2 AND entity = $3 AND is_group = FALSE",
+                        )
+                        .bind(context)
+                        .bind(folder)
+                        .bind(*user)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    for permission in set {
+                        Self::upsert_permission(&mut *tx, context, folder, permission).await?;
+                    }
+                    tx.commit().await?;
+                    Ok(())
+                })
+                .await
             }
 
             async fn default_calendars_granting(
@@ -427,6 +430,54 @@ macro_rules! impl_folder_store {
                     }
                 }
                 Ok(granted)
+            }
+
+            async fn replace_permissions(
+                &self,
+                context: ContextId,
+                folder: FolderId,
+                permissions: Vec<Permission>,
+            ) -> StoreResult<()> {
+                let wanted = &permissions;
+                retrying(|| async move {
+                    let mut tx = self.begin_locked(context).await?;
+                    let rows = sqlx::query(
+                        "SELECT f.id, p.entity, p.is_group, p.folder_perm, p.read_perm, \
+                         p.write_perm, p.delete_perm, p.is_admin FROM folders f \
+                         LEFT JOIN folder_permissions p ON p.context_id = f.context_id AND p.folder_id = f.id \
+                         WHERE f.context_id = $1 AND f.id = $2",
+                    )
+                    .bind(context)
+                    .bind(folder)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    if rows.is_empty() {
+                        return Err(StoreError::NotFound);
+                    }
+                    let mut current = Vec::with_capacity(rows.len());
+                    for row in &rows {
+                        current.extend(permission_from(row)?);
+                    }
+                    let same_entity = |a: &Permission, b: &Permission| a.entity == b.entity && a.is_group == b.is_group;
+                    for old in current.iter().filter(|old| !wanted.iter().any(|p| same_entity(p, old))) {
+                        sqlx::query(
+                            "DELETE FROM folder_permissions WHERE context_id = $1 AND folder_id = $2 \
+                             AND entity = $3 AND is_group = $4",
+                        )
+                        .bind(context)
+                        .bind(folder)
+                        .bind(old.entity)
+                        .bind(old.is_group)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    for permission in wanted.iter().filter(|p| !current.contains(p)) {
+                        Self::upsert_permission(&mut *tx, context, folder, permission).await?;
+                    }
+                    tx.commit().await?;
+                    Ok(())
+                })
+                .await
             }
 
             async fn delete_folder(&self, context: ContextId, id: FolderId) -> StoreResult<()> {
