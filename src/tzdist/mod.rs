@@ -22,6 +22,7 @@ use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use http::{header, StatusCode};
 
+use crate::dav::{KnownProp, Namespace, PropName, PropValue};
 use crate::http::{AppState, DavPaths};
 
 pub use service::handle;
@@ -67,4 +68,18 @@ pub fn vtimezone_for(tzid: &str, from: Option<i64>) -> Option<String> {
 /// Whether a TZID names a zone the service knows (IANA or Windows name).
 pub fn is_known_tzid(tzid: &str) -> bool {
     catalog::resolve(tzid).is_some()
+}
+
+/// CALDAV:timezone-service-set (RFC 7809 5.1) of the calendar home: this service.
+pub fn timezone_service_set(paths: &DavPaths) -> (KnownProp, PropValue) {
+    (
+        KnownProp::TimezoneServiceSet,
+        PropValue::Href(service_path(paths, true)),
+    )
+}
+
+/// Whether `name` is CALDAV:calendar-timezone-id (RFC 7809 5.2), which a calendar keeps
+/// as a dead property once its value names a known zone.
+pub fn is_calendar_timezone_id(name: &PropName) -> bool {
+    name.ns == Namespace::CalDav && name.local == "calendar-timezone-id"
 }
