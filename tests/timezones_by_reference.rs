@@ -116,7 +116,23 @@ async fn objects_without_vtimezone_are_stored_queried_and_served_both_ways() {
         let bare = get_with(&site, &path, Some("F")).await;
         assert_eq!(bare, by_reference);
 
-        // An object stored with its VTIMEZONE loses it for F and keeps it otherwise.
+        // An object stored with the VTIMEZONE of a known zone loses it for F and keeps
+        // it otherwise; one with a zone only it defines keeps that.
+        let zone = get_with(&site, "/dav/timezone/zones/Asia/Tokyo", None).await;
+        let zone_block = &zone[zone.find("BEGIN:VTIMEZONE").unwrap()
+            ..zone.find("END:VTIMEZONE\r\n").unwrap() + "END:VTIMEZONE\r\n".len()];
+        let tokyo = event(
+            "tokyo",
+            ";TZID=Asia/Tokyo:20260715T090000",
+            ";TZID=Asia/Tokyo:20260715T100000",
+            zone_block,
+        );
+        let tokyo_path = format!("{calendar}tokyo.ics");
+        put_new(&site, &tokyo_path, &tokyo).await;
+        assert_eq!(get_with(&site, &tokyo_path, None).await, tokyo);
+        let without = get_with(&site, &tokyo_path, Some("F")).await;
+        assert!(!without.contains("VTIMEZONE"), "{without}");
+        assert!(without.contains("DTSTART;TZID=Asia/Tokyo:20260715T090000"));
         let custom = event(
             "office",
             ";TZID=Office Time:20260715T090000",
@@ -126,9 +142,7 @@ async fn objects_without_vtimezone_are_stored_queried_and_served_both_ways() {
         let office = format!("{calendar}office.ics");
         put_new(&site, &office, &custom).await;
         assert_eq!(get_with(&site, &office, None).await, custom);
-        let without = get_with(&site, &office, Some("F")).await;
-        assert!(!without.contains("VTIMEZONE"), "{without}");
-        assert!(without.contains("DTSTART;TZID=Office Time:20260715T090000"));
+        assert_eq!(get_with(&site, &office, Some("F")).await, custom);
 
         // Reports: calendar-data follows the header too.
         let multiget = format!(

@@ -61,8 +61,19 @@ impl CalendarDataBudget {
         request: &CalendarDataRequest,
         limits: &ContentLimits,
     ) -> Result<Vec<u8>, LeftOut> {
-        self.render_zoneless(stored, parsed, request, limits)
-            .map(|data| self.timezones.apply(data))
+        let data = self.render_zoneless(stored, parsed, request, limits)?;
+        let before = data.len();
+        let data = self.timezones.apply(data);
+        // Filled-in VTIMEZONEs are generated data: they count against the allowance.
+        let added = data.len().saturating_sub(before);
+        if added > 0 {
+            let _ = self
+                .remaining
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                    Some(left.saturating_sub(added))
+                });
+        }
+        Ok(data)
     }
 
     fn render_zoneless(

@@ -1,7 +1,7 @@
 //! Time zones by reference (RFC 7809): objects may name zones by TZID without a
 //! VTIMEZONE when the TZID is one the time zone service knows; such objects are served
 //! with the VTIMEZONEs filled in, or, to a client that sends `CalDAV-Timezones: F`,
-//! without any VTIMEZONE at all. Served data is changed as text, line by line, so the
+//! without the VTIMEZONEs of known zones. Served data is changed as text, line by line, so the
 //! stored bytes are otherwise served as they are.
 
 use std::collections::HashSet;
@@ -21,7 +21,7 @@ pub enum TimezoneRefs {
     /// `T` or no header: every zone an object uses comes with its VTIMEZONE.
     #[default]
     Include,
-    /// `F`: no VTIMEZONE components.
+    /// `F`: no VTIMEZONE components for zones the service knows.
     Omit,
 }
 
@@ -121,24 +121,35 @@ fn is(line: &Line<'_>, expected: &str) -> bool {
     line.unfolded.trim_end().eq_ignore_ascii_case(expected)
 }
 
-/// The text without its VTIMEZONE components; None when it has none.
+/// The text without the VTIMEZONE components of zones the service knows; None when it
+/// has none. A zone only the object defines stays: nothing else could place its times.
 fn without_vtimezones(text: &str) -> Option<String> {
     let mut out = String::with_capacity(text.len());
-    let mut inside = false;
+    let mut block: Option<(String, bool)> = None;
     let mut removed = false;
     for line in lines(text) {
-        if !inside && is(&line, "BEGIN:VTIMEZONE") {
-            inside = true;
-            removed = true;
-            continue;
+        if block.is_none() && is(&line, "BEGIN:VTIMEZONE") {
+            block = Some((String::new(), false));
         }
-        if inside {
-            if is(&line, "END:VTIMEZONE") {
-                inside = false;
+        let Some((kept, known)) = block.as_mut() else {
+            out.push_str(line.raw);
+            continue;
+        };
+        kept.push_str(line.raw);
+        if let Some(tzid) = line.unfolded.strip_prefix("TZID:") {
+            *known |= tzdist::is_known_tzid(tzid.trim());
+        }
+        if is(&line, "END:VTIMEZONE") {
+            let (kept, known) = block.take().unwrap_or_default();
+            if known {
+                removed = true;
+            } else {
+                out.push_str(&kept);
             }
-            continue;
         }
-        out.push_str(line.raw);
+    }
+    if let Some((kept, _)) = block {
+        out.push_str(&kept);
     }
     removed.then_some(out)
 }
