@@ -165,6 +165,35 @@ async fn objects_without_vtimezone_are_stored_queried_and_served_both_ways() {
             assert_eq!(data.matches("BEGIN:VTIMEZONE").count(), expected, "{data}");
         }
 
+        // A weekly event by reference across the change to daylight time (8 March 2026):
+        // expanded, each instance at 09:00 New York time.
+        let weekly = event(
+            "weekly",
+            ";TZID=America/New_York:20260302T090000",
+            ";TZID=America/New_York:20260302T093000\r\nRRULE:FREQ=WEEKLY;COUNT=3",
+            "",
+        );
+        put_new(&site, &format!("{calendar}weekly.ics"), &weekly).await;
+        let expand = r#"<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
+            <D:prop><C:calendar-data><C:expand start="20260301T000000Z" end="20260401T000000Z"/></C:calendar-data></D:prop>
+            <C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT">
+              <C:time-range start="20260301T000000Z" end="20260401T000000Z"/>
+            </C:comp-filter></C:comp-filter></C:filter></C:calendar-query>"#;
+        let answer = report(&site, &calendar, expand).await;
+        let weekly_data = answer
+            .multistatus()
+            .iter()
+            .find(|r| r.href.ends_with("weekly.ics"))
+            .map(|r| r.found(CALDAV, "calendar-data").text.clone())
+            .expect("the weekly event");
+        for start in [
+            "DTSTART:20260302T140000Z",
+            "DTSTART:20260309T130000Z",
+            "DTSTART:20260316T130000Z",
+        ] {
+            assert!(weekly_data.contains(start), "{start}: {weekly_data}");
+        }
+
         // A Windows name is a known zone too.
         let windows = event(
             "win",
