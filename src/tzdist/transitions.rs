@@ -6,7 +6,8 @@ use chrono::{DateTime, Offset, TimeZone};
 use chrono_tz::{OffsetComponents, OffsetName};
 
 /// Seconds between two probes. Two changes less than this apart that cancel each other
-/// out would go unseen; the tz database has none since 1900.
+/// out would go unseen (two changes within a day that end in a new state are seen as
+/// one); such changes are rare exceptions in the tz database.
 const PROBE_STEP: i64 = 86_400;
 
 /// What is in effect in a zone at an instant.
