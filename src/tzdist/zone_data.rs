@@ -218,3 +218,52 @@ mod tests {
         assert_eq!(moscow.state_at(HORIZON).offset, 3 * 3600);
     }
 }
+
+#[cfg(test)]
+mod every_zone {
+    use super::*;
+    use chrono::{Offset, TimeZone};
+
+    /// Every zone's changes (listed and from rules), 1990 to 2040, give chrono-tz's
+    /// offset at each change and in between.
+    #[test]
+    fn every_zone_agrees_with_chrono_tz() {
+        let (from, to) = (631_152_000, 2_240_611_200);
+        let chrono_offset = |tz: chrono_tz::Tz, at: i64| {
+            let instant = DateTime::from_timestamp(at, 0).unwrap().naive_utc();
+            tz.offset_from_utc_datetime(&instant)
+                .fix()
+                .local_minus_utc()
+        };
+        let mut wrong = Vec::new();
+        for tz in chrono_tz::TZ_VARIANTS {
+            let data = ZoneData::compute(tz);
+            let onsets = data.onsets_between(from, to);
+            let mut offset = data.state_at(from).offset;
+            let mut at = from;
+            for onset in onsets.iter().chain(std::iter::once(&Onset {
+                at: to,
+                observance: 0,
+            })) {
+                // Midway between changes, and at each change.
+                let middle = at + (onset.at - at) / 2;
+                if chrono_offset(tz, middle) != offset {
+                    wrong.push((tz.name(), middle));
+                    break;
+                }
+                if onset.at == to {
+                    break;
+                }
+                offset = data.observances[onset.observance].to.offset;
+                if chrono_offset(tz, onset.at) != offset
+                    || chrono_offset(tz, onset.at - 1) != data.observances[onset.observance].from
+                {
+                    wrong.push((tz.name(), onset.at));
+                    break;
+                }
+                at = onset.at;
+            }
+        }
+        assert!(wrong.is_empty(), "{wrong:?}");
+    }
+}
