@@ -172,6 +172,8 @@ pub enum KnownProp {
     ScheduleDefaultTasksUrl,
     CalendarUserType,
     CalendarData,
+    /// RFC 7809: where the time zone service is.
+    TimezoneServiceSet,
     // CARDDAV: (RFC 6352)
     AddressbookHomeSet,
     AddressbookDescription,
@@ -225,6 +227,7 @@ impl KnownProp {
         Self::ScheduleDefaultTasksUrl,
         Self::CalendarUserType,
         Self::CalendarData,
+        Self::TimezoneServiceSet,
         Self::AddressbookHomeSet,
         Self::AddressbookDescription,
         Self::SupportedAddressData,
@@ -276,6 +279,7 @@ impl KnownProp {
             Self::ScheduleDefaultTasksUrl => (CalDav, "schedule-default-tasks-URL"),
             Self::CalendarUserType => (CalDav, "calendar-user-type"),
             Self::CalendarData => (CalDav, "calendar-data"),
+            Self::TimezoneServiceSet => (CalDav, "timezone-service-set"),
             Self::AddressbookHomeSet => (CardDav, "addressbook-home-set"),
             Self::AddressbookDescription => (CardDav, "addressbook-description"),
             Self::SupportedAddressData => (CardDav, "supported-address-data"),

@@ -24,10 +24,10 @@ use crate::principals::EntryResource;
 
 /// The DAV compliance classes davgate answers in OPTIONS.
 pub(super) const DAV_CLASSES: &str = "1, 3, access-control, calendar-access, \
-     calendar-auto-schedule, calendar-schedule, addressbook, extended-mkcol";
+     calendar-auto-schedule, calendar-schedule, calendar-no-timezone, addressbook, extended-mkcol";
 const DAV_CLASSES_CALDAV: &str =
     "1, 3, access-control, calendar-access, calendar-auto-schedule, calendar-schedule, \
-     extended-mkcol";
+     calendar-no-timezone, extended-mkcol";
 const DAV_CLASSES_CARDDAV: &str = "1, 3, access-control, addressbook, extended-mkcol";
 const ALLOW: &str =
     "OPTIONS, GET, HEAD, POST, PUT, DELETE, PROPFIND, PROPPATCH, REPORT, MKCALENDAR, \
@@ -182,7 +182,8 @@ async fn dispatch(
             carddav_report::report(state, &me, book, body, true).await
         }
         ("REPORT", DavResource::CalendarMember { collection, .. }) => {
-            report::report(state, &me, collection, body, true).await
+            let timezones = object::timezone_refs(headers);
+            report::report(state, &me, collection, body, true, timezones).await
         }
         ("GET" | "HEAD", DavResource::AddressBookMember { book, name }) => {
             contact::get(state, &me, book, name, method, headers).await
@@ -226,7 +227,8 @@ async fn dispatch(
             entry_report::report(state, &me, entry, body).await
         }
         ("REPORT", DavResource::Calendar(collection)) => {
-            report::report(state, &me, collection, body, false).await
+            let timezones = object::timezone_refs(headers);
+            report::report(state, &me, collection, body, false, timezones).await
         }
         ("PROPPATCH", DavResource::Calendar(collection)) => {
             let folder = proppatch::PatchedFolder::calendar(state, collection);

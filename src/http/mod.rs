@@ -166,6 +166,7 @@ impl AppState {
 pub fn build_app(state: AppState) -> Router {
     let request_id = state.observability.request_id_header.clone();
     let limits = state.limits.connections.clone();
+    let tz_service = crate::tzdist::service_path(&state.paths, false);
     let dav = Router::new()
         .fallback(dav_service::handle)
         // The outer RequestBodyLimitLayer bounds bodies; objects up to it reach the
@@ -180,6 +181,16 @@ pub fn build_app(state: AppState) -> Router {
     Router::new()
         .route("/.well-known/caldav", any(well_known::redirect))
         .route("/.well-known/carddav", any(well_known::redirect))
+        .route("/.well-known/timezone", get(crate::tzdist::well_known))
+        .route(
+            "/.well-known/timezone/{*rest}",
+            get(crate::tzdist::well_known),
+        )
+        .route(&tz_service, get(crate::tzdist::handle))
+        .route(
+            &format!("{tz_service}/{{*rest}}"),
+            get(crate::tzdist::handle),
+        )
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
         .with_state(state.clone())

@@ -119,6 +119,7 @@ pub(super) async fn get(
         std::borrow::Cow::Owned(seen) => seen.data,
         std::borrow::Cow::Borrowed(_) => object.data,
     };
+    let data = timezone_refs(headers).apply(data);
     Ok(super::scheduling_write::tag_header(
         entity_response(
             method,
@@ -129,6 +130,15 @@ pub(super) async fn get(
         ),
         tag.as_deref(),
     ))
+}
+
+/// What the request's `CalDAV-Timezones` header asks for (RFC 7809).
+pub(super) fn timezone_refs(headers: &HeaderMap) -> crate::content::ical::TimezoneRefs {
+    crate::content::ical::TimezoneRefs::from_header(
+        headers
+            .get("caldav-timezones")
+            .and_then(|value| value.to_str().ok()),
+    )
 }
 
 /// The 200 answer to GET or HEAD of a member: its bytes (none for HEAD, with the length

@@ -242,6 +242,13 @@ fn classify(operation: PropOperation, target: Target) -> Result<Change, (PropNam
         },
         // Clients set the zone for floating times; davgate keeps it as given.
         (Some(KnownProp::CalendarTimezone), _) if calendar => Ok(dead(name, value)),
+        // RFC 7809: a calendar's zone by TZID, one the time zone service knows.
+        (None, Some(text)) if calendar && crate::tzdist::is_calendar_timezone_id(&name) => {
+            match crate::tzdist::is_known_tzid(&text) {
+                true => Ok(dead(name, value)),
+                false => Err((name, StatusCode::FORBIDDEN)),
+            }
+        }
         (None, _) => Ok(dead(name, value)),
         (Some(_), _) => Err((name, StatusCode::FORBIDDEN)),
     }

@@ -44,6 +44,7 @@ pub(super) async fn report(
     collection: &CalendarCollection,
     body: &Bytes,
     at_member: bool,
+    timezones: crate::content::ical::TimezoneRefs,
 ) -> Result<Response, DavError> {
     let request = state.body_parsers.parse(body, parse_report_within).await?;
     if at_member && !matches!(request, ReportRequest::CalendarMultiget { .. }) {
@@ -55,7 +56,8 @@ pub(super) async fn report(
             "read",
         ));
     }
-    let ctx = ReportContext::new(state, me, collection);
+    let mut ctx = ReportContext::new(state, me, collection);
+    ctx.budget = ctx.budget.with_timezones(timezones);
     match request {
         ReportRequest::CalendarMultiget { props, hrefs } => Ok(multiget(ctx, props, hrefs)),
         ReportRequest::CalendarQuery {
@@ -316,7 +318,8 @@ fn tzid_of(vtimezone: &str) -> Option<String> {
         .filter(|tzid| !tzid.is_empty())
 }
 
-/// The zone of the collection's `CALDAV:calendar-timezone`, when a client set one.
+/// The zone of the collection's `CALDAV:calendar-timezone-id` or `calendar-timezone`,
+/// when a client set one.
 async fn collection_timezone(
     state: &AppState,
     me: &DavUser,
@@ -328,11 +331,17 @@ async fn collection_timezone(
         .dead_properties_within(me.user.context_id, collection.id(), "", bounds)
         .await?;
     let caldav = crate::dav::Namespace::CalDav;
-    Ok(props
-        .iter()
-        .find(|p| p.namespace == caldav.uri() && p.name == "calendar-timezone")
-        .and_then(|p| crate::dav::DeadValue::from_stored(&p.value).ok())
-        .and_then(|value| tzid_of(value.text())))
+    let value_of = |name: &str| {
+        props
+            .iter()
+            .find(|p| p.namespace == caldav.uri() && p.name == name)
+            .and_then(|p| crate::dav::DeadValue::from_stored(&p.value).ok())
+    };
+    // RFC 7809's calendar-timezone-id first, then calendar-timezone's VTIMEZONE.
+    let by_id = value_of("calendar-timezone-id")
+        .map(|value| value.text().trim().to_owned())
+        .filter(|tzid| !tzid.is_empty());
+    Ok(by_id.or_else(|| value_of("calendar-timezone").and_then(|value| tzid_of(value.text()))))
 }
 
 /// The component the filter asks for below VCALENDAR and its time range, which the store

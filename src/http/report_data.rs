@@ -14,6 +14,7 @@ use http::StatusCode;
 use super::error::DavError;
 use super::offload;
 use super::sync::too_many;
+use crate::content::ical::TimezoneRefs;
 use crate::content::ical::{CalendarObject, RenderError};
 use crate::content::limits::ContentLimits;
 use crate::content::query::CalendarDataRequest;
@@ -26,6 +27,8 @@ pub(super) struct CalendarDataBudget {
     remaining: Arc<AtomicUsize>,
     left_out: Arc<AtomicBool>,
     max: usize,
+    /// VTIMEZONEs filled in or left out, as the client asked (RFC 7809).
+    timezones: TimezoneRefs,
 }
 
 /// Why a member's calendar data was left out, for the client to read.
@@ -38,13 +41,42 @@ impl CalendarDataBudget {
             remaining: Arc::new(AtomicUsize::new(max)),
             left_out: Arc::new(AtomicBool::new(false)),
             max,
+            timezones: TimezoneRefs::default(),
         }
+    }
+
+    /// The same budget, serving VTIMEZONEs as `timezones` says.
+    pub fn with_timezones(mut self, timezones: TimezoneRefs) -> Self {
+        self.timezones = timezones;
+        self
     }
 
     /// The calendar data of `stored` (parsed already as `parsed`, when the caller did) as
     /// `request` asks. Data that is sent as stored is not counted; data that does not
     /// parse is sent as stored.
     pub fn render(
+        &self,
+        stored: &[u8],
+        parsed: Option<&CalendarObject>,
+        request: &CalendarDataRequest,
+        limits: &ContentLimits,
+    ) -> Result<Vec<u8>, LeftOut> {
+        let data = self.render_zoneless(stored, parsed, request, limits)?;
+        let before = data.len();
+        let data = self.timezones.apply(data);
+        // Filled-in VTIMEZONEs are generated data: they count against the allowance.
+        let added = data.len().saturating_sub(before);
+        if added > 0 {
+            let _ = self
+                .remaining
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                    Some(left.saturating_sub(added))
+                });
+        }
+        Ok(data)
+    }
+
+    fn render_zoneless(
         &self,
         stored: &[u8],
         parsed: Option<&CalendarObject>,

@@ -73,6 +73,9 @@ impl EntryResource {
                 props.push((KnownProp::CurrentUserPrivilegeSet, privilege_set(&["read"])));
             }
         }
+        if matches!(self, Self::CalendarHome) {
+            props.push(crate::tzdist::timezone_service_set(paths));
+        }
         if matches!(self, Self::CalendarHome | Self::AddressbookHome) {
             props.push((KnownProp::Owner, PropValue::Href(me_href)));
             props.push((KnownProp::CurrentUserPrivilegeSet, privilege_set(&["read"])));

@@ -18,6 +18,7 @@ pub mod process;
 pub mod scheduling;
 pub mod smtp;
 pub mod tls;
+pub mod tzdist;
 
 use davgate::store::{self, DynStore};
 use sqlx::Connection;

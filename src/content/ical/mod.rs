@@ -10,6 +10,7 @@ mod parse;
 pub mod private;
 mod render;
 mod submission;
+mod timezone_refs;
 mod zones;
 
 use calcard::icalendar::ICalendar;
@@ -22,6 +23,7 @@ pub use freebusy::{
 };
 pub use freebusy_request::{FreeBusyRequest, FreeBusyRequestError};
 pub use render::RenderError;
+pub use timezone_refs::TimezoneRefs;
 pub use zones::ical_utc;
 
 /// Why a calendar object was refused.
@@ -137,7 +139,8 @@ impl CalendarObject {
     /// Parses a calendar object a client submits: what `parse` checks, and what davgate
     /// stores (`submission`): terminated components nested and numbered within
     /// `limits`, no control characters, one UID per component and not longer than the
-    /// limit, at most so many attendees and alarms per component.
+    /// limit, at most so many attendees and alarms per component, and every TZID with its
+    /// VTIMEZONE or naming a known zone (RFC 7809).
     pub fn parse_submitted(
         data: &[u8],
         limits: &ContentLimits,
@@ -145,6 +148,7 @@ impl CalendarObject {
         submission::check_text(data, limits)?;
         let object = Self::parse(data, limits)?;
         submission::check_object(&object.ical, limits)?;
+        timezone_refs::check_references(&object.ical)?;
         Ok(object)
     }
 
