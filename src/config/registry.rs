@@ -73,6 +73,7 @@ static ALL: LazyLock<Vec<PropertyDef>> = LazyLock::new(|| {
         props::LOGINS,
         props::IMIP,
         props::FREEBUSY,
+        props::QUOTA,
     ]
     .into_iter()
     .flatten()

@@ -28,6 +28,8 @@ pub enum Precondition {
     CannotModifyProtectedProperty,
     /// MKCALENDAR at a URL where a resource exists (RFC 4791 5.3.1.1).
     ResourceMustBeNull,
+    /// A write that would exceed a quota (RFC 4331 6, 507).
+    QuotaNotExceeded,
     /// An href that names no principal the server knows for the caller (RFC 3744
     /// 8.1.1), such as a member of a proxy group outside the caller's context.
     RecognizedPrincipal,
@@ -90,7 +92,9 @@ impl Precondition {
             Self::CalendarNoUidConflict(_) | Self::AddressbookNoUidConflict(_) => {
                 StatusCode::CONFLICT
             }
-            Self::NumberOfMatchesWithinLimits => StatusCode::INSUFFICIENT_STORAGE,
+            Self::NumberOfMatchesWithinLimits | Self::QuotaNotExceeded => {
+                StatusCode::INSUFFICIENT_STORAGE
+            }
             Self::ValidSchedulingMessage => StatusCode::BAD_REQUEST,
             _ => StatusCode::FORBIDDEN,
         }
@@ -142,6 +146,7 @@ impl Precondition {
             }
             Self::ResourceMustBeNull => ElementName::dav("resource-must-be-null"),
             Self::RecognizedPrincipal => ElementName::dav("recognized-principal"),
+            Self::QuotaNotExceeded => ElementName::dav("quota-not-exceeded"),
             Self::ValidCalendarData => ElementName::caldav("valid-calendar-data"),
             Self::ValidCalendarObjectResource => {
                 ElementName::caldav("valid-calendar-object-resource")
@@ -276,6 +281,12 @@ mod tests {
                 507,
                 NS_DAV,
                 "number-of-matches-within-limits",
+            ),
+            (
+                Precondition::QuotaNotExceeded,
+                507,
+                NS_DAV,
+                "quota-not-exceeded",
             ),
             (
                 Precondition::SupportedReport,

@@ -4,7 +4,7 @@
 //! `Store` is made of one trait per domain, each declared in its own module:
 //! `ContextStore` (contexts, login mappings, attributes), `UserStore` (users, groups,
 //! resources), `FolderStore` (folders and permissions), `ObjectStore` (calendar objects
-//! and contacts), `PropertyStore` (dead properties), `ChangeLog` (sync tokens and
+//! and contacts), `PropertyStore` (dead properties), `QuotaStore` (quota usage), `ChangeLog` (sync tokens and
 //! changes) and `AppPasswords` (a user's extra, scoped passwords). A `DynStore` offers
 //! all their methods as they are; code that holds a concrete or generic store brings the
 //! traits into scope with `use crate::store::prelude::*;`. The SQL implementing each
@@ -22,6 +22,7 @@ mod objects;
 mod paging;
 mod postgres;
 mod properties;
+mod quota;
 mod sql;
 mod sqlite;
 mod users;
@@ -41,13 +42,14 @@ pub use maintenance_lock::MaintenanceLock;
 pub use model::*;
 pub use objects::ObjectStore;
 pub use properties::PropertyStore;
+pub use quota::{QuotaLimits, QuotaStore, QuotaUsage, ScopeUsage};
 pub use users::UserStore;
 
 /// The store's traits, for calling their methods: `use crate::store::prelude::*;`.
 pub mod prelude {
     pub use super::{
         AppPasswords as _, ChangeLog as _, ContextStore as _, FolderStore as _, ObjectStore as _,
-        PropertyStore as _, Store as _, UserStore as _,
+        PropertyStore as _, QuotaStore as _, Store as _, UserStore as _,
     };
 }
 
@@ -71,6 +73,7 @@ pub trait Store:
     + FolderStore
     + ObjectStore
     + PropertyStore
+    + QuotaStore
     + ChangeLog
     + AppPasswords
     + Send

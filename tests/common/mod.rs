@@ -14,6 +14,7 @@ pub mod http;
 pub mod mailboxes;
 pub mod pg_server;
 pub mod principals;
+pub mod quota;
 pub mod process;
 pub mod scheduling;
 pub mod smtp;

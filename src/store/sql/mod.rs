@@ -13,6 +13,7 @@ mod contexts;
 mod folders;
 mod objects;
 mod properties;
+mod quota;
 mod store;
 mod users;
 
@@ -22,6 +23,7 @@ pub(crate) use contexts::impl_context_store;
 pub(crate) use folders::{impl_folder_store, FolderScope};
 pub(crate) use objects::{impl_object_store, NAMES_PER_BATCH};
 pub(crate) use properties::{bounded_dead_properties_sql, impl_property_store};
+pub(crate) use quota::impl_quota_store;
 pub(crate) use store::impl_sql_store;
 pub(crate) use users::{impl_user_store, Link, UserScope};
 
