@@ -48,7 +48,13 @@ async fn quota_properties_follow_puts_and_deletes() {
         let event_path = format!("{}lunch.ics", calendar_path(&calendar));
         put_new(&site, &event_path, &event("lunch", "Lunch", 2)).await;
         let card_path = format!("{}carol.vcf", book_path(book.id));
-        let card = put_vcard(&site, "alice", &card_path, &vcard("carol", "Carol C", "c@example.org")).await;
+        let card = put_vcard(
+            &site,
+            "alice",
+            &card_path,
+            &vcard("carol", "Carol C", "c@example.org"),
+        )
+        .await;
         assert_eq!(card.status, StatusCode::CREATED);
         let stored = get(&site, &event_path).await.body.len() as i64
             + get(&site, &card_path).await.body.len() as i64;
@@ -84,14 +90,23 @@ async fn quota_properties_follow_puts_and_deletes() {
             Call::new("PROPFIND", "/dav/caldav/")
                 .auth("alice", ALICE_PASSWORD)
                 .depth("0")
-                .body(r#"<?xml version="1.0"?><d:propfind xmlns:d="DAV:"><d:allprop/></d:propfind>"#),
+                .body(
+                    r#"<?xml version="1.0"?><d:propfind xmlns:d="DAV:"><d:allprop/></d:propfind>"#,
+                ),
         )
         .await;
         let responses = all.multistatus();
-        assert_eq!(responses[0].prop(DAV, "quota-used-bytes").map(|p| p.0), None);
+        assert_eq!(
+            responses[0].prop(DAV, "quota-used-bytes").map(|p| p.0),
+            None
+        );
 
         for path in [&event_path, &card_path] {
-            let deleted = send(&site.app, Call::new("DELETE", path).auth("alice", ALICE_PASSWORD)).await;
+            let deleted = send(
+                &site.app,
+                Call::new("DELETE", path).auth("alice", ALICE_PASSWORD),
+            )
+            .await;
             assert_eq!(deleted.status, StatusCode::NO_CONTENT);
         }
         for place in &places {
@@ -138,18 +153,41 @@ async fn sequential_puts_stop_at_the_quota() {
 
         // Replacing is no new object; tasks have a quota of their own (unlimited).
         let replaced = put(&site, &path(0), &event("e0", "Renamed", 1), &[]).await;
-        assert_eq!(replaced.status, StatusCode::NO_CONTENT, "{:?}", replaced.body);
+        assert_eq!(
+            replaced.status,
+            StatusCode::NO_CONTENT,
+            "{:?}",
+            replaced.body
+        );
         let tasks = default_folder(store, &site.alice, FolderModule::Tasks).await;
-        put_new(&site, &format!("{}t.ics", calendar_path(&tasks)), &task("t", "Todo")).await;
+        put_new(
+            &site,
+            &format!("{}t.ics", calendar_path(&tasks)),
+            &task("t", "Todo"),
+        )
+        .await;
 
-        let deleted = send(&site.app, Call::new("DELETE", &path(1)).auth("alice", ALICE_PASSWORD)).await;
+        let deleted = send(
+            &site.app,
+            Call::new("DELETE", &path(1)).auth("alice", ALICE_PASSWORD),
+        )
+        .await;
         assert_eq!(deleted.status, StatusCode::NO_CONTENT);
         put_new(&site, &path(3), &event("e3", "Now there is room", 1)).await;
-        assert_eq!(store.context_usage(ctx, "calendar").await.unwrap().objects, 3);
+        assert_eq!(
+            store.context_usage(ctx, "calendar").await.unwrap().objects,
+            3
+        );
 
         // The byte quota: what alice holds plus 100 bytes.
         let held = usage(store, &site.alice).await.bytes;
-        set_user_config(store, &site.alice, "davgate.quota.bytes", &(held + 100).to_string()).await;
+        set_user_config(
+            store,
+            &site.alice,
+            "davgate.quota.bytes",
+            &(held + 100).to_string(),
+        )
+        .await;
         set_context_config(store, ctx, "com.openexchange.quota.calendar", "-1").await;
         let big = event("big", &"x".repeat(400), 1);
         let refused = put(&site, &path(4), &big, &[]).await;
@@ -182,7 +220,10 @@ async fn concurrent_puts_never_exceed_the_quota() {
             async move { put(site, &path, &event(&format!("race{n}"), "Race", 1), &[]).await }
         });
         let answers = futures::future::join_all(puts).await;
-        let created = answers.iter().filter(|a| a.status == StatusCode::CREATED).count();
+        let created = answers
+            .iter()
+            .filter(|a| a.status == StatusCode::CREATED)
+            .count();
         for answer in answers.iter().filter(|a| a.status != StatusCode::CREATED) {
             assert_over_quota(answer, db.label);
         }
@@ -226,7 +267,13 @@ async fn foreign_writers_are_counted() {
         };
         db.raw_sql(&insert("f1.ics", &[b'a'; 300])).await;
         db.raw_sql(&insert("f2.ics", &[b'b'; 200])).await;
-        assert_eq!(usage(store, alice).await, davgate::store::QuotaUsage { bytes: 500, objects: 2 });
+        assert_eq!(
+            usage(store, alice).await,
+            davgate::store::QuotaUsage {
+                bytes: 500,
+                objects: 2
+            }
+        );
         db.raw_sql(&format!(
             "UPDATE objects SET data = {} WHERE context_id = {ctx} AND resource_name = 'f1.ics'",
             db.blob_literal(&[b'c'; 50])
@@ -237,7 +284,13 @@ async fn foreign_writers_are_counted() {
             "DELETE FROM objects WHERE context_id = {ctx} AND resource_name = 'f2.ics'"
         ))
         .await;
-        assert_eq!(usage(store, alice).await, davgate::store::QuotaUsage { bytes: 50, objects: 1 });
+        assert_eq!(
+            usage(store, alice).await,
+            davgate::store::QuotaUsage {
+                bytes: 50,
+                objects: 1
+            }
+        );
 
         // The byte quota is reached by what the other writer stored.
         set_user_config(store, alice, "davgate.quota.bytes", "60").await;
@@ -258,14 +311,26 @@ async fn foreign_writers_are_counted() {
         ))
         .await;
         assert_eq!(usage(store, alice).await.bytes, 0);
-        assert_eq!(usage(store, bob).await, davgate::store::QuotaUsage { bytes: 50, objects: 1 });
+        assert_eq!(
+            usage(store, bob).await,
+            davgate::store::QuotaUsage {
+                bytes: 50,
+                objects: 1
+            }
+        );
         db.raw_sql(&format!(
             "DELETE FROM folders WHERE context_id = {ctx} AND id = {}",
             calendar.id
         ))
         .await;
-        assert_eq!(usage(store, bob).await, davgate::store::QuotaUsage::default());
-        assert_eq!(store.context_usage(ctx, "calendar").await.unwrap().objects, 0);
+        assert_eq!(
+            usage(store, bob).await,
+            davgate::store::QuotaUsage::default()
+        );
+        assert_eq!(
+            store.context_usage(ctx, "calendar").await.unwrap().objects,
+            0
+        );
     }
 }
 
@@ -330,5 +395,113 @@ async fn moves_count_against_the_owner_of_the_target() {
         .await;
         assert_eq!(back.status, StatusCode::CREATED, "{:?}", back.body);
         assert_eq!(usage(store, bob).await.bytes, 0);
+    }
+}
+
+/// Invitations are held to the attendee's quota: a copy that does not fit is not stored,
+/// the organizer's SCHEDULE-STATUS says delivery failed (5.1) and no REQUEST reaches the
+/// inbox; with room, the next change is delivered.
+#[tokio::test]
+async fn deliveries_respect_the_attendees_quota() {
+    use common::scheduling::{attendee_state, copy, inbox, meeting, with_method};
+    for db in common::databases().await {
+        let site = site(&db.store, LAYOUT).await;
+        let store = &db.store;
+        let (alice, bob) = (&site.alice, &site.bob);
+        set_user_config(store, bob, "davgate.quota.bytes", "10").await;
+        let calendar = default_folder(store, alice, FolderModule::Calendar).await;
+        let path = format!("{}plan.ics", calendar_path(&calendar));
+        let attendees = ["PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:bob@example.com"];
+        put_new(&site, &path, &meeting("plan", "Plan", 2, &attendees)).await;
+        assert!(copy(store, bob, "plan").await.is_none(), "{}", db.label);
+        assert!(with_method(&inbox(store, bob).await, "REQUEST", "plan").is_empty());
+        let organizer_copy = copy(store, alice, "plan").await.unwrap();
+        assert_eq!(
+            attendee_state(&organizer_copy, "mailto:bob@example.com")
+                .1
+                .as_deref(),
+            Some("5.1")
+        );
+        assert_eq!(usage(store, bob).await.bytes, 0);
+
+        set_user_config(store, bob, "davgate.quota.bytes", "-1").await;
+        let changed = put(
+            &site,
+            &path,
+            &meeting("plan", "Plan v2", 3, &attendees),
+            &[],
+        )
+        .await;
+        assert!(changed.status.is_success(), "{:?}", changed.body);
+        assert!(copy(store, bob, "plan").await.is_some());
+        assert_eq!(
+            with_method(&inbox(store, bob).await, "REQUEST", "plan").len(),
+            1
+        );
+    }
+}
+
+/// Migration 0013 counts what a store of the version before it holds.
+#[tokio::test]
+async fn the_migration_counts_what_is_stored() {
+    for db in common::databases_at(11).await {
+        let site = site(&db.store, LAYOUT).await;
+        let store = &db.store;
+        let calendar = default_folder(store, &site.alice, FolderModule::Calendar).await;
+        for name in ["a", "b", "c"] {
+            put_new(
+                &site,
+                &format!("{}{name}.ics", calendar_path(&calendar)),
+                &event(name, name, 1),
+            )
+            .await;
+        }
+        let book = contacts_folder(store, &site.bob).await;
+        let card = put_vcard(
+            &site,
+            "bob",
+            &format!("{}x.vcf", book_path(book.id)),
+            &vcard("x", "X Y", "x@example.org"),
+        )
+        .await;
+        assert_eq!(card.status, StatusCode::CREATED);
+        store.migrate().await.unwrap();
+
+        let stored = |names: &'static [&'static str], folder| async move {
+            let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+            store
+                .objects_by_names(site.alice.context_id, folder, &names)
+                .await
+                .unwrap()
+                .iter()
+                .map(|o| o.data.len() as i64)
+                .sum::<i64>()
+        };
+        let alices = stored(&["a.ics", "b.ics", "c.ics"], calendar.id).await;
+        let bobs = stored(&["x.vcf"], book.id).await;
+        assert_eq!(
+            usage(store, &site.alice).await,
+            davgate::store::QuotaUsage {
+                bytes: alices,
+                objects: 3
+            }
+        );
+        assert_eq!(
+            usage(store, &site.bob).await,
+            davgate::store::QuotaUsage {
+                bytes: bobs,
+                objects: 1
+            }
+        );
+        let ctx = site.alice.context_id;
+        assert_eq!(
+            store.context_usage(ctx, "calendar").await.unwrap().objects,
+            3
+        );
+        // bob's card and the two users' entries in the global address list.
+        assert_eq!(
+            store.context_usage(ctx, "contacts").await.unwrap().objects,
+            3
+        );
     }
 }

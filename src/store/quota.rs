@@ -11,7 +11,8 @@ use super::*;
 /// transaction.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct QuotaLimits {
-    /// The bytes the folder's owner may store, all modules together.
+    /// The bytes the folder's owner may store, all modules together (the scheduling
+    /// inbox, bounded by its message count, left out).
     pub bytes: Option<i64>,
     /// The members the folder's context may hold in the folder's module (OX's
     /// `com.openexchange.quota.calendar`, `.task`, `.contact`: a context-wide count).
@@ -33,7 +34,7 @@ impl QuotaLimits {
     }
 }
 
-/// What one user's folders hold, all modules together.
+/// What one user's folders hold, all modules together but the scheduling inbox.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct QuotaUsage {
     pub bytes: i64,

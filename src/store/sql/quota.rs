@@ -5,7 +5,8 @@
 macro_rules! impl_quota_store {
     ($store:ty, $db:ty) => {
         impl $store {
-            /// The folder's owner's bytes and its context's members of its module, read in
+            /// The folder's owner's bytes (the scheduling inbox left out, as in
+            /// `usage_where`) and its context's members of its module, read in
             /// the write's transaction (after `begin_locked`, so no writer of the context
             /// comes between); NotFound without the folder.
             async fn scope_usage<'e, E>(
@@ -19,7 +20,8 @@ macro_rules! impl_quota_store {
                 let row = sqlx::query(
                     "SELECT f.module AS module, \
                      (SELECT CAST(COALESCE(SUM(u.bytes), 0) AS BIGINT) FROM quota_usage u \
-                       WHERE u.context_id = f.context_id AND u.user_id = COALESCE(f.owner_id, 0)) \
+                       WHERE u.context_id = f.context_id AND u.user_id = COALESCE(f.owner_id, 0) \
+                       AND u.module <> 'schedule-inbox') \
                        AS owner_bytes, \
                      (SELECT CAST(COALESCE(SUM(c.objects), 0) AS BIGINT) FROM quota_usage c \
                        WHERE c.context_id = f.context_id AND c.user_id = -1 AND c.module = f.module) \
@@ -39,7 +41,8 @@ macro_rules! impl_quota_store {
             }
 
             /// The usage of `(context, user)` rows: `user` -1 with `module` for the
-            /// context's.
+            /// context's; without `module`, every module but the scheduling inbox (which
+            /// `maxInboxMessages` bounds, and which other users' invitations fill).
             async fn usage_where(
                 &self,
                 context: ContextId,
@@ -50,7 +53,7 @@ macro_rules! impl_quota_store {
                     "SELECT CAST(COALESCE(SUM(bytes), 0) AS BIGINT) AS bytes, \
                      CAST(COALESCE(SUM(objects), 0) AS BIGINT) AS objects \
                      FROM quota_usage WHERE context_id = $1 AND user_id = $2 \
-                     AND ($3 IS NULL OR module = $3)",
+                     AND (module = $3 OR ($3 IS NULL AND module <> 'schedule-inbox'))",
                 )
                 .bind(context)
                 .bind(user)
