@@ -8,6 +8,7 @@
 //! other's helpers.
 
 mod app_passwords;
+mod attachments;
 mod changes;
 mod contexts;
 mod folders;
@@ -18,6 +19,7 @@ mod store;
 mod users;
 
 pub(crate) use app_passwords::impl_app_passwords;
+pub(crate) use attachments::impl_attachment_store;
 pub(crate) use changes::impl_change_log;
 pub(crate) use contexts::impl_context_store;
 pub(crate) use folders::{impl_folder_store, FolderScope};
