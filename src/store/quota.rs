@@ -94,3 +94,62 @@ pub trait QuotaStore: Send + Sync {
     /// What the context holds in `module` ("calendar", "tasks", "contacts"), all owners.
     async fn context_usage(&self, context: ContextId, module: &str) -> StoreResult<QuotaUsage>;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn usage(owner_bytes: i64, context_objects: i64) -> ScopeUsage {
+        ScopeUsage {
+            module: "calendar".into(),
+            owner_bytes,
+            context_objects,
+        }
+    }
+
+    fn refusal(result: StoreResult<()>) -> String {
+        match result {
+            Err(StoreError::QuotaExceeded(reason)) => reason,
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn only_growth_beyond_a_quota_is_refused() {
+        let limits = QuotaLimits {
+            bytes: Some(1000),
+            objects: Some(5),
+            disclose: true,
+        };
+        assert!(usage(900, 4).check(&usage(1000, 5), &limits).is_ok());
+        let reason = refusal(usage(900, 5).check(&usage(950, 6), &limits));
+        assert_eq!(reason, "the calendar quota of 5 objects is reached: 0 left");
+        let reason = refusal(usage(900, 4).check(&usage(1200, 5), &limits));
+        assert!(
+            reason.contains("100 bytes left") && reason.contains("300 more"),
+            "{reason}"
+        );
+        // Over a quota lowered since: shrinking and staying pass, growing does not.
+        assert!(usage(3000, 9).check(&usage(2000, 9), &limits).is_ok());
+        assert!(usage(3000, 9).check(&usage(3000, 8), &limits).is_ok());
+        assert!(usage(3000, 9).check(&usage(3001, 9), &limits).is_err());
+        assert!(usage(0, 0)
+            .check(&usage(i64::MAX, i64::MAX), &QuotaLimits::UNLIMITED)
+            .is_ok());
+    }
+
+    #[test]
+    fn a_sharee_is_not_told_the_owners_bytes() {
+        let limits = QuotaLimits {
+            bytes: Some(1000),
+            objects: None,
+            disclose: false,
+        };
+        let reason = refusal(usage(900, 0).check(&usage(1200, 1), &limits));
+        assert!(
+            !reason.contains("1000") && !reason.contains("100 bytes"),
+            "{reason}"
+        );
+        assert!(reason.contains("owner"), "{reason}");
+    }
+}
