@@ -95,6 +95,15 @@ pub struct Located<'a> {
 }
 
 impl AddressBook {
+    /// Whose quota the address book shows (RFC 4331): a folder's owner; the aggregated
+    /// book is the viewer's, `me`.
+    pub fn quota_owner(&self, me: i64) -> Option<i64> {
+        match self {
+            Self::Folder(folder) => folder.folder.owner_id,
+            Self::Aggregated(_) => Some(me),
+        }
+    }
+
     /// `/carddav/<segment>/`, below the DAV prefix.
     pub fn sub_path(&self) -> String {
         match self {

@@ -57,10 +57,12 @@ mod freebusy;
 mod imip;
 mod limits;
 mod logins;
+mod quota;
 pub use freebusy::*;
 pub use imip::*;
 pub use limits::*;
 pub use logins::*;
+pub use quota::*;
 
 const INTERVAL_START: &[&str] = &["one_month", "six_months", "one_year"];
 const INTERVAL_END: &[&str] = &["one_year", "two_years"];

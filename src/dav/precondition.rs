@@ -30,6 +30,8 @@ pub enum Precondition {
     ResourceMustBeNull,
     /// The ACL method's conditions (RFC 3744 8.1.1), see `http::acl`.
     Acl(AclCondition),
+    /// A write that would exceed a quota (RFC 4331 6, 507).
+    QuotaNotExceeded,
     // CALDAV:
     ValidCalendarData,
     ValidCalendarObjectResource,
@@ -122,7 +124,9 @@ impl Precondition {
             Self::CalendarNoUidConflict(_) | Self::AddressbookNoUidConflict(_) => {
                 StatusCode::CONFLICT
             }
-            Self::NumberOfMatchesWithinLimits => StatusCode::INSUFFICIENT_STORAGE,
+            Self::NumberOfMatchesWithinLimits | Self::QuotaNotExceeded => {
+                StatusCode::INSUFFICIENT_STORAGE
+            }
             Self::ValidSchedulingMessage => StatusCode::BAD_REQUEST,
             _ => StatusCode::FORBIDDEN,
         }
@@ -174,6 +178,7 @@ impl Precondition {
             }
             Self::ResourceMustBeNull => ElementName::dav("resource-must-be-null"),
             Self::Acl(condition) => ElementName::dav(condition.local_name()),
+            Self::QuotaNotExceeded => ElementName::dav("quota-not-exceeded"),
             Self::ValidCalendarData => ElementName::caldav("valid-calendar-data"),
             Self::ValidCalendarObjectResource => {
                 ElementName::caldav("valid-calendar-object-resource")
@@ -308,6 +313,12 @@ mod tests {
                 507,
                 NS_DAV,
                 "number-of-matches-within-limits",
+            ),
+            (
+                Precondition::QuotaNotExceeded,
+                507,
+                NS_DAV,
+                "quota-not-exceeded",
             ),
             (
                 Precondition::SupportedReport,

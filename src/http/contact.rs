@@ -46,6 +46,7 @@ fn target<'a>(state: &AppState, book: &AddressBook, located: &'a Located<'a>) ->
             .external(&book.member_sub_path(folder.id(), &located.name)),
         collection_href: state.paths.external(&book.sub_path()),
         private_in: None,
+        quota: Some(&folder.folder),
     }
 }
 

@@ -96,10 +96,11 @@ pub(super) async fn copy_or_move(
         )
         .into()
     };
+    let quota = crate::quota::limits_for(state, me, &target.folder).await?;
     let outcome = if is_move {
         state
             .store
-            .move_object(
+            .move_object_within(
                 context,
                 source.id(),
                 name,
@@ -107,6 +108,7 @@ pub(super) async fn copy_or_move(
                 &target_name,
                 source_condition,
                 overwrite,
+                &quota,
             )
             .await
     } else {
@@ -115,7 +117,7 @@ pub(super) async fn copy_or_move(
         prepared.user_id = Some(me.user.id);
         state
             .store
-            .put_object(context, target.id(), &prepared, condition)
+            .put_object_within(context, target.id(), &prepared, condition, None, &quota)
             .await
     };
     match outcome {

@@ -109,6 +109,10 @@ impl IntoResponse for DavError {
                 "the resource changed (or appeared) since the client last saw it".into(),
             ),
             DavError::Store(StoreError::NotFound) => DavError::NotFound.into_response(),
+            DavError::Store(StoreError::QuotaExceeded(reason)) => {
+                DavError::Refused(Refusal::new(Precondition::QuotaNotExceeded, reason))
+                    .into_response()
+            }
             DavError::Store(StoreError::OverLimit(reason)) => {
                 text(StatusCode::INSUFFICIENT_STORAGE, reason)
             }

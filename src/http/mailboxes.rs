@@ -187,6 +187,7 @@ fn message_target<'a>(
         href: state.paths.external(&ScheduleInbox::member_sub_path(name)),
         collection_href: state.paths.external(&ScheduleInbox::sub_path()),
         private_in: None,
+        quota: None,
     }
 }
 

@@ -18,7 +18,7 @@ use crate::dav::headers::{if_match, if_none_match, if_schedule_tag_match};
 use crate::dav::member::{http_date, quoted_etag};
 use crate::dav::{check_new_name, ElementName, NeededPrivilege, Precondition};
 use crate::store::{
-    Folder, FolderId, StoreError, StoredObject, UserId, WriteCondition, WriteObject,
+    Folder, FolderId, QuotaLimits, StoreError, StoredObject, UserId, WriteCondition, WriteObject,
 };
 
 /// 403 with `DAV:need-privileges` naming the resource and the missing privilege.
@@ -42,6 +42,9 @@ pub(super) struct MemberTarget<'a> {
     /// (`private_view`); None where members are never anonymised (address books, the
     /// scheduling inbox).
     pub private_in: Option<&'a Folder>,
+    /// The folder whose owner's quotas a write is held to (`crate::quota`); None for the
+    /// scheduling inbox, which its message count bounds.
+    pub quota: Option<&'a Folder>,
 }
 
 impl<'a> MemberTarget<'a> {
@@ -53,6 +56,7 @@ impl<'a> MemberTarget<'a> {
             href: state.paths.external(&collection.member_sub_path(name)),
             collection_href: state.paths.external(&collection.sub_path()),
             private_in: Some(&collection.folder),
+            quota: Some(&collection.folder),
         }
     }
 }
@@ -240,6 +244,7 @@ pub(super) async fn put_member(
     uid_conflict: impl FnOnce(&str) -> Precondition,
 ) -> Result<Response, DavError> {
     let context = me.user.context_id;
+    let quota = quota_of(state, me, target).await?;
     let mut build = Some(build);
     let mut built: Option<(WriteObject, Option<UserId>)> = None;
     for _ in 0..WRITE_ATTEMPTS {
@@ -267,7 +272,7 @@ pub(super) async fn put_member(
             || (current.is_none() && !has_client_condition(headers)?);
         match state
             .store
-            .put_object(context, target.folder, object, condition)
+            .put_object_within(context, target.folder, object, condition, None, &quota)
             .await
         {
             Ok(outcome) => {
@@ -286,6 +291,18 @@ pub(super) async fn put_member(
         }
     }
     Err(kept_changing(target))
+}
+
+/// The quotas a write to `target` by `me` is held to.
+pub(super) async fn quota_of(
+    state: &AppState,
+    me: &DavUser,
+    target: &MemberTarget<'_>,
+) -> Result<QuotaLimits, DavError> {
+    Ok(match target.quota {
+        Some(folder) => crate::quota::limits_for(state, me, folder).await?,
+        None => QuotaLimits::UNLIMITED,
+    })
 }
 
 /// The answer when other writers changed the member under every attempt of an

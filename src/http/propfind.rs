@@ -27,6 +27,7 @@ use crate::dav::{
     Depth, KnownProp, Precondition, PropName, PropValue, PropfindRequest, Response as DavResponse,
 };
 use crate::principals::{EntryResource, PrincipalFacts};
+use crate::quota::QuotaProps;
 use crate::store::{FolderId, MemberFilter, ObjectSummary};
 
 pub(super) async fn propfind(
@@ -58,7 +59,9 @@ pub(super) async fn propfind(
             };
             let listed = std::iter::once(&entry).chain(&children);
             let facts = PrincipalFacts::load(&state.store, me, listed).await?;
-            let mut responses = vec![entry_response(state, me, &entry, &facts, &request)];
+            let quota = QuotaProps::load(state, me, &request).await?;
+            let own = quota.of(homes.then_some(me.user.id));
+            let mut responses = vec![entry_response(state, me, &entry, &facts, own, &request)];
             if depth == Depth::One {
                 // (Resolving `/caldav/` already refused users without CalDAV.)
                 if entry == EntryResource::CalendarHome {
@@ -82,7 +85,7 @@ pub(super) async fn propfind(
                     responses.extend(book_responses(state, me, &books, &request).await?);
                 } else {
                     for child in &children {
-                        responses.push(entry_response(state, me, child, &facts, &request));
+                        responses.push(entry_response(state, me, child, &facts, &[], &request));
                     }
                 }
             }
@@ -234,6 +237,7 @@ async fn book_responses(
         .collections_dead_properties_within(context, &own, dead_property_bounds(state))
         .await?;
     let max_size = me.config.get::<props::MaxVCardSize>();
+    let quota = QuotaProps::load(state, me, request).await?;
     Ok(books
         .iter()
         .map(|book| {
@@ -244,7 +248,8 @@ async fn book_responses(
                 .copied()
                 .max()
                 .unwrap_or(0);
-            let live = book.properties(&state.paths, seq, max_size);
+            let mut live = book.properties(&state.paths, seq, max_size);
+            live.extend_from_slice(quota.of(book.quota_owner(me.user.id)));
             let dead = match book {
                 AddressBook::Folder(folder) => {
                     dead_props(dead_properties.remove(&folder.id()).unwrap_or_default())
@@ -357,10 +362,12 @@ fn entry_response(
     me: &DavUser,
     entry: &EntryResource,
     facts: &PrincipalFacts,
+    quota: &[(KnownProp, PropValue)],
     request: &PropfindRequest,
 ) -> DavResponse {
     let href = state.paths.external(&entry.sub_path());
-    let props = entry.properties(&me.user, &state.paths, facts);
+    let mut props = entry.properties(&me.user, &state.paths, facts);
+    props.extend_from_slice(quota);
     let response = answer(href, &props, &[], request);
     with_acl(
         &state.paths,
@@ -388,11 +395,13 @@ async fn collection_responses(
         .store
         .collections_dead_properties_within(context, &ids, dead_property_bounds(state))
         .await?;
+    let quota = QuotaProps::load(state, me, request).await?;
     Ok(collections
         .iter()
         .map(|collection| {
             let seq = seqs.get(&collection.id()).copied().unwrap_or(0);
-            let live = collection.properties(&state.paths, window, seq);
+            let mut live = collection.properties(&state.paths, window, seq);
+            live.extend_from_slice(quota.of(collection.folder.owner_id));
             let dead = dead_props(dead_properties.remove(&collection.id()).unwrap_or_default());
             let href = state.paths.external(&collection.sub_path());
             let response = answer(href, &live, &dead, request);

@@ -152,6 +152,7 @@ pub(super) async fn put(
     build: impl FnOnce() -> Result<WriteObject, DavError>,
 ) -> Result<Response, DavError> {
     let context = me.user.context_id;
+    let quota = super::object::quota_of(state, me, target).await?;
     let user = calendar_user(state, me, collection).await?;
     let mut built: Option<WriteObject> = None;
     let mut build = Some(build);
@@ -252,7 +253,7 @@ pub(super) async fn put(
             || (current.is_none() && !has_client_condition(headers)?);
         match state
             .store
-            .put_scheduling_object(context, target.folder, &row, condition, &tag)
+            .put_object_within(context, target.folder, &row, condition, Some(&tag), &quota)
             .await
         {
             Ok(outcome) => {

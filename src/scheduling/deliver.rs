@@ -134,6 +134,8 @@ pub async fn rewrite(
     // once (every attendee of a meeting accepting) do not all read the same version and
     // retry; other processes' writers are still caught by the condition below.
     let _turn = rewrite_turn(context, folder, uid).lock().await;
+    // The copy is held to its owner's quotas, read once when something is to be stored.
+    let mut quota = None;
     for attempt in 0..REWRITE_ATTEMPTS {
         if attempt > 0 {
             let pause = rand::random::<u64>() % (2 + attempt.min(20) as u64 * 2);
@@ -175,9 +177,15 @@ pub async fn rewrite(
                 let object = CalendarObject::parse(&data, &state.limits.content)
                     .map_err(|e| StoreError::Invalid(format!("a scheduled copy: {e}")))?;
                 let row = stored_row(&name, &object, author);
+                let quota = match quota {
+                    Some(quota) => quota,
+                    None => {
+                        *quota.insert(crate::quota::limits_of_folder(state, context, folder).await?)
+                    }
+                };
                 state
                     .store
-                    .put_scheduling_object(context, folder, &row, condition, &tag)
+                    .put_object_within(context, folder, &row, condition, Some(&tag), &quota)
                     .await
                     .map(|_| ())
             }

@@ -24,6 +24,10 @@ pub enum StoreError {
     /// A write would store more than the bounds it was given allow; nothing was written.
     #[error("over a storage limit: {0}")]
     OverLimit(String),
+    /// A write would take its folder's owner or context beyond a quota (`QuotaLimits`);
+    /// nothing was written. The text says which quota and how much is left.
+    #[error("over quota: {0}")]
+    QuotaExceeded(String),
     /// The database cannot be reached: no connection could be made or had in time, or
     /// the connection broke. Nothing was written; the same request may succeed later.
     #[error("database unavailable: {0}")]

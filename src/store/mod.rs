@@ -4,7 +4,7 @@
 //! `Store` is made of one trait per domain, each declared in its own module:
 //! `ContextStore` (contexts, login mappings, attributes), `UserStore` (users, groups,
 //! resources), `FolderStore` (folders and permissions), `ObjectStore` (calendar objects
-//! and contacts), `PropertyStore` (dead properties), `ChangeLog` (sync tokens and
+//! and contacts), `PropertyStore` (dead properties), `QuotaStore` (quota usage), `AttachmentStore` (managed attachments), `ChangeLog` (sync tokens and
 //! changes) and `AppPasswords` (a user's extra, scoped passwords). A `DynStore` offers
 //! all their methods as they are; code that holds a concrete or generic store brings the
 //! traits into scope with `use crate::store::prelude::*;`. The SQL implementing each
@@ -12,6 +12,7 @@
 //! `sqlite.rs` each invoke.
 
 mod app_passwords;
+mod attachments;
 mod changes;
 mod contexts;
 mod error;
@@ -22,6 +23,7 @@ mod objects;
 mod paging;
 mod postgres;
 mod properties;
+mod quota;
 mod sql;
 mod sqlite;
 mod users;
@@ -33,6 +35,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 pub use app_passwords::{AppPassword, AppPasswords, NewAppPassword};
+pub use attachments::{Attachment, AttachmentStore, ATTACHMENT_CHUNK_BYTES};
 pub use changes::ChangeLog;
 pub use contexts::ContextStore;
 pub use error::StoreError;
@@ -41,13 +44,15 @@ pub use maintenance_lock::MaintenanceLock;
 pub use model::*;
 pub use objects::ObjectStore;
 pub use properties::PropertyStore;
+pub use quota::{QuotaLimits, QuotaStore, QuotaUsage, ScopeUsage};
 pub use users::UserStore;
 
 /// The store's traits, for calling their methods: `use crate::store::prelude::*;`.
 pub mod prelude {
     pub use super::{
-        AppPasswords as _, ChangeLog as _, ContextStore as _, FolderStore as _, ObjectStore as _,
-        PropertyStore as _, Store as _, UserStore as _,
+        AppPasswords as _, AttachmentStore as _, ChangeLog as _, ContextStore as _,
+        FolderStore as _, ObjectStore as _, PropertyStore as _, QuotaStore as _, Store as _,
+        UserStore as _,
     };
 }
 
@@ -71,6 +76,8 @@ pub trait Store:
     + FolderStore
     + ObjectStore
     + PropertyStore
+    + QuotaStore
+    + AttachmentStore
     + ChangeLog
     + AppPasswords
     + Send

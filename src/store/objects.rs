@@ -27,6 +27,21 @@ pub trait ObjectStore: Send + Sync {
         condition: WriteCondition,
         schedule_tag: &str,
     ) -> StoreResult<WriteOutcome>;
+    /// As `put_object` (`put_scheduling_object` with a `schedule_tag`), held to `quota`
+    /// in the same transaction: a write that would take the folder's owner or context
+    /// beyond it is QuotaExceeded with nothing written (the usage the triggers keep is
+    /// read before and after the write, under the context's lock, so concurrent writers
+    /// never exceed it together).
+    #[allow(clippy::too_many_arguments)]
+    async fn put_object_within(
+        &self,
+        context: ContextId,
+        folder: FolderId,
+        object: &WriteObject,
+        condition: WriteCondition,
+        schedule_tag: Option<&str>,
+        quota: &QuotaLimits,
+    ) -> StoreResult<WriteOutcome>;
     async fn object(
         &self,
         context: ContextId,
@@ -100,5 +115,18 @@ pub trait ObjectStore: Send + Sync {
         to_name: &str,
         condition: WriteCondition,
         overwrite: bool,
+    ) -> StoreResult<WriteOutcome>;
+    /// As `move_object`, held to `quota` for the target folder like `put_object_within`.
+    #[allow(clippy::too_many_arguments)]
+    async fn move_object_within(
+        &self,
+        context: ContextId,
+        from: FolderId,
+        name: &str,
+        to: FolderId,
+        to_name: &str,
+        condition: WriteCondition,
+        overwrite: bool,
+        quota: &QuotaLimits,
     ) -> StoreResult<WriteOutcome>;
 }

@@ -6,8 +6,9 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, Postgres};
 use sqlx::{ConnectOptions, Connection};
 
 use super::sql::{
-    impl_app_passwords, impl_change_log, impl_context_store, impl_folder_store, impl_object_store,
-    impl_property_store, impl_sql_store, impl_user_store,
+    impl_app_passwords, impl_attachment_store, impl_change_log, impl_context_store,
+    impl_folder_store, impl_object_store, impl_property_store, impl_quota_store, impl_sql_store,
+    impl_user_store,
 };
 use super::*;
 
@@ -65,5 +66,7 @@ impl_user_store!(PgStore, Postgres);
 impl_folder_store!(PgStore, Postgres);
 impl_object_store!(PgStore, Postgres);
 impl_property_store!(PgStore, Postgres);
+impl_quota_store!(PgStore, Postgres);
+impl_attachment_store!(PgStore, Postgres);
 impl_change_log!(PgStore, Postgres);
 impl_app_passwords!(PgStore, Postgres);

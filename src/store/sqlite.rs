@@ -8,8 +8,9 @@ use sqlx::sqlite::{
 };
 
 use super::sql::{
-    impl_app_passwords, impl_change_log, impl_context_store, impl_folder_store, impl_object_store,
-    impl_property_store, impl_sql_store, impl_user_store,
+    impl_app_passwords, impl_attachment_store, impl_change_log, impl_context_store,
+    impl_folder_store, impl_object_store, impl_property_store, impl_quota_store, impl_sql_store,
+    impl_user_store,
 };
 use super::*;
 
@@ -59,5 +60,7 @@ impl_user_store!(SqliteStore, Sqlite);
 impl_folder_store!(SqliteStore, Sqlite);
 impl_object_store!(SqliteStore, Sqlite);
 impl_property_store!(SqliteStore, Sqlite);
+impl_quota_store!(SqliteStore, Sqlite);
+impl_attachment_store!(SqliteStore, Sqlite);
 impl_change_log!(SqliteStore, Sqlite);
 impl_app_passwords!(SqliteStore, Sqlite);

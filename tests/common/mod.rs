@@ -15,6 +15,7 @@ pub mod mailboxes;
 pub mod pg_server;
 pub mod principals;
 pub mod process;
+pub mod quota;
 pub mod scheduling;
 pub mod smtp;
 pub mod tls;

@@ -8,20 +8,24 @@
 //! other's helpers.
 
 mod app_passwords;
+mod attachments;
 mod changes;
 mod contexts;
 mod folders;
 mod objects;
 mod properties;
+mod quota;
 mod store;
 mod users;
 
 pub(crate) use app_passwords::impl_app_passwords;
+pub(crate) use attachments::impl_attachment_store;
 pub(crate) use changes::impl_change_log;
 pub(crate) use contexts::impl_context_store;
 pub(crate) use folders::{impl_folder_store, FolderScope};
 pub(crate) use objects::{impl_object_store, NAMES_PER_BATCH};
 pub(crate) use properties::{bounded_dead_properties_sql, impl_property_store};
+pub(crate) use quota::impl_quota_store;
 pub(crate) use store::impl_sql_store;
 pub(crate) use users::{impl_user_store, Link, UserScope};
 

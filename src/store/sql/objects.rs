@@ -42,6 +42,7 @@ macro_rules! impl_object_store {
 
         impl $store {
             /// One attempt at `put_object`, in one transaction under the context's lock.
+            #[allow(clippy::too_many_arguments)]
             async fn put_once(
                 &self,
                 context: ContextId,
@@ -50,8 +51,13 @@ macro_rules! impl_object_store {
                 etag: &str,
                 condition: &WriteCondition,
                 schedule_tag: Option<&str>,
+                quota: &QuotaLimits,
             ) -> StoreResult<WriteOutcome> {
                 let mut tx = self.begin_locked(context).await?;
+                let before = match quota.is_unlimited() {
+                    true => None,
+                    false => Some(Self::scope_usage(&mut *tx, context, folder).await?),
+                };
                 let mut written = Self::update_object(&mut *tx, context, folder, object, etag, condition, schedule_tag)
                     .await
                     .map(|etag| etag.map(|etag| WriteOutcome { etag, created: false }));
@@ -64,6 +70,12 @@ macro_rules! impl_object_store {
                 }
                 match written {
                     Ok(Some(outcome)) => {
+                        // The triggers have counted the write: it stays only within the
+                        // quotas (dropping the transaction rolls it back).
+                        if let Some(before) = before {
+                            let after = Self::scope_usage(&mut *tx, context, folder).await?;
+                            before.check(&after, quota)?;
+                        }
                         tx.commit().await?;
                         Ok(outcome)
                     }
@@ -316,8 +328,13 @@ macro_rules! impl_object_store {
                 to_name: &str,
                 condition: &WriteCondition,
                 overwrite: bool,
+                quota: &QuotaLimits,
             ) -> StoreResult<WriteOutcome> {
                 let mut tx = self.begin_locked(context).await?;
+                let before = match quota.is_unlimited() {
+                    true => None,
+                    false => Some(Self::scope_usage(&mut *tx, context, to).await?),
+                };
                 let source = sqlx::query(
                     "SELECT uid, etag, user_id FROM objects WHERE context_id = $1 AND folder_id = $2 AND resource_name = $3",
                 )
@@ -366,6 +383,10 @@ macro_rules! impl_object_store {
                 .await;
                 match moved {
                     Ok(etag) => {
+                        if let Some(before) = before {
+                            let after = Self::scope_usage(&mut *tx, context, to).await?;
+                            before.check(&after, quota)?;
+                        }
                         tx.commit().await?;
                         Ok(WriteOutcome { etag, created: !replaced })
                     }
@@ -386,8 +407,22 @@ macro_rules! impl_object_store {
                 object: &WriteObject,
                 condition: WriteCondition,
             ) -> StoreResult<WriteOutcome> {
+                self.put_object_within(context, folder, object, condition, None, &QuotaLimits::UNLIMITED)
+                    .await
+            }
+
+            async fn put_object_within(
+                &self,
+                context: ContextId,
+                folder: FolderId,
+                object: &WriteObject,
+                condition: WriteCondition,
+                schedule_tag: Option<&str>,
+                quota: &QuotaLimits,
+            ) -> StoreResult<WriteOutcome> {
                 let etag = etag_of(&object.data);
-                retrying(|| self.put_once(context, folder, object, &etag, &condition, None)).await
+                retrying(|| self.put_once(context, folder, object, &etag, &condition, schedule_tag, quota))
+                    .await
             }
 
             async fn put_scheduling_object(
@@ -398,10 +433,14 @@ macro_rules! impl_object_store {
                 condition: WriteCondition,
                 schedule_tag: &str,
             ) -> StoreResult<WriteOutcome> {
-                let etag = etag_of(&object.data);
-                retrying(|| {
-                    self.put_once(context, folder, object, &etag, &condition, Some(schedule_tag))
-                })
+                self.put_object_within(
+                    context,
+                    folder,
+                    object,
+                    condition,
+                    Some(schedule_tag),
+                    &QuotaLimits::UNLIMITED,
+                )
                 .await
             }
 
@@ -504,10 +543,26 @@ macro_rules! impl_object_store {
                 condition: WriteCondition,
                 overwrite: bool,
             ) -> StoreResult<WriteOutcome> {
+                self.move_object_within(context, from, name, to, to_name, condition, overwrite, &QuotaLimits::UNLIMITED)
+                    .await
+            }
+
+            async fn move_object_within(
+                &self,
+                context: ContextId,
+                from: FolderId,
+                name: &str,
+                to: FolderId,
+                to_name: &str,
+                condition: WriteCondition,
+                overwrite: bool,
+                quota: &QuotaLimits,
+            ) -> StoreResult<WriteOutcome> {
                 if from == to && name == to_name {
                     return Err(StoreError::Invalid(format!("{name} cannot be moved onto itself")));
                 }
-                retrying(|| self.move_once(context, from, name, to, to_name, &condition, overwrite)).await
+                retrying(|| self.move_once(context, from, name, to, to_name, &condition, overwrite, quota))
+                    .await
             }
         }
     };
