@@ -25,6 +25,8 @@ pub struct Limits {
     pub max_report_calendar_data_bytes: usize,
     /// Principals one principal search (RFC 3744 or calendarserver) lists.
     pub max_principal_search_results: usize,
+    /// `CS:set` and `CS:remove` elements of one sharing request.
+    pub max_sharees_per_request: usize,
     /// Free/busy lookups (scheduling outbox, Internet free/busy).
     pub freebusy: FreeBusyLimits,
     /// What one request body may hold.
@@ -181,6 +183,7 @@ impl Limits {
             )
             .unwrap_or(usize::MAX),
             max_principal_search_results: config.get::<props::MaxPrincipalSearchResults>() as usize,
+            max_sharees_per_request: count(config.get::<props::MaxShareesPerRequest>()).max(1),
             freebusy: FreeBusyLimits {
                 max_recipients: count(config.get::<props::MaxFreeBusyRecipients>()),
                 max_range_days: count(config.get::<props::MaxFreeBusyRangeDays>()),

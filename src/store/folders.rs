@@ -60,5 +60,16 @@ pub trait FolderStore: Send + Sync {
         entity: i64,
         is_group: bool,
     ) -> StoreResult<()>;
+    /// Sets `set` (each replacing its entity's permission) and removes the permissions
+    /// of the users `remove`, all in one transaction: every change is made or none.
+    /// Removing a user without a permission changes nothing. `NotFound` when the folder
+    /// is gone.
+    async fn change_permissions(
+        &self,
+        context: ContextId,
+        folder: FolderId,
+        set: &[Permission],
+        remove: &[UserId],
+    ) -> StoreResult<()>;
     async fn delete_folder(&self, context: ContextId, id: FolderId) -> StoreResult<()>;
 }

@@ -369,6 +369,44 @@ macro_rules! impl_folder_store {
                 Ok(())
             }
 
+            async fn change_permissions(
+                &self,
+                context: ContextId,
+                folder: FolderId,
+                set: &[Permission],
+                remove: &[UserId],
+            ) -> StoreResult<()> {
+                retrying(|| async move {
+                    let mut tx = self.begin_locked(context).await?;
+                    let exists = sqlx::query("SELECT id FROM folders WHERE context_id = $1 AND id = $2")
+                        .bind(context)
+                        .bind(folder)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    if exists.is_none() {
+                        return Err(StoreError::NotFound);
+                    }
+                    for permission in set {
+                        Self::upsert_permission(&mut *tx, context, folder, permission).await?;
+                    }
+                    for user in remove {
+                        sqlx::query(
+                            "DELETE FROM folder_permissions WHERE context_id = $1 AND folder_id = $2 \
+                             AND entity = $3 AND is_group = $4",
+                        )
+                        .bind(context)
+                        .bind(folder)
+                        .bind(*user)
+                        .bind(false)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    tx.commit().await?;
+                    Ok(())
+                })
+                .await
+            }
+
             async fn delete_folder(&self, context: ContextId, id: FolderId) -> StoreResult<()> {
                 // Members (leaving tombstones), then the collection's dead properties, then
                 // the folder: its own tombstone is the last change recorded, whatever order
