@@ -28,6 +28,8 @@ pub enum Precondition {
     CannotModifyProtectedProperty,
     /// MKCALENDAR at a URL where a resource exists (RFC 4791 5.3.1.1).
     ResourceMustBeNull,
+    /// RFC 3744 8.1.1: a sharee that is no user the collection may be shared with.
+    RecognizedPrincipal,
     // CALDAV:
     ValidCalendarData,
     ValidCalendarObjectResource,
@@ -138,6 +140,7 @@ impl Precondition {
                 ElementName::dav("cannot-modify-protected-property")
             }
             Self::ResourceMustBeNull => ElementName::dav("resource-must-be-null"),
+            Self::RecognizedPrincipal => ElementName::dav("recognized-principal"),
             Self::ValidCalendarData => ElementName::caldav("valid-calendar-data"),
             Self::ValidCalendarObjectResource => {
                 ElementName::caldav("valid-calendar-object-resource")
@@ -284,6 +287,12 @@ mod tests {
                 403,
                 NS_DAV,
                 "cannot-modify-protected-property",
+            ),
+            (
+                Precondition::RecognizedPrincipal,
+                403,
+                NS_DAV,
+                "recognized-principal",
             ),
             (
                 Precondition::ValidCalendarData,

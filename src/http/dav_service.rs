@@ -14,7 +14,7 @@ use super::request_path;
 use super::resource::DavResource;
 use super::{
     address_books, carddav_report, contact, copy_move, entry_report, internet_freebusy, mailboxes,
-    mkcalendar, object, outbox_post, propfind, proppatch, report, AppState,
+    mkcalendar, object, outbox_post, propfind, proppatch, report, share_post, AppState,
 };
 use crate::access::DavUser;
 use crate::carddav::AddressBook;
@@ -22,20 +22,23 @@ use crate::dav::{Precondition, Refusal};
 
 /// The DAV compliance classes davgate answers in OPTIONS.
 pub(super) const DAV_CLASSES: &str = "1, 3, access-control, calendar-access, \
-     calendar-auto-schedule, calendar-schedule, addressbook, extended-mkcol";
+     calendar-auto-schedule, calendar-schedule, addressbook, extended-mkcol, \
+     calendarserver-sharing";
 const DAV_CLASSES_CALDAV: &str =
     "1, 3, access-control, calendar-access, calendar-auto-schedule, calendar-schedule, \
-     extended-mkcol";
-const DAV_CLASSES_CARDDAV: &str = "1, 3, access-control, addressbook, extended-mkcol";
+     extended-mkcol, calendarserver-sharing";
+const DAV_CLASSES_CARDDAV: &str =
+    "1, 3, access-control, addressbook, extended-mkcol, calendarserver-sharing";
 const ALLOW: &str =
     "OPTIONS, GET, HEAD, POST, PUT, DELETE, PROPFIND, PROPPATCH, REPORT, MKCALENDAR, \
                      MKCOL, COPY, MOVE";
 /// The entry points: REPORT for expand-property, and on the principal collections the
 /// principal searches.
 const ALLOW_ENTRY: &str = "OPTIONS, PROPFIND, REPORT";
-const ALLOW_COLLECTION: &str = "OPTIONS, PROPFIND, PROPPATCH, REPORT, DELETE";
+/// POST: a sharing request (`share_post`).
+const ALLOW_COLLECTION: &str = "OPTIONS, POST, PROPFIND, PROPPATCH, REPORT, DELETE";
 const ALLOW_MEMBER: &str = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, REPORT, COPY, MOVE";
-const ALLOW_ADDRESS_BOOK: &str = "OPTIONS, PROPFIND, PROPPATCH, REPORT, DELETE";
+const ALLOW_ADDRESS_BOOK: &str = "OPTIONS, POST, PROPFIND, PROPPATCH, REPORT, DELETE";
 const ALLOW_AGGREGATED: &str = "OPTIONS, PROPFIND, PROPPATCH, REPORT";
 const ALLOW_CONTACT: &str = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, REPORT";
 /// Where a calendar could be made.
@@ -293,6 +296,13 @@ async fn dispatch(
                 method.as_str() == "MOVE",
             )
             .await
+        }
+        ("POST", DavResource::Calendar(collection)) => {
+            share_post::calendar(state, &me, collection, headers, body).await
+        }
+        ("POST", DavResource::AddressBook(book @ AddressBook::Folder(folder))) => {
+            let href = state.paths.external(&book.sub_path());
+            share_post::address_book(state, &me, folder, href, headers, body).await
         }
         ("POST", DavResource::ScheduleOutbox) => outbox_post::post(state, &me, headers, body).await,
         (_, DavResource::UnmappedCalendar(_)) => Err(DavError::NotFound),

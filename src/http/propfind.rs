@@ -13,6 +13,7 @@ use super::body_parsing::refused;
 use super::error::DavError;
 use super::mailboxes;
 use super::resource::DavResource;
+use super::share_props::ShareProps;
 use super::streaming;
 use super::AppState;
 use crate::access::{DavUser, FolderRights};
@@ -224,6 +225,7 @@ async fn book_responses(
         .collections_dead_properties_within(context, &own, dead_property_bounds(state))
         .await?;
     let max_size = me.config.get::<props::MaxVCardSize>();
+    let shares = ShareProps::load(state, me, books.iter().flat_map(shared_folder), request).await?;
     Ok(books
         .iter()
         .map(|book| {
@@ -234,7 +236,10 @@ async fn book_responses(
                 .copied()
                 .max()
                 .unwrap_or(0);
-            let live = book.properties(&state.paths, seq, max_size);
+            let mut live = book.properties(&state.paths, seq, max_size);
+            if let Some((folder, rights)) = shared_folder(book) {
+                live.extend(shares.of(&state.paths, folder, rights));
+            }
             let dead = match book {
                 AddressBook::Folder(folder) => {
                     dead_props(dead_properties.remove(&folder.id()).unwrap_or_default())
@@ -249,6 +254,14 @@ async fn book_responses(
             )
         })
         .collect())
+}
+
+/// The folder of a folder address book, which may be shared (the aggregated one is not).
+fn shared_folder(book: &AddressBook) -> Option<(&crate::store::Folder, &FolderRights)> {
+    match book {
+        AddressBook::Folder(folder) => Some((&folder.folder, &folder.rights)),
+        AddressBook::Aggregated(_) => None,
+    }
 }
 
 /// The members of every folder of the address book, folder after folder (each store
@@ -370,11 +383,14 @@ async fn collection_responses(
         .store
         .collections_dead_properties_within(context, &ids, dead_property_bounds(state))
         .await?;
+    let folders = collections.iter().map(|c| (&c.folder, &c.rights));
+    let shares = ShareProps::load(state, me, folders, request).await?;
     Ok(collections
         .iter()
         .map(|collection| {
             let seq = seqs.get(&collection.id()).copied().unwrap_or(0);
-            let live = collection.properties(&state.paths, window, seq);
+            let mut live = collection.properties(&state.paths, window, seq);
+            live.extend(shares.of(&state.paths, &collection.folder, &collection.rights));
             let dead = dead_props(dead_properties.remove(&collection.id()).unwrap_or_default());
             let href = state.paths.external(&collection.sub_path());
             answer(href, &live, &dead, request)
