@@ -237,6 +237,24 @@ async fn put_back(
         };
         store.update_folder(context, id, update).await.unwrap();
     }
+    if w.permissions != h.permissions {
+        let gone: Vec<i64> = h
+            .permissions
+            .iter()
+            .filter(|p| {
+                !p.is_group
+                    && !w
+                        .permissions
+                        .iter()
+                        .any(|k| !k.is_group && k.entity == p.entity)
+            })
+            .map(|p| p.entity)
+            .collect();
+        store
+            .change_permissions(context, id, &w.permissions, &gone)
+            .await
+            .unwrap();
+    }
     if want.dead != have.dead {
         let remove: Vec<(String, String)> = have
             .dead
