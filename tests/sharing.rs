@@ -597,7 +597,7 @@ async fn refused_share_requests_change_nothing() {
                 "set without access",
             ),
             (
-                share_body(&format!("<CS:remove><CS:read/></CS:remove>")),
+                share_body("<CS:remove><CS:read/></CS:remove>"),
                 "remove without href",
             ),
             ("<CS:share".to_string(), "not well-formed"),
