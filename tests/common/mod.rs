@@ -15,6 +15,7 @@ pub mod pg_server;
 pub mod principals;
 pub mod process;
 pub mod scheduling;
+pub mod sharing;
 pub mod tls;
 
 use davgate::store::{self, DynStore};
