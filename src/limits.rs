@@ -27,6 +27,8 @@ pub struct Limits {
     pub max_principal_search_results: usize,
     /// ACEs one ACL request may carry.
     pub max_aces_per_request: usize,
+    /// `CS:set` and `CS:remove` elements of one sharing request.
+    pub max_sharees_per_request: usize,
     /// Free/busy lookups (scheduling outbox, Internet free/busy).
     pub freebusy: FreeBusyLimits,
     /// What one request body may hold.
@@ -187,6 +189,7 @@ impl Limits {
             .unwrap_or(usize::MAX),
             max_principal_search_results: config.get::<props::MaxPrincipalSearchResults>() as usize,
             max_aces_per_request: count(config.get::<props::MaxAcesPerRequest>()),
+            max_sharees_per_request: count(config.get::<props::MaxShareesPerRequest>()).max(1),
             freebusy: FreeBusyLimits {
                 max_recipients: count(config.get::<props::MaxFreeBusyRecipients>()),
                 max_range_days: count(config.get::<props::MaxFreeBusyRangeDays>()),

@@ -4,6 +4,7 @@
 pub mod acl;
 pub mod dav_user;
 pub mod private;
+pub mod share;
 pub mod sharing;
 pub use dav_user::DavUser;
 pub use sharing::{project_named, project_seen, seen_by, Sharing};

@@ -19,6 +19,7 @@ pub mod proppatch;
 pub mod report;
 pub mod resource_name;
 pub mod schedule_response;
+pub mod share_body;
 mod xml_writer;
 
 pub use body_limits::{BodyLimits, Budget, Cancel, Exceeded};

@@ -185,6 +185,9 @@ pub enum KnownProp {
     CalendarProxyReadFor,
     CalendarProxyWriteFor,
     EmailAddressSet,
+    /// Apple's calendarserver-sharing: who a collection is shared with.
+    Invite,
+    AllowedSharingModes,
     // Apple iCal extensions
     CalendarColor,
     CalendarOrder,
@@ -237,6 +240,8 @@ impl KnownProp {
         Self::CalendarProxyReadFor,
         Self::CalendarProxyWriteFor,
         Self::EmailAddressSet,
+        Self::Invite,
+        Self::AllowedSharingModes,
         Self::CalendarColor,
         Self::CalendarOrder,
     ];
@@ -289,6 +294,8 @@ impl KnownProp {
             Self::CalendarProxyReadFor => (CalendarServer, "calendar-proxy-read-for"),
             Self::CalendarProxyWriteFor => (CalendarServer, "calendar-proxy-write-for"),
             Self::EmailAddressSet => (CalendarServer, "email-address-set"),
+            Self::Invite => (CalendarServer, "invite"),
+            Self::AllowedSharingModes => (CalendarServer, "allowed-sharing-modes"),
             Self::CalendarColor => (AppleIcal, "calendar-color"),
             Self::CalendarOrder => (AppleIcal, "calendar-order"),
         }

@@ -15,7 +15,7 @@ use super::resource::DavResource;
 use super::{
     acl, acl_reports, address_books, carddav_report, contact, copy_move, entry_report,
     internet_freebusy, mailboxes, mkcalendar, object, outbox_post, propfind, proppatch,
-    proxy_patch, report, AppState,
+    proxy_patch, report, share_post, AppState,
 };
 use crate::access::DavUser;
 use crate::carddav::AddressBook;
@@ -24,11 +24,13 @@ use crate::principals::EntryResource;
 
 /// The DAV compliance classes davgate answers in OPTIONS.
 pub(super) const DAV_CLASSES: &str = "1, 3, access-control, calendar-access, \
-     calendar-auto-schedule, calendar-schedule, calendar-no-timezone, addressbook, extended-mkcol";
+     calendar-auto-schedule, calendar-schedule, calendar-no-timezone, addressbook, extended-mkcol, \
+     calendarserver-sharing";
 const DAV_CLASSES_CALDAV: &str =
     "1, 3, access-control, calendar-access, calendar-auto-schedule, calendar-schedule, \
-     calendar-no-timezone, extended-mkcol";
-const DAV_CLASSES_CARDDAV: &str = "1, 3, access-control, addressbook, extended-mkcol";
+     calendar-no-timezone, extended-mkcol, calendarserver-sharing";
+const DAV_CLASSES_CARDDAV: &str =
+    "1, 3, access-control, addressbook, extended-mkcol, calendarserver-sharing";
 const ALLOW: &str =
     "OPTIONS, GET, HEAD, POST, PUT, DELETE, PROPFIND, PROPPATCH, REPORT, MKCALENDAR, \
                      MKCOL, COPY, MOVE, ACL";
@@ -37,9 +39,10 @@ const ALLOW: &str =
 const ALLOW_ENTRY: &str = "OPTIONS, PROPFIND, REPORT";
 /// A user's calendar-proxy groups: their owner changes their members with PROPPATCH.
 const ALLOW_PROXY_GROUP: &str = "OPTIONS, PROPFIND, PROPPATCH, REPORT";
-const ALLOW_COLLECTION: &str = "OPTIONS, PROPFIND, PROPPATCH, REPORT, DELETE, ACL";
+/// POST: a sharing request (`share_post`); ACL: the access control list (`acl`).
+const ALLOW_COLLECTION: &str = "OPTIONS, POST, PROPFIND, PROPPATCH, REPORT, DELETE, ACL";
 const ALLOW_MEMBER: &str = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, REPORT, COPY, MOVE";
-const ALLOW_ADDRESS_BOOK: &str = "OPTIONS, PROPFIND, PROPPATCH, REPORT, DELETE, ACL";
+const ALLOW_ADDRESS_BOOK: &str = "OPTIONS, POST, PROPFIND, PROPPATCH, REPORT, DELETE, ACL";
 const ALLOW_AGGREGATED: &str = "OPTIONS, PROPFIND, PROPPATCH, REPORT";
 const ALLOW_CONTACT: &str = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, REPORT";
 /// Where a calendar could be made.
@@ -310,6 +313,13 @@ async fn dispatch(
                 method.as_str() == "MOVE",
             )
             .await
+        }
+        ("POST", DavResource::Calendar(collection)) => {
+            share_post::calendar(state, &me, collection, headers, body).await
+        }
+        ("POST", DavResource::AddressBook(book @ AddressBook::Folder(folder))) => {
+            let href = state.paths.external(&book.sub_path());
+            share_post::address_book(state, &me, folder, href, headers, body).await
         }
         ("POST", DavResource::ScheduleOutbox) => outbox_post::post(state, &me, headers, body).await,
         (_, DavResource::UnmappedCalendar(_)) => Err(DavError::NotFound),

@@ -42,6 +42,8 @@ pub mod request_path;
 mod resource;
 mod scheduling_write;
 pub mod server;
+mod share_post;
+mod share_props;
 mod streaming;
 mod sync;
 mod well_known;

@@ -14,6 +14,7 @@ use super::body_parsing::refused;
 use super::error::DavError;
 use super::mailboxes;
 use super::resource::DavResource;
+use super::share_props::ShareProps;
 use super::streaming;
 use super::AppState;
 use crate::access::{DavUser, FolderRights};
@@ -238,6 +239,7 @@ async fn book_responses(
         .await?;
     let max_size = me.config.get::<props::MaxVCardSize>();
     let quota = QuotaProps::load(state, me, request).await?;
+    let shares = ShareProps::load(state, me, books.iter().flat_map(shared_folder), request).await?;
     Ok(books
         .iter()
         .map(|book| {
@@ -250,6 +252,9 @@ async fn book_responses(
                 .unwrap_or(0);
             let mut live = book.properties(&state.paths, seq, max_size);
             live.extend_from_slice(quota.of(book.quota_owner(me.user.id)));
+            if let Some((folder, rights)) = shared_folder(book) {
+                live.extend(shares.of(&state.paths, folder, rights));
+            }
             let dead = match book {
                 AddressBook::Folder(folder) => {
                     dead_props(dead_properties.remove(&folder.id()).unwrap_or_default())
@@ -268,6 +273,14 @@ async fn book_responses(
             )
         })
         .collect())
+}
+
+/// The folder of a folder address book, which may be shared (the aggregated one is not).
+fn shared_folder(book: &AddressBook) -> Option<(&crate::store::Folder, &FolderRights)> {
+    match book {
+        AddressBook::Folder(folder) => Some((&folder.folder, &folder.rights)),
+        AddressBook::Aggregated(_) => None,
+    }
 }
 
 /// The members of every folder of the address book, folder after folder (each store
@@ -396,12 +409,15 @@ async fn collection_responses(
         .collections_dead_properties_within(context, &ids, dead_property_bounds(state))
         .await?;
     let quota = QuotaProps::load(state, me, request).await?;
+    let folders = collections.iter().map(|c| (&c.folder, &c.rights));
+    let shares = ShareProps::load(state, me, folders, request).await?;
     Ok(collections
         .iter()
         .map(|collection| {
             let seq = seqs.get(&collection.id()).copied().unwrap_or(0);
             let mut live = collection.properties(&state.paths, window, seq);
             live.extend_from_slice(quota.of(collection.folder.owner_id));
+            live.extend(shares.of(&state.paths, &collection.folder, &collection.rights));
             let dead = dead_props(dead_properties.remove(&collection.id()).unwrap_or_default());
             let href = state.paths.external(&collection.sub_path());
             let response = answer(href, &live, &dead, request);

@@ -184,7 +184,7 @@ async fn change_members(
     if !set.is_empty() || !remove.is_empty() {
         state
             .store
-            .change_user_permissions(context, calendar.id, &set, &remove)
+            .change_permissions(context, calendar.id, &set, &remove)
             .await?;
     }
     Ok(Ok(()))

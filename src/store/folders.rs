@@ -60,9 +60,11 @@ pub trait FolderStore: Send + Sync {
         entity: i64,
         is_group: bool,
     ) -> StoreResult<()>;
-    /// Sets the permissions `set` and removes the permissions of the users in `remove`
-    /// on `folder`, in one transaction: all of them or none.
-    async fn change_user_permissions(
+    /// Sets `set` (each replacing its entity's permission) and removes the permissions
+    /// of the users `remove`, all in one transaction: every change is made or none.
+    /// Removing a user without a permission changes nothing. `NotFound` when the folder
+    /// is gone.
+    async fn change_permissions(
         &self,
         context: ContextId,
         folder: FolderId,

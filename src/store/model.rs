@@ -46,6 +46,15 @@ pub struct User {
     pub permissions: Vec<String>,
 }
 
+/// How a user is named to others: mail address and display name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserCard {
+    pub id: UserId,
+    pub mail: String,
+    pub display_name: String,
+    pub enabled: bool,
+}
+
 impl User {
     pub fn has_module(&self, module: &str) -> bool {
         self.permissions

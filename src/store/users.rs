@@ -20,6 +20,9 @@ pub trait UserStore: Send + Sync {
         context: ContextId,
         ids: &[UserId],
     ) -> StoreResult<std::collections::HashMap<UserId, String>>;
+    /// The mail address and display name of these users, in one query; unknown ids are
+    /// absent.
+    async fn user_cards(&self, context: ContextId, ids: &[UserId]) -> StoreResult<Vec<UserCard>>;
     async fn update_user(
         &self,
         context: ContextId,

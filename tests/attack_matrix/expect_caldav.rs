@@ -5,6 +5,10 @@
 //!   administer the folder, PROPPATCH `DAV:write-properties` (RFC 3744 3.5); the viewer
 //!   and the read-own sharee lack both (403np). Address book reports on a calendar are
 //!   403sr, as are expand-property and unknown reports (RFC 3253 3.6).
+//! - POST is a sharing request (calendarserver-sharing) giving the stranger read-write
+//!   access: the owner's is carried out (200), the sharees lack `DAV:write-acl` (403np),
+//!   and the outsider's on his own calendar names nobody of his context (403
+//!   `DAV:recognized-principal`).
 //! - free-busy-query answers 200 with a VFREEBUSY (RFC 4791 7.10) to whoever may read.
 //! - MKCOL on an existing collection is 405 (RFC 4918 9.3.1), MKCALENDAR 403rn (RFC 4791
 //!   5.3.1.1). At a numeric segment the caller cannot see they are 403: numeric segments
@@ -51,7 +55,7 @@ COPY                          405    404      405    405     404      401
 MOVE                          405    404      405    405     404      401
 LOCK                          501    501      501    501     501      401
 UNLOCK                        501    501      501    501     501      401
-POST                          405    404      405    405     404      401
+POST                          200    404      403np  403np   404      401
 PATCH                         501    501      501    501     501      401
 FROBNICATE                    501    501      501    501     501      401
 ACL                           200    404      403np  403np   404      401
@@ -83,7 +87,7 @@ COPY                          405    404      405    405     404      401
 MOVE                          405    404      405    405     404      401
 LOCK                          501    501      501    501     501      401
 UNLOCK                        501    501      501    501     501      401
-POST                          405    404      405    405     404      401
+POST                          200    404      403np  403np   404      401
 PATCH                         501    501      501    501     501      401
 FROBNICATE                    501    501      501    501     501      401
 ACL                           200    404      403np  403np   404      401
@@ -212,7 +216,7 @@ COPY                          404    404      404    404     405      401
 MOVE                          404    404      404    404     405      401
 LOCK                          501    501      501    501     501      401
 UNLOCK                        501    501      501    501     501      401
-POST                          404    404      404    404     405      401
+POST                          404    404      404    404     403      401
 PATCH                         501    501      501    501     501      401
 FROBNICATE                    501    501      501    501     501      401
 ACL                           404    404      404    404     200      401

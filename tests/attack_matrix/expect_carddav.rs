@@ -6,6 +6,8 @@
 //!   aggregated `Contacts` book and the global address list grant them to nobody (their
 //!   current-user-privilege-set lacks them), so 403np. Calendar reports,
 //!   expand-property and unknown reports are 403sr.
+//! - POST is a sharing request, answered as on calendars; the global address list is
+//!   shared by nobody (403np) and the aggregated book takes no POST (405).
 //! - Contacts answer GET, HEAD, PUT, DELETE, PROPFIND and REPORT (addressbook-multiget
 //!   only, RFC 6352 8.7; other reports are 403sr there); COPY and MOVE are calendar only
 //!   (405), PROPPATCH is 405 at any member path.
@@ -49,7 +51,7 @@ COPY                          405    404      405    405     404      401
 MOVE                          405    404      405    405     404      401
 LOCK                          501    501      501    501     501      401
 UNLOCK                        501    501      501    501     501      401
-POST                          405    404      405    405     404      401
+POST                          200    404      403np  403np   404      401
 PATCH                         501    501      501    501     501      401
 FROBNICATE                    501    501      501    501     501      401
 ACL                           200    404      403np  403np   404      401
@@ -145,7 +147,7 @@ COPY                          405    405      405    405     405      401
 MOVE                          405    405      405    405     405      401
 LOCK                          501    501      501    501     501      401
 UNLOCK                        501    501      501    501     501      401
-POST                          405    405      405    405     405      401
+POST                          403np  403np    403np  403np   403np    401
 PATCH                         501    501      501    501     501      401
 FROBNICATE                    501    501      501    501     501      401
 ACL                           403np  403np    403np  403np   403np    401
@@ -241,7 +243,7 @@ COPY                          404    404      404    404     405      401
 MOVE                          404    404      404    404     405      401
 LOCK                          501    501      501    501     501      401
 UNLOCK                        501    501      501    501     501      401
-POST                          404    404      404    404     405      401
+POST                          404    404      404    404     403      401
 PATCH                         501    501      501    501     501      401
 FROBNICATE                    501    501      501    501     501      401
 ACL                           404    404      404    404     200      401

@@ -23,9 +23,10 @@
 //! - `501`: a method davgate implements on no resource (RFC 7231 4.1, 6.6.2): LOCK and
 //!   UNLOCK (davgate is class 1 and 3, not 2), PATCH and a made-up one; answered
 //!   before the path is looked at, so it tells nothing about the resource. POST is taken
-//!   by the scheduling outbox alone (tests/scheduling_freebusy.rs), so elsewhere it is
-//!   405 where the resource exists for the caller and 404 where it does not, as any
-//!   method the resource does not take.
+//!   by the scheduling outbox (tests/scheduling_freebusy.rs) and, as a sharing request,
+//!   by calendars and folder address books (tests/sharing.rs); elsewhere it is 405 where
+//!   the resource exists for the caller and 404 where it does not, as any method the
+//!   resource does not take.
 //!
 //! Entry points are collections that answer PROPFIND and REPORT (README "HTTP
 //! endpoints"): expand-property on each (RFC 3253 3.8, tests/expand_property.rs), and on

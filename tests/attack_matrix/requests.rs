@@ -43,6 +43,13 @@ pub fn call<'a>(
         Method::Post if resource == Resource::ScheduleOutbox => call
             .header("content-type", "text/calendar; charset=utf-8")
             .body(crate::mailboxes::free_busy_request()),
+        // On a collection, POST is a sharing request (calendarserver-sharing) giving the
+        // stranger read-write access; elsewhere a calendar object or vCard.
+        Method::Post if shares(resource) => call.header("content-type", "text/xml").body(xml(
+            format!(
+                r#"<CS:share {namespaces} xmlns:CS="http://calendarserver.org/ns/"><CS:set><D:href>mailto:bob@example.com</D:href><CS:common-name>Bob</CS:common-name><CS:summary>Matrix</CS:summary><CS:read-write/></CS:set></CS:share>"#
+            ),
+        )),
         Method::Put | Method::Post => {
             let (content_type, body) = put_body(world, resource);
             call.header("content-type", content_type).body(body)
@@ -116,4 +123,18 @@ pub fn call<'a>(
             "<urn:uuid:6d0f3c1e-2f6a-4c1b-9a53-0c4e7f1d2b3a>",
         ),
     }
+}
+
+/// The collections a POST may share.
+fn shares(resource: Resource) -> bool {
+    matches!(
+        resource,
+        Resource::Calendar
+            | Resource::TaskList
+            | Resource::ForeignCalendar
+            | Resource::AddressBook
+            | Resource::Aggregated
+            | Resource::Gal
+            | Resource::ForeignBook
+    )
 }

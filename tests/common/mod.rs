@@ -17,6 +17,7 @@ pub mod principals;
 pub mod process;
 pub mod quota;
 pub mod scheduling;
+pub mod sharing;
 pub mod smtp;
 pub mod tls;
 pub mod tzdist;

@@ -275,6 +275,16 @@ properties! {
         env: None,
         doc: "ATTENDEEs one free/busy request to the scheduling outbox may ask about; a request naming more is refused with 403 CALDAV:max-attendees-per-instance.",
     }
+    MaxShareesPerRequest {
+        name: "davgate.limits.maxShareesPerRequest",
+        value: u32,
+        parse: parse_at_least_one,
+        kind: Kind::Integer,
+        default: "100",
+        cascade: false,
+        env: None,
+        doc: "CS:set and CS:remove elements one sharing request (a CS:share body POSTed to a calendar or address book) may hold; a request with more is refused with 403 and the reason before any sharee is looked up, and changes nothing.",
+    }
     MaxFreeBusyRangeDays {
         name: "davgate.limits.maxFreeBusyRangeDays",
         value: u32,

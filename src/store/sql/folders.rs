@@ -369,7 +369,7 @@ macro_rules! impl_folder_store {
                 Ok(())
             }
 
-            async fn change_user_permissions(
+            async fn change_permissions(
                 &self,
                 context: ContextId,
                 folder: FolderId,
@@ -378,6 +378,14 @@ macro_rules! impl_folder_store {
             ) -> StoreResult<()> {
                 retrying(|| async move {
                     let mut tx = self.begin_locked(context).await?;
+                    let exists = sqlx::query("SELECT id FROM folders WHERE context_id = $1 AND id = $2")
+                        .bind(context)
+                        .bind(folder)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    if exists.is_none() {
+                        return Err(StoreError::NotFound);
+                    }
                     for user in remove {
                         sqlx::query(
                             "DELETE FROM folder_permissions WHERE context_id = $1 \

@@ -250,6 +250,34 @@ macro_rules! impl_user_store {
                     .collect()
             }
 
+            async fn user_cards(&self, context: ContextId, ids: &[UserId]) -> StoreResult<Vec<UserCard>> {
+                if ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let sql = format!(
+                    "SELECT id, mail, display_name, enabled FROM users \
+                     WHERE context_id = $1 AND id IN ({}) ORDER BY id",
+                    placeholders(2, ids.len())
+                );
+                let mut query = sqlx::query(&sql).bind(context);
+                for id in ids {
+                    query = query.bind(*id);
+                }
+                query
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(|row| {
+                        Ok(UserCard {
+                            id: row.try_get("id")?,
+                            mail: row.try_get("mail")?,
+                            display_name: row.try_get("display_name")?,
+                            enabled: row.try_get("enabled")?,
+                        })
+                    })
+                    .collect()
+            }
+
             async fn update_user(
                 &self,
                 context: ContextId,
