@@ -23,3 +23,4 @@ pub mod store;
 pub mod sync_token;
 pub mod telemetry;
 pub mod tls;
+pub mod ui;

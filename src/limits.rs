@@ -115,6 +115,10 @@ pub struct CollectionLimits {
     pub max_inbox_messages: usize,
     /// Other attendees' copies one attendee's answer updates.
     pub max_copies_updated_per_reply: usize,
+    /// Users one collection may be shared with through the browser page.
+    pub max_sharees_per_collection: usize,
+    /// Items one import of the browser page stores at most.
+    pub max_import_items: usize,
 }
 
 /// The longest key PostgreSQL's B-tree indexes take is about 2.7 KB; a name and a
@@ -174,6 +178,8 @@ impl Limits {
                 max_inbox_messages: config.get::<props::MaxInboxMessages>().max(1) as usize,
                 max_copies_updated_per_reply: config.get::<props::MaxCopiesUpdatedPerReply>()
                     as usize,
+                max_sharees_per_collection: config.get::<props::MaxShareesPerCollection>() as usize,
+                max_import_items: config.get::<props::MaxImportItems>() as usize,
             },
             content: content_limits(config),
             max_report_calendar_data_bytes: usize::try_from(

@@ -73,6 +73,7 @@ static ALL: LazyLock<Vec<PropertyDef>> = LazyLock::new(|| {
         props::LOGINS,
         props::IMIP,
         props::FREEBUSY,
+        props::UI,
     ]
     .into_iter()
     .flatten()
@@ -128,9 +129,12 @@ mod tests {
     #[test]
     fn process_and_path_settings_are_server_only() {
         for def in registry() {
-            // Which login methods a user may use, and who may read a user's Internet
-            // free/busy, are decided per context and user.
-            if def.name.starts_with("davgate.login.") || def.name.starts_with("davgate.freebusy.") {
+            // Which login methods a user may use, who may read a user's Internet
+            // free/busy, and what the browser page offers are decided per context and user.
+            if def.name.starts_with("davgate.login.")
+                || def.name.starts_with("davgate.freebusy.")
+                || def.name.starts_with("davgate.ui.")
+            {
                 assert!(def.cascade, "{} must be cascade-aware", def.name);
             } else if def.name.starts_with("davgate.")
                 || def.name.starts_with("com.openexchange.dav.")

@@ -178,8 +178,13 @@ pub fn build_app(state: AppState) -> Router {
         .route("/.well-known/carddav", any(well_known::redirect))
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
+        .merge(crate::ui::routes(&state))
         .with_state(state.clone())
         .fallback_service(dav)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::ui::browser_redirect,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             host_root::discovery,

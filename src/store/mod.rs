@@ -5,7 +5,8 @@
 //! `ContextStore` (contexts, login mappings, attributes), `UserStore` (users, groups,
 //! resources), `FolderStore` (folders and permissions), `ObjectStore` (calendar objects
 //! and contacts), `PropertyStore` (dead properties), `ChangeLog` (sync tokens and
-//! changes) and `AppPasswords` (a user's extra, scoped passwords). A `DynStore` offers
+//! changes), `AppPasswords` (a user's extra, scoped passwords) and `UiSessions` (the
+//! browser page's sessions and member counts). A `DynStore` offers
 //! all their methods as they are; code that holds a concrete or generic store brings the
 //! traits into scope with `use crate::store::prelude::*;`. The SQL implementing each
 //! lives in `sql/`, one file and one macro per domain, which `postgres.rs` and
@@ -24,6 +25,7 @@ mod postgres;
 mod properties;
 mod sql;
 mod sqlite;
+mod ui_sessions;
 mod users;
 
 use std::path::Path;
@@ -41,13 +43,14 @@ pub use maintenance_lock::MaintenanceLock;
 pub use model::*;
 pub use objects::ObjectStore;
 pub use properties::PropertyStore;
+pub use ui_sessions::{UiSession, UiSessions};
 pub use users::UserStore;
 
 /// The store's traits, for calling their methods: `use crate::store::prelude::*;`.
 pub mod prelude {
     pub use super::{
         AppPasswords as _, ChangeLog as _, ContextStore as _, FolderStore as _, ObjectStore as _,
-        PropertyStore as _, Store as _, UserStore as _,
+        PropertyStore as _, Store as _, UiSessions as _, UserStore as _,
     };
 }
 
@@ -73,6 +76,7 @@ pub trait Store:
     + PropertyStore
     + ChangeLog
     + AppPasswords
+    + UiSessions
     + Send
     + Sync
     + 'static

@@ -16,6 +16,7 @@ pub mod principals;
 pub mod process;
 pub mod scheduling;
 pub mod tls;
+pub mod ui;
 
 use davgate::store::{self, DynStore};
 use sqlx::Connection;

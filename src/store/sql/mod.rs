@@ -14,6 +14,7 @@ mod folders;
 mod objects;
 mod properties;
 mod store;
+mod ui_sessions;
 mod users;
 
 pub(crate) use app_passwords::impl_app_passwords;
@@ -23,6 +24,7 @@ pub(crate) use folders::{impl_folder_store, FolderScope};
 pub(crate) use objects::{impl_object_store, NAMES_PER_BATCH};
 pub(crate) use properties::{bounded_dead_properties_sql, impl_property_store};
 pub(crate) use store::impl_sql_store;
+pub(crate) use ui_sessions::impl_ui_sessions;
 pub(crate) use users::{impl_user_store, Link, UserScope};
 
 /// A value bound to a statement built for one page of a listing, which must own its data
