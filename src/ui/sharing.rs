@@ -82,7 +82,7 @@ async fn shareable(state: &AppState, me: &DavUser, id: &str) -> Result<Folder, U
 async fn sharee(state: &AppState, me: &DavUser, name: &str) -> Result<User, UiError> {
     let name = name.trim();
     let context = me.user.context_id;
-    let unknown = || UiError::BadRequest(format!("no user {name:?} in your organisation"));
+    let unknown = || UiError::BadRequest(format!("there is no user {name} in your organisation"));
     if name.is_empty() || name.len() > 320 {
         return Err(unknown());
     }
