@@ -152,9 +152,22 @@ impl Browser {
             .await
     }
 
+    /// The origin the browser addressed (as the proxy in front tells it, if any).
+    pub fn origin(&self) -> String {
+        let header = |name: &str| {
+            self.headers
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone())
+        };
+        let scheme = header("x-forwarded-proto").unwrap_or_else(|| "http".into());
+        let host = header("x-forwarded-host").unwrap_or_else(|| HOST.into());
+        format!("{scheme}://{host}")
+    }
+
     /// A form POST as the browser sends it (with the page's Origin).
     pub async fn post(&mut self, app: &Router, path: &str, fields: &[(&str, &str)]) -> Page {
-        let origin = format!("http://{HOST}");
+        let origin = self.origin();
         self.request(
             app,
             "POST",
