@@ -40,6 +40,7 @@ mod scheduling_write;
 pub mod server;
 mod streaming;
 mod sync;
+pub mod ui_transfer;
 mod well_known;
 
 use axum::extract::DefaultBodyLimit;

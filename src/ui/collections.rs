@@ -42,6 +42,8 @@ pub struct Row {
     pub url: String,
     pub administer: bool,
     pub deletable: bool,
+    /// Whether the user may add items (import).
+    pub writable: bool,
 }
 
 /// A user (or group) a collection is shared with.
@@ -58,6 +60,7 @@ struct CollectionsPage {
     note: Option<&'static str>,
     rows: Vec<Row>,
     sharing: bool,
+    import: bool,
     max_name: usize,
 }
 
@@ -99,6 +102,7 @@ pub async fn page(
             note: note.note.as_deref().and_then(note_text),
             rows,
             sharing: login.me.config.get::<props::UiSharing>(),
+            import: login.me.config.get::<props::UiImport>(),
             max_name: MAX_NAME_CHARS,
         }),
         Err(err) => err.page(&state),
@@ -240,6 +244,7 @@ fn row(
         shared_with,
         url,
         administer: rights.can_administer(),
+        writable: rights.can_create(),
         deletable: rights.can_administer()
             && owned
             && !folder.is_default

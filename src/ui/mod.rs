@@ -15,8 +15,10 @@ mod page;
 pub mod session;
 mod setup;
 mod sharing;
+mod split;
+mod transfer;
 
-use axum::extract::{Request, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -48,6 +50,13 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route(&at("/collections/{id}/delete"), post(collections::delete))
         .route(&at("/collections/{id}/share"), post(sharing::share))
         .route(&at("/collections/{id}/unshare"), post(sharing::unshare))
+        .route(
+            &at("/collections/{id}/import"),
+            // The request body limit of the whole app bounds the file.
+            post(transfer::import).layer(DefaultBodyLimit::disable()),
+        )
+        .route(&at("/collections/{id}/export"), get(transfer::export))
+        .route(&at("/app.js"), get(page::script))
         .route(&at("/setup"), get(setup::page))
         .route(
             &at("/setup/davgate.mobileconfig"),

@@ -51,6 +51,8 @@ pub enum UiError {
     NotFound,
     #[error("{0}")]
     Conflict(String),
+    #[error("{0}")]
+    Unsupported(String),
     #[error("too many failed logins lately; try again later")]
     Throttled(Duration),
     #[error("the server is busy checking other logins; try again in a moment")]
@@ -75,6 +77,7 @@ impl UiError {
             UiError::Forbidden(_) => StatusCode::FORBIDDEN,
             UiError::NotFound => StatusCode::NOT_FOUND,
             UiError::Conflict(_) => StatusCode::CONFLICT,
+            UiError::Unsupported(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             UiError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             UiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             UiError::Store(StoreError::Invalid(_)) => StatusCode::BAD_REQUEST,
@@ -181,6 +184,20 @@ pub async fn stylesheet() -> Response {
     let mut response = (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
         include_str!("templates/style.css"),
+    )
+        .into_response();
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    with_page_headers(response)
+}
+
+/// The page's script (imports with a progress bar), compiled into the binary.
+pub async fn script() -> Response {
+    let mut response = (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        include_str!("templates/app.js"),
     )
         .into_response();
     response.headers_mut().insert(
