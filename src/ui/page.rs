@@ -144,7 +144,8 @@ pub fn html_status(status: StatusCode, page: &impl Template) -> Response {
 }
 
 /// The headers of every answer of the page: its own resources only, never framed,
-/// never cached, no referrer leaving it.
+/// never cached, no referrer leaving it (same-origin: with no-referrer at all, browsers
+/// send `Origin: null` with the page's forms, which the CSRF check refuses).
 pub fn with_page_headers(mut response: Response) -> Response {
     let headers = response.headers_mut();
     headers.insert(
@@ -161,7 +162,7 @@ pub fn with_page_headers(mut response: Response) -> Response {
     );
     headers.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     headers
         .entry(header::CACHE_CONTROL)
