@@ -83,13 +83,13 @@ pub fn calendar(text: &str) -> Split {
                                         by_uid.insert(uid.clone(), split.items.len());
                                         split.items.push(Item {
                                             uid: Some(uid),
-                                            parts: vec![part],
+                                            parts: std::iter::once(part).collect(),
                                         });
                                     }
                                 },
                                 None => split.items.push(Item {
                                     uid: None,
-                                    parts: vec![part],
+                                    parts: std::iter::once(part).collect(),
                                 }),
                             }
                         }
@@ -136,7 +136,7 @@ pub fn vcards(text: &str) -> Split {
                 if depth == 0 {
                     split.items.push(Item {
                         uid: uid.take().filter(|u| !u.is_empty()),
-                        parts: vec![start..range.end],
+                        parts: std::iter::once(start..range.end).collect(),
                     });
                 }
             }
