@@ -346,3 +346,32 @@ async fn vcards_import_and_export() {
         db.drop_database().await;
     }
 }
+
+#[tokio::test]
+async fn imports_can_be_switched_off() {
+    for db in common::databases().await {
+        let site = site(&db.store, LAYOUT).await;
+        let app = &site.app;
+        set_user_config(&site.store, &site.alice, "davgate.ui.import", "false").await;
+        let mut browser = Browser::logged_in(app, "alice", ALICE_PASSWORD).await;
+        let csrf = browser.csrf(app).await;
+        let calendar = default_folder(&site.store, &site.alice, FolderModule::Calendar).await;
+        assert!(!browser
+            .get(app, &format!("{UI}/"))
+            .await
+            .text()
+            .contains("Import a file"));
+        let (status, _, text) = import(
+            &mut browser,
+            app,
+            calendar.id,
+            &calendar_file("off", 2),
+            &csrf,
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{}", db.label);
+        assert!(text.contains("importing is not offered"));
+        assert_eq!(members(&site, &site.alice, calendar.id).await, 0);
+        db.drop_database().await;
+    }
+}

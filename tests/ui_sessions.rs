@@ -260,3 +260,54 @@ async fn the_page_is_not_served_when_switched_off() {
         db.drop_database().await;
     }
 }
+
+#[tokio::test]
+async fn sessions_end_with_the_account_and_the_page_can_be_off_per_user() {
+    for db in common::databases().await {
+        let site = site(&db.store, LAYOUT).await;
+        let app = &site.app;
+        let mut browser = Browser::logged_in(app, "bob", BOB_PASSWORD).await;
+        assert_eq!(
+            browser.get(app, &format!("{UI}/")).await.status,
+            StatusCode::OK
+        );
+        site.store
+            .update_user(
+                site.bob.context_id,
+                site.bob.id,
+                davgate::store::UserUpdate {
+                    enabled: Some(false),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let page = browser.get(app, &format!("{UI}/")).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", db.label);
+        assert_eq!(page.location(), Some("/dav/ui/login"));
+
+        // The page switched off for alice: her password is refused there like a wrong one,
+        // and a session she had opens nothing.
+        let mut before = Browser::logged_in(app, "alice", ALICE_PASSWORD).await;
+        set_user_config(&site.store, &site.alice, "davgate.ui.enabled", "false").await;
+        let refused = Browser::default()
+            .log_in(app, "alice", ALICE_PASSWORD)
+            .await;
+        assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+        assert!(refused.set_cookie("davgate_session").is_none());
+        assert_eq!(
+            before.get(app, &format!("{UI}/")).await.status,
+            StatusCode::SEE_OTHER
+        );
+        // DAV is not affected.
+        let propfind = send(
+            app,
+            Call::new("PROPFIND", "/dav/")
+                .auth("alice", ALICE_PASSWORD)
+                .depth("0"),
+        )
+        .await;
+        assert_eq!(propfind.status, StatusCode::MULTI_STATUS);
+        db.drop_database().await;
+    }
+}
