@@ -311,3 +311,35 @@ async fn sessions_end_with_the_account_and_the_page_can_be_off_per_user() {
         db.drop_database().await;
     }
 }
+
+#[tokio::test]
+async fn a_session_opened_on_one_replica_works_on_another() {
+    for db in common::databases().await {
+        let site = site(&db.store, LAYOUT).await;
+        let config_dir = tempfile::tempdir().unwrap();
+        let config = davgate::config::ServerConfig::load_with(
+            config_dir.path(),
+            &writes_show_at_once(LAYOUT),
+        )
+        .unwrap();
+        let replica =
+            davgate::http::build_app(davgate::http::AppState::new(site.store.clone(), config));
+        let mut browser = Browser::logged_in(&site.app, "alice", ALICE_PASSWORD).await;
+        let token = browser.cookie("davgate_session").unwrap().to_owned();
+        let page = browser.get(&replica, &format!("{UI}/")).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", db.label);
+        assert!(page.text().contains("Alice Liddell"));
+        // A logout on the replica ends it on the first one too.
+        let csrf = page.csrf();
+        browser
+            .post(&replica, &format!("{UI}/logout"), &[("csrf", &csrf)])
+            .await;
+        let mut copy = Browser::default();
+        copy.set("davgate_session", &token);
+        assert_eq!(
+            copy.get(&site.app, &format!("{UI}/")).await.status,
+            StatusCode::SEE_OTHER
+        );
+        db.drop_database().await;
+    }
+}

@@ -117,6 +117,11 @@ def main():
         check(cookie["httpOnly"], "the session cookie is HttpOnly")
         check(cookie.get("sameSite") == "Strict", f"SameSite {cookie.get('sameSite')}")
         shot("collections")
+        driver.set_window_size(390, 844)
+        shot("collections-phone")
+        width = driver.execute_script("return document.documentElement.scrollWidth")
+        check(width <= 390, f"the page fits a phone's width ({width} px)")
+        driver.set_window_size(1280, 1000)
         ok("logged in with a new session id")
 
         step("create a calendar")
