@@ -49,6 +49,8 @@ pub struct Row {
 /// A user (or group) a collection is shared with.
 pub struct Sharee {
     pub entity: i64,
+    /// A group (or all users): shown, not unshared here.
+    pub is_group: bool,
     pub name: String,
     pub role: &'static str,
 }
@@ -216,6 +218,7 @@ fn row(
             .filter(|p| p.is_group || p.entity != me.user.id)
             .map(|p| Sharee {
                 entity: p.entity,
+                is_group: p.is_group,
                 name: match (p.is_group, p.entity) {
                     (true, 0) => "all users".into(),
                     (true, id) => format!("group {id}"),
