@@ -6,7 +6,8 @@
 # What it sets up, only where it is missing (packages through apt-get, as root or with
 # sudo):
 #   - Apache httpd, systemd-analyze and openssl (tests/apache.rs, tests/systemd_unit.rs,
-#     tests/discovery.rs), the Python venv module and npm (below);
+#     tests/discovery.rs), Chromium and chromedriver (tests/client_browser_ui.rs), the
+#     Python venv module and npm (below);
 #   - PostgreSQL and Redis started when installed and down; a fresh database for this run,
 #     dropped at the end, exported as DAVGATE_TEST_DATABASE_URL (unless already set);
 #     without a PostgreSQL server the tests run on SQLite only, unless
@@ -47,6 +48,8 @@ install_packages() {
   command -v curl >/dev/null || missing+=(curl ca-certificates)
   command -v npm >/dev/null || missing+=(npm)
   command -v redis-server >/dev/null || missing+=(redis-server)
+  command -v chromium >/dev/null || missing+=(chromium)
+  command -v chromedriver >/dev/null || missing+=(chromium-driver)
   python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv python3-pip)
   if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
 }

@@ -25,3 +25,4 @@ pub mod sync_token;
 pub mod telemetry;
 pub mod tls;
 pub mod tzdist;
+pub mod ui;

@@ -121,6 +121,10 @@ pub struct CollectionLimits {
     pub max_copies_updated_per_reply: usize,
     /// Members one PROPPATCH of a proxy group may name.
     pub max_proxy_group_members: usize,
+    /// Users one collection may be shared with through the browser page.
+    pub max_sharees_per_collection: usize,
+    /// Items one import of the browser page stores at most.
+    pub max_import_items: usize,
 }
 
 /// The longest key PostgreSQL's B-tree indexes take is about 2.7 KB; a name and a
@@ -181,6 +185,8 @@ impl Limits {
                 max_copies_updated_per_reply: config.get::<props::MaxCopiesUpdatedPerReply>()
                     as usize,
                 max_proxy_group_members: config.get::<props::MaxProxyGroupMembers>() as usize,
+                max_sharees_per_collection: config.get::<props::MaxShareesPerCollection>() as usize,
+                max_import_items: config.get::<props::MaxImportItems>() as usize,
             },
             content: content_limits(config),
             max_report_calendar_data_bytes: usize::try_from(

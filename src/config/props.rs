@@ -58,11 +58,13 @@ mod imip;
 mod limits;
 mod logins;
 mod quota;
+mod ui;
 pub use freebusy::*;
 pub use imip::*;
 pub use limits::*;
 pub use logins::*;
 pub use quota::*;
+pub use ui::*;
 
 const INTERVAL_START: &[&str] = &["one_month", "six_months", "one_year"];
 const INTERVAL_END: &[&str] = &["one_year", "two_years"];

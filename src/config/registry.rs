@@ -74,6 +74,7 @@ static ALL: LazyLock<Vec<PropertyDef>> = LazyLock::new(|| {
         props::IMIP,
         props::FREEBUSY,
         props::QUOTA,
+        props::UI,
     ]
     .into_iter()
     .flatten()
@@ -130,10 +131,12 @@ mod tests {
     fn process_and_path_settings_are_server_only() {
         for def in registry() {
             // Which login methods a user may use, who may read a user's Internet
-            // free/busy, and a user's quota are decided per context and user.
+            // free/busy, a user's quota and what the browser page offers are decided per context
+            // and user.
             if def.name.starts_with("davgate.login.")
                 || def.name.starts_with("davgate.freebusy.")
                 || def.name.starts_with("davgate.quota.")
+                || def.name.starts_with("davgate.ui.")
             {
                 assert!(def.cascade, "{} must be cascade-aware", def.name);
             } else if def.name.starts_with("davgate.")

@@ -46,6 +46,7 @@ mod share_post;
 mod share_props;
 mod streaming;
 mod sync;
+pub mod ui_transfer;
 mod well_known;
 
 use axum::extract::DefaultBodyLimit;
@@ -195,8 +196,13 @@ pub fn build_app(state: AppState) -> Router {
         )
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
+        .merge(crate::ui::routes(&state))
         .with_state(state.clone())
         .fallback_service(dav)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::ui::browser_redirect,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             host_root::discovery,

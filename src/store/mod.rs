@@ -4,8 +4,10 @@
 //! `Store` is made of one trait per domain, each declared in its own module:
 //! `ContextStore` (contexts, login mappings, attributes), `UserStore` (users, groups,
 //! resources), `FolderStore` (folders and permissions), `ObjectStore` (calendar objects
-//! and contacts), `PropertyStore` (dead properties), `QuotaStore` (quota usage), `AttachmentStore` (managed attachments), `ChangeLog` (sync tokens and
-//! changes) and `AppPasswords` (a user's extra, scoped passwords). A `DynStore` offers
+//! and contacts), `PropertyStore` (dead properties), `QuotaStore` (quota usage),
+//! `AttachmentStore` (managed attachments), `ChangeLog` (sync tokens and changes),
+//! `AppPasswords` (a user's extra, scoped passwords) and `UiSessions` (the browser
+//! page's sessions and member counts). A `DynStore` offers
 //! all their methods as they are; code that holds a concrete or generic store brings the
 //! traits into scope with `use crate::store::prelude::*;`. The SQL implementing each
 //! lives in `sql/`, one file and one macro per domain, which `postgres.rs` and
@@ -26,6 +28,7 @@ mod properties;
 mod quota;
 mod sql;
 mod sqlite;
+mod ui_sessions;
 mod users;
 
 use std::path::Path;
@@ -45,6 +48,7 @@ pub use model::*;
 pub use objects::ObjectStore;
 pub use properties::PropertyStore;
 pub use quota::{QuotaLimits, QuotaStore, QuotaUsage, ScopeUsage};
+pub use ui_sessions::{UiSession, UiSessions};
 pub use users::UserStore;
 
 /// The store's traits, for calling their methods: `use crate::store::prelude::*;`.
@@ -52,7 +56,7 @@ pub mod prelude {
     pub use super::{
         AppPasswords as _, AttachmentStore as _, ChangeLog as _, ContextStore as _,
         FolderStore as _, ObjectStore as _, PropertyStore as _, QuotaStore as _, Store as _,
-        UserStore as _,
+        UiSessions as _, UserStore as _,
     };
 }
 
@@ -80,6 +84,7 @@ pub trait Store:
     + AttachmentStore
     + ChangeLog
     + AppPasswords
+    + UiSessions
     + Send
     + Sync
     + 'static

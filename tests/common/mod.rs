@@ -21,6 +21,7 @@ pub mod sharing;
 pub mod smtp;
 pub mod tls;
 pub mod tzdist;
+pub mod ui;
 
 use davgate::store::{self, DynStore};
 use sqlx::Connection;

@@ -183,6 +183,26 @@ properties! {
         env: None,
         doc: "Contact folders a user may own before extended MKCOL refuses another address book with 507; folders made otherwise count too, none are removed.",
     }
+    MaxShareesPerCollection {
+        name: "davgate.limits.maxShareesPerCollection",
+        value: u32,
+        parse: values::parse_u32,
+        kind: Kind::Integer,
+        default: "100",
+        cascade: false,
+        env: None,
+        doc: "Users a calendar or address book may be shared with through the browser page; sharing with one more is refused until one is removed.",
+    }
+    MaxImportItems {
+        name: "davgate.limits.maxImportItems",
+        value: u32,
+        parse: values::parse_u32,
+        kind: Kind::Integer,
+        default: "5000",
+        cascade: false,
+        env: None,
+        doc: "Items (events, tasks, contacts) one import of the browser page stores at most; the items after them are refused, each with the reason.",
+    }
 
     // Calendar and vCard content (content::limits, caldav::write, carddav::write, reports).
     MaxComponentNesting {

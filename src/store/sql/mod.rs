@@ -16,6 +16,7 @@ mod objects;
 mod properties;
 mod quota;
 mod store;
+mod ui_sessions;
 mod users;
 
 pub(crate) use app_passwords::impl_app_passwords;
@@ -27,6 +28,7 @@ pub(crate) use objects::{impl_object_store, NAMES_PER_BATCH};
 pub(crate) use properties::{bounded_dead_properties_sql, impl_property_store};
 pub(crate) use quota::impl_quota_store;
 pub(crate) use store::impl_sql_store;
+pub(crate) use ui_sessions::impl_ui_sessions;
 pub(crate) use users::{impl_user_store, Link, UserScope};
 
 /// A value bound to a statement built for one page of a listing, which must own its data
