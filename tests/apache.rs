@@ -47,6 +47,36 @@ impl Deployment {
         }
     }
 
+    /// The browser page through the proxy (`apache_ui.py`): log in, the collections,
+    /// the Apple profile, log out, every link and cookie below the page's own path.
+    fn browse_ui(&self, t: &Target, style: &Style, ui_path: &str) {
+        let mut args = vec![];
+        args.extend(self.apache.resolve_args(style.host));
+        args.extend([
+            "--cafile".into(),
+            self.apache.cert().display().to_string(),
+            "--user".into(),
+            LOGIN.into(),
+            "--password".into(),
+            PASSWORD.into(),
+        ]);
+        if let Some(prefix) = style.hidden_prefix {
+            args.extend(["--hidden-prefix".into(), prefix.into()]);
+        }
+        args.push(format!("https://{}{ui_path}", style.host));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (passed, output) =
+            run_client(Path::new("python3"), "apache_ui.py", &args, CLIENT_TIMEOUT);
+        println!("{} {} browser page:\n{output}", t.label, style.dir);
+        assert!(
+            passed && output.contains("all Apache browser page checks passed"),
+            "{} {}: the browser page through Apache failed:\n{output}\n{}",
+            t.label,
+            style.dir,
+            self.apache.diagnostics()
+        );
+    }
+
     /// Discovery from the well-known URLs (carddav's over plain HTTP, so that the
     /// redirect to HTTPS is followed too) and the style's other start paths, as each of
     /// `clients`; with `write`, the first one stores objects before listing.
@@ -120,6 +150,7 @@ async fn dedicated_dav_host_with_a_balancer_over_two_replicas() {
     for t in targets().await {
         let mut deployment = Deployment::start(&t, &DAV_VHOST);
         deployment.discover(&t, &DAV_VHOST, &["DAVx5", "macOS Contacts"], true);
+        deployment.browse_ui(&t, &DAV_VHOST, "/ui/");
         for (i, replica) in deployment.replicas.iter().enumerate() {
             assert!(
                 replica.dav_requests() > 0,
@@ -173,6 +204,7 @@ async fn dav_under_a_prefix_path_on_the_main_host() {
     for t in targets().await {
         let deployment = Deployment::start(&t, &PREFIX_PATH);
         deployment.discover(&t, &PREFIX_PATH, &["DAVx5", "macOS Contacts"], true);
+        deployment.browse_ui(&t, &PREFIX_PATH, "/dav/ui/");
         deployment.check_user_agents(&t, &PREFIX_PATH, &[], &user_agents("browser"));
         drop(deployment);
         t.finish().await;
