@@ -438,27 +438,14 @@ mod tests {
         let (grant, exact) = grant_of(&p);
         assert!(!exact);
         assert_eq!(grant, ["read", "write-content", "bind", "unbind"]);
-        let folder = Folder {
-            context_id: 1,
-            id: 30,
-            parent_id: 1,
-            module: crate::store::FolderModule::Calendar,
-            folder_type: crate::store::FolderType::Private,
-            owner_id: Some(3),
-            name: "Team".into(),
-            color: None,
-            description: None,
-            is_default: false,
-            subscribed: true,
-            used_for_sync: true,
-            sort_order: None,
-            dav_name: None,
-            permissions: vec![
+        let folder = Folder::example(
+            3,
+            vec![
                 Permission::for_role(3, false, Role::Administrator),
                 p,
                 Permission::for_role(ALL_USERS_GROUP, true, Role::Viewer),
             ],
-        };
+        );
         let aces = folder_aces(&folder);
         let protected: Vec<bool> = aces.iter().map(|a| a.protected).collect();
         assert_eq!(protected, [true, true, false]);

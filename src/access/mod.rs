@@ -144,26 +144,10 @@ pub fn privilege_set(names: &[&str]) -> PropValue {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{FolderModule, FolderType, Role};
+    use crate::store::Role;
 
     fn folder(owner: UserId, permissions: Vec<Permission>) -> Folder {
-        Folder {
-            context_id: 1,
-            id: 30,
-            parent_id: 1,
-            module: FolderModule::Calendar,
-            folder_type: FolderType::Private,
-            owner_id: Some(owner),
-            name: "Team".into(),
-            color: None,
-            description: None,
-            is_default: false,
-            subscribed: true,
-            used_for_sync: true,
-            sort_order: None,
-            dav_name: None,
-            permissions,
-        }
+        Folder::example(owner, permissions)
     }
 
     #[test]

@@ -153,26 +153,9 @@ pub fn allowed_sharing_modes(folder: &Folder, rights: &FolderRights) -> PropValu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::FolderModule;
 
     fn folder(permissions: Vec<Permission>) -> Folder {
-        Folder {
-            context_id: 1,
-            id: 30,
-            parent_id: 1,
-            module: FolderModule::Calendar,
-            folder_type: FolderType::Private,
-            owner_id: Some(3),
-            name: "Team".into(),
-            color: None,
-            description: None,
-            is_default: false,
-            subscribed: true,
-            used_for_sync: true,
-            sort_order: None,
-            dav_name: None,
-            permissions,
-        }
+        Folder::example(3, permissions)
     }
 
     #[test]

@@ -277,29 +277,16 @@ fn take_not_found(response: &mut DavResponse, name: &PropName) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{FolderModule, FolderType, Permission, Role};
+    use crate::store::{Permission, Role};
 
     fn folder() -> Folder {
-        Folder {
-            context_id: 1,
-            id: 30,
-            parent_id: 1,
-            module: FolderModule::Calendar,
-            folder_type: FolderType::Private,
-            owner_id: Some(3),
-            name: "Team".into(),
-            color: None,
-            description: None,
-            is_default: false,
-            subscribed: true,
-            used_for_sync: true,
-            sort_order: None,
-            dav_name: None,
-            permissions: vec![
+        Folder::example(
+            3,
+            vec![
                 Permission::for_role(3, false, Role::Administrator),
                 Permission::for_role(4, false, Role::Viewer),
             ],
-        }
+        )
     }
 
     fn statuses(response: &DavResponse) -> Vec<(u16, Vec<String>)> {

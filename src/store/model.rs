@@ -167,6 +167,31 @@ pub struct Folder {
     pub permissions: Vec<Permission>,
 }
 
+#[cfg(test)]
+impl Folder {
+    /// For unit tests: the private calendar "Team" (folder 30 of context 1) of `owner`
+    /// with `permissions`.
+    pub fn example(owner: UserId, permissions: Vec<Permission>) -> Folder {
+        Folder {
+            context_id: 1,
+            id: 30,
+            parent_id: 1,
+            module: FolderModule::Calendar,
+            folder_type: FolderType::Private,
+            owner_id: Some(owner),
+            name: "Team".into(),
+            color: None,
+            description: None,
+            is_default: false,
+            subscribed: true,
+            used_for_sync: true,
+            sort_order: None,
+            dav_name: None,
+            permissions,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct NewFolder {
     pub parent_id: FolderId,
