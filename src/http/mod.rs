@@ -33,6 +33,7 @@ pub mod paths;
 mod principal_search;
 mod private_view;
 mod propfind;
+mod propfind_answer;
 mod proppatch;
 mod proxy_patch;
 mod report;
