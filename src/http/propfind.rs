@@ -137,6 +137,10 @@ pub(super) async fn propfind(
             .await
         }
         DavResource::UnmappedCalendar(_) => Err(DavError::NotFound),
+        DavResource::CalendarAttachment { .. } => Err(DavError::MethodNotAllowed {
+            method: "PROPFIND".into(),
+            allow: "OPTIONS, GET, HEAD",
+        }),
         DavResource::ScheduleInbox(inbox) => {
             mailboxes::propfind_inbox(state, me, inbox, depth, request).await
         }
