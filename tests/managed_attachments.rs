@@ -199,3 +199,63 @@ async fn an_attachment_is_served_byte_for_byte_to_those_who_may_read_its_event()
         db.drop_database().await;
     }
 }
+
+#[tokio::test]
+async fn an_attachment_url_takes_no_writes_and_serves_no_unfinished_upload() {
+    for db in common::databases().await {
+        let site = site(&db.store, LAYOUT).await;
+        let calendar = default_folder(&db.store, &site.alice, FolderModule::Calendar).await;
+        let base = calendar_path(&calendar);
+        put_new(&site, &format!("{base}plan.ics"), &event("plan", "Plan", 2)).await;
+        plant_attachment(
+            &db.store,
+            &site.alice,
+            &calendar,
+            "plan.ics",
+            "m-plan",
+            b"kept",
+        )
+        .await;
+        let url = format!("{base}plan.ics.attachments/m-plan");
+        for method in ["PUT", "DELETE"] {
+            let answer = send(
+                &site.app,
+                Call::new(method, &url)
+                    .auth("alice", ALICE_PASSWORD)
+                    .body(b"replaced".to_vec()),
+            )
+            .await;
+            assert_eq!(answer.status, StatusCode::METHOD_NOT_ALLOWED, "{method}");
+            assert_eq!(answer.header("allow"), Some("OPTIONS, GET, HEAD"));
+        }
+        let kept = get(&site, &url).await;
+        assert_eq!(
+            (kept.status, &kept.body[..]),
+            (StatusCode::OK, &b"kept"[..])
+        );
+
+        // An upload under way (not finished) is not served, even when referred to.
+        let ctx = site.alice.context_id;
+        db.store
+            .create_attachment(
+                ctx,
+                site.alice.id,
+                "m-partial",
+                "part.bin",
+                "application/octet-stream",
+            )
+            .await
+            .unwrap();
+        db.store
+            .append_attachment_chunk(ctx, "m-partial", 0, b"half", None)
+            .await
+            .unwrap();
+        db.store
+            .link_attachment(ctx, "m-partial", calendar.id, "plan.ics")
+            .await
+            .unwrap();
+        let partial = get(&site, &format!("{base}plan.ics.attachments/m-partial")).await;
+        assert_eq!(partial.status, StatusCode::NOT_FOUND);
+        db.drop_database().await;
+    }
+}
