@@ -35,6 +35,15 @@ pub struct Limits {
     pub bodies: BodyLimits,
     /// Large request bodies parsed at once off the async workers.
     pub body_parse_threads: usize,
+    /// Managed attachments (RFC 8607).
+    pub attachments: AttachmentLimits,
+}
+
+/// How large and how many managed attachments a calendar object may have.
+#[derive(Debug, Clone, Copy)]
+pub struct AttachmentLimits {
+    pub max_bytes: u64,
+    pub max_per_resource: usize,
 }
 
 /// What a connection and one request on it may hold.
@@ -213,6 +222,10 @@ impl Limits {
                 max_filter_elements: count(config.get::<props::MaxFilterElements>()),
             },
             body_parse_threads: count(config.get::<props::BodyParseThreads>()).max(1),
+            attachments: AttachmentLimits {
+                max_bytes: config.get::<props::MaxAttachmentBytes>().max(1),
+                max_per_resource: count(config.get::<props::MaxAttachmentsPerResource>()),
+            },
         }
     }
 }

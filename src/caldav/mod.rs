@@ -1,6 +1,7 @@
 //! CalDAV: calendar and task folders projected into calendar collections, their members
 //! (iCalendar objects) and the CalDAV reports.
 
+pub mod attachment_limits;
 pub mod collection;
 pub mod home;
 pub mod mailboxes;

@@ -13,9 +13,9 @@ use super::observe::ResourceKind;
 use super::request_path;
 use super::resource::DavResource;
 use super::{
-    acl, acl_reports, address_books, carddav_report, contact, copy_move, entry_report,
-    internet_freebusy, mailboxes, mkcalendar, object, outbox_post, propfind, proppatch,
-    proxy_patch, report, share_post, AppState,
+    acl, acl_reports, address_books, attachment_get, carddav_report, contact, copy_move,
+    entry_report, internet_freebusy, mailboxes, mkcalendar, object, outbox_post, propfind,
+    proppatch, proxy_patch, report, share_post, AppState,
 };
 use crate::access::DavUser;
 use crate::carddav::AddressBook;
@@ -42,6 +42,8 @@ const ALLOW_PROXY_GROUP: &str = "OPTIONS, PROPFIND, PROPPATCH, REPORT";
 /// POST: a sharing request (`share_post`); ACL: the access control list (`acl`).
 const ALLOW_COLLECTION: &str = "OPTIONS, POST, PROPFIND, PROPPATCH, REPORT, DELETE, ACL";
 const ALLOW_MEMBER: &str = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, REPORT, COPY, MOVE";
+/// A managed attachment: read only (RFC 8607 changes it through POST on its member).
+const ALLOW_ATTACHMENT: &str = "OPTIONS, GET, HEAD";
 const ALLOW_ADDRESS_BOOK: &str = "OPTIONS, POST, PROPFIND, PROPPATCH, REPORT, DELETE, ACL";
 const ALLOW_AGGREGATED: &str = "OPTIONS, PROPFIND, PROPPATCH, REPORT";
 const ALLOW_CONTACT: &str = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, REPORT";
@@ -293,6 +295,14 @@ async fn dispatch(
             "a resource exists at this URL",
         )
         .into()),
+        (
+            "GET" | "HEAD",
+            DavResource::CalendarAttachment {
+                collection,
+                name,
+                managed_id,
+            },
+        ) => attachment_get::get(state, &me, collection, name, managed_id, method).await,
         ("GET" | "HEAD", DavResource::CalendarMember { collection, name }) => {
             object::get(state, &me, collection, name, method, headers).await
         }
@@ -335,6 +345,7 @@ fn allow_of(resource: &DavResource) -> &'static str {
         DavResource::AddressBook(AddressBook::Aggregated(_)) => ALLOW_AGGREGATED,
         DavResource::AddressBookMember { .. } => ALLOW_CONTACT,
         DavResource::CalendarMember { .. } => ALLOW_MEMBER,
+        DavResource::CalendarAttachment { .. } => ALLOW_ATTACHMENT,
         DavResource::UnmappedCalendar(_) => ALLOW_UNMAPPED_CALENDAR,
         DavResource::Entry(EntryResource::CalendarProxy(_)) => ALLOW_PROXY_GROUP,
         DavResource::Entry(_) => ALLOW_ENTRY,
@@ -351,6 +362,7 @@ fn classes_of(resource: &DavResource) -> &'static str {
     match resource {
         DavResource::Calendar(_)
         | DavResource::CalendarMember { .. }
+        | DavResource::CalendarAttachment { .. }
         | DavResource::UnmappedCalendar(_)
         | DavResource::ScheduleInbox(_)
         | DavResource::ScheduleInboxMessage { .. }

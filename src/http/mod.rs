@@ -6,6 +6,7 @@ mod acl;
 mod acl_props;
 mod acl_reports;
 mod address_books;
+mod attachment_get;
 mod authn;
 mod body_parsing;
 mod carddav_report;

@@ -18,6 +18,7 @@ use super::share_props::ShareProps;
 use super::streaming;
 use super::AppState;
 use crate::access::{DavUser, FolderRights};
+use crate::caldav::attachment_limits::attachment_limit_props;
 use crate::caldav::CALENDAR_CONTENT_TYPE;
 use crate::caldav::{home, CalendarCollection, SyncWindow};
 use crate::carddav::{self, AddressBook};
@@ -136,6 +137,10 @@ pub(super) async fn propfind(
             .await
         }
         DavResource::UnmappedCalendar(_) => Err(DavError::NotFound),
+        DavResource::CalendarAttachment { .. } => Err(DavError::MethodNotAllowed {
+            method: "PROPFIND".into(),
+            allow: "OPTIONS, GET, HEAD",
+        }),
         DavResource::ScheduleInbox(inbox) => {
             mailboxes::propfind_inbox(state, me, inbox, depth, request).await
         }
@@ -417,6 +422,7 @@ async fn collection_responses(
             let seq = seqs.get(&collection.id()).copied().unwrap_or(0);
             let mut live = collection.properties(&state.paths, window, seq);
             live.extend_from_slice(quota.of(collection.folder.owner_id));
+            live.extend(attachment_limit_props(&state.limits.attachments));
             live.extend(shares.of(&state.paths, &collection.folder, &collection.rights));
             let dead = dead_props(dead_properties.remove(&collection.id()).unwrap_or_default());
             let href = state.paths.external(&collection.sub_path());

@@ -22,6 +22,12 @@ pub enum DavResource {
         collection: CalendarCollection,
         name: String,
     },
+    /// `/caldav/<folder>/<name>.attachments/<managed id>`: a managed attachment of a member.
+    CalendarAttachment {
+        collection: CalendarCollection,
+        name: String,
+        managed_id: String,
+    },
     /// `/caldav/<segment>/` naming no collection: where MKCALENDAR may create one.
     UnmappedCalendar(String),
     /// `/caldav/schedule-inbox/`: the viewer's scheduling inbox.
@@ -62,6 +68,7 @@ impl DavResource {
             Self::Entry(EntryResource::AddressbookHome) => "addressbook-home",
             Self::Calendar(_) => "calendar",
             Self::CalendarMember { .. } => "calendar-object",
+            Self::CalendarAttachment { .. } => "calendar-attachment",
             Self::UnmappedCalendar(_) => "calendar-unmapped",
             Self::ScheduleInbox(_) => "schedule-inbox",
             Self::ScheduleInboxMessage { .. } => "schedule-inbox-message",
@@ -122,6 +129,18 @@ impl DavResource {
                 Ok(Self::CalendarMember {
                     collection,
                     name: (*name).to_owned(),
+                })
+            }
+            ["caldav", folder, attachments, managed_id] => {
+                let name = super::attachment_get::member_of_attachments_segment(attachments)
+                    .ok_or(DavError::NotFound)?;
+                let collection = calendar_by_segment(store, me, folder)
+                    .await?
+                    .ok_or(DavError::NotFound)?;
+                Ok(Self::CalendarAttachment {
+                    collection,
+                    name: name.to_owned(),
+                    managed_id: (*managed_id).to_owned(),
                 })
             }
             ["carddav", segment] => carddav::home::address_book(store, me, segment)

@@ -69,6 +69,28 @@ properties! {
         doc: "Largest request body accepted (413 beyond it).",
     }
 
+    // Managed attachments (RFC 8607; caldav::attachment_limits).
+    MaxAttachmentBytes {
+        name: "davgate.limits.maxAttachmentBytes",
+        value: u64,
+        parse: values::parse_u64,
+        kind: Kind::Integer,
+        default: "104857600",
+        cascade: false,
+        env: None,
+        doc: "Largest managed attachment in bytes (CALDAV:max-attachment-size on calendars).",
+    }
+    MaxAttachmentsPerResource {
+        name: "davgate.limits.maxAttachmentsPerResource",
+        value: u32,
+        parse: values::parse_u32,
+        kind: Kind::Integer,
+        default: "20",
+        cascade: false,
+        env: None,
+        doc: "Managed attachments one calendar object may refer to (CALDAV:max-attachments-per-resource on calendars).",
+    }
+
     // Sync tokens (http::sync, http::carddav_report).
     MaxSyncTokenFolders {
         name: "davgate.limits.maxSyncTokenFolders",
