@@ -102,8 +102,14 @@ impl ProxyGroup {
     pub async fn both(store: &DynStore, me: &User, owner: &User) -> StoreResult<Vec<ProxyGroup>> {
         let calendar = store
             .default_folder(owner.context_id, owner.id, FolderModule::Calendar)
-            .await?;
-        let enabled = super::enabled_users(store, me).await?;
+            .await?
+            .filter(|folder| may_see_members(folder, owner, me));
+        // Only the users the calendar's permissions name are looked up, and only when
+        // the viewer may learn the members.
+        let enabled = match &calendar {
+            Some(folder) => enabled_among(store, folder).await?,
+            None => Vec::new(),
+        };
         Ok(ProxyKind::BOTH
             .into_iter()
             .map(|kind| ProxyGroup {
@@ -111,7 +117,6 @@ impl ProxyGroup {
                 kind,
                 members: calendar
                     .as_ref()
-                    .filter(|folder| may_see_members(folder, owner, me))
                     .map(|folder| members(folder, owner.id, kind, &enabled))
                     .or_else(|| (owner.id == me.id).then(Vec::new)),
             })
@@ -205,6 +210,26 @@ fn may_see_members(calendar: &Folder, owner: &User, me: &User) -> bool {
             .permissions
             .iter()
             .any(|p| !p.is_group && p.entity == me.id && p.can_see())
+}
+
+/// The enabled users among those a permission of `folder` names, ordered: one query
+/// for the permissions' users, whatever the size of the context.
+async fn enabled_among(store: &DynStore, folder: &Folder) -> StoreResult<Vec<UserId>> {
+    let named: Vec<UserId> = folder
+        .permissions
+        .iter()
+        .filter(|p| !p.is_group)
+        .map(|p| p.entity)
+        .collect();
+    let mut enabled: Vec<UserId> = store
+        .user_cards(folder.context_id, &named)
+        .await?
+        .into_iter()
+        .filter(|card| card.enabled)
+        .map(|card| card.id)
+        .collect();
+    enabled.sort_unstable();
+    Ok(enabled)
 }
 
 /// The enabled users (`enabled` is ordered) that the permissions on `calendar` make
