@@ -35,6 +35,10 @@ impl PruneSchedule {
     }
 }
 
+/// How old an unfinished attachment upload is when a pruning round discards it: far
+/// longer than any request may take.
+const STALE_UPLOAD_SECONDS: i64 = 24 * 3600;
+
 /// One round: under the maintenance lock, drops every context's tombstones changed
 /// before `before` (epoch seconds).
 pub async fn prune_once(store: &DynStore, before: i64) -> StoreResult<PruneRun> {
@@ -51,7 +55,12 @@ async fn prune_contexts(store: &DynStore, before: i64) -> StoreResult<u64> {
     // One context that fails (deleted meanwhile, say) does not keep the others from
     // being pruned; the first error is reported once all were tried.
     let mut failed = None;
+    let stale_uploads = now_epoch().saturating_sub(STALE_UPLOAD_SECONDS);
     for context in store.contexts().await? {
+        // Attachment uploads a stopped process left unfinished give their bytes back.
+        if let Err(err) = store.discard_stale_uploads(context.id, stale_uploads).await {
+            tracing::warn!(context = context.id, error = %err, "discarding unfinished uploads failed");
+        }
         match store.prune_changes(context.id, before).await {
             Ok(pruned) => tombstones += pruned,
             Err(StoreError::NotFound) => {}

@@ -259,3 +259,57 @@ async fn an_attachment_url_takes_no_writes_and_serves_no_unfinished_upload() {
         db.drop_database().await;
     }
 }
+
+#[tokio::test]
+async fn an_attendee_fetches_the_organizers_url_through_her_own_copy() {
+    for db in common::databases().await {
+        let site = site(&db.store, LAYOUT).await;
+        let calendar = default_folder(&db.store, &site.alice, FolderModule::Calendar).await;
+        let base = calendar_path(&calendar);
+        put_new(&site, &format!("{base}plan.ics"), &event("plan", "Plan", 2)).await;
+        plant_attachment(
+            &db.store,
+            &site.alice,
+            &calendar,
+            "plan.ics",
+            "m-plan",
+            b"agenda",
+        )
+        .await;
+        let url = format!("{base}plan.ics.attachments/m-plan");
+        let bob = ("bob", BOB_PASSWORD);
+        assert_eq!(get_as(&site, bob, &url).await.status, StatusCode::NOT_FOUND);
+
+        // Bob's copy of the event (as scheduling delivers it) refers to the attachment:
+        // the organizer's URL it carries now serves him.
+        let bobs = default_folder(&db.store, &site.bob, FolderModule::Calendar).await;
+        let copy = send(
+            &site.app,
+            Call::new("PUT", &format!("{}copy.ics", calendar_path(&bobs)))
+                .auth("bob", BOB_PASSWORD)
+                .header("content-type", "text/calendar")
+                .body(event("plan", "Plan", 2).into_bytes()),
+        )
+        .await;
+        assert_eq!(copy.status, StatusCode::CREATED);
+        db.store
+            .link_attachment(site.alice.context_id, "m-plan", bobs.id, "copy.ics")
+            .await
+            .unwrap();
+        let fetched = get_as(&site, bob, &url).await;
+        assert_eq!(
+            (fetched.status, &fetched.body[..]),
+            (StatusCode::OK, &b"agenda"[..])
+        );
+        // Alice's other events do not serve it under their names.
+        put_new(
+            &site,
+            &format!("{base}other.ics"),
+            &event("other", "Other", 3),
+        )
+        .await;
+        let elsewhere = get(&site, &format!("{base}other.ics.attachments/m-plan")).await;
+        assert_eq!(elsewhere.status, StatusCode::NOT_FOUND);
+        db.drop_database().await;
+    }
+}

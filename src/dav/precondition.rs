@@ -64,6 +64,16 @@ pub enum Precondition {
     /// Another calendar of the user already holds a scheduling object with this UID
     /// (RFC 6638 3.2.4.1); carries its href.
     UniqueSchedulingObjectResource(String),
+    /// An attachment larger than CALDAV:max-attachment-size (RFC 8607 3.7, 413).
+    MaxAttachmentSize,
+    /// One attachment more than CALDAV:max-attachments-per-resource (RFC 8607 3.7).
+    MaxAttachmentsPerResource,
+    /// A `managed-id` that names no attachment of the resource (RFC 8607 3.7).
+    ValidManagedIdParameter,
+    /// A `rid` that names no component of the resource (RFC 8607 3.7).
+    ValidRidParameter,
+    /// A MANAGED-ID written in an ATTACH that names no attachment the writer may use.
+    ValidManagedId,
     // CARDDAV:
     ValidAddressData,
     /// Another resource of the address book already holds this UID; carries its href.
@@ -128,6 +138,7 @@ impl Precondition {
                 StatusCode::INSUFFICIENT_STORAGE
             }
             Self::ValidSchedulingMessage => StatusCode::BAD_REQUEST,
+            Self::MaxAttachmentSize => StatusCode::PAYLOAD_TOO_LARGE,
             _ => StatusCode::FORBIDDEN,
         }
     }
@@ -212,6 +223,11 @@ impl Precondition {
             Self::UniqueSchedulingObjectResource(_) => {
                 ElementName::caldav("unique-scheduling-object-resource")
             }
+            Self::MaxAttachmentSize => ElementName::caldav("max-attachment-size"),
+            Self::MaxAttachmentsPerResource => ElementName::caldav("max-attachments-per-resource"),
+            Self::ValidManagedIdParameter => ElementName::caldav("valid-managed-id-parameter"),
+            Self::ValidRidParameter => ElementName::caldav("valid-rid-parameter"),
+            Self::ValidManagedId => ElementName::caldav("valid-managed-id"),
             Self::ValidAddressData => ElementName::carddav("valid-address-data"),
             Self::AddressbookNoUidConflict(_) => ElementName::carddav("no-uid-conflict"),
             Self::AddressbookMaxResourceSize => ElementName::carddav("max-resource-size"),

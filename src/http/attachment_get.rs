@@ -14,6 +14,7 @@ use super::private_view::as_seen;
 use super::AppState;
 use crate::access::DavUser;
 use crate::caldav::CalendarCollection;
+use crate::store::FolderId;
 
 /// What ends the member-name segment of an attachment's path.
 pub(super) const ATTACHMENTS_SUFFIX: &str = ".attachments";
@@ -25,33 +26,29 @@ pub(super) fn member_of_attachments_segment(segment: &str) -> Option<&str> {
         .filter(|name| !name.is_empty())
 }
 
-/// The attachment's bytes with its media type and file name. 404 when the viewer may not
-/// read the member, sees it only as busy time, or the member does not refer to it.
+/// How many other members referring to an attachment are looked at for one that the
+/// viewer may read.
+const MAX_REFERRERS_LOOKED_AT: usize = 32;
+
+/// The attachment's bytes with its media type and file name, to whoever may read the
+/// member the URL names, or another member referring to the attachment (an attendee's
+/// copy of the organizer's event holds the organizer's URL). 404 otherwise, also when
+/// the viewer sees the member only as busy time.
 pub(super) async fn get(
     state: &AppState,
     me: &DavUser,
-    collection: &CalendarCollection,
+    collection: Option<&CalendarCollection>,
     name: &str,
     managed_id: &str,
     method: &Method,
 ) -> Result<Response, DavError> {
-    let target = MemberTarget::calendar(state, collection, name);
-    let object = read_member(state, me, &target).await?;
-    if matches!(
-        as_seen(&collection.folder, &object, me.user.id),
-        Cow::Owned(_)
-    ) {
+    let context = me.user.context_id;
+    let refs = state.store.attachment_refs(context, managed_id).await?;
+    if !may_read(state, me, collection, name, &refs).await? {
         return Err(DavError::NotFound);
     }
-    let context = me.user.context_id;
-    let refers = state
-        .store
-        .attachment_refs(context, managed_id)
-        .await?
-        .iter()
-        .any(|(folder, member)| *folder == collection.id() && member == name);
     let attachment = match state.store.attachment(context, managed_id).await? {
-        Some(attachment) if refers && attachment.complete => attachment,
+        Some(attachment) if attachment.complete => attachment,
         _ => return Err(DavError::NotFound),
     };
     let body = if method == Method::HEAD {
@@ -76,6 +73,56 @@ pub(super) async fn get(
         body,
     )
         .into_response())
+}
+
+/// Whether `me` may read a member referring to the attachment (`refs`): the one the URL
+/// names when the viewer reads it, otherwise another one.
+async fn may_read(
+    state: &AppState,
+    me: &DavUser,
+    collection: Option<&CalendarCollection>,
+    name: &str,
+    refs: &[(FolderId, String)],
+) -> Result<bool, DavError> {
+    let named = |(folder, member): &&(FolderId, String)| {
+        collection.is_some_and(|c| *folder == c.id() && member == name)
+    };
+    // A member the viewer reads answers for itself.
+    if let Some(collection) = collection {
+        if sees_whole(state, me, collection, name).await? {
+            return Ok(refs.iter().any(|r| named(&r)));
+        }
+    }
+    for (folder, member) in refs
+        .iter()
+        .filter(|r| !named(r))
+        .take(MAX_REFERRERS_LOOKED_AT)
+    {
+        if let Some(other) = crate::caldav::home::calendar(&state.store, me, *folder).await? {
+            if sees_whole(state, me, &other, member).await? {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
+}
+
+/// Whether `me` reads the member `name` of `collection` whole (not as busy time only).
+async fn sees_whole(
+    state: &AppState,
+    me: &DavUser,
+    collection: &CalendarCollection,
+    name: &str,
+) -> Result<bool, DavError> {
+    let target = MemberTarget::calendar(state, collection, name);
+    match read_member(state, me, &target).await {
+        Ok(object) => Ok(!matches!(
+            as_seen(&collection.folder, &object, me.user.id),
+            Cow::Owned(_)
+        )),
+        Err(DavError::NotFound) => Ok(false),
+        Err(other) => Err(other),
+    }
 }
 
 /// `attachment; filename="..."` with the name's characters outside printable ASCII,

@@ -1,8 +1,8 @@
 //! DAV requests below the prefix, dispatched on the method (axum's method router knows no
 //! PROPFIND); handlers extract what they need and call plain functions.
 
-use axum::body::Bytes;
-use axum::extract::{Extension, State};
+use axum::body::{Body, Bytes};
+use axum::extract::{Extension, FromRequest, Request, State};
 use axum::response::{IntoResponse, Response};
 use http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 
@@ -13,9 +13,9 @@ use super::observe::ResourceKind;
 use super::request_path;
 use super::resource::DavResource;
 use super::{
-    acl, acl_reports, address_books, attachment_get, carddav_report, contact, copy_move,
-    entry_report, internet_freebusy, mailboxes, mkcalendar, object, outbox_post, propfind,
-    proppatch, proxy_patch, report, share_post, AppState,
+    acl, acl_reports, address_books, attachment_get, attachment_post, carddav_report, contact,
+    copy_move, entry_report, internet_freebusy, mailboxes, mkcalendar, object, outbox_post,
+    propfind, proppatch, proxy_patch, report, share_post, AppState,
 };
 use crate::access::DavUser;
 use crate::carddav::AddressBook;
@@ -24,11 +24,11 @@ use crate::principals::EntryResource;
 
 /// The DAV compliance classes davgate answers in OPTIONS.
 pub(super) const DAV_CLASSES: &str = "1, 3, access-control, calendar-access, \
-     calendar-auto-schedule, calendar-schedule, calendar-no-timezone, addressbook, extended-mkcol, \
-     calendarserver-sharing";
+     calendar-auto-schedule, calendar-schedule, calendar-no-timezone, calendar-managed-attachments, \
+     addressbook, extended-mkcol, calendarserver-sharing";
 const DAV_CLASSES_CALDAV: &str =
     "1, 3, access-control, calendar-access, calendar-auto-schedule, calendar-schedule, \
-     calendar-no-timezone, extended-mkcol, calendarserver-sharing";
+     calendar-no-timezone, calendar-managed-attachments, extended-mkcol, calendarserver-sharing";
 const DAV_CLASSES_CARDDAV: &str =
     "1, 3, access-control, addressbook, extended-mkcol, calendarserver-sharing";
 const ALLOW: &str =
@@ -41,7 +41,8 @@ const ALLOW_ENTRY: &str = "OPTIONS, PROPFIND, REPORT";
 const ALLOW_PROXY_GROUP: &str = "OPTIONS, PROPFIND, PROPPATCH, REPORT";
 /// POST: a sharing request (`share_post`); ACL: the access control list (`acl`).
 const ALLOW_COLLECTION: &str = "OPTIONS, POST, PROPFIND, PROPPATCH, REPORT, DELETE, ACL";
-const ALLOW_MEMBER: &str = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, REPORT, COPY, MOVE";
+/// POST: the managed attachment actions (`attachment_post`).
+const ALLOW_MEMBER: &str = "OPTIONS, GET, HEAD, POST, PUT, DELETE, PROPFIND, REPORT, COPY, MOVE";
 /// A managed attachment: read only (RFC 8607 changes it through POST on its member).
 const ALLOW_ATTACHMENT: &str = "OPTIONS, GET, HEAD";
 const ALLOW_ADDRESS_BOOK: &str = "OPTIONS, POST, PROPFIND, PROPPATCH, REPORT, DELETE, ACL";
@@ -61,12 +62,22 @@ pub(super) async fn handle(
     State(state): State<AppState>,
     login: Option<Extension<LoginView>>,
     kind_slot: Option<Extension<ResourceKind>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    request: Request,
 ) -> Response {
     let kind_slot = kind_slot.map(|slot| slot.0);
+    let method = request.method().clone();
+    let uri = request.uri().clone();
+    let headers = request.headers().clone();
+    // An attachment upload is streamed into the store; every other body is read whole
+    // (bounded by `body_limit`).
+    let (body, upload) = if attachment_post::is_upload(&method, &uri) {
+        (Bytes::new(), Some(request.into_body()))
+    } else {
+        match Bytes::from_request(request, &state).await {
+            Ok(body) => (body, None),
+            Err(rejection) => return rejection.into_response(),
+        }
+    };
     match dispatch(
         &state,
         login.map(|l| l.0),
@@ -75,6 +86,7 @@ pub(super) async fn handle(
         &uri,
         &headers,
         &body,
+        upload,
     )
     .await
     {
@@ -83,6 +95,7 @@ pub(super) async fn handle(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn dispatch(
     state: &AppState,
     login: Option<LoginView>,
@@ -91,6 +104,7 @@ async fn dispatch(
     uri: &Uri,
     headers: &HeaderMap,
     body: &Bytes,
+    upload: Option<Body>,
 ) -> Result<Response, DavError> {
     let sub = state
         .paths
@@ -302,12 +316,16 @@ async fn dispatch(
                 name,
                 managed_id,
             },
-        ) => attachment_get::get(state, &me, collection, name, managed_id, method).await,
+        ) => attachment_get::get(state, &me, collection.as_ref(), name, managed_id, method).await,
         ("GET" | "HEAD", DavResource::CalendarMember { collection, name }) => {
             object::get(state, &me, collection, name, method, headers).await
         }
         ("PUT", DavResource::CalendarMember { collection, name }) => {
+            attachment_post::check_written_ids(state, &me, collection, name, body).await?;
             object::put(state, &me, collection, name, headers, body).await
+        }
+        ("POST", DavResource::CalendarMember { collection, name }) => {
+            attachment_post::post(state, &me, collection, name, uri, headers, upload).await
         }
         ("DELETE", DavResource::CalendarMember { collection, name }) => {
             object::delete(state, &me, collection, name, headers).await

@@ -7,7 +7,10 @@ mod acl_props;
 mod acl_reports;
 mod address_books;
 mod attachment_get;
+mod attachment_post;
+mod attachment_upload;
 mod authn;
+mod body_limit;
 mod body_parsing;
 mod carddav_report;
 mod contact;
@@ -56,7 +59,6 @@ use axum::routing::{any, get};
 use axum::{middleware, Router};
 use http::header::HeaderName;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 
@@ -209,7 +211,10 @@ pub fn build_app(state: AppState) -> Router {
             state.clone(),
             host_root::discovery,
         ))
-        .layer(RequestBodyLimitLayer::new(limits.max_request_body_bytes))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            body_limit::bound,
+        ))
         .layer(TimeoutLayer::with_status_code(
             http::StatusCode::REQUEST_TIMEOUT,
             limits.request_timeout,

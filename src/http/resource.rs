@@ -24,7 +24,9 @@ pub enum DavResource {
     },
     /// `/caldav/<folder>/<name>.attachments/<managed id>`: a managed attachment of a member.
     CalendarAttachment {
-        collection: CalendarCollection,
+        /// None when the viewer does not see the calendar (an attendee following the
+        /// organizer's URL).
+        collection: Option<CalendarCollection>,
         name: String,
         managed_id: String,
     },
@@ -134,9 +136,9 @@ impl DavResource {
             ["caldav", folder, attachments, managed_id] => {
                 let name = super::attachment_get::member_of_attachments_segment(attachments)
                     .ok_or(DavError::NotFound)?;
-                let collection = calendar_by_segment(store, me, folder)
-                    .await?
-                    .ok_or(DavError::NotFound)?;
+                // A calendar the viewer does not see may still hold the URL she got in
+                // her own copy of an event: the download decides.
+                let collection = calendar_by_segment(store, me, folder).await?;
                 Ok(Self::CalendarAttachment {
                     collection,
                     name: name.to_owned(),

@@ -51,6 +51,13 @@ pub trait AttachmentStore: Send + Sync {
     async fn finish_attachment(&self, context: ContextId, managed_id: &str) -> StoreResult<i64>;
     /// Removes an attachment and its chunks (an upload that failed, or no longer wanted).
     async fn discard_attachment(&self, context: ContextId, managed_id: &str) -> StoreResult<()>;
+    /// Removes the attachments of `context` whose upload began before `created_before`
+    /// (epoch seconds) and never ended: uploads cut off by a process that stopped.
+    async fn discard_stale_uploads(
+        &self,
+        context: ContextId,
+        created_before: i64,
+    ) -> StoreResult<u64>;
     /// Records that the member `name` of `folder` refers to the attachment; NotFound
     /// when either is gone. When the member goes, so does the reference, and with the
     /// last reference the attachment.

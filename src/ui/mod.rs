@@ -11,7 +11,7 @@ mod app_passwords;
 mod collections;
 mod csrf;
 mod login;
-mod page;
+pub(crate) mod page;
 pub mod session;
 mod setup;
 mod sharing;

@@ -8,7 +8,9 @@
 //! - POST is a sharing request (calendarserver-sharing) giving the stranger read-write
 //!   access: the owner's is carried out (200), the sharees lack `DAV:write-acl` (403np),
 //!   and the outsider's on his own calendar names nobody of his context (403
-//!   `DAV:recognized-principal`).
+//!   `DAV:recognized-principal`). On a member POST is a managed attachment action (RFC
+//!   8607); the matrix names none, which only those who may change the member learn
+//!   (400); the viewer lacks write-content (403np), the others do not see it (404).
 //! - free-busy-query answers 200 with a VFREEBUSY (RFC 4791 7.10) to whoever may read.
 //! - MKCOL on an existing collection is 405 (RFC 4918 9.3.1), MKCALENDAR 403rn (RFC 4791
 //!   5.3.1.1). At a numeric segment the caller cannot see they are 403: numeric segments
@@ -119,7 +121,7 @@ COPY                          201    404      201    404     404      401
 MOVE                          201    404      403np  404     404      401
 LOCK                          501    501      501    501     501      401
 UNLOCK                        501    501      501    501     501      401
-POST                          405    404      405    405     404      401
+POST                          400    404      403np  404     404      401
 PATCH                         501    501      501    501     501      401
 FROBNICATE                    501    501      501    501     501      401
 ACL                           405    404      405    405     404      401
@@ -152,7 +154,7 @@ COPY                          404    404      404    404     404      401
 MOVE                          404    404      404    404     404      401
 LOCK                          501    501      501    501     501      401
 UNLOCK                        501    501      501    501     501      401
-POST                          405    404      405    405     404      401
+POST                          404    404      404    404     404      401
 PATCH                         501    501      501    501     501      401
 FROBNICATE                    501    501      501    501     501      401
 ACL                           405    404      405    405     404      401

@@ -1,6 +1,7 @@
 //! iCalendar calendar object resources for CalDAV: validation on write, the index columns,
 //! recurrence-aware time ranges, calendar-query filters, calendar-data output and free-busy.
 
+pub mod attach;
 mod filter;
 mod freebusy;
 mod freebusy_request;

@@ -132,7 +132,7 @@ impl Zones {
     }
 }
 
-fn zone_local_to_utc(tz: Tz, local: NaiveDateTime) -> i64 {
+pub(crate) fn zone_local_to_utc(tz: Tz, local: NaiveDateTime) -> i64 {
     match tz.from_local_datetime(&local) {
         LocalResult::Single(time) => time.timestamp(),
         LocalResult::Ambiguous(first, _) => first.timestamp(),

@@ -4,6 +4,74 @@
 /// Implements `AttachmentStore` for `$store`, next to `impl_sql_store!`.
 macro_rules! impl_attachment_store {
     ($store:ty, $db:ty) => {
+        impl $store {
+            /// Makes the member's references to managed attachments those its ATTACH
+            /// properties name (RFC 8607): references it no longer names go (and with
+            /// the last one, the attachment); MANAGED-IDs of attachments that exist in
+            /// the context are added, others are left to the writer to refuse.
+            async fn sync_attachment_refs(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                context: ContextId,
+                folder: FolderId,
+                object: &WriteObject,
+                created: bool,
+            ) -> StoreResult<()> {
+                if object.component.eq_ignore_ascii_case("VCARD") {
+                    return Ok(());
+                }
+                let named = crate::content::ical::attach::managed_ids(&object.data);
+                if named.is_empty() {
+                    if !created {
+                        sqlx::query(
+                            "DELETE FROM attachment_refs WHERE context_id = $1 AND folder_id = $2 \
+                             AND resource_name = $3",
+                        )
+                        .bind(context)
+                        .bind(folder)
+                        .bind(&object.resource_name)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
+                    return Ok(());
+                }
+                let held: Vec<String> = sqlx::query_scalar(
+                    "SELECT managed_id FROM attachment_refs WHERE context_id = $1 AND folder_id = $2 \
+                     AND resource_name = $3",
+                )
+                .bind(context)
+                .bind(folder)
+                .bind(&object.resource_name)
+                .fetch_all(&mut **tx)
+                .await?;
+                for gone in held.iter().filter(|id| !named.contains(id)) {
+                    sqlx::query(
+                        "DELETE FROM attachment_refs WHERE context_id = $1 AND folder_id = $2 \
+                         AND resource_name = $3 AND managed_id = $4",
+                    )
+                    .bind(context)
+                    .bind(folder)
+                    .bind(&object.resource_name)
+                    .bind(gone)
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                for new in named.iter().filter(|id| !held.contains(id)) {
+                    sqlx::query(
+                        "INSERT INTO attachment_refs (context_id, managed_id, folder_id, resource_name) \
+                         SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM attachments \
+                         WHERE context_id = $1 AND managed_id = $2)",
+                    )
+                    .bind(context)
+                    .bind(new)
+                    .bind(folder)
+                    .bind(&object.resource_name)
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                Ok(())
+            }
+        }
+
         #[async_trait::async_trait]
         impl AttachmentStore for $store {
             async fn create_attachment(
@@ -106,6 +174,21 @@ macro_rules! impl_attachment_store {
                     .execute(&self.pool)
                     .await?;
                 Ok(())
+            }
+
+            async fn discard_stale_uploads(
+                &self,
+                context: ContextId,
+                created_before: i64,
+            ) -> StoreResult<u64> {
+                Ok(sqlx::query(
+                    "DELETE FROM attachments WHERE context_id = $1 AND NOT complete AND created_at < $2",
+                )
+                .bind(context)
+                .bind(created_before)
+                .execute(&self.pool)
+                .await?
+                .rows_affected())
             }
 
             async fn link_attachment(

@@ -70,6 +70,8 @@ macro_rules! impl_object_store {
                 }
                 match written {
                     Ok(Some(outcome)) => {
+                        Self::sync_attachment_refs(&mut tx, context, folder, object, outcome.created)
+                            .await?;
                         // The triggers have counted the write: it stays only within the
                         // quotas (dropping the transaction rolls it back).
                         if let Some(before) = before {
