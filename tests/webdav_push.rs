@@ -22,7 +22,8 @@ use service::{check_vapid, PushService, Received, UserAgent};
 const PUSH: &str = "https://bitfire.at/webdav-push";
 
 /// A configuration directory: the shipped one, plus WebDAV-Push with a new key, the
-/// coalescing window `window_ms`, and http push resources on loopback allowed.
+/// coalescing window `window_ms`, http push resources on loopback allowed, and a
+/// subscription dropped at its second failure in a row.
 fn config_dir(window_ms: u64) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&manifest_dir().join("config"), dir.path());
@@ -38,7 +39,8 @@ fn config_dir(window_ms: u64) -> tempfile::TempDir {
         dir.path().join("zz-push.yml"),
         format!(
             "davgate.push.vapidPrivateKey: \"{key}\"\ndavgate.push.coalesceMillis: {window_ms}\n\
-             davgate.push.allowHttpLoopback: true\ndavgate.push.subject: \"mailto:ops@example.com\"\n"
+             davgate.push.allowHttpLoopback: true\ndavgate.push.subject: \"mailto:ops@example.com\"\n\
+             davgate.push.maxAttempts: 2\n"
         ),
     )
     .unwrap();
@@ -302,7 +304,7 @@ async fn a_change_on_either_replica_is_pushed_once_encrypted_and_signed() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn expired_and_gone_subscriptions_get_no_more_messages() {
+async fn expired_gone_and_failing_subscriptions_get_no_more_messages() {
     const WINDOW: u64 = 200;
     for t in targets().await {
         let push = PushService::start().await;

@@ -1,5 +1,6 @@
 //! A push service on loopback, written for the tests: it takes every POST, answers 201
-//! (410 for resources whose path starts with `gone`), and keeps what came. The user
+//! (410 for resources whose path starts with `gone`, 500 for `fail`), and keeps what
+//! came. The user
 //! agent's half is here too: a P-256 key pair and auth secret per subscription, the
 //! RFC 8291 decryption of what arrives, and the check of its VAPID token.
 
@@ -42,17 +43,19 @@ async fn take(
     headers: HeaderMap,
     body: Bytes,
 ) -> StatusCode {
-    let gone = path.starts_with("gone");
+    let status = if path.starts_with("gone") {
+        StatusCode::GONE
+    } else if path.starts_with("fail") {
+        StatusCode::INTERNAL_SERVER_ERROR
+    } else {
+        StatusCode::CREATED
+    };
     inbox.lock().unwrap().push(Received {
         path,
         headers,
         body: body.to_vec(),
     });
-    if gone {
-        StatusCode::GONE
-    } else {
-        StatusCode::CREATED
-    }
+    status
 }
 
 impl PushService {
