@@ -17,6 +17,7 @@ pub mod http;
 pub mod limits;
 pub mod principals;
 pub mod provision;
+pub mod push;
 pub mod quota;
 pub mod scheduling;
 pub mod shared_state;

@@ -10,6 +10,7 @@ mod database_wait;
 mod discovery;
 mod folders;
 mod imip;
+mod push;
 mod serve;
 
 use std::path::PathBuf;
@@ -68,6 +69,9 @@ pub enum Command {
     /// The mail relay for attendees outside the context (iMIP): send a test message.
     #[command(subcommand)]
     Imip(imip::ImipCommand),
+    /// WebDAV-Push: make a VAPID key for davgate.push.vapidPrivateKey.
+    #[command(subcommand)]
+    Push(push::PushCommand),
 }
 
 #[derive(Debug, Args)]
@@ -142,6 +146,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Config(cmd) => config_attributes::config(&config, cmd).await,
         Command::DnsRecords(args) => discovery::dns_records(&config, args),
         Command::Imip(cmd) => imip::imip(&config, cmd).await,
+        Command::Push(cmd) => push::push(cmd),
         Command::Discover(_) => unreachable!("discover runs before the configuration is read"),
     }
 }

@@ -62,6 +62,13 @@ async fn run(
     crate::scheduling::imip::MailRelay::try_from_config(&config)
         .map_err(|reason| anyhow::anyhow!("the iMIP relay (davgate.imip.*): {reason}"))?;
     let state = AppState::new(store.clone(), config);
+    if let Some(push) = &state.push {
+        tracing::info!(
+            vapid_public_key = push.key.public_key(),
+            "WebDAV-Push is on"
+        );
+        crate::push::dispatch::spawn(store.clone(), (**push).clone());
+    }
     let lifecycle = state.lifecycle.clone();
     let root = format!("http://{listen}{}", state.paths.external("/"));
     if demo {

@@ -57,12 +57,14 @@ mod freebusy;
 mod imip;
 mod limits;
 mod logins;
+mod push;
 mod quota;
 mod ui;
 pub use freebusy::*;
 pub use imip::*;
 pub use limits::*;
 pub use logins::*;
+pub use push::*;
 pub use quota::*;
 pub use ui::*;
 

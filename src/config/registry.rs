@@ -75,6 +75,7 @@ static ALL: LazyLock<Vec<PropertyDef>> = LazyLock::new(|| {
         props::FREEBUSY,
         props::QUOTA,
         props::UI,
+        props::PUSH,
     ]
     .into_iter()
     .flatten()

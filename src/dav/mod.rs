@@ -43,3 +43,4 @@ pub use report::{
     ReportProps, ReportRequest, SyncLevel,
 };
 pub use resource_name::{check_new_name, NameError};
+pub use xml_writer::xml_document;

@@ -9,6 +9,7 @@ pub const NS_CALDAV: &str = "urn:ietf:params:xml:ns:caldav";
 pub const NS_CARDDAV: &str = "urn:ietf:params:xml:ns:carddav";
 pub const NS_CALENDARSERVER: &str = "http://calendarserver.org/ns/";
 pub const NS_APPLE_ICAL: &str = "http://apple.com/ns/ical/";
+pub const NS_WEBDAV_PUSH: &str = "https://bitfire.at/webdav-push";
 
 /// An XML namespace. The well-known ones have their own variants; equality is by URI,
 /// so `Other("DAV:")` equals `Dav`. The empty URI means "no namespace".
@@ -194,6 +195,10 @@ pub enum KnownProp {
     // Apple iCal extensions
     CalendarColor,
     CalendarOrder,
+    // WebDAV-Push (draft, `https://bitfire.at/webdav-push`)
+    PushTransports,
+    PushTopic,
+    PushSupportedTriggers,
 }
 
 impl KnownProp {
@@ -249,6 +254,9 @@ impl KnownProp {
         Self::AllowedSharingModes,
         Self::CalendarColor,
         Self::CalendarOrder,
+        Self::PushTransports,
+        Self::PushTopic,
+        Self::PushSupportedTriggers,
     ];
 
     /// Namespace and local name of the property element.
@@ -305,6 +313,9 @@ impl KnownProp {
             Self::AllowedSharingModes => (CalendarServer, "allowed-sharing-modes"),
             Self::CalendarColor => (AppleIcal, "calendar-color"),
             Self::CalendarOrder => (AppleIcal, "calendar-order"),
+            Self::PushTransports => (Other(NS_WEBDAV_PUSH.into()), "transports"),
+            Self::PushTopic => (Other(NS_WEBDAV_PUSH.into()), "topic"),
+            Self::PushSupportedTriggers => (Other(NS_WEBDAV_PUSH.into()), "supported-triggers"),
         }
     }
 

@@ -239,3 +239,16 @@ impl DavXmlWriter {
             .expect("writing XML into memory");
     }
 }
+
+/// A standalone document whose root element is `root`, the fixed prefixes declared on it.
+pub fn xml_document(root: &XmlElement) -> Vec<u8> {
+    let mut out = DavXmlWriter::new();
+    out.start_root(&root.name);
+    if let PropValue::Elements(children) = &root.content {
+        for child in children {
+            out.element(child);
+        }
+    }
+    out.end(&root.name);
+    out.finish()
+}

@@ -15,7 +15,7 @@ use super::resource::DavResource;
 use super::{
     acl, acl_reports, address_books, attachment_get, attachment_post, carddav_report, contact,
     copy_move, entry_report, internet_freebusy, mailboxes, mkcalendar, object, outbox_post,
-    propfind, proppatch, proxy_patch, report, share_post, AppState,
+    propfind, proppatch, proxy_patch, push_post, report, share_post, AppState,
 };
 use crate::access::DavUser;
 use crate::carddav::AddressBook;
@@ -141,6 +141,9 @@ async fn dispatch(
         return Err(DavError::Forbidden(reason.into()));
     }
     let me = DavUser::with_profile(login.user, groups, config);
+    if first_segment == Some(crate::push::REGISTRATIONS_SEGMENT) {
+        return push_post::registration(state, &me, method, &segments[1..]).await;
+    }
     let resource = match DavResource::resolve(&state.store, &me, &segments).await {
         // No address book is there for this user: MKCOL may make one. The answer is the
         // same whether another user's folder has that id or none does.
@@ -343,9 +346,17 @@ async fn dispatch(
             .await
         }
         ("POST", DavResource::Calendar(collection)) => {
+            let folder = (&collection.folder, &collection.rights);
+            if let Some(registered) = push_post::register(state, &me, folder, body).await? {
+                return Ok(registered);
+            }
             share_post::calendar(state, &me, collection, headers, body).await
         }
         ("POST", DavResource::AddressBook(book @ AddressBook::Folder(folder))) => {
+            let pushed = (&folder.folder, &folder.rights);
+            if let Some(registered) = push_post::register(state, &me, pushed, body).await? {
+                return Ok(registered);
+            }
             let href = state.paths.external(&book.sub_path());
             share_post::address_book(state, &me, folder, href, headers, body).await
         }

@@ -40,6 +40,7 @@ mod propfind;
 mod propfind_answer;
 mod proppatch;
 mod proxy_patch;
+mod push_post;
 mod report;
 mod report_data;
 mod report_members;
@@ -104,6 +105,8 @@ pub struct AppState {
     /// The SMTP relay for iTIP messages to attendees outside the context (iMIP); None
     /// when none is configured.
     pub mail: Option<Arc<crate::scheduling::imip::MailRelay>>,
+    /// WebDAV-Push: the VAPID key and settings; None when push is off.
+    pub push: Option<Arc<crate::push::PushSettings>>,
 }
 
 /// How requests are logged and traced.
@@ -164,6 +167,7 @@ impl AppState {
             outage: Arc::default(),
             shared,
             mail: crate::scheduling::imip::MailRelay::from_config(&config).map(Arc::new),
+            push: crate::push::PushSettings::from_config(&config).map(Arc::new),
             config,
         }
     }

@@ -259,6 +259,7 @@ async fn book_responses(
             live.extend_from_slice(quota.of(book.quota_owner(me.user.id)));
             if let Some((folder, rights)) = shared_folder(book) {
                 live.extend(shares.of(&state.paths, folder, rights));
+                live.extend(push_props(state, folder, rights));
             }
             let dead = match book {
                 AddressBook::Folder(folder) => {
@@ -278,6 +279,16 @@ async fn book_responses(
             )
         })
         .collect())
+}
+
+/// WebDAV-Push's properties of a folder's collection, for those who may subscribe to it.
+fn push_props(
+    state: &AppState,
+    folder: &crate::store::Folder,
+    rights: &FolderRights,
+) -> Vec<(crate::dav::KnownProp, PropValue)> {
+    let settings = state.push.as_deref().filter(|_| rights.can_read());
+    crate::push::props::folder_props(settings, folder.context_id, folder.id)
 }
 
 /// The folder of a folder address book, which may be shared (the aggregated one is not).
@@ -424,6 +435,7 @@ async fn collection_responses(
             live.extend_from_slice(quota.of(collection.folder.owner_id));
             live.extend(attachment_limit_props(&state.limits.attachments));
             live.extend(shares.of(&state.paths, &collection.folder, &collection.rights));
+            live.extend(push_props(state, &collection.folder, &collection.rights));
             let dead = dead_props(dead_properties.remove(&collection.id()).unwrap_or_default());
             let href = state.paths.external(&collection.sub_path());
             let response = answer(href, &live, &dead, request);

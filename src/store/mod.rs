@@ -25,6 +25,7 @@ mod objects;
 mod paging;
 mod postgres;
 mod properties;
+mod push;
 mod quota;
 mod sql;
 mod sqlite;
@@ -47,6 +48,7 @@ pub use maintenance_lock::MaintenanceLock;
 pub use model::*;
 pub use objects::ObjectStore;
 pub use properties::PropertyStore;
+pub use push::{ClaimedPush, PushStore, PushSubscription, Registered};
 pub use quota::{QuotaLimits, QuotaStore, QuotaUsage, ScopeUsage};
 pub use ui_sessions::{UiSession, UiSessions};
 pub use users::UserStore;
@@ -55,8 +57,8 @@ pub use users::UserStore;
 pub mod prelude {
     pub use super::{
         AppPasswords as _, AttachmentStore as _, ChangeLog as _, ContextStore as _,
-        FolderStore as _, ObjectStore as _, PropertyStore as _, QuotaStore as _, Store as _,
-        UiSessions as _, UserStore as _,
+        FolderStore as _, ObjectStore as _, PropertyStore as _, PushStore as _, QuotaStore as _,
+        Store as _, UiSessions as _, UserStore as _,
     };
 }
 
@@ -85,6 +87,7 @@ pub trait Store:
     + ChangeLog
     + AppPasswords
     + UiSessions
+    + PushStore
     + Send
     + Sync
     + 'static

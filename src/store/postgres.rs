@@ -7,8 +7,8 @@ use sqlx::{ConnectOptions, Connection};
 
 use super::sql::{
     impl_app_passwords, impl_attachment_store, impl_change_log, impl_context_store,
-    impl_folder_store, impl_object_store, impl_property_store, impl_quota_store, impl_sql_store,
-    impl_ui_sessions, impl_user_store,
+    impl_folder_store, impl_object_store, impl_property_store, impl_push_store, impl_quota_store,
+    impl_sql_store, impl_ui_sessions, impl_user_store,
 };
 use super::*;
 
@@ -71,3 +71,4 @@ impl_attachment_store!(PgStore, Postgres);
 impl_change_log!(PgStore, Postgres);
 impl_app_passwords!(PgStore, Postgres);
 impl_ui_sessions!(PgStore, Postgres);
+impl_push_store!(PgStore, Postgres);

@@ -9,8 +9,8 @@ use sqlx::sqlite::{
 
 use super::sql::{
     impl_app_passwords, impl_attachment_store, impl_change_log, impl_context_store,
-    impl_folder_store, impl_object_store, impl_property_store, impl_quota_store, impl_sql_store,
-    impl_ui_sessions, impl_user_store,
+    impl_folder_store, impl_object_store, impl_property_store, impl_push_store, impl_quota_store,
+    impl_sql_store, impl_ui_sessions, impl_user_store,
 };
 use super::*;
 
@@ -65,3 +65,4 @@ impl_attachment_store!(SqliteStore, Sqlite);
 impl_change_log!(SqliteStore, Sqlite);
 impl_app_passwords!(SqliteStore, Sqlite);
 impl_ui_sessions!(SqliteStore, Sqlite);
+impl_push_store!(SqliteStore, Sqlite);

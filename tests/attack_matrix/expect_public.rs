@@ -4,6 +4,10 @@
 //!   without credentials, to the DAV root (RFC 6764 5; OX answers 301).
 //! - `/health/live` answers GET and HEAD to anyone (orchestrators send no credentials);
 //!   every other method is 405 with Allow (RFC 7231 6.5.5).
+//! - A WebDAV-Push registration URL (`/dav/push-subscriptions/<id>`, README "WebDAV-Push")
+//!   takes OPTIONS and DELETE, by the user who registered it (204); anyone else's DELETE
+//!   is 404, as for an id that does not exist. Every other method DAV implements is 405
+//!   to everyone logged in, whoever's the id; methods DAV does not implement are 501.
 
 pub const TABLE: &str = r##"
 [well-known-caldav]
@@ -98,4 +102,36 @@ FROBNICATE                    405    405      405    405     405      405
 ACL                           405    405      405    405     405      405
 REPORT:acl-principal-prop-set 405    405      405    405     405      405
 REPORT:principal-match        405    405      405    405     405      405
+
+[push-registration]
+# alice's registration on her default calendar.
+#                             owner  stranger viewer readown outsider anonymous
+OPTIONS                       200    200      200    200     200      200
+GET                           405    405      405    405     405      401
+HEAD                          405    405      405    405     405      401
+PUT                           405    405      405    405     405      401
+DELETE                        204    404      404    404     404      401
+PROPFIND:0                    405    405      405    405     405      401
+PROPFIND:1                    405    405      405    405     405      401
+PROPPATCH                     405    405      405    405     405      401
+REPORT:calendar-multiget      405    405      405    405     405      401
+REPORT:calendar-query         405    405      405    405     405      401
+REPORT:sync-collection        405    405      405    405     405      401
+REPORT:free-busy-query        405    405      405    405     405      401
+REPORT:addressbook-multiget   405    405      405    405     405      401
+REPORT:addressbook-query      405    405      405    405     405      401
+REPORT:expand-property        405    405      405    405     405      401
+REPORT:unknown                405    405      405    405     405      401
+MKCOL                         405    405      405    405     405      401
+MKCALENDAR                    405    405      405    405     405      401
+COPY                          405    405      405    405     405      401
+MOVE                          405    405      405    405     405      401
+LOCK                          501    501      501    501     501      401
+UNLOCK                        501    501      501    501     501      401
+POST                          405    405      405    405     405      401
+PATCH                         501    501      501    501     501      401
+FROBNICATE                    501    501      501    501     501      401
+ACL                           405    405      405    405     405      401
+REPORT:acl-principal-prop-set 405    405      405    405     405      401
+REPORT:principal-match        405    405      405    405     405      401
 "##;

@@ -203,10 +203,12 @@ pub enum Resource {
     InboxMessage,
     ScheduleOutbox,
     InternetFreeBusy,
+    /// alice's WebDAV-Push registration URL on her default calendar.
+    PushRegistration,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 28] = [
+    pub const ALL: [Resource; 29] = [
         Resource::Root,
         Resource::Principals,
         Resource::UserPrincipals,
@@ -235,6 +237,7 @@ impl Resource {
         Resource::InboxMessage,
         Resource::ScheduleOutbox,
         Resource::InternetFreeBusy,
+        Resource::PushRegistration,
     ];
 
     /// The name the table uses.
@@ -268,6 +271,7 @@ impl Resource {
             Resource::InboxMessage => "schedule-inbox-message",
             Resource::ScheduleOutbox => "schedule-outbox",
             Resource::InternetFreeBusy => "internet-freebusy",
+            Resource::PushRegistration => "push-registration",
         }
     }
 }

@@ -73,6 +73,8 @@ pub struct World {
     pub gal_entry: String,
     /// The name of the message in alice's scheduling inbox.
     pub inbox_message: String,
+    /// The id of alice's WebDAV-Push registration on her default calendar.
+    pub push_registration: String,
     pub canaries: Canaries,
 }
 
@@ -132,6 +134,9 @@ impl World {
             }
             Resource::ScheduleOutbox => "/dav/caldav/schedule-outbox/".into(),
             Resource::InternetFreeBusy => "/dav/freebusy/alice@example.com".into(),
+            Resource::PushRegistration => {
+                format!("/dav/push-subscriptions/{}", self.push_registration)
+            }
         }
     }
 
@@ -298,9 +303,11 @@ impl World {
             members: Vec::new(),
             gal_entry: String::new(),
             inbox_message: String::new(),
+            push_registration: String::new(),
             canaries: Canaries::default(),
         };
         world.plant_data().await;
+        world.push_registration = world.plant_push_registration().await;
         // Each account logs in once before the matrix sends requests several at a time,
         // which would otherwise each verify the same password.
         for caller in Caller::ALL {
@@ -308,6 +315,35 @@ impl World {
             world.send_as(caller, call).await;
         }
         world
+    }
+
+    /// A WebDAV-Push registration of alice's on her own default calendar (which no cell
+    /// deletes; deleting a folder ends its registrations), stored as a
+    /// registration POST stores it; its id.
+    async fn plant_push_registration(&self) -> String {
+        let (context, folder) = self.folders[&Place::AliceCalendar];
+        let subscription = davgate::store::PushSubscription {
+            id: "matrix-push-registration".into(),
+            context_id: context,
+            folder_id: folder,
+            user_id: self.accounts[&Caller::Owner].user.id,
+            push_resource: "https://push.example.net/matrix".into(),
+            public_key: "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4".into(),
+            auth_secret: "BTBZMqHH6r4Tts7J_aSIgg".into(),
+            created_at: 0,
+            expires_at: i64::MAX,
+        };
+        let stored = self
+            .site
+            .store
+            .register_push(&subscription, 10)
+            .await
+            .unwrap();
+        assert_eq!(
+            stored,
+            davgate::store::Registered::Stored(subscription.id.clone())
+        );
+        subscription.id
     }
 
     /// `<collection path><name>` of a planted folder.
