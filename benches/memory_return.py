@@ -100,7 +100,7 @@ def main():
             def at_once():
                 with ThreadPoolExecutor(8) as pool:
                     counts = list(pool.map(lambda _: propfind(target), range(8)))
-                if set(counts) != {args.events + 1}:
+                if min(counts) < args.events + 1:
                     sys.exit(f"{target.name}: PROPFIND answered {counts} responses")
             figures[target.name][FIGURES[3]] = peak_of(target, at_once)
         print(f"waiting {args.idle:.0f} s", flush=True)
