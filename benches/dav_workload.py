@@ -91,8 +91,15 @@ class Client:
         headers = {"Authorization": self.target.auth, "Content-Type": content_type}
         if depth is not None:
             headers["Depth"] = depth
-        self.connection.request(method, path, body=body.encode(), headers=headers)
-        response = self.connection.getresponse()
+        try:
+            self.connection.request(method, path, body=body.encode(), headers=headers)
+            response = self.connection.getresponse()
+        except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+            # The server closed the kept-alive connection while it was idle (while the
+            # other servers had their turn): a client connects again.
+            self.connection.close()
+            self.connection.request(method, path, body=body.encode(), headers=headers)
+            response = self.connection.getresponse()
         data = response.read()
         if response.status not in expect:
             sys.exit(f"{self.target.name}: {method} {path}: {response.status} {data[:300]!r}")
