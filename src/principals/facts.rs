@@ -58,8 +58,7 @@ impl PrincipalFacts {
         users.sort_unstable();
         users.dedup();
         let own = users.contains(&me.user.id);
-        let mut facts = Self::default();
-        facts.groups = match users.as_slice() {
+        let groups = match users.as_slice() {
             [] => Memberships::None,
             // The viewer's groups came with the profile, under the same invalidation as
             // every other part of it.
@@ -69,6 +68,10 @@ impl PrincipalFacts {
                 Memberships::OneUser(*user, store.groups_of(me.user.context_id, *user).await?)
             }
             _ => Memberships::Context(context_groups(store, me).await?),
+        };
+        let mut facts = Self {
+            groups,
+            ..Self::default()
         };
         if own {
             facts.load_own(store, me).await?;
