@@ -43,12 +43,22 @@ pub async fn calendar(
     me: &DavUser,
     id: FolderId,
 ) -> StoreResult<Option<CalendarCollection>> {
-    let Some(folder) = store
+    match store
         .visible_folder(me.user.context_id, me.user.id, id)
         .await?
-    else {
-        return Ok(None);
-    };
+    {
+        Some(folder) => listed_collection(store, me, folder).await,
+        None => Ok(None),
+    }
+}
+
+/// The collection of `folder`, read with its permissions as one the user may see
+/// (`visible_folder` and its kin), if the user's home lists it.
+pub async fn listed_collection(
+    store: &DynStore,
+    me: &DavUser,
+    folder: Folder,
+) -> StoreResult<Option<CalendarCollection>> {
     if !listed(&folder, me) {
         return Ok(None);
     }

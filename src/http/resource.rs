@@ -187,6 +187,7 @@ async fn my_inbox(store: &DynStore, me: &DavUser) -> Result<ScheduleInbox, DavEr
 /// The collection a path segment names for `me`: first one of the user's own names
 /// (what MKCALENDAR stored), then a folder id, each only if the home lists that
 /// collection under this very segment, so the path and the home listing always agree.
+/// Both candidates come in one query, with their permissions.
 /// Other users' names are never looked at, so the answer (and the work behind it) is the
 /// same whether or not somebody else uses the name.
 async fn calendar_by_segment(
@@ -194,11 +195,16 @@ async fn calendar_by_segment(
     me: &DavUser,
     segment: &str,
 ) -> Result<Option<CalendarCollection>, DavError> {
-    let named = store
-        .folder_by_dav_name(me.user.context_id, me.user.id, segment)
+    let candidates = store
+        .visible_folders_named(
+            me.user.context_id,
+            me.user.id,
+            segment,
+            folder_id_of(segment),
+        )
         .await?;
-    for id in named.into_iter().chain(folder_id_of(segment)) {
-        if let Some(collection) = home::calendar(store, me, id).await? {
+    for folder in candidates {
+        if let Some(collection) = home::listed_collection(store, me, folder).await? {
             if collection.path_segment() == segment {
                 return Ok(Some(collection));
             }

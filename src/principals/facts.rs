@@ -1,5 +1,6 @@
 //! What the properties of principals need from the store beyond the principal itself,
-//! loaded once per request: the groups of the viewer's context (for `DAV:group-membership`)
+//! loaded once per request: the groups the listed users are members of (for
+//! `DAV:group-membership`)
 //! and, for the viewer's own principal, the default calendar and task collections as the
 //! viewer's calendar home lists them (for the scheduling defaults of RFC 6638 9.2), and
 //! whose default calendars delegate to the viewer (`proxy`).
@@ -9,14 +10,25 @@ use crate::caldav::home;
 use crate::config::props;
 use crate::store::{DynStore, FolderModule, Group, StoreResult, UserId};
 
+/// The groups of the principals of a request: of one user (a principal answered alone,
+/// Depth 0), or of the whole context (a listing of principals).
+#[derive(Debug, Clone, Default)]
+enum Memberships {
+    #[default]
+    None,
+    /// The groups `.0` is a member of.
+    OneUser(UserId, Vec<i64>),
+    /// The groups of the viewer's context, disabled members left out.
+    Context(Vec<Group>),
+}
+
 use super::{enabled_users, without_disabled, EntryResource, ProxyKind};
 
 /// See the module documentation. `Default` is "nothing loaded": resources that are no
 /// principals need none of it.
 #[derive(Debug, Clone, Default)]
 pub struct PrincipalFacts {
-    /// The groups of the viewer's context, disabled members left out.
-    groups: Vec<Group>,
+    groups: Memberships,
     /// Whether the viewer schedules through CalDAV here (CalDAV is enabled for them):
     /// only then does the own principal name the inbox, outbox and defaults.
     pub(super) schedules: bool,
@@ -37,17 +49,30 @@ impl PrincipalFacts {
         me: &DavUser,
         entries: impl IntoIterator<Item = &'a EntryResource>,
     ) -> StoreResult<Self> {
-        let (mut users, mut own) = (false, false);
+        let mut users: Vec<UserId> = Vec::new();
         for entry in entries {
             if let EntryResource::UserPrincipal(user) = entry {
-                users = true;
-                own |= user.id == me.user.id;
+                users.push(user.id);
             }
         }
-        let mut facts = Self::default();
-        if users {
-            facts.groups = context_groups(store, me).await?;
-        }
+        users.sort_unstable();
+        users.dedup();
+        let own = users.contains(&me.user.id);
+        let groups = match users.as_slice() {
+            [] => Memberships::None,
+            // The viewer's groups came with the profile, under the same invalidation as
+            // every other part of it.
+            [user] if *user == me.user.id => Memberships::OneUser(*user, me.groups.clone()),
+            // Principals are enabled users: no disabled member to leave out.
+            [user] => {
+                Memberships::OneUser(*user, store.groups_of(me.user.context_id, *user).await?)
+            }
+            _ => Memberships::Context(context_groups(store, me).await?),
+        };
+        let mut facts = Self {
+            groups,
+            ..Self::default()
+        };
         if own {
             facts.load_own(store, me).await?;
         }
@@ -58,7 +83,7 @@ impl PrincipalFacts {
     /// it cannot know in advance).
     pub async fn load_all(store: &DynStore, me: &DavUser) -> StoreResult<Self> {
         let mut facts = Self {
-            groups: context_groups(store, me).await?,
+            groups: Memberships::Context(context_groups(store, me).await?),
             ..Self::default()
         };
         facts.load_own(store, me).await?;
@@ -82,11 +107,17 @@ impl PrincipalFacts {
     }
 
     /// The ids of the groups `user` is a member of.
-    pub(super) fn groups_of(&self, user: UserId) -> impl Iterator<Item = i64> + '_ {
-        self.groups
-            .iter()
-            .filter(move |g| g.members.contains(&user))
-            .map(|g| g.id)
+    pub(super) fn groups_of(&self, user: UserId) -> Vec<i64> {
+        match &self.groups {
+            Memberships::None => Vec::new(),
+            Memberships::OneUser(one, groups) if *one == user => groups.clone(),
+            Memberships::OneUser(..) => Vec::new(),
+            Memberships::Context(groups) => groups
+                .iter()
+                .filter(|g| g.members.contains(&user))
+                .map(|g| g.id)
+                .collect(),
+        }
     }
 }
 
@@ -110,12 +141,12 @@ async fn default_collection(
     module: FolderModule,
 ) -> StoreResult<Option<String>> {
     let Some(folder) = store
-        .default_folder(me.user.context_id, me.user.id, module)
+        .visible_default_folder(me.user.context_id, me.user.id, module)
         .await?
     else {
         return Ok(None);
     };
-    Ok(home::calendar(store, me, folder.id)
+    Ok(home::listed_collection(store, me, folder)
         .await?
         .map(|collection| collection.sub_path()))
 }

@@ -101,6 +101,7 @@ fn user_properties(
     props.push((KnownProp::CalendarUserType, text("INDIVIDUAL")));
     let mut groups: Vec<String> = facts
         .groups_of(user.id)
+        .into_iter()
         .map(|id| paths.external(&group_principal_path(id)))
         .collect();
     groups.extend(proxy::delegations(props, user, me, paths, facts));

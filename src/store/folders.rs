@@ -27,6 +27,25 @@ pub trait FolderStore: Send + Sync {
         user: UserId,
         id: FolderId,
     ) -> StoreResult<Option<Folder>>;
+    /// What the path segment `segment` may name among the folders `user` may see, in one
+    /// query: the user's own folder a DAV client created under that name (first), and
+    /// the folder `id` (what the segment reads as, if it is an id). Other users' names
+    /// are never consulted.
+    async fn visible_folders_named(
+        &self,
+        context: ContextId,
+        user: UserId,
+        segment: &str,
+        id: Option<FolderId>,
+    ) -> StoreResult<Vec<Folder>>;
+    /// The user's default folder of a module (as `default_folder`) if the user may see
+    /// it (as `visible_folder`), in one query.
+    async fn visible_default_folder(
+        &self,
+        context: ContextId,
+        user: UserId,
+        module: FolderModule,
+    ) -> StoreResult<Option<Folder>>;
     /// Folders `user` may see: a permission for the user, for one of the user's groups
     /// or for all users, with at least the "see folder" level.
     async fn visible_folders(&self, context: ContextId, user: UserId) -> StoreResult<Vec<Folder>>;

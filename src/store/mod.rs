@@ -23,6 +23,7 @@ mod maintenance_lock;
 mod model;
 mod objects;
 mod paging;
+mod pool_check;
 mod postgres;
 mod properties;
 mod push;

@@ -43,6 +43,8 @@ impl SqliteStore {
         let pool = SqlitePoolOptions::new()
             .max_connections(settings.max_connections.max(1))
             .acquire_timeout(settings.acquire_timeout)
+            .test_before_acquire(false)
+            .before_acquire(|connection, meta| super::pool_check::ping_when_idle(connection, meta))
             .connect_with(options)
             .await?;
         Ok(SqliteStore { pool })

@@ -3,7 +3,7 @@
 
 /// Which folders a load covers; `$2` carries the folder or user id.
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum FolderScope {
+pub(crate) enum FolderScope<'a> {
     All,
     Id(i64),
     /// Folders with a permission of at least "see folder" for the user, one of the
@@ -11,6 +11,12 @@ pub(crate) enum FolderScope {
     VisibleTo(i64),
     /// The one folder with this id, if the user (the first value) may see it.
     VisibleOne(i64, i64),
+    /// What a path segment may name for the user (the first value), among the folders
+    /// the user may see: the user's own folder a DAV client created under that name, and
+    /// the folder whose id the segment is (None: the segment is no id).
+    VisibleNamed(i64, Option<i64>, &'a str),
+    /// The user's first default folder of a module, if the user may see it.
+    VisibleDefault(i64, &'a str),
 }
 
 /// The visibility test on a folder row `f`; entity 0 is `ALL_USERS_GROUP`.
@@ -30,7 +36,26 @@ const VISIBLE_ONE: &str = " AND f.id = $3 AND EXISTS (SELECT 1 FROM folder_permi
        OR (p.is_group AND EXISTS (SELECT 1 FROM group_members g WHERE g.context_id = p.context_id \
            AND g.group_id = p.entity AND g.user_id = $2))))";
 
-impl FolderScope {
+/// `VISIBLE_TO_USER` for the user's folder named `$4` by a client and the folder `$3`.
+const VISIBLE_NAMED: &str = " AND ((f.owner_id = $2 AND f.dav_name = $4) OR f.id = $3) \
+     AND EXISTS (SELECT 1 FROM folder_permissions p \
+     WHERE p.context_id = f.context_id AND p.folder_id = f.id AND (p.folder_perm >= 1 OR p.is_admin) AND ( \
+       (p.is_group = FALSE AND p.entity = $2) \
+       OR (p.is_group AND p.entity = 0) \
+       OR (p.is_group AND EXISTS (SELECT 1 FROM group_members g WHERE g.context_id = p.context_id \
+           AND g.group_id = p.entity AND g.user_id = $2))))";
+
+/// `VISIBLE_TO_USER` for the first default folder of the module `$3` the user owns.
+const VISIBLE_DEFAULT: &str = " AND f.id = (SELECT d.id FROM folders d WHERE d.context_id = $1 \
+       AND d.owner_id = $2 AND d.module = $3 AND d.is_default ORDER BY d.id LIMIT 1) \
+     AND EXISTS (SELECT 1 FROM folder_permissions p \
+     WHERE p.context_id = f.context_id AND p.folder_id = f.id AND (p.folder_perm >= 1 OR p.is_admin) AND ( \
+       (p.is_group = FALSE AND p.entity = $2) \
+       OR (p.is_group AND p.entity = 0) \
+       OR (p.is_group AND EXISTS (SELECT 1 FROM group_members g WHERE g.context_id = p.context_id \
+           AND g.group_id = p.entity AND g.user_id = $2))))";
+
+impl FolderScope<'_> {
     /// The filter on `folders f`.
     pub(crate) fn clause(self) -> &'static str {
         match self {
@@ -38,6 +63,8 @@ impl FolderScope {
             FolderScope::Id(_) => " AND f.id = $2",
             FolderScope::VisibleTo(_) => VISIBLE_TO_USER,
             FolderScope::VisibleOne(..) => VISIBLE_ONE,
+            FolderScope::VisibleNamed(..) => VISIBLE_NAMED,
+            FolderScope::VisibleDefault(..) => VISIBLE_DEFAULT,
         }
     }
 }
@@ -51,12 +78,14 @@ macro_rules! impl_folder_store {
              f.owner_id, f.name, f.color, f.description, f.is_default, f.subscribed, \
              f.used_for_sync, f.sort_order, f.dav_name";
 
-        impl<'q> BindScope<'q> for FolderScope {
+        impl<'q> BindScope<'q> for FolderScope<'q> {
             fn bind(self, query: Query<'q>) -> Query<'q> {
                 match self {
                     FolderScope::All => query,
                     FolderScope::Id(id) | FolderScope::VisibleTo(id) => query.bind(id),
                     FolderScope::VisibleOne(user, id) => query.bind(user).bind(id),
+                    FolderScope::VisibleNamed(user, id, name) => query.bind(user).bind(id).bind(name),
+                    FolderScope::VisibleDefault(user, module) => query.bind(user).bind(module),
                 }
             }
         }
@@ -101,7 +130,7 @@ macro_rules! impl_folder_store {
             /// Folders of a context in `scope` with their permissions, in one statement: a
             /// folder deleted meanwhile is either read whole or not at all, never without
             /// its permissions.
-            async fn load_folders(&self, context: ContextId, scope: FolderScope) -> StoreResult<Vec<Folder>> {
+            async fn load_folders(&self, context: ContextId, scope: FolderScope<'_>) -> StoreResult<Vec<Folder>> {
                 let folders_clause = scope.clause();
                 let sql = format!(
                     "SELECT {FOLDER_COLUMNS}, p.entity, p.is_group, p.folder_perm, p.read_perm, \
@@ -248,6 +277,30 @@ macro_rules! impl_folder_store {
                     .load_folders(context, FolderScope::VisibleOne(user, id))
                     .await?
                     .pop())
+            }
+
+            async fn visible_folders_named(
+                &self,
+                context: ContextId,
+                user: UserId,
+                segment: &str,
+                id: Option<FolderId>,
+            ) -> StoreResult<Vec<Folder>> {
+                let scope = FolderScope::VisibleNamed(user, id, segment);
+                let mut folders = self.load_folders(context, scope).await?;
+                // The user's own name first, as a path segment names it before an id.
+                folders.sort_by_key(|f| !(f.owner_id == Some(user) && f.dav_name.as_deref() == Some(segment)));
+                Ok(folders)
+            }
+
+            async fn visible_default_folder(
+                &self,
+                context: ContextId,
+                user: UserId,
+                module: FolderModule,
+            ) -> StoreResult<Option<Folder>> {
+                let scope = FolderScope::VisibleDefault(user, module.as_str());
+                Ok(self.load_folders(context, scope).await?.pop())
             }
 
             async fn visible_folders(&self, context: ContextId, user: UserId) -> StoreResult<Vec<Folder>> {
