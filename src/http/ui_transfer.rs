@@ -36,6 +36,10 @@ pub async fn put_new(
     headers.insert(header::IF_NONE_MATCH, HeaderValue::from_static("*"));
     let outcome = match into {
         ImportInto::Calendar(collection) => {
+            // An imported event may refer to managed attachments only as a PUT may.
+            super::attachment_post::check_written_ids(state, me, collection, name, body)
+                .await
+                .map_err(reason)?;
             let strict = me
                 .config
                 .get::<props::IntervalStrict>()
