@@ -61,6 +61,7 @@ pub struct ConnectionLimits {
 pub struct DatabaseLimits {
     pub connections: u32,
     pub acquire_timeout: Duration,
+    pub idle_timeout: Duration,
     pub retry_after: Duration,
 }
 
@@ -70,6 +71,7 @@ impl DatabaseLimits {
         PoolSettings {
             max_connections: self.connections,
             acquire_timeout: self.acquire_timeout,
+            idle_timeout: self.idle_timeout,
         }
     }
 }
@@ -161,6 +163,7 @@ impl Limits {
                         .max(1)
                         .into(),
                 ),
+                idle_timeout: seconds(config.get::<props::DatabaseIdleSeconds>().max(1)),
                 retry_after: seconds(config.get::<props::DatabaseRetryAfterSeconds>()),
             },
             logins: LoginLimits {

@@ -109,6 +109,8 @@ pub struct PoolSettings {
     pub max_connections: u32,
     /// Also how long an SQLite write waits for the file's write lock.
     pub acquire_timeout: Duration,
+    /// How long an unused connection stays open (one always does).
+    pub idle_timeout: Duration,
 }
 
 impl Default for PoolSettings {
@@ -116,6 +118,7 @@ impl Default for PoolSettings {
         PoolSettings {
             max_connections: 16,
             acquire_timeout: Duration::from_secs(2),
+            idle_timeout: Duration::from_secs(30),
         }
     }
 }

@@ -48,6 +48,8 @@ impl PgStore {
         let pool = PgPoolOptions::new()
             .max_connections(settings.max_connections.max(1))
             .acquire_timeout(settings.acquire_timeout)
+            .min_connections(1)
+            .idle_timeout(Some(settings.idle_timeout))
             .test_before_acquire(false)
             .before_acquire(|connection, meta| super::pool_check::ping_when_idle(connection, meta))
             .connect_with(options)

@@ -39,10 +39,15 @@ impl SqliteStore {
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .foreign_keys(true)
-            .busy_timeout(settings.acquire_timeout);
+            .busy_timeout(settings.acquire_timeout)
+            // A listing page (500 rows) passes from the connection's thread to the
+            // request without the thread waiting for the request to take each batch.
+            .row_buffer_size(super::paging::ROWS_PER_PAGE + 12);
         let pool = SqlitePoolOptions::new()
             .max_connections(settings.max_connections.max(1))
             .acquire_timeout(settings.acquire_timeout)
+            .min_connections(1)
+            .idle_timeout(Some(settings.idle_timeout))
             .test_before_acquire(false)
             .before_acquire(|connection, meta| super::pool_check::ping_when_idle(connection, meta))
             .connect_with(options)

@@ -553,6 +553,16 @@ properties! {
         env: None,
         doc: "Milliseconds a request waits for a database connection (on SQLite also for the file's write lock); longer, it is answered 503 with Retry-After.",
     }
+    DatabaseIdleSeconds {
+        name: "davgate.limits.databaseIdleSeconds",
+        value: u32,
+        parse: parse_at_least_one,
+        kind: Kind::Integer,
+        default: "30",
+        cascade: false,
+        env: None,
+        doc: "Seconds a pooled database connection may stay unused before it is closed (one is always kept), so that what an idle connection holds (SQLite's page cache, a PostgreSQL session's buffers) goes back after a burst.",
+    }
     DatabaseRetryAfterSeconds {
         name: "davgate.limits.databaseRetryAfterSeconds",
         value: u32,
