@@ -218,34 +218,30 @@ impl MultistatusStream {
     }
 }
 
+/// One `D:response`. Its frame (the DAV elements with the root's fixed `D` prefix) is
+/// written as bytes: a large multistatus writes it for every member.
 fn write_response(out: &mut DavXmlWriter, response: &Response) {
-    let name = ElementName::dav("response");
-    out.start(&name);
-    out.text_element(&ElementName::dav("href"), &response.href);
+    out.raw(b"<D:response>");
+    out.dav_text_element("href", &response.href);
     match &response.body {
         ResponseBody::Status(status) => write_status(out, *status),
         // A client that asked for no property (sync-collection with an empty `DAV:prop`)
         // still gets one propstat: RFC 4918 14.24 wants a status or a propstat in every
         // response.
         ResponseBody::Propstats(propstats) if propstats.is_empty() => {
-            let propstat_name = ElementName::dav("propstat");
-            out.start(&propstat_name);
-            out.element(&XmlElement::empty(ElementName::dav("prop")));
+            out.raw(b"<D:propstat><D:prop/>");
             write_status(out, StatusCode::OK);
-            out.end(&propstat_name);
+            out.raw(b"</D:propstat>");
         }
         ResponseBody::Propstats(propstats) => {
             for propstat in propstats {
-                let propstat_name = ElementName::dav("propstat");
-                let prop_name = ElementName::dav("prop");
-                out.start(&propstat_name);
-                out.start(&prop_name);
+                out.raw(b"<D:propstat><D:prop>");
                 for property in &propstat.props {
                     out.value(&property.name, &property.value);
                 }
-                out.end(&prop_name);
+                out.raw(b"</D:prop>");
                 write_status(out, propstat.status);
-                out.end(&propstat_name);
+                out.raw(b"</D:propstat>");
             }
         }
     }
@@ -256,13 +252,22 @@ fn write_response(out: &mut DavXmlWriter, response: &Response) {
         out.end(&error_name);
     }
     if let Some(description) = &response.description {
-        out.text_element(&ElementName::dav("responsedescription"), description);
+        out.dav_text_element("responsedescription", description);
     }
-    out.end(&name);
+    out.raw(b"</D:response>");
 }
 
 fn write_status(out: &mut DavXmlWriter, status: StatusCode) {
-    out.text_element(&ElementName::dav("status"), &status_line(status));
+    // The statuses of nearly every response, without formatting.
+    let common: &[u8] = match status {
+        StatusCode::OK => b"<D:status>HTTP/1.1 200 OK</D:status>",
+        StatusCode::NOT_FOUND => b"<D:status>HTTP/1.1 404 Not Found</D:status>",
+        _ => {
+            out.dav_text_element("status", &status_line(status));
+            return;
+        }
+    };
+    out.raw(common);
 }
 
 /// `HTTP/1.1 404 Not Found`, the form RFC 4918 gives `DAV:status`.

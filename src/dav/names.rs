@@ -49,13 +49,13 @@ impl Namespace {
 
     /// The prefix the response writer declares on its root element for this namespace.
     pub fn fixed_prefix(&self) -> Option<&'static str> {
-        match Self::from_uri(self.uri()) {
-            Self::Dav => Some("D"),
-            Self::CalDav => Some("C"),
-            Self::CardDav => Some("CARD"),
-            Self::CalendarServer => Some("CS"),
-            Self::AppleIcal => Some("ICAL"),
-            Self::Other(_) => None,
+        match self.uri() {
+            NS_DAV => Some("D"),
+            NS_CALDAV => Some("C"),
+            NS_CARDDAV => Some("CARD"),
+            NS_CALENDARSERVER => Some("CS"),
+            NS_APPLE_ICAL => Some("ICAL"),
+            _ => None,
         }
     }
 }
@@ -325,11 +325,25 @@ impl KnownProp {
     }
 
     /// The known property with this name; `None` for names the server does not know.
+    /// Answers use it for every requested name of every member, so the names are looked
+    /// up by local name in an index built once.
     pub fn from_name(name: &PropName) -> Option<Self> {
-        Self::ALL.iter().copied().find(|prop| {
-            let (ns, local) = prop.parts();
-            ns == name.ns && local == name.local
-        })
+        static BY_LOCAL: std::sync::OnceLock<
+            std::collections::HashMap<&'static str, Vec<(Namespace, KnownProp)>>,
+        > = std::sync::OnceLock::new();
+        let index = BY_LOCAL.get_or_init(|| {
+            let mut index: std::collections::HashMap<_, Vec<_>> = std::collections::HashMap::new();
+            for prop in Self::ALL {
+                let (ns, local) = prop.parts();
+                index.entry(local).or_default().push((ns, *prop));
+            }
+            index
+        });
+        index
+            .get(name.local.as_str())?
+            .iter()
+            .find(|(ns, _)| *ns == name.ns)
+            .map(|(_, prop)| *prop)
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use super::body_limits::{BodyLimits, Budget, Exceeded};
 use super::document::{parse_document_within, Element, XmlError};
-use super::names::{Namespace, PropName};
+use super::names::{KnownProp, Namespace, PropName};
 
 /// What a PROPFIND asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +18,22 @@ pub enum PropfindRequest {
     PropName,
     /// Exactly these properties, in the client's order, without duplicates.
     Prop(Vec<PropName>),
+}
+
+impl PropfindRequest {
+    /// Whether the answer lists `prop`: always for `allprop` and `propname` (whose
+    /// callers decide what they include), else when it is among the names.
+    pub fn asks_for(&self, prop: KnownProp) -> bool {
+        match self {
+            PropfindRequest::AllProp { .. } | PropfindRequest::PropName => true,
+            PropfindRequest::Prop(names) => {
+                let (ns, local) = prop.parts();
+                names
+                    .iter()
+                    .any(|name| name.local == local && name.ns == ns)
+            }
+        }
+    }
 }
 
 /// Why a PROPFIND body was refused; the HTTP layer answers 400 with this as the reason,

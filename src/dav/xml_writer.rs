@@ -131,7 +131,58 @@ impl DavXmlWriter {
         self.declared.truncate(self.declared.len() - added);
     }
 
+    /// `<prefix:local>`, `</prefix:local>` or `<prefix:local/>` for a name with a fixed
+    /// prefix, written straight into the output: a multistatus writes a few such tags
+    /// for every member, and going through `qualify` would allocate for each.
+    fn fixed_tag(&mut self, name: &ElementName, close: bool, empty: bool) -> bool {
+        let Some(prefix) = name.ns.fixed_prefix() else {
+            return false;
+        };
+        let out = self.writer.get_mut();
+        out.push(b'<');
+        if close {
+            out.push(b'/');
+        }
+        out.extend_from_slice(prefix.as_bytes());
+        out.push(b':');
+        out.extend_from_slice(name.local.as_bytes());
+        if empty {
+            out.push(b'/');
+        }
+        out.push(b'>');
+        true
+    }
+
+    /// Escaped character data.
+    fn text(&mut self, text: &str) {
+        let escaped = quick_xml::escape::escape(text);
+        self.writer.get_mut().extend_from_slice(escaped.as_bytes());
+    }
+
+    /// `<D:local>text</D:local>` with `text` escaped.
+    pub(crate) fn dav_text_element(&mut self, local: &str, text: &str) {
+        let out = self.writer.get_mut();
+        out.extend_from_slice(b"<D:");
+        out.extend_from_slice(local.as_bytes());
+        out.push(b'>');
+        self.text(text);
+        let out = self.writer.get_mut();
+        out.extend_from_slice(b"</D:");
+        out.extend_from_slice(local.as_bytes());
+        out.push(b'>');
+    }
+
+    /// Bytes that are already XML (fixed tags of the DAV namespace).
+    pub(crate) fn raw(&mut self, xml: &[u8]) {
+        self.writer.get_mut().extend_from_slice(xml);
+    }
+
     pub(crate) fn text_element(&mut self, name: &ElementName, text: &str) {
+        if self.fixed_tag(name, false, false) {
+            self.text(text);
+            self.fixed_tag(name, true, false);
+            return;
+        }
         self.start(name);
         self.emit(Event::Text(BytesText::new(text)));
         self.end(name);
@@ -158,6 +209,18 @@ impl DavXmlWriter {
             PropValue::Xml(xml) => xml.is_empty(),
             _ => false,
         };
+        if attributes.is_empty() && name.ns.fixed_prefix().is_some() {
+            if empty {
+                self.fixed_tag(name, false, true);
+                return;
+            }
+            if let PropValue::Text(text) = value {
+                self.fixed_tag(name, false, false);
+                self.text(text);
+                self.fixed_tag(name, true, false);
+                return;
+            }
+        }
         if empty {
             let (qualified, declaration) = self.qualify(name);
             let mut start = BytesStart::new(qualified);

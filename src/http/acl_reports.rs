@@ -256,6 +256,7 @@ impl OwnMembers<'_> {
                 summary.size,
                 summary.modified_at,
                 content_type,
+                props,
             );
             responses.push(answer(state.paths.external(&sub), &live, &[], props));
         }

@@ -209,6 +209,7 @@ pub(super) async fn member_response(
         object.data.len() as i64,
         object.modified_at,
         content_type,
+        request,
     );
     let response = completed(acl, answer(href, &live, &[], request), request);
     Ok(streaming::multistatus(
@@ -360,6 +361,7 @@ pub(super) fn listing(
                         summary.size,
                         summary.modified_at,
                         content_type,
+                        &request,
                     );
                     Ok(answer(href, &live, &[], &request))
                 })

@@ -69,6 +69,7 @@ pub(super) trait MemberView: Clone + Send + Sync + 'static {
             object.data.len() as i64,
             object.modified_at,
             self.content_type(),
+            &props.request,
         );
         // The data goes into the response after `answer`, which copies what it lists:
         // member data can be large.
@@ -316,6 +317,7 @@ pub(super) fn sync_responses<V: MemberView>(
                             member.size.unwrap_or(0),
                             member.modified_at.unwrap_or(0),
                             view.content_type(),
+                            &props.request,
                         );
                         responses.push(answer(href, &live, &[], &props.request));
                     }

@@ -39,6 +39,11 @@ impl TimezoneRefs {
         let Ok(text) = std::str::from_utf8(&data) else {
             return data;
         };
+        // Most objects name no zone at all (UTC and floating times): they are served as
+        // stored without looking at their lines.
+        if !contains_ignore_case(text, "TZID") {
+            return data;
+        }
         let changed = match self {
             TimezoneRefs::Omit => without_vtimezones(text),
             TimezoneRefs::Include => with_missing_vtimezones(text),
@@ -85,10 +90,17 @@ pub(super) fn check_references(ical: &ICalendar) -> Result<(), CalendarError> {
     Ok(())
 }
 
+fn contains_ignore_case(text: &str, needle: &str) -> bool {
+    text.as_bytes()
+        .windows(needle.len())
+        .any(|window| window.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
 /// One content line as it is written (possibly folded over several physical lines).
 struct Line<'a> {
     raw: &'a str,
-    unfolded: String,
+    /// Borrowed unless the line was folded.
+    unfolded: std::borrow::Cow<'a, str>,
 }
 
 fn lines(text: &str) -> Vec<Line<'_>> {
@@ -103,12 +115,12 @@ fn lines(text: &str) -> Vec<Line<'_>> {
         if continues && !found.is_empty() {
             let last = found.last_mut().expect("a line to continue");
             last.raw = &text[start..end];
-            last.unfolded.push_str(&content[1..]);
+            last.unfolded.to_mut().push_str(&content[1..]);
         } else {
             start = offset;
             found.push(Line {
                 raw: &text[offset..end],
-                unfolded: content.to_owned(),
+                unfolded: std::borrow::Cow::Borrowed(content),
             });
         }
         offset = end;
