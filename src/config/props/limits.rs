@@ -560,7 +560,7 @@ properties! {
         kind: Kind::Integer,
         default: "30",
         cascade: false,
-        env: None,
+        env: Some("DAVGATE_DATABASE_IDLE_SECONDS"),
         doc: "Seconds a pooled database connection may stay unused before it is closed (one is always kept), so that what an idle connection holds (SQLite's page cache, a PostgreSQL session's buffers) goes back after a burst.",
     }
     DatabaseRetryAfterSeconds {
