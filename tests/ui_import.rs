@@ -375,3 +375,45 @@ async fn imports_can_be_switched_off() {
         db.drop_database().await;
     }
 }
+
+/// An imported event may not link an attachment by a MANAGED-ID it did not get from
+/// the server, as a client's PUT may not: the event is refused with the reason and
+/// nothing is stored, while the other items of the file are.
+#[tokio::test]
+async fn imports_may_not_invent_managed_attachments() {
+    for db in common::databases().await {
+        let site = site(&db.store, LAYOUT).await;
+        let app = &site.app;
+        let mut browser = Browser::logged_in(app, "alice", ALICE_PASSWORD).await;
+        let csrf = browser.csrf(app).await;
+        let calendar = default_folder(&site.store, &site.alice, FolderModule::Calendar).await;
+        let d = day(4);
+        let file = format!(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n\
+             BEGIN:VEVENT\r\nUID:plain\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:{d}T100000Z\r\nEND:VEVENT\r\n\
+             BEGIN:VEVENT\r\nUID:linked\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:{d}T120000Z\r\n\
+             ATTACH;MANAGED-ID=made-up;FILENAME=plan.pdf;SIZE=4:https://example.com/plan.pdf\r\n\
+             END:VEVENT\r\nEND:VCALENDAR\r\n"
+        );
+        let (status, lines, text) = import(&mut browser, app, calendar.id, &file, &csrf).await;
+        assert_eq!(status, StatusCode::OK, "{}: {text}", db.label);
+        let stored: Vec<String> = items(&lines, "stored")
+            .iter()
+            .map(|l| l["uid"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(stored, ["plain"], "{}: {text}", db.label);
+        let refused = items(&lines, "refused");
+        assert_eq!(refused.len(), 1, "{}: {text}", db.label);
+        assert_eq!(refused[0]["uid"], "linked");
+        assert!(
+            refused[0]["reason"]
+                .as_str()
+                .unwrap()
+                .contains("MANAGED-ID \"made-up\""),
+            "{}",
+            refused[0]
+        );
+        assert_eq!(members(&site, &site.alice, calendar.id).await, 1);
+        db.drop_database().await;
+    }
+}
