@@ -32,6 +32,10 @@ port with an empty data directory, and runs the workload of benches/dav_workload
    PostgreSQL's own time to read the same rows (`COPY (SELECT resource_name, etag,
    change_seq ...) TO STDOUT` on an open connection, read to the end).
 
+`--baseline BINARY` with `--servers ...,baseline-sqlite,baseline-pg` runs an earlier
+davgate build as one more server (on its own SQLite store and PostgreSQL database), so a
+change is measured against the build before it in the same run.
+
 Each figure is printed with the ratio davgate/other (below 1: davgate takes less time)
 and, as "×", how many times faster davgate is. `--json FILE` also writes every figure.
 """
@@ -40,6 +44,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -66,7 +71,10 @@ def parse_args(argv=None):
     parser.add_argument("--duration", type=int, default=5, help="seconds per throughput run")
     parser.add_argument("--idle", type=float, default=60.0, help="seconds before the last RSS reading")
     parser.add_argument("--gal", type=int, default=50_000, help="contacts of the large address book (0: skip)")
-    parser.add_argument("--servers", default="davgate-sqlite,davgate-pg,radicale,xandikos")
+    parser.add_argument("--servers", default="davgate-sqlite,davgate-pg,radicale,xandikos",
+                        help="also baseline-sqlite, baseline-pg: the --baseline binary")
+    parser.add_argument("--baseline", help="an earlier davgate binary, measured as one more server "
+                        "(with --servers baseline-sqlite and/or baseline-pg)")
     parser.add_argument("--quick", action="store_true",
                         help="a smoke run: 500 items (100 timed PUTs), 3 rounds, 2 s throughput, 10 s idle, 2,000 contacts")
     parser.add_argument("--json", help="also write the figures to this file")
@@ -103,13 +111,18 @@ class Postgres:
             admin.execute(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
 
 
-def start_servers(args, python, postgres):
+def start_servers(args, python, postgres, baseline_pg=None):
     targets = []
     for name in args.servers.split(","):
         if name == "davgate-sqlite":
             targets.append(dav_servers.Davgate("davgate SQLite", args.binary))
         elif name == "davgate-pg" and postgres:
             targets.append(dav_servers.Davgate("davgate PostgreSQL", args.binary, database_url=postgres.url))
+        elif name == "baseline-sqlite" and args.baseline:
+            targets.append(dav_servers.Davgate("baseline SQLite", args.baseline))
+        elif name == "baseline-pg" and baseline_pg:
+            targets.append(dav_servers.Davgate("baseline PostgreSQL", args.baseline,
+                                               database_url=baseline_pg.url))
         elif name == "radicale":
             targets.append(dav_servers.Radicale(python))
         elif name == "xandikos":
@@ -274,6 +287,8 @@ def report(results, names):
 
 def main(argv=None):
     args = parse_args(argv)
+    if not shutil.which("wrk"):
+        sys.exit("wrk is needed for the throughput figures: apt-get install wrk")
     python = dav_servers.venv_python()
     if os.path.realpath(sys.prefix) != os.path.realpath(dav_servers.VENV):
         # Runs again in the virtual environment, which has psycopg.
@@ -284,16 +299,20 @@ def main(argv=None):
     postgres = Postgres(server_url, psycopg) if server_url and "davgate-pg" in args.servers else None
     if not postgres:
         print("DAVGATE_COMPARE_DATABASE_URL unset: davgate on PostgreSQL is skipped")
+    baseline_pg = None
+    if server_url and args.baseline and "baseline-pg" in args.servers:
+        baseline_pg = Postgres(server_url, psycopg, suffix="_baseline")
     targets = []
     try:
-        targets = start_servers(args, python, postgres)
+        targets = start_servers(args, python, postgres, baseline_pg)
         names = [t.name for t in targets]
         time.sleep(2)
         memory = {t.name: {"RSS after start (MiB)": rss_mib(t)} for t in targets}
         print(f"loading {args.size} events and {args.size} contacts into {', '.join(names)}", flush=True)
         loading = load(targets, args.size, args.load)
-        if postgres:
-            postgres.analyze()
+        for database in (postgres, baseline_pg):
+            if database:
+                database.analyze()
         for t in targets:
             memory[t.name]["RSS after loading (MiB)"] = rss_mib(t)
         workloads = {t.name: dav_workload.Workload(t, args.size) for t in targets}
@@ -332,8 +351,9 @@ def main(argv=None):
     finally:
         for t in targets:
             t.stop()
-        if postgres:
-            postgres.drop()
+        for database in (postgres, baseline_pg):
+            if database:
+                database.drop()
 
 
 if __name__ == "__main__":
