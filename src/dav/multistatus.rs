@@ -179,7 +179,7 @@ impl Multistatus {
     pub fn to_xml(&self) -> Vec<u8> {
         let mut xml = MultistatusStream::head();
         for response in &self.responses {
-            xml.extend(MultistatusStream::response(response));
+            xml = MultistatusStream::append_response(xml, response);
         }
         xml.extend(MultistatusStream::tail(self.sync_token.as_deref()));
         xml
@@ -202,7 +202,12 @@ impl MultistatusStream {
 
     /// One `D:response` element.
     pub fn response(response: &Response) -> Vec<u8> {
-        let mut out = DavXmlWriter::fragment();
+        Self::append_response(Vec::new(), response)
+    }
+
+    /// `buffer` with one `D:response` element appended.
+    pub fn append_response(buffer: Vec<u8>, response: &Response) -> Vec<u8> {
+        let mut out = DavXmlWriter::fragment_into(buffer);
         write_response(&mut out, response);
         out.finish()
     }

@@ -92,8 +92,13 @@ impl DavXmlWriter {
     /// A writer for a piece of a document whose root (written elsewhere) declares the
     /// fixed prefixes; generated prefixes are declared inside the piece.
     pub(crate) fn fragment() -> Self {
+        Self::fragment_into(Vec::new())
+    }
+
+    /// A fragment writer that appends to `buffer`.
+    pub(crate) fn fragment_into(buffer: Vec<u8>) -> Self {
         Self {
-            writer: Writer::new(Vec::new()),
+            writer: Writer::new(buffer),
             generated: HashMap::new(),
             declared: Vec::new(),
             scopes: Vec::new(),
