@@ -19,6 +19,9 @@ use crate::dav::{MultistatusStream, Response as DavResponse};
 
 /// The size at which a body buffer is sent without waiting for more responses.
 pub const CHUNK_BYTES: usize = 32 * 1024;
+/// What a buffer is allocated with: room for the response that crosses `CHUNK_BYTES`,
+/// so a buffer is not reallocated and copied as it fills.
+const BUFFER_BYTES: usize = CHUNK_BYTES + 16 * 1024;
 
 /// A 207 whose body is `first`, then every response of `rest`, then the sync token.
 /// A failure halfway is logged and cuts the body short, so the client sees a broken
@@ -80,7 +83,7 @@ impl Stream for Coalesced {
             match self.pieces.poll_next_unpin(cx) {
                 Poll::Ready(Some(Ok(piece))) => {
                     if buffer.capacity() == 0 {
-                        buffer.reserve(CHUNK_BYTES);
+                        buffer.reserve(BUFFER_BYTES);
                     }
                     buffer = match piece {
                         Piece::Bytes(bytes) => {
