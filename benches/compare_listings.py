@@ -12,7 +12,8 @@ swapped every repetition, so that whatever else the machine does falls on both a
 
 - PROPFIND Depth 0 on the calendar; PROPFIND Depth 1 with getetag;
 - the initial sync-collection;
-- calendar-multiget of 100 and of 1,000 members, with calendar data.
+- calendar-multiget of 100 and of 1,000 members, with calendar data;
+- a calendar-query for the current month (ETags).
 
 It prints the median time of each build per kind and NEW/OLD (below 1: the new build
 is quicker). Needs only the Python standard library.
@@ -33,6 +34,7 @@ KINDS = [
     "sync-collection initial (calendar)",
     "calendar-multiget 100, with data",
     "calendar-multiget 1,000, with data",
+    "calendar-query, one month (getetag)",
 ]
 
 
