@@ -160,8 +160,7 @@ impl DavXmlWriter {
 
     /// Escaped character data.
     fn text(&mut self, text: &str) {
-        let escaped = quick_xml::escape::escape(text);
-        self.writer.get_mut().extend_from_slice(escaped.as_bytes());
+        escape_text_into(self.writer.get_mut(), text);
     }
 
     /// `<D:local>text</D:local>` with `text` escaped.
@@ -189,7 +188,7 @@ impl DavXmlWriter {
             return;
         }
         self.start(name);
-        self.emit(Event::Text(BytesText::new(text)));
+        self.text(text);
         self.end(name);
     }
 
@@ -241,7 +240,7 @@ impl DavXmlWriter {
         self.start_with_attributes(name, attributes);
         match value {
             PropValue::Empty => {}
-            PropValue::Text(text) => self.emit(Event::Text(BytesText::new(text))),
+            PropValue::Text(text) => self.text(text),
             PropValue::Href(href) => self.text_element(&ElementName::dav("href"), href),
             PropValue::Hrefs(hrefs) => {
                 for href in hrefs {
@@ -319,4 +318,44 @@ pub fn xml_document(root: &XmlElement) -> Vec<u8> {
     }
     out.end(&root.name);
     out.finish()
+}
+
+/// Appends `text` as XML character data: `&`, `<` and `>` escaped, the rest as it is
+/// (quotes need no escaping outside attribute values). Written straight into `out`, so
+/// the ETags and hrefs of a large listing cost no allocation each.
+fn escape_text_into(out: &mut Vec<u8>, text: &str) {
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    for (i, byte) in bytes.iter().enumerate() {
+        let entity: &[u8] = match byte {
+            b'&' => b"&amp;",
+            b'<' => b"&lt;",
+            b'>' => b"&gt;",
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[start..i]);
+        out.extend_from_slice(entity);
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_text_into;
+
+    fn escaped(text: &str) -> String {
+        let mut out = b"<x>".to_vec();
+        escape_text_into(&mut out, text);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn markup_characters_are_escaped_and_the_rest_kept() {
+        assert_eq!(escaped("\"v1-ab\""), "<x>\"v1-ab\"");
+        assert_eq!(escaped("a&b<c>d]]>"), "<x>a&amp;b&lt;c&gt;d]]&gt;");
+        assert_eq!(escaped("&&"), "<x>&amp;&amp;");
+        assert_eq!(escaped("Grüße\r\n日本"), "<x>Grüße\r\n日本");
+        assert_eq!(escaped(""), "<x>");
+    }
 }
