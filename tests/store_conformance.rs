@@ -926,6 +926,24 @@ async fn change_log_follows_writes_and_tombstones() {
     }
 }
 
+/// The size of `name` as a PROPFIND listing and an initial sync give it.
+async fn listed_sizes(s: &DynStore, ctx: ContextId, folder: FolderId, name: &str) -> (i64, i64) {
+    use futures::TryStreamExt;
+    let summaries: Vec<ObjectSummary> = s
+        .object_summary_stream(ctx, folder, MemberFilter::default())
+        .try_collect()
+        .await
+        .unwrap();
+    let members: Vec<SyncMember> = s
+        .sync_stream(ctx, &[folder], 0, MemberFilter::default())
+        .try_collect()
+        .await
+        .unwrap();
+    let summary = summaries.iter().find(|m| m.resource_name == name).unwrap();
+    let member = members.iter().find(|m| m.resource_name == name).unwrap();
+    (summary.size, member.size.unwrap())
+}
+
 #[tokio::test]
 async fn writes_through_plain_sql_move_the_change_log() {
     for db in common::databases().await {
@@ -950,6 +968,12 @@ async fn writes_through_plain_sql_move_the_change_log() {
             "{}: a foreign insert gets an etag",
             db.label
         );
+        assert_eq!(
+            listed_sizes(s, ctx, cal, "foreign.ics").await,
+            (5, 5),
+            "{}: listings give a foreign insert's size",
+            db.label
+        );
         let changes = s.changes_since(ctx, cal, token).await.unwrap();
         assert!(changes
             .iter()
@@ -961,6 +985,12 @@ async fn writes_through_plain_sql_move_the_change_log() {
         )).await;
         let updated = s.object(ctx, cal, "foreign.ics").await.unwrap().unwrap();
         assert_eq!(updated.data, b"END");
+        assert_eq!(
+            listed_sizes(s, ctx, cal, "foreign.ics").await,
+            (3, 3),
+            "{}: listings follow a foreign update's size",
+            db.label
+        );
         assert_ne!(
             updated.etag, inserted.etag,
             "{}: changed bytes get a new etag",

@@ -87,9 +87,9 @@ macro_rules! impl_paged_listings {
         use $crate::store::paging::{failed, merge_by_key, paged, BYTES_PER_PAGE, ROWS_PER_PAGE};
 
         const SUMMARY_COLUMNS: &str = "o.resource_name, o.uid, o.etag, \
-             CAST(LENGTH(o.data) AS BIGINT) AS size, o.modified_at, o.user_id";
+             o.data_size AS size, o.modified_at, o.user_id";
         const SYNC_MEMBER_COLUMNS: &str =
-            "o.etag, CAST(LENGTH(o.data) AS BIGINT) AS size, o.modified_at";
+            "o.etag, o.data_size AS size, o.modified_at";
 
         /// Runs `sql` with `args` and maps every row.
         async fn fetch_rows<T>(
@@ -192,7 +192,7 @@ macro_rules! impl_paged_listings {
                         let sql = format!(
                             "WITH page AS MATERIALIZED (SELECT name FROM (\
                                SELECT name, size, SUM(size) OVER (ORDER BY name ROWS UNBOUNDED PRECEDING) AS upto \
-                               FROM (SELECT o.resource_name AS name, CAST(LENGTH(o.data) AS BIGINT) AS size \
+                               FROM (SELECT o.resource_name AS name, o.data_size AS size \
                                      FROM objects o WHERE {conditions} \
                                      ORDER BY o.resource_name LIMIT {ROWS_PER_PAGE}) AS names\
                              ) AS sized WHERE upto - size < {BYTES_PER_PAGE}) \
