@@ -8,7 +8,8 @@ Each binary serves `serve --demo` (on an embedded store of its own, or on the tw
 PostgreSQL databases given, which must be empty), and alice's calendar is filled with
 the same `--events` generated events by PUT with 8 clients (benches/dav_workload.py),
 and her address book with `--contacts` contacts. On PostgreSQL the databases are then
-analyzed (`psql -c ANALYZE`), as autovacuum would after such a load.
+analyzed (`psql -c ANALYZE`, so the `psql` client is needed), as autovacuum would after
+such a load; `--no-analyze` leaves them as right after a bulk import.
 Then, for each request kind, the two servers answer one after the other, the order
 swapped every repetition, so that whatever else the machine does falls on both alike:
 
@@ -19,7 +20,8 @@ swapped every repetition, so that whatever else the machine does falls on both a
 - with `--contacts`: the address book's initial sync-collection.
 
 It prints the median time of each build per kind and NEW/OLD (below 1: the new build
-is quicker). Needs only the Python standard library.
+is quicker). Needs only the Python standard library (and `psql` with
+`--database-urls`).
 """
 
 import argparse
@@ -32,14 +34,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dav_servers  # noqa: E402
 import dav_workload  # noqa: E402
 
-KINDS = [
-    "PROPFIND Depth 0 (calendar)",
-    "PROPFIND Depth 1 (calendar, getetag)",
-    "sync-collection initial (calendar)",
-    "calendar-multiget 100, with data",
-    "calendar-multiget 1,000, with data",
-    "calendar-query, one month (getetag)",
-]
+# The workload's request kinds without the address book's sync (added with --contacts)
+# and without the ones that change data.
+KINDS = [kind for kind, _ in dav_workload.KINDS
+         if "address" not in kind and "after one change" not in kind]
 
 
 def main():
@@ -50,6 +48,8 @@ def main():
     parser.add_argument("--repetitions", type=int, default=21)
     parser.add_argument("--contacts", type=int, default=0)
     parser.add_argument("--database-urls", nargs=2, metavar=("OLD_URL", "NEW_URL"))
+    parser.add_argument("--no-analyze", action="store_true",
+                        help="leave the PostgreSQL databases without planner statistics")
     args = parser.parse_args()
     urls = args.database_urls or [None, None]
     servers = []
@@ -61,7 +61,7 @@ def main():
             server.seed(dav_workload.event_items(server, range(args.events)))
             if args.contacts:
                 server.seed(dav_workload.contact_items(server, range(args.contacts)))
-        for url in args.database_urls or []:
+        for url in [] if args.no_analyze else args.database_urls or []:
             subprocess.run(["psql", url, "-q", "-c", "ANALYZE"], check=True)
         kinds = KINDS + (["sync-collection initial (address book)"] if args.contacts else [])
         old, new = (dav_workload.Workload(server, args.events) for server in servers)

@@ -81,6 +81,11 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if args.quick:
         args.size, args.load, args.rounds, args.duration, args.idle, args.gal = 500, 100, 3, 2, 10.0, min(args.gal, 2000)
+    baselines = [name for name in args.servers.split(",") if name.startswith("baseline-")]
+    if baselines and not args.baseline:
+        parser.error(f"{', '.join(baselines)} need --baseline BINARY")
+    if args.baseline and not baselines:
+        parser.error("--baseline is measured only with baseline-sqlite or baseline-pg in --servers")
     return args
 
 

@@ -200,11 +200,6 @@ impl MultistatusStream {
         out.finish()
     }
 
-    /// One `D:response` element.
-    pub fn response(response: &Response) -> Vec<u8> {
-        Self::append_response(Vec::new(), response)
-    }
-
     /// `buffer` with one `D:response` element appended.
     pub fn append_response(buffer: Vec<u8>, response: &Response) -> Vec<u8> {
         let mut out = DavXmlWriter::fragment_into(buffer);
@@ -651,7 +646,10 @@ mod tests {
         let responses = [first, second, gone];
 
         let mut streamed = MultistatusStream::head();
-        let pieces: Vec<Vec<u8>> = responses.iter().map(MultistatusStream::response).collect();
+        let pieces: Vec<Vec<u8>> = responses
+            .iter()
+            .map(|response| MultistatusStream::append_response(Vec::new(), response))
+            .collect();
         for piece in &pieces {
             streamed.extend(piece);
         }
@@ -737,7 +735,7 @@ mod tests {
         for n in 0..10_000 {
             let mut response = Response::with_props(format!("/dav/caldav/7/{n}.ics"));
             response.found(KnownProp::GetEtag, PropValue::Text(format!("\"{n}\"")));
-            xml.extend(MultistatusStream::response(&response));
+            xml = MultistatusStream::append_response(xml, &response);
         }
         xml.extend(MultistatusStream::tail(Some("t")));
         let root = parse_document(&xml).unwrap().unwrap();
@@ -752,7 +750,8 @@ mod tests {
     fn empty_stored_value_is_an_empty_element() {
         let mut response = Response::with_props("/a/");
         response.found(KnownProp::DisplayName, PropValue::Xml(String::new()));
-        let xml = String::from_utf8(MultistatusStream::response(&response)).unwrap();
+        let xml =
+            String::from_utf8(MultistatusStream::append_response(Vec::new(), &response)).unwrap();
         assert!(xml.contains("<D:prop><D:displayname/></D:prop>"), "{xml}");
     }
 

@@ -1,10 +1,12 @@
 //! Multistatus bodies written as a stream: the responses of a large collection go out as
 //! the store yields them, so memory stays flat whatever the collection's size.
 //!
-//! Responses are written into buffers of about [`CHUNK_BYTES`], each sent as one chunk:
-//! a client reads a 10,000-member listing in a few hundred chunks instead of one per
-//! member, and a buffer goes out as soon as the store has nothing more ready, so the
-//! first responses are not held back while the next page is read.
+//! Responses are written one after the other into a shared buffer rather than each into
+//! a buffer of its own. A buffer is handed on when it holds
+//! [`COALESCE_BYTES`](super::server::COALESCE_BYTES), the size at which the connection's
+//! body (`server::response_body`) writes it as it is, or as soon as the store has
+//! nothing more ready, so the first responses are not held back while the next page is
+//! read; the connection's body joins smaller pieces into its writes.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -17,11 +19,14 @@ use http::{header, StatusCode};
 use super::error::DavError;
 use crate::dav::{MultistatusStream, Response as DavResponse};
 
-/// The size at which a body buffer is sent without waiting for more responses.
-pub const CHUNK_BYTES: usize = 32 * 1024;
-/// What a buffer is allocated with: room for the response that crosses `CHUNK_BYTES`,
-/// so a buffer is not reallocated and copied as it fills.
-const BUFFER_BYTES: usize = CHUNK_BYTES + 16 * 1024;
+use super::server::COALESCE_BYTES;
+
+/// What a body's first buffer is allocated with: a small body (a Depth 0 answer, a
+/// short listing) fits, and takes no more.
+const FIRST_BUFFER_BYTES: usize = 8 * 1024;
+/// What later buffers are allocated with: room for the typical response that crosses
+/// `COALESCE_BYTES`, so a buffer is rarely reallocated as it fills.
+const BUFFER_BYTES: usize = COALESCE_BYTES + 16 * 1024;
 
 /// A 207 whose body is `first`, then every response of `rest`, then the sync token.
 /// A failure halfway is logged and cuts the body short, so the client sees a broken
@@ -43,6 +48,7 @@ pub fn multistatus(
         pieces,
         failed: None,
         done: false,
+        handed_on: false,
     });
     (
         StatusCode::MULTI_STATUS,
@@ -58,13 +64,15 @@ enum Piece {
     Response(DavResponse),
 }
 
-/// The pieces written into buffers of about [`CHUNK_BYTES`]. A buffer is yielded when
-/// it is full, when the pieces are pending (the store is reading) or at the end; an
+/// The pieces written into buffers of about [`COALESCE_BYTES`]. A buffer is yielded
+/// when it is full, when the pieces are pending (the store is reading) or at the end; an
 /// error is yielded after the bytes written before it.
 struct Coalesced {
     pieces: BoxStream<'static, Result<Piece, std::io::Error>>,
     failed: Option<std::io::Error>,
     done: bool,
+    /// Whether a buffer has been yielded: a body that needs a second one is large.
+    handed_on: bool,
 }
 
 impl Stream for Coalesced {
@@ -78,12 +86,18 @@ impl Stream for Coalesced {
             return Poll::Ready(None);
         }
         let mut buffer = Vec::new();
+        let capacity = if self.handed_on {
+            BUFFER_BYTES
+        } else {
+            FIRST_BUFFER_BYTES
+        };
+        self.handed_on = true;
+        let ready = |buffer: Vec<u8>| Poll::Ready(Some(Ok(Bytes::from(buffer))));
         loop {
-            let ready = |buffer: Vec<u8>| Poll::Ready(Some(Ok(Bytes::from(buffer))));
             match self.pieces.poll_next_unpin(cx) {
                 Poll::Ready(Some(Ok(piece))) => {
                     if buffer.capacity() == 0 {
-                        buffer.reserve(BUFFER_BYTES);
+                        buffer.reserve(capacity);
                     }
                     buffer = match piece {
                         Piece::Bytes(bytes) => {
@@ -94,7 +108,7 @@ impl Stream for Coalesced {
                             MultistatusStream::append_response(buffer, &response)
                         }
                     };
-                    if buffer.len() >= CHUNK_BYTES {
+                    if buffer.len() >= COALESCE_BYTES {
                         return ready(buffer);
                     }
                 }
@@ -159,7 +173,8 @@ mod tests {
         response
     }
 
-    /// The body's chunks as the client receives them, and whether it ended in an error.
+    /// The body's chunks as the multistatus stream yields them (before the connection's
+    /// body joins them into writes), and whether it ended in an error.
     async fn chunks(response: Response) -> (Vec<Bytes>, bool) {
         let mut body = response.into_body();
         let mut chunks = Vec::new();
@@ -185,9 +200,9 @@ mod tests {
         let (chunks, failed) = chunks(multistatus(Vec::new(), rest, token.boxed())).await;
         assert!(!failed);
         assert_eq!(chunks.concat(), expected);
-        // One chunk per member would be 5,000; full buffers are ~CHUNK_BYTES each.
+        // One chunk per member would be 5,000; full buffers are ~COALESCE_BYTES each.
         assert!(
-            chunks.len() <= expected.len() / CHUNK_BYTES + 1,
+            chunks.len() <= expected.len() / COALESCE_BYTES + 1,
             "{}",
             chunks.len()
         );

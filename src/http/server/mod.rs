@@ -32,6 +32,7 @@ mod connections;
 mod open_files;
 mod request_body;
 mod response_body;
+pub(crate) use response_body::COALESCE_BYTES;
 mod write_timeout;
 
 use connections::{Connections, InFlight};

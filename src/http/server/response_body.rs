@@ -16,7 +16,7 @@ use super::connections::InFlight;
 
 /// Ready body chunks are joined up to this size before they are written, so a streamed
 /// multistatus leaves in few large writes instead of one per response.
-pub(super) const COALESCE_BYTES: usize = 64 * 1024;
+pub(crate) const COALESCE_BYTES: usize = 64 * 1024;
 /// How long joined data may wait for more while the body is not ready: a small streamed
 /// response then leaves whole, in one segment; the end of a body is never held back.
 const CORK: Duration = Duration::from_millis(5);
