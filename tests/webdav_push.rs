@@ -4,12 +4,16 @@
 //! and, when DAVGATE_TEST_DATABASE_URL is set, on PostgreSQL with two replicas. A change
 //! on either replica is one message carrying the topic and the sync token PROPFIND
 //! shows; unregistering, expiry and a push service's 410 stop messages; a bulk import
-//! into the store is coalesced.
+//! into the store is coalesced. The aggregated address book (`aggregated`) is pushed
+//! only for changes its user sees.
 
 mod common;
 
 #[path = "webdav_push/service.rs"]
 mod service;
+
+#[path = "webdav_push/aggregated.rs"]
+mod aggregated;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -81,10 +85,25 @@ async fn dav(
     login: &str,
     body: Option<String>,
 ) -> Answer {
+    dav_with(server, method, path, login, &[], body).await
+}
+
+/// A request as `login` with the extra `headers`.
+async fn dav_with(
+    server: &Server,
+    method: &str,
+    path: &str,
+    login: &str,
+    headers: &[(&str, &str)],
+    body: Option<String>,
+) -> Answer {
     let url = format!("http://127.0.0.1:{}{path}", server.port);
     let mut request = client()
         .request(method.parse().unwrap(), url)
         .basic_auth(login, Some(PASSWORD));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
     if let Some(body) = body {
         request = request
             .header("content-type", "application/xml; charset=utf-8")
@@ -103,10 +122,20 @@ async fn dav(
 
 /// The collection's advertised VAPID key, topic and current sync token.
 async fn push_props(server: &Server, path: &str) -> (String, String, String) {
+    push_props_as(server, path, "alice", &[]).await
+}
+
+/// `push_props` as `login`, with the extra `headers`.
+async fn push_props_as(
+    server: &Server,
+    path: &str,
+    login: &str,
+    headers: &[(&str, &str)],
+) -> (String, String, String) {
     let body = format!(
         r#"<?xml version="1.0"?><D:propfind xmlns:D="DAV:" xmlns:P="{PUSH}"><D:prop><P:transports/><P:topic/><P:supported-triggers/><D:sync-token/></D:prop></D:propfind>"#
     );
-    let answer = dav(server, "PROPFIND", path, "alice", Some(body)).await;
+    let answer = dav_with(server, "PROPFIND", path, login, headers, Some(body)).await;
     assert_eq!(answer.status.as_u16(), 207);
     let response = &answer.multistatus()[0];
     let key = response
@@ -153,11 +182,23 @@ async fn register(
     resource: &str,
     expires: Option<&str>,
 ) -> String {
+    register_as(server, path, "alice", ua, resource, expires).await
+}
+
+/// `register` as `login`.
+async fn register_as(
+    server: &Server,
+    path: &str,
+    login: &str,
+    ua: &UserAgent,
+    resource: &str,
+    expires: Option<&str>,
+) -> String {
     let answer = dav(
         server,
         "POST",
         path,
-        "alice",
+        login,
         Some(register_body(ua, resource, expires)),
     )
     .await;

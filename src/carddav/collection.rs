@@ -2,11 +2,15 @@
 //! aggregated `Contacts` collection spanning several folders, with paths and live
 //! properties.
 
+use std::collections::HashMap;
+
 use crate::access::{seen_by, FolderRights, Sharing};
 use crate::carddav::member_names::{aggregated_name, resolve_aggregated_name, AggregatedName};
 use crate::dav::{supported_report_set, ElementName, KnownProp, PropValue, XmlElement};
 use crate::http::paths::{encode_segment, DavPaths};
-use crate::store::{Folder, FolderId, FolderModule, User, UserId};
+use crate::store::{
+    ContextId, DynStore, Folder, FolderId, FolderModule, StoreResult, User, UserId,
+};
 use crate::sync_token::{sync_token, SpanToken};
 
 /// The path segment of the aggregated collection: `/carddav/Contacts/`.
@@ -163,6 +167,30 @@ impl AddressBook {
                 self.folder(id).map(|folder| Located { folder, name })
             }
         }
+    }
+
+    /// The latest change sequence of the collection's folders, from `seqs` (each
+    /// folder's latest sequence, as `ChangeLog::folder_seqs` reads them; a folder without
+    /// changes absent): what its sync token and ctag are made of.
+    pub fn latest_seq(&self, seqs: &HashMap<FolderId, i64>) -> i64 {
+        self.folders()
+            .iter()
+            .filter_map(|f| seqs.get(&f.id()))
+            .copied()
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The collection's sync token as it is now: one query for its folders' latest
+    /// changes. (PROPFIND reads those of several collections at once and goes through
+    /// `latest_seq` and `sync_token` itself.)
+    pub async fn current_sync_token(
+        &self,
+        store: &DynStore,
+        context: ContextId,
+    ) -> StoreResult<String> {
+        let seqs = store.folder_seqs(context, &self.folder_ids()).await?;
+        Ok(self.sync_token(self.latest_seq(&seqs)))
     }
 
     /// The sync token for the collection, given the latest sequence of its folders.

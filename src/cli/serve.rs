@@ -67,7 +67,14 @@ async fn run(
             vapid_public_key = push.key.public_key(),
             "WebDAV-Push is on"
         );
-        crate::push::dispatch::spawn(store.clone(), (**push).clone());
+        crate::push::dispatch::spawn(crate::push::dispatch::Dispatcher {
+            settings: (**push).clone(),
+            subscribers: crate::push::aggregated::Subscribers {
+                store: store.clone(),
+                config: state.config.clone(),
+                profiles: state.shared.cache().clone(),
+            },
+        });
     }
     let lifecycle = state.lifecycle.clone();
     let root = format!("http://{listen}{}", state.paths.external("/"));

@@ -10,6 +10,7 @@ use super::error::DavError;
 use super::login_methods::LoginView;
 use super::object::need_privilege;
 use super::observe::ResourceKind;
+use super::push_post::PushTarget;
 use super::request_path;
 use super::resource::DavResource;
 use super::{
@@ -46,7 +47,7 @@ const ALLOW_MEMBER: &str = "OPTIONS, GET, HEAD, POST, PUT, DELETE, PROPFIND, REP
 /// A managed attachment: read only (RFC 8607 changes it through POST on its member).
 const ALLOW_ATTACHMENT: &str = "OPTIONS, GET, HEAD";
 const ALLOW_ADDRESS_BOOK: &str = "OPTIONS, POST, PROPFIND, PROPPATCH, REPORT, DELETE, ACL";
-const ALLOW_AGGREGATED: &str = "OPTIONS, PROPFIND, PROPPATCH, REPORT";
+const ALLOW_AGGREGATED: &str = "OPTIONS, POST, PROPFIND, PROPPATCH, REPORT";
 const ALLOW_CONTACT: &str = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, REPORT";
 /// Where a calendar could be made.
 const ALLOW_UNMAPPED_CALENDAR: &str = "OPTIONS, MKCALENDAR, MKCOL";
@@ -346,19 +347,30 @@ async fn dispatch(
             .await
         }
         ("POST", DavResource::Calendar(collection)) => {
-            let folder = (&collection.folder, &collection.rights);
+            let folder = PushTarget::Folder(&collection.folder, &collection.rights);
             if let Some(registered) = push_post::register(state, &me, folder, body).await? {
                 return Ok(registered);
             }
             share_post::calendar(state, &me, collection, headers, body).await
         }
         ("POST", DavResource::AddressBook(book @ AddressBook::Folder(folder))) => {
-            let pushed = (&folder.folder, &folder.rights);
+            let pushed = PushTarget::Folder(&folder.folder, &folder.rights);
             if let Some(registered) = push_post::register(state, &me, pushed, body).await? {
                 return Ok(registered);
             }
             let href = state.paths.external(&book.sub_path());
             share_post::address_book(state, &me, folder, href, headers, body).await
+        }
+        // The aggregated book is shared by nobody: POST there is a push registration only.
+        ("POST", DavResource::AddressBook(book @ AddressBook::Aggregated(_))) => {
+            let pushed = PushTarget::AggregatedContacts(book);
+            match push_post::register(state, &me, pushed, body).await? {
+                Some(registered) => Ok(registered),
+                None => Err(DavError::Status(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "POST to the aggregated address book takes a push-register body only".into(),
+                )),
+            }
         }
         ("POST", DavResource::ScheduleOutbox) => outbox_post::post(state, &me, headers, body).await,
         (_, DavResource::UnmappedCalendar(_)) => Err(DavError::NotFound),

@@ -249,18 +249,21 @@ async fn book_responses(
     Ok(books
         .iter()
         .map(|book| {
-            let seq = book
-                .folder_ids()
-                .iter()
-                .filter_map(|id| seqs.get(id))
-                .copied()
-                .max()
-                .unwrap_or(0);
-            let mut live = book.properties(&state.paths, seq, max_size);
+            let mut live = book.properties(&state.paths, book.latest_seq(&seqs), max_size);
             live.extend_from_slice(quota.of(book.quota_owner(me.user.id)));
-            if let Some((folder, rights)) = shared_folder(book) {
-                live.extend(shares.of(&state.paths, folder, rights));
-                live.extend(push_props(state, folder, rights));
+            match book {
+                AddressBook::Folder(folder) => {
+                    live.extend(shares.of(&state.paths, &folder.folder, &folder.rights));
+                    live.extend(push_props(state, &folder.folder, &folder.rights));
+                }
+                // The user's own view: whoever may PROPFIND it may subscribe to it.
+                AddressBook::Aggregated(aggregated) => {
+                    live.extend(crate::push::props::aggregated_contacts_props(
+                        state.push.as_deref(),
+                        context,
+                        aggregated.owner,
+                    ))
+                }
             }
             let dead = match book {
                 AddressBook::Folder(folder) => {

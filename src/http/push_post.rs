@@ -1,9 +1,10 @@
 //! WebDAV-Push registrations over HTTP: POST of a `push-register` body to a calendar or
-//! a folder address book (anyone who may read it), answered 201 with the registration
-//! URL in Location and the expiry in Expires; DELETE of the registration URL by the user
-//! who registered it (anyone else gets 404, as for an unknown URL). Refusals carry the
-//! draft's preconditions (`push-not-available`, `invalid-subscription`,
-//! `no-supported-trigger`) in a `DAV:error` body.
+//! a folder address book (anyone who may read it) or to the user's own aggregated
+//! address book, answered 201 with the registration URL in Location and the expiry in
+//! Expires; DELETE of the registration URL by the user who registered it (anyone else
+//! gets 404, as for an unknown URL). Refusals carry the draft's preconditions
+//! (`push-not-available`, `invalid-subscription`, `no-supported-trigger`) in a
+//! `DAV:error` body.
 
 use axum::body::Bytes;
 use axum::response::{IntoResponse, Response};
@@ -15,13 +16,14 @@ use super::body_parsing::refused;
 use super::error::DavError;
 use super::AppState;
 use crate::access::{DavUser, FolderRights};
+use crate::carddav::collection::AddressBook;
 use crate::dav::member::http_date;
 use crate::dav::{xml_document, ElementName, Namespace, PropValue, XmlElement};
 use crate::push::registrations::{
     looks_like_register, parse_register, RegisterBounds, RegisterError,
 };
 use crate::push::{NS, REGISTRATIONS_SEGMENT};
-use crate::store::{now_epoch, Folder, PushSubscription, Registered};
+use crate::store::{now_epoch, Folder, PushCollection, PushSubscription, Registered};
 
 /// What a registration URL takes.
 pub(super) const ALLOW_REGISTRATION: &str = "OPTIONS, DELETE";
@@ -38,12 +40,22 @@ fn push_refusal(condition: &str) -> DavError {
     DavError::Xml(StatusCode::FORBIDDEN, xml_document(&root))
 }
 
-/// A POST to a folder's collection: the registration's answer, or None when the body is
-/// not a `push-register` (then it is a sharing request).
+/// The collection a `push-register` POST went to.
+#[derive(Clone, Copy)]
+pub(super) enum PushTarget<'a> {
+    /// A folder's collection, with the user's rights on it.
+    Folder(&'a Folder, &'a FolderRights),
+    /// An aggregated address book (`AddressBook::Aggregated`).
+    AggregatedContacts(&'a AddressBook),
+}
+
+/// A POST to a folder's collection or the aggregated address book: the registration's
+/// answer, or None when the body is not a `push-register` (then, on a folder, it is a
+/// sharing request).
 pub(super) async fn register(
     state: &AppState,
     me: &DavUser,
-    (folder, rights): (&Folder, &FolderRights),
+    target: PushTarget<'_>,
     body: &Bytes,
 ) -> Result<Option<Response>, DavError> {
     if !looks_like_register(body) {
@@ -85,9 +97,22 @@ pub(super) async fn register(
         Err(RegisterError::NoSupportedTrigger) => return Err(push_refusal("no-supported-trigger")),
         Err(RegisterError::Xml(e)) => return Err(refused("push-register body", &e, e.exceeded())),
     };
-    if !rights.can_read() {
-        return Err(push_refusal("push-not-available"));
-    }
+    let (collection, last_token) = match target {
+        PushTarget::Folder(folder, rights) if rights.can_read() => {
+            (PushCollection::Folder(folder.id), None)
+        }
+        // Only the user's own book: it is their view of the folders, and its messages
+        // follow what they see.
+        PushTarget::AggregatedContacts(book @ AddressBook::Aggregated(aggregated))
+            if aggregated.owner == me.user.id =>
+        {
+            let token = book
+                .current_sync_token(&state.store, me.user.context_id)
+                .await?;
+            (PushCollection::AggregatedContacts, Some(token))
+        }
+        _ => return Err(push_refusal("push-not-available")),
+    };
     let now = now_epoch();
     let longest = now.saturating_add(settings.max_expiry_seconds);
     let expires_at = registration
@@ -97,14 +122,15 @@ pub(super) async fn register(
     let id_bytes: [u8; 16] = rand::random();
     let subscription = PushSubscription {
         id: URL_SAFE_NO_PAD.encode(id_bytes),
-        context_id: folder.context_id,
-        folder_id: folder.id,
+        context_id: me.user.context_id,
+        collection,
         user_id: me.user.id,
         push_resource: registration.push_resource,
         public_key: registration.public_key,
         auth_secret: registration.auth_secret,
         created_at: now,
         expires_at,
+        last_token,
     };
     let id = match state
         .store

@@ -5,14 +5,19 @@
 //! dropped), failed (retried with back-off, dropped after `davgate.push.maxAttempts`).
 //! Expired subscriptions are dropped on the way. When nothing changed, a round is one
 //! query on the (small) table of pending messages.
+//!
+//! An aggregated address book's subscription is sent only when the book's token, as its
+//! user sees it now, moved since the last message; see `aggregated` for why and what it
+//! costs.
 
 use std::time::Duration;
 
 use futures::StreamExt;
 
+use super::aggregated::Subscribers;
 use super::message::{self, Outcome};
 use super::PushSettings;
-use crate::store::{now_epoch, ClaimedPush, DynStore, StoreResult};
+use crate::store::{now_epoch, ClaimedPush, PushCollection, StoreResult};
 use crate::sync_token::sync_token;
 
 /// Messages claimed per round, and sent at once.
@@ -43,10 +48,19 @@ pub fn backoff(attempts: i32) -> Duration {
         .min(MAX_BACKOFF)
 }
 
+/// What the dispatcher works with: the push settings, and what it needs to see an
+/// aggregated address book as its user does (which includes the store).
+#[derive(Clone)]
+pub struct Dispatcher {
+    pub settings: PushSettings,
+    pub subscribers: Subscribers,
+}
+
 /// Starts the dispatcher on the runtime; it runs until the process ends.
-pub fn spawn(store: DynStore, settings: PushSettings) -> tokio::task::JoinHandle<()> {
+pub fn spawn(dispatcher: Dispatcher) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let http = message::client(&settings);
+        let (store, settings) = (&dispatcher.subscribers.store, &dispatcher.settings);
+        let http = message::client(settings);
         // Rounds often enough that a message waits little beyond the window.
         let tick = (settings.coalesce / 4).clamp(Duration::from_millis(50), Duration::from_secs(1));
         let mut last_sweep: Option<std::time::Instant> = None;
@@ -61,7 +75,7 @@ pub fn spawn(store: DynStore, settings: PushSettings) -> tokio::task::JoinHandle
                     }
                 }
             }
-            match round(&store, &settings, &http).await {
+            match round(&dispatcher, &http).await {
                 // A full batch: more may be due at once.
                 Ok(n) if n == CLAIM_BATCH as usize => continue,
                 Ok(_) => {}
@@ -73,11 +87,8 @@ pub fn spawn(store: DynStore, settings: PushSettings) -> tokio::task::JoinHandle
 }
 
 /// One round: claims what is due and sends it; how many were claimed.
-pub async fn round(
-    store: &DynStore,
-    settings: &PushSettings,
-    http: &reqwest::Client,
-) -> StoreResult<usize> {
+pub async fn round(dispatcher: &Dispatcher, http: &reqwest::Client) -> StoreResult<usize> {
+    let (store, settings) = (&dispatcher.subscribers.store, &dispatcher.settings);
     // A claim outlives a send that takes the whole timeout, so no other replica sends
     // the same message while this one still may.
     let lease = settings.timeout * 2 + Duration::from_secs(5);
@@ -92,7 +103,7 @@ pub async fn round(
     let count = claimed.len();
     futures::stream::iter(claimed)
         .for_each_concurrent(IN_FLIGHT, |claim| async move {
-            if let Err(e) = deliver(store, settings, http, claim).await {
+            if let Err(e) = deliver(dispatcher, http, claim).await {
                 tracing::warn!(error = %e, "recording a push message failed");
             }
         })
@@ -100,25 +111,89 @@ pub async fn round(
     Ok(count)
 }
 
+/// What a claimed subscription is owed: a message with this topic and token, or none.
+enum Owed {
+    Message {
+        topic: String,
+        token: String,
+        /// To store as `last_token` once delivered (aggregated address books).
+        remember: bool,
+    },
+    /// The aggregated address book's token is the one last sent.
+    Nothing,
+    /// The subscriber or their aggregated address book is gone.
+    Drop,
+}
+
+async fn owed(dispatcher: &Dispatcher, claim: &ClaimedPush) -> StoreResult<Owed> {
+    let s = &claim.subscription;
+    let key = &dispatcher.settings.key;
+    match s.collection {
+        PushCollection::Folder(folder) => {
+            let seq = dispatcher
+                .subscribers
+                .store
+                .folder_seq(s.context_id, folder)
+                .await?;
+            Ok(Owed::Message {
+                topic: key.topic(s.context_id, folder),
+                token: sync_token(seq),
+                remember: false,
+            })
+        }
+        PushCollection::AggregatedContacts => {
+            let subscribers = &dispatcher.subscribers;
+            let Some(me) = subscribers.user(s.context_id, s.user_id).await? else {
+                return Ok(Owed::Drop);
+            };
+            Ok(match subscribers.current_token(&me).await? {
+                None => Owed::Drop,
+                Some(token) if s.last_token.as_deref() == Some(token.as_str()) => Owed::Nothing,
+                Some(token) => Owed::Message {
+                    topic: key.aggregated_contacts_topic(s.context_id, s.user_id),
+                    token,
+                    remember: true,
+                },
+            })
+        }
+    }
+}
+
 async fn deliver(
-    store: &DynStore,
-    settings: &PushSettings,
+    dispatcher: &Dispatcher,
     http: &reqwest::Client,
     claim: ClaimedPush,
 ) -> StoreResult<()> {
+    let (store, settings) = (&dispatcher.subscribers.store, &dispatcher.settings);
     let s = &claim.subscription;
     let now = now_epoch();
     if s.expires_at <= now {
         return store.drop_push(&s.id).await;
     }
-    let seq = store.folder_seq(s.context_id, s.folder_id).await?;
-    let topic = settings.key.topic(s.context_id, s.folder_id);
-    let body = message::body(&topic, &sync_token(seq));
+    let (topic, token, remember) = match owed(dispatcher, &claim).await? {
+        Owed::Message {
+            topic,
+            token,
+            remember,
+        } => (topic, token, remember),
+        Owed::Nothing => {
+            tracing::debug!(subscription = %s.id, "aggregated address book unchanged for its user; nothing sent");
+            return store
+                .push_delivered(&s.id, claim.generation, now_ms(), None)
+                .await;
+        }
+        Owed::Drop => {
+            tracing::info!(subscription = %s.id, "push subscriber or their aggregated address book gone; dropped");
+            return store.drop_push(&s.id).await;
+        }
+    };
+    let body = message::body(&topic, &token);
     match message::send(http, settings, s, &topic, &body, now).await {
         Outcome::Delivered => {
-            tracing::debug!(subscription = %s.id, seq, "push message delivered");
+            tracing::debug!(subscription = %s.id, %token, "push message delivered");
+            let sent = remember.then_some(token.as_str());
             store
-                .push_delivered(&s.id, claim.generation, now_ms())
+                .push_delivered(&s.id, claim.generation, now_ms(), sent)
                 .await
         }
         Outcome::Gone => {

@@ -4,8 +4,11 @@
 //! of its registration URL (`registrations`); every change of a subscribed folder leads,
 //! after a short window that gathers bulk changes, to one RFC 8291 encrypted, VAPID
 //! signed message per subscription carrying the topic and the new sync token
-//! (`dispatch`, `message`, `encrypt`, `vapid`).
+//! (`dispatch`, `message`, `encrypt`, `vapid`). The aggregated address book, a per-user
+//! view of several folders, is sent only when its token as the user sees it moved
+//! (`aggregated`, with what that costs).
 
+pub mod aggregated;
 pub mod dispatch;
 pub mod encrypt;
 pub mod message;

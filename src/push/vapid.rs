@@ -88,9 +88,20 @@ impl VapidKey {
     /// The topic of a folder's collection: 16 bytes of an HMAC over context and folder,
     /// base64url (22 characters, within RFC 8030's 32 for the `Topic` header).
     pub fn topic(&self, context: i64, folder: i64) -> String {
+        self.hashed_topic(&format!("{context}/{folder}"))
+    }
+
+    /// The topic of a user's aggregated address book (`/carddav/Contacts/`), made as a
+    /// folder's is from an input no folder's can be (`<context>/u<user>/Contacts`): stable
+    /// for that user, apart from every other topic, and naming no id in clear.
+    pub fn aggregated_contacts_topic(&self, context: i64, user: i64) -> String {
+        self.hashed_topic(&format!("{context}/u{user}/Contacts"))
+    }
+
+    fn hashed_topic(&self, input: &str) -> String {
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.topic_key)
             .expect("HMAC takes a key of any length");
-        mac.update(format!("{context}/{folder}").as_bytes());
+        mac.update(input.as_bytes());
         URL_SAFE_NO_PAD.encode(&mac.finalize().into_bytes()[..16])
     }
 
@@ -149,6 +160,22 @@ mod tests {
         assert_ne!(key.topic(1, 21), topic);
         assert_ne!(key.topic(2, 20), topic);
         assert_ne!(other.topic(1, 20), topic);
+    }
+
+    #[test]
+    fn aggregated_topics_are_per_user_and_apart_from_folder_topics() {
+        let (key, text) = VapidKey::generate();
+        let topic = key.aggregated_contacts_topic(1, 20);
+        assert_eq!(topic.len(), 22);
+        assert_eq!(
+            VapidKey::parse(&text)
+                .unwrap()
+                .aggregated_contacts_topic(1, 20),
+            topic
+        );
+        assert_ne!(key.aggregated_contacts_topic(1, 21), topic);
+        assert_ne!(key.aggregated_contacts_topic(2, 20), topic);
+        assert_ne!(key.topic(1, 20), topic);
     }
 
     #[test]

@@ -49,7 +49,7 @@ pub use maintenance_lock::MaintenanceLock;
 pub use model::*;
 pub use objects::ObjectStore;
 pub use properties::PropertyStore;
-pub use push::{ClaimedPush, PushStore, PushSubscription, Registered};
+pub use push::{ClaimedPush, PushCollection, PushStore, PushSubscription, Registered};
 pub use quota::{QuotaLimits, QuotaStore, QuotaUsage, ScopeUsage};
 pub use ui_sessions::{UiSession, UiSessions};
 pub use users::UserStore;

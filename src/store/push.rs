@@ -1,11 +1,48 @@
 //! WebDAV-Push subscriptions and the messages they are owed (see `push/`). The change
-//! log's trigger marks a folder's subscriptions pending; dispatchers on every replica
-//! claim due ones, each claimed by one only. The SQL for both backends is in
-//! `sql/push.rs`.
+//! log's trigger marks a folder's subscriptions pending, and for a change of a contacts
+//! folder (or a folder deleted) every aggregated address book subscription of the
+//! context; dispatchers on every replica claim due ones, each claimed by one only. The
+//! SQL for both backends is in `sql/push.rs`.
 
 use async_trait::async_trait;
 
 use super::{ContextId, FolderId, StoreResult, UserId};
+
+/// Which collection a subscription is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PushCollection {
+    /// One folder's collection (a calendar, a task list, a folder address book).
+    Folder(FolderId),
+    /// The aggregated address book (`/carddav/Contacts/`) of the subscription's user.
+    AggregatedContacts,
+}
+
+impl PushCollection {
+    /// The stored `kind`.
+    pub fn kind(self) -> &'static str {
+        match self {
+            Self::Folder(_) => "folder",
+            Self::AggregatedContacts => "aggregated-contacts",
+        }
+    }
+
+    /// From the stored `kind` and `folder_id`; None for a row the schema's check forbids.
+    pub fn from_stored(kind: &str, folder: Option<FolderId>) -> Option<Self> {
+        match (kind, folder) {
+            ("folder", Some(folder)) => Some(Self::Folder(folder)),
+            ("aggregated-contacts", None) => Some(Self::AggregatedContacts),
+            _ => None,
+        }
+    }
+
+    /// The folder, for a folder's subscription.
+    pub fn folder(self) -> Option<FolderId> {
+        match self {
+            Self::Folder(folder) => Some(folder),
+            Self::AggregatedContacts => None,
+        }
+    }
+}
 
 /// A registered subscription, as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,8 +50,9 @@ pub struct PushSubscription {
     /// Random; the last segment of the registration URL.
     pub id: String,
     pub context_id: ContextId,
-    pub folder_id: FolderId,
-    /// Who registered it; only they may remove it.
+    pub collection: PushCollection,
+    /// Who registered it; only they may remove it. For the aggregated address book, also
+    /// whose book it is.
     pub user_id: UserId,
     /// The push service's URL for this subscription (RFC 8030 push resource).
     pub push_resource: String,
@@ -25,12 +63,16 @@ pub struct PushSubscription {
     /// Seconds since the Unix epoch.
     pub created_at: i64,
     pub expires_at: i64,
+    /// Aggregated address book only: the sync token its last message carried (at first,
+    /// the book's token when it was registered); a message goes out only for another.
+    pub last_token: Option<String>,
 }
 
 /// What a registration did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Registered {
-    /// Stored, new or updated (the same push resource on the same folder); its id.
+    /// Stored, new or updated (the same push resource on the same folder, or on the same
+    /// user's aggregated address book); its id.
     Stored(String),
     /// The user already holds the most subscriptions allowed.
     TooMany,
@@ -48,9 +90,10 @@ pub struct ClaimedPush {
 
 #[async_trait]
 pub trait PushStore: Send + Sync {
-    /// Stores `subscription`, or updates the one with the same folder and push resource
-    /// (keys, expiry, and who registered it; its id stays), unless that would give the
-    /// user more than `max_per_user` subscriptions.
+    /// Stores `subscription`, or updates the one with the same collection and push
+    /// resource (keys, expiry, and for a folder who registered it; its id and
+    /// `last_token` stay), unless that would give the user more than `max_per_user`
+    /// subscriptions (of all kinds together).
     async fn register_push(
         &self,
         subscription: &PushSubscription,
@@ -77,9 +120,17 @@ pub trait PushStore: Send + Sync {
         lease_ms: i64,
         limit: u32,
     ) -> StoreResult<Vec<ClaimedPush>>;
-    /// The claimed message was delivered: removed, unless changes came after the claim,
-    /// in which case it is pending again from `now_ms`.
-    async fn push_delivered(&self, id: &str, generation: i64, now_ms: i64) -> StoreResult<()>;
+    /// The claimed message was delivered (or, for an aggregated address book whose token
+    /// did not move, was not owed): removed, unless changes came after the claim, in
+    /// which case it is pending again from `now_ms`. `sent_token`, when given, becomes
+    /// the subscription's `last_token`.
+    async fn push_delivered(
+        &self,
+        id: &str,
+        generation: i64,
+        now_ms: i64,
+        sent_token: Option<&str>,
+    ) -> StoreResult<()>;
     /// The claimed message failed: pending again at `retry_at_ms`, one attempt more.
     async fn push_failed(&self, id: &str, retry_at_ms: i64) -> StoreResult<()>;
 }

@@ -325,13 +325,14 @@ impl World {
         let subscription = davgate::store::PushSubscription {
             id: "matrix-push-registration".into(),
             context_id: context,
-            folder_id: folder,
+            collection: davgate::store::PushCollection::Folder(folder),
             user_id: self.accounts[&Caller::Owner].user.id,
             push_resource: "https://push.example.net/matrix".into(),
             public_key: "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4".into(),
             auth_secret: "BTBZMqHH6r4Tts7J_aSIgg".into(),
             created_at: 0,
             expires_at: i64::MAX,
+            last_token: None,
         };
         let stored = self
             .site

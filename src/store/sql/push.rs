@@ -1,5 +1,6 @@
 //! WebDAV-Push subscriptions and pending messages in SQL for both backends: the trait
-//! `PushStore` of `store/push.rs`, one SQL text per statement. Only the claim differs:
+//! `PushStore` of `store/push.rs`, one SQL text per statement (migrations 0015 and
+//! 0017). Only the claim differs:
 //! PostgreSQL skips rows another replica is claiming (`FOR UPDATE SKIP LOCKED`); SQLite
 //! has one writer at a time, so its UPDATE is atomic as it is.
 
@@ -15,12 +16,23 @@ macro_rules! impl_push_store {
             ) -> $crate::store::StoreResult<$crate::store::Registered> {
                 use sqlx::Row as _;
                 let mut tx = self.pool.begin().await?;
-                let existing = sqlx::query(
-                    "SELECT id FROM push_subscriptions \
-                     WHERE context_id = $1 AND folder_id = $2 AND push_resource = $3",
-                )
-                .bind(s.context_id)
-                .bind(s.folder_id)
+                // The same collection and push resource: a folder's, whoever registered
+                // it; an aggregated address book's, of the same user.
+                let existing = match s.collection {
+                    $crate::store::PushCollection::Folder(folder) => sqlx::query(
+                        "SELECT id FROM push_subscriptions \
+                         WHERE context_id = $1 AND folder_id = $2 AND push_resource = $3",
+                    )
+                    .bind(s.context_id)
+                    .bind(folder),
+                    $crate::store::PushCollection::AggregatedContacts => sqlx::query(
+                        "SELECT id FROM push_subscriptions \
+                         WHERE context_id = $1 AND user_id = $2 AND push_resource = $3 \
+                         AND kind = 'aggregated-contacts'",
+                    )
+                    .bind(s.context_id)
+                    .bind(s.user_id),
+                }
                 .bind(&s.push_resource)
                 .fetch_optional(&mut *tx)
                 .await?;
@@ -52,18 +64,20 @@ macro_rules! impl_push_store {
                 }
                 sqlx::query(
                     "INSERT INTO push_subscriptions (id, context_id, folder_id, user_id, \
-                     push_resource, public_key, auth_secret, created_at, expires_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                     push_resource, public_key, auth_secret, created_at, expires_at, kind, \
+                     last_token) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
                 )
                 .bind(&s.id)
                 .bind(s.context_id)
-                .bind(s.folder_id)
+                .bind(s.collection.folder())
                 .bind(s.user_id)
                 .bind(&s.push_resource)
                 .bind(&s.public_key)
                 .bind(&s.auth_secret)
                 .bind(s.created_at)
                 .bind(s.expires_at)
+                .bind(s.collection.kind())
+                .bind(&s.last_token)
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| match e.as_database_error() {
@@ -138,24 +152,32 @@ macro_rules! impl_push_store {
                 for row in claimed {
                     let id: String = row.try_get("subscription_id")?;
                     let found = sqlx::query(
-                        "SELECT id, context_id, folder_id, user_id, push_resource, public_key, \
-                         auth_secret, created_at, expires_at FROM push_subscriptions WHERE id = $1",
+                        "SELECT id, context_id, folder_id, kind, user_id, push_resource, \
+                         public_key, auth_secret, created_at, expires_at, last_token \
+                         FROM push_subscriptions WHERE id = $1",
                     )
                     .bind(&id)
                     .fetch_optional(&self.pool)
                     .await?;
                     let Some(s) = found else { continue };
+                    let kind: String = s.try_get("kind")?;
+                    let Some(collection) =
+                        $crate::store::PushCollection::from_stored(&kind, s.try_get("folder_id")?)
+                    else {
+                        continue;
+                    };
                     out.push($crate::store::ClaimedPush {
                         subscription: $crate::store::PushSubscription {
                             id: s.try_get("id")?,
                             context_id: s.try_get("context_id")?,
-                            folder_id: s.try_get("folder_id")?,
+                            collection,
                             user_id: s.try_get("user_id")?,
                             push_resource: s.try_get("push_resource")?,
                             public_key: s.try_get("public_key")?,
                             auth_secret: s.try_get("auth_secret")?,
                             created_at: s.try_get("created_at")?,
                             expires_at: s.try_get("expires_at")?,
+                            last_token: s.try_get("last_token")?,
                         },
                         generation: row.try_get("generation")?,
                         attempts: row.try_get("attempts")?,
@@ -169,7 +191,15 @@ macro_rules! impl_push_store {
                 id: &str,
                 generation: i64,
                 now_ms: i64,
+                sent_token: Option<&str>,
             ) -> $crate::store::StoreResult<()> {
+                if let Some(token) = sent_token {
+                    sqlx::query("UPDATE push_subscriptions SET last_token = $2 WHERE id = $1")
+                        .bind(id)
+                        .bind(token)
+                        .execute(&self.pool)
+                        .await?;
+                }
                 let done =
                     sqlx::query("DELETE FROM push_pending WHERE subscription_id = $1 AND generation = $2")
                         .bind(id)
