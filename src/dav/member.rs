@@ -42,9 +42,40 @@ pub fn http_date(epoch: i64) -> String {
     out
 }
 
-/// The live properties of a member served as `content_type`, those `request` asks for
-/// (all of them for `allprop` and `propname`): a listing computes them for every member,
-/// and most clients ask for the ETag alone.
+/// The live properties every member has, in the order `allprop` lists them.
+pub const MEMBER_PROPS: [KnownProp; 5] = [
+    KnownProp::GetEtag,
+    KnownProp::GetContentType,
+    KnownProp::GetContentLength,
+    KnownProp::GetLastModified,
+    KnownProp::ResourceType,
+];
+
+/// What a member's listing shows of it: its ETag (unquoted), size, last change and the
+/// content type its collection serves.
+#[derive(Debug, Clone, Copy)]
+pub struct MemberFacts<'a> {
+    pub etag: &'a str,
+    pub size: i64,
+    pub modified_at: i64,
+    pub content_type: &'a str,
+}
+
+impl MemberFacts<'_> {
+    /// The value of `prop` (one of `MEMBER_PROPS`; a member's resource type is empty).
+    pub fn value(&self, prop: KnownProp) -> PropValue {
+        match prop {
+            KnownProp::GetEtag => PropValue::Text(quoted_etag(self.etag)),
+            KnownProp::GetContentType => PropValue::Text(self.content_type.into()),
+            KnownProp::GetContentLength => PropValue::Text(self.size.to_string()),
+            KnownProp::GetLastModified => PropValue::Text(http_date(self.modified_at)),
+            _ => PropValue::Empty,
+        }
+    }
+}
+
+/// The live properties of a member, those `request` asks for (all of them for
+/// `allprop` and `propname`).
 pub fn member_properties(
     etag: &str,
     size: i64,
@@ -52,27 +83,17 @@ pub fn member_properties(
     content_type: &str,
     request: &PropfindRequest,
 ) -> Vec<(KnownProp, PropValue)> {
-    let mut live = Vec::with_capacity(5);
-    for prop in [
-        KnownProp::GetEtag,
-        KnownProp::GetContentType,
-        KnownProp::GetContentLength,
-        KnownProp::GetLastModified,
-        KnownProp::ResourceType,
-    ] {
-        if !request.asks_for(prop) {
-            continue;
-        }
-        let value = match prop {
-            KnownProp::GetEtag => PropValue::Text(quoted_etag(etag)),
-            KnownProp::GetContentType => PropValue::Text(content_type.into()),
-            KnownProp::GetContentLength => PropValue::Text(size.to_string()),
-            KnownProp::GetLastModified => PropValue::Text(http_date(modified_at)),
-            _ => PropValue::Empty,
-        };
-        live.push((prop, value));
-    }
-    live
+    let facts = MemberFacts {
+        etag,
+        size,
+        modified_at,
+        content_type,
+    };
+    MEMBER_PROPS
+        .into_iter()
+        .filter(|prop| request.asks_for(*prop))
+        .map(|prop| (prop, facts.value(prop)))
+        .collect()
 }
 
 #[cfg(test)]

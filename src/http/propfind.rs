@@ -13,6 +13,7 @@ use super::body_parsing::refused;
 use super::error::DavError;
 use super::mailboxes;
 pub(super) use super::propfind_answer::answer;
+use super::propfind_answer::MemberAnswer;
 use super::resource::DavResource;
 use super::share_props::ShareProps;
 use super::streaming;
@@ -24,7 +25,7 @@ use crate::caldav::{home, CalendarCollection, SyncWindow};
 use crate::carddav::{self, AddressBook};
 use crate::config::props;
 use crate::content::vcard::VCARD_CONTENT_TYPE;
-use crate::dav::member::member_properties;
+use crate::dav::member::{member_properties, MemberFacts};
 use crate::dav::{
     Depth, KnownProp, Precondition, PropName, PropValue, PropfindRequest, Response as DavResponse,
 };
@@ -346,11 +347,12 @@ pub(super) fn listing(
     let context = me.user.context_id;
     let reader = me.user.id;
     let sub_path_of = Arc::new(sub_path_of);
+    let plan = Arc::new(MemberAnswer::new(&request));
     stream::iter(folders)
         .flat_map(move |(folder, rights)| {
             let paths = paths.clone();
             let sub_path_of = sub_path_of.clone();
-            let request = request.clone();
+            let plan = plan.clone();
             store
                 .object_summary_stream(context, folder, filter.clone())
                 .try_filter(move |summary| {
@@ -359,14 +361,13 @@ pub(super) fn listing(
                 .map(move |summary| {
                     let summary: ObjectSummary = summary?;
                     let href = paths.external(&sub_path_of(folder, &summary.resource_name));
-                    let live = member_properties(
-                        &summary.etag,
-                        summary.size,
-                        summary.modified_at,
+                    let facts = MemberFacts {
+                        etag: &summary.etag,
+                        size: summary.size,
+                        modified_at: summary.modified_at,
                         content_type,
-                        &request,
-                    );
-                    Ok(answer(href, &live, &[], &request))
+                    };
+                    Ok(plan.response(href, &facts))
                 })
         })
         .boxed()

@@ -14,11 +14,12 @@ use http::StatusCode;
 use super::error::DavError;
 use super::paths::DavPaths;
 use super::propfind::answer;
+use super::propfind_answer::MemberAnswer;
 use super::request_path::{self, PathError};
 use super::streaming;
 use super::sync::too_many;
 use crate::dav::headers::reference_path;
-use crate::dav::member::member_properties;
+use crate::dav::member::{member_properties, MemberFacts};
 use crate::dav::report::ReportProps;
 use crate::dav::{KnownProp, PropValue, Response as DavResponse, ResponseBody};
 use crate::store::{ContextId, DynStore, FolderId, StoredObject, SyncMember};
@@ -278,9 +279,11 @@ pub(super) fn sync_responses<V: MemberView>(
     members: BoxStream<'static, Result<SyncMember, DavError>>,
     props: Arc<ReportProps>,
 ) -> BoxStream<'static, Result<DavResponse, DavError>> {
+    let plan = Arc::new(MemberAnswer::new(&props.request));
     let batches = members.ready_chunks(BATCH).then(move |chunk| {
         let view = view.clone();
         let props = props.clone();
+        let plan = plan.clone();
         async move {
             let members: Vec<SyncMember> = chunk.into_iter().collect::<Result<_, _>>()?;
             let wants_data = view.wants_data(&props);
@@ -312,14 +315,13 @@ pub(super) fn sync_responses<V: MemberView>(
                         }
                     },
                     None => {
-                        let live = member_properties(
-                            member.etag.as_deref().unwrap_or(""),
-                            member.size.unwrap_or(0),
-                            member.modified_at.unwrap_or(0),
-                            view.content_type(),
-                            &props.request,
-                        );
-                        responses.push(answer(href, &live, &[], &props.request));
+                        let facts = MemberFacts {
+                            etag: member.etag.as_deref().unwrap_or(""),
+                            size: member.size.unwrap_or(0),
+                            modified_at: member.modified_at.unwrap_or(0),
+                            content_type: view.content_type(),
+                        };
+                        responses.push(plan.response(href, &facts));
                     }
                 }
             }
