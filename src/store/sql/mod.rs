@@ -33,6 +33,19 @@ pub(crate) use store::impl_sql_store;
 pub(crate) use ui_sessions::impl_ui_sessions;
 pub(crate) use users::{impl_user_store, Link, UserScope};
 
+/// In debug builds (the tests), that `row`'s columns are named `names`, in this order:
+/// the hot row mappers read by position and rely on the listing's column list.
+pub(crate) fn debug_assert_columns<R: sqlx::Row>(row: &R, names: &[&str]) {
+    if cfg!(debug_assertions) {
+        use sqlx::Column as _;
+        let columns: Vec<&str> = row.columns().iter().map(|c| c.name()).collect();
+        assert_eq!(
+            columns, names,
+            "a listing's columns and its row mapper disagree"
+        );
+    }
+}
+
 /// A value bound to a statement built for one page of a listing, which must own its data
 /// (the listing outlives the call that opened it).
 #[derive(Debug, Clone)]

@@ -29,14 +29,21 @@ macro_rules! impl_object_store {
             })
         }
 
+        /// A summary from a row of `SUMMARY_COLUMNS` (`paging.rs`), read by position and
+        /// without sqlx's per-value type check (the columns' types are the schema's),
+        /// since a listing maps every member.
         fn summary_from(row: &Row) -> StoreResult<ObjectSummary> {
+            $crate::store::sql::debug_assert_columns(
+                row,
+                &["resource_name", "uid", "etag", "size", "modified_at", "user_id"],
+            );
             Ok(ObjectSummary {
-                resource_name: row.try_get("resource_name")?,
-                uid: row.try_get("uid")?,
-                etag: row.try_get("etag")?,
-                size: row.try_get("size")?,
-                modified_at: row.try_get("modified_at")?,
-                user_id: row.try_get("user_id")?,
+                resource_name: row.try_get_unchecked(0)?,
+                uid: row.try_get_unchecked(1)?,
+                etag: row.try_get_unchecked(2)?,
+                size: row.try_get_unchecked(3)?,
+                modified_at: row.try_get_unchecked(4)?,
+                user_id: row.try_get_unchecked(5)?,
             })
         }
 
