@@ -5,7 +5,7 @@ use crate::access::{seen_by, FolderRights, Sharing};
 use crate::caldav::window::SyncWindow;
 use crate::content::ical::ical_utc;
 use crate::dav::{supported_report_set, ElementName, KnownProp, PropValue, XmlElement};
-use crate::http::paths::{encode_segment, DavPaths};
+use crate::http::paths::{encode_segment, encode_segment_into, DavPaths};
 use crate::scheduling::inbox::is_mailbox_segment;
 use crate::store::{Folder, FolderId, FolderModule, User};
 use crate::sync_token::sync_token;
@@ -127,11 +127,12 @@ impl CalendarCollection {
 
     /// `/caldav/<segment>/<resource name>`, percent-encoded.
     pub fn member_sub_path(&self, resource_name: &str) -> String {
-        format!(
-            "/caldav/{}/{}",
-            encode_segment(self.path_segment()),
-            encode_segment(resource_name)
-        )
+        let mut path = String::with_capacity(48 + resource_name.len());
+        path.push_str("/caldav/");
+        encode_segment_into(&mut path, self.path_segment());
+        path.push('/');
+        encode_segment_into(&mut path, resource_name);
+        path
     }
 
     /// The live properties, with the change sequence behind getctag and sync-token.

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use crate::access::{seen_by, FolderRights, Sharing};
 use crate::carddav::member_names::{aggregated_name, resolve_aggregated_name, AggregatedName};
 use crate::dav::{supported_report_set, ElementName, KnownProp, PropValue, XmlElement};
-use crate::http::paths::{encode_segment, DavPaths};
+use crate::http::paths::{encode_segment, encode_segment_into, DavPaths};
 use crate::store::{
     ContextId, DynStore, Folder, FolderId, FolderModule, StoreResult, User, UserId,
 };
@@ -144,11 +144,12 @@ impl AddressBook {
 
     /// `/carddav/<segment>/<member name>`, percent-encoded.
     pub fn member_sub_path(&self, folder: FolderId, name: &str) -> String {
-        format!(
-            "{}{}",
-            self.sub_path(),
-            encode_segment(&self.member_name(folder, name))
-        )
+        let mut path = self.sub_path();
+        match self {
+            Self::Folder(_) => encode_segment_into(&mut path, name),
+            Self::Aggregated(_) => encode_segment_into(&mut path, &self.member_name(folder, name)),
+        }
+        path
     }
 
     /// The folder and stored name a member name of this collection stands for; None when

@@ -162,8 +162,7 @@ impl DavXmlWriter {
     /// escaping outside attribute values), written straight into the output: the ETags
     /// and hrefs of a large listing cost no allocation each.
     fn text(&mut self, text: &str) {
-        let escaped = quick_xml::escape::partial_escape(text);
-        self.writer.get_mut().extend_from_slice(escaped.as_bytes());
+        escape_text_into(self.writer.get_mut(), text);
     }
 
     /// `<D:local>text</D:local>` with `text` escaped.
@@ -321,4 +320,47 @@ pub fn xml_document(root: &XmlElement) -> Vec<u8> {
     }
     out.end(&root.name);
     out.finish()
+}
+
+/// Appends `text` with `&`, `<` and `>` escaped. The characters to escape are searched
+/// with `memchr3`, many bytes at a time: text (hrefs, ETags, calendar data) rarely has
+/// any, and a byte-by-byte scan (as quick_xml's `partial_escape` does) cost a listing of
+/// 50,000 members about a thousand instructions per member.
+fn escape_text_into(out: &mut Vec<u8>, text: &str) {
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    for at in memchr::memchr3_iter(b'&', b'<', b'>', bytes) {
+        out.extend_from_slice(&bytes[start..at]);
+        out.extend_from_slice(match bytes[at] {
+            b'&' => b"&amp;",
+            b'<' => b"&lt;",
+            _ => b"&gt;",
+        });
+        start = at + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_text_into;
+
+    #[test]
+    fn markup_characters_are_escaped_and_the_rest_kept() {
+        let escaped = |text: &str| {
+            let mut out = b"<x>".to_vec();
+            escape_text_into(&mut out, text);
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(escaped("\"v1-ab\""), "<x>\"v1-ab\"");
+        assert_eq!(escaped("a&b<c>d]]>"), "<x>a&amp;b&lt;c&gt;d]]&gt;");
+        assert_eq!(escaped("&&"), "<x>&amp;&amp;");
+        assert_eq!(escaped("Grüße 日本 & more"), "<x>Grüße 日本 &amp; more");
+        assert_eq!(escaped(""), "<x>");
+        let long = "x".repeat(100) + "<" + &"y".repeat(100);
+        assert_eq!(
+            escaped(&long),
+            format!("<x>{}&lt;{}", "x".repeat(100), "y".repeat(100))
+        );
+    }
 }

@@ -1,8 +1,6 @@
 //! Internal and external DAV paths: where the service mounts its endpoints (prefixPath)
 //! and what clients see once the proxy has added its part (proxyPrefixPath).
 
-use std::fmt::Write as _;
-
 use crate::config::{props, ServerConfig};
 
 /// The two configured prefixes, normalised: a leading `/`, no trailing `/`, and the
@@ -153,14 +151,22 @@ fn strip_segment_prefix<'a>(path: &'a str, prefix: &str) -> Option<&'a str> {
 /// every other byte of the UTF-8 form becomes `%XX`.
 pub fn encode_segment(segment: &str) -> String {
     let mut out = String::with_capacity(segment.len());
+    encode_segment_into(&mut out, segment);
+    out
+}
+
+/// [`encode_segment`] appended to `out`, so a path is built in one string.
+pub fn encode_segment_into(out: &mut String, segment: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for byte in segment.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(byte as char);
+            out.push(char::from(byte));
         } else {
-            let _ = write!(out, "%{byte:02X}");
+            out.push('%');
+            out.push(char::from(HEX[usize::from(byte >> 4)]));
+            out.push(char::from(HEX[usize::from(byte & 0x0f)]));
         }
     }
-    out
 }
 
 /// Why an incoming path could not be percent-decoded.
