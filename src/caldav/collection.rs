@@ -5,7 +5,7 @@ use crate::access::{seen_by, FolderRights, Sharing};
 use crate::caldav::window::SyncWindow;
 use crate::content::ical::ical_utc;
 use crate::dav::{supported_report_set, ElementName, KnownProp, PropValue, XmlElement};
-use crate::http::paths::{encode_segment, encode_segment_into, DavPaths};
+use crate::http::paths::{encode_segment_into, DavPaths};
 use crate::scheduling::inbox::is_mailbox_segment;
 use crate::store::{Folder, FolderId, FolderModule, User};
 use crate::sync_token::sync_token;
@@ -122,15 +122,16 @@ impl CalendarCollection {
 
     /// `/caldav/<segment>/`, below the DAV prefix, percent-encoded.
     pub fn sub_path(&self) -> String {
-        format!("/caldav/{}/", encode_segment(self.path_segment()))
+        let mut path = String::with_capacity(48);
+        path.push_str("/caldav/");
+        encode_segment_into(&mut path, self.path_segment());
+        path.push('/');
+        path
     }
 
     /// `/caldav/<segment>/<resource name>`, percent-encoded.
     pub fn member_sub_path(&self, resource_name: &str) -> String {
-        let mut path = String::with_capacity(48 + resource_name.len());
-        path.push_str("/caldav/");
-        encode_segment_into(&mut path, self.path_segment());
-        path.push('/');
+        let mut path = self.sub_path();
         encode_segment_into(&mut path, resource_name);
         path
     }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use crate::access::{seen_by, FolderRights, Sharing};
 use crate::carddav::member_names::{aggregated_name, resolve_aggregated_name, AggregatedName};
 use crate::dav::{supported_report_set, ElementName, KnownProp, PropValue, XmlElement};
-use crate::http::paths::{encode_segment, encode_segment_into, DavPaths};
+use crate::http::paths::{encode_segment_into, DavPaths};
 use crate::store::{
     ContextId, DynStore, Folder, FolderId, FolderModule, StoreResult, User, UserId,
 };
@@ -111,7 +111,13 @@ impl AddressBook {
     /// `/carddav/<segment>/`, below the DAV prefix.
     pub fn sub_path(&self) -> String {
         match self {
-            Self::Folder(folder) => format!("/carddav/{}/", encode_segment(folder.path_segment())),
+            Self::Folder(folder) => {
+                let mut path = String::with_capacity(48);
+                path.push_str("/carddav/");
+                encode_segment_into(&mut path, folder.path_segment());
+                path.push('/');
+                path
+            }
             Self::Aggregated(_) => format!("/carddav/{AGGREGATED_SEGMENT}/"),
         }
     }

@@ -5,7 +5,11 @@ use super::{KnownProp, PropValue, PropfindRequest};
 
 /// The strong entity tag of stored bytes, quoted as headers and DAV:getetag show it.
 pub fn quoted_etag(etag: &str) -> String {
-    format!("\"{etag}\"")
+    let mut quoted = String::with_capacity(etag.len() + 2);
+    quoted.push('"');
+    quoted.push_str(etag);
+    quoted.push('"');
+    quoted
 }
 
 /// IMF-fixdate (RFC 9110 5.6.7), as Last-Modified and DAV:getlastmodified use it.

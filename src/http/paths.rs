@@ -65,9 +65,16 @@ impl DavPaths {
         if self.prefix == self.proxy_prefix {
             return sub.into_owned();
         }
-        let full = format!("{}{}", self.prefix, sub);
-        match strip_segment_prefix(&full, &self.proxy_prefix) {
-            Some(rest) => rest.to_owned(),
+        // Built in one string, without formatting: a listing makes one per member.
+        let mut full = String::with_capacity(self.prefix.len() + sub.len());
+        full.push_str(&self.prefix);
+        full.push_str(&sub);
+        match strip_segment_prefix(&full, &self.proxy_prefix).map(str::len) {
+            Some(_) if full.len() == self.proxy_prefix.len() => "/".to_owned(),
+            Some(kept) => {
+                full.replace_range(..full.len() - kept, "");
+                full
+            }
             None => full,
         }
     }
