@@ -506,11 +506,21 @@ async fn refused_share_requests_change_nothing() {
         assert_eq!(answer.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
         assert_eq!(permissions(store, alice, calendar.id).await, before);
 
-        // The aggregated address book and the scheduling inbox are never shared.
-        for target in [AGGREGATED, "/dav/caldav/schedule-inbox/"] {
-            let answer = post(&site, alice_login, target, &share_body(&set(carol, "read"))).await;
-            assert_eq!(answer.status, StatusCode::METHOD_NOT_ALLOWED, "{target}");
-        }
+        // The aggregated address book and the scheduling inbox are never shared: the book
+        // takes POST for push registrations only, and nobody may change its access.
+        let answer = post(
+            &site,
+            alice_login,
+            AGGREGATED,
+            &share_body(&set(carol, "read")),
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::FORBIDDEN);
+        let body = String::from_utf8_lossy(&answer.body);
+        assert!(body.contains("need-privileges"), "{body}");
+        let inbox = "/dav/caldav/schedule-inbox/";
+        let answer = post(&site, alice_login, inbox, &share_body(&set(carol, "read"))).await;
+        assert_eq!(answer.status, StatusCode::METHOD_NOT_ALLOWED);
         // Removing somebody without access changes nothing and is no error.
         let answer = post(&site, alice_login, &path, &share_body(&remove(unknown))).await;
         assert_eq!(answer.status, StatusCode::OK);

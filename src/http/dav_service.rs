@@ -361,14 +361,16 @@ async fn dispatch(
             let href = state.paths.external(&book.sub_path());
             share_post::address_book(state, &me, folder, href, headers, body).await
         }
-        // The aggregated book is shared by nobody: POST there is a push registration only.
+        // The aggregated book is shared by nobody: POST there is a push registration, and
+        // anything else (a sharing request) lacks the privilege to change its access, as
+        // on the global address list.
         ("POST", DavResource::AddressBook(book @ AddressBook::Aggregated(_))) => {
             let pushed = PushTarget::AggregatedContacts(book);
             match push_post::register(state, &me, pushed, body).await? {
                 Some(registered) => Ok(registered),
-                None => Err(DavError::Status(
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "POST to the aggregated address book takes a push-register body only".into(),
+                None => Err(super::object::need_privilege(
+                    state.paths.external(&book.sub_path()),
+                    "write-acl",
                 )),
             }
         }

@@ -8,7 +8,7 @@
 //!   expand-property and unknown reports are 403sr.
 //! - POST is a sharing request, answered as on calendars; the global address list is
 //!   shared by nobody (403np). The aggregated book is shared by nobody either: POST
-//!   there takes a WebDAV-Push registration only, any other body is 415.
+//!   there takes a WebDAV-Push registration, any other body is 403np.
 //! - Contacts answer GET, HEAD, PUT, DELETE, PROPFIND and REPORT (addressbook-multiget
 //!   only, RFC 6352 8.7; other reports are 403sr there); COPY and MOVE are calendar only
 //!   (405), PROPPATCH is 405 at any member path.
@@ -84,7 +84,7 @@ COPY                          405    405      405    405     405      401
 MOVE                          405    405      405    405     405      401
 LOCK                          501    501      501    501     501      401
 UNLOCK                        501    501      501    501     501      401
-POST                          415    415      415    415     415      401
+POST                          403np  403np    403np  403np   403np    401
 PATCH                         501    501      501    501     501      401
 FROBNICATE                    501    501      501    501     501      401
 ACL                           405    405      405    405     405      401

@@ -87,7 +87,7 @@ async fn the_aggregated_book_is_pushed_for_what_its_user_sees_only() {
         );
 
         // Registering: as on a folder (201, Location, Expires; again renews it); any
-        // other POST body is refused.
+        // other POST body is refused (nobody may share the book).
         let ua = UserAgent::new();
         let location = register_as(first, BOOK, "alice", &ua, &push.url("alice"), None).await;
         assert_eq!(
@@ -95,7 +95,7 @@ async fn the_aggregated_book_is_pushed_for_what_its_user_sees_only() {
             location
         );
         let other = dav(first, "POST", BOOK, "alice", Some("<x/>".into())).await;
-        assert_eq!(other.status.as_u16(), 415, "{}", t.label);
+        assert_eq!(other.status.as_u16(), 403, "{}", t.label);
         // bob's own book, registered alike: it shows that the dispatcher ran over the
         // changes below.
         let bobs_ua = UserAgent::new();
