@@ -116,8 +116,6 @@ enum Owed {
     Message {
         topic: String,
         token: String,
-        /// To store as `last_token` once delivered (aggregated address books).
-        remember: bool,
     },
     /// The aggregated address book's token is the one last sent.
     Nothing,
@@ -138,7 +136,6 @@ async fn owed(dispatcher: &Dispatcher, claim: &ClaimedPush) -> StoreResult<Owed>
             Ok(Owed::Message {
                 topic: key.topic(s.context_id, folder),
                 token: sync_token(seq),
-                remember: false,
             })
         }
         PushCollection::AggregatedContacts => {
@@ -152,7 +149,6 @@ async fn owed(dispatcher: &Dispatcher, claim: &ClaimedPush) -> StoreResult<Owed>
                 Some(token) => Owed::Message {
                     topic: key.aggregated_contacts_topic(s.context_id, s.user_id),
                     token,
-                    remember: true,
                 },
             })
         }
@@ -170,12 +166,8 @@ async fn deliver(
     if s.expires_at <= now {
         return store.drop_push(&s.id).await;
     }
-    let (topic, token, remember) = match owed(dispatcher, &claim).await? {
-        Owed::Message {
-            topic,
-            token,
-            remember,
-        } => (topic, token, remember),
+    let (topic, token) = match owed(dispatcher, &claim).await? {
+        Owed::Message { topic, token } => (topic, token),
         Owed::Nothing => {
             tracing::debug!(subscription = %s.id, "aggregated address book unchanged for its user; nothing sent");
             return store
@@ -191,6 +183,9 @@ async fn deliver(
     match message::send(http, settings, s, &topic, &body, now).await {
         Outcome::Delivered => {
             tracing::debug!(subscription = %s.id, %token, "push message delivered");
+            // An aggregated address book's message is sent only for a token other than
+            // the last one, which it therefore keeps.
+            let remember = s.collection == PushCollection::AggregatedContacts;
             let sent = remember.then_some(token.as_str());
             store
                 .push_delivered(&s.id, claim.generation, now_ms(), sent)

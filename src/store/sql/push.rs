@@ -148,18 +148,31 @@ macro_rules! impl_push_store {
                 .bind(i64::from(limit))
                 .fetch_all(&self.pool)
                 .await?;
+                if claimed.is_empty() {
+                    return Ok(Vec::new());
+                }
+                // The claimed subscriptions in one query (at most `limit` ids).
+                let placeholders: Vec<String> =
+                    (1..=claimed.len()).map(|n| format!("${n}")).collect();
+                let sql = format!(
+                    "SELECT id, context_id, folder_id, kind, user_id, push_resource, \
+                     public_key, auth_secret, created_at, expires_at, last_token \
+                     FROM push_subscriptions WHERE id IN ({})",
+                    placeholders.join(", ")
+                );
+                let mut query = sqlx::query(&sql);
+                for row in &claimed {
+                    query = query.bind(row.try_get::<String, _>("subscription_id")?);
+                }
+                let mut subscriptions = std::collections::HashMap::new();
+                for s in query.fetch_all(&self.pool).await? {
+                    subscriptions.insert(s.try_get::<String, _>("id")?, s);
+                }
                 let mut out = Vec::with_capacity(claimed.len());
                 for row in claimed {
                     let id: String = row.try_get("subscription_id")?;
-                    let found = sqlx::query(
-                        "SELECT id, context_id, folder_id, kind, user_id, push_resource, \
-                         public_key, auth_secret, created_at, expires_at, last_token \
-                         FROM push_subscriptions WHERE id = $1",
-                    )
-                    .bind(&id)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                    let Some(s) = found else { continue };
+                    // Removed since it was marked: its pending row went with it.
+                    let Some(s) = subscriptions.remove(&id) else { continue };
                     let kind: String = s.try_get("kind")?;
                     let Some(collection) =
                         $crate::store::PushCollection::from_stored(&kind, s.try_get("folder_id")?)
