@@ -89,20 +89,26 @@ impl Target {
         }
     }
 
-    /// The id of a demo user's default folder of `module`.
-    pub async fn demo_default_folder(&self, login: &str, module: FolderModule) -> FolderId {
+    /// A demo user, as stored.
+    pub async fn demo_user(&self, login: &str) -> davgate::store::User {
         let store = self.store().await;
         let context = store
             .context_by_name(davgate::demo::DEMO_CONTEXT)
             .await
             .unwrap();
-        let user = store
+        store
             .user_by_login(context.id, login)
             .await
             .unwrap()
-            .unwrap_or_else(|| panic!("no demo user {login}"));
-        store
-            .default_folder(context.id, user.id, module)
+            .unwrap_or_else(|| panic!("no demo user {login}"))
+    }
+
+    /// The id of a demo user's default folder of `module`.
+    pub async fn demo_default_folder(&self, login: &str, module: FolderModule) -> FolderId {
+        let user = self.demo_user(login).await;
+        self.store()
+            .await
+            .default_folder(user.context_id, user.id, module)
             .await
             .unwrap()
             .unwrap_or_else(|| panic!("{login} has no default {module:?} folder"))

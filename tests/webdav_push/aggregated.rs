@@ -53,15 +53,7 @@ async fn the_aggregated_book_is_pushed_for_what_its_user_sees_only() {
         let alices = t.demo_default_folder("alice", FolderModule::Contacts).await;
         let bobs = t.demo_default_folder("bob", FolderModule::Contacts).await;
         let store = t.store().await;
-        let context = store
-            .context_by_name(davgate::demo::DEMO_CONTEXT)
-            .await
-            .unwrap();
-        let alice = store
-            .user_by_login(context.id, "alice")
-            .await
-            .unwrap()
-            .unwrap();
+        let alice = t.demo_user("alice").await;
 
         // The book advertises push with a topic of its own: stable across replicas, apart
         // from alice's folder's and from bob's book's.
@@ -152,7 +144,7 @@ async fn the_aggregated_book_is_pushed_for_what_its_user_sees_only() {
             admin: false,
         };
         store
-            .set_permission(context.id, bobs, viewer)
+            .set_permission(alice.context_id, bobs, viewer)
             .await
             .unwrap();
         let got = push.wait_for("alice", 2, Duration::from_secs(15)).await;
@@ -160,7 +152,7 @@ async fn the_aggregated_book_is_pushed_for_what_its_user_sees_only() {
         assert!(spanned(&shared_token).contains(&bobs), "{shared_token}");
         assert_eq!(read(&ua, &got[1]), (topic.clone(), shared_token));
         store
-            .remove_permission(context.id, bobs, alice.id, false)
+            .remove_permission(alice.context_id, bobs, alice.id, false)
             .await
             .unwrap();
         let got = push.wait_for("alice", 3, Duration::from_secs(15)).await;
