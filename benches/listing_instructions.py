@@ -5,7 +5,7 @@ instructions, not time), for changes too small to see in wall-clock time on a sh
 machine.
 
     python3 benches/listing_instructions.py OLD_BINARY NEW_BINARY [--events 10000]
-        [--contacts 0] [--requests 2] [--database-urls URL_OLD URL_NEW]
+        [--contacts 0] [--requests 2] [--database-urls URL_OLD URL_NEW] [--keep-dumps DIR]
 
 Each binary first serves `serve --demo` on a store of its own (an embedded one in a
 temporary directory, or the PostgreSQL database given for it, which must be empty) and
@@ -40,6 +40,13 @@ KINDS = [
     "sync-collection initial (calendar)",
     "calendar-multiget 1,000, with data",
 ]
+
+KINDS_SHORT = {
+    "PROPFIND Depth 1 (calendar, getetag)": "propfind",
+    "sync-collection initial (calendar)": "sync-calendar",
+    "calendar-multiget 1,000, with data": "multiget",
+    "sync-collection initial (address book)": "sync-book",
+}
 
 
 class Served(dav_servers.Davgate):
@@ -108,7 +115,12 @@ def measure(name, binary, url, args, kinds):
             before = set(glob.glob(out + ".*"))
             control("-d", served.pid)
             total, path = dumped_total(out, before)
-            os.remove(path)
+            if args.keep_dumps:
+                kept = os.path.join(args.keep_dumps, f"{name}-{KINDS_SHORT.get(kind, kind)}.callgrind".replace(" ", "-"))
+                os.replace(path, kept)
+                print(f"  kept {kept} (callgrind_annotate {kept})", flush=True)
+            else:
+                os.remove(path)
             figures[kind] = total / args.requests
             print(f"  {kind}: {figures[kind] / 1e6:.1f} M", flush=True)
     finally:
@@ -123,6 +135,8 @@ def main():
     parser.add_argument("--contacts", type=int, default=0)
     parser.add_argument("--requests", type=int, default=2)
     parser.add_argument("--database-urls", nargs="+")
+    parser.add_argument("--keep-dumps", metavar="DIR",
+                        help="keep each request kind's callgrind dump in DIR, for callgrind_annotate")
     args = parser.parse_args()
     if args.database_urls and len(args.database_urls) != len(args.binaries):
         parser.error("one database URL per binary")

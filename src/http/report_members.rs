@@ -28,6 +28,19 @@ use crate::store::{ContextId, DynStore, FolderId, StoredObject, SyncMember};
 /// nothing in it, or no resource at all (a path no resource can have).
 type HrefTarget = Result<Option<(FolderId, String)>, PathError>;
 
+/// The collection as a report's hrefs are read against it: its href as this server
+/// writes it, and its decoded path segments, which an href's must repeat.
+pub(super) struct HrefScope {
+    href: String,
+    segments: Result<Vec<String>, PathError>,
+}
+
+/// Whether `byte` may stand in a URI path segment as it is (RFC 3986 `pchar`, with the
+/// `%` of an escape): an href of such bytes reads the same before and after parsing.
+fn is_path_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || b"-._~%!$&'()*+,;=:@".contains(&byte)
+}
+
 /// Names fetched per store query when a report needs member data.
 const BATCH: usize = 500;
 
@@ -94,20 +107,38 @@ pub(super) trait MemberView: Clone + Send + Sync + 'static {
     /// The folder and stored name an href (as a client sends it) names, if it names a
     /// member of this collection; an error when its path cannot name any resource (a
     /// NUL, a dot segment, a malformed escape), which the multiget answers on its own.
-    fn locate_href(&self, href: &str) -> HrefTarget {
+    /// `scope` is `href_scope()`, worked out once per report.
+    fn locate_href(&self, href: &str, scope: &HrefScope) -> HrefTarget {
+        let collection = scope.segments.as_ref().map_err(Clone::clone)?;
+        // The href as this server writes it (the collection's href and a name with only
+        // path characters): the name is its last segment, decoded.
+        if let Some(rest) = href.strip_prefix(scope.href.as_str()) {
+            if !rest.is_empty() && rest.bytes().all(is_path_byte) {
+                let name = request_path::segments(rest)?.pop();
+                return Ok(name.and_then(|name| self.locate(&name)));
+            }
+        }
         let Some(sub) = reference_path(href).and_then(|path| self.paths().strip_external(&path))
         else {
             return Ok(None);
         };
         let mut segments = request_path::segments(&sub)?;
-        let collection = request_path::segments(&self.collection_sub_path())?;
         let Some(name) = segments.pop() else {
             return Ok(None);
         };
-        if segments != collection {
+        if segments != *collection {
             return Ok(None);
         }
         Ok(self.locate(&name))
+    }
+
+    /// What every href of a report is compared with.
+    fn href_scope(&self) -> HrefScope {
+        let sub = self.collection_sub_path();
+        HrefScope {
+            href: self.paths().external(&sub),
+            segments: request_path::segments(&sub),
+        }
     }
 
     /// Members of `folder` by name: one query (the callers pass at most a batch).
@@ -177,15 +208,17 @@ pub(super) fn multiget_responses<V: MemberView>(
 ) -> BoxStream<'static, Result<DavResponse, DavError>> {
     let props = Arc::new(props);
     let ending = view.ending();
+    let scope = Arc::new(view.href_scope());
     let chunks: Vec<Vec<String>> = hrefs.chunks(BATCH).map(<[_]>::to_vec).collect();
     let batches = stream::iter(chunks).then(move |chunk| {
         let view = view.clone();
         let props = props.clone();
+        let scope = scope.clone();
         async move {
             let located: Vec<(String, HrefTarget)> = chunk
                 .into_iter()
                 .map(|href| {
-                    let target = view.locate_href(&href);
+                    let target = view.locate_href(&href, &scope);
                     (href, target)
                 })
                 .collect();
