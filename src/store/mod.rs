@@ -30,6 +30,7 @@ mod push;
 mod quota;
 mod sql;
 mod sqlite;
+mod sqlite_rows;
 mod ui_sessions;
 mod users;
 

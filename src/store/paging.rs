@@ -91,18 +91,15 @@ macro_rules! impl_paged_listings {
         const SYNC_MEMBER_COLUMNS: &str =
             "o.etag, o.data_size AS size, o.modified_at";
 
-        /// Runs `sql` with `args` and maps every row.
+        /// Runs `sql` with `args` and maps every row, on the backend's row path
+        /// (`fetch_listing`, in the backend's module).
         async fn fetch_rows<T>(
             pool: &sqlx::Pool<$db>,
             sql: &str,
             args: Vec<Arg>,
-            map: fn(&Row) -> StoreResult<T>,
+            map: fn(&ListingRow) -> StoreResult<T>,
         ) -> StoreResult<Vec<T>> {
-            let mut query = sqlx::query(sql);
-            for arg in args {
-                query = bind_arg(query, arg);
-            }
-            query.fetch_all(pool).await?.iter().map(map).collect()
+            fetch_listing(pool, sql, args, map).await
         }
 
         /// The context's current sequence, once `since` is checked (0, an initial sync,

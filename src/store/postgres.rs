@@ -6,7 +6,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, Postgres};
 use sqlx::{ConnectOptions, Connection};
 
 use super::sql::{
-    impl_app_passwords, impl_attachment_store, impl_change_log, impl_context_store,
+    self, impl_app_passwords, impl_attachment_store, impl_change_log, impl_context_store,
     impl_folder_store, impl_object_store, impl_property_store, impl_push_store, impl_quota_store,
     impl_sql_store, impl_ui_sessions, impl_user_store,
 };
@@ -62,6 +62,35 @@ impl PgStore {
         let session = self.pool.connect_options().connect().await?;
         Ok(MaintenanceLock::try_advisory(session).await?)
     }
+}
+
+/// A column among the names bound as `$3` (`name_list`): one text array.
+const NAMES_AMONG_3: &str = "= ANY($3)";
+
+/// `names` as the one value `NAMES_AMONG_3` reads.
+fn name_list(names: &[&String]) -> sql::Arg {
+    sql::Arg::Texts(names.iter().map(|name| name.to_string()).collect())
+}
+
+/// The rows listings and reads by name map (`Columns`).
+type ListingRow = sqlx::postgres::PgRow;
+
+/// Runs `sql` with `args` through sqlx and maps every row.
+async fn fetch_listing<T>(
+    pool: &PgPool,
+    sql: &str,
+    args: Vec<sql::Arg>,
+    map: fn(&ListingRow) -> StoreResult<T>,
+) -> StoreResult<Vec<T>> {
+    let mut query = sqlx::query(sql);
+    for arg in args {
+        query = match arg {
+            sql::Arg::Int(value) => query.bind(value),
+            sql::Arg::Text(value) => query.bind(value),
+            sql::Arg::Texts(values) => query.bind(values),
+        };
+    }
+    query.fetch_all(pool).await?.iter().map(map).collect()
 }
 
 impl_sql_store!(PgStore, Postgres, Backend::Postgres, MIGRATOR);

@@ -8,7 +8,7 @@ use sqlx::sqlite::{
 };
 
 use super::sql::{
-    impl_app_passwords, impl_attachment_store, impl_change_log, impl_context_store,
+    self, impl_app_passwords, impl_attachment_store, impl_change_log, impl_context_store,
     impl_folder_store, impl_object_store, impl_property_store, impl_push_store, impl_quota_store,
     impl_sql_store, impl_ui_sessions, impl_user_store,
 };
@@ -59,6 +59,28 @@ impl SqliteStore {
     async fn maintenance_lock(&self) -> StoreResult<Option<MaintenanceLock>> {
         Ok(Some(MaintenanceLock::unshared()))
     }
+}
+
+/// A column among the names bound as `$3` (`name_list`): one JSON array, read by
+/// SQLite's `json_each`.
+const NAMES_AMONG_3: &str = "IN (SELECT value FROM json_each($3))";
+
+/// `names` as the one value `NAMES_AMONG_3` reads.
+fn name_list(names: &[&String]) -> sql::Arg {
+    sql::Arg::Text(serde_json::to_string(names).expect("a list of strings is JSON"))
+}
+
+/// The rows listings and reads by name map (`Columns`): read straight from SQLite.
+type ListingRow = super::sqlite_rows::RawRow;
+
+/// Runs `sql` with `args` and maps every row, on the embedded store's own row path.
+async fn fetch_listing<T>(
+    pool: &SqlitePool,
+    sql: &str,
+    args: Vec<sql::Arg>,
+    map: fn(&ListingRow) -> StoreResult<T>,
+) -> StoreResult<Vec<T>> {
+    super::sqlite_rows::fetch(pool, sql, &args, map).await
 }
 
 impl_sql_store!(SqliteStore, Sqlite, Backend::Sqlite, MIGRATOR);

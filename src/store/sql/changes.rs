@@ -6,22 +6,21 @@
 macro_rules! impl_change_log {
     ($store:ty, $db:ty) => {
         /// A sync member from a row of the sync listings (`paging.rs`), whose columns come
-        /// in this order: read by position and without sqlx's per-value type check (the
-        /// columns' types are the schema's), since a listing maps every member.
-        fn sync_member_from(row: &Row) -> StoreResult<SyncMember> {
+        /// in this order: read by position (`Columns`), since a listing maps every member.
+        fn sync_member_from(row: &impl $crate::store::sql::Columns) -> StoreResult<SyncMember> {
             $crate::store::sql::debug_assert_columns(
                 row,
                 &["folder_id", "resource_name", "seq", "deleted", "etag", "size", "modified_at", "creator"],
             );
             Ok(SyncMember {
-                folder_id: row.try_get_unchecked(0)?,
-                resource_name: row.try_get_unchecked(1)?,
-                seq: row.try_get_unchecked(2)?,
-                deleted: row.try_get_unchecked(3)?,
-                etag: row.try_get_unchecked(4)?,
-                size: row.try_get_unchecked(5)?,
-                modified_at: row.try_get_unchecked(6)?,
-                creator: row.try_get_unchecked(7)?,
+                folder_id: row.int(0)?,
+                resource_name: row.text(1)?,
+                seq: row.int(2)?,
+                deleted: row.boolean(3)?,
+                etag: row.opt_text(4)?,
+                size: row.opt_int(5)?,
+                modified_at: row.opt_int(6)?,
+                creator: row.opt_int(7)?,
             })
         }
 

@@ -10,6 +10,7 @@
 mod app_passwords;
 mod attachments;
 mod changes;
+mod columns;
 mod contexts;
 mod folders;
 mod objects;
@@ -23,6 +24,7 @@ mod users;
 pub(crate) use app_passwords::impl_app_passwords;
 pub(crate) use attachments::impl_attachment_store;
 pub(crate) use changes::impl_change_log;
+pub(crate) use columns::{debug_assert_columns, unexpected, Columns};
 pub(crate) use contexts::impl_context_store;
 pub(crate) use folders::{impl_folder_store, FolderScope};
 pub(crate) use objects::{impl_object_store, NAMES_PER_BATCH};
@@ -33,25 +35,15 @@ pub(crate) use store::impl_sql_store;
 pub(crate) use ui_sessions::impl_ui_sessions;
 pub(crate) use users::{impl_user_store, Link, UserScope};
 
-/// In debug builds (the tests), that `row`'s columns are named `names`, in this order:
-/// the hot row mappers read by position and rely on the listing's column list.
-pub(crate) fn debug_assert_columns<R: sqlx::Row>(row: &R, names: &[&str]) {
-    if cfg!(debug_assertions) {
-        use sqlx::Column as _;
-        let columns: Vec<&str> = row.columns().iter().map(|c| c.name()).collect();
-        assert_eq!(
-            columns, names,
-            "a listing's columns and its row mapper disagree"
-        );
-    }
-}
-
 /// A value bound to a statement built for one page of a listing, which must own its data
 /// (the listing outlives the call that opened it).
 #[derive(Debug, Clone)]
 pub(crate) enum Arg {
     Int(i64),
     Text(String),
+    /// A list of texts as one value: a PostgreSQL `text[]` (SQLite binds lists as JSON
+    /// text, `Text`).
+    Texts(Vec<String>),
 }
 
 /// The conditions `filter` puts on the objects row `o`, each starting with ` AND `; their

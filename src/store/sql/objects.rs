@@ -12,38 +12,47 @@ macro_rules! impl_object_store {
         const OBJECT_COLUMNS: &str = "folder_id, resource_name, uid, component, etag, data, \
              start_at, end_at, display_name, user_id, modified_at, schedule_tag";
 
-        fn object_from(row: &Row) -> StoreResult<StoredObject> {
+        /// An object from a row of `OBJECT_COLUMNS`, read by position (`Columns`): a
+        /// multiget or a query maps every member it answers.
+        fn object_from(row: &impl $crate::store::sql::Columns) -> StoreResult<StoredObject> {
+            $crate::store::sql::debug_assert_columns(
+                row,
+                &[
+                    "folder_id", "resource_name", "uid", "component", "etag", "data",
+                    "start_at", "end_at", "display_name", "user_id", "modified_at",
+                    "schedule_tag",
+                ],
+            );
             Ok(StoredObject {
-                folder_id: row.try_get("folder_id")?,
-                resource_name: row.try_get("resource_name")?,
-                uid: row.try_get("uid")?,
-                component: row.try_get("component")?,
-                etag: row.try_get("etag")?,
-                data: row.try_get("data")?,
-                start_at: row.try_get("start_at")?,
-                end_at: row.try_get("end_at")?,
-                display_name: row.try_get("display_name")?,
-                user_id: row.try_get("user_id")?,
-                modified_at: row.try_get("modified_at")?,
-                schedule_tag: row.try_get("schedule_tag")?,
+                folder_id: row.int(0)?,
+                resource_name: row.text(1)?,
+                uid: row.text(2)?,
+                component: row.text(3)?,
+                etag: row.text(4)?,
+                data: row.bytes(5)?,
+                start_at: row.opt_int(6)?,
+                end_at: row.opt_int(7)?,
+                display_name: row.opt_text(8)?,
+                user_id: row.opt_int(9)?,
+                modified_at: row.int(10)?,
+                schedule_tag: row.opt_text(11)?,
             })
         }
 
-        /// A summary from a row of `SUMMARY_COLUMNS` (`paging.rs`), read by position and
-        /// without sqlx's per-value type check (the columns' types are the schema's),
-        /// since a listing maps every member.
-        fn summary_from(row: &Row) -> StoreResult<ObjectSummary> {
+        /// A summary from a row of `SUMMARY_COLUMNS` (`paging.rs`), read by position
+        /// (`Columns`), since a listing maps every member.
+        fn summary_from(row: &impl $crate::store::sql::Columns) -> StoreResult<ObjectSummary> {
             $crate::store::sql::debug_assert_columns(
                 row,
                 &["resource_name", "uid", "etag", "size", "modified_at", "user_id"],
             );
             Ok(ObjectSummary {
-                resource_name: row.try_get_unchecked(0)?,
-                uid: row.try_get_unchecked(1)?,
-                etag: row.try_get_unchecked(2)?,
-                size: row.try_get_unchecked(3)?,
-                modified_at: row.try_get_unchecked(4)?,
-                user_id: row.try_get_unchecked(5)?,
+                resource_name: row.text(0)?,
+                uid: row.text(1)?,
+                etag: row.text(2)?,
+                size: row.int(3)?,
+                modified_at: row.int(4)?,
+                user_id: row.opt_int(5)?,
             })
         }
 
@@ -267,17 +276,15 @@ macro_rules! impl_object_store {
                 folder: FolderId,
                 names: &[&String],
             ) -> StoreResult<Vec<StoredObject>> {
+                // The names are bound as one value (`NAMES_AMONG_3` and `name_list` are
+                // the backend's), so that the statement's text is the same whatever
+                // their number.
                 let sql = format!(
                     "SELECT {OBJECT_COLUMNS} FROM objects WHERE context_id = $1 AND folder_id = $2 \
-                     AND resource_name IN ({})",
-                    placeholders(3, names.len())
+                     AND resource_name {NAMES_AMONG_3}"
                 );
-                let mut query = sqlx::query(&sql).bind(context).bind(folder);
-                for name in names {
-                    query = query.bind(name.as_str());
-                }
-                let rows = query.fetch_all(&self.pool).await?;
-                rows.iter().map(object_from).collect()
+                let args = vec![Arg::Int(context), Arg::Int(folder), name_list(names)];
+                fetch_rows(&self.pool, &sql, args, object_from).await
             }
 
             /// One attempt at `delete_object`, in one transaction under the context's lock.

@@ -31,13 +31,6 @@ macro_rules! impl_sql_store {
             text.parse().map_err(StoreError::Invalid)
         }
 
-        fn bind_arg<'q>(query: Query<'q>, arg: Arg) -> Query<'q> {
-            match arg {
-                Arg::Int(value) => query.bind(value),
-                Arg::Text(value) => query.bind(value),
-            }
-        }
-
         $crate::store::paging::impl_paged_listings!($store, $db);
 
         impl $store {

@@ -1,0 +1,248 @@
+//! The embedded store's row path for listings and reads by name: the statement runs on a
+//! pooled connection that sqlx opened and configured, but its rows are read straight
+//! from SQLite's statement into the mapped values. sqlx's own path copies every value
+//! of every row (`sqlite3_value_dup`, an allocation per text or blob) and sends each
+//! row from the connection's thread to the request; that was most of what a large
+//! listing cost on the embedded store.
+//!
+//! The connection is locked for the statement (`lock_handle`), so sqlx's worker does not
+//! use it meanwhile; the statement is prepared, run and finalized within the call. The
+//! call blocks its thread while SQLite works, as sqlx's worker thread would: on a
+//! multi-threaded runtime the thread's other tasks move elsewhere for that time
+//! (`block_in_place`).
+
+use std::ffi::{c_char, c_int, CStr, CString};
+use std::ptr::{self, NonNull};
+
+use libsqlite3_sys as ffi;
+use sqlx::sqlite::SqlitePool;
+
+use super::sql::{unexpected, Arg, Columns};
+use super::{StoreError, StoreResult};
+
+/// The rows of `sql` run with `args` (bound to `$1`, `$2`, ... in order), each mapped.
+pub(crate) async fn fetch<T>(
+    pool: &SqlitePool,
+    sql: &str,
+    args: &[Arg],
+    map: fn(&RawRow) -> StoreResult<T>,
+) -> StoreResult<Vec<T>> {
+    let mut connection = pool.acquire().await?;
+    let mut locked = connection.lock_handle().await?;
+    let db = locked.as_raw_handle();
+    // SAFETY: `db` is the open connection `locked` holds exclusively until it is dropped
+    // after this call; nothing else uses it meanwhile.
+    blocking(|| unsafe { run(db, sql, args, map) })
+}
+
+/// Runs `work`, which blocks, without holding up the runtime's other tasks where the
+/// runtime can move them (a current-thread runtime, as in tests, runs it in place).
+fn blocking<R>(work: impl FnOnce() -> R) -> R {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(work)
+        }
+        _ => work(),
+    }
+}
+
+/// A prepared statement, finalized when dropped.
+struct Statement(NonNull<ffi::sqlite3_stmt>);
+
+impl Drop for Statement {
+    fn drop(&mut self) {
+        // SAFETY: the statement was prepared by `run` and is finalized once, here.
+        unsafe {
+            ffi::sqlite3_finalize(self.0.as_ptr());
+        }
+    }
+}
+
+/// # Safety
+/// `db` must be an open connection that no other thread uses during the call.
+unsafe fn run<T>(
+    db: NonNull<ffi::sqlite3>,
+    sql: &str,
+    args: &[Arg],
+    map: fn(&RawRow) -> StoreResult<T>,
+) -> StoreResult<Vec<T>> {
+    let db = db.as_ptr();
+    let length = c_int::try_from(sql.len()).map_err(|_| unexpected(0, "statement too long"))?;
+    let mut raw = ptr::null_mut();
+    let code = ffi::sqlite3_prepare_v2(
+        db,
+        sql.as_ptr().cast::<c_char>(),
+        length,
+        &mut raw,
+        ptr::null_mut(),
+    );
+    if code != ffi::SQLITE_OK {
+        return Err(error(db, code));
+    }
+    let statement = Statement(NonNull::new(raw).ok_or_else(|| unexpected(0, "empty statement"))?);
+    let stmt = statement.0.as_ptr();
+    bind(db, stmt, args)?;
+    let row = RawRow { stmt };
+    let mut rows = Vec::new();
+    loop {
+        match ffi::sqlite3_step(stmt) {
+            ffi::SQLITE_ROW => rows.push(map(&row)?),
+            ffi::SQLITE_DONE => return Ok(rows),
+            code => return Err(error(db, code)),
+        }
+    }
+}
+
+/// Binds `args` to the parameters named `$1`, `$2`, ...; the statement must use every
+/// one of them and no other.
+unsafe fn bind(
+    db: *mut ffi::sqlite3,
+    stmt: *mut ffi::sqlite3_stmt,
+    args: &[Arg],
+) -> StoreResult<()> {
+    if usize::try_from(ffi::sqlite3_bind_parameter_count(stmt)) != Ok(args.len()) {
+        return Err(unexpected(
+            0,
+            "a statement's parameters and its arguments disagree",
+        ));
+    }
+    for (at, arg) in args.iter().enumerate() {
+        let name = CString::new(format!("${}", at + 1)).expect("no NUL in a parameter name");
+        let index = ffi::sqlite3_bind_parameter_index(stmt, name.as_ptr());
+        if index == 0 {
+            return Err(unexpected(at, "a statement does not use its argument"));
+        }
+        let code = match arg {
+            Arg::Int(value) => ffi::sqlite3_bind_int64(stmt, index, *value),
+            Arg::Text(value) => {
+                let length = c_int::try_from(value.len())
+                    .map_err(|_| unexpected(at, "argument too long"))?;
+                // The argument outlives the statement: SQLite need not copy it.
+                ffi::sqlite3_bind_text(
+                    stmt,
+                    index,
+                    value.as_ptr().cast::<c_char>(),
+                    length,
+                    ffi::SQLITE_STATIC(),
+                )
+            }
+            Arg::Texts(_) => return Err(unexpected(at, "SQLite binds lists as JSON text")),
+        };
+        if code != ffi::SQLITE_OK {
+            return Err(error(db, code));
+        }
+    }
+    Ok(())
+}
+
+/// The error SQLite reported with `code`, as the store reports it: a busy or locked
+/// database as contention, a file that cannot be read as unavailable.
+unsafe fn error(db: *mut ffi::sqlite3, code: c_int) -> StoreError {
+    let message = CStr::from_ptr(ffi::sqlite3_errmsg(db))
+        .to_string_lossy()
+        .into_owned();
+    let message = format!("{message} (SQLite code {code})");
+    match code & 0xff {
+        ffi::SQLITE_BUSY | ffi::SQLITE_LOCKED => StoreError::Contention(message),
+        ffi::SQLITE_CANTOPEN | ffi::SQLITE_IOERR => {
+            StoreError::Unavailable(sqlx::Error::Io(std::io::Error::other(message)))
+        }
+        _ => StoreError::Database(sqlx::Error::Protocol(message)),
+    }
+}
+
+/// The statement's current row, valid while `map` reads it.
+pub(crate) struct RawRow {
+    stmt: *mut ffi::sqlite3_stmt,
+}
+
+impl RawRow {
+    fn column(&self, column: usize) -> StoreResult<c_int> {
+        // SAFETY: the statement is alive and on a row while a mapper has `self`.
+        let count = unsafe { ffi::sqlite3_column_count(self.stmt) };
+        c_int::try_from(column)
+            .ok()
+            .filter(|at| *at < count)
+            .ok_or_else(|| unexpected(column, "no such column"))
+    }
+
+    fn is_null(&self, column: c_int) -> bool {
+        // SAFETY: as in `column`; the type is read before any conversion.
+        unsafe { ffi::sqlite3_column_type(self.stmt, column) == ffi::SQLITE_NULL }
+    }
+
+    /// The column's bytes (a text's UTF-8 or a blob), borrowed until the next step.
+    fn raw_bytes(&self, column: c_int) -> &[u8] {
+        // SAFETY: as in `column`. The pointer is read before the length (SQLite's
+        // order); an empty value may come as a null pointer.
+        unsafe {
+            let data = ffi::sqlite3_column_blob(self.stmt, column).cast::<u8>();
+            let length = usize::try_from(ffi::sqlite3_column_bytes(self.stmt, column)).unwrap_or(0);
+            if data.is_null() || length == 0 {
+                &[]
+            } else {
+                std::slice::from_raw_parts(data, length)
+            }
+        }
+    }
+}
+
+impl Columns for RawRow {
+    fn int(&self, column: usize) -> StoreResult<i64> {
+        self.opt_int(column)?
+            .ok_or_else(|| unexpected(column, "NULL where a number is stored"))
+    }
+
+    fn opt_int(&self, column: usize) -> StoreResult<Option<i64>> {
+        let at = self.column(column)?;
+        if self.is_null(at) {
+            return Ok(None);
+        }
+        // SAFETY: as in `column`.
+        Ok(Some(unsafe { ffi::sqlite3_column_int64(self.stmt, at) }))
+    }
+
+    fn boolean(&self, column: usize) -> StoreResult<bool> {
+        Ok(self.int(column)? != 0)
+    }
+
+    fn text(&self, column: usize) -> StoreResult<String> {
+        self.opt_text(column)?
+            .ok_or_else(|| unexpected(column, "NULL where a text is stored"))
+    }
+
+    fn opt_text(&self, column: usize) -> StoreResult<Option<String>> {
+        let at = self.column(column)?;
+        if self.is_null(at) {
+            return Ok(None);
+        }
+        let text = std::str::from_utf8(self.raw_bytes(at))
+            .map_err(|_| unexpected(column, "a text that is not UTF-8"))?;
+        Ok(Some(text.to_owned()))
+    }
+
+    fn bytes(&self, column: usize) -> StoreResult<Vec<u8>> {
+        let at = self.column(column)?;
+        if self.is_null(at) {
+            return Err(unexpected(column, "NULL where data is stored"));
+        }
+        Ok(self.raw_bytes(at).to_vec())
+    }
+
+    fn names(&self) -> Vec<String> {
+        // SAFETY: as in `column`; names are NUL-terminated and live with the statement.
+        unsafe {
+            (0..ffi::sqlite3_column_count(self.stmt))
+                .map(|at| {
+                    let name = ffi::sqlite3_column_name(self.stmt, at);
+                    if name.is_null() {
+                        String::new()
+                    } else {
+                        CStr::from_ptr(name).to_string_lossy().into_owned()
+                    }
+                })
+                .collect()
+        }
+    }
+}
