@@ -821,6 +821,33 @@ async fn unicode_and_one_mebibyte_payloads_round_trip() {
                 .size,
             1024 * 1024
         );
+
+        // Names that JSON and SQL quote, read by name in one call (the list is bound as
+        // one value), with the binary payload among them.
+        let quoted = ["a\"b.ics", "back\\slash.ics", "it's.ics", "[1, \"2\"].ics"];
+        for (i, name) in quoted.iter().enumerate() {
+            s.put_object(
+                ctx,
+                cal,
+                &event(name, &format!("quoted-{i}"), ""),
+                WriteCondition::MustNotExist,
+            )
+            .await
+            .unwrap();
+        }
+        let mut wanted: Vec<String> = quoted.iter().map(|name| name.to_string()).collect();
+        wanted.extend(["Tëst 日本語 🎉.ics".to_string(), "big.ics".to_string()]);
+        let found = s.objects_by_names(ctx, cal, &wanted).await.unwrap();
+        let mut found_names: Vec<&str> = found.iter().map(|o| o.resource_name.as_str()).collect();
+        found_names.sort_unstable();
+        wanted.sort_unstable();
+        assert_eq!(found_names, wanted, "{}", db.label);
+        let big_back = found.iter().find(|o| o.resource_name == "big.ics").unwrap();
+        assert!(
+            big_back.data == big.data,
+            "{}: 1 MiB payload changed by name",
+            db.label
+        );
         db.drop_database().await;
     }
 }
