@@ -70,6 +70,74 @@ async fn multiget_returns_each_href_with_its_data_and_404_for_missing_ones() {
     }
 }
 
+/// A multiget of more hrefs than one store read takes (500) is answered href by href in
+/// the order sent, whichever read an href falls into and however it is written: as this
+/// server writes it, as an absolute URL, or with its name percent-encoded.
+#[tokio::test]
+async fn a_multiget_across_batches_answers_every_href_in_order() {
+    for db in common::databases().await {
+        let site = site(&db.store, LAYOUT).await;
+        let calendar = default_folder(&db.store, &site.alice, FolderModule::Calendar).await;
+        let base = calendar_path(&calendar);
+        let bodies: Vec<String> = (0..3)
+            .map(|i| event(&format!("batch{i}"), &format!("B{i}"), i + 1))
+            .collect();
+        for (i, body) in bodies.iter().enumerate() {
+            put_new(&site, &format!("{base}e{i}.ics"), body).await;
+        }
+        // (position, href sent, href answered, which body)
+        let found = [
+            (10, format!("{base}e0.ics"), format!("{base}e0.ics"), 0),
+            (
+                600,
+                format!("http://localhost{base}e1.ics"),
+                format!("{base}e1.ics"),
+                1,
+            ),
+            (
+                1050,
+                format!("{base}%65%32.ics"),
+                format!("{base}e2.ics"),
+                2,
+            ),
+        ];
+        let sent: Vec<String> = (0..1100)
+            .map(|i| match found.iter().find(|(at, ..)| *at == i) {
+                Some((_, href, ..)) => href.clone(),
+                None => format!("{base}missing-{i}.ics"),
+            })
+            .collect();
+        let body = format!(
+            r#"<C:calendar-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><D:getetag/><C:calendar-data/></D:prop>{}</C:calendar-multiget>"#,
+            sent.iter()
+                .map(|href| format!("<D:href>{href}</D:href>"))
+                .collect::<String>()
+        );
+        let answer = report(&site, &base, &body).await;
+        assert_eq!(answer.status, StatusCode::MULTI_STATUS, "{}", db.label);
+        let responses = answer.multistatus();
+        assert_eq!(responses.len(), sent.len(), "{}", db.label);
+        for (i, response) in responses.iter().enumerate() {
+            match found.iter().find(|(at, ..)| *at == i) {
+                Some((_, _, answered, which)) => {
+                    assert_eq!(&response.href, answered, "{}: href {i}", db.label);
+                    assert_eq!(
+                        response.found(CALDAV, "calendar-data").text,
+                        bodies[*which],
+                        "{}: href {i}",
+                        db.label
+                    );
+                }
+                None => {
+                    assert_eq!(response.href, sent[i], "{}: href {i}", db.label);
+                    assert_eq!(response.status, Some(404), "{}: href {i}", db.label);
+                }
+            }
+        }
+        db.drop_database().await;
+    }
+}
+
 #[tokio::test]
 async fn sync_collection_reports_exactly_what_changed() {
     for db in common::databases().await {
