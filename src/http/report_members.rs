@@ -22,7 +22,7 @@ use crate::dav::headers::reference_path;
 use crate::dav::member::{member_properties, MemberFacts};
 use crate::dav::report::ReportProps;
 use crate::dav::{KnownProp, PropValue, Response as DavResponse, ResponseBody};
-use crate::store::{Backend, ContextId, DynStore, FolderId, StoredObject, SyncMember};
+use crate::store::{ContextId, DynStore, FolderId, StoredObject, SyncMember};
 
 /// What an href of a report names: a member of the collection (folder and stored name),
 /// nothing in it, or no resource at all (a path no resource can have).
@@ -210,57 +210,47 @@ pub(super) fn multiget_responses<V: MemberView>(
     let ending = view.ending();
     let scope = Arc::new(view.href_scope());
     let chunks: Vec<Vec<String>> = hrefs.chunks(BATCH).map(<[_]>::to_vec).collect();
-    // On PostgreSQL the next batch is asked for while this one is answered: the database
-    // server reads it meanwhile, and two batches are in memory at most. The embedded
-    // store reads on the request's thread, where reading ahead only delays the first
-    // response.
-    let ahead = match view.store().backend() {
-        Backend::Postgres => 2,
-        Backend::Sqlite => 1,
-    };
-    let batches = stream::iter(chunks)
-        .map(move |chunk| {
-            let view = view.clone();
-            let props = props.clone();
-            let scope = scope.clone();
-            async move {
-                let located: Vec<(String, HrefTarget)> = chunk
-                    .into_iter()
-                    .map(|href| {
-                        let target = view.locate_href(&href, &scope);
-                        (href, target)
-                    })
-                    .collect();
-                let mut wanted: BTreeMap<FolderId, Vec<String>> = BTreeMap::new();
-                for (folder, name) in located
-                    .iter()
-                    .filter_map(|(_, t)| t.as_ref().ok().and_then(Option::as_ref))
-                {
-                    wanted.entry(*folder).or_default().push(name.clone());
-                }
-                let found = fetch(&view, wanted).await?;
-                Ok::<_, DavError>(
-                    located
-                        .into_iter()
-                        .map(|(href, target)| {
-                            // An href no resource can have is answered on its own; the rest
-                            // of the report goes on.
-                            let Ok(target) = target else {
-                                return DavResponse::with_status(href, StatusCode::BAD_REQUEST);
-                            };
-                            let object = target
-                                .and_then(|(folder, name)| found.get(&folder)?.get(&name))
-                                .filter(|o| view.may_read(o));
-                            match object {
-                                Some(object) => view.member_response(object, &props),
-                                None => DavResponse::with_status(href, StatusCode::NOT_FOUND),
-                            }
-                        })
-                        .collect(),
-                )
+    let batches = stream::iter(chunks).then(move |chunk| {
+        let view = view.clone();
+        let props = props.clone();
+        let scope = scope.clone();
+        async move {
+            let located: Vec<(String, HrefTarget)> = chunk
+                .into_iter()
+                .map(|href| {
+                    let target = view.locate_href(&href, &scope);
+                    (href, target)
+                })
+                .collect();
+            let mut wanted: BTreeMap<FolderId, Vec<String>> = BTreeMap::new();
+            for (folder, name) in located
+                .iter()
+                .filter_map(|(_, t)| t.as_ref().ok().and_then(Option::as_ref))
+            {
+                wanted.entry(*folder).or_default().push(name.clone());
             }
-        })
-        .buffered(ahead);
+            let found = fetch(&view, wanted).await?;
+            Ok::<_, DavError>(
+                located
+                    .into_iter()
+                    .map(|(href, target)| {
+                        // An href no resource can have is answered on its own; the rest
+                        // of the report goes on.
+                        let Ok(target) = target else {
+                            return DavResponse::with_status(href, StatusCode::BAD_REQUEST);
+                        };
+                        let object = target
+                            .and_then(|(folder, name)| found.get(&folder)?.get(&name))
+                            .filter(|o| view.may_read(o));
+                        match object {
+                            Some(object) => view.member_response(object, &props),
+                            None => DavResponse::with_status(href, StatusCode::NOT_FOUND),
+                        }
+                    })
+                    .collect(),
+            )
+        }
+    });
     streaming::flatten_batches(batches).chain(ending).boxed()
 }
 
