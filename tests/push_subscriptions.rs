@@ -204,3 +204,53 @@ async fn aggregated_subscriptions_are_marked_by_contacts_changes_only() {
         db.drop_database().await;
     }
 }
+
+/// The same push resource registered for one calendar by several requests at once (a
+/// client that retries, two devices of one account): every request succeeds with the
+/// one registration, which counts once towards the user's limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn identical_registrations_racing_each_other_all_get_the_one_registration() {
+    for db in common::databases().await {
+        let what = db.label;
+        let site = site(&db.store, &[]).await;
+        let ctx = site.alice.context_id;
+        let calendar = default_folder(&db.store, &site.alice, FolderModule::Calendar)
+            .await
+            .id;
+        let racing = (0..8).map(|i| {
+            let store = db.store.clone();
+            let subscription = PushSubscription {
+                id: format!("race-{i}"),
+                collection: PushCollection::Folder(calendar),
+                ..aggregated("", ctx, site.alice.id, "https://push.example.net/race")
+            };
+            tokio::spawn(async move { store.register_push(&subscription, 2).await })
+        });
+        let outcomes: Vec<Registered> = futures::future::join_all(racing)
+            .await
+            .into_iter()
+            .map(|joined| joined.unwrap().unwrap_or_else(|e| panic!("{what}: {e}")))
+            .collect();
+        let Registered::Stored(kept) = &outcomes[0] else {
+            panic!("{what}: {outcomes:?}");
+        };
+        assert!(
+            outcomes
+                .iter()
+                .all(|o| *o == Registered::Stored(kept.clone())),
+            "{what}: {outcomes:?}"
+        );
+        // One registration held: a second push resource still fits a limit of two.
+        let other = PushSubscription {
+            id: "other".into(),
+            collection: PushCollection::Folder(calendar),
+            ..aggregated("", ctx, site.alice.id, "https://push.example.net/other")
+        };
+        assert_eq!(
+            db.store.register_push(&other, 2).await.unwrap(),
+            Registered::Stored("other".into()),
+            "{what}"
+        );
+        db.drop_database().await;
+    }
+}

@@ -7,9 +7,10 @@
 /// Implements `PushStore` for `$store` (a struct with `pool: sqlx::Pool<$db>`).
 macro_rules! impl_push_store {
     ($store:ty, $db:ty) => {
-        #[async_trait::async_trait]
-        impl $crate::store::PushStore for $store {
-            async fn register_push(
+        impl $store {
+            /// One attempt at `register_push`: a registration that raced an identical
+            /// one to the INSERT fails with `AlreadyExists`.
+            async fn register_push_once(
                 &self,
                 s: &$crate::store::PushSubscription,
                 max_per_user: u32,
@@ -84,10 +85,32 @@ macro_rules! impl_push_store {
                     Some(db) if db.is_foreign_key_violation() => {
                         $crate::store::StoreError::NotFound
                     }
+                    Some(db) if db.is_unique_violation() => {
+                        $crate::store::StoreError::AlreadyExists("push subscription".into())
+                    }
                     _ => $crate::store::StoreError::from(e),
                 })?;
                 tx.commit().await?;
                 Ok($crate::store::Registered::Stored(s.id.clone()))
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::store::PushStore for $store {
+            /// The same collection and push resource registered twice at once: the
+            /// later INSERT meets the earlier one's row, and a second attempt renews it.
+            async fn register_push(
+                &self,
+                s: &$crate::store::PushSubscription,
+                max_per_user: u32,
+            ) -> $crate::store::StoreResult<$crate::store::Registered> {
+                // SQLite refuses the later of two writers whose reads overlapped: that
+                // one tries again, as other writes do.
+                let attempt = || retrying(|| self.register_push_once(s, max_per_user));
+                match attempt().await {
+                    Err($crate::store::StoreError::AlreadyExists(_)) => attempt().await,
+                    outcome => outcome,
+                }
             }
 
             async fn unregister_push(
