@@ -26,18 +26,29 @@ fn sync_result(answer: &Answer) -> (Vec<DavResponse>, String) {
     (answer.multistatus(), answer.sync_token())
 }
 
+/// A site whose alice has the events `{uid_prefix}0` ... in her default calendar, as
+/// `e0.ics` ...: the site, the calendar's path and the events' bodies.
+async fn calendar_with_events(
+    store: &davgate::store::DynStore,
+    uid_prefix: &str,
+    count: i64,
+) -> (Site, String, Vec<String>) {
+    let site = site(store, LAYOUT).await;
+    let calendar = default_folder(store, &site.alice, FolderModule::Calendar).await;
+    let base = calendar_path(&calendar);
+    let bodies: Vec<String> = (0..count)
+        .map(|i| event(&format!("{uid_prefix}{i}"), &format!("E{i}"), i + 1))
+        .collect();
+    for (i, body) in bodies.iter().enumerate() {
+        put_new(&site, &format!("{base}e{i}.ics"), body).await;
+    }
+    (site, base, bodies)
+}
+
 #[tokio::test]
 async fn multiget_returns_each_href_with_its_data_and_404_for_missing_ones() {
     for db in common::databases().await {
-        let site = site(&db.store, LAYOUT).await;
-        let calendar = default_folder(&db.store, &site.alice, FolderModule::Calendar).await;
-        let base = calendar_path(&calendar);
-        let bodies: Vec<String> = (0..3)
-            .map(|i| event(&format!("mg{i}"), &format!("E{i}"), i + 1))
-            .collect();
-        for (i, body) in bodies.iter().enumerate() {
-            put_new(&site, &format!("{base}e{i}.ics"), body).await;
-        }
+        let (site, base, bodies) = calendar_with_events(&db.store, "mg", 3).await;
         let body = format!(
             r#"<C:calendar-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
                <D:prop><D:getetag/><C:calendar-data/></D:prop>
@@ -76,15 +87,7 @@ async fn multiget_returns_each_href_with_its_data_and_404_for_missing_ones() {
 #[tokio::test]
 async fn a_multiget_across_batches_answers_every_href_in_order() {
     for db in common::databases().await {
-        let site = site(&db.store, LAYOUT).await;
-        let calendar = default_folder(&db.store, &site.alice, FolderModule::Calendar).await;
-        let base = calendar_path(&calendar);
-        let bodies: Vec<String> = (0..3)
-            .map(|i| event(&format!("batch{i}"), &format!("B{i}"), i + 1))
-            .collect();
-        for (i, body) in bodies.iter().enumerate() {
-            put_new(&site, &format!("{base}e{i}.ics"), body).await;
-        }
+        let (site, base, bodies) = calendar_with_events(&db.store, "batch", 3).await;
         // (position, href sent, href answered, which body)
         let found = [
             (10, format!("{base}e0.ics"), format!("{base}e0.ics"), 0),

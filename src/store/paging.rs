@@ -91,17 +91,6 @@ macro_rules! impl_paged_listings {
         const SYNC_MEMBER_COLUMNS: &str =
             "o.etag, o.data_size AS size, o.modified_at";
 
-        /// Runs `sql` with `args` and maps every row, on the backend's row path
-        /// (`fetch_listing`, in the backend's module).
-        async fn fetch_rows<T>(
-            pool: &sqlx::Pool<$db>,
-            sql: &str,
-            args: Vec<Arg>,
-            map: fn(&ListingRow) -> StoreResult<T>,
-        ) -> StoreResult<Vec<T>> {
-            fetch_listing(pool, sql, args, map).await
-        }
-
         /// The context's current sequence, once `since` is checked (0, an initial sync,
         /// always passes): no sync page lists a change made after it, so a member changed
         /// while the sync is being read is left to the next sync instead of being listed
@@ -155,7 +144,7 @@ macro_rules! impl_paged_listings {
                             "SELECT {SUMMARY_COLUMNS} FROM objects o WHERE {conditions} \
                              ORDER BY o.resource_name LIMIT {ROWS_PER_PAGE}"
                         );
-                        let rows = fetch_rows(&pool, &sql, args, summary_from).await?;
+                        let rows = fetch_listing(&pool, &sql, args, summary_from).await?;
                         let next = (rows.len() == ROWS_PER_PAGE)
                             .then(|| rows.last().map(|r| Some(r.resource_name.clone())))
                             .flatten();
@@ -198,7 +187,7 @@ macro_rules! impl_paged_listings {
                              AND objects.resource_name = page.name \
                              ORDER BY objects.resource_name"
                         );
-                        let objects = fetch_rows(&pool, &sql, args, object_from).await?;
+                        let objects = fetch_listing(&pool, &sql, args, object_from).await?;
                         let next = objects.last().map(|o| Some(o.resource_name.clone()));
                         Ok((objects, next))
                     }
@@ -284,7 +273,7 @@ macro_rules! impl_paged_listings {
                                  ORDER BY c.seq LIMIT {ROWS_PER_PAGE}"
                             )
                         };
-                        let rows = fetch_rows(&pool, &sql, args, sync_member_from).await?;
+                        let rows = fetch_listing(&pool, &sql, args, sync_member_from).await?;
                         let next = (rows.len() == ROWS_PER_PAGE)
                             .then(|| rows.last().map(|m| m.seq))
                             .flatten();
@@ -310,7 +299,7 @@ macro_rules! impl_paged_listings {
                              {SYNC_MEMBER_COLUMNS}, o.user_id AS creator FROM objects o WHERE {conditions} \
                              AND o.change_seq = 0 ORDER BY o.resource_name LIMIT {ROWS_PER_PAGE}"
                         );
-                        let rows = fetch_rows(&pool, &sql, args, sync_member_from).await?;
+                        let rows = fetch_listing(&pool, &sql, args, sync_member_from).await?;
                         let next = (rows.len() == ROWS_PER_PAGE)
                             .then(|| rows.last().map(|m| Some(m.resource_name.clone())))
                             .flatten();

@@ -75,7 +75,8 @@ fn name_list(names: &[&String]) -> sql::Arg {
 /// The rows listings and reads by name map (`Columns`).
 type ListingRow = sqlx::postgres::PgRow;
 
-/// Runs `sql` with `args` through sqlx and maps every row.
+/// Runs `sql` with `args` through sqlx and maps every row: the row path of the paged
+/// listings (`store/paging.rs`) and of reads of members by name.
 async fn fetch_listing<T>(
     pool: &PgPool,
     sql: &str,

@@ -73,7 +73,8 @@ fn name_list(names: &[&String]) -> sql::Arg {
 /// The rows listings and reads by name map (`Columns`): read straight from SQLite.
 type ListingRow = super::sqlite_rows::RawRow;
 
-/// Runs `sql` with `args` and maps every row, on the embedded store's own row path.
+/// Runs `sql` with `args` and maps every row, on the embedded store's own row path: the
+/// row path of the paged listings (`store/paging.rs`) and of reads of members by name.
 async fn fetch_listing<T>(
     pool: &SqlitePool,
     sql: &str,

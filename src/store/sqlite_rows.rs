@@ -68,7 +68,8 @@ unsafe fn run<T>(
     map: fn(&RawRow) -> StoreResult<T>,
 ) -> StoreResult<Vec<T>> {
     let db = db.as_ptr();
-    let length = c_int::try_from(sql.len()).map_err(|_| unexpected(0, "statement too long"))?;
+    let length = c_int::try_from(sql.len())
+        .map_err(|_| unexpected("a statement too long for SQLite".into()))?;
     let mut raw = ptr::null_mut();
     let code = ffi::sqlite3_prepare_v2(
         db,
@@ -80,7 +81,8 @@ unsafe fn run<T>(
     if code != ffi::SQLITE_OK {
         return Err(error(db, code));
     }
-    let statement = Statement(NonNull::new(raw).ok_or_else(|| unexpected(0, "empty statement"))?);
+    let statement =
+        Statement(NonNull::new(raw).ok_or_else(|| unexpected("an empty statement".into()))?);
     let stmt = statement.0.as_ptr();
     bind(db, stmt, args)?;
     let row = RawRow { stmt };
@@ -103,21 +105,20 @@ unsafe fn bind(
 ) -> StoreResult<()> {
     if usize::try_from(ffi::sqlite3_bind_parameter_count(stmt)) != Ok(args.len()) {
         return Err(unexpected(
-            0,
-            "a statement's parameters and its arguments disagree",
+            "a statement's parameters and its arguments disagree".into(),
         ));
     }
     for (at, arg) in args.iter().enumerate() {
         let name = CString::new(format!("${}", at + 1)).expect("no NUL in a parameter name");
         let index = ffi::sqlite3_bind_parameter_index(stmt, name.as_ptr());
         if index == 0 {
-            return Err(unexpected(at, "a statement does not use its argument"));
+            return Err(unexpected(format!("a statement without ${}", at + 1)));
         }
         let code = match arg {
             Arg::Int(value) => ffi::sqlite3_bind_int64(stmt, index, *value),
             Arg::Text(value) => {
                 let length = c_int::try_from(value.len())
-                    .map_err(|_| unexpected(at, "argument too long"))?;
+                    .map_err(|_| unexpected(format!("argument ${} too long for SQLite", at + 1)))?;
                 // The argument outlives the statement: SQLite need not copy it.
                 ffi::sqlite3_bind_text(
                     stmt,
@@ -127,7 +128,12 @@ unsafe fn bind(
                     ffi::SQLITE_STATIC(),
                 )
             }
-            Arg::Texts(_) => return Err(unexpected(at, "SQLite binds lists as JSON text")),
+            Arg::Texts(_) => {
+                return Err(unexpected(format!(
+                    "argument ${}: SQLite binds lists as JSON text",
+                    at + 1
+                )))
+            }
         };
         if code != ffi::SQLITE_OK {
             return Err(error(db, code));
@@ -158,23 +164,22 @@ pub(crate) struct RawRow {
 }
 
 impl RawRow {
-    fn column(&self, column: usize) -> StoreResult<c_int> {
-        // SAFETY: the statement is alive and on a row while a mapper has `self`.
-        let count = unsafe { ffi::sqlite3_column_count(self.stmt) };
-        c_int::try_from(column)
-            .ok()
-            .filter(|at| *at < count)
-            .ok_or_else(|| unexpected(column, "no such column"))
-    }
-
-    fn is_null(&self, column: c_int) -> bool {
-        // SAFETY: as in `column`; the type is read before any conversion.
-        unsafe { ffi::sqlite3_column_type(self.stmt, column) == ffi::SQLITE_NULL }
+    /// Where `column` is read, or None when its value is NULL.
+    fn value(&self, column: usize) -> StoreResult<Option<c_int>> {
+        // SAFETY: the statement is alive and on a row while a mapper has `self`; a
+        // value's type is read before any conversion.
+        unsafe {
+            let at = c_int::try_from(column)
+                .ok()
+                .filter(|at| *at < ffi::sqlite3_column_count(self.stmt))
+                .ok_or_else(|| unexpected(format!("no column {column}")))?;
+            Ok((ffi::sqlite3_column_type(self.stmt, at) != ffi::SQLITE_NULL).then_some(at))
+        }
     }
 
     /// The column's bytes (a text's UTF-8 or a blob), borrowed until the next step.
     fn raw_bytes(&self, column: c_int) -> &[u8] {
-        // SAFETY: as in `column`. The pointer is read before the length (SQLite's
+        // SAFETY: as in `value`. The pointer is read before the length (SQLite's
         // order); an empty value may come as a null pointer.
         unsafe {
             let data = ffi::sqlite3_column_blob(self.stmt, column).cast::<u8>();
@@ -191,16 +196,14 @@ impl RawRow {
 impl Columns for RawRow {
     fn int(&self, column: usize) -> StoreResult<i64> {
         self.opt_int(column)?
-            .ok_or_else(|| unexpected(column, "NULL where a number is stored"))
+            .ok_or_else(|| unexpected(format!("column {column}: NULL where a number is stored")))
     }
 
     fn opt_int(&self, column: usize) -> StoreResult<Option<i64>> {
-        let at = self.column(column)?;
-        if self.is_null(at) {
-            return Ok(None);
-        }
-        // SAFETY: as in `column`.
-        Ok(Some(unsafe { ffi::sqlite3_column_int64(self.stmt, at) }))
+        // SAFETY: as in `value`.
+        Ok(self
+            .value(column)?
+            .map(|at| unsafe { ffi::sqlite3_column_int64(self.stmt, at) }))
     }
 
     fn boolean(&self, column: usize) -> StoreResult<bool> {
@@ -209,29 +212,27 @@ impl Columns for RawRow {
 
     fn text(&self, column: usize) -> StoreResult<String> {
         self.opt_text(column)?
-            .ok_or_else(|| unexpected(column, "NULL where a text is stored"))
+            .ok_or_else(|| unexpected(format!("column {column}: NULL where a text is stored")))
     }
 
     fn opt_text(&self, column: usize) -> StoreResult<Option<String>> {
-        let at = self.column(column)?;
-        if self.is_null(at) {
+        let Some(at) = self.value(column)? else {
             return Ok(None);
-        }
+        };
         let text = std::str::from_utf8(self.raw_bytes(at))
-            .map_err(|_| unexpected(column, "a text that is not UTF-8"))?;
+            .map_err(|_| unexpected(format!("column {column}: a text that is not UTF-8")))?;
         Ok(Some(text.to_owned()))
     }
 
     fn bytes(&self, column: usize) -> StoreResult<Vec<u8>> {
-        let at = self.column(column)?;
-        if self.is_null(at) {
-            return Err(unexpected(column, "NULL where data is stored"));
-        }
+        let at = self
+            .value(column)?
+            .ok_or_else(|| unexpected(format!("column {column}: NULL where data is stored")))?;
         Ok(self.raw_bytes(at).to_vec())
     }
 
     fn names(&self) -> Vec<String> {
-        // SAFETY: as in `column`; names are NUL-terminated and live with the statement.
+        // SAFETY: as in `value`; names are NUL-terminated and live with the statement.
         unsafe {
             (0..ffi::sqlite3_column_count(self.stmt))
                 .map(|at| {

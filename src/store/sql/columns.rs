@@ -68,6 +68,6 @@ pub(crate) fn debug_assert_columns(row: &impl Columns, names: &[&str]) {
 /// The error for a statement or a value the store did not expect (a value the schema
 /// does not allow where it was read): a database error, as sqlx reports a value it
 /// cannot decode.
-pub(crate) fn unexpected(column: usize, what: &str) -> StoreError {
-    StoreError::Database(sqlx::Error::Protocol(format!("column {column}: {what}")))
+pub(crate) fn unexpected(what: String) -> StoreError {
+    StoreError::Database(sqlx::Error::Protocol(what))
 }

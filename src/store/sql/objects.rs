@@ -284,7 +284,7 @@ macro_rules! impl_object_store {
                      AND resource_name {NAMES_AMONG_3}"
                 );
                 let args = vec![Arg::Int(context), Arg::Int(folder), name_list(names)];
-                fetch_rows(&self.pool, &sql, args, object_from).await
+                fetch_listing(&self.pool, &sql, args, object_from).await
             }
 
             /// One attempt at `delete_object`, in one transaction under the context's lock.

@@ -175,13 +175,11 @@ macro_rules! impl_push_store {
                     return Ok(Vec::new());
                 }
                 // The claimed subscriptions in one query (at most `limit` ids).
-                let placeholders: Vec<String> =
-                    (1..=claimed.len()).map(|n| format!("${n}")).collect();
                 let sql = format!(
                     "SELECT id, context_id, folder_id, kind, user_id, push_resource, \
                      public_key, auth_secret, created_at, expires_at, last_token \
                      FROM push_subscriptions WHERE id IN ({})",
-                    placeholders.join(", ")
+                    placeholders(1, claimed.len())
                 );
                 let mut query = sqlx::query(&sql);
                 for row in &claimed {
