@@ -362,6 +362,40 @@ async fn a_user_has_a_bounded_number_of_app_passwords() {
     }
 }
 
+/// Several devices asking for a password at once (a setup script run twice, a user
+/// clicking again): as many as the limit allows get one, the others are told the limit,
+/// and none is refused because the database was busy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn app_passwords_asked_for_at_once_stay_within_the_limit() {
+    for db in common::databases().await {
+        let site = site(&db.store, LAYOUT).await;
+        let asking = (0..8).map(|n| {
+            let store = site.store.clone();
+            let alice = site.alice.clone();
+            tokio::spawn(async move {
+                let label = format!("device {n}");
+                app_passwords::create(&store, &alice, &label, LoginScope::FULL, 3).await
+            })
+        });
+        let mut created = 0;
+        for outcome in futures::future::join_all(asking).await {
+            match outcome.unwrap() {
+                Ok(_) => created += 1,
+                Err(StoreError::OverLimit(_)) => {}
+                Err(e) => panic!("{}: {e}", db.label),
+            }
+        }
+        assert_eq!(created, 3, "{}", db.label);
+        let listed = site
+            .store
+            .app_passwords(site.alice.context_id, site.alice.id)
+            .await
+            .unwrap();
+        assert_eq!(listed.len(), 3, "{}", db.label);
+        db.drop_database().await;
+    }
+}
+
 #[tokio::test]
 async fn the_last_use_is_recorded_at_most_once_a_minute() {
     for db in common::databases().await {

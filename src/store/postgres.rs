@@ -57,6 +57,12 @@ impl PgStore {
         Ok(PgStore { pool })
     }
 
+    /// A transaction that writes: row locks order PostgreSQL's writers, so it begins as
+    /// any other.
+    async fn begin_write(&self) -> StoreResult<sqlx::Transaction<'static, Postgres>> {
+        Ok(self.pool.begin().await?)
+    }
+
     /// The maintenance lock on a connection made for it, outside the pool.
     async fn maintenance_lock(&self) -> StoreResult<Option<MaintenanceLock>> {
         let session = self.pool.connect_options().connect().await?;

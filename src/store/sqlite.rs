@@ -55,6 +55,14 @@ impl SqliteStore {
         Ok(SqliteStore { pool })
     }
 
+    /// A transaction that writes: SQLite's write lock is taken at `BEGIN`, where a busy
+    /// writer is waited for up to the busy timeout. A deferred transaction that read
+    /// first would be refused at once when it came to write while another writer held
+    /// the lock (SQLite does not wait there, as two such upgrades would deadlock).
+    async fn begin_write(&self) -> StoreResult<sqlx::Transaction<'static, Sqlite>> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
     /// One process owns the file: the lock is always had.
     async fn maintenance_lock(&self) -> StoreResult<Option<MaintenanceLock>> {
         Ok(Some(MaintenanceLock::unshared()))

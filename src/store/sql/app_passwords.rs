@@ -35,7 +35,9 @@ macro_rules! impl_app_passwords {
                 max: u32,
             ) -> $crate::store::StoreResult<$crate::store::AppPassword> {
                 use sqlx::Row as _;
-                let mut tx = self.pool.begin().await?;
+                // The context's write lock: creations racing each other are counted one
+                // after the other, so none passes the limit.
+                let mut tx = self.begin_locked(context).await?;
                 let count: i64 = sqlx::query(
                     "SELECT COUNT(*) AS n FROM app_passwords WHERE context_id = $1 AND user_id = $2",
                 )

@@ -107,7 +107,7 @@ macro_rules! impl_attachment_store {
                 byte_limit: Option<i64>,
             ) -> StoreResult<()> {
                 retrying(|| async {
-                    let mut tx = self.pool.begin().await?;
+                    let mut tx = self.begin_write().await?;
                     let owner: Option<i64> = sqlx::query_scalar(
                         "SELECT owner_id FROM attachments WHERE context_id = $1 AND managed_id = $2 \
                          AND NOT complete",

@@ -140,7 +140,7 @@ macro_rules! impl_change_log {
             }
 
             async fn prune_changes(&self, context: ContextId, before: i64) -> StoreResult<u64> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let floor = Self::lock_context(&mut tx, context).await?;
                 let newest_pruned: Option<i64> = sqlx::query_scalar(
                     "SELECT MAX(seq) FROM changes WHERE context_id = $1 AND deleted AND changed_at < $2",

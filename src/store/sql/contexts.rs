@@ -18,7 +18,7 @@ macro_rules! impl_context_store {
         #[async_trait::async_trait]
         impl ContextStore for $store {
             async fn create_context(&self, new: NewContext) -> StoreResult<Context> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let id = match new.id {
                     Some(id) => id,
                     None => sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(id), 0) + 1 FROM contexts")
@@ -111,7 +111,7 @@ macro_rules! impl_context_store {
             }
 
             async fn delete_context(&self, id: ContextId) -> StoreResult<()> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 // Counters go first so the change triggers of the cascade record nothing.
                 sqlx::query("DELETE FROM context_counters WHERE context_id = $1")
                     .bind(id)

@@ -225,7 +225,7 @@ macro_rules! impl_folder_store {
         #[async_trait::async_trait]
         impl FolderStore for $store {
             async fn create_folder(&self, context: ContextId, new: NewFolder) -> StoreResult<Folder> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let id = Self::next_id(&mut *tx, context, "next_folder_id").await?;
                 let parent: Option<i64> =
                     sqlx::query_scalar("SELECT id FROM folders WHERE context_id = $1 AND id = $2")

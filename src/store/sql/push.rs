@@ -8,15 +8,17 @@
 macro_rules! impl_push_store {
     ($store:ty, $db:ty) => {
         impl $store {
-            /// One attempt at `register_push`: a registration that raced an identical
-            /// one to the INSERT fails with `AlreadyExists`.
+            /// One attempt at `register_push`. It holds the context's write lock, so
+            /// registrations of one context, identical or counted against one user's
+            /// limit, run one after the other; a registration that still meets another's
+            /// row at its INSERT fails with `AlreadyExists`.
             async fn register_push_once(
                 &self,
                 s: &$crate::store::PushSubscription,
                 max_per_user: u32,
             ) -> $crate::store::StoreResult<$crate::store::Registered> {
                 use sqlx::Row as _;
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_locked(s.context_id).await?;
                 // The same collection and push resource: a folder's, whoever registered
                 // it; an aggregated address book's, of the same user.
                 let existing = match s.collection {
@@ -97,15 +99,16 @@ macro_rules! impl_push_store {
 
         #[async_trait::async_trait]
         impl $crate::store::PushStore for $store {
-            /// The same collection and push resource registered twice at once: the
-            /// later INSERT meets the earlier one's row, and a second attempt renews it.
+            /// The same collection and push resource registered twice at once: the later
+            /// renews the earlier's registration, and should its INSERT still meet the
+            /// earlier one's row, a second attempt renews it.
             async fn register_push(
                 &self,
                 s: &$crate::store::PushSubscription,
                 max_per_user: u32,
             ) -> $crate::store::StoreResult<$crate::store::Registered> {
-                // SQLite refuses the later of two writers whose reads overlapped: that
-                // one tries again, as other writes do.
+                // A write lock not had within the busy timeout: tried again, as other
+                // writes are.
                 let attempt = || retrying(|| self.register_push_once(s, max_per_user));
                 match attempt().await {
                     Err($crate::store::StoreError::AlreadyExists(_)) => attempt().await,

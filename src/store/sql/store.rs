@@ -58,7 +58,7 @@ macro_rules! impl_sql_store {
             /// counter's holder waited for those rows would deadlock. Taking the counter
             /// first orders all writers of a context by it.
             async fn begin_locked(&self, context: ContextId) -> StoreResult<sqlx::Transaction<'static, $db>> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 Self::lock_context(&mut tx, context).await?;
                 Ok(tx)
             }

@@ -11,7 +11,7 @@ macro_rules! impl_ui_sessions {
                 session: &$crate::store::UiSession,
                 keep_per_user: u32,
             ) -> $crate::store::StoreResult<()> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query("DELETE FROM ui_sessions WHERE expires_at <= $1")
                     .bind(session.created_at)
                     .execute(&mut *tx)

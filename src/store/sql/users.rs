@@ -152,7 +152,7 @@ macro_rules! impl_user_store {
         #[async_trait::async_trait]
         impl UserStore for $store {
             async fn create_user(&self, context: ContextId, new: NewUser) -> StoreResult<User> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let id = Self::next_id(&mut *tx, context, "next_entity_id").await?;
                 sqlx::query(
                     "INSERT INTO users (context_id, id, login, mail, display_name, password_hash, enabled) \
@@ -284,7 +284,7 @@ macro_rules! impl_user_store {
                 id: UserId,
                 update: UserUpdate,
             ) -> StoreResult<User> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let done = sqlx::query(
                     "UPDATE users SET display_name = COALESCE($3, display_name), mail = COALESCE($4, mail), \
                      password_hash = COALESCE($5, password_hash), enabled = COALESCE($6, enabled) \
@@ -355,7 +355,7 @@ macro_rules! impl_user_store {
                 display_name: &str,
                 members: &[UserId],
             ) -> StoreResult<Group> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let id = Self::next_id(&mut *tx, context, "next_entity_id").await?;
                 sqlx::query("INSERT INTO user_groups (context_id, id, name, display_name) VALUES ($1, $2, $3, $4)")
                     .bind(context)
@@ -443,7 +443,7 @@ macro_rules! impl_user_store {
                 mail: &str,
                 kind: ResourceKind,
             ) -> StoreResult<Resource> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let id = Self::next_id(&mut *tx, context, "next_entity_id").await?;
                 sqlx::query(
                     "INSERT INTO resources (context_id, id, name, display_name, mail, kind) VALUES ($1, $2, $3, $4, $5, $6)",
