@@ -19,6 +19,7 @@ use futures::stream::{self, StreamExt};
 
 use super::error::DavError;
 use super::paths::DavPaths;
+use super::propfind_answer::MemberAnswer;
 use super::report_members::{
     at_most, by_collection, home_multistatus, multiget, multiget_responses, not_found,
     sync_responses, MemberView,
@@ -177,12 +178,21 @@ impl MemberView for BookContext {
         VCARD_CONTENT_TYPE
     }
 
-    fn member_response(&self, object: &StoredObject, props: &ReportProps) -> DavResponse {
+    fn data_prop(&self) -> KnownProp {
+        KnownProp::AddressData
+    }
+
+    fn member_response(
+        &self,
+        object: &StoredObject,
+        props: &ReportProps,
+        plan: &MemberAnswer,
+    ) -> DavResponse {
         let data = props
             .address_data
             .as_ref()
             .map(|request| (KnownProp::AddressData, address_data(object, request)));
-        self.response_with(object, data, props)
+        self.response_with(object, data, plan)
     }
 }
 
@@ -209,13 +219,14 @@ fn query(
     let folders = ctx.book.folder_ids();
     let store = ctx.store.clone();
     let context = ctx.context;
+    let plan = ctx.plan(&props);
     // One folder after the other: each stream opens when the previous one is done.
     let objects = stream::iter(folders)
         .flat_map(move |folder| store.object_stream(context, folder, MemberFilter::default()));
     let rest = objects
         .filter_map(move |object| {
             let found = match object {
-                Ok(object) => query_match(&ctx, &object, &filter, &props).map(Ok),
+                Ok(object) => query_match(&ctx, &object, &filter, &props, &plan).map(Ok),
                 Err(err) => Some(Err(DavError::from(err))),
             };
             futures::future::ready(found)
@@ -231,6 +242,7 @@ fn query_match(
     object: &StoredObject,
     filter: &AddressFilter,
     props: &ReportProps,
+    plan: &MemberAnswer,
 ) -> Option<DavResponse> {
     if !ctx.may_read(object) {
         return None;
@@ -238,7 +250,7 @@ fn query_match(
     let parsed = ContactObject::parse(&object.data).ok()?;
     parsed
         .matches(filter)
-        .then(|| ctx.member_response(object, props))
+        .then(|| ctx.member_response(object, props, plan))
 }
 
 /// What the client's token says it has seen: a sequence, and for the aggregated

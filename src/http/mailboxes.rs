@@ -13,6 +13,7 @@ use super::error::DavError;
 use super::object::{delete_member, entity_response, not_modified, read_member, MemberTarget};
 use super::paths::DavPaths;
 use super::propfind::{answer, dead_props, listing, member_response};
+use super::propfind_answer::MemberAnswer;
 use super::proppatch::{dead_property_bounds, PatchedFolder, Target};
 use super::report_members::{multiget, sync_responses, MemberView};
 use super::streaming;
@@ -342,11 +343,20 @@ impl MemberView for InboxView {
         INBOX_MESSAGE_CONTENT_TYPE
     }
 
-    fn member_response(&self, object: &StoredObject, props: &ReportProps) -> DavResponse {
+    fn data_prop(&self) -> KnownProp {
+        KnownProp::CalendarData
+    }
+
+    fn member_response(
+        &self,
+        object: &StoredObject,
+        props: &ReportProps,
+        plan: &MemberAnswer,
+    ) -> DavResponse {
         let data = props
             .calendar_data
             .as_ref()
             .map(|_| (KnownProp::CalendarData, object.data.clone()));
-        self.response_with(object, data, props)
+        self.response_with(object, data, plan)
     }
 }

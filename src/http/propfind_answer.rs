@@ -53,14 +53,15 @@ pub(super) fn answer(
     response
 }
 
-/// How a listing answers each of its members (which have live properties only), worked
-/// out once from the request instead of once per member: which requested name is which
-/// member property. Gives the same response as `answer` with the member's properties.
+/// How a listing answers each of its members (which have live properties only, and in
+/// a report the member data it asks for), worked out once from the request instead of
+/// once per member: which requested name is which member property. Gives the same
+/// response as `answer` with the member's properties (and the data among them).
 pub(super) enum MemberAnswer {
     /// `prop`: the names in the request's order, each with the member property it is.
     Named(Vec<(PropName, Option<KnownProp>)>),
-    /// `allprop` (with values) or `propname`: every member property, then the `include`d
-    /// names no member has, as not found.
+    /// `allprop` (with values) or `propname`: every member property, the data, then the
+    /// `include`d names no member has, as not found.
     All {
         values: bool,
         missing: Vec<PropName>,
@@ -68,9 +69,17 @@ pub(super) enum MemberAnswer {
 }
 
 impl MemberAnswer {
+    /// The plan of a PROPFIND's listing.
     pub(super) fn new(request: &PropfindRequest) -> Self {
+        Self::carrying(request, None)
+    }
+
+    /// The plan of a report whose members carry `data` (calendar-data, address-data)
+    /// besides their live properties, when it asks for it.
+    pub(super) fn carrying(request: &PropfindRequest, data: Option<KnownProp>) -> Self {
         let member_prop = |name: &PropName| {
-            KnownProp::from_name(name).filter(|known| MEMBER_PROPS.contains(known))
+            KnownProp::from_name(name)
+                .filter(|known| MEMBER_PROPS.contains(known) || data == Some(*known))
         };
         match request {
             PropfindRequest::Prop(names) => MemberAnswer::Named(
@@ -96,12 +105,30 @@ impl MemberAnswer {
 
     /// The response for the member at `href`.
     pub(super) fn response(&self, href: String, member: &MemberFacts<'_>) -> DavResponse {
+        self.response_with(href, member, None)
+    }
+
+    /// The response for the member at `href` that carries `data` (the property the plan
+    /// was made `carrying`, and its value, which moves into the response uncopied).
+    pub(super) fn response_with(
+        &self,
+        href: String,
+        member: &MemberFacts<'_>,
+        mut data: Option<(KnownProp, PropValue)>,
+    ) -> DavResponse {
         let mut response = DavResponse::with_props(href);
         match self {
             MemberAnswer::Named(names) => {
                 for (name, prop) in names {
-                    match prop {
-                        Some(prop) => response.found(name.clone(), member.value(*prop)),
+                    let value = match (prop, &data) {
+                        (Some(prop), Some((carried, _))) if prop == carried => {
+                            data.take().map(|(_, value)| value)
+                        }
+                        (Some(prop), _) if MEMBER_PROPS.contains(prop) => Some(member.value(*prop)),
+                        _ => None,
+                    };
+                    match value {
+                        Some(value) => response.found(name.clone(), value),
                         None => response.not_found(name.clone()),
                     };
                 }
@@ -114,6 +141,9 @@ impl MemberAnswer {
                         PropValue::Empty
                     };
                     response.found(prop.name(), value);
+                }
+                if let Some((name, value)) = data {
+                    response.found(name.name(), if *values { value } else { PropValue::Empty });
                 }
                 for name in missing {
                     response.not_found(name.clone());
@@ -276,6 +306,38 @@ mod tests {
             let general = answer("/c/1.ics".into(), &live, &[], request);
             let planned = MemberAnswer::new(request).response("/c/1.ics".into(), &facts);
             assert_eq!(planned, general, "{request:?}");
+        }
+        // A report's members carry their data as one more property, moved in.
+        let data = PropValue::Text("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n".into());
+        let with_data = [
+            PropfindRequest::Prop(vec![
+                KnownProp::GetEtag.name(),
+                KnownProp::CalendarData.name(),
+                KnownProp::AddressData.name(),
+            ]),
+            PropfindRequest::Prop(vec![KnownProp::CalendarData.name()]),
+            PropfindRequest::AllProp {
+                include: vec![KnownProp::CalendarData.name()],
+            },
+            PropfindRequest::PropName,
+        ];
+        for request in requests.iter().chain(&with_data) {
+            let mut live = member_properties(
+                facts.etag,
+                facts.size,
+                facts.modified_at,
+                facts.content_type,
+                request,
+            );
+            live.push((KnownProp::CalendarData, data.clone()));
+            let general = answer("/c/1.ics".into(), &live, &[], request);
+            let planned = MemberAnswer::carrying(request, Some(KnownProp::CalendarData))
+                .response_with(
+                    "/c/1.ics".into(),
+                    &facts,
+                    Some((KnownProp::CalendarData, data.clone())),
+                );
+            assert_eq!(planned, general, "with data: {request:?}");
         }
         let planned = MemberAnswer::new(&requests[1]).response("/c/1.ics".into(), &facts);
         // Propstats come in the order their status first occurs: `x` is asked first.

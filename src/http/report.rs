@@ -13,6 +13,7 @@ use super::error::DavError;
 use super::offload;
 use super::paths::DavPaths;
 use super::private_view::as_seen;
+use super::propfind_answer::MemberAnswer;
 use super::report_data::{without_data, CalendarDataBudget};
 use super::report_members::{
     at_most, by_collection, home_multistatus, multiget, multiget_responses, not_found,
@@ -169,17 +170,18 @@ impl ReportContext {
         object: &StoredObject,
         parsed: Option<&CalendarObject>,
         props: &ReportProps,
+        plan: &MemberAnswer,
     ) -> DavResponse {
         let Some(request) = props.calendar_data.as_ref() else {
-            return self.response_with(object, None, props);
+            return self.response_with(object, None, plan);
         };
         match self
             .budget
             .render(&object.data, parsed, request, &self.limits)
         {
-            Ok(data) => self.response_with(object, Some((KnownProp::CalendarData, data)), props),
+            Ok(data) => self.response_with(object, Some((KnownProp::CalendarData, data)), plan),
             Err(left_out) => without_data(
-                self.response_with(object, Some((KnownProp::CalendarData, Vec::new())), props),
+                self.response_with(object, Some((KnownProp::CalendarData, Vec::new())), plan),
                 left_out,
             ),
         }
@@ -225,8 +227,17 @@ impl MemberView for ReportContext {
         CALENDAR_CONTENT_TYPE
     }
 
-    fn member_response(&self, object: &StoredObject, props: &ReportProps) -> DavResponse {
-        self.render_response(&self.as_seen(object), None, props)
+    fn data_prop(&self) -> KnownProp {
+        KnownProp::CalendarData
+    }
+
+    fn member_response(
+        &self,
+        object: &StoredObject,
+        props: &ReportProps,
+        plan: &MemberAnswer,
+    ) -> DavResponse {
+        self.render_response(&self.as_seen(object), None, props, plan)
     }
 
     fn ending(&self) -> BoxStream<'static, Result<DavResponse, DavError>> {
@@ -261,6 +272,7 @@ fn query(
     let collection_href = ctx.collection_href();
     // Counted by `at_most` like a match, so that a query cut there has one 507 only.
     let left_out = ctx.ending();
+    let plan = ctx.plan(&props);
     let objects = ctx
         .store
         .object_stream(ctx.context(), ctx.folder(), member_filter);
@@ -268,7 +280,7 @@ fn query(
         .filter_map(move |object| {
             let found = match object {
                 Ok(object) => {
-                    query_match(&ctx, &object, &filter, floating.as_deref(), &props).map(Ok)
+                    query_match(&ctx, &object, &filter, floating.as_deref(), &props, &plan).map(Ok)
                 }
                 Err(err) => Some(Err(DavError::from(err))),
             };
@@ -288,6 +300,7 @@ fn query_match(
     filter: &CompFilter,
     floating: Option<&str>,
     props: &ReportProps,
+    plan: &MemberAnswer,
 ) -> Option<DavResponse> {
     if !ctx.may_read(object) {
         return None;
@@ -304,7 +317,7 @@ fn query_match(
         }
         // Time ranges walk the instances of a recurring object.
         offload::run(parsed.is_recurring(), || parsed.matches(filter))
-            .then(|| ctx.render_response(object, Some(&parsed), props))
+            .then(|| ctx.render_response(object, Some(&parsed), props, plan))
     })
 }
 

@@ -13,15 +13,14 @@ use http::StatusCode;
 
 use super::error::DavError;
 use super::paths::DavPaths;
-use super::propfind::answer;
 use super::propfind_answer::MemberAnswer;
 use super::request_path::{self, PathError};
 use super::streaming;
 use super::sync::too_many;
 use crate::dav::headers::reference_path;
-use crate::dav::member::{member_properties, MemberFacts};
+use crate::dav::member::MemberFacts;
 use crate::dav::report::ReportProps;
-use crate::dav::{KnownProp, PropValue, Response as DavResponse, ResponseBody};
+use crate::dav::{KnownProp, PropValue, Response as DavResponse};
 use crate::store::{ContextId, DynStore, FolderId, StoredObject, SyncMember};
 
 /// What an href of a report names: a member of the collection (folder and stored name),
@@ -62,8 +61,22 @@ pub(super) trait MemberView: Clone + Send + Sync + 'static {
     fn wants_data(&self, props: &ReportProps) -> bool;
     /// The media type members are served as.
     fn content_type(&self) -> &'static str;
-    /// The response for one member, with its data when the report asks for it.
-    fn member_response(&self, object: &StoredObject, props: &ReportProps) -> DavResponse;
+    /// The property that carries member data (calendar-data, address-data).
+    fn data_prop(&self) -> KnownProp;
+    /// The response for one member, with its data when the report asks for it; `plan`
+    /// is `self.plan(props)`.
+    fn member_response(
+        &self,
+        object: &StoredObject,
+        props: &ReportProps,
+        plan: &MemberAnswer,
+    ) -> DavResponse;
+
+    /// How the report's members are answered, worked out once per report.
+    fn plan(&self, props: &ReportProps) -> MemberAnswer {
+        let data = self.wants_data(props).then(|| self.data_prop());
+        MemberAnswer::carrying(&props.request, data)
+    }
 
     /// What ends a multiget after its members: nothing, unless the view left data out.
     fn ending(&self) -> BoxStream<'static, Result<DavResponse, DavError>> {
@@ -71,37 +84,29 @@ pub(super) trait MemberView: Clone + Send + Sync + 'static {
     }
 
     /// The response for `object`: its live properties, with `data` (calendar-data,
-    /// address-data) among them when given, as `props` asks.
+    /// address-data) among them when given, as `plan` (`self.plan(props)`) answers.
     fn response_with(
         &self,
         object: &StoredObject,
         data: Option<(KnownProp, Vec<u8>)>,
-        props: &ReportProps,
+        plan: &MemberAnswer,
     ) -> DavResponse {
-        let mut live = member_properties(
-            &object.etag,
-            object.data.len() as i64,
-            object.modified_at,
-            self.content_type(),
-            &props.request,
-        );
-        // The data goes into the response after `answer`, which copies what it lists:
-        // member data can be large.
-        if let Some((name, _)) = &data {
-            live.push((*name, PropValue::Empty));
-        }
-        let mut response = answer(
-            self.href(object.folder_id, &object.resource_name),
-            &live,
-            &[],
-            &props.request,
-        );
-        if let Some((name, data)) = data {
+        let facts = MemberFacts {
+            etag: &object.etag,
+            size: object.data.len() as i64,
+            modified_at: object.modified_at,
+            content_type: self.content_type(),
+        };
+        let data = data.map(|(name, data)| {
             let text = String::from_utf8(data)
                 .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned());
-            fill(&mut response, name, PropValue::Text(text));
-        }
-        response
+            (name, PropValue::Text(text))
+        });
+        plan.response_with(
+            self.href(object.folder_id, &object.resource_name),
+            &facts,
+            data,
+        )
     }
 
     /// The folder and stored name an href (as a client sends it) names, if it names a
@@ -163,21 +168,6 @@ pub(super) trait MemberView: Clone + Send + Sync + 'static {
     }
 }
 
-/// Sets the value of the found property `name` of `response`.
-fn fill(response: &mut DavResponse, name: KnownProp, value: PropValue) {
-    let name = name.name();
-    if let ResponseBody::Propstats(propstats) = &mut response.body {
-        let found = propstats
-            .iter_mut()
-            .filter(|propstat| propstat.status == StatusCode::OK)
-            .flat_map(|propstat| propstat.props.iter_mut())
-            .find(|property| property.name == name);
-        if let Some(property) = found {
-            property.value = value;
-        }
-    }
-}
-
 /// The members of `wanted` (folder, names) by folder, one query per folder.
 async fn fetch<V: MemberView>(
     view: &V,
@@ -206,6 +196,7 @@ pub(super) fn multiget_responses<V: MemberView>(
     props: ReportProps,
     hrefs: Vec<String>,
 ) -> BoxStream<'static, Result<DavResponse, DavError>> {
+    let plan = Arc::new(view.plan(&props));
     let props = Arc::new(props);
     let ending = view.ending();
     let scope = Arc::new(view.href_scope());
@@ -213,6 +204,7 @@ pub(super) fn multiget_responses<V: MemberView>(
     let batches = stream::iter(chunks).then(move |chunk| {
         let view = view.clone();
         let props = props.clone();
+        let plan = plan.clone();
         let scope = scope.clone();
         async move {
             let located: Vec<(String, HrefTarget)> = chunk
@@ -243,7 +235,7 @@ pub(super) fn multiget_responses<V: MemberView>(
                             .and_then(|(folder, name)| found.get(&folder)?.get(&name))
                             .filter(|o| view.may_read(o));
                         match object {
-                            Some(object) => view.member_response(object, &props),
+                            Some(object) => view.member_response(object, &props, &plan),
                             None => DavResponse::with_status(href, StatusCode::NOT_FOUND),
                         }
                     })
@@ -312,7 +304,7 @@ pub(super) fn sync_responses<V: MemberView>(
     members: BoxStream<'static, Result<SyncMember, DavError>>,
     props: Arc<ReportProps>,
 ) -> BoxStream<'static, Result<DavResponse, DavError>> {
-    let plan = Arc::new(MemberAnswer::new(&props.request));
+    let plan = Arc::new(view.plan(&props));
     let batches = members.ready_chunks(BATCH).then(move |chunk| {
         let view = view.clone();
         let props = props.clone();
@@ -338,7 +330,7 @@ pub(super) fn sync_responses<V: MemberView>(
                 match objects.get(&member.folder_id) {
                     Some(in_folder) => match in_folder.get(&member.resource_name) {
                         Some(object) if view.may_read(object) => {
-                            responses.push(view.member_response(object, &props))
+                            responses.push(view.member_response(object, &props, &plan))
                         }
                         // Not the user's to read: another writer changed its creator since.
                         Some(_) => {}
