@@ -366,3 +366,84 @@ async fn command_line_changes_are_effective_on_every_replica_within_a_second() {
         db.drop_database().await;
     }
 }
+
+/// `davgate <args>` against the store at `database_url`, with no Redis to announce to.
+fn cli_without_redis(database_url: &str, args: &[&str]) {
+    let config_dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_davgate"))
+        .arg("--config-dir")
+        .arg(config_dir.path())
+        .args(args)
+        .env("DAVGATE_DATABASE_URL", database_url)
+        .env_remove("DAVGATE_REDIS_URL")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "davgate {args:?}: {stderr}");
+}
+
+/// Without Redis, a server on the embedded store reads the store's generation of what
+/// every request loads: it keeps its entries beyond the short lifetime while nothing
+/// moved the generation, and drops them all within about a second of a write that did,
+/// here by the command line, another process.
+#[tokio::test]
+async fn without_redis_the_embedded_store_keeps_entries_until_a_writer_moves_its_generation() {
+    let db = common::sqlite().await;
+    let site = site(
+        &db.store,
+        &[("davgate.loginCache.unsubscribedTtlMillis", "1000")],
+    )
+    .await;
+    let (app, alice) = (&site.app, &site.alice);
+    let principal = format!("{ROOT}principals/users/{}/", alice.id);
+    let home = format!("{ROOT}caldav/");
+    // The server reads the generation as it starts.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    member_of(app.clone(), principal.clone(), None)
+        .await
+        .unwrap();
+
+    // A group written with the generation's triggers dropped: nothing tells the server,
+    // and it answers from what it keeps well past the short lifetime.
+    for table in ["user_groups", "group_members"] {
+        db.raw_sql(&format!("DROP TRIGGER {table}_cache_insert"))
+            .await;
+    }
+    let group = site
+        .store
+        .create_group(alice.context_id, "team", "Team", &[alice.id])
+        .await
+        .unwrap();
+    tokio::time::sleep(SHORT_LIFETIME).await;
+    member_of(app.clone(), principal.clone(), None)
+        .await
+        .expect("the entry outlives the short lifetime while the generation stays");
+
+    // The command line sets a user attribute; its trigger moves the generation.
+    cli_without_redis(
+        &db.url,
+        &[
+            "config",
+            "set",
+            CALDAV_ENABLED,
+            "false",
+            "-c",
+            "example.com",
+            "--user",
+            "alice",
+        ],
+    );
+    everywhere_within(&[app], SHORT_LIFETIME, "a user attribute", |app| {
+        answers(
+            app,
+            home.clone(),
+            ("alice", ALICE_PASSWORD),
+            StatusCode::FORBIDDEN,
+        )
+    })
+    .await;
+    // Everything was dropped, the group membership too.
+    member_of(app.clone(), principal.clone(), Some(group.id))
+        .await
+        .unwrap();
+}

@@ -141,6 +141,7 @@ impl AppState {
         let limits = Limits::from_config(&config);
         let body_parsers = BodyParsers::new(&limits);
         let shared = Arc::new(SharedState::from_config(&config, &limits.logins));
+        shared.watch_store(&store);
         let logins = Authenticator::with_attempts(
             &limits.logins,
             TrustedProxies::new(

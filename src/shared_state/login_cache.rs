@@ -3,10 +3,11 @@
 //! and user attributes, groups). Three levels: the process (bounded), Redis (shared by
 //! replicas, when configured) and the store.
 //!
-//! How long the process may keep an entry depends on whether it hears invalidations:
-//! subscribed to the Redis channel, `davgate.loginCache.ttlSeconds`; otherwise (no Redis,
-//! or an outage) `davgate.loginCache.unsubscribedTtlMillis`, so a change made by the
-//! command line, another process, shows within that time. Redis entries are tagged with
+//! How long the process may keep an entry depends on whether it hears of changes:
+//! subscribed to the Redis channel, or (without Redis) watching a store that keeps a
+//! generation of what the cache holds (`store_watch`), `davgate.loginCache.ttlSeconds`;
+//! otherwise (an outage, or a store without one) `davgate.loginCache.unsubscribedTtlMillis`,
+//! so a change made by the command line, another process, shows within that time. Redis entries are tagged with
 //! a generation counter that every invalidation increments: an entry from an older
 //! generation is a miss, whoever wrote it and whenever.
 //!
@@ -57,6 +58,8 @@ pub struct LoginCache {
     link: Option<Arc<RedisLink>>,
     settings: CacheSettings,
     subscribed: AtomicBool,
+    /// Whether the store's generation is watched (`store_watch`), without Redis.
+    watched: AtomicBool,
     local: Mutex<Local>,
 }
 
@@ -86,6 +89,7 @@ impl LoginCache {
                 ..settings
             },
             subscribed: AtomicBool::new(false),
+            watched: AtomicBool::new(false),
             local: Mutex::new(Local::default()),
         }
     }
@@ -98,7 +102,7 @@ impl LoginCache {
     fn local_ttl(&self) -> Duration {
         let live =
             self.subscribed.load(Ordering::SeqCst) && self.link.as_ref().is_some_and(|l| l.is_up());
-        if live {
+        if live || self.watched.load(Ordering::SeqCst) {
             self.settings.ttl
         } else {
             self.settings.unsubscribed_ttl
@@ -115,6 +119,17 @@ impl LoginCache {
 
     pub fn is_subscribed(&self) -> bool {
         self.subscribed.load(Ordering::SeqCst)
+    }
+
+    /// Whether the store's generation is read now (`store_watch`); both ways, whatever
+    /// the process holds is dropped, as for the subscription.
+    pub fn set_watched(&self, watched: bool) {
+        self.watched.store(watched, Ordering::SeqCst);
+        self.drop_local(&Scope::All);
+    }
+
+    pub fn is_watched(&self) -> bool {
+        self.watched.load(Ordering::SeqCst)
     }
 
     /// Forgets what the process holds within `scope`.

@@ -8,6 +8,7 @@ mod invalidation;
 mod link;
 mod login_cache;
 mod records;
+mod store_watch;
 
 pub use attempts::RedisAttempts;
 pub use invalidation::Scope;
@@ -20,6 +21,7 @@ use std::time::Duration;
 use crate::auth::{AttemptStore, LocalAttempts};
 use crate::config::{props, ServerConfig};
 use crate::limits::LoginLimits;
+use crate::store::DynStore;
 
 /// The Redis link (if configured) and the login cache built on it, one per process.
 pub struct SharedState {
@@ -61,6 +63,14 @@ impl SharedState {
     pub fn cache(&self) -> &Arc<LoginCache> {
         &self.cache
     }
+
+    /// Without Redis, has the login cache hear of changes from `store`, where it keeps a
+    /// generation of them (`store_watch`); with Redis the subscription does.
+    pub fn watch_store(&self, store: &DynStore) {
+        if self.link.is_none() && tokio::runtime::Handle::try_current().is_ok() {
+            store_watch::spawn(store.clone(), Arc::downgrade(&self.cache));
+        }
+    }
 }
 
 fn link_from_config(config: &ServerConfig) -> Option<Arc<RedisLink>> {
@@ -77,8 +87,9 @@ fn link_from_config(config: &ServerConfig) -> Option<Arc<RedisLink>> {
 }
 
 /// Announces a change made outside a server (the command line) to every server sharing
-/// the configured Redis. Without Redis there is nothing to tell: servers keep entries
-/// only for `davgate.loginCache.unsubscribedTtlMillis`.
+/// the configured Redis. Without Redis there is nothing to tell: servers read the store's
+/// generation (`store_watch`), or keep entries only for
+/// `davgate.loginCache.unsubscribedTtlMillis` where the store keeps none.
 pub async fn announce_change(config: &ServerConfig, scope: Scope) -> Result<(), RedisDown> {
     match link_from_config(config) {
         Some(link) => invalidation::announce(&link, &scope).await,

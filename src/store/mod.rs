@@ -102,6 +102,11 @@ pub trait Store:
     /// The lock of periodic maintenance, if no other process holds it (PostgreSQL: an
     /// advisory lock on a connection of its own; SQLite: always).
     async fn try_maintenance_lock(&self) -> StoreResult<Option<MaintenanceLock>>;
+    /// A number that every write to what the login cache keeps (users, their aliases and
+    /// permissions, contexts, login mappings, attributes, groups) moves, whoever writes,
+    /// where the store keeps one (SQLite: `cache_generation`, moved by triggers); None
+    /// where it does not (PostgreSQL, whose replicas hear of changes through Redis).
+    async fn cache_generation(&self) -> StoreResult<Option<i64>>;
 }
 
 /// How many database connections the process keeps and how long a request waits for one.

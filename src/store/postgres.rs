@@ -68,6 +68,11 @@ impl PgStore {
         let session = self.pool.connect_options().connect().await?;
         Ok(MaintenanceLock::try_advisory(session).await?)
     }
+
+    /// Replicas on PostgreSQL hear of changes through Redis: no generation is kept.
+    async fn read_cache_generation(&self) -> StoreResult<Option<i64>> {
+        Ok(None)
+    }
 }
 
 /// A column among the names bound as `$3` (`name_list`): one text array.

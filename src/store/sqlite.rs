@@ -67,6 +67,16 @@ impl SqliteStore {
     async fn maintenance_lock(&self) -> StoreResult<Option<MaintenanceLock>> {
         Ok(Some(MaintenanceLock::unshared()))
     }
+
+    /// The number migration 0019's triggers move on every write to what the login cache
+    /// keeps.
+    async fn read_cache_generation(&self) -> StoreResult<Option<i64>> {
+        let generation: i64 =
+            sqlx::query_scalar("SELECT generation FROM cache_generation WHERE id = 1")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(Some(generation))
+    }
 }
 
 /// A column among the names bound as `$3` (`name_list`): one JSON array, read by

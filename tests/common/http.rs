@@ -110,14 +110,17 @@ pub async fn site_with_files(
     }
 }
 
-/// `overrides`, plus no login cache without invalidations unless they set one: the
-/// tests change users and attributes in the store directly, behind the server's back, and
-/// expect the next request to see it.
+/// `overrides`, plus no login cache unless they set its lifetimes: the tests change users
+/// and attributes in the store directly, behind the server's back, and expect the next
+/// request to see it, not a second later when the server reads the store's generation.
 pub fn writes_show_at_once<'a>(overrides: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     const UNSUBSCRIBED_TTL: &str = "davgate.loginCache.unsubscribedTtlMillis";
+    const TTL: &str = "davgate.loginCache.ttlSeconds";
     let mut all = overrides.to_vec();
-    if !overrides.iter().any(|(name, _)| *name == UNSUBSCRIBED_TTL) {
+    let sets = |setting: &str| overrides.iter().any(|(name, _)| *name == setting);
+    if !sets(UNSUBSCRIBED_TTL) && !sets(TTL) {
         all.push((UNSUBSCRIBED_TTL, "0"));
+        all.push((TTL, "0"));
     }
     all
 }

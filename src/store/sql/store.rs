@@ -98,6 +98,10 @@ macro_rules! impl_sql_store {
             async fn try_maintenance_lock(&self) -> StoreResult<Option<MaintenanceLock>> {
                 self.maintenance_lock().await
             }
+
+            async fn cache_generation(&self) -> StoreResult<Option<i64>> {
+                self.read_cache_generation().await
+            }
         }
     };
 }
