@@ -382,68 +382,92 @@ fn cli_without_redis(database_url: &str, args: &[&str]) {
     assert!(out.status.success(), "davgate {args:?}: {stderr}");
 }
 
-/// Without Redis, a server on the embedded store reads the store's generation of what
-/// every request loads: it keeps its entries beyond the short lifetime while nothing
-/// moved the generation, and drops them all within about a second of a write that did,
-/// here by the command line, another process.
+/// Without Redis, a server reads the store's generation of what every request loads
+/// (SQLite: a row its triggers move; PostgreSQL: the notifications its triggers send):
+/// it keeps its entries beyond the short lifetime while nothing moved the generation,
+/// and drops them all within about a second of a write that did, here by the command
+/// line, another process.
 #[tokio::test]
-async fn without_redis_the_embedded_store_keeps_entries_until_a_writer_moves_its_generation() {
-    let db = common::sqlite().await;
-    let site = site(
-        &db.store,
-        &[("davgate.loginCache.unsubscribedTtlMillis", "1000")],
-    )
-    .await;
-    let (app, alice) = (&site.app, &site.alice);
-    let principal = format!("{ROOT}principals/users/{}/", alice.id);
-    let home = format!("{ROOT}caldav/");
-    // The server reads the generation as it starts.
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    member_of(app.clone(), principal.clone(), None)
-        .await
-        .unwrap();
+async fn without_redis_entries_are_kept_until_a_writer_moves_the_stores_generation() {
+    for db in common::databases().await {
+        let label = db.label;
+        let site = site(&db.store, &[]).await;
+        let dir = tempfile::tempdir().unwrap();
+        let overrides = [("davgate.loginCache.unsubscribedTtlMillis", "1000")];
+        let config = ServerConfig::load_with(dir.path(), &overrides).unwrap();
+        let state = AppState::new(site.store.clone(), config);
+        let app = &build_app(state.clone());
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !state.shared.cache().is_watched() {
+            assert!(
+                Instant::now() < deadline,
+                "{label}: the generation is not read"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let alice = &site.alice;
+        let principal = format!("{ROOT}principals/users/{}/", alice.id);
+        let home = format!("{ROOT}caldav/");
+        member_of(app.clone(), principal.clone(), None)
+            .await
+            .unwrap();
 
-    // A group written with the generation's triggers dropped: nothing tells the server,
-    // and it answers from what it keeps well past the short lifetime.
-    for table in ["user_groups", "group_members"] {
-        db.raw_sql(&format!("DROP TRIGGER {table}_cache_insert"))
-            .await;
+        // A group written with the generation's triggers dropped: nothing tells the
+        // server, and it answers from what it keeps well past the short lifetime.
+        let triggers = if label == "sqlite" {
+            [
+                "DROP TRIGGER user_groups_cache_insert",
+                "DROP TRIGGER group_members_cache_insert",
+            ]
+        } else {
+            [
+                "DROP TRIGGER user_groups_login_cache ON user_groups",
+                "DROP TRIGGER group_members_login_cache ON group_members",
+            ]
+        };
+        for drop in triggers {
+            db.raw_sql(drop).await;
+        }
+        let group = site
+            .store
+            .create_group(alice.context_id, "team", "Team", &[alice.id])
+            .await
+            .unwrap();
+        tokio::time::sleep(SHORT_LIFETIME).await;
+        member_of(app.clone(), principal.clone(), None)
+            .await
+            .unwrap_or_else(|answer| {
+                panic!("{label}: the entry did not outlive the short lifetime: {answer}")
+            });
+
+        // The command line sets a user attribute; its trigger moves the generation.
+        cli_without_redis(
+            &db.url,
+            &[
+                "config",
+                "set",
+                CALDAV_ENABLED,
+                "false",
+                "-c",
+                "example.com",
+                "--user",
+                "alice",
+            ],
+        );
+        everywhere_within(&[app], SHORT_LIFETIME, "a user attribute", |app| {
+            answers(
+                app,
+                home.clone(),
+                ("alice", ALICE_PASSWORD),
+                StatusCode::FORBIDDEN,
+            )
+        })
+        .await;
+        // Everything was dropped, the group membership too.
+        member_of(app.clone(), principal.clone(), Some(group.id))
+            .await
+            .unwrap();
+        drop((state, site));
+        db.drop_database().await;
     }
-    let group = site
-        .store
-        .create_group(alice.context_id, "team", "Team", &[alice.id])
-        .await
-        .unwrap();
-    tokio::time::sleep(SHORT_LIFETIME).await;
-    member_of(app.clone(), principal.clone(), None)
-        .await
-        .expect("the entry outlives the short lifetime while the generation stays");
-
-    // The command line sets a user attribute; its trigger moves the generation.
-    cli_without_redis(
-        &db.url,
-        &[
-            "config",
-            "set",
-            CALDAV_ENABLED,
-            "false",
-            "-c",
-            "example.com",
-            "--user",
-            "alice",
-        ],
-    );
-    everywhere_within(&[app], SHORT_LIFETIME, "a user attribute", |app| {
-        answers(
-            app,
-            home.clone(),
-            ("alice", ALICE_PASSWORD),
-            StatusCode::FORBIDDEN,
-        )
-    })
-    .await;
-    // Everything was dropped, the group membership too.
-    member_of(app.clone(), principal.clone(), Some(group.id))
-        .await
-        .unwrap();
 }

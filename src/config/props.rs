@@ -488,7 +488,7 @@ properties! {
         default: "300",
         cascade: false,
         env: None,
-        doc: "Seconds a resolved login (user, password hash, enabled flag), a user's configuration attributes and groups are kept in Redis and, in the process, while the replica is subscribed to the invalidation channel or, without Redis, reads the embedded store's generation of them; provisioning changes drop them at once (through the store, within a second).",
+        doc: "Seconds a resolved login (user, password hash, enabled flag), a user's configuration attributes and groups are kept in Redis and, in the process, while the replica is subscribed to the invalidation channel or, without Redis, hears of changes from the store; provisioning changes drop them at once (through the store, within about a second).",
     }
     LoginCacheUnsubscribedTtlMillis {
         name: "davgate.loginCache.unsubscribedTtlMillis",
@@ -498,7 +498,7 @@ properties! {
         default: "1000",
         cascade: false,
         env: None,
-        doc: "Milliseconds the process keeps a resolved login and a user's configuration when it hears of no changes (Redis unreachable; no Redis on a PostgreSQL store; the embedded store's generation unreadable): how long a change made by the command line may take to show; 0: not kept.",
+        doc: "Milliseconds the process keeps a resolved login and a user's configuration when it hears of no changes (Redis unreachable; without Redis, the store's generation of them unknown: its notifications not heard): how long a change made by the command line may take to show; 0: not kept.",
     }
     DataDir {
         name: "davgate.dataDir",

@@ -87,9 +87,9 @@ fn link_from_config(config: &ServerConfig) -> Option<Arc<RedisLink>> {
 }
 
 /// Announces a change made outside a server (the command line) to every server sharing
-/// the configured Redis. Without Redis there is nothing to tell: servers read the store's
-/// generation (`store_watch`), or keep entries only for
-/// `davgate.loginCache.unsubscribedTtlMillis` where the store keeps none.
+/// the configured Redis. Without Redis there is nothing to tell: servers hear of it from
+/// the store (`store_watch`), or keep entries only for
+/// `davgate.loginCache.unsubscribedTtlMillis` while they cannot.
 pub async fn announce_change(config: &ServerConfig, scope: Scope) -> Result<(), RedisDown> {
     match link_from_config(config) {
         Some(link) => invalidation::announce(&link, &scope).await,

@@ -1,7 +1,8 @@
-//! Without Redis, a server hears of changes to what its login cache keeps from the store:
-//! where the store keeps a generation of those tables (SQLite, moved by triggers on every
-//! write, by this process, the command line or any other writer), the server reads it
-//! every [`INTERVAL`] and drops what it keeps whenever it moved. While that works, entries
+//! Without Redis, a server hears of changes to what its login cache keeps from the store,
+//! which keeps a generation of those tables that every committed write moves, by this
+//! process, the command line or any other writer (SQLite: a row moved by triggers;
+//! PostgreSQL: notifications sent by triggers, counted by a listener). The server reads
+//! it every [`INTERVAL`] and drops what it keeps whenever it moved. While that works, entries
 //! live `davgate.loginCache.ttlSeconds`, as with a Redis subscription, instead of
 //! `unsubscribedTtlMillis`: a change shows within about a second either way, but the
 //! requests a client sends after a pause no longer load the user again each time.
@@ -17,8 +18,8 @@ use crate::store::DynStore;
 /// How often the store's generation is read.
 pub const INTERVAL: Duration = Duration::from_secs(1);
 
-/// Watches `store`'s generation for `cache` as long as the cache lives; returns at once
-/// when the store keeps none.
+/// Watches `store`'s generation for `cache` as long as the cache lives; returns when the
+/// store keeps none.
 pub fn spawn(store: DynStore, cache: Weak<LoginCache>) {
     tokio::spawn(async move {
         let mut seen: Option<i64> = None;

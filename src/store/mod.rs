@@ -23,6 +23,7 @@ mod maintenance_lock;
 mod model;
 mod objects;
 mod paging;
+mod pg_cache_watch;
 mod pool_check;
 mod postgres;
 mod properties;
@@ -102,10 +103,11 @@ pub trait Store:
     /// The lock of periodic maintenance, if no other process holds it (PostgreSQL: an
     /// advisory lock on a connection of its own; SQLite: always).
     async fn try_maintenance_lock(&self) -> StoreResult<Option<MaintenanceLock>>;
-    /// A number that every write to what the login cache keeps (users, their aliases and
-    /// permissions, contexts, login mappings, attributes, groups) moves, whoever writes,
-    /// where the store keeps one (SQLite: `cache_generation`, moved by triggers); None
-    /// where it does not (PostgreSQL, whose replicas hear of changes through Redis).
+    /// A number that every committed write to what the login cache keeps (users, their
+    /// aliases and permissions, contexts, login mappings, attributes, groups) moves,
+    /// whoever writes (SQLite: the row `cache_generation`, moved by triggers; PostgreSQL:
+    /// the notifications triggers send, counted by a listener); an error while it cannot
+    /// be known.
     async fn cache_generation(&self) -> StoreResult<Option<i64>>;
 }
 

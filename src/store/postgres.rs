@@ -20,6 +20,7 @@ const FIRST_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub struct PgStore {
     pool: PgPool,
+    cache_watch: super::pg_cache_watch::PgCacheWatch,
 }
 
 impl PgStore {
@@ -54,7 +55,10 @@ impl PgStore {
             .before_acquire(|connection, meta| super::pool_check::ping_when_idle(connection, meta))
             .connect_with(options)
             .await?;
-        Ok(PgStore { pool })
+        Ok(PgStore {
+            pool,
+            cache_watch: Default::default(),
+        })
     }
 
     /// A transaction that writes: row locks order PostgreSQL's writers, so it begins as
@@ -69,9 +73,9 @@ impl PgStore {
         Ok(MaintenanceLock::try_advisory(session).await?)
     }
 
-    /// Replicas on PostgreSQL hear of changes through Redis: no generation is kept.
+    /// The notifications of changes the listener has heard (`pg_cache_watch`).
     async fn read_cache_generation(&self) -> StoreResult<Option<i64>> {
-        Ok(None)
+        self.cache_watch.generation(&self.pool).await
     }
 }
 
