@@ -170,16 +170,12 @@ impl MemberView for BookContext {
             .is_some_and(|f| f.rights.can_read_object(object.user_id, self.me))
     }
 
-    fn wants_data(&self, props: &ReportProps) -> bool {
-        props.address_data.is_some()
+    fn asked_data(&self, props: &ReportProps) -> Option<KnownProp> {
+        props.address_data.as_ref().map(|_| KnownProp::AddressData)
     }
 
     fn content_type(&self) -> &'static str {
         VCARD_CONTENT_TYPE
-    }
-
-    fn data_prop(&self) -> KnownProp {
-        KnownProp::AddressData
     }
 
     fn member_response(
@@ -191,7 +187,7 @@ impl MemberView for BookContext {
         let data = props
             .address_data
             .as_ref()
-            .map(|request| (KnownProp::AddressData, address_data(object, request)));
+            .map(|request| address_data(object, request));
         self.response_with(object, data, plan)
     }
 }

@@ -335,16 +335,15 @@ impl MemberView for InboxView {
             .is_some_and(|(_, rights)| rights.can_read_object(object.user_id, self.me))
     }
 
-    fn wants_data(&self, props: &ReportProps) -> bool {
-        props.calendar_data.is_some()
+    fn asked_data(&self, props: &ReportProps) -> Option<KnownProp> {
+        props
+            .calendar_data
+            .as_ref()
+            .map(|_| KnownProp::CalendarData)
     }
 
     fn content_type(&self) -> &'static str {
         INBOX_MESSAGE_CONTENT_TYPE
-    }
-
-    fn data_prop(&self) -> KnownProp {
-        KnownProp::CalendarData
     }
 
     fn member_response(
@@ -353,10 +352,7 @@ impl MemberView for InboxView {
         props: &ReportProps,
         plan: &MemberAnswer,
     ) -> DavResponse {
-        let data = props
-            .calendar_data
-            .as_ref()
-            .map(|_| (KnownProp::CalendarData, object.data.clone()));
+        let data = props.calendar_data.as_ref().map(|_| object.data.clone());
         self.response_with(object, data, plan)
     }
 }

@@ -57,7 +57,14 @@ pub(super) fn answer(
 /// a report the member data it asks for), worked out once from the request instead of
 /// once per member: which requested name is which member property. Gives the same
 /// response as `answer` with the member's properties (and the data among them).
-pub(super) enum MemberAnswer {
+pub(super) struct MemberAnswer {
+    names: Names,
+    /// The property that carries the members' data (calendar-data, address-data) in a
+    /// report that asks for it.
+    data: Option<KnownProp>,
+}
+
+enum Names {
     /// `prop`: the names in the request's order, each with the member property it is.
     Named(Vec<(PropName, Option<KnownProp>)>),
     /// `allprop` (with values) or `propname`: every member property, the data, then the
@@ -81,14 +88,14 @@ impl MemberAnswer {
             KnownProp::from_name(name)
                 .filter(|known| MEMBER_PROPS.contains(known) || data == Some(*known))
         };
-        match request {
-            PropfindRequest::Prop(names) => MemberAnswer::Named(
+        let names = match request {
+            PropfindRequest::Prop(names) => Names::Named(
                 names
                     .iter()
                     .map(|name| (name.clone(), member_prop(name)))
                     .collect(),
             ),
-            PropfindRequest::AllProp { include } => MemberAnswer::All {
+            PropfindRequest::AllProp { include } => Names::All {
                 values: true,
                 missing: include
                     .iter()
@@ -96,11 +103,12 @@ impl MemberAnswer {
                     .cloned()
                     .collect(),
             },
-            PropfindRequest::PropName => MemberAnswer::All {
+            PropfindRequest::PropName => Names::All {
                 values: false,
                 missing: Vec::new(),
             },
-        }
+        };
+        MemberAnswer { names, data }
     }
 
     /// The response for the member at `href`.
@@ -108,24 +116,22 @@ impl MemberAnswer {
         self.response_with(href, member, None)
     }
 
-    /// The response for the member at `href` that carries `data` (the property the plan
-    /// was made `carrying`, and its value, which moves into the response uncopied).
+    /// The response for the member at `href` with `data`, the value of the property the
+    /// plan was made `carrying`, which moves into the response uncopied.
     pub(super) fn response_with(
         &self,
         href: String,
         member: &MemberFacts<'_>,
-        mut data: Option<(KnownProp, PropValue)>,
+        mut data: Option<PropValue>,
     ) -> DavResponse {
         let mut response = DavResponse::with_props(href);
-        match self {
-            MemberAnswer::Named(names) => {
+        match &self.names {
+            Names::Named(names) => {
                 for (name, prop) in names {
-                    let value = match (prop, &data) {
-                        (Some(prop), Some((carried, _))) if prop == carried => {
-                            data.take().map(|(_, value)| value)
-                        }
-                        (Some(prop), _) if MEMBER_PROPS.contains(prop) => Some(member.value(*prop)),
-                        _ => None,
+                    let value = match prop {
+                        Some(prop) if self.data == Some(*prop) => data.take(),
+                        Some(prop) => Some(member.value(*prop)),
+                        None => None,
                     };
                     match value {
                         Some(value) => response.found(name.clone(), value),
@@ -133,7 +139,7 @@ impl MemberAnswer {
                     };
                 }
             }
-            MemberAnswer::All { values, missing } => {
+            Names::All { values, missing } => {
                 for prop in MEMBER_PROPS {
                     let value = if *values {
                         member.value(prop)
@@ -142,7 +148,7 @@ impl MemberAnswer {
                     };
                     response.found(prop.name(), value);
                 }
-                if let Some((name, value)) = data {
+                if let (Some(name), Some(value)) = (self.data, data) {
                     response.found(name.name(), if *values { value } else { PropValue::Empty });
                 }
                 for name in missing {
@@ -332,11 +338,7 @@ mod tests {
             live.push((KnownProp::CalendarData, data.clone()));
             let general = answer("/c/1.ics".into(), &live, &[], request);
             let planned = MemberAnswer::carrying(request, Some(KnownProp::CalendarData))
-                .response_with(
-                    "/c/1.ics".into(),
-                    &facts,
-                    Some((KnownProp::CalendarData, data.clone())),
-                );
+                .response_with("/c/1.ics".into(), &facts, Some(data.clone()));
             assert_eq!(planned, general, "with data: {request:?}");
         }
         let planned = MemberAnswer::new(&requests[1]).response("/c/1.ics".into(), &facts);

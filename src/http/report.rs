@@ -179,11 +179,10 @@ impl ReportContext {
             .budget
             .render(&object.data, parsed, request, &self.limits)
         {
-            Ok(data) => self.response_with(object, Some((KnownProp::CalendarData, data)), plan),
-            Err(left_out) => without_data(
-                self.response_with(object, Some((KnownProp::CalendarData, Vec::new())), plan),
-                left_out,
-            ),
+            Ok(data) => self.response_with(object, Some(data), plan),
+            Err(left_out) => {
+                without_data(self.response_with(object, Some(Vec::new()), plan), left_out)
+            }
         }
     }
 }
@@ -219,16 +218,15 @@ impl MemberView for ReportContext {
             .can_read_object(object.user_id, self.me)
     }
 
-    fn wants_data(&self, props: &ReportProps) -> bool {
-        props.calendar_data.is_some()
+    fn asked_data(&self, props: &ReportProps) -> Option<KnownProp> {
+        props
+            .calendar_data
+            .as_ref()
+            .map(|_| KnownProp::CalendarData)
     }
 
     fn content_type(&self) -> &'static str {
         CALENDAR_CONTENT_TYPE
-    }
-
-    fn data_prop(&self) -> KnownProp {
-        KnownProp::CalendarData
     }
 
     fn member_response(

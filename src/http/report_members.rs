@@ -57,12 +57,11 @@ pub(super) trait MemberView: Clone + Send + Sync + 'static {
     fn locate(&self, member_name: &str) -> Option<(FolderId, String)>;
     /// Whether the user may read this member (folders with "read own" show only their own).
     fn may_read(&self, object: &StoredObject) -> bool;
-    /// Whether the report asks for member data (calendar-data, address-data).
-    fn wants_data(&self, props: &ReportProps) -> bool;
+    /// The property that carries member data (calendar-data, address-data), when the
+    /// report asks for it.
+    fn asked_data(&self, props: &ReportProps) -> Option<KnownProp>;
     /// The media type members are served as.
     fn content_type(&self) -> &'static str;
-    /// The property that carries member data (calendar-data, address-data).
-    fn data_prop(&self) -> KnownProp;
     /// The response for one member, with its data when the report asks for it; `plan`
     /// is `self.plan(props)`.
     fn member_response(
@@ -74,8 +73,7 @@ pub(super) trait MemberView: Clone + Send + Sync + 'static {
 
     /// How the report's members are answered, worked out once per report.
     fn plan(&self, props: &ReportProps) -> MemberAnswer {
-        let data = self.wants_data(props).then(|| self.data_prop());
-        MemberAnswer::carrying(&props.request, data)
+        MemberAnswer::carrying(&props.request, self.asked_data(props))
     }
 
     /// What ends a multiget after its members: nothing, unless the view left data out.
@@ -88,7 +86,7 @@ pub(super) trait MemberView: Clone + Send + Sync + 'static {
     fn response_with(
         &self,
         object: &StoredObject,
-        data: Option<(KnownProp, Vec<u8>)>,
+        data: Option<Vec<u8>>,
         plan: &MemberAnswer,
     ) -> DavResponse {
         let facts = MemberFacts {
@@ -97,10 +95,10 @@ pub(super) trait MemberView: Clone + Send + Sync + 'static {
             modified_at: object.modified_at,
             content_type: self.content_type(),
         };
-        let data = data.map(|(name, data)| {
+        let data = data.map(|data| {
             let text = String::from_utf8(data)
                 .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned());
-            (name, PropValue::Text(text))
+            PropValue::Text(text)
         });
         plan.response_with(
             self.href(object.folder_id, &object.resource_name),
@@ -311,7 +309,7 @@ pub(super) fn sync_responses<V: MemberView>(
         let plan = plan.clone();
         async move {
             let members: Vec<SyncMember> = chunk.into_iter().collect::<Result<_, _>>()?;
-            let wants_data = view.wants_data(&props);
+            let wants_data = view.asked_data(&props).is_some();
             let mut wanted: BTreeMap<FolderId, Vec<String>> = BTreeMap::new();
             for member in members.iter().filter(|m| wants_data && !m.deleted) {
                 wanted
