@@ -25,6 +25,17 @@ const PROPAGATION: Duration = Duration::from_secs(1);
 /// `davgate.loginCache.unsubscribedTtlMillis` (1 s), and room for a loaded machine.
 const SHORT_LIFETIME: Duration = Duration::from_millis(2500);
 const CALDAV_ENABLED: &str = "com.openexchange.caldav.enabled";
+/// The command line that turns CalDAV off for alice (a user attribute).
+const ALICE_CALDAV_OFF: [&str; 8] = [
+    "config",
+    "set",
+    CALDAV_ENABLED,
+    "false",
+    "-c",
+    "example.com",
+    "--user",
+    "alice",
+];
 
 async fn propfind(app: &Router, path: &str, login: &str, password: &str) -> Answer {
     let call = Call::new("PROPFIND", path)
@@ -329,17 +340,7 @@ async fn command_line_changes_are_effective_on_every_replica_within_a_second() {
             .await
             .unwrap();
         }
-        let user_attribute = [
-            "config",
-            "set",
-            CALDAV_ENABLED,
-            "false",
-            "-c",
-            "example.com",
-            "--user",
-            "alice",
-        ];
-        cli(&db.url, redis, &user_attribute);
+        cli(&db.url, redis, &ALICE_CALDAV_OFF);
         everywhere_within(&apps, PROPAGATION, "a user attribute", |app| {
             answers(
                 app,
@@ -397,14 +398,7 @@ async fn without_redis_entries_are_kept_until_a_writer_moves_the_stores_generati
         let config = ServerConfig::load_with(dir.path(), &overrides).unwrap();
         let state = AppState::new(site.store.clone(), config);
         let app = &build_app(state.clone());
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !state.shared.cache().is_watched() {
-            assert!(
-                Instant::now() < deadline,
-                "{label}: the generation is not read"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        until_the_store_is_watched(&state).await;
         let alice = &site.alice;
         let principal = format!("{ROOT}principals/users/{}/", alice.id);
         let home = format!("{ROOT}caldav/");
@@ -441,19 +435,7 @@ async fn without_redis_entries_are_kept_until_a_writer_moves_the_stores_generati
             });
 
         // The command line sets a user attribute; its trigger moves the generation.
-        cli_without_redis(
-            &db.url,
-            &[
-                "config",
-                "set",
-                CALDAV_ENABLED,
-                "false",
-                "-c",
-                "example.com",
-                "--user",
-                "alice",
-            ],
-        );
+        cli_without_redis(&db.url, &ALICE_CALDAV_OFF);
         everywhere_within(&[app], SHORT_LIFETIME, "a user attribute", |app| {
             answers(
                 app,

@@ -420,16 +420,7 @@ async fn without_redis_a_change_shows_within_the_short_lifetime_and_the_cache_st
     let config = ServerConfig::load_with(dir.path(), &overrides).unwrap();
     let state = AppState::new(site.store.clone(), config);
     let app = build_app(state.clone());
-    // The server reads the embedded store's generation as it starts, and drops what it
-    // cached before.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !state.shared.cache().is_watched() {
-        assert!(
-            Instant::now() < deadline,
-            "the store's generation is not read"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    common::http::until_the_store_is_watched(&state).await;
     assert_eq!(
         propfind(&app, "alice", ALICE_PASSWORD).await,
         StatusCode::MULTI_STATUS

@@ -13,26 +13,18 @@ BEGIN
 END
 $$ LANGUAGE plpgsql;
 
-CREATE TRIGGER contexts_login_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON contexts
-    FOR EACH STATEMENT EXECUTE FUNCTION davgate_login_cache_changed();
-
-CREATE TRIGGER login_mappings_login_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON login_mappings
-    FOR EACH STATEMENT EXECUTE FUNCTION davgate_login_cache_changed();
-
-CREATE TRIGGER users_login_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON users
-    FOR EACH STATEMENT EXECUTE FUNCTION davgate_login_cache_changed();
-
-CREATE TRIGGER user_aliases_login_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON user_aliases
-    FOR EACH STATEMENT EXECUTE FUNCTION davgate_login_cache_changed();
-
-CREATE TRIGGER user_permissions_login_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON user_permissions
-    FOR EACH STATEMENT EXECUTE FUNCTION davgate_login_cache_changed();
-
-CREATE TRIGGER attributes_login_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON attributes
-    FOR EACH STATEMENT EXECUTE FUNCTION davgate_login_cache_changed();
-
-CREATE TRIGGER user_groups_login_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON user_groups
-    FOR EACH STATEMENT EXECUTE FUNCTION davgate_login_cache_changed();
-
-CREATE TRIGGER group_members_login_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON group_members
-    FOR EACH STATEMENT EXECUTE FUNCTION davgate_login_cache_changed();
+-- One trigger per table, named <table>_login_cache.
+DO $$
+DECLARE
+    watched TEXT;
+BEGIN
+    FOREACH watched IN ARRAY ARRAY['contexts', 'login_mappings', 'users', 'user_aliases',
+                                   'user_permissions', 'attributes', 'user_groups',
+                                   'group_members']
+    LOOP
+        EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON %I '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION davgate_login_cache_changed()',
+                       watched || '_login_cache', watched);
+    END LOOP;
+END
+$$;

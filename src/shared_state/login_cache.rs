@@ -6,10 +6,10 @@
 //! How long the process may keep an entry depends on whether it hears of changes:
 //! subscribed to the Redis channel, or (without Redis) watching the store's generation of
 //! what the cache holds (`store_watch`), `davgate.loginCache.ttlSeconds`; otherwise (an
-//! outage, the generation unknown) `davgate.loginCache.unsubscribedTtlMillis`,
-//! so a change made by the command line, another process, shows within that time. Redis entries are tagged with
-//! a generation counter that every invalidation increments: an entry from an older
-//! generation is a miss, whoever wrote it and whenever.
+//! outage, the generation unknown) `davgate.loginCache.unsubscribedTtlMillis`, so a
+//! change made by the command line, another process, shows within that time. Redis
+//! entries are tagged with a generation counter that every invalidation increments: an
+//! entry from an older generation is a miss, whoever wrote it and whenever.
 //!
 //! Only logins that name a user are cached; the argon2 check still runs against the
 //! cached hash, so a cached entry never lets a wrong password in.

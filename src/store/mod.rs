@@ -108,7 +108,7 @@ pub trait Store:
     /// whoever writes (SQLite: the row `cache_generation`, moved by triggers; PostgreSQL:
     /// the notifications triggers send, counted by a listener); an error while it cannot
     /// be known.
-    async fn cache_generation(&self) -> StoreResult<Option<i64>>;
+    async fn cache_generation(&self) -> StoreResult<i64>;
 }
 
 /// How many database connections the process keeps and how long a request waits for one.

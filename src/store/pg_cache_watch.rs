@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
-use sqlx::postgres::{PgListener, PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgListener, PgNotification, PgPool, PgPoolOptions};
 
 use super::{StoreError, StoreResult};
 
@@ -43,14 +43,14 @@ pub(crate) struct PgCacheWatch {
 
 impl PgCacheWatch {
     /// The generation, or an error while the listener is not known to hear.
-    pub(crate) async fn generation(&self, pool: &PgPool) -> StoreResult<Option<i64>> {
+    pub(crate) async fn generation(&self, pool: &PgPool) -> StoreResult<i64> {
         let heard = self.heard.get_or_init(|| {
             let heard = Arc::new(Heard {
                 generation: AtomicI64::new(0),
                 listening: AtomicBool::new(false),
                 last_heartbeat: Mutex::new(None),
             });
-            tokio::spawn(listen(pool.clone(), Arc::downgrade(&heard)));
+            tokio::spawn(listen(pool.connect_options(), Arc::downgrade(&heard)));
             heard
         });
         sqlx::query("SELECT pg_notify($1, $2)")
@@ -64,7 +64,7 @@ impl PgCacheWatch {
             .unwrap_or_else(|e| e.into_inner())
             .is_some_and(|at| at.elapsed() < HEARTBEAT_BOUND);
         if heard.listening.load(Ordering::SeqCst) && recent {
-            Ok(Some(heard.generation.load(Ordering::SeqCst)))
+            Ok(heard.generation.load(Ordering::SeqCst))
         } else {
             Err(StoreError::Unavailable(sqlx::Error::Protocol(
                 "no notifications of changes to logins are heard".into(),
@@ -73,12 +73,10 @@ impl PgCacheWatch {
     }
 }
 
-/// Listens for as long as `heard` is wanted, connecting again after a loss.
-async fn listen(pool: PgPool, heard: Weak<Heard>) {
+/// Listens for as long as `heard` is wanted, connecting again after a loss. Holds the
+/// request pool's connect options only, not the pool.
+async fn listen(options: Arc<PgConnectOptions>, heard: Weak<Heard>) {
     loop {
-        if pool.is_closed() {
-            return;
-        }
         // A connection of its own, outside the request pool, which it would take one
         // of for good.
         let listener = async {
@@ -86,7 +84,7 @@ async fn listen(pool: PgPool, heard: Weak<Heard>) {
                 .max_connections(1)
                 .max_lifetime(None)
                 .idle_timeout(None)
-                .connect_with((*pool.connect_options()).clone())
+                .connect_with((*options).clone())
                 .await?;
             let mut listener = PgListener::connect_with(&own).await?;
             listener.listen(CHANNEL).await?;
@@ -100,7 +98,7 @@ async fn listen(pool: PgPool, heard: Weak<Heard>) {
                 heard.generation.fetch_add(1, Ordering::SeqCst);
                 heard.listening.store(true, Ordering::SeqCst);
             }
-            while let Ok(Some(notification)) = listener.try_recv().await {
+            while let Some(notification) = next(&mut listener, &heard).await {
                 let Some(heard) = heard.upgrade() else { return };
                 if notification.payload() == HEARTBEAT {
                     *heard
@@ -117,5 +115,23 @@ async fn listen(pool: PgPool, heard: Weak<Heard>) {
             None => return,
         }
         tokio::time::sleep(RETRY).await;
+    }
+}
+
+/// The next notification; None when the connection is lost, or when nobody wants the
+/// count any more (looked at every [`RETRY`] while waiting, so that the listener and its
+/// connection go with the store). The wait is given up only then, with the listener.
+async fn next(listener: &mut PgListener, heard: &Weak<Heard>) -> Option<PgNotification> {
+    let received = listener.try_recv();
+    tokio::pin!(received);
+    loop {
+        tokio::select! {
+            received = &mut received => return received.ok().flatten(),
+            _ = tokio::time::sleep(RETRY) => {
+                if heard.strong_count() == 0 {
+                    return None;
+                }
+            }
+        }
     }
 }

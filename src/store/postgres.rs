@@ -74,7 +74,7 @@ impl PgStore {
     }
 
     /// The notifications of changes the listener has heard (`pg_cache_watch`).
-    async fn read_cache_generation(&self) -> StoreResult<Option<i64>> {
+    async fn read_cache_generation(&self) -> StoreResult<i64> {
         self.cache_watch.generation(&self.pool).await
     }
 }

@@ -70,12 +70,12 @@ impl SqliteStore {
 
     /// The number migration 0019's triggers move on every write to what the login cache
     /// keeps.
-    async fn read_cache_generation(&self) -> StoreResult<Option<i64>> {
-        let generation: i64 =
+    async fn read_cache_generation(&self) -> StoreResult<i64> {
+        Ok(
             sqlx::query_scalar("SELECT generation FROM cache_generation WHERE id = 1")
                 .fetch_one(&self.pool)
-                .await?;
-        Ok(Some(generation))
+                .await?,
+        )
     }
 }
 

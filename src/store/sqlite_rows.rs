@@ -12,7 +12,7 @@
 //! (`block_in_place`).
 //!
 //! While the statement runs, the connection reads the database file through a memory
-//! map (`PRAGMA mmap_size`, [`MAP_BYTES`]) instead of copying each page into its page
+//! map (`PRAGMA mmap_size`, [`MAP`]) instead of copying each page into its page
 //! cache with a `pread`: a multiget of 1,000 members touches more pages than the cache
 //! holds, so without the map every such request read them all again, a system call and
 //! a copy each. The map is taken down when the statement is done, so the pages do not
@@ -45,10 +45,12 @@ pub(crate) async fn fetch<T>(
     })
 }
 
-/// How much of the database file a connection maps while it runs a listing's statement:
-/// address space, not memory; only the pages the statement reads become resident. A
-/// larger file is read through the page cache beyond this.
-pub(crate) const MAP_BYTES: u64 = 1 << 30;
+/// Maps the first GiB of the database file while a listing's statement runs: address
+/// space, not memory; only the pages the statement reads become resident. A larger file
+/// is read through the page cache beyond this.
+const MAP: &CStr = c"PRAGMA mmap_size=1073741824";
+/// Takes the map down.
+const UNMAP: &CStr = c"PRAGMA mmap_size=0";
 
 /// The connection's memory map of the database file, for as long as this lives.
 struct MappedFile(NonNull<ffi::sqlite3>);
@@ -58,7 +60,7 @@ impl MappedFile {
     /// `db` must be an open connection that no other thread uses while this lives.
     unsafe fn during_call(db: NonNull<ffi::sqlite3>) -> MappedFile {
         // A refusal leaves the connection reading as before: nothing to report.
-        set_map_size(db, MAP_BYTES);
+        pragma(db, MAP);
         MappedFile(db)
     }
 }
@@ -66,16 +68,15 @@ impl MappedFile {
 impl Drop for MappedFile {
     fn drop(&mut self) {
         // SAFETY: as in `during_call`, which made `self`.
-        unsafe { set_map_size(self.0, 0) }
+        unsafe { pragma(self.0, UNMAP) }
     }
 }
 
-/// `PRAGMA mmap_size = bytes` on `db`: 0 unmaps the file.
+/// Runs `pragma` on `db`.
 ///
 /// # Safety
 /// `db` must be an open connection that no other thread uses during the call.
-unsafe fn set_map_size(db: NonNull<ffi::sqlite3>, bytes: u64) {
-    let pragma = CString::new(format!("PRAGMA mmap_size={bytes}")).expect("no NUL in a number");
+unsafe fn pragma(db: NonNull<ffi::sqlite3>, pragma: &CStr) {
     ffi::sqlite3_exec(
         db.as_ptr(),
         pragma.as_ptr(),

@@ -125,6 +125,19 @@ pub fn writes_show_at_once<'a>(overrides: &[(&'a str, &'a str)]) -> Vec<(&'a str
     all
 }
 
+/// Waits until `state`'s login cache hears of changes from the store (without Redis, as
+/// the server starts it reads the store's generation, and drops what it cached before).
+pub async fn until_the_store_is_watched(state: &AppState) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !state.shared.cache().is_watched() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the store's generation is not read"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
 /// A second context, `domain`, with one user (`<login>@<domain>`, password
 /// `password`): someone alice and bob must never see.
 pub async fn other_context_user(

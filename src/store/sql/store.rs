@@ -99,7 +99,7 @@ macro_rules! impl_sql_store {
                 self.maintenance_lock().await
             }
 
-            async fn cache_generation(&self) -> StoreResult<Option<i64>> {
+            async fn cache_generation(&self) -> StoreResult<i64> {
                 self.read_cache_generation().await
             }
         }
