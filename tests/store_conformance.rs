@@ -1319,7 +1319,6 @@ async fn member_streams_cover_exactly_the_window_and_component() {
             );
             assert_eq!(summary.etag, etag_of(&written.data));
             assert_eq!(summary.size, written.data.len() as i64);
-            assert_eq!(summary.uid, written.uid);
         }
         assert!(
             names_of(

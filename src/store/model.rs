@@ -345,7 +345,6 @@ pub struct StoredObject {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObjectSummary {
     pub resource_name: String,
-    pub uid: String,
     pub etag: String,
     pub size: i64,
     pub modified_at: i64,

@@ -86,7 +86,7 @@ macro_rules! impl_paged_listings {
     ($store:ty, $db:ty) => {
         use $crate::store::paging::{failed, merge_by_key, paged, BYTES_PER_PAGE, ROWS_PER_PAGE};
 
-        const SUMMARY_COLUMNS: &str = "o.resource_name, o.uid, o.etag, \
+        const SUMMARY_COLUMNS: &str = "o.resource_name, o.etag, \
              o.data_size AS size, o.modified_at, o.user_id";
         const SYNC_MEMBER_COLUMNS: &str =
             "o.etag, o.data_size AS size, o.modified_at";

@@ -44,15 +44,14 @@ macro_rules! impl_object_store {
         fn summary_from(row: &impl $crate::store::sql::Columns) -> StoreResult<ObjectSummary> {
             $crate::store::sql::debug_assert_columns(
                 row,
-                &["resource_name", "uid", "etag", "size", "modified_at", "user_id"],
+                &["resource_name", "etag", "size", "modified_at", "user_id"],
             );
             Ok(ObjectSummary {
                 resource_name: row.text(0)?,
-                uid: row.text(1)?,
-                etag: row.text(2)?,
-                size: row.int(3)?,
-                modified_at: row.int(4)?,
-                user_id: row.opt_int(5)?,
+                etag: row.text(1)?,
+                size: row.int(2)?,
+                modified_at: row.int(3)?,
+                user_id: row.opt_int(4)?,
             })
         }
 
