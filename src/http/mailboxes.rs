@@ -43,7 +43,10 @@ pub(super) async fn propfind_inbox(
             me,
             vec![folder],
             MemberFilter::default(),
-            |_: FolderId, name: &str| ScheduleInbox::member_sub_path(name),
+            {
+                let paths = state.paths.clone();
+                move |_: FolderId, name: &str| paths.external(&ScheduleInbox::member_sub_path(name))
+            },
             INBOX_MESSAGE_CONTENT_TYPE,
             Arc::new(request),
         ),

@@ -176,6 +176,18 @@ pub fn encode_segment_into(out: &mut String, segment: &str) {
     }
 }
 
+/// The href of the member `name` of the collection whose href is `collection_href` (as
+/// [`DavPaths::external`] gives it for the collection's sub-path, ending in `/`): the
+/// same as `external` of the member's sub-path, since the prefixes lie above every
+/// collection, but without building that path and applying the prefixes again for each
+/// member of a listing.
+pub fn member_href(collection_href: &str, name: &str) -> String {
+    let mut href = String::with_capacity(collection_href.len() + name.len() + 8);
+    href.push_str(collection_href);
+    encode_segment_into(&mut href, name);
+    href
+}
+
 /// Why an incoming path could not be percent-decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PathDecodeError {
@@ -212,6 +224,40 @@ fn hex_value(digit: u8) -> Option<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_member_href_is_the_external_path_of_the_member() {
+        let prefixes = [
+            ("/servlet/dav/", "/servlet/dav/"),
+            ("/servlet/dav/hidden/", "/servlet/dav/"),
+            ("/dav/", "/"),
+            ("/dav/", ""),
+            ("", "/servlet/dav/"),
+            ("", "/"),
+            ("/a/b", "/a/b/caldav/20"),
+            ("/a/b", "/a/b/caldav/2"),
+        ];
+        let names = [
+            "event-1.ics",
+            "a b/c%d.ics",
+            "\u{e9}t\u{e9}.vcf",
+            "..",
+            "x?y#z",
+        ];
+        for (prefix, proxy) in prefixes {
+            let paths = DavPaths::new(prefix, proxy);
+            let collection = "/caldav/20/";
+            for name in names {
+                let mut member = collection.to_owned();
+                encode_segment_into(&mut member, name);
+                assert_eq!(
+                    member_href(&paths.external(collection), name),
+                    paths.external(&member),
+                    "prefix={prefix} proxy={proxy} name={name}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn external_path_vectors() {

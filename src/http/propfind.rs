@@ -12,6 +12,7 @@ use super::acl_props::{completed, members_with_acl, with_acl, AclOf, AclProps};
 use super::body_parsing::refused;
 use super::error::DavError;
 use super::mailboxes;
+use super::paths::member_href;
 pub(super) use super::propfind_answer::answer;
 use super::propfind_answer::MemberAnswer;
 use super::resource::DavResource;
@@ -317,7 +318,9 @@ fn book_member_responses(
         .iter()
         .map(|folder| (folder.id(), folder.rights))
         .collect();
-    let href_of = move |folder: FolderId, name: &str| book.member_sub_path(folder, name);
+    let paths = state.paths.clone();
+    let href_of =
+        move |folder: FolderId, name: &str| paths.external(&book.member_sub_path(folder, name));
     listing(
         state,
         me,
@@ -331,27 +334,25 @@ fn book_member_responses(
 
 /// The members of `folders` matching `filter` that the user may read (with the rights
 /// they have in each folder), one response each as the store yields them, folder after
-/// folder (each store stream opens when the previous one is done). `sub_path_of` names a
-/// member's path below the prefix.
+/// folder (each store stream opens when the previous one is done). `href_of` names a
+/// member's href.
 pub(super) fn listing(
     state: &AppState,
     me: &DavUser,
     folders: Vec<(FolderId, FolderRights)>,
     filter: MemberFilter,
-    sub_path_of: impl Fn(FolderId, &str) -> String + Send + Sync + 'static,
+    href_of: impl Fn(FolderId, &str) -> String + Send + Sync + 'static,
     content_type: &'static str,
     request: Arc<PropfindRequest>,
 ) -> BoxStream<'static, Result<DavResponse, DavError>> {
-    let paths = state.paths.clone();
     let store = state.store.clone();
     let context = me.user.context_id;
     let reader = me.user.id;
-    let sub_path_of = Arc::new(sub_path_of);
+    let href_of = Arc::new(href_of);
     let plan = Arc::new(MemberAnswer::new(&request));
     stream::iter(folders)
         .flat_map(move |(folder, rights)| {
-            let paths = paths.clone();
-            let sub_path_of = sub_path_of.clone();
+            let href_of = href_of.clone();
             let plan = plan.clone();
             store
                 .object_summary_stream(context, folder, filter.clone())
@@ -360,7 +361,7 @@ pub(super) fn listing(
                 })
                 .map(move |summary| {
                     let summary: ObjectSummary = summary?;
-                    let href = paths.external(&sub_path_of(folder, &summary.resource_name));
+                    let href = href_of(folder, &summary.resource_name);
                     let facts = MemberFacts {
                         etag: &summary.etag,
                         size: summary.size,
@@ -470,8 +471,8 @@ fn member_responses(
         window: window.bounds(),
         component: None,
     };
-    let calendar = collection.clone();
-    let href_of = move |_: FolderId, name: &str| calendar.member_sub_path(name);
+    let collection_href = state.paths.external(&collection.sub_path());
+    let href_of = move |_: FolderId, name: &str| member_href(&collection_href, name);
     listing(
         state,
         me,

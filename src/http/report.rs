@@ -11,7 +11,7 @@ use http::{header, StatusCode};
 
 use super::error::DavError;
 use super::offload;
-use super::paths::DavPaths;
+use super::paths::{member_href, DavPaths};
 use super::private_view::as_seen;
 use super::propfind_answer::MemberAnswer;
 use super::report_data::{without_data, CalendarDataBudget};
@@ -128,6 +128,8 @@ struct ReportContext {
     store: DynStore,
     paths: DavPaths,
     collection: CalendarCollection,
+    /// The collection's href, which every member's begins with.
+    collection_href: String,
     me: UserId,
     window: SyncWindow,
     max_results: u64,
@@ -142,6 +144,7 @@ impl ReportContext {
             store: state.store.clone(),
             paths: state.paths.clone(),
             collection: collection.clone(),
+            collection_href: state.paths.external(&collection.sub_path()),
             me: me.user.id,
             window: SyncWindow::of(&me.config),
             max_results: me.config.get::<props::MaxEventResults>(),
@@ -160,7 +163,7 @@ impl ReportContext {
     }
 
     fn collection_href(&self) -> String {
-        self.paths.external(&self.collection.sub_path())
+        self.collection_href.clone()
     }
 
     /// The response for one member with its data rendered as asked; `parsed` when the
@@ -205,7 +208,7 @@ impl MemberView for ReportContext {
     }
 
     fn href(&self, _folder: FolderId, name: &str) -> String {
-        self.paths.external(&self.collection.member_sub_path(name))
+        member_href(&self.collection_href, name)
     }
 
     fn locate(&self, member_name: &str) -> Option<(FolderId, String)> {
