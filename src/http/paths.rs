@@ -165,15 +165,21 @@ pub fn encode_segment(segment: &str) -> String {
 /// [`encode_segment`] appended to `out`, so a path is built in one string.
 pub fn encode_segment_into(out: &mut String, segment: &str) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for byte in segment.bytes() {
+    let bytes = segment.as_bytes();
+    // Runs of unreserved bytes (ASCII, so each run is a str of its own) are copied
+    // whole: a member name is mostly such a run, and a listing encodes one per member.
+    let mut run = 0;
+    for (at, &byte) in bytes.iter().enumerate() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push('%');
-            out.push(char::from(HEX[usize::from(byte >> 4)]));
-            out.push(char::from(HEX[usize::from(byte & 0x0f)]));
+            continue;
         }
+        out.push_str(std::str::from_utf8(&bytes[run..at]).unwrap_or_default());
+        out.push('%');
+        out.push(char::from(HEX[usize::from(byte >> 4)]));
+        out.push(char::from(HEX[usize::from(byte & 0x0f)]));
+        run = at + 1;
     }
+    out.push_str(std::str::from_utf8(&bytes[run..]).unwrap_or_default());
 }
 
 /// The href of the member `name` of the collection whose href is `collection_href` (as
@@ -399,6 +405,8 @@ mod tests {
     fn encode_segment_keeps_only_unreserved() {
         assert_eq!(encode_segment("AZaz09-._~"), "AZaz09-._~");
         assert_eq!(encode_segment("a b+c/d?e#f%"), "a%20b%2Bc%2Fd%3Fe%23f%25");
+        assert_eq!(encode_segment("\u{e9}t\u{e9}-1"), "%C3%A9t%C3%A9-1");
+        assert_eq!(encode_segment("%"), "%25");
         assert_eq!(encode_segment("Kalender €"), "Kalender%20%E2%82%AC");
         assert_eq!(encode_segment(""), "");
     }
