@@ -20,7 +20,7 @@ pub mod report;
 pub mod resource_name;
 pub mod schedule_response;
 pub mod share_body;
-mod xml_writer;
+pub(crate) mod xml_writer;
 
 pub use body_limits::{BodyLimits, Budget, Cancel, Exceeded};
 pub use dead_value::DeadValue;

@@ -263,6 +263,12 @@ impl DavXmlWriter {
         self.writer.into_inner()
     }
 
+    /// What was written so far, taken out; the prefixes generated and declared stay, so
+    /// what is written next continues the same piece.
+    pub(crate) fn take_written(&mut self) -> Vec<u8> {
+        std::mem::take(self.writer.get_mut())
+    }
+
     fn open(&mut self, mut start: BytesStart<'static>, declaration: Option<(String, String)>) {
         let mut added = 0;
         if let Some((key, uri)) = declaration {
@@ -326,7 +332,7 @@ pub fn xml_document(root: &XmlElement) -> Vec<u8> {
 /// with `memchr3`, many bytes at a time: text (hrefs, ETags, calendar data) rarely has
 /// any, and a byte-by-byte scan (as quick_xml's `partial_escape` does) cost a listing of
 /// 50,000 members about a thousand instructions per member.
-fn escape_text_into(out: &mut Vec<u8>, text: &str) {
+pub(crate) fn escape_text_into(out: &mut Vec<u8>, text: &str) {
     let bytes = text.as_bytes();
     let mut start = 0;
     for at in memchr::memchr3_iter(b'&', b'<', b'>', bytes) {

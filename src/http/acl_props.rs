@@ -248,7 +248,7 @@ fn has(response: &DavResponse, name: &PropName) -> bool {
         ResponseBody::Propstats(propstats) => propstats
             .iter()
             .any(|p| p.props.iter().any(|prop| &prop.name == name)),
-        ResponseBody::Status(_) => false,
+        ResponseBody::Status(_) | ResponseBody::Written(_) => false,
     }
 }
 

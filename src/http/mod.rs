@@ -25,6 +25,7 @@ mod host_root;
 mod internet_freebusy;
 mod login_methods;
 mod mailboxes;
+mod member_template;
 mod mkcalendar;
 mod new_collection;
 mod object;

@@ -350,6 +350,9 @@ pub(super) fn listing(
     let reader = me.user.id;
     let href_of = Arc::new(href_of);
     let plan = Arc::new(MemberAnswer::new(&request));
+    // Access control properties are added to each member afterwards
+    // (`members_with_acl`), so those members are not written at once.
+    let written = !AclProps::wanted(&request);
     stream::iter(folders)
         .flat_map(move |(folder, rights)| {
             let href_of = href_of.clone();
@@ -368,7 +371,11 @@ pub(super) fn listing(
                         modified_at: summary.modified_at,
                         content_type,
                     };
-                    Ok(plan.response(href, &facts))
+                    Ok(if written {
+                        plan.written(href, &facts, None)
+                    } else {
+                        plan.response(href, &facts)
+                    })
                 })
         })
         .boxed()

@@ -3,6 +3,9 @@
 
 use std::collections::HashMap;
 
+use http::StatusCode;
+
+use super::member_template::{has_text, Planned, Template};
 use crate::dav::member::{MemberFacts, MEMBER_PROPS};
 use crate::dav::{KnownProp, PropName, PropValue, PropfindRequest, Response as DavResponse};
 
@@ -62,6 +65,9 @@ pub(super) struct MemberAnswer {
     /// The property that carries the members' data (calendar-data, address-data) in a
     /// report that asks for it.
     data: Option<KnownProp>,
+    /// The members' propstats as `written` writes them (None where the names do not
+    /// allow one).
+    template: Option<Template>,
 }
 
 enum Names {
@@ -108,7 +114,33 @@ impl MemberAnswer {
                 missing: Vec::new(),
             },
         };
-        MemberAnswer { names, data }
+        let template = Template::new(&planned_groups(&names, data));
+        MemberAnswer {
+            names,
+            data,
+            template,
+        }
+    }
+
+    /// The response for the member at `href` with `data` (the value of the property the
+    /// plan was made `carrying`, when it was), its propstats written from the plan's
+    /// template: the same bytes as `response_with` gives once written, but made in one
+    /// piece. A response written so has no property added to it afterwards.
+    pub(super) fn written(
+        &self,
+        href: String,
+        member: &MemberFacts<'_>,
+        data: Option<&str>,
+    ) -> DavResponse {
+        match (&self.template, self.data, data) {
+            (Some(template), None, _) => {
+                DavResponse::written(href, template.write(member, None, ""))
+            }
+            (Some(template), Some(prop), Some(data)) => {
+                DavResponse::written(href, template.write(member, Some(prop), data))
+            }
+            _ => self.response_with(href, member, data.map(|d| PropValue::Text(d.to_owned()))),
+        }
     }
 
     /// The response for the member at `href`.
@@ -160,6 +192,50 @@ impl MemberAnswer {
     }
 }
 
+/// The propstats `MemberAnswer::response_with` makes of `names`, with the data (the
+/// value of `data` where it is asked for) given: every member's are grouped alike.
+fn planned_groups(names: &Names, data: Option<KnownProp>) -> Vec<(StatusCode, Vec<Planned>)> {
+    let mut planned: Vec<(StatusCode, Planned)> = Vec::new();
+    match names {
+        Names::Named(names) => {
+            for (name, prop) in names {
+                planned.push(match prop {
+                    Some(prop) if data == Some(*prop) || has_text(*prop) => {
+                        (StatusCode::OK, Planned::Value(name.clone(), *prop))
+                    }
+                    Some(_) => (StatusCode::OK, Planned::Empty(name.clone())),
+                    None => (StatusCode::NOT_FOUND, Planned::Empty(name.clone())),
+                });
+            }
+        }
+        Names::All { values, missing } => {
+            let props = MEMBER_PROPS.into_iter().chain(data);
+            for prop in props {
+                let value = *values && (has_text(prop) || data == Some(prop));
+                planned.push((
+                    StatusCode::OK,
+                    if value {
+                        Planned::Value(prop.name(), prop)
+                    } else {
+                        Planned::Empty(prop.name())
+                    },
+                ));
+            }
+            for name in missing {
+                planned.push((StatusCode::NOT_FOUND, Planned::Empty(name.clone())));
+            }
+        }
+    }
+    let mut groups: Vec<(StatusCode, Vec<Planned>)> = Vec::new();
+    for (status, prop) in planned {
+        match groups.iter_mut().find(|(s, _)| *s == status) {
+            Some((_, props)) => props.push(prop),
+            None => groups.push((status, vec![prop])),
+        }
+    }
+    groups
+}
+
 /// A resource's properties by name.
 struct PropertyIndex<'a> {
     /// A resource has a few of them, fixed by the server.
@@ -208,7 +284,7 @@ impl<'a> PropertyIndex<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dav::{Namespace, ResponseBody};
+    use crate::dav::{MultistatusStream, Namespace, ResponseBody};
 
     fn statuses(response: &DavResponse) -> Vec<(u16, Vec<(String, PropValue)>)> {
         let ResponseBody::Propstats(propstats) = &response.body else {
@@ -340,6 +416,48 @@ mod tests {
             let planned = MemberAnswer::carrying(request, Some(KnownProp::CalendarData))
                 .response_with("/c/1.ics".into(), &facts, Some(data.clone()));
             assert_eq!(planned, general, "with data: {request:?}");
+        }
+        // Written at once, a member is the same bytes as the general answer written.
+        let written = |response: &DavResponse| {
+            String::from_utf8(MultistatusStream::append_response(Vec::new(), response)).unwrap()
+        };
+        let odd = MemberFacts {
+            etag: "a&b<c>",
+            content_type: "text/x; q=\"<&>\"",
+            ..facts
+        };
+        let text = "BEGIN:VCALENDAR\r\nSUMMARY:a < b & c > d\r\nEND:VCALENDAR\r\n";
+        let two_namespaces = PropfindRequest::Prop(vec![
+            PropName::new(Namespace::Other("urn:y".into()), "y"),
+            KnownProp::GetEtag.name(),
+            PropName::new(Namespace::Other("urn:x".into()), "x"),
+            KnownProp::CalendarData.name(),
+            PropName::new(Namespace::Other("urn:y".into()), "z"),
+            KnownProp::GetLastModified.name(),
+        ]);
+        let empty = PropfindRequest::Prop(Vec::new());
+        let all = requests
+            .iter()
+            .chain(&with_data)
+            .chain([&two_namespaces, &empty]);
+        for request in all {
+            for member in [&facts, &odd] {
+                let plain = MemberAnswer::new(request);
+                assert_eq!(
+                    written(&plain.written("/c/1.ics".into(), member, None)),
+                    written(&plain.response("/c/1.ics".into(), member)),
+                    "{request:?}"
+                );
+                for data in [Some(text), None] {
+                    let carrying = MemberAnswer::carrying(request, Some(KnownProp::CalendarData));
+                    let value = data.map(|d| PropValue::Text(d.into()));
+                    assert_eq!(
+                        written(&carrying.written("/c/1.ics".into(), member, data)),
+                        written(&carrying.response_with("/c/1.ics".into(), member, value)),
+                        "with data {data:?}: {request:?}"
+                    );
+                }
+            }
         }
         let planned = MemberAnswer::new(&requests[1]).response("/c/1.ics".into(), &facts);
         // Propstats come in the order their status first occurs: `x` is asked first.

@@ -183,9 +183,10 @@ impl ReportContext {
             .render(&object.data, parsed, request, &self.limits)
         {
             Ok(data) => self.response_with(object, Some(data), plan),
-            Err(left_out) => {
-                without_data(self.response_with(object, Some(Vec::new()), plan), left_out)
-            }
+            Err(left_out) => without_data(
+                self.propstats_with(object, Some(Vec::new()), plan),
+                left_out,
+            ),
         }
     }
 }

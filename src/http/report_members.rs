@@ -82,19 +82,34 @@ pub(super) trait MemberView: Clone + Send + Sync + 'static {
     }
 
     /// The response for `object`: its live properties, with `data` (calendar-data,
-    /// address-data) among them when given, as `plan` (`self.plan(props)`) answers.
+    /// address-data) among them when given, as `plan` (`self.plan(props)`) answers,
+    /// written at once (`MemberAnswer::written`).
     fn response_with(
         &self,
         object: &StoredObject,
         data: Option<Vec<u8>>,
         plan: &MemberAnswer,
     ) -> DavResponse {
-        let facts = MemberFacts {
-            etag: &object.etag,
-            size: object.data.len() as i64,
-            modified_at: object.modified_at,
-            content_type: self.content_type(),
-        };
+        let href = self.href(object.folder_id, &object.resource_name);
+        let facts = self.facts(object);
+        match data.as_deref().map(std::str::from_utf8) {
+            None => plan.written(href, &facts, None),
+            Some(Ok(text)) => plan.written(href, &facts, Some(text)),
+            Some(Err(_)) => {
+                let text = String::from_utf8_lossy(data.as_deref().unwrap_or_default());
+                plan.written(href, &facts, Some(&text))
+            }
+        }
+    }
+
+    /// As `response_with`, but with the properties as values, for a response that
+    /// changes afterwards.
+    fn propstats_with(
+        &self,
+        object: &StoredObject,
+        data: Option<Vec<u8>>,
+        plan: &MemberAnswer,
+    ) -> DavResponse {
         let data = data.map(|data| {
             let text = String::from_utf8(data)
                 .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned());
@@ -102,9 +117,19 @@ pub(super) trait MemberView: Clone + Send + Sync + 'static {
         });
         plan.response_with(
             self.href(object.folder_id, &object.resource_name),
-            &facts,
+            &self.facts(object),
             data,
         )
+    }
+
+    /// What a listing shows of `object`.
+    fn facts<'a>(&self, object: &'a StoredObject) -> MemberFacts<'a> {
+        MemberFacts {
+            etag: &object.etag,
+            size: object.data.len() as i64,
+            modified_at: object.modified_at,
+            content_type: self.content_type(),
+        }
     }
 
     /// The folder and stored name an href (as a client sends it) names, if it names a
@@ -344,7 +369,7 @@ pub(super) fn sync_responses<V: MemberView>(
                             modified_at: member.modified_at.unwrap_or(0),
                             content_type: view.content_type(),
                         };
-                        responses.push(plan.response(href, &facts));
+                        responses.push(plan.written(href, &facts, None));
                     }
                 }
             }
