@@ -10,6 +10,7 @@
 //! read now; otherwise the token is refused (403 `DAV:valid-sync-token`) and the client
 //! syncs afresh, learning nothing of a folder it may no longer read.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -188,17 +189,17 @@ impl MemberView for BookContext {
             .address_data
             .as_ref()
             .map(|request| address_data(object, request));
-        self.response_with(object, data, plan)
+        self.response_with(object, data.as_deref(), plan)
     }
 }
 
 /// The vCard as the client asked for it: as stored unless a version or a subset of
 /// properties was requested.
-fn address_data(object: &StoredObject, request: &AddressDataRequest) -> Vec<u8> {
+fn address_data<'a>(object: &'a StoredObject, request: &AddressDataRequest) -> Cow<'a, [u8]> {
     if *request == AddressDataRequest::default() {
-        object.data.clone()
+        Cow::Borrowed(&object.data)
     } else {
-        ContactObject::render(&object.data, request)
+        Cow::Owned(ContactObject::render(&object.data, request))
     }
 }
 

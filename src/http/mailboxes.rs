@@ -355,7 +355,7 @@ impl MemberView for InboxView {
         props: &ReportProps,
         plan: &MemberAnswer,
     ) -> DavResponse {
-        let data = props.calendar_data.as_ref().map(|_| object.data.clone());
+        let data = props.calendar_data.as_ref().map(|_| object.data.as_slice());
         self.response_with(object, data, plan)
     }
 }

@@ -51,10 +51,8 @@ pub(super) fn has_text(prop: KnownProp) -> bool {
 impl Template {
     /// The template of propstats grouped as `groups` (status and properties, in the
     /// order a response built property by property has them), written as the
-    /// multistatus writer writes a response's propstats. None when a property with a
-    /// value has a name without one of the root's fixed prefixes (no member property
-    /// has one).
-    pub(super) fn new(groups: &[(StatusCode, Vec<Planned>)]) -> Option<Template> {
+    /// multistatus writer writes a response's propstats.
+    pub(super) fn new(groups: &[(StatusCode, Vec<Planned>)]) -> Template {
         let mut out = DavXmlWriter::fragment();
         let mut pieces = Vec::new();
         if groups.is_empty() {
@@ -69,11 +67,10 @@ impl Template {
                 match prop {
                     Planned::Empty(name) => out.value(name, &PropValue::Empty),
                     Planned::Value(name, known) => {
-                        let prefix = name.ns.fixed_prefix()?;
-                        out.raw(format!("<{prefix}:{}>", name.local).as_bytes());
+                        out.start(name);
                         pieces.push(Piece::Written(out.take_written()));
                         pieces.push(Piece::Value(*known));
-                        out.raw(format!("</{prefix}:{}>", name.local).as_bytes());
+                        out.end(name);
                     }
                 }
             }
@@ -90,10 +87,10 @@ impl Template {
                 Piece::Value(_) => 0,
             })
             .sum();
-        Some(Template {
+        Template {
             pieces,
             written_len,
-        })
+        }
     }
 
     /// The propstats of `member`, with `data` as the value of `data_prop`.

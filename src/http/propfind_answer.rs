@@ -65,9 +65,8 @@ pub(super) struct MemberAnswer {
     /// The property that carries the members' data (calendar-data, address-data) in a
     /// report that asks for it.
     data: Option<KnownProp>,
-    /// The members' propstats as `written` writes them (None where the names do not
-    /// allow one).
-    template: Option<Template>,
+    /// The members' propstats as `written` writes them.
+    template: Template,
 }
 
 enum Names {
@@ -132,14 +131,14 @@ impl MemberAnswer {
         member: &MemberFacts<'_>,
         data: Option<&str>,
     ) -> DavResponse {
-        match (&self.template, self.data, data) {
-            (Some(template), None, _) => {
-                DavResponse::written(href, template.write(member, None, ""))
+        match (self.data, data) {
+            (None, _) => DavResponse::written(href, self.template.write(member, None, "")),
+            (Some(prop), Some(data)) => {
+                DavResponse::written(href, self.template.write(member, Some(prop), data))
             }
-            (Some(template), Some(prop), Some(data)) => {
-                DavResponse::written(href, template.write(member, Some(prop), data))
-            }
-            _ => self.response_with(href, member, data.map(|d| PropValue::Text(d.to_owned()))),
+            // The template has a place for data that did not come: the property is
+            // answered not found, as `response_with` does.
+            (Some(_), None) => self.response_with(href, member, None),
         }
     }
 

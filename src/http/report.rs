@@ -182,11 +182,8 @@ impl ReportContext {
             .budget
             .render(&object.data, parsed, request, &self.limits)
         {
-            Ok(data) => self.response_with(object, Some(data), plan),
-            Err(left_out) => without_data(
-                self.propstats_with(object, Some(Vec::new()), plan),
-                left_out,
-            ),
+            Ok(data) => self.response_with(object, Some(&data), plan),
+            Err(left_out) => without_data(self.propstats_with(object, Some(&[]), plan), left_out),
         }
     }
 }

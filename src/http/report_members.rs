@@ -87,19 +87,12 @@ pub(super) trait MemberView: Clone + Send + Sync + 'static {
     fn response_with(
         &self,
         object: &StoredObject,
-        data: Option<Vec<u8>>,
+        data: Option<&[u8]>,
         plan: &MemberAnswer,
     ) -> DavResponse {
         let href = self.href(object.folder_id, &object.resource_name);
-        let facts = self.facts(object);
-        match data.as_deref().map(std::str::from_utf8) {
-            None => plan.written(href, &facts, None),
-            Some(Ok(text)) => plan.written(href, &facts, Some(text)),
-            Some(Err(_)) => {
-                let text = String::from_utf8_lossy(data.as_deref().unwrap_or_default());
-                plan.written(href, &facts, Some(&text))
-            }
-        }
+        let text = data.map(String::from_utf8_lossy);
+        plan.written(href, &self.facts(object), text.as_deref())
     }
 
     /// As `response_with`, but with the properties as values, for a response that
@@ -107,14 +100,10 @@ pub(super) trait MemberView: Clone + Send + Sync + 'static {
     fn propstats_with(
         &self,
         object: &StoredObject,
-        data: Option<Vec<u8>>,
+        data: Option<&[u8]>,
         plan: &MemberAnswer,
     ) -> DavResponse {
-        let data = data.map(|data| {
-            let text = String::from_utf8(data)
-                .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned());
-            PropValue::Text(text)
-        });
+        let data = data.map(|data| PropValue::Text(String::from_utf8_lossy(data).into_owned()));
         plan.response_with(
             self.href(object.folder_id, &object.resource_name),
             &self.facts(object),
