@@ -91,7 +91,7 @@ pub(super) trait MemberView: Clone + Send + Sync + 'static {
         plan: &MemberAnswer,
     ) -> DavResponse {
         let href = self.href(object.folder_id, &object.resource_name);
-        let text = data.map(String::from_utf8_lossy);
+        let text = data.map(text_of);
         plan.written(href, &self.facts(object), text.as_deref())
     }
 
@@ -103,7 +103,7 @@ pub(super) trait MemberView: Clone + Send + Sync + 'static {
         data: Option<&[u8]>,
         plan: &MemberAnswer,
     ) -> DavResponse {
-        let data = data.map(|data| PropValue::Text(String::from_utf8_lossy(data).into_owned()));
+        let data = data.map(|data| PropValue::Text(text_of(data).into_owned()));
         plan.response_with(
             self.href(object.folder_id, &object.resource_name),
             &self.facts(object),
@@ -177,6 +177,16 @@ pub(super) trait MemberView: Clone + Send + Sync + 'static {
                 .map(|o| (o.resource_name.clone(), o))
                 .collect())
         }
+    }
+}
+
+/// Member data as text: as it is when it is UTF-8 (checked with `str::from_utf8`, many
+/// bytes at a time, where `String::from_utf8_lossy` walks it in chunks), else with
+/// replacement characters.
+fn text_of(data: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(data) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(data),
     }
 }
 
@@ -389,4 +399,17 @@ pub(super) fn at_most(
             futures::future::ready(out)
         })
         .boxed()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::text_of;
+    use std::borrow::Cow;
+
+    #[test]
+    fn member_data_is_served_as_stored_or_with_replacement_characters() {
+        let stored = "SUMMARY:caf\u{e9}\r\n";
+        assert!(matches!(text_of(stored.as_bytes()), Cow::Borrowed(text) if text == stored));
+        assert_eq!(text_of(b"SUMMARY:caf\xe9\r\n"), "SUMMARY:caf\u{fffd}\r\n");
+    }
 }
