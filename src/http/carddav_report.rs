@@ -35,7 +35,7 @@ use crate::content::card_query::{AddressDataRequest, AddressFilter};
 use crate::content::vcard::{ContactObject, VCARD_CONTENT_TYPE};
 use crate::dav::report::{parse_report_within, ReportProps, ReportRequest};
 use crate::dav::{KnownProp, Precondition, Response as DavResponse};
-use crate::store::{ContextId, DynStore, FolderId, MemberFilter, StoredObject, UserId};
+use crate::store::{ContextId, DynStore, FolderId, MemberData, MemberFilter, UserId};
 use crate::sync_token::{parse_sync_token, SpanToken};
 
 /// A REPORT on `book`, or, with `at_member`, on one of its members, where only
@@ -165,10 +165,10 @@ impl MemberView for BookContext {
         Some((located.folder.id(), located.name))
     }
 
-    fn may_read(&self, object: &StoredObject) -> bool {
+    fn may_read(&self, folder: FolderId, author: Option<UserId>) -> bool {
         self.book
-            .folder(object.folder_id)
-            .is_some_and(|f| f.rights.can_read_object(object.user_id, self.me))
+            .folder(folder)
+            .is_some_and(|f| f.rights.can_read_object(author, self.me))
     }
 
     fn asked_data(&self, props: &ReportProps) -> Option<KnownProp> {
@@ -181,7 +181,7 @@ impl MemberView for BookContext {
 
     fn member_response(
         &self,
-        object: &StoredObject,
+        object: &MemberData,
         props: &ReportProps,
         plan: &MemberAnswer,
     ) -> DavResponse {
@@ -195,7 +195,7 @@ impl MemberView for BookContext {
 
 /// The vCard as the client asked for it: as stored unless a version or a subset of
 /// properties was requested.
-fn address_data<'a>(object: &'a StoredObject, request: &AddressDataRequest) -> Cow<'a, [u8]> {
+fn address_data<'a>(object: &'a MemberData, request: &AddressDataRequest) -> Cow<'a, [u8]> {
     if *request == AddressDataRequest::default() {
         Cow::Borrowed(&object.data)
     } else {
@@ -223,7 +223,7 @@ fn query(
     let rest = objects
         .filter_map(move |object| {
             let found = match object {
-                Ok(object) => query_match(&ctx, &object, &filter, &props, &plan).map(Ok),
+                Ok(object) => query_match(&ctx, &object.into(), &filter, &props, &plan).map(Ok),
                 Err(err) => Some(Err(DavError::from(err))),
             };
             futures::future::ready(found)
@@ -236,12 +236,12 @@ fn query(
 /// The response for `object` when the user may read it and it passes `filter`.
 fn query_match(
     ctx: &BookContext,
-    object: &StoredObject,
+    object: &MemberData,
     filter: &AddressFilter,
     props: &ReportProps,
     plan: &MemberAnswer,
 ) -> Option<DavResponse> {
-    if !ctx.may_read(object) {
+    if !ctx.may_read(object.folder_id, object.user_id) {
         return None;
     }
     let parsed = ContactObject::parse(&object.data).ok()?;

@@ -25,7 +25,7 @@ use crate::caldav::{home, ScheduleInbox};
 use crate::dav::report::{parse_report_within, ReportProps, ReportRequest};
 use crate::dav::{Depth, KnownProp, Precondition, PropfindRequest, Response as DavResponse};
 use crate::scheduling::inbox::inbox_folder;
-use crate::store::{ContextId, DynStore, FolderId, FolderModule, MemberFilter, StoredObject};
+use crate::store::{ContextId, DynStore, FolderId, FolderModule, MemberData, MemberFilter, UserId};
 use crate::sync_token::{parse_sync_token, sync_token};
 
 /// PROPFIND of the inbox: itself, and with Depth 1 its messages.
@@ -305,7 +305,7 @@ struct InboxView {
     context: ContextId,
     /// The inbox's folder and the owner's rights on it; None before the first delivery.
     folder: Option<(FolderId, FolderRights)>,
-    me: crate::store::UserId,
+    me: UserId,
 }
 
 impl MemberView for InboxView {
@@ -333,9 +333,9 @@ impl MemberView for InboxView {
         self.folder.map(|(id, _)| (id, member_name.to_owned()))
     }
 
-    fn may_read(&self, object: &StoredObject) -> bool {
+    fn may_read(&self, _folder: FolderId, author: Option<UserId>) -> bool {
         self.folder
-            .is_some_and(|(_, rights)| rights.can_read_object(object.user_id, self.me))
+            .is_some_and(|(_, rights)| rights.can_read_object(author, self.me))
     }
 
     fn asked_data(&self, props: &ReportProps) -> Option<KnownProp> {
@@ -351,7 +351,7 @@ impl MemberView for InboxView {
 
     fn member_response(
         &self,
-        object: &StoredObject,
+        object: &MemberData,
         props: &ReportProps,
         plan: &MemberAnswer,
     ) -> DavResponse {

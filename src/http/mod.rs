@@ -42,6 +42,7 @@ mod propfind_answer;
 mod proppatch;
 mod proxy_patch;
 mod push_post;
+mod read_ahead;
 mod report;
 mod report_data;
 mod report_members;

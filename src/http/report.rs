@@ -12,7 +12,7 @@ use http::{header, StatusCode};
 use super::error::DavError;
 use super::offload;
 use super::paths::{member_href, DavPaths};
-use super::private_view::as_seen;
+use super::private_view::member_as_seen;
 use super::propfind_answer::MemberAnswer;
 use super::report_data::{without_data, CalendarDataBudget};
 use super::report_members::{
@@ -32,7 +32,7 @@ use crate::content::query::{CompFilter, TimeRange};
 use crate::dav::report::{parse_report_within, ReportProps, ReportRequest};
 use crate::dav::{KnownProp, Precondition, Refusal, Response as DavResponse};
 use crate::scheduling::freebusy::add_object;
-use crate::store::{ContextId, DynStore, FolderId, MemberFilter, StoredObject, UserId};
+use crate::store::{ContextId, DynStore, FolderId, MemberData, MemberFilter, UserId};
 use crate::sync_token::{parse_sync_token, sync_token};
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -154,8 +154,8 @@ impl ReportContext {
     }
 
     /// `object` as the user may see it: private members of others as busy time only.
-    fn as_seen<'a>(&self, object: &'a StoredObject) -> Cow<'a, StoredObject> {
-        as_seen(&self.collection.folder, object, self.me)
+    fn as_seen<'a>(&self, object: &'a MemberData) -> Cow<'a, MemberData> {
+        member_as_seen(&self.collection.folder, object, self.me)
     }
 
     fn folder(&self) -> i64 {
@@ -170,7 +170,7 @@ impl ReportContext {
     /// caller has parsed it already. Data beyond the report's caps is answered 507.
     fn render_response(
         &self,
-        object: &StoredObject,
+        object: &MemberData,
         parsed: Option<&CalendarObject>,
         props: &ReportProps,
         plan: &MemberAnswer,
@@ -213,10 +213,8 @@ impl MemberView for ReportContext {
         Some((self.folder(), member_name.to_owned()))
     }
 
-    fn may_read(&self, object: &StoredObject) -> bool {
-        self.collection
-            .rights
-            .can_read_object(object.user_id, self.me)
+    fn may_read(&self, _folder: FolderId, author: Option<UserId>) -> bool {
+        self.collection.rights.can_read_object(author, self.me)
     }
 
     fn asked_data(&self, props: &ReportProps) -> Option<KnownProp> {
@@ -232,7 +230,7 @@ impl MemberView for ReportContext {
 
     fn member_response(
         &self,
-        object: &StoredObject,
+        object: &MemberData,
         props: &ReportProps,
         plan: &MemberAnswer,
     ) -> DavResponse {
@@ -279,7 +277,8 @@ fn query(
         .filter_map(move |object| {
             let found = match object {
                 Ok(object) => {
-                    query_match(&ctx, &object, &filter, floating.as_deref(), &props, &plan).map(Ok)
+                    let member = MemberData::from(object);
+                    query_match(&ctx, &member, &filter, floating.as_deref(), &props, &plan).map(Ok)
                 }
                 Err(err) => Some(Err(DavError::from(err))),
             };
@@ -295,13 +294,13 @@ fn query(
 /// times evaluated in the zone `floating`; the object is parsed once for both.
 fn query_match(
     ctx: &ReportContext,
-    object: &StoredObject,
+    object: &MemberData,
     filter: &CompFilter,
     floating: Option<&str>,
     props: &ReportProps,
     plan: &MemberAnswer,
 ) -> Option<DavResponse> {
-    if !ctx.may_read(object) {
+    if !ctx.may_read(object.folder_id, object.user_id) {
         return None;
     }
     // Filters see what the user sees: a private member of somebody else matches on its
@@ -437,7 +436,7 @@ async fn free_busy(ctx: ReportContext, range: TimeRange) -> Result<Response, Dav
     let mut busy = BusyTime::default();
     while let Some(object) = objects.next().await {
         let object = object?;
-        if !ctx.may_read(&object) {
+        if !ctx.may_read(object.folder_id, object.user_id) {
             continue;
         }
         add_object(&mut busy, &object.data, &range, &ctx.limits).map_err(|error| {

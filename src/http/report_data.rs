@@ -5,6 +5,7 @@
 //! `DAV:number-of-matches-within-limits` saying why (RFC 4791 7.8, RFC 5323 5.17); a
 //! query or multiget that left data out ends with the 507 for the request URI.
 
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -54,16 +55,16 @@ impl CalendarDataBudget {
     /// The calendar data of `stored` (parsed already as `parsed`, when the caller did) as
     /// `request` asks. Data that is sent as stored is not counted; data that does not
     /// parse is sent as stored.
-    pub fn render(
+    pub fn render<'a>(
         &self,
-        stored: &[u8],
+        stored: &'a [u8],
         parsed: Option<&CalendarObject>,
         request: &CalendarDataRequest,
         limits: &ContentLimits,
-    ) -> Result<Vec<u8>, LeftOut> {
+    ) -> Result<Cow<'a, [u8]>, LeftOut> {
         let data = self.render_zoneless(stored, parsed, request, limits)?;
         let before = data.len();
-        let data = self.timezones.apply(data);
+        let data = self.timezones.apply_to(data);
         // Filled-in VTIMEZONEs are generated data: they count against the allowance.
         let added = data.len().saturating_sub(before);
         if added > 0 {
@@ -76,23 +77,23 @@ impl CalendarDataBudget {
         Ok(data)
     }
 
-    fn render_zoneless(
+    fn render_zoneless<'a>(
         &self,
-        stored: &[u8],
+        stored: &'a [u8],
         parsed: Option<&CalendarObject>,
         request: &CalendarDataRequest,
         limits: &ContentLimits,
-    ) -> Result<Vec<u8>, LeftOut> {
+    ) -> Result<Cow<'a, [u8]>, LeftOut> {
         if CalendarObject::renders_as_stored(request) {
-            return Ok(stored.to_vec());
+            return Ok(Cow::Borrowed(stored));
         }
         let large = stored.len() >= offload::LARGE_OBJECT_BYTES;
         offload::run(large, || match parsed {
-            Some(object) => self.render_parsed(object, request),
+            Some(object) => self.render_parsed(object, request).map(Cow::Owned),
             None => match CalendarObject::parse(stored, limits) {
-                Ok(object) => self.render_parsed(&object, request),
+                Ok(object) => self.render_parsed(&object, request).map(Cow::Owned),
                 // Stored by another writer and not parseable: served as stored.
-                Err(_) => Ok(stored.to_vec()),
+                Err(_) => Ok(Cow::Borrowed(stored)),
             },
         })
     }

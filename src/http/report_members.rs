@@ -3,17 +3,19 @@
 //! through `MemberView`; a calendar is a view over one folder, the aggregated address
 //! book one over several.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
 
 use axum::response::Response;
+use futures::future::{self, FutureExt};
 use futures::stream::{self, BoxStream, StreamExt};
 use http::StatusCode;
 
 use super::error::DavError;
 use super::paths::DavPaths;
 use super::propfind_answer::MemberAnswer;
+use super::read_ahead;
 use super::request_path::{self, PathError};
 use super::streaming;
 use super::sync::too_many;
@@ -21,7 +23,7 @@ use crate::dav::headers::reference_path;
 use crate::dav::member::MemberFacts;
 use crate::dav::report::ReportProps;
 use crate::dav::{KnownProp, PropValue, Response as DavResponse};
-use crate::store::{ContextId, DynStore, FolderId, StoredObject, SyncMember};
+use crate::store::{ContextId, DynStore, FolderId, MemberData, SyncMember, UserId};
 
 /// What an href of a report names: a member of the collection (folder and stored name),
 /// nothing in it, or no resource at all (a path no resource can have).
@@ -55,8 +57,9 @@ pub(super) trait MemberView: Clone + Send + Sync + 'static {
     fn href(&self, folder: FolderId, name: &str) -> String;
     /// The folder and stored name behind a member name of the collection.
     fn locate(&self, member_name: &str) -> Option<(FolderId, String)>;
-    /// Whether the user may read this member (folders with "read own" show only their own).
-    fn may_read(&self, object: &StoredObject) -> bool;
+    /// Whether the user may read a member of `folder` created by `author` (folders with
+    /// "read own" show only their own).
+    fn may_read(&self, folder: FolderId, author: Option<UserId>) -> bool;
     /// The property that carries member data (calendar-data, address-data), when the
     /// report asks for it.
     fn asked_data(&self, props: &ReportProps) -> Option<KnownProp>;
@@ -66,7 +69,7 @@ pub(super) trait MemberView: Clone + Send + Sync + 'static {
     /// is `self.plan(props)`.
     fn member_response(
         &self,
-        object: &StoredObject,
+        object: &MemberData,
         props: &ReportProps,
         plan: &MemberAnswer,
     ) -> DavResponse;
@@ -86,7 +89,7 @@ pub(super) trait MemberView: Clone + Send + Sync + 'static {
     /// written at once (`MemberAnswer::written`).
     fn response_with(
         &self,
-        object: &StoredObject,
+        object: &MemberData,
         data: Option<&[u8]>,
         plan: &MemberAnswer,
     ) -> DavResponse {
@@ -99,7 +102,7 @@ pub(super) trait MemberView: Clone + Send + Sync + 'static {
     /// changes afterwards.
     fn propstats_with(
         &self,
-        object: &StoredObject,
+        object: &MemberData,
         data: Option<&[u8]>,
         plan: &MemberAnswer,
     ) -> DavResponse {
@@ -112,7 +115,7 @@ pub(super) trait MemberView: Clone + Send + Sync + 'static {
     }
 
     /// What a listing shows of `object`.
-    fn facts<'a>(&self, object: &'a StoredObject) -> MemberFacts<'a> {
+    fn facts<'a>(&self, object: &'a MemberData) -> MemberFacts<'a> {
         MemberFacts {
             etag: &object.etag,
             size: object.data.len() as i64,
@@ -158,25 +161,41 @@ pub(super) trait MemberView: Clone + Send + Sync + 'static {
         }
     }
 
-    /// Members of `folder` by name: one query (the callers pass at most a batch).
+    /// Members of `folder` by name, ordered by name: one query (the callers pass at most
+    /// a batch).
     fn objects_named(
         &self,
         folder: FolderId,
         names: Vec<String>,
-    ) -> impl Future<Output = Result<HashMap<String, StoredObject>, DavError>> + Send {
+    ) -> impl Future<Output = Result<Vec<MemberData>, DavError>> + Send {
         let store = self.store().clone();
         let context = self.context();
         async move {
             if names.is_empty() {
-                return Ok(HashMap::new());
+                return Ok(Vec::new());
             }
-            Ok(store
-                .objects_by_names(context, folder, &names)
-                .await?
-                .into_iter()
-                .map(|o| (o.resource_name.clone(), o))
-                .collect())
+            Ok(store.objects_by_names(context, folder, &names).await?)
         }
+    }
+}
+
+/// The members a batch read, by folder, each folder's ordered by name (as the store
+/// returns them), so that a member is found by binary search without a map of names.
+#[derive(Default)]
+struct Found(BTreeMap<FolderId, Vec<MemberData>>);
+
+impl Found {
+    /// Whether `folder` was read (its members are known, found or not).
+    fn read(&self, folder: FolderId) -> bool {
+        self.0.contains_key(&folder)
+    }
+
+    fn get(&self, folder: FolderId, name: &str) -> Option<&MemberData> {
+        let members = self.0.get(&folder)?;
+        members
+            .binary_search_by(|member| member.resource_name.as_str().cmp(name))
+            .ok()
+            .map(|at| &members[at])
     }
 }
 
@@ -192,12 +211,14 @@ fn text_of(data: &[u8]) -> std::borrow::Cow<'_, str> {
 
 /// The members of `wanted` (folder, names) by folder, one query per folder.
 async fn fetch<V: MemberView>(
-    view: &V,
+    view: V,
     wanted: BTreeMap<FolderId, Vec<String>>,
-) -> Result<HashMap<FolderId, HashMap<String, StoredObject>>, DavError> {
-    let mut found = HashMap::new();
+) -> Result<Found, DavError> {
+    let mut found = Found::default();
     for (folder, names) in wanted {
-        found.insert(folder, view.objects_named(folder, names).await?);
+        found
+            .0
+            .insert(folder, view.objects_named(folder, names).await?);
     }
     Ok(found)
 }
@@ -212,60 +233,66 @@ pub(super) fn multiget<V: MemberView>(view: V, props: ReportProps, hrefs: Vec<St
     )
 }
 
-/// The responses of a multiget of `hrefs` in `view`, then what ends it.
+/// The responses of a multiget of `hrefs` in `view`, then what ends it. Each batch's
+/// members are read ahead (`read_ahead`): the store reads the next batch while this one
+/// is written.
 pub(super) fn multiget_responses<V: MemberView>(
     view: V,
     props: ReportProps,
     hrefs: Vec<String>,
 ) -> BoxStream<'static, Result<DavResponse, DavError>> {
-    let plan = Arc::new(view.plan(&props));
-    let props = Arc::new(props);
+    let plan = view.plan(&props);
     let ending = view.ending();
-    let scope = Arc::new(view.href_scope());
-    let chunks: Vec<Vec<String>> = hrefs.chunks(BATCH).map(<[_]>::to_vec).collect();
-    let batches = stream::iter(chunks).then(move |chunk| {
-        let view = view.clone();
-        let props = props.clone();
-        let plan = plan.clone();
-        let scope = scope.clone();
-        async move {
-            let located: Vec<(String, HrefTarget)> = chunk
-                .into_iter()
-                .map(|href| {
-                    let target = view.locate_href(&href, &scope);
-                    (href, target)
-                })
-                .collect();
+    let scope = view.href_scope();
+    let mut located = hrefs.into_iter().map(|href| {
+        let target = view.locate_href(&href, &scope);
+        (href, target)
+    });
+    let mut batches: Vec<Vec<(String, HrefTarget)>> = Vec::new();
+    loop {
+        let batch: Vec<_> = located.by_ref().take(BATCH).collect();
+        if batch.is_empty() {
+            break;
+        }
+        batches.push(batch);
+    }
+    let reader = view.clone();
+    let reads = stream::iter(batches)
+        .map(move |batch| {
             let mut wanted: BTreeMap<FolderId, Vec<String>> = BTreeMap::new();
-            for (folder, name) in located
+            for (folder, name) in batch
                 .iter()
                 .filter_map(|(_, t)| t.as_ref().ok().and_then(Option::as_ref))
             {
                 wanted.entry(*folder).or_default().push(name.clone());
             }
-            let found = fetch(&view, wanted).await?;
-            Ok::<_, DavError>(
-                located
-                    .into_iter()
-                    .map(|(href, target)| {
-                        // An href no resource can have is answered on its own; the rest
-                        // of the report goes on.
-                        let Ok(target) = target else {
-                            return DavResponse::with_status(href, StatusCode::BAD_REQUEST);
-                        };
-                        let object = target
-                            .and_then(|(folder, name)| found.get(&folder)?.get(&name))
-                            .filter(|o| view.may_read(o));
-                        match object {
-                            Some(object) => view.member_response(object, &props, &plan),
-                            None => DavResponse::with_status(href, StatusCode::NOT_FOUND),
-                        }
-                    })
-                    .collect(),
-            )
-        }
+            read_ahead::started(fetch(reader.clone(), wanted))
+                .map(move |found| found.map(|found| (batch, found)))
+        })
+        .buffered(read_ahead::BATCHES_AHEAD);
+    let answered = reads.map(move |read| {
+        let (batch, found) = read?;
+        Ok::<_, DavError>(
+            batch
+                .into_iter()
+                .map(|(href, target)| {
+                    // An href no resource can have is answered on its own; the rest of
+                    // the report goes on.
+                    let Ok(target) = target else {
+                        return DavResponse::with_status(href, StatusCode::BAD_REQUEST);
+                    };
+                    let object = target
+                        .and_then(|(folder, name)| found.get(folder, &name))
+                        .filter(|o| view.may_read(o.folder_id, o.user_id));
+                    match object {
+                        Some(object) => view.member_response(object, &props, &plan),
+                        None => DavResponse::with_status(href, StatusCode::NOT_FOUND),
+                    }
+                })
+                .collect(),
+        )
     });
-    streaming::flatten_batches(batches).chain(ending).boxed()
+    streaming::flatten_batches(answered).chain(ending).boxed()
 }
 
 /// The hrefs of a multiget on a home (`home` is `caldav` or `carddav`) grouped by the
@@ -319,21 +346,24 @@ pub(super) fn home_multistatus(
 }
 
 /// Sync members as responses: deleted ones 404, live ones with their properties. Data
-/// is read (in batches of 500, one query per folder) only when the report asks for it.
-/// `members` holds only what the user may read (`sync::readable_only`).
+/// is read (in batches of 500, one query per folder, read ahead as a multiget's) only
+/// when the report asks for it. `members` holds only what the user may read
+/// (`sync::readable_only`).
 pub(super) fn sync_responses<V: MemberView>(
     view: V,
     members: BoxStream<'static, Result<SyncMember, DavError>>,
     props: Arc<ReportProps>,
 ) -> BoxStream<'static, Result<DavResponse, DavError>> {
-    let plan = Arc::new(view.plan(&props));
-    let batches = members.ready_chunks(BATCH).then(move |chunk| {
-        let view = view.clone();
-        let props = props.clone();
-        let plan = plan.clone();
-        async move {
-            let members: Vec<SyncMember> = chunk.into_iter().collect::<Result<_, _>>()?;
-            let wants_data = view.asked_data(&props).is_some();
+    let plan = view.plan(&props);
+    let wants_data = view.asked_data(&props).is_some();
+    let reader = view.clone();
+    let reads = members
+        .ready_chunks(BATCH)
+        .map(move |chunk| {
+            let members: Vec<SyncMember> = match chunk.into_iter().collect::<Result<_, _>>() {
+                Ok(members) => members,
+                Err(err) => return future::ready(Err(err)).left_future(),
+            };
             let mut wanted: BTreeMap<FolderId, Vec<String>> = BTreeMap::new();
             for member in members.iter().filter(|m| wants_data && !m.deleted) {
                 wanted
@@ -341,41 +371,47 @@ pub(super) fn sync_responses<V: MemberView>(
                     .or_default()
                     .push(member.resource_name.clone());
             }
-            let objects = fetch(&view, wanted).await?;
-            let mut responses = Vec::with_capacity(members.len());
-            for member in members {
-                let href = view.href(member.folder_id, &member.resource_name);
-                if member.deleted {
-                    responses.push(DavResponse::with_status(href, StatusCode::NOT_FOUND));
-                    continue;
-                }
-                match objects.get(&member.folder_id) {
-                    Some(in_folder) => match in_folder.get(&member.resource_name) {
-                        Some(object) if view.may_read(object) => {
-                            responses.push(view.member_response(object, &props, &plan))
-                        }
-                        // Not the user's to read: another writer changed its creator since.
-                        Some(_) => {}
-                        // Gone since the change was read.
-                        None => {
-                            responses.push(DavResponse::with_status(href, StatusCode::NOT_FOUND))
-                        }
-                    },
-                    None => {
-                        let facts = MemberFacts {
-                            etag: member.etag.as_deref().unwrap_or(""),
-                            size: member.size.unwrap_or(0),
-                            modified_at: member.modified_at.unwrap_or(0),
-                            content_type: view.content_type(),
-                        };
-                        responses.push(plan.written(href, &facts, None));
-                    }
-                }
+            if wanted.is_empty() {
+                return future::ready(Ok((members, Found::default()))).left_future();
             }
-            Ok::<_, DavError>(responses)
+            read_ahead::started(fetch(reader.clone(), wanted))
+                .map(move |found| found.map(|found| (members, found)))
+                .right_future()
+        })
+        .buffered(read_ahead::BATCHES_AHEAD);
+    let answered = reads.map(move |read| {
+        let (members, objects) = read?;
+        let mut responses = Vec::with_capacity(members.len());
+        for member in members {
+            let href = view.href(member.folder_id, &member.resource_name);
+            if member.deleted {
+                responses.push(DavResponse::with_status(href, StatusCode::NOT_FOUND));
+                continue;
+            }
+            if objects.read(member.folder_id) {
+                match objects.get(member.folder_id, &member.resource_name) {
+                    Some(object) if view.may_read(object.folder_id, object.user_id) => {
+                        responses.push(view.member_response(object, &props, &plan))
+                    }
+                    // Not the user's to read: another writer changed its creator since.
+                    Some(_) => {}
+                    // Gone since the change was read.
+                    None => responses.push(DavResponse::with_status(href, StatusCode::NOT_FOUND)),
+                }
+            } else {
+                // No data asked for: the sync member's own facts answer.
+                let facts = MemberFacts {
+                    etag: member.etag.as_deref().unwrap_or(""),
+                    size: member.size.unwrap_or(0),
+                    modified_at: member.modified_at.unwrap_or(0),
+                    content_type: view.content_type(),
+                };
+                responses.push(plan.written(href, &facts, None));
+            }
         }
+        Ok::<_, DavError>(responses)
     });
-    streaming::flatten_batches(batches)
+    streaming::flatten_batches(answered)
 }
 
 /// The first `limit` query matches, then (if there were more) a 507 for the collection

@@ -341,6 +341,34 @@ pub struct StoredObject {
     pub schedule_tag: Option<String>,
 }
 
+/// What a report answers of a member with its data (a multiget, the data of a sync):
+/// the stored bytes and what its properties and its reader's rights need, without the
+/// index columns (`StoredObject` has them), which such a report never reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberData {
+    pub folder_id: FolderId,
+    pub resource_name: String,
+    pub etag: String,
+    pub data: Vec<u8>,
+    /// Who created the member: whether a user who may read only their own sees it, and
+    /// whether a private event is shown whole.
+    pub user_id: Option<UserId>,
+    pub modified_at: i64,
+}
+
+impl From<StoredObject> for MemberData {
+    fn from(object: StoredObject) -> Self {
+        MemberData {
+            folder_id: object.folder_id,
+            resource_name: object.resource_name,
+            etag: object.etag,
+            data: object.data,
+            user_id: object.user_id,
+            modified_at: object.modified_at,
+        }
+    }
+}
+
 /// What listing a collection needs of each member, without the payload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObjectSummary {

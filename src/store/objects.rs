@@ -91,14 +91,14 @@ pub trait ObjectStore: Send + Sync {
         folder: FolderId,
         filter: MemberFilter,
     ) -> BoxStream<'static, StoreResult<StoredObject>>;
-    /// The named members, ordered by resource name: one query per batch of up to 500
-    /// names; names without a member are simply absent.
+    /// The named members' data, ordered by resource name: one query per batch of up to
+    /// 500 names; names without a member are simply absent.
     async fn objects_by_names(
         &self,
         context: ContextId,
         folder: FolderId,
         names: &[String],
-    ) -> StoreResult<Vec<StoredObject>>;
+    ) -> StoreResult<Vec<MemberData>>;
     /// Moves a member to `to`/`to_name` (another folder, another name or both) in one
     /// transaction, with its dead properties. `condition` is checked against the source,
     /// `overwrite` against the target (false and a target exists: PreconditionFailed);

@@ -4,6 +4,7 @@
 //! without the VTIMEZONEs of known zones. Served data is changed as text, line by line, so the
 //! stored bytes are otherwise served as they are.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use calcard::icalendar::{ICalendar, ICalendarComponentType, ICalendarProperty, ICalendarValue};
@@ -36,6 +37,11 @@ impl TimezoneRefs {
 
     /// `data` as the client asked for it.
     pub fn apply(self, data: Vec<u8>) -> Vec<u8> {
+        self.apply_to(Cow::Owned(data)).into_owned()
+    }
+
+    /// As `apply`, with data that is borrowed where it is served as it is.
+    pub fn apply_to(self, data: Cow<'_, [u8]>) -> Cow<'_, [u8]> {
         // Most objects name no zone at all (UTC and floating times): they are served as
         // stored without looking at their lines.
         if !names_a_zone(&data) {
@@ -48,7 +54,10 @@ impl TimezoneRefs {
             TimezoneRefs::Omit => without_vtimezones(text),
             TimezoneRefs::Include => with_missing_vtimezones(text),
         };
-        changed.map(String::into_bytes).unwrap_or(data)
+        match changed {
+            Some(text) => Cow::Owned(text.into_bytes()),
+            None => data,
+        }
     }
 }
 

@@ -39,6 +39,25 @@ macro_rules! impl_object_store {
             })
         }
 
+        const MEMBER_DATA_COLUMNS: &str = "folder_id, resource_name, etag, data, user_id, modified_at";
+
+        /// A member's data from a row of `MEMBER_DATA_COLUMNS`, read by position
+        /// (`Columns`): a multiget maps every member it answers.
+        fn member_data_from(row: &impl $crate::store::sql::Columns) -> StoreResult<MemberData> {
+            $crate::store::sql::debug_assert_columns(
+                row,
+                &["folder_id", "resource_name", "etag", "data", "user_id", "modified_at"],
+            );
+            Ok(MemberData {
+                folder_id: row.int(0)?,
+                resource_name: row.text(1)?,
+                etag: row.text(2)?,
+                data: row.bytes(3)?,
+                user_id: row.opt_int(4)?,
+                modified_at: row.int(5)?,
+            })
+        }
+
         /// A summary from a row of `SUMMARY_COLUMNS` (`paging.rs`), read by position
         /// (`Columns`), since a listing maps every member.
         fn summary_from(row: &impl $crate::store::sql::Columns) -> StoreResult<ObjectSummary> {
@@ -274,16 +293,16 @@ macro_rules! impl_object_store {
                 context: ContextId,
                 folder: FolderId,
                 names: &[&String],
-            ) -> StoreResult<Vec<StoredObject>> {
+            ) -> StoreResult<Vec<MemberData>> {
                 // The names are bound as one value (`NAMES_AMONG_3` and `name_list` are
                 // the backend's), so that the statement's text is the same whatever
                 // their number.
                 let sql = format!(
-                    "SELECT {OBJECT_COLUMNS} FROM objects WHERE context_id = $1 AND folder_id = $2 \
+                    "SELECT {MEMBER_DATA_COLUMNS} FROM objects WHERE context_id = $1 AND folder_id = $2 \
                      AND resource_name {NAMES_AMONG_3}"
                 );
                 let args = vec![Arg::Int(context), Arg::Int(folder), name_list(names)];
-                fetch_listing(&self.pool, &sql, args, object_from).await
+                fetch_listing(&self.pool, &sql, args, member_data_from).await
             }
 
             /// One attempt at `delete_object`, in one transaction under the context's lock.
@@ -536,7 +555,7 @@ macro_rules! impl_object_store {
                 context: ContextId,
                 folder: FolderId,
                 names: &[String],
-            ) -> StoreResult<Vec<StoredObject>> {
+            ) -> StoreResult<Vec<MemberData>> {
                 let mut wanted: Vec<&String> = names.iter().collect();
                 wanted.sort();
                 wanted.dedup();
