@@ -101,7 +101,7 @@ type Scope<'a> = Option<&'a HashMap<String, String>>;
 fn write_content(element: &Element, out: &mut String, scope: Scope<'_>) {
     for node in &element.content {
         match node {
-            Node::Text(text) => escape_text(text, out),
+            Node::Text(range) => escape_text(&element.text[range.clone()], out),
             Node::Child(index) => write_element(&element.children[*index], out, scope),
         }
     }
@@ -199,7 +199,7 @@ fn collect_namespaces(element: &Element, uris: &mut Vec<String>, seen: &mut Hash
 fn collect_text(element: &Element, out: &mut String) {
     for node in &element.content {
         match node {
-            Node::Text(text) => out.push_str(text),
+            Node::Text(range) => out.push_str(&element.text[range.clone()]),
             Node::Child(index) => collect_text(&element.children[*index], out),
         }
     }

@@ -15,7 +15,9 @@ use super::namespace_scope::Scopes;
 
 /// One element of a request body. Text is the concatenation of the element's own
 /// character data (entities unescaped, CDATA included); children are elements only.
-/// `content` keeps both in document order, for values that are stored as sent.
+/// `content` keeps both in document order, for values that are stored as sent; its
+/// text pieces are ranges of `text`, so whoever takes `text` away leaves `content`
+/// without its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Element {
     pub name: ElementName,
@@ -28,8 +30,9 @@ pub struct Element {
 /// A piece of an element's content in document order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Node {
-    /// Character data, unescaped; adjacent text and CDATA are joined.
-    Text(String),
+    /// Character data, unescaped; adjacent text and CDATA are joined. The bytes of the
+    /// element's `text` it is, which holds each piece once.
+    Text(std::ops::Range<usize>),
     /// The child element at this index of `children`.
     Child(usize),
 }
@@ -312,10 +315,12 @@ fn check_unique<T: Eq + std::hash::Hash>(
 
 impl Element {
     fn push_text(&mut self, text: &str) {
+        let start = self.text.len();
         self.text.push_str(text);
+        let end = self.text.len();
         match self.content.last_mut() {
-            Some(Node::Text(last)) => last.push_str(text),
-            _ => self.content.push(Node::Text(text.to_owned())),
+            Some(Node::Text(last)) => last.end = end,
+            _ => self.content.push(Node::Text(start..end)),
         }
     }
 }
@@ -378,13 +383,14 @@ mod tests {
         assert_eq!(
             root.content,
             vec![
-                Node::Text("one".into()),
+                Node::Text(0..3),
                 Node::Child(0),
-                Node::Text("two<3>".into()),
+                Node::Text(3..9),
                 Node::Child(1),
             ]
         );
-        assert_eq!(root.children[1].content, vec![Node::Text("x".into())]);
+        assert_eq!(&root.text[3..9], "two<3>");
+        assert_eq!(root.children[1].content, vec![Node::Text(0..1)]);
     }
 
     #[test]

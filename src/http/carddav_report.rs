@@ -160,8 +160,8 @@ impl MemberView for BookContext {
             .external(&self.book.member_sub_path(folder, name))
     }
 
-    fn locate(&self, member_name: &str) -> Option<(FolderId, String)> {
-        let located = self.book.locate(member_name)?;
+    fn locate(&self, member_name: String) -> Option<(FolderId, String)> {
+        let located = self.book.locate(&member_name)?;
         Some((located.folder.id(), located.name))
     }
 

@@ -329,8 +329,8 @@ impl MemberView for InboxView {
         self.paths.external(&ScheduleInbox::member_sub_path(name))
     }
 
-    fn locate(&self, member_name: &str) -> Option<(FolderId, String)> {
-        self.folder.map(|(id, _)| (id, member_name.to_owned()))
+    fn locate(&self, member_name: String) -> Option<(FolderId, String)> {
+        self.folder.map(|(id, _)| (id, member_name))
     }
 
     fn may_read(&self, _folder: FolderId, author: Option<UserId>) -> bool {

@@ -209,8 +209,8 @@ impl MemberView for ReportContext {
         member_href(&self.collection_href, name)
     }
 
-    fn locate(&self, member_name: &str) -> Option<(FolderId, String)> {
-        Some((self.folder(), member_name.to_owned()))
+    fn locate(&self, member_name: String) -> Option<(FolderId, String)> {
+        Some((self.folder(), member_name))
     }
 
     fn may_read(&self, _folder: FolderId, author: Option<UserId>) -> bool {

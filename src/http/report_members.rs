@@ -56,7 +56,7 @@ pub(super) trait MemberView: Clone + Send + Sync + 'static {
     /// The href of member `name` of `folder`.
     fn href(&self, folder: FolderId, name: &str) -> String;
     /// The folder and stored name behind a member name of the collection.
-    fn locate(&self, member_name: &str) -> Option<(FolderId, String)>;
+    fn locate(&self, member_name: String) -> Option<(FolderId, String)>;
     /// Whether the user may read a member of `folder` created by `author` (folders with
     /// "read own" show only their own).
     fn may_read(&self, folder: FolderId, author: Option<UserId>) -> bool;
@@ -134,8 +134,12 @@ pub(super) trait MemberView: Clone + Send + Sync + 'static {
         // path characters): the name is its last segment, decoded.
         if let Some(rest) = href.strip_prefix(scope.href.as_str()) {
             if !rest.is_empty() && rest.bytes().all(is_path_byte) {
+                // Usually the name alone, decoded at once.
+                if !rest.contains('/') {
+                    return Ok(self.locate(request_path::segment(rest)?));
+                }
                 let name = request_path::segments(rest)?.pop();
-                return Ok(name.and_then(|name| self.locate(&name)));
+                return Ok(name.and_then(|name| self.locate(name)));
             }
         }
         let Some(sub) = reference_path(href).and_then(|path| self.paths().strip_external(&path))
@@ -149,7 +153,7 @@ pub(super) trait MemberView: Clone + Send + Sync + 'static {
         if segments != *collection {
             return Ok(None);
         }
-        Ok(self.locate(&name))
+        Ok(self.locate(name))
     }
 
     /// What every href of a report is compared with.

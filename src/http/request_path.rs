@@ -22,17 +22,20 @@ pub fn segments(encoded: &str) -> Result<Vec<String>, PathError> {
     encoded
         .split('/')
         .filter(|segment| !segment.is_empty())
-        .map(|segment| {
-            let decoded = decode_path(segment)?;
-            if decoded == "." || decoded == ".." {
-                return Err(PathError::DotSegment);
-            }
-            if decoded.contains('\0') {
-                return Err(PathError::Nul);
-            }
-            Ok(decoded)
-        })
+        .map(segment)
         .collect()
+}
+
+/// One segment of a path (no `/` in it), decoded as `segments` decodes each.
+pub fn segment(encoded: &str) -> Result<String, PathError> {
+    let decoded = decode_path(encoded)?;
+    if decoded == "." || decoded == ".." {
+        return Err(PathError::DotSegment);
+    }
+    if decoded.contains('\0') {
+        return Err(PathError::Nul);
+    }
+    Ok(decoded)
 }
 
 #[cfg(test)]

@@ -183,13 +183,14 @@ pub fn parse_report(body: &[u8]) -> Result<ReportRequest, ReportError> {
 /// Parses a REPORT body within `budget`.
 pub fn parse_report_within(body: &[u8], budget: &Budget) -> Result<ReportRequest, ReportError> {
     let limits = &budget.limits;
-    let root = parse_document_within(body, budget)?.ok_or(ReportError::Empty)?;
+    let mut root = parse_document_within(body, budget)?.ok_or(ReportError::Empty)?;
     let (dav, caldav, carddav) = (Namespace::Dav, Namespace::CalDav, Namespace::CardDav);
     let name = &root.name;
     if name.is(&caldav, "calendar-multiget") {
+        let props = ReportProps::from_report(&root, limits)?;
         Ok(ReportRequest::CalendarMultiget {
-            props: ReportProps::from_report(&root, limits)?,
-            hrefs: hrefs(&root, limits)?,
+            props,
+            hrefs: hrefs(&mut root, limits)?,
         })
     } else if name.is(&caldav, "calendar-query") {
         let filter = required(&root, &caldav, "filter")?;
@@ -207,9 +208,10 @@ pub fn parse_report_within(body: &[u8], budget: &Budget) -> Result<ReportRequest
             range: time_range::parse_time_range(range, time_range::Bounds::AtLeastOne)?,
         })
     } else if name.is(&carddav, "addressbook-multiget") {
+        let props = ReportProps::from_report(&root, limits)?;
         Ok(ReportRequest::AddressbookMultiget {
-            props: ReportProps::from_report(&root, limits)?,
-            hrefs: hrefs(&root, limits)?,
+            props,
+            hrefs: hrefs(&mut root, limits)?,
         })
     } else if name.is(&carddav, "addressbook-query") {
         let filter = required(&root, &carddav, "filter")?;
@@ -340,12 +342,21 @@ fn required<'a>(
 
 /// The `DAV:href` children, at least one and at most `max_hrefs`, each trimmed of
 /// surrounding white space.
-fn hrefs(root: &Element, limits: &BodyLimits) -> Result<Vec<String>, ReportError> {
+/// The hrefs' text is taken out of `root` (the elements are not read again), not copied.
+fn hrefs(root: &mut Element, limits: &BodyLimits) -> Result<Vec<String>, ReportError> {
     let count = root.children_named(&Namespace::Dav, "href").count();
     BodyLimits::check(count, limits.max_hrefs, Exceeded::Hrefs)?;
     let hrefs: Vec<String> = root
-        .children_named(&Namespace::Dav, "href")
-        .map(|href| href.text.trim().to_owned())
+        .children
+        .iter_mut()
+        .filter(|child| child.name.is(&Namespace::Dav, "href"))
+        .map(|href| {
+            let text = std::mem::take(&mut href.text);
+            match text.trim() {
+                trimmed if trimmed.len() == text.len() => text,
+                trimmed => trimmed.to_owned(),
+            }
+        })
         .collect();
     if hrefs.is_empty() {
         return Err(ReportError::Malformed(format!(
