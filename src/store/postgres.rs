@@ -79,10 +79,12 @@ impl PgStore {
     }
 }
 
-/// A column among the names bound as `$3` (`name_list`): one text array.
-const NAMES_AMONG_3: &str = "= ANY($3)";
+/// The members (`o`) of context `$1` and folder `$2` named among the names bound as `$3`
+/// (`name_list`): one text array.
+const MEMBERS_NAMED_3: &str =
+    "objects AS o WHERE o.context_id = $1 AND o.folder_id = $2 AND o.resource_name = ANY($3)";
 
-/// `names` as the one value `NAMES_AMONG_3` reads.
+/// `names` as the one value `MEMBERS_NAMED_3` reads.
 fn name_list(names: &[&String]) -> sql::Arg {
     sql::Arg::Texts(names.iter().map(|name| name.to_string()).collect())
 }

@@ -79,11 +79,14 @@ impl SqliteStore {
     }
 }
 
-/// A column among the names bound as `$3` (`name_list`): one JSON array, read by
-/// SQLite's `json_each`.
-const NAMES_AMONG_3: &str = "IN (SELECT value FROM json_each($3))";
+/// The members (`o`) of context `$1` and folder `$2` named among the names bound as `$3`
+/// (`name_list`): one JSON array, read by SQLite's `json_each`. The names are the outer
+/// loop (`CROSS JOIN` keeps SQLite from reordering it), each looked up in the primary
+/// key, instead of an `IN` list that is first copied into a temporary index.
+const MEMBERS_NAMED_3: &str = "json_each($3) AS named CROSS JOIN objects AS o \
+     WHERE o.context_id = $1 AND o.folder_id = $2 AND o.resource_name = named.value";
 
-/// `names` as the one value `NAMES_AMONG_3` reads.
+/// `names` as the one value `MEMBERS_NAMED_3` reads.
 fn name_list(names: &[&String]) -> sql::Arg {
     sql::Arg::Text(serde_json::to_string(names).expect("a list of strings is JSON"))
 }

@@ -39,7 +39,9 @@ macro_rules! impl_object_store {
             })
         }
 
-        const MEMBER_DATA_COLUMNS: &str = "folder_id, resource_name, etag, data, user_id, modified_at";
+        /// The columns of `member_data_from`, of the objects table as `o`.
+        const MEMBER_DATA_COLUMNS: &str =
+            "o.folder_id, o.resource_name, o.etag, o.data, o.user_id, o.modified_at";
 
         /// A member's data from a row of `MEMBER_DATA_COLUMNS`, read by position
         /// (`Columns`): a multiget maps every member it answers.
@@ -294,13 +296,10 @@ macro_rules! impl_object_store {
                 folder: FolderId,
                 names: &[&String],
             ) -> StoreResult<Vec<MemberData>> {
-                // The names are bound as one value (`NAMES_AMONG_3` and `name_list` are
-                // the backend's), so that the statement's text is the same whatever
+                // The names are bound as one value (`MEMBERS_NAMED_3` and `name_list`
+                // are the backend's), so that the statement's text is the same whatever
                 // their number.
-                let sql = format!(
-                    "SELECT {MEMBER_DATA_COLUMNS} FROM objects WHERE context_id = $1 AND folder_id = $2 \
-                     AND resource_name {NAMES_AMONG_3}"
-                );
+                let sql = format!("SELECT {MEMBER_DATA_COLUMNS} FROM {MEMBERS_NAMED_3}");
                 let args = vec![Arg::Int(context), Arg::Int(folder), name_list(names)];
                 fetch_listing(&self.pool, &sql, args, member_data_from).await
             }
