@@ -9,6 +9,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use futures::future::Either;
 use http::StatusCode;
 use tokio::task::JoinHandle;
 
@@ -23,6 +24,21 @@ pub(super) fn started<T: Send + 'static>(
     read: impl Future<Output = Result<T, DavError>> + Send + 'static,
 ) -> Started<T> {
     Started(tokio::spawn(read))
+}
+
+/// The read of a report's batch `index`: the first batch is read where it is awaited
+/// (nothing can be written before it, and a report of one batch needs no task), every
+/// later one is [`started`] at once, to run while the batches before it are written.
+pub(super) fn batch<T, F>(index: usize, read: F) -> Either<F, Started<T>>
+where
+    T: Send + 'static,
+    F: Future<Output = Result<T, DavError>> + Send + 'static,
+{
+    if index == 0 {
+        Either::Left(read)
+    } else {
+        Either::Right(started(read))
+    }
 }
 
 /// A read started by [`started`].
@@ -70,6 +86,34 @@ mod tests {
             .expect("the read started without being awaited")
             .unwrap();
         assert_eq!(read.await.unwrap(), 7);
+    }
+
+    #[tokio::test]
+    async fn only_the_batches_after_the_first_are_read_ahead() {
+        let ran = Arc::new([AtomicBool::new(false), AtomicBool::new(false)]);
+        let reads: Vec<_> = (0..2)
+            .map(|index| {
+                let ran = ran.clone();
+                batch(index, async move {
+                    ran[index].store(true, Ordering::SeqCst);
+                    Ok(index)
+                })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(
+            !ran[0].load(Ordering::SeqCst),
+            "the first batch ran unawaited"
+        );
+        assert!(
+            ran[1].load(Ordering::SeqCst),
+            "the second batch was not read ahead"
+        );
+        let mut answers = Vec::new();
+        for read in reads {
+            answers.push(read.await.unwrap());
+        }
+        assert_eq!(answers, [0, 1]);
     }
 
     #[tokio::test]

@@ -261,8 +261,8 @@ pub(super) fn multiget_responses<V: MemberView>(
         batches.push(batch);
     }
     let reader = view.clone();
-    let reads = stream::iter(batches)
-        .map(move |batch| {
+    let reads = stream::iter(batches.into_iter().enumerate())
+        .map(move |(index, batch)| {
             let mut wanted: BTreeMap<FolderId, Vec<String>> = BTreeMap::new();
             for (folder, name) in batch
                 .iter()
@@ -270,7 +270,7 @@ pub(super) fn multiget_responses<V: MemberView>(
             {
                 wanted.entry(*folder).or_default().push(name.clone());
             }
-            read_ahead::started(fetch(reader.clone(), wanted))
+            read_ahead::batch(index, fetch(reader.clone(), wanted))
                 .map(move |found| found.map(|found| (batch, found)))
         })
         .buffered(read_ahead::BATCHES_AHEAD);
@@ -363,7 +363,8 @@ pub(super) fn sync_responses<V: MemberView>(
     let reader = view.clone();
     let reads = members
         .ready_chunks(BATCH)
-        .map(move |chunk| {
+        .enumerate()
+        .map(move |(index, chunk)| {
             let members: Vec<SyncMember> = match chunk.into_iter().collect::<Result<_, _>>() {
                 Ok(members) => members,
                 Err(err) => return future::ready(Err(err)).left_future(),
@@ -378,7 +379,7 @@ pub(super) fn sync_responses<V: MemberView>(
             if wanted.is_empty() {
                 return future::ready(Ok((members, Found::default()))).left_future();
             }
-            read_ahead::started(fetch(reader.clone(), wanted))
+            read_ahead::batch(index, fetch(reader.clone(), wanted))
                 .map(move |found| found.map(|found| (members, found)))
                 .right_future()
         })
