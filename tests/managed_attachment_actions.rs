@@ -284,6 +284,22 @@ async fn limits_quota_and_permissions_refuse_an_upload_and_store_nothing() {
         .await;
         assert_eq!(viewer.status, StatusCode::FORBIDDEN);
         assert_eq!(needed_privileges(&viewer)[0].1, "write-content");
+        // A viewer's PUT naming a MANAGED-ID nobody uploaded is refused for its
+        // privileges, as the same PUT without it would be, not for the id.
+        let invented = String::from_utf8(kept.body.to_vec())
+            .unwrap()
+            .replace("SUMMARY:Plan", "SUMMARY:Mine")
+            .replace("MANAGED-ID=", "MANAGED-ID=made-up-");
+        let put_by_viewer = send(
+            &site.app,
+            Call::new("PUT", &path)
+                .auth("bob", BOB_PASSWORD)
+                .header("content-type", "text/calendar")
+                .body(invented.into_bytes()),
+        )
+        .await;
+        assert_eq!(put_by_viewer.status, StatusCode::FORBIDDEN);
+        assert_eq!(needed_privileges(&put_by_viewer)[0].1, "write-content");
         assert_eq!(get(&site, &path).await.header("etag"), kept.header("etag"));
         db.drop_database().await;
     }

@@ -386,7 +386,8 @@ async fn representation(
 /// may refer to: ones the member already refers to, ones the writer uploaded, and ones
 /// other members of the same calendar refer to (an event copied within it). Anything
 /// else is refused with CALDAV:valid-managed-id, as are more than
-/// `maxAttachmentsPerResource`.
+/// `maxAttachmentsPerResource`. A writer who may not write the member at all gets the
+/// refusal of its privileges first, as without MANAGED-IDs.
 pub(super) async fn check_written_ids(
     state: &AppState,
     me: &DavUser,
@@ -398,6 +399,12 @@ pub(super) async fn check_written_ids(
     if ids.is_empty() {
         return Ok(());
     }
+    let target = MemberTarget::calendar(state, collection, name);
+    let current = state
+        .store
+        .object(me.user.context_id, target.folder, target.name)
+        .await?;
+    may_write(me, &target, current.as_ref())?;
     let max = state.limits.attachments.max_per_resource;
     if ids.len() > max {
         return Err(Refusal::new(
