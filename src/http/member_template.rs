@@ -12,10 +12,10 @@ use http::StatusCode;
 use crate::dav::member::{http_date, MemberFacts};
 use crate::dav::multistatus::write_status;
 use crate::dav::xml_writer::{escape_text_into, DavXmlWriter};
-use crate::dav::{KnownProp, PropName, PropValue};
+use crate::dav::{KnownProp, PropValue, Property, Propstat};
 
 /// The propstats of every member of a listing, with the places of their values.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(super) struct Template {
     pieces: Vec<Piece>,
     /// The bytes of the `Written` pieces together.
@@ -29,53 +29,35 @@ enum Piece {
     Value(KnownProp),
 }
 
-/// One property of a member's answer as the plan knows it before any member: its name,
-/// and whether the member gives its value (a text) or it is empty.
-pub(super) enum Planned {
-    Value(PropName, KnownProp),
-    Empty(PropName),
-}
-
-/// Whether a member's `prop` (one of `MEMBER_PROPS`) has a text value; the others
-/// (the resource type) are empty.
-pub(super) fn has_text(prop: KnownProp) -> bool {
-    matches!(
-        prop,
-        KnownProp::GetEtag
-            | KnownProp::GetContentType
-            | KnownProp::GetContentLength
-            | KnownProp::GetLastModified
-    )
-}
-
 impl Template {
-    /// The template of propstats grouped as `groups` (status and properties, in the
-    /// order a response built property by property has them), written as the
-    /// multistatus writer writes a response's propstats.
-    pub(super) fn new(groups: &[(StatusCode, Vec<Planned>)]) -> Template {
+    /// The template of `shape`, the propstats of one member (`MemberAnswer::shape`),
+    /// written as the multistatus writer writes a response's propstats: a text value of
+    /// a member property is a place for each member's value, everything else is written
+    /// as it is.
+    pub(super) fn new(shape: &[Propstat]) -> Template {
         let mut out = DavXmlWriter::fragment();
         let mut pieces = Vec::new();
-        if groups.is_empty() {
+        if shape.is_empty() {
             // As the writer answers a response without properties (RFC 4918 14.24).
             out.raw(b"<D:propstat><D:prop/>");
             write_status(&mut out, StatusCode::OK);
             out.raw(b"</D:propstat>");
         }
-        for (status, props) in groups {
+        for propstat in shape {
             out.raw(b"<D:propstat><D:prop>");
-            for prop in props {
-                match prop {
-                    Planned::Empty(name) => out.value(name, &PropValue::Empty),
-                    Planned::Value(name, known) => {
+            for Property { name, value } in &propstat.props {
+                match (value, name.known()) {
+                    (PropValue::Text(_), Some(known)) => {
                         out.start(name);
                         pieces.push(Piece::Written(out.take_written()));
-                        pieces.push(Piece::Value(*known));
+                        pieces.push(Piece::Value(known));
                         out.end(name);
                     }
+                    _ => out.value(name, value),
                 }
             }
             out.raw(b"</D:prop>");
-            write_status(&mut out, *status);
+            write_status(&mut out, propstat.status);
             out.raw(b"</D:propstat>");
         }
         pieces.push(Piece::Written(out.finish()));
@@ -123,7 +105,8 @@ impl Template {
                 Piece::Value(KnownProp::GetLastModified) => {
                     out.extend_from_slice(http_date(member.modified_at).as_bytes())
                 }
-                // `Template::new` is given values of the properties above only.
+                // Member properties without a text value (the resource type) are
+                // written as they are by `Template::new`.
                 Piece::Value(_) => {}
             }
         }

@@ -3,11 +3,12 @@
 
 use std::collections::HashMap;
 
-use http::StatusCode;
-
-use super::member_template::{has_text, Planned, Template};
+use super::member_template::Template;
 use crate::dav::member::{MemberFacts, MEMBER_PROPS};
-use crate::dav::{KnownProp, PropName, PropValue, PropfindRequest, Response as DavResponse};
+use crate::dav::{
+    KnownProp, PropName, PropValue, PropfindRequest, Propstat, Response as DavResponse,
+    ResponseBody,
+};
 
 /// Answers what `request` asks of a resource with these live and dead properties: found
 /// ones in a 200 propstat, the rest in a 404 propstat. Each requested name is looked up
@@ -113,11 +114,28 @@ impl MemberAnswer {
                 missing: Vec::new(),
             },
         };
-        let template = Template::new(&planned_groups(&names, data));
-        MemberAnswer {
+        let mut plan = MemberAnswer {
             names,
             data,
-            template,
+            template: Template::default(),
+        };
+        plan.template = Template::new(&plan.shape());
+        plan
+    }
+
+    /// The propstats every member's answer has, as `response_with` makes them for a
+    /// member with data: which properties have values, and how they are grouped.
+    fn shape(&self) -> Vec<Propstat> {
+        let any = MemberFacts {
+            etag: "",
+            size: 0,
+            modified_at: 0,
+            content_type: "",
+        };
+        let data = self.data.map(|_| PropValue::Text(String::new()));
+        match self.response_with(String::new(), &any, data).body {
+            ResponseBody::Propstats(propstats) => propstats,
+            ResponseBody::Status(_) | ResponseBody::Written(_) => Vec::new(),
         }
     }
 
@@ -191,50 +209,6 @@ impl MemberAnswer {
     }
 }
 
-/// The propstats `MemberAnswer::response_with` makes of `names`, with the data (the
-/// value of `data` where it is asked for) given: every member's are grouped alike.
-fn planned_groups(names: &Names, data: Option<KnownProp>) -> Vec<(StatusCode, Vec<Planned>)> {
-    let mut planned: Vec<(StatusCode, Planned)> = Vec::new();
-    match names {
-        Names::Named(names) => {
-            for (name, prop) in names {
-                planned.push(match prop {
-                    Some(prop) if data == Some(*prop) || has_text(*prop) => {
-                        (StatusCode::OK, Planned::Value(name.clone(), *prop))
-                    }
-                    Some(_) => (StatusCode::OK, Planned::Empty(name.clone())),
-                    None => (StatusCode::NOT_FOUND, Planned::Empty(name.clone())),
-                });
-            }
-        }
-        Names::All { values, missing } => {
-            let props = MEMBER_PROPS.into_iter().chain(data);
-            for prop in props {
-                let value = *values && (has_text(prop) || data == Some(prop));
-                planned.push((
-                    StatusCode::OK,
-                    if value {
-                        Planned::Value(prop.name(), prop)
-                    } else {
-                        Planned::Empty(prop.name())
-                    },
-                ));
-            }
-            for name in missing {
-                planned.push((StatusCode::NOT_FOUND, Planned::Empty(name.clone())));
-            }
-        }
-    }
-    let mut groups: Vec<(StatusCode, Vec<Planned>)> = Vec::new();
-    for (status, prop) in planned {
-        match groups.iter_mut().find(|(s, _)| *s == status) {
-            Some((_, props)) => props.push(prop),
-            None => groups.push((status, vec![prop])),
-        }
-    }
-    groups
-}
-
 /// A resource's properties by name.
 struct PropertyIndex<'a> {
     /// A resource has a few of them, fixed by the server.
@@ -283,7 +257,7 @@ impl<'a> PropertyIndex<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dav::{MultistatusStream, Namespace, ResponseBody};
+    use crate::dav::{MultistatusStream, Namespace};
 
     fn statuses(response: &DavResponse) -> Vec<(u16, Vec<(String, PropValue)>)> {
         let ResponseBody::Propstats(propstats) = &response.body else {
